@@ -1,0 +1,14 @@
+// Benchmarks against peers (PyTorch, scikit-learn, umap-js), side by side in one run.
+// Usage: ./run.sh bench <suite>. Each suite prints its result as one JSON object on its last line.
+const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  engine: () => import('./engine.js'),
+  forest: () => import('./forest.js'),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const load = name ? suites[name] : undefined;
+if (!load) {
+  console.error(`usage: ./run.sh bench <suite>  (suites: ${Object.keys(suites).join(', ')})`);
+  process.exit(2);
+}
+await (await load()).run(rest);

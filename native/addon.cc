@@ -1,0 +1,87 @@
+// Entry point of the latentlens addon: classes, runtime settings (threads, OpenBLAS, seed, grad mode,
+// devices) and the allocator, registered per environment so the addon also loads in worker threads.
+#include <dlfcn.h>
+
+#include <thread>
+
+#include "common.h"
+
+namespace ll {
+
+InstanceData& instance(Napi::Env env) { return *env.GetInstanceData<InstanceData>(); }
+
+namespace {
+
+// Debian's OpenBLAS is the pthread build; its own threads fight libtorch's and oversubscribe the cores.
+// It is a dependency of libtorch_cpu, so it is only visible through its own handle, not RTLD_DEFAULT.
+bool limitOpenBlasThreads() {
+  const char* names[] = {"libopenblas.so.0", "libblas.so.3", "libopenblasp.so.0", "libopenblas.so"};
+  for (const char* name : names) {
+    void* h = dlopen(name, RTLD_NOW | RTLD_NOLOAD);
+    if (h == nullptr) continue;
+    auto set = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+    dlclose(h);
+    if (set != nullptr) {
+      set(1);
+      return true;
+    }
+  }
+  return false;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new InstanceData();
+  env.SetInstanceData(data);
+  installCachingAllocator();
+  const bool openblas = limitOpenBlasThreads();
+
+  Napi::Function tensor = initTensor(env);
+  data->tensorCtor = Napi::Persistent(tensor);
+  Napi::Function op = initOp(env);
+  data->opCtor = Napi::Persistent(op);
+  Napi::Function script = initScript(env);
+  data->scriptCtor = Napi::Persistent(script);
+  exports.Set("Tensor", tensor);
+  exports.Set("Op", op);
+  exports.Set("Script", script);
+  exports.Set("torchVersion", TORCH_VERSION);
+  exports.Set("openblasLimited", openblas);
+  allocatorExports(env, exports);
+
+  exports.Set("setNumThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    const int n = info[0].As<Napi::Number>().Int32Value();
+    if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads: expected at least 1 thread");
+    at::set_num_threads(n);
+  }));
+  exports.Set("getNumThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), at::get_num_threads());
+  }));
+  exports.Set("manualSeed", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    const int64_t seed = info[0].As<Napi::Number>().Int64Value();
+    torch::manual_seed(uint64_t(seed));
+  }));
+  exports.Set("setGradEnabled", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    c10::GradMode::set_enabled(info[0].ToBoolean().Value());
+  }));
+  exports.Set("isGradEnabled", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
+  }));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(torch::cuda::device_count()));
+  }));
+  exports.Set("trackedStorage", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    InstanceData& d = instance(info.Env());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("buffers", double(d.storages.size()));
+    o.Set("bytes", double(d.reportedBytes));
+    return o;
+  }));
+  return exports;
+}
+
+}  // namespace
+}  // namespace ll
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return ll::Init(env, exports); }
+
+NODE_API_MODULE(latentlens, InitAddon)

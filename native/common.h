@@ -1,0 +1,64 @@
+// Shared declarations of the latentlens addon: per-environment data, tensor wrapping, JS <-> libtorch
+// value conversion and the error boundary that turns every libtorch exception into a JS exception.
+#pragma once
+#include <napi.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <unordered_map>
+
+namespace ll {
+
+// One per JS environment (main thread or worker), so the addon is context-aware.
+struct InstanceData {
+  Napi::FunctionReference tensorCtor;
+  Napi::FunctionReference opCtor;
+  Napi::FunctionReference scriptCtor;
+  // Storage -> (wrappers alive, bytes reported to V8). External memory is counted once per buffer, not
+  // once per wrapper: views share storage and would otherwise make V8 believe memory is many times larger.
+  std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;
+  int64_t reportedBytes = 0;
+};
+InstanceData& instance(Napi::Env env);
+
+Napi::Value wrapTensor(Napi::Env env, at::Tensor t);  // an undefined tensor becomes null
+at::Tensor& unwrapTensor(Napi::Env env, Napi::Value v, const std::string& what);
+bool isTensor(Napi::Env env, Napi::Value v);
+
+at::ScalarType parseDtype(Napi::Env env, Napi::Value v);
+std::string dtypeName(at::ScalarType t);
+c10::Device parseDevice(Napi::Env env, Napi::Value v);
+std::string deviceName(const c10::Device& d);
+
+// `where` names the op and argument for error messages.
+c10::IValue toIValue(Napi::Env env, Napi::Value v, const c10::TypePtr& type, c10::optional<int32_t> n,
+                     const std::string& where);
+// Converts the arguments of a schema from a JS array (undefined = default) and an optional object of
+// named arguments; `skip` leading schema arguments are not read (a TorchScript method's self).
+torch::jit::Stack buildStack(Napi::Env env, const c10::FunctionSchema& schema, Napi::Value positional,
+                             Napi::Value named, size_t skip);
+Napi::Value fromIValue(Napi::Env env, const c10::IValue& v);
+Napi::Value fromStack(Napi::Env env, torch::jit::Stack& stack);
+
+void installCachingAllocator();
+Napi::Object allocatorExports(Napi::Env env, Napi::Object exports);
+
+Napi::Function initTensor(Napi::Env env);
+Napi::Function initOp(Napi::Env env);
+Napi::Function initScript(Napi::Env env);
+
+}  // namespace ll
+
+#define LL_TRY try {
+#define LL_CATCH(env)                                                  \
+  }                                                                    \
+  catch (const Napi::Error&) {                                         \
+    throw;                                                             \
+  }                                                                    \
+  catch (const c10::Error& e) {                                        \
+    throw Napi::Error::New(env, e.what_without_backtrace());           \
+  }                                                                    \
+  catch (const std::exception& e) {                                    \
+    throw Napi::Error::New(env, e.what());                             \
+  }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Idempotent setup: each step runs only when its output is missing or older than its inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "[setup] $*" >&2; }
+
+# 1. libtorch: $LIBTORCH when set (a libtorch zip, a pip torch's torch/ folder, a CUDA build), else Debian's.
+if [ -n "${LIBTORCH:-}" ]; then
+  if ! ls "$LIBTORCH"/lib/libtorch.so* >/dev/null 2>&1 || [ ! -d "$LIBTORCH/include/torch" ]; then
+    say "LIBTORCH=$LIBTORCH does not hold lib/libtorch.so and include/torch; point it at a libtorch folder"
+    exit 1
+  fi
+elif [ ! -e /usr/lib/x86_64-linux-gnu/libtorch.so ] || [ ! -d /usr/include/torch/csrc/api/include ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing libtorch from Debian (apt-get install libtorch-dev)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq libtorch-dev >&2
+  else
+    say "libtorch not found. Install Debian's package: sudo apt-get install libtorch-dev"
+    say "or set LIBTORCH to a libtorch folder (one with lib/libtorch.so and include/torch)."
+    exit 1
+  fi
+fi
+
+# 2. npm packages.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || [ package.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund >&2; else npm install --no-audit --no-fund >&2; fi
+  touch node_modules/.package-lock.json
+fi
+
+# 3. Native addon: rebuilt when a source, the build recipe or the libtorch location changed.
+addon=build/Release/latentlens.node
+want="${LIBTORCH:-debian}"
+have="$(cat build/libtorch-location 2>/dev/null || true)"
+if [ ! -f "$addon" ] || [ "$want" != "$have" ] || [ -n "$(find native binding.gyp -newer "$addon" -type f 2>/dev/null | head -n 1)" ]; then
+  say "building the native addon against libtorch ($want), about a minute"
+  npm run -s build:native >&2
+  echo "$want" > build/libtorch-location
+fi
+
+# 4. TypeScript.
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -newer "$stamp" -type f 2>/dev/null | head -n 1)" ]; then
+  say "compiling TypeScript"
+  npx tsc -p tsconfig.json >&2
+  touch "$stamp"
+fi
