@@ -1,0 +1,79 @@
+// Engine benchmark: the reference autoencoder trained on random 1 x 64 x 64 inputs, batch 32, MSE, Adam
+// 1e-3, in latentlens and in Python PyTorch, alternating rounds in one run with the same thread count.
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { Adam, F, getNumThreads, manualSeed, noGrad, rand, scope, torchVersion } from '../src/engine/index.js';
+import { ReferenceAE } from '../src/models/reference-ae.js';
+import { PythonPeer } from './python-peer.js';
+
+const BATCH = 32;
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const rounds = arg(args, 'rounds', 5);
+  const trainSteps = arg(args, 'train-steps', 30);
+  const inferSteps = arg(args, 'infer-steps', 60);
+  const threads = getNumThreads();
+  manualSeed(0);
+  const model = new ReferenceAE();
+  const opt = new Adam(model.parameters(), { lr: 1e-3 });
+  const x = rand([BATCH, 1, 64, 64]);
+
+  const train = (steps: number) => {
+    model.train();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) {
+      scope(() => {
+        opt.zeroGrad();
+        const loss = F.mseLoss(model.forward(x), x);
+        loss.backward();
+        opt.step();
+      });
+    }
+    return (performance.now() - t0) / 1000;
+  };
+  const infer = (steps: number) => {
+    model.eval();
+    const t0 = performance.now();
+    noGrad(() => { for (let i = 0; i < steps; i++) scope(() => model.forward(x).sum().item()); });
+    return (performance.now() - t0) / 1000;
+  };
+
+  const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/engine_peer.py', import.meta.url)), [String(threads)],
+    { OPENBLAS_NUM_THREADS: '1' });
+  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion}, ${threads} threads, ${availableParallelism()} cores`);
+  // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
+  train(5); infer(5);
+  await peer.next('train 5'); await peer.next('infer 5');
+  const rssStart = process.memoryUsage().rss;
+
+  const t = { ll: 0, py: 0, lli: 0, pyi: 0 };
+  for (let r = 0; r < rounds; r++) {
+    t.ll += train(trainSteps);
+    t.py += Number(await peer.next(`train ${trainSteps}`));
+    t.lli += infer(inferSteps);
+    t.pyi += Number(await peer.next(`infer ${inferSteps}`));
+    console.error(`round ${r + 1}/${rounds}: train ${(trainSteps * BATCH / (t.ll / (r + 1))).toFixed(0)} vs ${(trainSteps * BATCH / (t.py / (r + 1))).toFixed(0)} img/s`);
+  }
+  peer.close();
+  const rssGrowth = (process.memoryUsage().rss - rssStart) / 2 ** 20;
+  const imgs = rounds * BATCH;
+  const result = {
+    suite: 'engine',
+    latentlens_train_img_s: round((imgs * trainSteps) / t.ll),
+    pytorch_train_img_s: round((imgs * trainSteps) / t.py),
+    train_speedup: round(t.py / t.ll, 3),
+    latentlens_infer_img_s: round((imgs * inferSteps) / t.lli),
+    pytorch_infer_img_s: round((imgs * inferSteps) / t.pyi),
+    infer_speedup: round(t.pyi / t.lli, 3),
+    rss_growth_mb: round(rssGrowth, 1),
+    threads,
+  };
+  console.log(JSON.stringify(result));
+}
+
+const round = (v: number, digits = 1) => Number(v.toFixed(digits));

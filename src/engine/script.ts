@@ -1,0 +1,52 @@
+// TorchScript modules exported from PyTorch (torch.jit.script / trace, then .save): call forward or any
+// named method from TypeScript, with gradients flowing back to JS inputs.
+import { existsSync } from 'node:fs';
+import { native, type NativeScript, type NativeTensor, type NativeValue } from './native.js';
+import { Tensor } from './tensor.js';
+
+export type ScriptValue = Tensor | number | boolean | string | null | ScriptValue[] | { [k: string]: ScriptValue };
+
+function toNative(v: unknown): unknown {
+  if (v instanceof Tensor) return v.native;
+  if (Array.isArray(v)) return v.map(toNative);
+  return v;
+}
+
+function fromNative(v: NativeValue): ScriptValue {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(fromNative);
+  if ('dispose' in v && typeof (v as NativeTensor).dispose === 'function') return new Tensor(v as NativeTensor);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromNative(x)]));
+}
+
+export class ScriptModule {
+  private constructor(readonly path: string, private readonly handle: NativeScript) {}
+
+  /** Loads a TorchScript file (optionally straight onto a device such as 'cuda:0'). */
+  static load(path: string, device?: string): ScriptModule {
+    if (!existsSync(path)) throw new Error(`TorchScript file not found: ${path}`);
+    return new ScriptModule(path, new native.Script(path, device));
+  }
+
+  /** Calls a method by name; arguments are converted by the method's TorchScript schema. */
+  call(method: string, ...args: unknown[]): ScriptValue {
+    return fromNative(this.handle.call(method, args.map(toNative)));
+  }
+  forward(...args: unknown[]): ScriptValue { return this.call('forward', ...args); }
+  /** Calls a method that must return one tensor. */
+  callTensor(method: string, ...args: unknown[]): Tensor {
+    const r = this.call(method, ...args);
+    if (!(r instanceof Tensor)) throw new TypeError(`${this.path}: method '${method}' did not return a tensor`);
+    return r;
+  }
+
+  methodNames(): string[] { return this.handle.methodNames(); }
+  hasMethod(name: string): boolean { return this.handle.methodNames().includes(name); }
+  methodSchema(name: string): string { return this.handle.methodSchema(name); }
+  namedParameters(): [string, Tensor][] { return this.handle.namedParameters().map(([n, t]) => [n, new Tensor(t)]); }
+  namedBuffers(): [string, Tensor][] { return this.handle.namedBuffers().map(([n, t]) => [n, new Tensor(t)]); }
+  eval(): this { this.handle.train(false); return this; }
+  train(on = true): this { this.handle.train(on); return this; }
+  get training(): boolean { return this.handle.isTraining(); }
+  to(device: string): this { this.handle.to(device); return this; }
+}

@@ -1,0 +1,125 @@
+// The standard layers, with PyTorch's parameter names, shapes and default initialisation.
+import * as F from '../engine/functional.js';
+import { empty, ones, zeros } from '../engine/create.js';
+import type { Tensor } from '../engine/tensor.js';
+import { resetLinearLike } from './init.js';
+import { Module } from './module.js';
+
+type Pair = number | [number, number];
+const pair = (p: Pair): [number, number] => (typeof p === 'number' ? [p, p] : p);
+
+export interface Conv2dOptions { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean }
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: Conv2dOptions = {}) {
+    super();
+    const groups = options.groups ?? 1;
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(`Conv2d: channels ${inChannels} -> ${outChannels} do not split into ${groups} groups`);
+    }
+    this.weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, ...pair(kernelSize)]));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.conv2d(x, this.weight, this.bias, this.options); }
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions { outputPadding?: Pair }
+
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: ConvTranspose2dOptions = {}) {
+    super();
+    const groups = options.groups ?? 1;
+    this.weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...pair(kernelSize)]));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.convTranspose2d(x, this.weight, this.bias, this.options); }
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, bias = true) {
+    super();
+    this.weight = this.registerParameter('weight', empty([outFeatures, inFeatures]));
+    this.bias = bias ? this.registerParameter('bias', empty([outFeatures])) : null;
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.linear(x, this.weight, this.bias); }
+}
+
+export interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean }
+
+export class BatchNorm2d extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly numBatchesTracked: Tensor;
+  constructor(readonly numFeatures: number, readonly options: BatchNormOptions = {}) {
+    super();
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : null;
+    this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : null;
+    this.runningMean = this.registerBuffer('running_mean', zeros([numFeatures]));
+    this.runningVar = this.registerBuffer('running_var', ones([numFeatures]));
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64' }));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) {
+      throw new RangeError(`BatchNorm2d(${this.numFeatures}): expected N x ${this.numFeatures} x H x W, got [${x.shape}]`);
+    }
+    if (this.training) this.numBatchesTracked.add_(1);
+    return F.batchNorm(x, {
+      weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
+      training: this.training, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5,
+    });
+  }
+}
+
+export class GroupNorm extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  constructor(readonly numGroups: number, readonly numChannels: number, readonly eps = 1e-5, affine = true) {
+    super();
+    if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: ${numChannels} channels do not split into ${numGroups} groups`);
+    this.weight = affine ? this.registerParameter('weight', ones([numChannels])) : null;
+    this.bias = affine ? this.registerParameter('bias', zeros([numChannels])) : null;
+  }
+  forward(x: Tensor): Tensor { return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps); }
+}
+
+/** A parameter-free layer from a function (ReLU, Sigmoid, ...). */
+export class Lambda extends Module {
+  constructor(readonly name: string, private readonly fn: (x: Tensor) => Tensor) { super(); }
+  forward(x: Tensor): Tensor { return this.fn(x); }
+}
+
+export const ReLU = () => new Lambda('ReLU', F.relu);
+export const LeakyReLU = (slope = 0.01) => new Lambda('LeakyReLU', (x) => F.leakyRelu(x, slope));
+export const Sigmoid = () => new Lambda('Sigmoid', F.sigmoid);
+export const Tanh = () => new Lambda('Tanh', F.tanh);
+export const Softplus = () => new Lambda('Softplus', (x) => F.softplus(x));
+export const Flatten = (startDim = 1) => new Lambda('Flatten', (x) => x.flatten(startDim));
+export const Upsample = (scaleFactor: number, mode: 'nearest' | 'bilinear' = 'nearest') =>
+  new Lambda('Upsample', (x) => F.interpolate(x, { scaleFactor, mode }));
+
+/** Children named "0", "1", ... as in torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+  }
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const m of this.layers) h = m.forward(h);
+    return h;
+  }
+}
