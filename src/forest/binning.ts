@@ -1,0 +1,178 @@
+// Quantile binning: every feature is cut once into at most 256 bins and stored as Uint8 codes,
+// column-major, in shared memory so worker threads read it without copies.
+
+/** A dense row-major matrix: `data[r * cols + c]`. */
+export interface Matrix {
+  data: Float32Array | Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** Anything accepted as feature input: a dense row-major matrix or an array of rows. */
+export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>>;
+
+/**
+ * Features quantile-binned to Uint8 codes.
+ * - `codes[f * rows + r]` is the bin of row r in feature f (column-major; one column is contiguous).
+ * - `edges[f]` holds the `nBins[f] - 1` increasing cut points of feature f: a raw value x has bin
+ *   b = number of edges below x, i.e. x <= edges[f][b] goes to bin b or lower.
+ * Edges are midpoints between neighbouring distinct training values, so a split "bin <= b" on codes is
+ * exactly the split "x <= edges[f][b]" on raw values for every training row.
+ */
+export interface BinnedMatrix {
+  rows: number;
+  cols: number;
+  codes: Uint8Array;
+  nBins: Uint16Array;
+  edges: Float64Array[];
+}
+
+export function toMatrix(x: MatrixLike): Matrix {
+  if (isMatrix(x)) {
+    if (x.data.length !== x.rows * x.cols) throw new Error(`matrix data has ${x.data.length} values, expected ${x.rows} x ${x.cols}`);
+    return x;
+  }
+  const rows = x.length;
+  const cols = rows > 0 ? x[0].length : 0;
+  const data = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = x[r];
+    if (row.length !== cols) throw new Error(`row ${r} has ${row.length} values, expected ${cols}`);
+    for (let c = 0; c < cols; c++) data[r * cols + c] = row[c];
+  }
+  return { data, rows, cols };
+}
+
+function isMatrix(x: MatrixLike): x is Matrix {
+  return typeof (x as Matrix).rows === 'number' && typeof (x as Matrix).cols === 'number' && 'data' in x;
+}
+
+/** Allocates a typed array over shared memory (so it can be handed to workers without a copy). */
+export function sharedArray<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Float32Array>(
+  ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  length: number,
+): T {
+  return new ctor(new SharedArrayBuffer(Math.max(1, length) * ctor.BYTES_PER_ELEMENT)).subarray(0, length) as T;
+}
+
+export interface BinOptions {
+  /** Maximum bins per feature, 2..256. Default 256. */
+  maxBins?: number;
+  /** Rows used to place the cut points (a strided subsample when there are more). Default 200000. */
+  sampleRows?: number;
+}
+
+/**
+ * Quantile-bins every column of `x`. Features with at most `maxBins` distinct values get one bin per
+ * value; others get cut points at (approximately) equal-count quantiles. Ties are never split.
+ * Throws on NaN or infinite values (impute first).
+ */
+export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMatrix {
+  const x = toMatrix(input);
+  const maxBins = Math.min(256, Math.max(2, Math.floor(options.maxBins ?? 256)));
+  const sampleRows = Math.max(maxBins, options.sampleRows ?? 200000);
+  const { rows, cols, data } = x;
+  const codes = sharedArray(Uint8Array, rows * cols);
+  const nBins = sharedArray(Uint16Array, cols);
+  const edges: Float64Array[] = new Array(cols);
+  const col = new Float32Array(rows);
+  const stride = rows > sampleRows ? rows / sampleRows : 1;
+  const nSample = rows > sampleRows ? sampleRows : rows;
+  const sample = new Float32Array(nSample);
+  const block = 64;
+  for (let c0 = 0; c0 < cols; c0 += block) {
+    const c1 = Math.min(cols, c0 + block);
+    // Transpose a block of columns at a time (row-major reads stay cache friendly).
+    const tmp = new Float32Array((c1 - c0) * rows);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = c0; c < c1; c++) tmp[(c - c0) * rows + r] = data[base + c];
+    }
+    for (let c = c0; c < c1; c++) {
+      col.set(tmp.subarray((c - c0) * rows, (c - c0 + 1) * rows));
+      for (let s = 0; s < nSample; s++) {
+        const v = col[stride === 1 ? s : Math.floor(s * stride)];
+        if (!Number.isFinite(v)) throw new Error(`feature ${c} has a non-finite value (${v}); impute before fitting`);
+        sample[s] = v;
+      }
+      if (stride !== 1) for (let r = 0; r < rows; r++) if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value`);
+      sample.sort();
+      const e = cutPoints(sample, maxBins);
+      edges[c] = e;
+      nBins[c] = e.length + 1;
+      const out = codes.subarray(c * rows, (c + 1) * rows);
+      encodeColumn(col, e, out);
+    }
+  }
+  return { rows, cols, codes, nBins, edges };
+}
+
+/** Bins new rows with the cut points of an existing binning (e.g. held-out data). */
+export function applyBins(input: MatrixLike, bins: Pick<BinnedMatrix, 'edges' | 'cols'>): BinnedMatrix {
+  const x = toMatrix(input);
+  if (x.cols !== bins.cols) throw new Error(`expected ${bins.cols} columns, got ${x.cols}`);
+  const { rows, cols, data } = x;
+  const codes = sharedArray(Uint8Array, rows * cols);
+  const nBins = sharedArray(Uint16Array, cols);
+  const col = new Float32Array(rows);
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) col[r] = data[r * cols + c];
+    encodeColumn(col, bins.edges[c], codes.subarray(c * rows, (c + 1) * rows));
+    nBins[c] = bins.edges[c].length + 1;
+  }
+  return { rows, cols, codes, nBins, edges: bins.edges };
+}
+
+/** A view of some rows of a binned matrix (copies the codes of those rows). */
+export function selectRows(b: BinnedMatrix, rowIds: ArrayLike<number>): BinnedMatrix {
+  const m = rowIds.length;
+  const codes = sharedArray(Uint8Array, m * b.cols);
+  for (let c = 0; c < b.cols; c++) {
+    const src = c * b.rows;
+    const dst = c * m;
+    for (let i = 0; i < m; i++) codes[dst + i] = b.codes[src + rowIds[i]];
+  }
+  return { rows: m, cols: b.cols, codes, nBins: b.nBins, edges: b.edges };
+}
+
+function cutPoints(sorted: Float32Array, maxBins: number): Float64Array {
+  const n = sorted.length;
+  // Distinct values first: few distinct values get one bin each.
+  let distinct = n > 0 ? 1 : 0;
+  for (let i = 1; i < n && distinct <= maxBins; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  const out: number[] = [];
+  if (distinct <= maxBins) {
+    for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) out.push(0.5 * (sorted[i - 1] + sorted[i]));
+    return Float64Array.from(out);
+  }
+  let last = -Infinity;
+  for (let b = 1; b < maxBins; b++) {
+    let k = Math.floor((b * n) / maxBins);
+    if (k <= 0) continue;
+    // Move the cut to the next change of value at or after k (never split a tie).
+    while (k < n && sorted[k] === sorted[k - 1]) k++;
+    if (k >= n) break;
+    const e = 0.5 * (sorted[k - 1] + sorted[k]);
+    if (e > last) {
+      out.push(e);
+      last = e;
+    }
+  }
+  return Float64Array.from(out);
+}
+
+function encodeColumn(col: Float32Array, e: Float64Array, out: Uint8Array): void {
+  const m = e.length;
+  for (let r = 0; r < col.length; r++) {
+    const v = col[r];
+    // Lower bound: first edge >= v; the bin is its index.
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    out[r] = lo;
+  }
+}

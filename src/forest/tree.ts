@@ -1,0 +1,493 @@
+// One decision tree grown on binned data. This is the hot path: typed arrays only, every buffer is
+// allocated once per tree, and nothing is allocated per node.
+//
+// Algorithm (per node): draw candidate features without replacement (Fisher–Yates prefix); for each,
+// build a histogram of weighted class counts (or weighted sums of y) over its bins by one pass over the
+// node's samples, then scan bins left to right keeping running left sums. Constant features in the node
+// do not count toward `mtry` (as in scikit-learn). Small nodes touch few bins, so bins are tracked as they
+// are touched and only those are sorted, scanned and cleared; large nodes scan the dense bin range.
+//
+// Histogram subtraction (parent minus smaller child) is used when every feature is a candidate at every
+// node (`mtry === d`): the smaller child's histograms are built, the larger child's are the parent's minus
+// those. With per-node feature sampling (`mtry < d`, the classification default) a child's candidate
+// features are a fresh draw, so the parent histograms are almost never the ones needed and the trick
+// does not apply; the sparse-bin scan is what keeps small nodes cheap there.
+
+import { Rng } from './random.js';
+
+export type Criterion = 'gini' | 'entropy' | 'squared_error';
+
+/** Fully resolved tree-growing parameters (see ForestOptions for the user-facing ones). */
+export interface TreeParams {
+  regression: boolean;
+  /** Number of classes (classification) — ignored for regression. */
+  nClasses: number;
+  criterion: Criterion;
+  /** Candidate features per node (1..d). */
+  mtry: number;
+  maxDepth: number;
+  minSamplesSplit: number;
+  minSamplesLeaf: number;
+  /** Minimum weighted impurity decrease (fraction of total weight, as in scikit-learn). */
+  minImpurityDecrease: number;
+  bootstrap: boolean;
+  /** Draws per tree when bootstrapping; 0 means as many as training rows. */
+  maxSamples: number;
+}
+
+/** The training data one tree sees; all arrays may live in shared memory. */
+export interface TreeData {
+  n: number;
+  d: number;
+  codes: Uint8Array;
+  nBins: Uint16Array;
+  /** Class index per row (classification). */
+  yClass: Int32Array | null;
+  /** Target per row (regression). */
+  yReg: Float64Array | null;
+  /** Per-row weight (class weights folded in), or null for all ones. */
+  weight: Float64Array | null;
+  /** Training rows (indices into 0..n-1; may repeat, e.g. an outer bootstrap). */
+  rows: Int32Array;
+  /** Column → group, for per-tree out-of-bag permutation importance; null to skip it. */
+  groupOf: Int32Array | null;
+  nGroups: number;
+}
+
+/** A grown tree as flat arrays; node 0 is the root, `left[i] < 0` marks a leaf. */
+export interface TreeArrays {
+  feature: Int32Array;
+  bin: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** nNodes x width: class probabilities (classification) or the mean (regression). */
+  value: Float64Array;
+  /** Distinct training samples reaching each node. */
+  nodeSamples: Int32Array;
+}
+
+export interface TreeBuildResult {
+  tree: TreeArrays;
+  /** Weighted impurity decrease summed per feature (not normalised). */
+  mdi: Float64Array;
+  /**
+   * Per-group drop in this tree's out-of-bag accuracy (classification) or rise in its OOB mean squared
+   * error (regression) when the group's columns are permuted together among the OOB rows (Breiman's
+   * per-tree permutation importance). Null when no groups were given or there are no OOB rows.
+   */
+  oobPerm: Float64Array | null;
+  nOob: number;
+}
+
+/** Bootstrap (or plain) counts of each row for the tree with this seed. Draws come first from the rng. */
+export function sampleCounts(rng: Rng, rows: Int32Array, n: number, bootstrap: boolean, maxSamples: number): Int32Array {
+  const counts = new Int32Array(n);
+  const m = rows.length;
+  if (bootstrap) {
+    const draws = maxSamples > 0 ? maxSamples : m;
+    for (let i = 0; i < draws; i++) counts[rows[rng.int(m)]]++;
+  } else {
+    for (let i = 0; i < m; i++) counts[rows[i]]++;
+  }
+  return counts;
+}
+
+const MAX_BINS = 256;
+const SPARSE_LIMIT = 40;
+
+function xlogx(x: number): number {
+  return x > 0 ? x * Math.log(x) : 0;
+}
+
+/** Grows one tree. Deterministic in (data, params, seed). */
+export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuildResult {
+  const rng = new Rng(seed);
+  const { n, d, codes } = data;
+  const counts = sampleCounts(rng, data.rows, n, p.bootstrap, p.maxSamples);
+  const reg = p.regression;
+  const K = reg ? 2 : p.nClasses; // histogram width: classes, or (sum w, sum w*y)
+  const outW = reg ? 1 : K;
+  const yClass = data.yClass;
+  const yReg = data.yReg;
+  const wRow = data.weight;
+
+  // Distinct in-bag samples with their weights (bootstrap counts x row weights), in row order.
+  let nu = 0;
+  for (let r = 0; r < n; r++) if (counts[r] > 0 && (wRow === null || wRow[r] > 0)) nu++;
+  const idx = new Int32Array(nu);
+  const yl = new Int32Array(reg ? 0 : nu);
+  const yv = new Float64Array(reg ? nu : 0);
+  const wl = new Float64Array(nu);
+  let totalW = 0;
+  for (let r = 0, k = 0; r < n; r++) {
+    const c = counts[r];
+    if (c === 0) continue;
+    const w = wRow === null ? c : c * wRow[r];
+    if (!(w > 0)) continue;
+    idx[k] = r;
+    if (reg) yv[k] = yReg![r];
+    else yl[k] = yClass![r];
+    wl[k] = w;
+    totalW += w;
+    k++;
+  }
+
+  const cap = Math.max(1, 2 * nu + 1);
+  const feature = new Int32Array(cap);
+  const bin = new Uint8Array(cap);
+  const left = new Int32Array(cap);
+  const right = new Int32Array(cap);
+  const value = new Float64Array(cap * outW);
+  const nodeSamples = new Int32Array(cap);
+  const mdi = new Float64Array(d);
+
+  const hist = new Float64Array(MAX_BINS * K);
+  const cnt = new Int32Array(MAX_BINS);
+  const touched = new Int32Array(MAX_BINS);
+  const order = new Int32Array(MAX_BINS);
+  const tot = new Float64Array(K);
+  const lsum = new Float64Array(K);
+  const feats = new Int32Array(d);
+  for (let f = 0; f < d; f++) feats[f] = f;
+
+  // Explicit depth-first stack of (node, start, end, depth).
+  const stack = new Int32Array(4 * (cap + 1));
+  let sp = 0;
+  let nNodes = 1;
+  stack[sp++] = 0;
+  stack[sp++] = 0;
+  stack[sp++] = nu;
+  stack[sp++] = 0;
+
+  const minLeaf = Math.max(1, p.minSamplesLeaf);
+  const minSplit = Math.max(2, p.minSamplesSplit, 2 * minLeaf);
+  const maxDepth = p.maxDepth;
+  const minDecrease = p.minImpurityDecrease * totalW;
+  const crit = reg ? 2 : p.criterion === 'entropy' ? 1 : 0;
+  const mtry = Math.max(1, Math.min(d, p.mtry));
+
+  while (sp > 0) {
+    const depth = stack[--sp];
+    const end = stack[--sp];
+    const start = stack[--sp];
+    const node = stack[--sp];
+    const ns = end - start;
+    nodeSamples[node] = ns;
+    left[node] = -1;
+    right[node] = -1;
+    feature[node] = -1;
+
+    // Node statistics.
+    tot.fill(0);
+    let W = 0;
+    let swy2 = 0;
+    if (reg) {
+      for (let i = start; i < end; i++) {
+        const w = wl[i];
+        const y = yv[i];
+        W += w;
+        tot[1] += w * y;
+        swy2 += w * y * y;
+      }
+      tot[0] = W;
+      value[node] = W > 0 ? tot[1] / W : 0;
+    } else {
+      for (let i = start; i < end; i++) tot[yl[i]] += wl[i];
+      for (let k = 0; k < K; k++) W += tot[k];
+      const vb = node * outW;
+      for (let k = 0; k < K; k++) value[vb + k] = W > 0 ? tot[k] / W : 0;
+    }
+    // Parent "proxy" (see below) and impurity, to decide purity and the impurity decrease.
+    let parentProxy: number;
+    let impurityW: number; // W * impurity
+    if (crit === 0) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += tot[k] * tot[k];
+      parentProxy = s / W;
+      impurityW = W - parentProxy;
+    } else if (crit === 1) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += xlogx(tot[k]);
+      parentProxy = s - xlogx(W);
+      impurityW = -parentProxy;
+    } else {
+      parentProxy = (tot[1] * tot[1]) / W;
+      impurityW = swy2 - parentProxy;
+    }
+    if (ns < minSplit || depth >= maxDepth || !(impurityW > 1e-9 * W)) continue;
+
+    // Search the best split over candidate features.
+    let best = -Infinity;
+    let bestF = -1;
+    let bestBin = 0;
+    let visited = 0;
+    let drawn = 0;
+    while (drawn < d && visited < mtry) {
+      const j = drawn + rng.int(d - drawn);
+      const f = feats[j];
+      feats[j] = feats[drawn];
+      feats[drawn] = f;
+      drawn++;
+      const col = f * n;
+      // Histogram over the node's samples; remember which bins were touched.
+      let nt = 0;
+      if (reg) {
+        for (let i = start; i < end; i++) {
+          const b = codes[col + idx[i]];
+          if (cnt[b]++ === 0) touched[nt++] = b;
+          const w = wl[i];
+          hist[2 * b] += w;
+          hist[2 * b + 1] += w * yv[i];
+        }
+      } else if (K === 2) {
+        for (let i = start; i < end; i++) {
+          const b = codes[col + idx[i]];
+          if (cnt[b]++ === 0) touched[nt++] = b;
+          hist[2 * b + yl[i]] += wl[i];
+        }
+      } else {
+        for (let i = start; i < end; i++) {
+          const b = codes[col + idx[i]];
+          if (cnt[b]++ === 0) touched[nt++] = b;
+          hist[b * K + yl[i]] += wl[i];
+        }
+      }
+      if (nt <= 1) {
+        // Constant in this node: does not count toward mtry.
+        for (let t = 0; t < nt; t++) {
+          const b = touched[t];
+          cnt[b] = 0;
+          for (let k = 0; k < K; k++) hist[b * K + k] = 0;
+        }
+        continue;
+      }
+      visited++;
+      // Non-empty bins in ascending order.
+      let m = 0;
+      if (nt <= SPARSE_LIMIT) {
+        for (let t = 0; t < nt; t++) {
+          const b = touched[t];
+          let q = m++;
+          while (q > 0 && order[q - 1] > b) {
+            order[q] = order[q - 1];
+            q--;
+          }
+          order[q] = b;
+        }
+      } else {
+        let lo = MAX_BINS;
+        let hi = 0;
+        for (let t = 0; t < nt; t++) {
+          const b = touched[t];
+          if (b < lo) lo = b;
+          if (b > hi) hi = b;
+        }
+        for (let b = lo; b <= hi; b++) if (cnt[b] !== 0) order[m++] = b;
+      }
+      // Scan split points between consecutive non-empty bins.
+      lsum.fill(0);
+      let lw = 0;
+      let ln = 0;
+      for (let t = 0; t < m - 1; t++) {
+        const b = order[t];
+        ln += cnt[b];
+        if (reg) {
+          lw += hist[2 * b];
+          lsum[1] += hist[2 * b + 1];
+        } else {
+          const hb = b * K;
+          for (let k = 0; k < K; k++) {
+            const h = hist[hb + k];
+            lsum[k] += h;
+            lw += h;
+          }
+        }
+        if (ln < minLeaf) continue;
+        if (ns - ln < minLeaf) break;
+        const rw = W - lw;
+        if (!(lw > 0) || !(rw > 0)) continue;
+        let proxy: number;
+        if (crit === 0) {
+          let sl = 0;
+          let sr = 0;
+          for (let k = 0; k < K; k++) {
+            const a = lsum[k];
+            const c = tot[k] - a;
+            sl += a * a;
+            sr += c * c;
+          }
+          proxy = sl / lw + sr / rw;
+        } else if (crit === 1) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += xlogx(lsum[k]) + xlogx(tot[k] - lsum[k]);
+          proxy = s - xlogx(lw) - xlogx(rw);
+        } else {
+          const sr = tot[1] - lsum[1];
+          proxy = (lsum[1] * lsum[1]) / lw + (sr * sr) / rw;
+        }
+        if (proxy > best) {
+          best = proxy;
+          bestF = f;
+          bestBin = (b + order[t + 1]) >> 1;
+        }
+      }
+      // Clear only what was touched.
+      for (let t = 0; t < nt; t++) {
+        const b = touched[t];
+        cnt[b] = 0;
+        const hb = b * K;
+        for (let k = 0; k < K; k++) hist[hb + k] = 0;
+      }
+    }
+    if (bestF < 0) continue;
+    const decrease = best - parentProxy;
+    if (decrease + 1e-7 * W < minDecrease) continue;
+
+    // Partition samples: code <= bestBin to the left.
+    const col = bestF * n;
+    let i = start;
+    let j = end - 1;
+    while (i <= j) {
+      if (codes[col + idx[i]] <= bestBin) {
+        i++;
+      } else {
+        let t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        const tw = wl[i];
+        wl[i] = wl[j];
+        wl[j] = tw;
+        if (reg) {
+          const ty = yv[i];
+          yv[i] = yv[j];
+          yv[j] = ty;
+        } else {
+          t = yl[i];
+          yl[i] = yl[j];
+          yl[j] = t;
+        }
+        j--;
+      }
+    }
+    const mid = i;
+    if (mid === start || mid === end) continue; // cannot happen with a valid split; be safe
+    mdi[bestF] += decrease;
+    feature[node] = bestF;
+    bin[node] = bestBin;
+    const l = nNodes++;
+    const r = nNodes++;
+    left[node] = l;
+    right[node] = r;
+    // Push right first so the left subtree is grown (and numbered) first.
+    stack[sp++] = r;
+    stack[sp++] = mid;
+    stack[sp++] = end;
+    stack[sp++] = depth + 1;
+    stack[sp++] = l;
+    stack[sp++] = start;
+    stack[sp++] = mid;
+    stack[sp++] = depth + 1;
+  }
+
+  const tree: TreeArrays = {
+    feature: feature.slice(0, nNodes),
+    bin: bin.slice(0, nNodes),
+    left: left.slice(0, nNodes),
+    right: right.slice(0, nNodes),
+    value: value.slice(0, nNodes * outW),
+    nodeSamples: nodeSamples.slice(0, nNodes),
+  };
+
+  let oobPerm: Float64Array | null = null;
+  let nOob = 0;
+  if (data.groupOf !== null && data.nGroups > 0) {
+    const res = oobPermutation(data, tree, counts, reg, K, rng);
+    oobPerm = res.drop;
+    nOob = res.nOob;
+  }
+  return { tree, mdi, oobPerm, nOob };
+}
+
+/** Leaf reached by row `r` of column-major codes with `n` rows. */
+export function leafOf(t: TreeArrays, codes: Uint8Array, n: number, r: number): number {
+  const { feature, bin, left, right } = t;
+  let node = 0;
+  while (left[node] >= 0) node = codes[feature[node] * n + r] <= bin[node] ? left[node] : right[node];
+  return node;
+}
+
+function argmaxAt(value: Float64Array, node: number, K: number): number {
+  const b = node * K;
+  let best = 0;
+  let bv = value[b];
+  for (let k = 1; k < K; k++) if (value[b + k] > bv) {
+    bv = value[b + k];
+    best = k;
+  }
+  return best;
+}
+
+/** Breiman's per-tree OOB permutation importance, with all columns of a group permuted together. */
+function oobPermutation(
+  data: TreeData,
+  t: TreeArrays,
+  counts: Int32Array,
+  reg: boolean,
+  K: number,
+  rng: Rng,
+): { drop: Float64Array | null; nOob: number } {
+  const { n, codes, rows } = data;
+  const groupOf = data.groupOf!;
+  const G = data.nGroups;
+  // Distinct training rows that are out of bag for this tree, in row order.
+  const mark = new Uint8Array(n);
+  let nOob = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (counts[r] === 0 && mark[r] === 0) {
+      mark[r] = 1;
+      nOob++;
+    }
+  }
+  if (nOob === 0) return { drop: null, nOob: 0 };
+  const oob = new Int32Array(nOob);
+  for (let r = 0, k = 0; r < n; r++) if (mark[r] === 1) oob[k++] = r;
+
+  const { feature, bin, left, right, value } = t;
+  const used = new Uint8Array(G);
+  for (let i = 0; i < feature.length; i++) if (left[i] >= 0) used[groupOf[feature[i]]] = 1;
+
+  const yC = data.yClass;
+  const yR = data.yReg;
+  const score = (row: number, node: number): number => {
+    if (reg) {
+      const e = value[node] - yR![row];
+      return e * e;
+    }
+    return argmaxAt(value, node, K) === yC![row] ? 1 : 0;
+  };
+  let base = 0;
+  for (let i = 0; i < nOob; i++) base += score(oob[i], leafOf(t, codes, n, oob[i]));
+  const drop = new Float64Array(G);
+  const perm = new Int32Array(nOob);
+  for (let g = 0; g < G; g++) {
+    if (used[g] === 0) continue;
+    perm.set(oob);
+    rng.shuffle(perm);
+    let s = 0;
+    for (let i = 0; i < nOob; i++) {
+      const r = oob[i];
+      const pr = perm[i];
+      let node = 0;
+      while (left[node] >= 0) {
+        const f = feature[node];
+        const c = codes[f * n + (groupOf[f] === g ? pr : r)];
+        node = c <= bin[node] ? left[node] : right[node];
+      }
+      s += score(r, node);
+    }
+    // Accuracy drop (classification) or MSE rise (regression), per OOB row.
+    drop[g] = reg ? (s - base) / nOob : (base - s) / nOob;
+  }
+  return { drop, nOob };
+}
