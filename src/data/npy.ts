@@ -75,7 +75,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     throw new DataError(name, `truncated data: shape (${shape.join(', ')}) of '${descr}' needs ${nbytes} bytes, the file has ${bytes.length - dataStart}`);
   }
   // Copy into an aligned buffer (and swap bytes for big-endian data).
-  const raw = bytes.slice(dataStart, dataStart + nbytes);
+  const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + nbytes)); // a copy (Buffer.slice would share)
   if (big && size > 1) {
     for (let i = 0; i < nbytes; i += size) raw.subarray(i, i + size).reverse();
   }

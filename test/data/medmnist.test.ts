@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { loadMedMNIST, resolveMedMNIST } from '../../src/data/medmnist.js';
-import { encodeNpy, parseNpy, parseNpz, type NpyData } from '../../src/data/npy.js';
+import { encodeNpy, parseNpy, parseNpz, readNpy, type NpyData } from '../../src/data/npy.js';
 import { DataError } from '../../src/data/errors.js';
 import { needSharedData, sharedData, SHARED_DATA } from '../helpers/shared-data.js';
 
@@ -123,6 +123,10 @@ test('npy: Fortran order, big-endian, float16 and int64 read correctly', () => {
   assert.deepEqual([...half.data], [1, -2, 0.5]);
   const i8 = parseNpy(rawNpy('<i8', [2], Uint8Array.from([5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), 'i8.npy');
   assert.deepEqual([...i8.data], [5, -1]);
+  // A .npy read from disk (a Node Buffer) decodes its own bytes, not the header's.
+  const path = join(dir, 'plain.npy');
+  writeFileSync(path, encodeNpy(Float32Array.from([1.5, -2, 3]), [3]));
+  assert.deepEqual([...readNpy(path).data], [1.5, -2, 3]);
 });
 
 test('bad input: non-zip, truncated zip, unsupported dtype, truncated npy, NaN pixels, label mismatch', async () => {

@@ -1,0 +1,363 @@
+// NIfTI-1 and NIfTI-2 volumes (.nii, .nii.gz): header, data types, scaling, orientation from
+// sform/qform to one canonical orientation (RAS+), several co-registered volumes of one case stacked
+// as named channels, 2D slices along a chosen axis, and an optional segmentation that selects slices,
+// gives per-slice labels and per-slice masks.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { gunzipSync } from 'fflate';
+import { DataError, assertFinite } from './errors.js';
+import { squareLabels, squarePlane } from './resize.js';
+import type { ImageDataset, SkippedItem } from './types.js';
+
+/** A 3D volume in canonical RAS+ orientation: index x grows to the patient's Right, y to Anterior, z to Superior. */
+export interface NiftiVolume {
+  /** The file it came from. */
+  file: string;
+  /** `[X, Y, Z]` voxel counts along R, A, S. */
+  dims: [number, number, number];
+  /** Voxel size in mm along x, y, z. */
+  spacing: [number, number, number];
+  /** Scaled voxel values (scl_slope/scl_inter applied), x fastest: voxel (x, y, z) at `(z * Y + y) * X + x`. */
+  data: Float32Array;
+  /** The 4 x 4 voxel-to-world (RAS mm) affine of the canonical array, row-major. */
+  affine: number[];
+  /** Orientation of the file's own voxel axes, e.g. `LPS` (what i, j, k pointed to before reorientation). */
+  fileOrientation: string;
+  /** Which transform gave the orientation: `sform`, `qform` or `pixdim` (neither code set). */
+  orientationFrom: 'sform' | 'qform' | 'pixdim';
+  /** The file's NIfTI datatype code (2 uint8, 4 int16, 16 float32, ...). */
+  datatype: number;
+}
+
+const DATATYPES: Record<number, { name: string; bytes: number }> = {
+  2: { name: 'uint8', bytes: 1 }, 4: { name: 'int16', bytes: 2 }, 8: { name: 'int32', bytes: 4 },
+  16: { name: 'float32', bytes: 4 }, 64: { name: 'float64', bytes: 8 }, 256: { name: 'int8', bytes: 1 },
+  512: { name: 'uint16', bytes: 2 }, 768: { name: 'uint32', bytes: 4 }, 1024: { name: 'int64', bytes: 8 },
+  1280: { name: 'uint64', bytes: 8 },
+};
+
+/** Parses NIfTI bytes (gzip-compressed or not). `file` names the source in errors. */
+export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
+  let bytes = input;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new DataError(file, `cannot gunzip (truncated or corrupt .nii.gz): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (bytes.length < 348) throw new DataError(file, `only ${bytes.length} bytes; expected a NIfTI header of 348 (NIfTI-1) or 540 (NIfTI-2) bytes`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let le = true;
+  let size = dv.getInt32(0, true);
+  if (size !== 348 && size !== 540) {
+    le = false;
+    size = dv.getInt32(0, false);
+  }
+  if (size !== 348 && size !== 540) throw new DataError(file, 'not a NIfTI file: sizeof_hdr is neither 348 (NIfTI-1) nor 540 (NIfTI-2)');
+  const v2 = size === 540;
+  if (v2 && bytes.length < 540) throw new DataError(file, 'truncated NIfTI-2 header');
+  const magic = String.fromCharCode(...bytes.subarray(v2 ? 4 : 344, v2 ? 7 : 347));
+  if (magic === 'ni1' || magic === 'ni2') throw new DataError(file, `a header-only NIfTI (.hdr with separate .img data); expected a single-file .nii or .nii.gz`);
+  if (magic !== 'n+1' && magic !== 'n+2') throw new DataError(file, `bad NIfTI magic "${magic}"; expected "n+1" or "n+2"`);
+
+  const i16 = (o: number) => dv.getInt16(o, le);
+  const i32 = (o: number) => dv.getInt32(o, le);
+  const f32 = (o: number) => dv.getFloat32(o, le);
+  const f64 = (o: number) => dv.getFloat64(o, le);
+  const i64 = (o: number) => Number(dv.getBigInt64(o, le));
+  const dim = Array.from({ length: 8 }, (_, k) => (v2 ? i64(16 + 8 * k) : i16(40 + 2 * k)));
+  const datatype = v2 ? i16(12) : i16(70);
+  const pixdim = Array.from({ length: 8 }, (_, k) => (v2 ? f64(104 + 8 * k) : f32(76 + 4 * k)));
+  const voxOffset = v2 ? i64(168) : f32(108);
+  const slope = v2 ? f64(176) : f32(112);
+  const inter = v2 ? f64(184) : f32(116);
+  const qformCode = v2 ? i32(344) : i16(252);
+  const sformCode = v2 ? i32(348) : i16(254);
+  const q = Array.from({ length: 6 }, (_, k) => (v2 ? f64(352 + 8 * k) : f32(256 + 4 * k)));
+  const srow = Array.from({ length: 12 }, (_, k) => (v2 ? f64(400 + 8 * k) : f32(280 + 4 * k)));
+
+  const nd = dim[0]!;
+  if (nd < 2 || nd > 7) throw new DataError(file, `dim[0] = ${nd}; expected 2 to 7 dimensions`, 'header');
+  const extra = dim.slice(4, nd + 1).reduce((a, b) => a * Math.max(1, b!), 1);
+  if (nd > 3 && extra > 1) throw new DataError(file, `a ${nd}D image (${dim.slice(1, nd + 1).join(' x ')}); expected one 3D volume per file`, 'header');
+  const [nx, ny, nz] = [dim[1]!, Math.max(1, nd >= 2 ? dim[2]! : 1), Math.max(1, nd >= 3 ? dim[3]! : 1)];
+  if (!(nx > 0 && ny > 0 && nz > 0)) throw new DataError(file, `dimensions ${nx} x ${ny} x ${nz}; expected positive sizes`, 'header');
+  const dt = DATATYPES[datatype];
+  if (!dt) throw new DataError(file, `unsupported datatype code ${datatype}; expected one of ${Object.entries(DATATYPES).map(([k, v]) => `${k} (${v.name})`).join(', ')}`, 'header');
+  const nvox = nx * ny * nz;
+  const need = voxOffset + nvox * dt.bytes;
+  if (bytes.length < need) {
+    throw new DataError(file, `header says ${nx} x ${ny} x ${nz} ${dt.name} voxels (${nvox * dt.bytes} bytes from offset ${voxOffset}), but the file has ${bytes.length - voxOffset} bytes of data`);
+  }
+
+  // Voxel values, scaled.
+  const raw = new Uint8Array(bytes.subarray(voxOffset, need)); // a copy (Buffer.slice would share)
+  if (!le && dt.bytes > 1) for (let o = 0; o < raw.length; o += dt.bytes) raw.subarray(o, o + dt.bytes).reverse();
+  const buf = raw.buffer;
+  let src: ArrayLike<number>;
+  switch (datatype) {
+    case 2: src = new Uint8Array(buf); break;
+    case 4: src = new Int16Array(buf); break;
+    case 8: src = new Int32Array(buf); break;
+    case 16: src = new Float32Array(buf); break;
+    case 64: src = new Float64Array(buf); break;
+    case 256: src = new Int8Array(buf); break;
+    case 512: src = new Uint16Array(buf); break;
+    case 768: src = new Uint32Array(buf); break;
+    case 1024: src = Float64Array.from(new BigInt64Array(buf), Number); break;
+    default: src = Float64Array.from(new BigUint64Array(buf), Number); break;
+  }
+  if (datatype === 16 || datatype === 64) assertFinite(src, [nz, ny, nx], file, 'voxel [k, j, i]');
+  const useScale = slope !== 0 && Number.isFinite(slope) && Number.isFinite(inter);
+  const values = new Float32Array(nvox);
+  if (useScale && (slope !== 1 || inter !== 0)) for (let p = 0; p < nvox; p++) values[p] = src[p]! * slope + inter;
+  else for (let p = 0; p < nvox; p++) values[p] = src[p]!;
+
+  // Voxel-to-world affine (3 x 4, row-major) of the file's i, j, k.
+  let M: number[];
+  let from: NiftiVolume['orientationFrom'];
+  if (sformCode > 0) {
+    M = srow;
+    from = 'sform';
+  } else if (qformCode > 0) {
+    M = quaternionAffine(q, pixdim);
+    from = 'qform';
+  } else {
+    M = [pixdim[1]!, 0, 0, 0, 0, pixdim[2]!, 0, 0, 0, 0, pixdim[3]!, 0];
+    from = 'pixdim';
+  }
+  return canonicalize(values, [nx, ny, nz], M, file, from, datatype);
+}
+
+// qform: rotation from quaternion (b, c, d), voxel size pixdim[1..3], qfac = pixdim[0] (-1 flips k).
+function quaternionAffine(q: number[], pixdim: number[]): number[] {
+  const [b, c, d, qx, qy, qz] = q as [number, number, number, number, number, number];
+  const a = Math.sqrt(Math.max(0, 1 - (b * b + c * c + d * d)));
+  const qfac = pixdim[0]! < 0 ? -1 : 1;
+  const [sx, sy, sz] = [pixdim[1]!, pixdim[2]!, pixdim[3]! * qfac];
+  const R = [
+    a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c),
+    2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b),
+    2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b,
+  ];
+  return [R[0]! * sx, R[1]! * sy, R[2]! * sz, qx, R[3]! * sx, R[4]! * sy, R[5]! * sz, qy, R[6]! * sx, R[7]! * sy, R[8]! * sz, qz];
+}
+
+// Reorders the file's voxel axes to RAS+: each file axis goes to the world axis it points along most.
+function canonicalize(values: Float32Array, dims: [number, number, number], M: number[], file: string, from: NiftiVolume['orientationFrom'], datatype: number): NiftiVolume {
+  const col = (a: number) => [M[a]!, M[4 + a]!, M[8 + a]!];
+  // Greedy assignment by largest absolute component (like nibabel's io_orientation).
+  const worldOf = [-1, -1, -1];
+  const sign = [1, 1, 1];
+  const used = [false, false, false];
+  const cands: Array<[number, number, number]> = [];
+  for (let a = 0; a < 3; a++) for (let w = 0; w < 3; w++) cands.push([Math.abs(col(a)[w]!) / (Math.hypot(...col(a)) || 1), a, w]);
+  cands.sort((p, r) => r[0] - p[0]);
+  for (const [mag, a, w] of cands) {
+    if (worldOf[a]! >= 0 || used[w] || mag === 0) continue;
+    worldOf[a] = w;
+    used[w] = true;
+    sign[a] = col(a)[w]! < 0 ? -1 : 1;
+  }
+  if (worldOf.some((w) => w < 0)) throw new DataError(file, `degenerate ${from} (an axis has no direction); expected an invertible voxel-to-world transform`, 'header');
+  const letters = [['L', 'R'], ['P', 'A'], ['I', 'S']];
+  const fileOrientation = worldOf.map((w, a) => letters[w]![sign[a]! > 0 ? 1 : 0]).join('');
+
+  const outDims = [0, 0, 0] as [number, number, number];
+  const spacing = [0, 0, 0] as [number, number, number];
+  for (let a = 0; a < 3; a++) {
+    outDims[worldOf[a]!] = dims[a]!;
+    spacing[worldOf[a]!] = Math.hypot(...col(a)) || 1;
+  }
+  const [X, Y] = outDims;
+  // Output stride for each file axis, and where index 0 of that axis lands.
+  const outStride = [1, X, X * Y];
+  const stride = [0, 0, 0];
+  let origin = 0;
+  for (let a = 0; a < 3; a++) {
+    const s = outStride[worldOf[a]!]!;
+    stride[a] = sign[a]! * s;
+    if (sign[a]! < 0) origin += (dims[a]! - 1) * s;
+  }
+  const out = new Float32Array(values.length);
+  const [nx, ny, nz] = dims;
+  let p = 0;
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      let o = origin + k * stride[2]! + j * stride[1]!;
+      for (let i = 0; i < nx; i++, p++, o += stride[0]!) out[o] = values[p]!;
+    }
+  }
+  // Affine of the canonical array: column w is the (flipped) file axis mapped to world axis w.
+  const affine = new Array<number>(16).fill(0);
+  affine[15] = 1;
+  const t = [M[3]!, M[7]!, M[11]!];
+  for (let a = 0; a < 3; a++) {
+    const w = worldOf[a]!;
+    const c = col(a);
+    for (let r = 0; r < 3; r++) {
+      affine[r * 4 + w] = sign[a]! * c[r]!;
+      if (sign[a]! < 0) t[r]! += c[r]! * (dims[a]! - 1);
+    }
+  }
+  for (let r = 0; r < 3; r++) affine[r * 4 + 3] = t[r]!;
+  return { file, dims: outDims, spacing, data: out, affine, fileOrientation, orientationFrom: from, datatype };
+}
+
+/** Reads a .nii or .nii.gz file into canonical RAS+ orientation. */
+export function readNifti(path: string): NiftiVolume {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseNifti(bytes, path);
+}
+
+/** Slicing axis: `axial` (fixed z), `coronal` (fixed y) or `sagittal` (fixed x). */
+export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
+
+/**
+ * Extracts slice `s` along `axis` of a canonical volume as a 2D plane in display orientation
+ * (radiological convention: the patient's right on the image's left):
+ * - axial: rows anterior to posterior, columns right to left;
+ * - coronal: rows superior to inferior, columns right to left;
+ * - sagittal: rows superior to inferior, columns anterior to posterior.
+ * Returns the plane and its height and width.
+ */
+export function slicePlane<T extends Float32Array | Uint8Array>(vol: T, dims: [number, number, number], axis: SliceAxis, s: number): { plane: T; h: number; w: number } {
+  const [X, Y, Z] = dims;
+  const at = (x: number, y: number, z: number) => vol[(z * Y + y) * X + x]!;
+  const make = (h: number, w: number, f: (r: number, c: number) => number) => {
+    const plane = new (vol.constructor as new (n: number) => T)(h * w);
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) plane[r * w + c] = f(r, c);
+    return { plane, h, w };
+  };
+  if (axis === 'axial') return make(Y, X, (r, c) => at(X - 1 - c, Y - 1 - r, s));
+  if (axis === 'coronal') return make(Z, X, (r, c) => at(X - 1 - c, s, Z - 1 - r));
+  return make(Z, Y, (r, c) => at(s, Y - 1 - c, Z - 1 - r));
+}
+
+/** Options of `loadNiftiCase`. */
+export interface NiftiCaseOptions {
+  /** Channel name -> file, in channel order, e.g. `{ T1: 't1.nii.gz', FLAIR: 'flair.nii.gz' }`. All on one voxel grid. */
+  channels: Record<string, string>;
+  /** Optional segmentation volume on the same grid (nonzero = structure; label values kept in the mask). */
+  seg?: string;
+  /** Slicing axis. Default `'axial'`. */
+  axis?: SliceAxis;
+  /**
+   * Which slices to keep: `'nonempty'` (default; any channel has a nonzero voxel, i.e. not outside a
+   * skull-stripped brain), `'labelled'` (the segmentation has at least `minLabelVoxels` voxels there),
+   * or `'all'`. Left-out slices are listed in `skipped`.
+   */
+  keep?: 'nonempty' | 'labelled' | 'all';
+  /** A slice is labelled 1 when its segmentation has at least this many nonzero voxels. Default 1. */
+  minLabelVoxels?: number;
+  /** Name of the segmented structure (mask name and positive class). Default `'tumour'`. */
+  structure?: string;
+  /** Centre-crop each slice to a square and resize it to size x size (area averaging). Default: native size. */
+  size?: number;
+}
+
+/**
+ * Loads one case of co-registered volumes as 2D slices: N = kept slices, C = channels (named as in
+ * `channels`), slices in display orientation (see `slicePlane`), ordered inferior to superior
+ * (axial), posterior to anterior (coronal) or right to left (sagittal). With `seg`: labels
+ * (`no <structure>` / `<structure>`) and a mask per slice visible in every channel.
+ */
+export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDataset> {
+  const names = Object.keys(options.channels);
+  if (names.length === 0) throw new DataError('nifti', 'no channels given; expected name=file pairs such as T1=t1.nii.gz');
+  const axis = options.axis ?? 'axial';
+  if (!['axial', 'coronal', 'sagittal'].includes(axis)) throw new DataError('nifti', `axis "${axis}"; expected axial, coronal or sagittal`);
+  const keep = options.keep ?? 'nonempty';
+  if (keep === 'labelled' && !options.seg) throw new DataError('nifti', 'keep=labelled needs a segmentation (seg)');
+  const minLabel = options.minLabelVoxels ?? 1;
+  const structure = options.structure ?? 'tumour';
+
+  const vols = names.map((n) => readNifti(options.channels[n]!));
+  const ref = vols[0]!;
+  const check = (v: NiftiVolume, what: string) => {
+    if (v.dims.join() !== ref.dims.join()) {
+      throw new DataError(v.file, `${what} is ${v.dims.join(' x ')} voxels but ${names[0]} (${ref.file}) is ${ref.dims.join(' x ')}; expected every channel on the same grid`);
+    }
+    const d = Math.max(...v.affine.map((a, k) => Math.abs(a - ref.affine[k]!)));
+    if (d > 0.1) throw new DataError(v.file, `${what} has a different voxel-to-world transform than ${names[0]} (differs by ${d.toFixed(3)} mm); expected co-registered volumes`);
+  };
+  vols.forEach((v, c) => check(v, `channel ${names[c]}`));
+  let seg: Uint8Array | null = null;
+  if (options.seg) {
+    const s = readNifti(options.seg);
+    check(s, 'the segmentation');
+    seg = new Uint8Array(s.data.length);
+    for (let p = 0; p < seg.length; p++) {
+      const v = s.data[p]!;
+      if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new DataError(s.file, `segmentation value ${v}; expected integer labels 0..255`);
+      seg[p] = v;
+    }
+  }
+
+  const dims = ref.dims;
+  const nSlices = axis === 'axial' ? dims[2] : axis === 'coronal' ? dims[1] : dims[0];
+  const kept: Array<{ s: number; planes: Float32Array[]; mask: Uint8Array | null; labelled: boolean }> = [];
+  const skipped: SkippedItem[] = [];
+  let H = 0;
+  let W = 0;
+  for (let s = 0; s < nSlices; s++) {
+    const planes = vols.map((v) => slicePlane(v.data, dims, axis, s));
+    const ms = seg ? slicePlane(seg, dims, axis, s) : null;
+    let labelVoxels = 0;
+    if (ms) for (const v of ms.plane) if (v) labelVoxels++;
+    const labelled = labelVoxels >= minLabel;
+    const nonempty = planes.some((p) => p.plane.some((v) => v !== 0));
+    if (keep === 'nonempty' && !nonempty) {
+      skipped.push({ item: `${axis} slice ${s}`, reason: 'every channel is zero (outside the imaged region)' });
+      continue;
+    }
+    if (keep === 'labelled' && !labelled) {
+      skipped.push({ item: `${axis} slice ${s}`, reason: `fewer than ${minLabel} ${structure} voxels` });
+      continue;
+    }
+    const h = planes[0]!.h;
+    const w = planes[0]!.w;
+    let fp = planes.map((p) => p.plane);
+    let mp = ms ? ms.plane : null;
+    if (options.size) {
+      fp = fp.map((p) => squarePlane(p, h, w, options.size!));
+      mp = mp ? squareLabels(mp, h, w, options.size) : null;
+      [H, W] = [options.size, options.size];
+    } else [H, W] = [h, w];
+    kept.push({ s, planes: fp, mask: mp, labelled });
+  }
+  if (kept.length === 0) throw new DataError(options.seg ?? ref.file, `no ${axis} slice kept (keep=${keep}); expected at least one`);
+
+  const C = names.length;
+  const N = kept.length;
+  const HW = H * W;
+  const images = new Float32Array(N * C * HW);
+  kept.forEach((k, i) => k.planes.forEach((p, c) => images.set(p, (i * C + c) * HW)));
+  const sp = axis === 'axial' ? [ref.spacing[1], ref.spacing[0]] : axis === 'coronal' ? [ref.spacing[2], ref.spacing[0]] : [ref.spacing[2], ref.spacing[1]];
+  const scale = options.size ? Math.min(...(axis === 'axial' ? [dims[1], dims[0]] : axis === 'coronal' ? [dims[2], dims[0]] : [dims[2], dims[1]])) / options.size : 1;
+  const ds: ImageDataset = {
+    images,
+    shape: [N, C, H, W],
+    channelNames: names,
+    ids: kept.map((k) => `${basename(ref.file)} ${axis} ${k.s}`),
+    spacing: [sp[0]! * scale, sp[1]! * scale],
+    skipped,
+    source: `nifti:${names.map((n) => `${n}=${options.channels[n]}`).join(',')}${options.seg ? `?seg=${options.seg}` : ''}`,
+  };
+  if (seg) {
+    const mask = new Uint8Array(N * HW);
+    kept.forEach((k, i) => mask.set(k.mask!, i * HW));
+    ds.masks = [{ name: structure, channels: [...names], data: mask }];
+    ds.labels = Int32Array.from(kept, (k) => (k.labelled ? 1 : 0));
+    ds.labelWidth = 1;
+    ds.task = 'binary';
+    ds.classNames = [`no ${structure}`, structure];
+  }
+  return ds;
+}
