@@ -35,13 +35,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   installCachingAllocator();
   const bool openblas = limitOpenBlasThreads();
 
-  Napi::Function tensor = initTensor(env);
-  data->tensorCtor = Napi::Persistent(tensor);
+  initTensor(env, exports);
   Napi::Function op = initOp(env);
   data->opCtor = Napi::Persistent(op);
   Napi::Function script = initScript(env);
   data->scriptCtor = Napi::Persistent(script);
-  exports.Set("Tensor", tensor);
   exports.Set("Op", op);
   exports.Set("Script", script);
   exports.Set("torchVersion", TORCH_VERSION);

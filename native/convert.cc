@@ -207,9 +207,9 @@ torch::jit::Stack buildStack(Napi::Env env, const c10::FunctionSchema& schema, N
   return stack;
 }
 
-Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
+Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, TensorForm form) {
   if (v.isNone()) return env.Null();
-  if (v.isTensor()) return wrapTensor(env, v.toTensor());
+  if (v.isTensor()) return wrapTensor(env, v.toTensor(), form);
   if (v.isBool()) return Napi::Boolean::New(env, v.toBool());
   if (v.isInt()) return Napi::Number::New(env, double(v.toInt()));
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
@@ -218,24 +218,24 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
   auto array = [&](const auto& items) {
     Napi::Array a = Napi::Array::New(env, items.size());
     uint32_t i = 0;
-    for (const auto& x : items) a.Set(i++, fromIValue(env, c10::IValue(x)));
+    for (const auto& x : items) a.Set(i++, fromIValue(env, c10::IValue(x), form));
     return a;
   };
   if (v.isTuple()) return array(v.toTupleRef().elements());
   if (v.isList()) return array(v.toListRef());
   if (v.isGenericDict()) {
     Napi::Object o = Napi::Object::New(env);
-    for (const auto& kv : v.toGenericDict()) o.Set(kv.key().isString() ? kv.key().toStringRef() : kv.key().tagKind(), fromIValue(env, kv.value()));
+    for (const auto& kv : v.toGenericDict()) o.Set(kv.key().isString() ? kv.key().toStringRef() : kv.key().tagKind(), fromIValue(env, kv.value(), form));
     return o;
   }
   throw Napi::TypeError::New(env, "a value of type " + v.tagKind() + " cannot be returned to JS");
 }
 
-Napi::Value fromStack(Napi::Env env, torch::jit::Stack& stack) {
+Napi::Value fromStack(Napi::Env env, torch::jit::Stack& stack, TensorForm form) {
   if (stack.empty()) return env.Undefined();
-  if (stack.size() == 1) return fromIValue(env, stack[0]);
+  if (stack.size() == 1) return fromIValue(env, stack[0], form);
   Napi::Array a = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); i++) a.Set(uint32_t(i), fromIValue(env, stack[i]));
+  for (size_t i = 0; i < stack.size(); i++) a.Set(uint32_t(i), fromIValue(env, stack[i], form));
   return a;
 }
 

@@ -29,13 +29,13 @@ class OpWrap : public Napi::ObjectWrap<OpWrap> {
   }
 
  private:
-  // call(positionalArgs, namedArgs?)
+  // call(positionalArgs, namedArgs?, tensorsAsObjects?)
   Napi::Value Call(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     LL_TRY
     torch::jit::Stack stack = buildStack(env, handle_->schema(), info[0], info[1], 0);
     handle_->callBoxed(&stack);
-    return fromStack(env, stack);
+    return fromStack(env, stack, info[2].ToBoolean().Value() ? TensorForm::Object : TensorForm::Handle);
     LL_CATCH(env)
   }
   Napi::Value Schema(const Napi::CallbackInfo& info) {

@@ -51,7 +51,7 @@ class ScriptWrap : public Napi::ObjectWrap<ScriptWrap> {
     LL_TRY
     torch::jit::Method m = method(env, info[0]);
     torch::jit::Stack stack = buildStack(env, m.function().getSchema(), info[1], info[2], 1);
-    return fromIValue(env, m(std::move(stack)));
+    return fromIValue(env, m(std::move(stack)), TensorForm::Object);
     LL_CATCH(env)
   }
   Napi::Value MethodNames(const Napi::CallbackInfo& info) {
@@ -72,7 +72,7 @@ class ScriptWrap : public Napi::ObjectWrap<ScriptWrap> {
     for (const auto& item : list) {
       Napi::Array pair = Napi::Array::New(env, 2);
       pair.Set(0u, item.name);
-      pair.Set(1u, wrapTensor(env, item.value));
+      pair.Set(1u, wrapTensor(env, item.value, TensorForm::Handle));
       a.Set(i++, pair);
     }
     return a;

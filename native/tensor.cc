@@ -1,5 +1,5 @@
-// The JS handle over at::Tensor: typed-array transfer, metadata, autograd, explicit disposal, and
-// external-memory accounting per underlying buffer.
+// Tensor handles: a per-environment slot table of at::Tensor addressed by integers from JS, typed-array
+// transfer, metadata, autograd, and external-memory accounting per underlying buffer.
 #include <cstring>
 
 #include "common.h"
@@ -12,177 +12,25 @@ const void* storageKey(const at::Tensor& t) {
   return t.storage().unsafeGetStorageImpl();
 }
 
-class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
- public:
-  explicit TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info), env_(info.Env()) {}
-  ~TensorWrap() override { release(); }
+void account(Napi::Env env, InstanceData& d, const at::Tensor& t, int sign) {
+  const void* key = storageKey(t);
+  if (key == nullptr) return;
+  auto& entry = d.storages[key];
+  if (sign > 0 && entry.first++ == 0) {
+    entry.second = int64_t(t.storage().nbytes());
+    d.reportedBytes += entry.second;
+    Napi::MemoryManagement::AdjustExternalMemory(env, entry.second);
+  } else if (sign < 0 && --entry.first == 0) {
+    d.reportedBytes -= entry.second;
+    Napi::MemoryManagement::AdjustExternalMemory(env, -entry.second);
+    d.storages.erase(key);
+  }
+}
 
-  void set(at::Tensor t) {
-    release();
-    tensor_ = std::move(t);
-    key_ = storageKey(tensor_);
-    if (key_ == nullptr) return;
-    InstanceData& d = instance(env_);
-    auto& entry = d.storages[key_];
-    if (entry.first++ == 0) {
-      entry.second = int64_t(tensor_.storage().nbytes());
-      adjust(d, entry.second);
-    }
-  }
-
-  const at::Tensor& tensor(Napi::Env env) {
-    if (!tensor_.defined()) throw Napi::Error::New(env, "tensor used after dispose()");
-    return tensor_;
-  }
-  at::Tensor& mutableTensor(Napi::Env env) {
-    tensor(env);
-    return tensor_;
-  }
-
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "NativeTensor", {
-        InstanceAccessor<&TensorWrap::Shape>("shape"),
-        InstanceAccessor<&TensorWrap::Dtype>("dtype"),
-        InstanceAccessor<&TensorWrap::Device>("device"),
-        InstanceAccessor<&TensorWrap::Disposed>("disposed"),
-        InstanceAccessor<&TensorWrap::RequiresGrad>("requiresGrad"),
-        InstanceAccessor<&TensorWrap::IsLeaf>("isLeaf"),
-        InstanceMethod<&TensorWrap::SetRequiresGrad>("setRequiresGrad"),
-        InstanceMethod<&TensorWrap::Grad>("grad"),
-        InstanceMethod<&TensorWrap::SetGrad>("setGrad"),
-        InstanceMethod<&TensorWrap::Backward>("backward"),
-        InstanceMethod<&TensorWrap::Detach>("detach"),
-        InstanceMethod<&TensorWrap::ToArray>("toArray"),
-        InstanceMethod<&TensorWrap::Item>("item"),
-        InstanceMethod<&TensorWrap::Numel>("numel"),
-        InstanceMethod<&TensorWrap::Dispose>("dispose"),
-        InstanceMethod<&TensorWrap::SameStorage>("sameStorage"),
-    });
-  }
-
- private:
-  void adjust(InstanceData& d, int64_t delta) {
-    d.reportedBytes += delta;
-    Napi::MemoryManagement::AdjustExternalMemory(env_, delta);
-  }
-
-  void release() {
-    if (key_ != nullptr) {
-      InstanceData& d = instance(env_);
-      auto it = d.storages.find(key_);
-      if (it != d.storages.end() && --it->second.first == 0) {
-        adjust(d, -it->second.second);
-        d.storages.erase(it);
-      }
-      key_ = nullptr;
-    }
-    tensor_ = at::Tensor();
-  }
-
-  Napi::Value Shape(const Napi::CallbackInfo& info) {
-    const auto sizes = tensor(info.Env()).sizes();
-    Napi::Array a = Napi::Array::New(info.Env(), sizes.size());
-    for (size_t i = 0; i < sizes.size(); i++) a.Set(uint32_t(i), double(sizes[i]));
-    return a;
-  }
-  Napi::Value Dtype(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), dtypeName(tensor(info.Env()).scalar_type()));
-  }
-  Napi::Value Device(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), deviceName(tensor(info.Env()).device()));
-  }
-  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !tensor_.defined()); }
-  Napi::Value RequiresGrad(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), tensor(info.Env()).requires_grad());
-  }
-  Napi::Value IsLeaf(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), tensor(info.Env()).is_leaf());
-  }
-  Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
-    LL_TRY
-    mutableTensor(info.Env()).requires_grad_(info[0].ToBoolean().Value());
-    return info.This();
-    LL_CATCH(info.Env())
-  }
-  Napi::Value Grad(const Napi::CallbackInfo& info) {
-    return wrapTensor(info.Env(), tensor(info.Env()).grad());
-  }
-  Napi::Value SetGrad(const Napi::CallbackInfo& info) {
-    LL_TRY
-    at::Tensor& t = mutableTensor(info.Env());
-    if (info[0].IsNull() || info[0].IsUndefined())
-      t.mutable_grad().reset();
-    else
-      t.mutable_grad() = unwrapTensor(info.Env(), info[0], "setGrad");
-    return info.Env().Undefined();
-    LL_CATCH(info.Env())
-  }
-  // backward(gradient?, retainGraph?)
-  Napi::Value Backward(const Napi::CallbackInfo& info) {
-    LL_TRY
-    const at::Tensor& t = tensor(info.Env());
-    at::Tensor grad;
-    if (info.Length() > 0 && !info[0].IsNull() && !info[0].IsUndefined()) grad = unwrapTensor(info.Env(), info[0], "backward gradient");
-    c10::optional<bool> retain;
-    if (info.Length() > 1 && info[1].IsBoolean()) retain = info[1].As<Napi::Boolean>().Value();
-    t.backward(grad, retain);
-    return info.Env().Undefined();
-    LL_CATCH(info.Env())
-  }
-  Napi::Value Detach(const Napi::CallbackInfo& info) {
-    LL_TRY
-    return wrapTensor(info.Env(), tensor(info.Env()).detach());
-    LL_CATCH(info.Env())
-  }
-  // Copies the data out into a new typed array of the matching kind.
-  Napi::Value ToArray(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    LL_TRY
-    at::Tensor t = tensor(env).detach().to(at::kCPU).contiguous();
-    const size_t n = size_t(t.numel());
-    auto copy = [&](auto typed, size_t elemSize) {
-      if (n > 0) std::memcpy(typed.Data(), t.data_ptr(), n * elemSize);
-      return typed;
-    };
-    switch (t.scalar_type()) {
-      case at::kFloat: return copy(Napi::Float32Array::New(env, n), 4);
-      case at::kDouble: return copy(Napi::Float64Array::New(env, n), 8);
-      case at::kInt: return copy(Napi::Int32Array::New(env, n), 4);
-      case at::kLong: return copy(Napi::BigInt64Array::New(env, n), 8);
-      case at::kShort: return copy(Napi::Int16Array::New(env, n), 2);
-      case at::kChar: return copy(Napi::Int8Array::New(env, n), 1);
-      case at::kByte:
-      case at::kBool: return copy(Napi::Uint8Array::New(env, n), 1);
-      default: {
-        t = t.to(at::kFloat);
-        return copy(Napi::Float32Array::New(env, n), 4);
-      }
-    }
-    LL_CATCH(env)
-  }
-  Napi::Value Item(const Napi::CallbackInfo& info) {
-    LL_TRY
-    const at::Tensor& t = tensor(info.Env());
-    if (t.numel() != 1)
-      throw Napi::Error::New(info.Env(), "item(): tensor has " + std::to_string(t.numel()) + " elements, expected 1");
-    if (t.scalar_type() == at::kBool) return Napi::Boolean::New(info.Env(), t.item<bool>());
-    return Napi::Number::New(info.Env(), t.item<double>());
-    LL_CATCH(info.Env())
-  }
-  Napi::Value Numel(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(tensor(info.Env()).numel())); }
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    release();
-    return info.Env().Undefined();
-  }
-  Napi::Value SameStorage(const Napi::CallbackInfo& info) {
-    const void* other = storageKey(unwrapTensor(info.Env(), info[0], "sameStorage"));
-    return Napi::Boolean::New(info.Env(), other != nullptr && other == storageKey(tensor(info.Env())));
-  }
-
-  Napi::Env env_;
-  at::Tensor tensor_;
-  const void* key_ = nullptr;
-};
+uint32_t handleOf(Napi::Env env, Napi::Value v, const std::string& what) {
+  if (v.IsNumber()) return v.As<Napi::Number>().Uint32Value();
+  throw Napi::TypeError::New(env, what + ": expected a tensor");
+}
 
 size_t elementSize(napi_typedarray_type t) {
   switch (t) {
@@ -206,85 +54,193 @@ at::ScalarType arrayDtype(Napi::Env env, napi_typedarray_type t) {
   }
 }
 
+// Copies the data out into a new typed array of the matching kind.
+Napi::Value toArray(Napi::Env env, const at::Tensor& src) {
+  at::Tensor t = src.detach().to(at::kCPU).contiguous();
+  if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  const size_t n = size_t(t.numel());
+  auto copy = [&](auto typed, size_t elemSize) {
+    if (n > 0) std::memcpy(typed.Data(), t.data_ptr(), n * elemSize);
+    return typed;
+  };
+  switch (t.scalar_type()) {
+    case at::kFloat: return copy(Napi::Float32Array::New(env, n), 4);
+    case at::kDouble: return copy(Napi::Float64Array::New(env, n), 8);
+    case at::kInt: return copy(Napi::Int32Array::New(env, n), 4);
+    case at::kLong: return copy(Napi::BigInt64Array::New(env, n), 8);
+    case at::kShort: return copy(Napi::Int16Array::New(env, n), 2);
+    case at::kChar: return copy(Napi::Int8Array::New(env, n), 1);
+    case at::kByte: case at::kBool: return copy(Napi::Uint8Array::New(env, n), 1);
+    default: throw Napi::TypeError::New(env, "toArray: unsupported dtype " + dtypeName(t.scalar_type()));
+  }
+}
+
+Napi::Value fromArray(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LL_TRY
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "fromArray: expected a typed array");
+  Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
+  std::vector<int64_t> shape;
+  Napi::Array s = info[1].As<Napi::Array>();
+  int64_t numel = 1;
+  for (uint32_t i = 0; i < s.Length(); i++) {
+    shape.push_back(s.Get(i).As<Napi::Number>().Int64Value());
+    numel *= shape.back();
+  }
+  if (numel != int64_t(arr.ElementLength()))
+    throw Napi::RangeError::New(env, "fromArray: shape " + c10::str(c10::IntArrayRef(shape)) + " needs " +
+                                         std::to_string(numel) + " elements, the array has " +
+                                         std::to_string(arr.ElementLength()));
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(arrayDtype(env, arr.TypedArrayType())));
+  if (numel > 0)
+    std::memcpy(t.data_ptr(), static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset(),
+                size_t(numel) * elementSize(arr.TypedArrayType()));
+  if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) t = t.to(parseDtype(env, info[2]));
+  if (info.Length() > 3 && info[3].IsString()) t = t.to(parseDevice(env, info[3]));
+  return wrapTensor(env, t);
+  LL_CATCH(env)
+}
+
+// autogradGrad(outputs, inputs, gradOutputs?, retainGraph?, createGraph?, allowUnused?)
+Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LL_TRY
+  auto list = [&](Napi::Value v, const char* what) {
+    std::vector<at::Tensor> out;
+    if (v.IsNull() || v.IsUndefined()) return out;
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) out.push_back(unwrapTensor(env, a.Get(i), what));
+    return out;
+  };
+  auto outputs = list(info[0], "grad outputs");
+  auto inputs = list(info[1], "grad inputs");
+  auto gradOutputs = list(info[2], "grad gradOutputs");
+  c10::optional<bool> retain;
+  if (info[3].IsBoolean()) retain = info[3].As<Napi::Boolean>().Value();
+  const bool create = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  const bool allowUnused = info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
+  auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, create, allowUnused);
+  Napi::Array a = Napi::Array::New(env, grads.size());
+  for (size_t i = 0; i < grads.size(); i++) a.Set(uint32_t(i), wrapTensor(env, grads[i]));
+  return a;
+  LL_CATCH(env)
+}
+
+using Method = Napi::Value (*)(Napi::Env, at::Tensor&, const Napi::CallbackInfo&);
+
+// Exposes fn(handle, ...rest) with the handle resolved and libtorch errors converted.
+template <Method fn>
+Napi::Value onTensor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LL_TRY
+  return fn(env, unwrapTensor(env, info[0], "tensor"), info);
+  LL_CATCH(env)
+}
+
+Napi::Value shape(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) {
+  const auto sizes = t.sizes();
+  Napi::Array a = Napi::Array::New(env, sizes.size());
+  for (size_t i = 0; i < sizes.size(); i++) a.Set(uint32_t(i), double(sizes[i]));
+  return a;
+}
+Napi::Value dtype(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, dtypeName(t.scalar_type())); }
+Napi::Value device(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, deviceName(t.device())); }
+Napi::Value numel(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Number::New(env, double(t.numel())); }
+Napi::Value requiresGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.requires_grad()); }
+Napi::Value isLeaf(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.is_leaf()); }
+Napi::Value setRequiresGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+  t.requires_grad_(info[1].ToBoolean().Value());
+  return env.Undefined();
+}
+Napi::Value grad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.grad()); }
+Napi::Value setGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+  if (info[1].IsNull() || info[1].IsUndefined()) t.mutable_grad().reset();
+  else t.mutable_grad() = unwrapTensor(env, info[1], "setGrad");
+  return env.Undefined();
+}
+// backward(handle, gradient?, retainGraph?)
+Napi::Value backward(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+  at::Tensor g;
+  if (info[1].IsNumber()) g = unwrapTensor(env, info[1], "backward gradient");
+  c10::optional<bool> retain;
+  if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
+  t.backward(g, retain);
+  return env.Undefined();
+}
+Napi::Value detach(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.detach()); }
+Napi::Value toArrayOf(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return toArray(env, t); }
+Napi::Value item(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) {
+  if (t.numel() != 1) throw Napi::Error::New(env, "item(): tensor has " + std::to_string(t.numel()) + " elements, expected 1");
+  if (t.scalar_type() == at::kBool) return Napi::Boolean::New(env, t.item<bool>());
+  return Napi::Number::New(env, t.item<double>());
+}
+Napi::Value sameStorage(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+  const void* other = storageKey(unwrapTensor(env, info[1], "sameStorage"));
+  return Napi::Boolean::New(env, other != nullptr && other == storageKey(t));
+}
+
 }  // namespace
 
-Napi::Value wrapTensor(Napi::Env env, at::Tensor t) {
+uint32_t newHandle(Napi::Env env, at::Tensor t) {
+  InstanceData& d = instance(env);
+  account(env, d, t, +1);
+  if (!d.freeSlots.empty()) {
+    const uint32_t id = d.freeSlots.back();
+    d.freeSlots.pop_back();
+    d.slots[id] = std::move(t);
+    return id;
+  }
+  d.slots.push_back(std::move(t));
+  return uint32_t(d.slots.size() - 1);
+}
+
+Napi::Value wrapTensor(Napi::Env env, at::Tensor t, TensorForm form) {
   if (!t.defined()) return env.Null();
-  Napi::Object o = instance(env).tensorCtor.New({});
-  TensorWrap::Unwrap(o)->set(std::move(t));
+  Napi::Number id = Napi::Number::New(env, newHandle(env, std::move(t)));
+  if (form == TensorForm::Handle) return id;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("tensor", id);
   return o;
 }
 
-bool isTensor(Napi::Env env, Napi::Value v) {
-  return v.IsObject() && v.As<Napi::Object>().InstanceOf(instance(env).tensorCtor.Value());
-}
-
 at::Tensor& unwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
-  if (!isTensor(env, v)) {
-    // Accept the TypeScript Tensor too, which keeps its native handle in `native`.
-    if (v.IsObject()) {
-      Napi::Value inner = v.As<Napi::Object>().Get("native");
-      if (isTensor(env, inner)) return TensorWrap::Unwrap(inner.As<Napi::Object>())->mutableTensor(env);
-    }
-    throw Napi::TypeError::New(env, what + ": expected a tensor");
-  }
-  return TensorWrap::Unwrap(v.As<Napi::Object>())->mutableTensor(env);
+  const uint32_t id = handleOf(env, v, what);
+  InstanceData& d = instance(env);
+  if (id >= d.slots.size() || !d.slots[id].defined())
+    throw Napi::Error::New(env, what + ": tensor used after dispose() (handle " + std::to_string(id) + ")");
+  return d.slots[id];
 }
 
-Napi::Function initTensor(Napi::Env env) {
-  Napi::Function ctor = TensorWrap::Init(env);
-  // fromArray(typedArray, shape, dtype?, device?): copies, so the JS buffer may be reused at once.
-  ctor.Set("fromArray", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    LL_TRY
-    if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "fromArray: expected a typed array");
-    Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
-    std::vector<int64_t> shape;
-    Napi::Array s = info[1].As<Napi::Array>();
-    int64_t numel = 1;
-    for (uint32_t i = 0; i < s.Length(); i++) {
-      shape.push_back(s.Get(i).As<Napi::Number>().Int64Value());
-      numel *= shape.back();
-    }
-    if (numel != int64_t(arr.ElementLength()))
-      throw Napi::RangeError::New(env, "fromArray: shape " + c10::str(c10::IntArrayRef(shape)) + " needs " +
-                                           std::to_string(numel) + " elements, the array has " +
-                                           std::to_string(arr.ElementLength()));
-    const at::ScalarType src = arrayDtype(env, arr.TypedArrayType());
-    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(src));
-    if (numel > 0)
-      std::memcpy(t.data_ptr(), static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset(),
-                  size_t(numel) * elementSize(arr.TypedArrayType()));
-    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) t = t.to(parseDtype(env, info[2]));
-    if (info.Length() > 3 && info[3].IsString()) t = t.to(parseDevice(env, info[3]));
-    return wrapTensor(env, t);
-    LL_CATCH(env)
+void releaseHandle(Napi::Env env, uint32_t id) {
+  InstanceData& d = instance(env);
+  if (id >= d.slots.size() || !d.slots[id].defined()) return;
+  account(env, d, d.slots[id], -1);
+  d.slots[id] = at::Tensor();
+  d.freeSlots.push_back(id);
+}
+
+void initTensor(Napi::Env env, Napi::Object exports) {
+  Napi::Object t = Napi::Object::New(env);
+  t.Set("fromArray", Napi::Function::New(env, fromArray));
+  t.Set("autogradGrad", Napi::Function::New(env, autogradGrad));
+  t.Set("release", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    releaseHandle(info.Env(), info[0].As<Napi::Number>().Uint32Value());
   }));
-  // grad(outputs, inputs, gradOutputs?, retainGraph?, createGraph?): gradients without accumulating into .grad
-  ctor.Set("autogradGrad", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    LL_TRY
-    auto list = [&](Napi::Value v, const char* what) {
-      std::vector<at::Tensor> out;
-      if (v.IsNull() || v.IsUndefined()) return out;
-      Napi::Array a = v.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); i++) out.push_back(unwrapTensor(env, a.Get(i), what));
-      return out;
-    };
-    auto outputs = list(info[0], "grad outputs");
-    auto inputs = list(info[1], "grad inputs");
-    auto gradOutputs = list(info[2], "grad gradOutputs");
-    c10::optional<bool> retain;
-    if (info[3].IsBoolean()) retain = info[3].As<Napi::Boolean>().Value();
-    const bool create = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
-    const bool allowUnused = info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
-    auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, create, allowUnused);
-    Napi::Array a = Napi::Array::New(env, grads.size());
-    for (size_t i = 0; i < grads.size(); i++) a.Set(uint32_t(i), wrapTensor(env, grads[i]));
-    return a;
-    LL_CATCH(env)
-  }));
-  return ctor;
+  t.Set("shape", Napi::Function::New(env, onTensor<shape>));
+  t.Set("dtype", Napi::Function::New(env, onTensor<dtype>));
+  t.Set("device", Napi::Function::New(env, onTensor<device>));
+  t.Set("numel", Napi::Function::New(env, onTensor<numel>));
+  t.Set("requiresGrad", Napi::Function::New(env, onTensor<requiresGrad>));
+  t.Set("isLeaf", Napi::Function::New(env, onTensor<isLeaf>));
+  t.Set("setRequiresGrad", Napi::Function::New(env, onTensor<setRequiresGrad>));
+  t.Set("grad", Napi::Function::New(env, onTensor<grad>));
+  t.Set("setGrad", Napi::Function::New(env, onTensor<setGrad>));
+  t.Set("backward", Napi::Function::New(env, onTensor<backward>));
+  t.Set("detach", Napi::Function::New(env, onTensor<detach>));
+  t.Set("toArray", Napi::Function::New(env, onTensor<toArrayOf>));
+  t.Set("item", Napi::Function::New(env, onTensor<item>));
+  t.Set("sameStorage", Napi::Function::New(env, onTensor<sameStorage>));
+  exports.Set("tensor", t);
 }
 
 }  // namespace ll

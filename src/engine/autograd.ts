@@ -36,9 +36,9 @@ export interface GradOptions {
 export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], o: GradOptions = {}): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
-  const r = native.Tensor.autogradGrad(
-    outs.map((t) => t.native), ins.map((t) => t.native), o.gradOutputs?.map((t) => t.native) ?? null,
+  const r = native.tensor.autogradGrad(
+    outs.map((t) => t.id), ins.map((t) => t.id), o.gradOutputs?.map((t) => t.id) ?? null,
     o.retainGraph, o.createGraph ?? false, o.allowUnused ?? false,
   );
-  return r.map((g) => (g ? new Tensor(g) : null));
+  return r.map((g) => (g === null ? null : new Tensor(g)));
 }

@@ -47,5 +47,5 @@ export function eye(n: number, o: CreateOptions = {}): Tensor {
 }
 /** Bernoulli draws with probability p per element of `like`'s shape. */
 export function bernoulli(probabilities: Tensor): Tensor {
-  return op('bernoulli', probabilities.native);
+  return op('bernoulli', probabilities.id);
 }

@@ -1,5 +1,6 @@
 // Neural-network functions over tensors (the equivalent of torch.nn.functional), each one aten op.
 import { aten, Reduction, type ReductionName } from './dispatch.js';
+import { fromRefs, toHandles, type NativeResult } from './refs.js';
 import { op, opMulti, Tensor } from './tensor.js';
 
 type Pair = number | [number, number];
@@ -17,7 +18,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (input.shape[1] !== weight.shape[1]! * groups) {
     throw new RangeError(`conv2d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[1]! * groups}`);
   }
-  return op('conv2d', input.native, weight.native, bias?.native ?? null, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, groups);
+  return op('conv2d', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, groups);
 }
 
 export interface ConvTranspose2dOptions extends Conv2dOptions { outputPadding?: Pair }
@@ -28,7 +29,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (input.shape[1] !== weight.shape[0]) {
     throw new RangeError(`convTranspose2d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
   }
-  return op('conv_transpose2d.input', input.native, weight.native, bias?.native ?? null, o.stride ?? 1, o.padding ?? 0,
+  return op('conv_transpose2d.input', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0,
     o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1);
 }
 
@@ -37,7 +38,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new RangeError(`linear: input [${input.shape}] has ${input.shape[input.ndim - 1]} features, weight [${weight.shape}] expects ${weight.shape[1]}`);
   }
-  return op('linear', input.native, weight.native, bias?.native ?? null);
+  return op('linear', input.id, weight.id, bias?.id ?? null);
 }
 
 export interface BatchNormOptions {
@@ -47,51 +48,51 @@ export interface BatchNormOptions {
 }
 /** Batch normalisation; in training mode it updates runningMean/runningVar in place. */
 export function batchNorm(input: Tensor, o: BatchNormOptions): Tensor {
-  return op('batch_norm', input.native, o.weight?.native ?? null, o.bias?.native ?? null, o.runningMean?.native ?? null,
-    o.runningVar?.native ?? null, o.training, o.momentum ?? 0.1, o.eps ?? 1e-5, true);
+  return op('batch_norm', input.id, o.weight?.id ?? null, o.bias?.id ?? null, o.runningMean?.id ?? null,
+    o.runningVar?.id ?? null, o.training, o.momentum ?? 0.1, o.eps ?? 1e-5, true);
 }
 
 export function groupNorm(input: Tensor, groups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   if (input.shape[1]! % groups !== 0) throw new RangeError(`groupNorm: ${input.shape[1]} channels do not split into ${groups} groups`);
-  return op('group_norm', input.native, groups, weight?.native ?? null, bias?.native ?? null, eps, true);
+  return op('group_norm', input.id, groups, weight?.id ?? null, bias?.id ?? null, eps, true);
 }
 
-export const relu = (x: Tensor) => op('relu', x.native);
-export const leakyRelu = (x: Tensor, slope = 0.01) => op('leaky_relu', x.native, slope);
-export const sigmoid = (x: Tensor) => op('sigmoid', x.native);
-export const tanh = (x: Tensor) => op('tanh', x.native);
-export const softplus = (x: Tensor, beta = 1, threshold = 20) => op('softplus', x.native, beta, threshold);
-export const elu = (x: Tensor, alpha = 1) => op('elu', x.native, alpha);
-export const silu = (x: Tensor) => op('silu', x.native);
-export const gelu = (x: Tensor) => op('gelu', x.native);
+export const relu = (x: Tensor) => op('relu', x.id);
+export const leakyRelu = (x: Tensor, slope = 0.01) => op('leaky_relu', x.id, slope);
+export const sigmoid = (x: Tensor) => op('sigmoid', x.id);
+export const tanh = (x: Tensor) => op('tanh', x.id);
+export const softplus = (x: Tensor, beta = 1, threshold = 20) => op('softplus', x.id, beta, threshold);
+export const elu = (x: Tensor, alpha = 1) => op('elu', x.id, alpha);
+export const silu = (x: Tensor) => op('silu', x.id);
+export const gelu = (x: Tensor) => op('gelu', x.id);
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: ReductionName = 'mean'): Tensor {
   sameShape('mseLoss', input, target);
-  return op('mse_loss', input.native, target.native, Reduction[reduction]);
+  return op('mse_loss', input.id, target.id, Reduction[reduction]);
 }
 export function l1Loss(input: Tensor, target: Tensor, reduction: ReductionName = 'mean'): Tensor {
   sameShape('l1Loss', input, target);
-  return op('l1_loss', input.native, target.native, Reduction[reduction]);
+  return op('l1_loss', input.id, target.id, Reduction[reduction]);
 }
 export function binaryCrossEntropyWithLogits(
   logits: Tensor, target: Tensor, reduction: ReductionName = 'mean', posWeight: Tensor | null = null,
 ): Tensor {
   sameShape('binaryCrossEntropyWithLogits', logits, target);
-  return op('binary_cross_entropy_with_logits', logits.native, target.native, null, posWeight?.native ?? null, Reduction[reduction]);
+  return op('binary_cross_entropy_with_logits', logits.id, target.id, null, posWeight?.id ?? null, Reduction[reduction]);
 }
 /** Cross-entropy of logits N x C against int64 class indices N (or probabilities N x C). */
 export function crossEntropy(logits: Tensor, target: Tensor, reduction: ReductionName = 'mean', weight: Tensor | null = null): Tensor {
-  return op('cross_entropy_loss', logits.native, target.native, weight?.native ?? null, Reduction[reduction], -100, 0.0);
+  return op('cross_entropy_loss', logits.id, target.id, weight?.id ?? null, Reduction[reduction], -100, 0.0);
 }
 
 export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair = 0): Tensor {
-  return op('max_pool2d', x.native, kernel, stride ?? kernel, padding, 1, false);
+  return op('max_pool2d', x.id, kernel, stride ?? kernel, padding, 1, false);
 }
 export function avgPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair = 0): Tensor {
-  return op('avg_pool2d', x.native, kernel, stride ?? kernel, padding, false, true, null);
+  return op('avg_pool2d', x.id, kernel, stride ?? kernel, padding, false, true, null);
 }
 export function adaptiveAvgPool2d(x: Tensor, size: Pair): Tensor {
-  return op('adaptive_avg_pool2d', x.native, size);
+  return op('adaptive_avg_pool2d', x.id, size);
 }
 
 export interface InterpolateOptions { size?: [number, number]; scaleFactor?: number; mode?: 'nearest' | 'bilinear'; alignCorners?: boolean }
@@ -100,27 +101,27 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   expectRank('interpolate', x, 4, 'input N x C x H x W');
   const size = o.size ?? null;
   const scales = o.size ? null : [o.scaleFactor ?? 1, o.scaleFactor ?? 1];
-  if ((o.mode ?? 'nearest') === 'nearest') return op('upsample_nearest2d.vec', x.native, size, scales);
-  return op('upsample_bilinear2d.vec', x.native, size, o.alignCorners ?? false, scales);
+  if ((o.mode ?? 'nearest') === 'nearest') return op('upsample_nearest2d.vec', x.id, size, scales);
+  return op('upsample_bilinear2d.vec', x.id, size, o.alignCorners ?? false, scales);
 }
 
 /** Inverted dropout: zeroes with probability p and scales the rest by 1/(1-p) when training. */
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
-  return op('dropout', x.native, p, training);
+  return op('dropout', x.id, p, training);
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return op('cat', tensors.map((t) => t.native), dim);
+  return op('cat', tensors.map((t) => t.id), dim);
 }
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return op('stack', tensors.map((t) => t.native), dim);
+  return op('stack', tensors.map((t) => t.id), dim);
 }
 /** Values and int64 indices of the k largest (or smallest) entries along dim. */
 export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] {
-  return opMulti('topk', x.native, k, dim, largest, true) as [Tensor, Tensor];
+  return opMulti('topk', x.id, k, dim, largest, true) as [Tensor, Tensor];
 }
 export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] {
-  return opMulti('sort', x.native, dim, descending) as [Tensor, Tensor];
+  return opMulti('sort', x.id, dim, descending) as [Tensor, Tensor];
 }
 
 function sameShape(name: string, a: Tensor, b: Tensor): void {
@@ -131,9 +132,7 @@ function sameShape(name: string, a: Tensor, b: Tensor): void {
 }
 
 /** Any aten op by name (`'aten::name.overload'` without the prefix), for what has no typed wrapper. */
-export function callAten(key: string, args: unknown[], named?: Record<string, unknown>): Tensor | Tensor[] | number | boolean | null {
-  const unwrap = (v: unknown): unknown => (v instanceof Tensor ? v.native : Array.isArray(v) ? v.map(unwrap) : v);
-  const r = aten(key).call(args.map(unwrap), named && Object.fromEntries(Object.entries(named).map(([k, v]) => [k, unwrap(v)])));
-  const wrap = (v: unknown): unknown => (Array.isArray(v) ? v.map(wrap) : v && typeof v === 'object' ? new Tensor(v as never) : v);
-  return wrap(r) as Tensor | Tensor[] | number | boolean | null;
+export function callAten(key: string, args: unknown[], named?: Record<string, unknown>): NativeResult {
+  const named2 = named && Object.fromEntries(Object.entries(named).map(([k, v]) => [k, toHandles(v)]));
+  return fromRefs(aten(key).call(args.map(toHandles), named2, true));
 }

@@ -10,39 +10,49 @@ export type Dtype =
 export type TypedArray =
   | Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array;
 
-/** The addon's tensor handle; use the TypeScript `Tensor` instead. */
-export interface NativeTensor {
-  readonly shape: number[];
-  readonly dtype: Dtype;
-  readonly device: string;
-  readonly disposed: boolean;
-  readonly requiresGrad: boolean;
-  readonly isLeaf: boolean;
-  setRequiresGrad(on: boolean): NativeTensor;
-  grad(): NativeTensor | null;
-  setGrad(g: NativeTensor | null): void;
-  backward(gradient?: NativeTensor | null, retainGraph?: boolean): void;
-  detach(): NativeTensor;
-  toArray(): TypedArray;
-  item(): number | boolean;
-  numel(): number;
-  dispose(): void;
-  sameStorage(other: NativeTensor): boolean;
-}
+/** An integer naming a tensor in the addon's slot table; use the TypeScript `Tensor` instead. */
+export type Handle = number;
 
-export type NativeValue = NativeTensor | number | boolean | string | null | NativeValue[] | { [k: string]: NativeValue };
+/** How TorchScript and untyped calls return tensors, so they are told apart from numbers. */
+export interface TensorRef { tensor: Handle }
+
+export type NativeValue = Handle | boolean | string | null | TensorRef | NativeValue[] | { [k: string]: NativeValue };
+
+export interface NativeTensorApi {
+  fromArray(data: TypedArray, shape: number[], dtype?: Dtype, device?: string): Handle;
+  autogradGrad(
+    outputs: Handle[], inputs: Handle[], gradOutputs: Handle[] | null,
+    retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean,
+  ): (Handle | null)[];
+  release(h: Handle): void;
+  shape(h: Handle): number[];
+  dtype(h: Handle): Dtype;
+  device(h: Handle): string;
+  numel(h: Handle): number;
+  requiresGrad(h: Handle): boolean;
+  isLeaf(h: Handle): boolean;
+  setRequiresGrad(h: Handle, on: boolean): void;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  backward(h: Handle, gradient: Handle | null, retainGraph?: boolean): void;
+  detach(h: Handle): Handle;
+  toArray(h: Handle): TypedArray;
+  item(h: Handle): number | boolean;
+  sameStorage(a: Handle, b: Handle): boolean;
+}
 
 export interface NativeOp {
   readonly schema: string;
-  call(args: unknown[], named?: Record<string, unknown>): NativeValue;
+  /** Tensors in the result are bare handles, or {tensor} objects when `tensorsAsObjects`. */
+  call(args: unknown[], named?: Record<string, unknown>, tensorsAsObjects?: boolean): NativeValue;
 }
 
 export interface NativeScript {
   call(method: string, args: unknown[], named?: Record<string, unknown>): NativeValue;
   methodNames(): string[];
   methodSchema(method: string): string;
-  namedParameters(): [string, NativeTensor][];
-  namedBuffers(): [string, NativeTensor][];
+  namedParameters(): [string, Handle][];
+  namedBuffers(): [string, Handle][];
   train(on?: boolean): NativeScript;
   isTraining(): boolean;
   to(device: string): NativeScript;
@@ -58,14 +68,7 @@ export interface AllocatorStats {
 }
 
 interface Addon {
-  Tensor: {
-    new (): NativeTensor;
-    fromArray(data: TypedArray, shape: number[], dtype?: Dtype, device?: string): NativeTensor;
-    autogradGrad(
-      outputs: NativeTensor[], inputs: NativeTensor[], gradOutputs: NativeTensor[] | null,
-      retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean,
-    ): (NativeTensor | null)[];
-  };
+  tensor: NativeTensorApi;
   Op: new (name: string, overload: string) => NativeOp;
   Script: new (path: string, device?: string) => NativeScript;
   torchVersion: string;

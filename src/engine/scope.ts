@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface Disposable {
   dispose(): void;
   readonly disposed: boolean;
+  /** Told when the object belongs to no scope any more, so it can arrange to be freed by GC. */
+  unscoped?(): void;
 }
 
 type Frame = Disposable[];
@@ -22,7 +24,9 @@ function currentFrame(): Frame | undefined {
 
 /** Registers a new tensor with the innermost scope, if any. */
 export function track<T extends Disposable>(t: T): T {
-  currentFrame()?.push(t);
+  const frame = currentFrame();
+  if (frame) frame.push(t);
+  else t.unscoped?.();
   return t;
 }
 
@@ -32,6 +36,7 @@ export function keep<T extends Disposable>(t: T): T {
     const i = frame ? frame.lastIndexOf(t) : -1;
     if (frame && i >= 0) frame[i] = NOOP;
   }
+  t.unscoped?.();
   return t;
 }
 
@@ -57,8 +62,9 @@ function close(frame: Frame, result: unknown): void {
   collect(result, kept);
   const parent = currentFrame();
   for (const t of frame) {
-    if (kept.has(t)) parent?.push(t);
-    else t.dispose();
+    if (!kept.has(t)) t.dispose();
+    else if (parent) parent.push(t);
+    else t.unscoped?.();
   }
   frame.length = 0;
 }

@@ -1,23 +1,11 @@
 // TorchScript modules exported from PyTorch (torch.jit.script / trace, then .save): call forward or any
 // named method from TypeScript, with gradients flowing back to JS inputs.
 import { existsSync } from 'node:fs';
-import { native, type NativeScript, type NativeTensor, type NativeValue } from './native.js';
+import { native, type NativeScript } from './native.js';
+import { fromRefs, toHandles, type NativeResult } from './refs.js';
 import { Tensor } from './tensor.js';
 
-export type ScriptValue = Tensor | number | boolean | string | null | ScriptValue[] | { [k: string]: ScriptValue };
-
-function toNative(v: unknown): unknown {
-  if (v instanceof Tensor) return v.native;
-  if (Array.isArray(v)) return v.map(toNative);
-  return v;
-}
-
-function fromNative(v: NativeValue): ScriptValue {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(fromNative);
-  if ('dispose' in v && typeof (v as NativeTensor).dispose === 'function') return new Tensor(v as NativeTensor);
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromNative(x)]));
-}
+export type ScriptValue = NativeResult;
 
 export class ScriptModule {
   private constructor(readonly path: string, private readonly handle: NativeScript) {}
@@ -30,7 +18,7 @@ export class ScriptModule {
 
   /** Calls a method by name; arguments are converted by the method's TorchScript schema. */
   call(method: string, ...args: unknown[]): ScriptValue {
-    return fromNative(this.handle.call(method, args.map(toNative)));
+    return fromRefs(this.handle.call(method, args.map(toHandles)));
   }
   forward(...args: unknown[]): ScriptValue { return this.call('forward', ...args); }
   /** Calls a method that must return one tensor. */

@@ -1,7 +1,7 @@
 // Weight initialisation, in place, drawing from libtorch's seeded generator. The defaults reproduce
 // PyTorch's reset_parameters(): kaiming_uniform(a=sqrt(5)) weights, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 import { noGrad } from '../engine/autograd.js';
-import { aten } from '../engine/dispatch.js';
+import { callAten } from '../engine/functional.js';
 import type { Tensor } from '../engine/tensor.js';
 
 /** fan_in and fan_out as PyTorch computes them: dims 1 and 0 times the receptive field size. */
@@ -13,7 +13,7 @@ export function fans(t: Tensor): { fanIn: number; fanOut: number } {
 }
 
 function inPlace(key: string, t: Tensor, ...args: unknown[]): Tensor {
-  noGrad(() => (aten(key).call([t.native, ...args]) as { dispose(): void }).dispose());
+  noGrad(() => (callAten(key, [t, ...args]) as Tensor).dispose());
   return t;
 }
 
