@@ -1,6 +1,8 @@
 // Every CLI command registers itself here; each command lives in its own file.
 import type { Command } from 'commander';
+import { registerDemo } from './demo.js';
+import { registerInfo } from './info.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo];

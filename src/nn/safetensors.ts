@@ -52,8 +52,11 @@ export function encodeSafetensors(tensors: Record<string, SafeTensor>, metadata:
 }
 
 function typedView(dtype: SafeDtype, bytes: Uint8Array): ArrayBufferView {
-  // Copy into a fresh aligned buffer: offsets inside a file need not be aligned to the element size.
-  const buf = bytes.slice().buffer;
+  // Copy into a fresh aligned buffer: offsets inside a file need not be aligned to the element size
+  // (and Buffer.slice would alias Node's shared pool instead of copying).
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  const buf = copy.buffer;
   switch (dtype) {
     case 'F64': return new Float64Array(buf);
     case 'F32': return new Float32Array(buf);
