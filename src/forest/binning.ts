@@ -76,9 +76,9 @@ export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMa
   const nBins = sharedArray(Uint16Array, cols);
   const edges: Float64Array[] = new Array(cols);
   const col = new Float32Array(rows);
-  const stride = rows > sampleRows ? rows / sampleRows : 1;
-  const nSample = rows > sampleRows ? sampleRows : rows;
-  const sample = new Float32Array(nSample);
+  const bits = new Uint32Array(col.buffer);
+  const sorter = new RadixSorter(rows);
+  const sorted = new Float32Array(rows);
   const block = 64;
   for (let c0 = 0; c0 < cols; c0 += block) {
     const c1 = Math.min(cols, c0 + block);
@@ -90,18 +90,21 @@ export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMa
     }
     for (let c = c0; c < c1; c++) {
       col.set(tmp.subarray((c - c0) * rows, (c - c0 + 1) * rows));
-      for (let s = 0; s < nSample; s++) {
-        const v = col[stride === 1 ? s : Math.floor(s * stride)];
-        if (!Number.isFinite(v)) throw new Error(`feature ${c} has a non-finite value (${v}); impute before fitting`);
-        sample[s] = v;
-      }
-      if (stride !== 1) for (let r = 0; r < rows; r++) if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value`);
-      sample.sort();
-      const e = cutPoints(sample, maxBins);
+      for (let r = 0; r < rows; r++) if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value (${col[r]}) at row ${r}; impute before fitting`);
+      // Sort once (radix sort on order-preserving keys), then cut and encode in one sweep.
+      const order = sorter.sort(bits);
+      for (let i = 0; i < rows; i++) sorted[i] = col[order[i]];
+      const e = cutPoints(rows > sampleRows ? strided(sorted, sampleRows) : sorted, maxBins);
       edges[c] = e;
       nBins[c] = e.length + 1;
       const out = codes.subarray(c * rows, (c + 1) * rows);
-      encodeColumn(col, e, out);
+      let b = 0;
+      const m = e.length;
+      for (let i = 0; i < rows; i++) {
+        const v = sorted[i];
+        while (b < m && e[b] < v) b++;
+        out[order[i]] = b;
+      }
     }
   }
   return { rows, cols, codes, nBins, edges };
@@ -133,6 +136,73 @@ export function selectRows(b: BinnedMatrix, rowIds: ArrayLike<number>): BinnedMa
     for (let i = 0; i < m; i++) codes[dst + i] = b.codes[src + rowIds[i]];
   }
   return { rows: m, cols: b.cols, codes, nBins: b.nBins, edges: b.edges };
+}
+
+/** Every (n / k)-th value of a sorted array (still sorted): quantiles of a large column from k values. */
+function strided(sorted: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(k);
+  const step = sorted.length / k;
+  for (let i = 0; i < k; i++) out[i] = sorted[Math.floor(i * step)];
+  return out;
+}
+
+/** LSD radix sort (3 passes of 11 bits) of float32 bit patterns, returning the sorting permutation. */
+class RadixSorter {
+  private keys: Uint32Array;
+  private keys2: Uint32Array;
+  private idx: Int32Array;
+  private idx2: Int32Array;
+  private counts = new Int32Array(2048);
+
+  constructor(n: number) {
+    this.keys = new Uint32Array(n);
+    this.keys2 = new Uint32Array(n);
+    this.idx = new Int32Array(n);
+    this.idx2 = new Int32Array(n);
+  }
+
+  sort(bits: Uint32Array): Int32Array {
+    const n = bits.length;
+    let k = this.keys;
+    let k2 = this.keys2;
+    let ix = this.idx;
+    let ix2 = this.idx2;
+    for (let i = 0; i < n; i++) {
+      const u = bits[i];
+      // Order-preserving map of IEEE floats to unsigned integers.
+      k[i] = (u & 0x80000000) !== 0 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      ix[i] = i;
+    }
+    const counts = this.counts;
+    for (let shift = 0; shift < 32; shift += 11) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[(k[i] >>> shift) & 2047]++;
+      let sum = 0;
+      for (let b = 0; b < 2048; b++) {
+        const c = counts[b];
+        counts[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const key = k[i];
+        const pos = counts[(key >>> shift) & 2047]++;
+        k2[pos] = key;
+        ix2[pos] = ix[i];
+      }
+      const t = k;
+      k = k2;
+      k2 = t;
+      const ti = ix;
+      ix = ix2;
+      ix2 = ti;
+    }
+    // Three passes: the result is in the swapped buffers.
+    this.keys = k;
+    this.keys2 = k2;
+    this.idx = ix;
+    this.idx2 = ix2;
+    return ix;
+  }
 }
 
 function cutPoints(sorted: Float32Array, maxBins: number): Float64Array {

@@ -132,6 +132,12 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
     k++;
   }
 
+  // Fast path (two classes, integer weights, minSamplesLeaf 1): each sample's class and weight packed in
+  // one double, w * 2^26 for class 1 and w for class 0, so a histogram bin is one add per sample.
+  let packed = !reg && K === 2 && p.criterion !== 'squared_error' && Math.max(1, p.minSamplesLeaf) === 1 && totalW < PACK;
+  if (packed) for (let k = 0; k < nu; k++) if (wl[k] !== Math.round(wl[k])) packed = false;
+  const pw = new Float64Array(packed ? nu : 0);
+  if (packed) for (let k = 0; k < nu; k++) pw[k] = yl[k] === 1 ? wl[k] * PACK : wl[k];
   const cap = Math.max(1, 2 * nu + 1);
   const feature = new Int32Array(cap);
   const bin = new Uint8Array(cap);
@@ -229,115 +235,39 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
       feats[drawn] = f;
       drawn++;
       const col = f * n;
-      // Histogram over the node's samples; remember which bins were touched.
-      let nt = 0;
-      if (reg) {
-        for (let i = start; i < end; i++) {
-          const b = codes[col + idx[i]];
-          if (cnt[b]++ === 0) touched[nt++] = b;
-          const w = wl[i];
-          hist[2 * b] += w;
-          hist[2 * b + 1] += w * yv[i];
-        }
-      } else if (K === 2) {
-        for (let i = start; i < end; i++) {
-          const b = codes[col + idx[i]];
-          if (cnt[b]++ === 0) touched[nt++] = b;
-          hist[2 * b + yl[i]] += wl[i];
-        }
-      } else {
-        for (let i = start; i < end; i++) {
-          const b = codes[col + idx[i]];
-          if (cnt[b]++ === 0) touched[nt++] = b;
-          hist[b * K + yl[i]] += wl[i];
-        }
-      }
-      if (nt <= 1) {
-        // Constant in this node: does not count toward mtry.
-        for (let t = 0; t < nt; t++) {
-          const b = touched[t];
-          cnt[b] = 0;
-          for (let k = 0; k < K; k++) hist[b * K + k] = 0;
-        }
-        continue;
-      }
-      visited++;
-      // Non-empty bins in ascending order.
-      let m = 0;
-      if (nt <= SPARSE_LIMIT) {
-        for (let t = 0; t < nt; t++) {
-          const b = touched[t];
-          let q = m++;
-          while (q > 0 && order[q - 1] > b) {
-            order[q] = order[q - 1];
-            q--;
-          }
-          order[q] = b;
-        }
-      } else {
-        let lo = MAX_BINS;
-        let hi = 0;
-        for (let t = 0; t < nt; t++) {
-          const b = touched[t];
-          if (b < lo) lo = b;
-          if (b > hi) hi = b;
-        }
-        for (let b = lo; b <= hi; b++) if (cnt[b] !== 0) order[m++] = b;
-      }
-      // Scan split points between consecutive non-empty bins.
-      lsum.fill(0);
-      let lw = 0;
-      let ln = 0;
-      for (let t = 0; t < m - 1; t++) {
-        const b = order[t];
-        ln += cnt[b];
-        if (reg) {
-          lw += hist[2 * b];
-          lsum[1] += hist[2 * b + 1];
-        } else {
-          const hb = b * K;
-          for (let k = 0; k < K; k++) {
-            const h = hist[hb + k];
-            lsum[k] += h;
-            lw += h;
-          }
-        }
-        if (ln < minLeaf) continue;
-        if (ns - ln < minLeaf) break;
-        const rw = W - lw;
-        if (!(lw > 0) || !(rw > 0)) continue;
-        let proxy: number;
-        if (crit === 0) {
-          let sl = 0;
-          let sr = 0;
-          for (let k = 0; k < K; k++) {
-            const a = lsum[k];
-            const c = tot[k] - a;
-            sl += a * a;
-            sr += c * c;
-          }
-          proxy = sl / lw + sr / rw;
-        } else if (crit === 1) {
-          let s = 0;
-          for (let k = 0; k < K; k++) s += xlogx(lsum[k]) + xlogx(tot[k] - lsum[k]);
-          proxy = s - xlogx(lw) - xlogx(rw);
-        } else {
-          const sr = tot[1] - lsum[1];
-          proxy = (lsum[1] * lsum[1]) / lw + (sr * sr) / rw;
-        }
+      if (packed) {
+        const proxy = evalPacked(codes, col, idx, pw, start, end, hist, touched, order, data.nBins[f], tot[0], tot[1], W, crit === 1);
+        if (scanConstant) continue;
+        visited++;
         if (proxy > best) {
           best = proxy;
           bestF = f;
-          bestBin = (b + order[t + 1]) >> 1;
+          bestBin = scanBin;
         }
+        continue;
       }
-      // Clear only what was touched.
-      for (let t = 0; t < nt; t++) {
-        const b = touched[t];
-        cnt[b] = 0;
-        const hb = b * K;
-        for (let k = 0; k < K; k++) hist[hb + k] = 0;
+      // Histogram over the node's samples; remember which bins were touched.
+      const nt = reg
+        ? histReg(codes, col, idx, yv, wl, start, end, hist, cnt, touched)
+        : K === 2
+          ? hist2(codes, col, idx, yl, wl, start, end, hist, cnt, touched)
+          : histK(codes, col, idx, yl, wl, start, end, hist, cnt, touched, K);
+      if (nt <= 1) {
+        // Constant in this node: does not count toward mtry.
+        clearTouched(touched, nt, hist, cnt, K);
+        continue;
       }
+      visited++;
+      const m = nt <= SPARSE_LIMIT ? sortTouched(touched, nt, order) : denseOrder(touched, nt, cnt, order);
+      let proxy: number;
+      if (crit === 0 && K === 2) proxy = scanGini2(order, m, hist, cnt, tot[0], tot[1], W, ns, minLeaf);
+      else proxy = scanGeneric(order, m, hist, cnt, tot, lsum, W, ns, minLeaf, K, crit);
+      if (proxy > best) {
+        best = proxy;
+        bestF = f;
+        bestBin = scanBin;
+      }
+      clearTouched(touched, nt, hist, cnt, K);
     }
     if (bestF < 0) continue;
     const decrease = best - parentProxy;
@@ -357,6 +287,11 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
         const tw = wl[i];
         wl[i] = wl[j];
         wl[j] = tw;
+        if (packed) {
+          const tp = pw[i];
+          pw[i] = pw[j];
+          pw[j] = tp;
+        }
         if (reg) {
           const ty = yv[i];
           yv[i] = yv[j];
@@ -408,6 +343,227 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
   return { tree, mdi, oobPerm, nOob };
 }
 
+// Scratch result of the scan functions: the bin of the best split they found.
+let scanBin = 0;
+
+function histReg(codes: Uint8Array, col: number, idx: Int32Array, yv: Float64Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array): number {
+  let nt = 0;
+  for (let i = start; i < end; i++) {
+    const b = codes[col + idx[i]];
+    if (cnt[b]++ === 0) touched[nt++] = b;
+    const w = wl[i];
+    hist[2 * b] += w;
+    hist[2 * b + 1] += w * yv[i];
+  }
+  return nt;
+}
+
+function hist2(codes: Uint8Array, col: number, idx: Int32Array, yl: Int32Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array): number {
+  let nt = 0;
+  for (let i = start; i < end; i++) {
+    const b = codes[col + idx[i]];
+    if (cnt[b]++ === 0) touched[nt++] = b;
+    hist[2 * b + yl[i]] += wl[i];
+  }
+  return nt;
+}
+
+function histK(codes: Uint8Array, col: number, idx: Int32Array, yl: Int32Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array, K: number): number {
+  let nt = 0;
+  for (let i = start; i < end; i++) {
+    const b = codes[col + idx[i]];
+    if (cnt[b]++ === 0) touched[nt++] = b;
+    hist[b * K + yl[i]] += wl[i];
+  }
+  return nt;
+}
+
+function clearTouched(touched: Int32Array, nt: number, hist: Float64Array, cnt: Int32Array, K: number): void {
+  for (let t = 0; t < nt; t++) {
+    const b = touched[t];
+    cnt[b] = 0;
+    const hb = b * K;
+    for (let k = 0; k < K; k++) hist[hb + k] = 0;
+  }
+}
+
+/** Insertion-sorts the few touched bins into `order`. */
+function sortTouched(touched: Int32Array, nt: number, order: Int32Array): number {
+  let m = 0;
+  for (let t = 0; t < nt; t++) {
+    const b = touched[t];
+    let q = m++;
+    while (q > 0 && order[q - 1] > b) {
+      order[q] = order[q - 1];
+      q--;
+    }
+    order[q] = b;
+  }
+  return m;
+}
+
+/** Non-empty bins in ascending order by a sweep of the touched range. */
+function denseOrder(touched: Int32Array, nt: number, cnt: Int32Array, order: Int32Array): number {
+  let lo = MAX_BINS;
+  let hi = 0;
+  for (let t = 0; t < nt; t++) {
+    const b = touched[t];
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  let m = 0;
+  for (let b = lo; b <= hi; b++) if (cnt[b] !== 0) order[m++] = b;
+  return m;
+}
+
+/**
+ * Best Gini split for two classes. Proxy to maximise: (l0^2 + l1^2) / wl + (r0^2 + r1^2) / wr (the
+ * weighted child impurities up to a constant). Sets scanBin; returns -Infinity when no split is valid.
+ */
+function scanGini2(order: Int32Array, m: number, hist: Float64Array, cnt: Int32Array, t0: number, t1: number, W: number, ns: number, minLeaf: number): number {
+  let best = -Infinity;
+  let l0 = 0;
+  let l1 = 0;
+  let ln = 0;
+  for (let t = 0; t < m - 1; t++) {
+    const b = order[t];
+    ln += cnt[b];
+    l0 += hist[2 * b];
+    l1 += hist[2 * b + 1];
+    if (ln < minLeaf) continue;
+    if (ns - ln < minLeaf) break;
+    const lw = l0 + l1;
+    const rw = W - lw;
+    if (!(lw > 0) || !(rw > 0)) continue;
+    const r0 = t0 - l0;
+    const r1 = t1 - l1;
+    const proxy = (l0 * l0 + l1 * l1) / lw + (r0 * r0 + r1 * r1) / rw;
+    if (proxy > best) {
+      best = proxy;
+      scanBin = (b + order[t + 1]) >> 1;
+    }
+  }
+  return best;
+}
+
+function scanGeneric(order: Int32Array, m: number, hist: Float64Array, cnt: Int32Array, tot: Float64Array, lsum: Float64Array, W: number, ns: number, minLeaf: number, K: number, crit: number): number {
+  let best = -Infinity;
+  lsum.fill(0);
+  let lw = 0;
+  let ln = 0;
+  for (let t = 0; t < m - 1; t++) {
+    const b = order[t];
+    ln += cnt[b];
+    const hb = b * K;
+    if (crit === 2) {
+      lw += hist[hb];
+      lsum[1] += hist[hb + 1];
+    } else {
+      for (let k = 0; k < K; k++) {
+        const h = hist[hb + k];
+        lsum[k] += h;
+        lw += h;
+      }
+    }
+    if (ln < minLeaf) continue;
+    if (ns - ln < minLeaf) break;
+    const rw = W - lw;
+    if (!(lw > 0) || !(rw > 0)) continue;
+    let proxy: number;
+    if (crit === 0) {
+      let sl = 0;
+      let sr = 0;
+      for (let k = 0; k < K; k++) {
+        const a = lsum[k];
+        const c = tot[k] - a;
+        sl += a * a;
+        sr += c * c;
+      }
+      proxy = sl / lw + sr / rw;
+    } else if (crit === 1) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += xlogx(lsum[k]) + xlogx(tot[k] - lsum[k]);
+      proxy = s - xlogx(lw) - xlogx(rw);
+    } else {
+      const sr = tot[1] - lsum[1];
+      proxy = (lsum[1] * lsum[1]) / lw + (sr * sr) / rw;
+    }
+    if (proxy > best) {
+      best = proxy;
+      scanBin = (b + order[t + 1]) >> 1;
+    }
+  }
+  return best;
+}
+
+const PACK = 67108864; // 2^26
+const INV_PACK = 1 / PACK;
+const SPARSE_PACKED = 48;
+// Scratch result of evalPacked: true when the feature was constant in the node.
+let scanConstant = false;
+
+/**
+ * Packed two-class split search for one feature: histogram (one add per sample), then a sweep over the
+ * non-empty bins evaluating Gini (or entropy) at each boundary, clearing bins as it goes. Sets scanBin
+ * and scanConstant; returns the best proxy or -Infinity.
+ */
+function evalPacked(codes: Uint8Array, col: number, idx: Int32Array, pw: Float64Array, start: number, end: number, hist: Float64Array, touched: Int32Array, order: Int32Array, nb: number, t0: number, t1: number, W: number, entropy: boolean): number {
+  const ns = end - start;
+  let best = -Infinity;
+  let nonEmpty = 0;
+  let l0 = 0;
+  let l1 = 0;
+  let prev = -1;
+  let m = nb;
+  if (ns > SPARSE_PACKED) {
+    for (let i = start; i < end; i++) hist[codes[col + idx[i]]] += pw[i];
+  } else {
+    let nt = 0;
+    for (let i = start; i < end; i++) {
+      const b = codes[col + idx[i]];
+      if (hist[b] === 0) touched[nt++] = b;
+      hist[b] += pw[i];
+    }
+    m = sortTouched(touched, nt, order);
+  }
+  const dense = ns > SPARSE_PACKED;
+  for (let t = 0; t < m; t++) {
+    const b = dense ? t : order[t];
+    const v = hist[b];
+    if (v === 0) continue;
+    hist[b] = 0;
+    nonEmpty++;
+    if (prev >= 0) {
+      const lw = l0 + l1;
+      const rw = W - lw;
+      const r0 = t0 - l0;
+      const r1 = t1 - l1;
+      if (entropy) {
+        const proxy = xlogx(l0) + xlogx(l1) + xlogx(r0) + xlogx(r1) - xlogx(lw) - xlogx(rw);
+        if (proxy > best) {
+          best = proxy;
+          scanBin = (prev + b) >> 1;
+        }
+      } else {
+        // A / lw + B / rw > best  <=>  A * rw + B * lw > best * lw * rw (both weights > 0): no division.
+        const a = l0 * l0 + l1 * l1;
+        const c = r0 * r0 + r1 * r1;
+        const lr = lw * rw;
+        if (a * rw + c * lw > best * lr) {
+          best = (a * rw + c * lw) / lr;
+          scanBin = (prev + b) >> 1;
+        }
+      }
+    }
+    const c1 = Math.floor(v * INV_PACK);
+    l0 += v - c1 * PACK;
+    l1 += c1;
+    prev = b;
+  }
+  scanConstant = nonEmpty <= 1;
+  return best;
+}
+
 /** Leaf reached by row `r` of column-major codes with `n` rows. */
 export function leafOf(t: TreeArrays, codes: Uint8Array, n: number, r: number): number {
   const { feature, bin, left, right } = t;
@@ -456,6 +612,11 @@ function oobPermutation(
   const { feature, bin, left, right, value } = t;
   const used = new Uint8Array(G);
   for (let i = 0; i < feature.length; i++) if (left[i] >= 0) used[groupOf[feature[i]]] = 1;
+  // Groups read along each OOB row's path (bit mask, up to 32 groups): rows whose path never reads
+  // group g keep their prediction when g is permuted, so they are not re-traversed.
+  const useMask = G <= 32;
+  const masks = new Int32Array(useMask ? nOob : 0);
+  const baseScore = new Float64Array(nOob);
 
   const yC = data.yClass;
   const yR = data.yReg;
@@ -467,7 +628,19 @@ function oobPermutation(
     return argmaxAt(value, node, K) === yC![row] ? 1 : 0;
   };
   let base = 0;
-  for (let i = 0; i < nOob; i++) base += score(oob[i], leafOf(t, codes, n, oob[i]));
+  for (let i = 0; i < nOob; i++) {
+    const r = oob[i];
+    let node = 0;
+    let mask = 0;
+    while (left[node] >= 0) {
+      const f = feature[node];
+      if (useMask) mask |= 1 << groupOf[f];
+      node = codes[f * n + r] <= bin[node] ? left[node] : right[node];
+    }
+    if (useMask) masks[i] = mask;
+    baseScore[i] = score(r, node);
+    base += baseScore[i];
+  }
   const drop = new Float64Array(G);
   const perm = new Int32Array(nOob);
   for (let g = 0; g < G; g++) {
@@ -475,7 +648,12 @@ function oobPermutation(
     perm.set(oob);
     rng.shuffle(perm);
     let s = 0;
+    const bit = 1 << g;
     for (let i = 0; i < nOob; i++) {
+      if (useMask && (masks[i] & bit) === 0) {
+        s += baseScore[i];
+        continue;
+      }
       const r = oob[i];
       const pr = perm[i];
       let node = 0;
