@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerInfo } from './info.js';
+import { registerDataCommands } from './data-inspect.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands];

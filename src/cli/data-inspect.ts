@@ -1,0 +1,40 @@
+// `latentlens data inspect <spec>`: shape, channels, labels and class balance, intensity statistics,
+// and a contact-sheet PNG of samples per class and channel.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { contactSheet, formatSummary, loadDataset, summarizeDataset } from '../data/index.js';
+
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function registerDataCommands(program: Command): void {
+  const data = program.command('data').description('Inspect data sources (MedMNIST, image folders, DICOM, NIfTI, phantoms).');
+  data
+    .command('inspect')
+    .description('Load a data spec and print shape, channels, class balance and intensity statistics; optionally write a contact sheet.')
+    .argument('<spec>', 'data spec, e.g. medmnist:pneumoniamnist, folder:./imgs?csv=labels.csv&size=64, phantom:n=200')
+    .option('--sheet <file.png>', 'write a contact sheet PNG of samples per class and channel')
+    .option('--per-class <n>', 'samples per class in the contact sheet', '8')
+    .option('--json', 'print the summary as JSON')
+    .action(async (spec: string, opts: { sheet?: string; perClass: string; json?: boolean }) => {
+      const t0 = performance.now();
+      const ds = await loadDataset(spec);
+      const summary = summarizeDataset(ds);
+      if (opts.json) console.log(JSON.stringify(summary, null, 2));
+      else {
+        console.log(formatSummary(summary));
+        console.log(`loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      }
+      if (opts.sheet) {
+        const perClass = Number(opts.perClass);
+        if (!(Number.isInteger(perClass) && perClass >= 1)) throw new Error(`--per-class ${opts.perClass}: expected a positive integer`);
+        writeAtomic(opts.sheet, await contactSheet(ds, { perClass }));
+        if (!opts.json) console.log(`contact sheet: ${opts.sheet}`);
+      }
+    });
+}

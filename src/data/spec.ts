@@ -1,0 +1,175 @@
+// Data specs: one string names a data source and its options, for the CLI and for run configs.
+//   <kind>:<target>[?<key>=<value>&<key>=<value>...]
+// Options may also be separated by ','; a comma-separated piece without '=' continues the previous
+// value as a list (channels=T1,T2,FLAIR). Values may be percent-encoded (%2C for a literal comma).
+import { isAbsolute, join } from 'node:path';
+import { loadDicom, type DicomOptions } from './dicom.js';
+import { DataError } from './errors.js';
+import { loadImageFolder, type ImageFolderOptions } from './folder.js';
+import { loadMedMNIST, type MedMNISTOptions } from './medmnist.js';
+import { loadNiftiCase, type NiftiCaseOptions, type SliceAxis } from './nifti.js';
+import { generatePhantoms, type PhantomOptions } from './phantom.js';
+import { takeSplit } from './splits.js';
+import { normalize, type NormalizationMethod } from './transforms.js';
+import type { ImageDataset, SplitName } from './types.js';
+
+/** Kinds of data source. */
+export type DataKind = 'medmnist' | 'folder' | 'dicom' | 'nifti' | 'phantom';
+
+/** A parsed data spec. */
+export interface DataSpec {
+  /** Source kind. */
+  kind: DataKind;
+  /** Name, path, or (nifti) `channel=file` list; '' for phantoms. */
+  target: string;
+  /** Options by key; list values joined with ','. */
+  options: Record<string, string>;
+}
+
+const COMMON = ['norm', 'split'];
+const KEYS: Record<DataKind, string[]> = {
+  medmnist: ['root', 'volumes', 'size', ...COMMON],
+  folder: ['csv', 'path', 'label', 'size', 'channels', 'missing', 'norm'],
+  dicom: ['window', 'size', 'series', 'norm'],
+  nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
+  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', ...COMMON],
+};
+
+/** Parses `key=value` pieces separated by '&' or ','; pieces without '=' extend the previous value. */
+function parseOptions(text: string, spec: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const piece of text.split(/[&,]/)) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    if (eq < 0) {
+      const last = out[out.length - 1];
+      if (!last) throw new DataError(spec, `"${piece}" is not key=value; expected options like size=64`);
+      last[1] += `,${decodeURIComponent(piece)}`;
+    } else out.push([piece.slice(0, eq).trim(), decodeURIComponent(piece.slice(eq + 1))]);
+  }
+  return out;
+}
+
+/** Parses a data spec string; throws a DataError naming the spec and the expected syntax. */
+export function parseDataSpec(spec: string): DataSpec {
+  const colon = spec.indexOf(':');
+  const kinds = Object.keys(KEYS);
+  if (colon < 0) throw new DataError(spec, `no source kind; expected <kind>:<target>[?options] with kind one of ${kinds.join(', ')} (e.g. medmnist:pneumoniamnist, phantom:n=1000)`);
+  const kind = spec.slice(0, colon).trim().toLowerCase() as DataKind;
+  if (!kinds.includes(kind)) throw new DataError(spec, `unknown source kind "${kind}"; expected one of ${kinds.join(', ')}`);
+  let rest = spec.slice(colon + 1);
+  let target = '';
+  let optText = '';
+  if (kind === 'phantom') optText = rest.startsWith('?') ? rest.slice(1) : rest;
+  else {
+    const q = rest.indexOf('?');
+    target = q < 0 ? rest : rest.slice(0, q);
+    optText = q < 0 ? '' : rest.slice(q + 1);
+    if (!target) throw new DataError(spec, `no target; expected ${kind === 'nifti' ? 'nifti:T1=t1.nii.gz,FLAIR=flair.nii.gz[?seg=seg.nii.gz]' : `${kind}:<${kind === 'medmnist' ? 'name or .npz path' : 'path'}>`}`);
+  }
+  const options: Record<string, string> = {};
+  for (const [k, v] of parseOptions(optText, spec)) {
+    if (!KEYS[kind].includes(k)) throw new DataError(spec, `unknown option "${k}" for ${kind}; expected one of ${KEYS[kind].join(', ')}`);
+    if (k in options) throw new DataError(spec, `option "${k}" given twice`);
+    options[k] = v;
+  }
+  return { kind, target, options };
+}
+
+function int(spec: string, key: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= min)) throw new DataError(spec, `option ${key}=${v}; expected an integer >= ${min}`);
+  return n;
+}
+function num(spec: string, key: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new DataError(spec, `option ${key}=${v}; expected a number`);
+  return n;
+}
+function oneOf<T extends string>(spec: string, key: string, v: string, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw new DataError(spec, `option ${key}=${v}; expected one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/**
+ * Loads the dataset a spec names. Common options: `norm=zscore|minmax|percentile` normalises each
+ * channel (fitted on the train split when there is one); `split=train|val|test` keeps one split.
+ */
+export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset> {
+  const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
+  const text = typeof spec === 'string' ? spec : `${s.kind}:${s.target}`;
+  const o = s.options;
+  let ds: ImageDataset;
+  switch (s.kind) {
+    case 'medmnist': {
+      const opts: MedMNISTOptions = {};
+      if (o.split) opts.split = oneOf(text, 'split', o.split, ['train', 'val', 'test', 'all'] as const);
+      if (o.root) opts.root = o.root;
+      if (o.volumes) opts.volumes = oneOf(text, 'volumes', o.volumes, ['middle', 'channels', 'slices'] as const);
+      const name = o.size && int(text, 'size', o.size) !== 28 ? `${s.target}_${o.size}` : s.target;
+      ds = await loadMedMNIST(name, opts);
+      break;
+    }
+    case 'folder': {
+      const opts: ImageFolderOptions = {};
+      if (o.csv) opts.csv = o.csv;
+      if (o.path) opts.pathColumn = o.path;
+      if (o.label) opts.labelColumn = o.label;
+      if (o.size) opts.size = int(text, 'size', o.size);
+      if (o.channels) opts.channels = oneOf(text, 'channels', o.channels, ['gray', 'rgb', 'auto'] as const);
+      if (o.missing) opts.missing = oneOf(text, 'missing', o.missing, ['error', 'skip'] as const);
+      ds = await loadImageFolder(s.target, opts);
+      break;
+    }
+    case 'dicom': {
+      const opts: DicomOptions = {};
+      if (o.size) opts.size = int(text, 'size', o.size);
+      if (o.series) opts.series = o.series;
+      if (o.window) {
+        if (o.window === 'none' || o.window === 'file') opts.window = o.window;
+        else {
+          const parts = o.window.split(',');
+          if (parts.length !== 2) throw new DataError(text, `option window=${o.window}; expected none, file, or <center>,<width>`);
+          opts.window = [num(text, 'window', parts[0]!), num(text, 'window', parts[1]!)];
+        }
+      }
+      ds = await loadDicom(s.target, opts);
+      break;
+    }
+    case 'nifti': {
+      const at = (p: string) => (o.dir && !isAbsolute(p) ? join(o.dir, p) : p);
+      const channels: Record<string, string> = {};
+      for (const [k, v] of parseOptions(s.target, text)) {
+        if (v.includes(',')) throw new DataError(text, `channel ${k} names several files; expected one file per channel`);
+        channels[k] = at(v);
+      }
+      const opts: NiftiCaseOptions = { channels };
+      if (o.seg) opts.seg = at(o.seg);
+      if (o.axis) opts.axis = oneOf(text, 'axis', o.axis, ['axial', 'coronal', 'sagittal'] as const satisfies readonly SliceAxis[]);
+      if (o.keep) opts.keep = oneOf(text, 'keep', o.keep, ['nonempty', 'labelled', 'all'] as const);
+      if (o.size) opts.size = int(text, 'size', o.size);
+      if (o.min) opts.minLabelVoxels = int(text, 'min', o.min);
+      if (o.structure) opts.structure = o.structure;
+      ds = await loadNiftiCase(opts);
+      break;
+    }
+    case 'phantom': {
+      const opts: PhantomOptions = {};
+      if (o.n) opts.n = int(text, 'n', o.n);
+      if (o.size) opts.size = int(text, 'size', o.size, 8);
+      if (o.seed) opts.seed = /^-?\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
+      if (o.channels) opts.channels = o.channels.split(',');
+      if (o.lesion) opts.lesionChannels = o.lesion.split(',');
+      if (o.distractor !== undefined) opts.distractorChannels = o.distractor === '' || o.distractor === 'none' ? [] : o.distractor.split(',');
+      if (o.lesionRate) opts.lesionRate = num(text, 'lesionRate', o.lesionRate);
+      if (o.distractorRate) opts.distractorRate = num(text, 'distractorRate', o.distractorRate);
+      if (o.noise) opts.noise = num(text, 'noise', o.noise);
+      if (o.texture) opts.texture = num(text, 'texture', o.texture);
+      ds = generatePhantoms(opts);
+      break;
+    }
+  }
+  if (o.split && s.kind !== 'medmnist') ds = takeSplit(ds, oneOf(text, 'split', o.split, ['train', 'val', 'test'] as const satisfies readonly SplitName[]));
+  if (o.norm) ds = normalize(ds, { method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]) }).dataset;
+  return { ...ds, source: typeof spec === 'string' ? spec : ds.source };
+}
