@@ -1,0 +1,77 @@
+// Convolutional encoder and decoder stacks shared by the autoencoders: stride-2 stages down to a latent
+// grid of K maps, and the mirror image up. Each stage is conv, optional normalisation, activation.
+import { BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, LeakyReLU, ReLU, Sequential, Upsample } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
+
+export interface BackboneOptions {
+  /** Input channels, height, width (height and width from 28 to 256). */
+  inputShape: [number, number, number];
+  /** Latent grid h x w; the input size divided by a power of two. Default: a quarter of the input (28 -> 7). */
+  latentGrid?: [number, number];
+  /** Channels of the first stage, doubled at each further stage (capped at 8x). Default 32. */
+  width?: number;
+  /** 'batch', 'group' (8 groups) or 'none'. Default 'batch'. */
+  norm?: 'batch' | 'group' | 'none';
+  /** Upsampling in the decoder: 'transposed' (4x4 stride-2 transposed conv) or 'resize' (nearest x2 then 3x3 conv, no checkerboard). Default 'transposed'. */
+  upsample?: 'transposed' | 'resize';
+  /** 'relu' or 'leaky' (slope 0.2). Default 'relu'. */
+  activation?: 'relu' | 'leaky';
+}
+
+export interface Backbone {
+  /** Number of stride-2 stages. */
+  depth: number;
+  /** Channels after each encoder stage. */
+  widths: number[];
+  latentGrid: [number, number];
+}
+
+/** Checks the geometry and returns the number of stages and their widths. */
+export function planBackbone(o: BackboneOptions): Backbone {
+  const [, h, w] = o.inputShape;
+  if (h < 28 || w < 28 || h > 256 || w > 256) throw new RangeError(`input ${h}x${w}: latentlens models take 28 to 256 pixels per side`);
+  const grid = o.latentGrid ?? [Math.round(h / 4), Math.round(w / 4)];
+  const depth = Math.log2(h / grid[0]);
+  if (!Number.isInteger(depth) || depth < 1 || h / grid[0] !== w / grid[1]) {
+    throw new RangeError(`latent grid ${grid[0]}x${grid[1]} must be the ${h}x${w} input divided by one power of two (e.g. ${h / 4}x${w / 4})`);
+  }
+  const base = o.width ?? 32;
+  const widths = Array.from({ length: depth }, (_, i) => base * 2 ** Math.min(i, 3));
+  return { depth, widths, latentGrid: grid };
+}
+
+function norm(kind: BackboneOptions['norm'], channels: number): Module[] {
+  if (kind === 'none') return [];
+  if (kind === 'group') return [new GroupNorm(Math.min(8, channels), channels)];
+  return [new BatchNorm2d(channels)];
+}
+
+const act = (o: BackboneOptions) => (o.activation === 'leaky' ? LeakyReLU(0.2) : ReLU());
+
+/** Input -> `outMaps` maps on the latent grid (no activation on the last layer). */
+export function buildEncoder(o: BackboneOptions, outMaps: number): Sequential {
+  const { widths } = planBackbone(o);
+  const layers: Module[] = [];
+  let c = o.inputShape[0];
+  for (const w of widths) {
+    layers.push(new Conv2d(c, w, 3, { stride: 2, padding: 1, bias: o.norm === 'none' }), ...norm(o.norm, w), act(o));
+    c = w;
+  }
+  layers.push(new Conv2d(c, outMaps, 3, { padding: 1 }));
+  return new Sequential(...layers);
+}
+
+/** `inMaps` latent maps -> logits of the image (apply a sigmoid for pixels in 0..1). */
+export function buildDecoder(o: BackboneOptions, inMaps: number): Sequential {
+  const { widths } = planBackbone(o);
+  const rev = [...widths].reverse();
+  const layers: Module[] = [new Conv2d(inMaps, rev[0]!, 3, { padding: 1, bias: o.norm === 'none' }), ...norm(o.norm, rev[0]!), act(o)];
+  for (let i = 0; i < rev.length; i++) {
+    const cin = rev[i]!, cout = rev[i + 1] ?? rev[rev.length - 1]!;
+    if (o.upsample === 'resize') layers.push(Upsample(2), new Conv2d(cin, cout, 3, { padding: 1, bias: o.norm === 'none' }));
+    else layers.push(new ConvTranspose2d(cin, cout, 4, { stride: 2, padding: 1, bias: o.norm === 'none' }));
+    layers.push(...norm(o.norm, cout), act(o));
+  }
+  layers.push(new Conv2d(rev[rev.length - 1]!, o.inputShape[0], 3, { padding: 1 }));
+  return new Sequential(...layers);
+}

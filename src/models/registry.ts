@@ -1,0 +1,49 @@
+// Building models by kind name, from CLI options or from a run's config.json.
+import { ConvAE, type ConvAEOptions } from './conv-ae.js';
+import { FactorVAE, type FactorVAEOptions } from './factor-vae.js';
+import { InfoGAN, type InfoGANOptions } from './infogan.js';
+import { TorchScriptModel, type TorchScriptModelOptions } from './torchscript-model.js';
+import { VAE, type VAEOptions } from './vae.js';
+import type { LatentModel, ModelKind } from './types.js';
+
+export const MODEL_KINDS: ModelKind[] = ['conv-ae', 'vae', 'beta-vae', 'beta-tcvae', 'factor-vae', 'infogan', 'torchscript'];
+
+export type ModelOptions = ConvAEOptions & VAEOptions & FactorVAEOptions & InfoGANOptions & Partial<TorchScriptModelOptions> & {
+  /** Dataset size N, for beta-TCVAE's estimator. */
+  datasetSize?: number;
+  /** beta-TCVAE weights; default alpha 1, beta 6, gamma 1. */
+  alpha?: number;
+  tcBeta?: number;
+  tcGamma?: number;
+};
+
+/** One line per kind for `--help`: what it is and its defaults. */
+export const modelOptionsHelp: Record<ModelKind, string> = {
+  'conv-ae': 'deterministic conv autoencoder, K maps on the latent grid, MSE',
+  vae: 'VAE, spatial or vector latent, BCE + KL',
+  'beta-vae': 'beta-VAE: Higgins (beta=4 x KL) or Burgess (capacity: gamma |KL - C|)',
+  'beta-tcvae': 'beta-TCVAE: alpha MI + beta TC + gamma dim-wise KL (alpha 1, beta 6, gamma 1)',
+  'factor-vae': 'FactorVAE: VAE + gamma (6) x discriminator TC estimate, own optimizer',
+  infogan: 'InfoGAN: categorical (10) + continuous (2) codes; Q network is the encoder',
+  torchscript: "a user's TorchScript autoencoder (encode/decode methods, or encoder + decoder files)",
+};
+
+export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
+  if (!o.inputShape && kind !== 'torchscript') throw new Error(`createModel(${kind}): inputShape [C, H, W] is required`);
+  switch (kind) {
+    case 'conv-ae': return new ConvAE(o);
+    case 'vae': return new VAE(o, 'vae');
+    case 'beta-vae': return new VAE({ ...o, beta: o.capacity ? 1 : (o.beta ?? 4) }, 'beta-vae');
+    case 'beta-tcvae':
+      return new VAE({ ...o, tc: o.tc ?? { alpha: o.alpha ?? 1, beta: o.tcBeta ?? 6, gamma: o.tcGamma ?? 1, datasetSize: o.datasetSize ?? 1000 } }, 'beta-tcvae');
+    case 'factor-vae': return new FactorVAE(o);
+    case 'infogan': return new InfoGAN(o);
+    case 'torchscript': return new TorchScriptModel(o as TorchScriptModelOptions);
+    default: throw new Error(`unknown model '${String(kind)}' (one of ${MODEL_KINDS.join(', ')})`);
+  }
+}
+
+/** Rebuilds a model from the config it reported (config.json of a run). */
+export function modelFromConfig(config: { kind: ModelKind } & Record<string, unknown>): LatentModel {
+  return createModel(config.kind, config as unknown as ModelOptions);
+}
