@@ -1,0 +1,13 @@
+// The trainer's public face.
+export { trainModel, trainingSplits, type TrainEvent } from './trainer.js';
+export { resumeRun } from './resume.js';
+export { openRun, readRunConfig, latentlensVersion, type OpenedRun, type RunConfig } from './run-folder.js';
+export { resolveTrainOptions, type TrainOptions, type ResolvedTrainOptions } from './options.js';
+export { NonFiniteLossError, type TrainResult, type EpochRecord, type StepRecord, type ValidationRecord, type TrainerState, type StopReason } from './state.js';
+export { lrFactor, type ScheduleKind, type ScheduleOptions } from './schedule.js';
+export { clipGradNorm, gradNorm } from './clip.js';
+export { ssim, ssimPerImage, psnr, psnrFromMse, mse, gaussianWindow, type SsimOptions } from './image-quality.js';
+export { evaluateReconstruction, type EvaluateOptions } from './validate.js';
+export { latestCheckpoint, loadCheckpoint, saveTensorMap, loadTensorMap, type LatestPointer } from './checkpoint.js';
+export { readTrainLog } from './jsonl-log.js';
+export { mixSeed } from './seed.js';

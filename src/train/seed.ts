@@ -1,0 +1,30 @@
+// One seed drives every random choice of a run. Each consumer gets its own value mixed from the seed and
+// its position (epoch, step), so a run resumed at any step draws exactly what an uninterrupted one would.
+import { manualSeed } from '../engine/runtime.js';
+
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A 32-bit value mixed from the run seed and any number of integers (e.g. a purpose tag and a step). */
+export function mixSeed(seed: number, ...parts: number[]): number {
+  let h = mix32((seed >>> 0) ^ 0x9e3779b9);
+  h = mix32(h ^ Math.floor(seed / 4294967296));
+  for (const p of parts) h = mix32(h ^ mix32((p >>> 0) + 0x7f4a7c15));
+  return h;
+}
+
+/** Purpose tags, so the streams of steps, validation and shuffling never coincide. */
+export const SEED_STEP = 1;
+export const SEED_VAL = 2;
+
+/** Reseeds libtorch's generator for training step `step` (from 1). */
+export function seedStep(seed: number, step: number): void { manualSeed(mixSeed(seed, SEED_STEP, step)); }
+
+/** Reseeds libtorch's generator for the validation after epoch `epoch` (from 0). */
+export function seedValidation(seed: number, epoch: number): void { manualSeed(mixSeed(seed, SEED_VAL, epoch)); }
+
+/** The seed of the data Random that orders epoch `epoch`'s batches. */
+export const shuffleSeed = (seed: number, epoch: number): string => `latentlens-train:${seed}:${epoch}`;

@@ -1,0 +1,229 @@
+// The training loop: seeded batches, one optimizer per model group, LR schedule, clipping, validation,
+// early stopping, checkpoints and resume, NaN/Inf guard, progress and train.jsonl. Async: it yields to
+// the event loop after every step so a signal (Ctrl-C) is seen between steps.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { batches } from '../data/batches.js';
+import { randomSplits } from '../data/splits.js';
+import type { ImageDataset, Splits } from '../data/types.js';
+import { Adam, AdamW } from '../engine/optim/adam.js';
+import type { Optimizer } from '../engine/optim/optimizer.js';
+import { scope } from '../engine/scope.js';
+import { tensor } from '../engine/tensor.js';
+import type { LatentModel, LossTerms, UpdateFn } from '../models/types.js';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint, saveTensorMap, CHECKPOINTS } from './checkpoint.js';
+import { clipGradNorm } from './clip.js';
+import { JsonlLog, truncateLogAfter } from './jsonl-log.js';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+import { ProgressBar } from './progress-bar.js';
+import { writeRunConfig } from './run-folder.js';
+import { lrFactor } from './schedule.js';
+import { seedStep, seedValidation, shuffleSeed } from './seed.js';
+import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
+import { evaluateReconstruction } from './validate.js';
+import { firstNonFinite } from './finite.js';
+
+/** Everything `onEvent` is told, in order; step and epoch events are also the lines of train.jsonl. */
+export type TrainEvent =
+  | { type: 'start'; step: number; resumed: boolean; totalSteps: number; epochs: number; stepsPerEpoch: number }
+  | StepRecord
+  | EpochRecord
+  | { type: 'checkpoint'; step: number; dir: string }
+  | { type: 'stop'; step: number; reason: TrainResult['stopReason'] }
+  | { type: 'error'; step: number; message: string };
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function makeOptimizers(model: LatentModel, o: ResolvedTrainOptions): { optimizers: Map<string, Optimizer>; baseLr: Map<string, number> } {
+  const optimizers = new Map<string, Optimizer>();
+  const baseLr = new Map<string, number>();
+  for (const g of model.paramGroups()) {
+    const lr = g.lr ?? o.lr;
+    const opts = { lr, betas: g.betas ?? o.betas, eps: o.eps, weightDecay: o.weightDecay };
+    optimizers.set(g.name, o.optimizer === 'adamw' ? new AdamW(g.params, opts) : new Adam(g.params, opts));
+    baseLr.set(g.name, lr);
+  }
+  if (optimizers.size === 0) throw new Error('train: the model has no parameter groups');
+  return { optimizers, baseLr };
+}
+
+function freshState(): TrainerState {
+  return { step: 0, epoch: 0, batchInEpoch: 0, epochTermSums: {}, epochSteps: 0, bestValLoss: null, bestEpoch: null, badEpochs: 0, finished: false, history: [] };
+}
+
+/** The dataset's splits, or seeded random ones (val 10%, no test) when it has none. */
+export function trainingSplits(data: ImageDataset, seed: number): Splits {
+  return data.splits ?? randomSplits(data.shape[0], { val: 0.1, test: 0, seed: `latentlens-split:${seed}` });
+}
+
+/**
+ * Trains `model` on the train split of `data` (validating on its val split each epoch) and returns the
+ * run's record. With `out`, writes the run folder (config.json, train.jsonl, checkpoints/, model.safetensors);
+ * with `resume`, continues from its latest checkpoint and reaches the weights an uninterrupted run would.
+ * Throws NonFiniteLossError when a loss term turns NaN/Inf (the last good checkpoint stays as it was).
+ */
+export async function trainModel(model: LatentModel, data: ImageDataset, options: TrainOptions = {}, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  const o = resolveTrainOptions(options);
+  const out = options.out ?? null;
+  const splits = trainingSplits(data, o.seed);
+  const trainIdx = splits.train;
+  if (trainIdx.length === 0) throw new Error('train: the dataset has no training samples');
+  const stepsPerEpoch = o.dropLast ? Math.floor(trainIdx.length / o.batchSize) : Math.ceil(trainIdx.length / o.batchSize);
+  if (stepsPerEpoch === 0) throw new Error(`train: ${trainIdx.length} training samples make no full batch of ${o.batchSize} (dropLast)`);
+  const totalSteps = o.steps ?? o.epochs * stepsPerEpoch;
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const { optimizers, baseLr } = makeOptimizers(model, o);
+  const mainGroup = optimizers.has('main') ? 'main' : [...optimizers.keys()][0]!;
+
+  let state = freshState();
+  let checkpoint: string | null = null;
+  if (out) {
+    mkdirSync(out, { recursive: true });
+    const latest = latestCheckpoint(out);
+    if (options.resume) {
+      if (!latest) throw new Error(`train: ${out} has no checkpoint to resume from`);
+      checkpoint = join(out, CHECKPOINTS, latest.dir);
+      state = loadCheckpoint(checkpoint, model, optimizers);
+      truncateLogAfter(join(out, 'train.jsonl'), state.step);
+    } else {
+      if (latest || existsSync(join(out, 'train.jsonl'))) throw new Error(`train: ${out} already holds a run; pass resume to continue it, or choose another folder`);
+      writeRunConfig(out, { train: o, model: model.config, data, splits, extra: options.extraConfig });
+    }
+  } else if (options.resume) throw new Error('train: resume needs the run folder (out)');
+  const resumedFrom = state.step;
+
+  const log = new JsonlLog(out ? join(out, 'train.jsonl') : null);
+  const bar = (options.progress ?? process.stderr.isTTY === true) ? new ProgressBar(process.stderr, totalSteps, o.batchSize) : null;
+  const emit = (e: TrainEvent, toLog = true) => { if (toLog) log.write(e); onEvent(e); };
+  let lastTerms: LossTerms = {};
+
+  const save = (): void => {
+    if (!out) return;
+    const bad = firstNonFinite(model);
+    if (bad) throw new NonFiniteLossError(state.step, `weight ${bad}`, NaN, checkpoint);
+    checkpoint = saveCheckpoint(out, model, optimizers, state, o.keepCheckpoints);
+    emit({ type: 'checkpoint', step: state.step, dir: checkpoint });
+  };
+  const finish = (reason: TrainResult['stopReason']): TrainResult => {
+    emit({ type: 'stop', step: state.step, reason });
+    log.close();
+    bar?.done();
+    const last = state.history[state.history.length - 1];
+    return {
+      stopReason: reason, steps: state.step, epochs: state.history.filter((h) => h.steps === stepsPerEpoch).length, history: state.history,
+      finalVal: last?.val ?? null, best: state.bestValLoss === null ? null : { valLoss: state.bestValLoss, epoch: state.bestEpoch! },
+      lastTerms, checkpoint, out, resumedFrom, seconds: (performance.now() - t0) / 1000,
+    };
+  };
+
+  emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
+  if (state.finished) return finish('completed');
+  model.train(true);
+
+  // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
+  let nonFinite: { group: string; value: number } | null = null;
+  let gradNorms: Record<string, number> = {};
+  const update: UpdateFn = (group, loss) => {
+    const opt = optimizers.get(group);
+    if (!opt) throw new Error(`train: the model updated group '${group}', which paramGroups() did not list`);
+    const value = loss.item();
+    if (!Number.isFinite(value)) nonFinite ??= { group, value };
+    if (nonFinite) return;
+    opt.zeroGrad();
+    loss.backward();
+    if (o.clipGradNorm > 0) {
+      const norm = clipGradNorm(opt.params, o.clipGradNorm);
+      gradNorms[group] = norm;
+      if (!Number.isFinite(norm)) { nonFinite = { group: `gradient norm of ${group}`, value: norm }; return; }
+    }
+    opt.step();
+  };
+
+  try {
+    while (state.epoch < epochs && state.step < totalSteps) {
+      const epochStart = performance.now();
+      const it = batches(data, { batchSize: o.batchSize, shuffle: true, seed: shuffleSeed(o.seed, state.epoch), indices: trainIdx, dropLast: o.dropLast });
+      let b = 0;
+      for (const batch of it) {
+        if (b++ < state.batchInEpoch) continue;
+        if (state.step >= totalSteps) break;
+        const step = state.step + 1;
+        seedStep(o.seed, step);
+        const factor = lrFactor(step, { kind: o.schedule, warmupSteps: o.warmupSteps, totalSteps, minLrRatio: o.minLrRatio, stepSize: o.lrStepSize, gamma: o.lrGamma });
+        for (const [g, opt] of optimizers) opt.lr = baseLr.get(g)! * factor;
+        nonFinite = null;
+        gradNorms = {};
+        const ts = performance.now();
+        const terms = scope(() => model.trainStep(tensor(batch.images, batch.shape), step, update));
+        const seconds = (performance.now() - ts) / 1000;
+        const badTerm = Object.entries(terms).find(([, v]) => !Number.isFinite(v));
+        const failed = badTerm ? { group: badTerm[0], value: badTerm[1] } : nonFinite as { group: string; value: number } | null;
+        if (failed) {
+          const err = new NonFiniteLossError(step, failed.group, failed.value, checkpoint);
+          emit({ type: 'error', step, message: err.message });
+          log.close();
+          bar?.done();
+          throw err;
+        }
+        state.step = step;
+        state.batchInEpoch = b;
+        for (const [k, v] of Object.entries(terms)) state.epochTermSums[k] = (state.epochTermSums[k] ?? 0) + v;
+        state.epochSteps++;
+        lastTerms = terms;
+        const rec: StepRecord = { type: 'step', step, epoch: state.epoch, lr: optimizers.get(mainGroup)!.lr, terms, imagesPerSec: batch.shape[0] / seconds };
+        if (o.clipGradNorm > 0) rec.gradNorm = gradNorms;
+        emit(rec);
+        bar?.update(step, state.epoch, epochs, terms.loss ?? Object.values(terms)[0] ?? NaN, rec.imagesPerSec);
+        await yieldToEventLoop();
+        if (options.signal?.aborted) {
+          save();
+          bar?.log(`stopped at step ${step}; checkpoint written${checkpoint ? ` to ${checkpoint}` : ''}`);
+          return finish('aborted');
+        }
+        if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0) save();
+      }
+      const stop = endEpoch(epochStart);
+      if (stop) return await finalize('early-stopping');
+    }
+    return await finalize('completed');
+  } catch (err) {
+    log.close();
+    throw err;
+  }
+
+  /** Validation, early-stopping bookkeeping and the epoch's record; true when training should stop. */
+  function endEpoch(epochStart: number): boolean {
+    let val = null;
+    if (splits.val.length > 0) {
+      seedValidation(o.seed, state.epoch);
+      val = evaluateReconstruction(model, data, splits.val, { batchSize: o.valBatchSize, dataRange: o.dataRange });
+    }
+    const valLoss = val ? (val.terms.loss ?? val.mse) : null;
+    const improved = valLoss !== null && (state.bestValLoss === null || valLoss < state.bestValLoss - o.minDelta);
+    if (improved) { state.bestValLoss = valLoss; state.bestEpoch = state.epoch; state.badEpochs = 0; }
+    else if (valLoss !== null) state.badEpochs++;
+    const train = Object.fromEntries(Object.entries(state.epochTermSums).map(([k, v]) => [k, v / Math.max(1, state.epochSteps)]));
+    const rec: EpochRecord = {
+      type: 'epoch', epoch: state.epoch, step: state.step, steps: state.batchInEpoch, train, val,
+      lr: optimizers.get(mainGroup)!.lr, improved, seconds: (performance.now() - epochStart) / 1000,
+    };
+    state.history.push(rec);
+    emit(rec);
+    if (bar && val) bar.log(`epoch ${state.epoch + 1}: train ${fmt(train.loss)} val ${fmt(valLoss)} PSNR ${val.psnr.toFixed(2)} dB SSIM ${val.ssim.toFixed(4)}`);
+    state.epoch++;
+    state.batchInEpoch = 0;
+    state.epochTermSums = {};
+    state.epochSteps = 0;
+    return o.patience > 0 && state.badEpochs >= o.patience;
+  }
+
+  async function finalize(reason: TrainResult['stopReason']): Promise<TrainResult> {
+    state.finished = true;
+    save();
+    if (out) saveTensorMap(join(out, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
+    return finish(reason);
+  }
+}
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toPrecision(4));
