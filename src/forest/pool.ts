@@ -94,23 +94,25 @@ export class TreePool {
   }
 }
 
-let shared: TreePool | null = null;
+const shared = new Map<number, TreePool>();
 
 /**
- * The process-wide pool of the given size (re-created if a different size is asked for). Idle workers
- * do not keep the process alive; call `closeSharedPool()` to free them early.
+ * The process-wide pool with `size` workers (one pool per size, created on first use). Idle workers do
+ * not keep the process alive; call `closeSharedPool()` to free them early.
  */
 export function sharedPool(size: number = defaultThreads()): TreePool {
   const s = Math.max(1, Math.floor(size));
-  if (shared === null || shared.size !== s) {
-    if (shared !== null) void shared.close();
-    shared = new TreePool(s);
+  let p = shared.get(s);
+  if (p === undefined) {
+    p = new TreePool(s);
+    shared.set(s, p);
   }
-  return shared;
+  return p;
 }
 
+/** Terminates every shared pool (pending jobs are rejected). */
 export async function closeSharedPool(): Promise<void> {
-  const p = shared;
-  shared = null;
-  if (p !== null) await p.close();
+  const pools = [...shared.values()];
+  shared.clear();
+  await Promise.all(pools.map((p) => p.close()));
 }

@@ -513,6 +513,8 @@ function scanGeneric(order: Int32Array, m: number, hist: Float64Array, cnt: Int3
 const PACK = 67108864; // 2^26
 const INV_PACK = 1 / PACK;
 const SPARSE_PACKED = 48;
+const BITMAP_PACKED = 512;
+const bitmap = new Int32Array(8);
 // Scratch result of evalPacked: true when the feature was constant in the node.
 let scanConstant = false;
 
@@ -581,15 +583,9 @@ function evalPacked(codes: Uint8Array, col: number, idx: Int32Array, pw: Float64
 /** evalPacked with int32 packing (total weight < 2^16): class 0 count in the low, class 1 in the high 16 bits. */
 function evalPacked16(codes: Uint8Array, col: number, idx: Int32Array, pw: Int32Array, start: number, end: number, hist: Int32Array, touched: Int32Array, order: Int32Array, nb: number, t0: number, t1: number, W: number, entropy: boolean): number {
   const ns = end - start;
-  let best = -Infinity;
-  let nonEmpty = 0;
-  let l0 = 0;
-  let l1 = 0;
-  let prev = -1;
   let m = nb;
-  if (ns > SPARSE_PACKED) {
-    for (let i = start; i < end; i++) hist[codes[col + idx[i]]] += pw[i];
-  } else {
+  let dense = true;
+  if (ns <= SPARSE_PACKED) {
     let nt = 0;
     for (let i = start; i < end; i++) {
       const b = codes[col + idx[i]];
@@ -597,8 +593,34 @@ function evalPacked16(codes: Uint8Array, col: number, idx: Int32Array, pw: Int32
       hist[b] += pw[i];
     }
     m = sortTouched(touched, nt, order);
+    dense = false;
+  } else if (ns <= BITMAP_PACKED) {
+    // Medium nodes: mark touched bins in a 256-bit map, then list them in order via the lowest set bit.
+    const bits = bitmap;
+    for (let i = start; i < end; i++) {
+      const b = codes[col + idx[i]];
+      hist[b] += pw[i];
+      bits[b >>> 5] |= 1 << (b & 31);
+    }
+    m = 0;
+    for (let w = 0; w < 8; w++) {
+      let x = bits[w];
+      bits[w] = 0;
+      while (x !== 0) {
+        const low = x & -x;
+        order[m++] = (w << 5) + 31 - Math.clz32(low);
+        x ^= low;
+      }
+    }
+    dense = false;
+  } else {
+    for (let i = start; i < end; i++) hist[codes[col + idx[i]]] += pw[i];
   }
-  const dense = ns > SPARSE_PACKED;
+  let best = -Infinity;
+  let nonEmpty = 0;
+  let l0 = 0;
+  let l1 = 0;
+  let prev = -1;
   for (let t = 0; t < m; t++) {
     const b = dense ? t : order[t];
     const v = hist[b];
@@ -617,7 +639,6 @@ function evalPacked16(codes: Uint8Array, col: number, idx: Int32Array, pw: Int32
           scanBin = (prev + b) >> 1;
         }
       } else {
-        // A / lw + B / rw > best  <=>  A * rw + B * lw > best * lw * rw (both weights > 0): no division.
         const a = l0 * l0 + l1 * l1;
         const c = r0 * r0 + r1 * r1;
         const lr = lw * rw;
