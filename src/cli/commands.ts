@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerInfo } from './info.js';
 import { registerDataCommands } from './data-inspect.js';
+import { registerTrain } from './train.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain];

@@ -1,0 +1,158 @@
+// `latentlens train`: parse flags, load the data spec, build the model from the registry, call
+// trainModel (library), print progress. Ctrl-C writes a checkpoint and exits; --resume continues it.
+import type { Command } from 'commander';
+import { loadDataset } from '../data/spec.js';
+import { getNumThreads, manualSeed, setNumThreads, torchVersion } from '../engine/runtime.js';
+import { createModel, MODEL_KINDS, modelOptionsHelp, type ModelOptions } from '../models/registry.js';
+import type { ModelKind } from '../models/types.js';
+import { resumeRun } from '../train/resume.js';
+import type { TrainResult } from '../train/state.js';
+import { trainingSplits, trainModel, type TrainEvent } from '../train/trainer.js';
+import type { TrainOptions } from '../train/options.js';
+
+interface TrainFlags {
+  data?: string; model: string; out: string; resume?: boolean;
+  latentMaps?: number; latentGrid?: [number, number]; width?: number; norm?: string; upsample?: string; activation?: string;
+  reconLoss?: string; latent?: string; beta?: number; modelOpt: string[];
+  epochs: number; steps?: number; batchSize: number; optimizer: string; lr: number; weightDecay?: number; betas: [number, number];
+  schedule: string; warmupSteps: number; minLrRatio: number; lrStepSize: number; lrGamma: number; clipGradNorm: number;
+  patience: number; minDelta: number; checkpointEvery: number; keepCheckpoints: number; valBatchSize: number; seed: number;
+  threads?: number; progress: boolean;
+}
+
+const num = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} ${v}: expected a number`);
+  return n;
+};
+const int = (flag: string) => (v: string): number => {
+  const n = num(flag)(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${v}: expected a whole number >= 0`);
+  return n;
+};
+const pair = (flag: string, sep: RegExp) => (v: string): [number, number] => {
+  const p = v.split(sep).map(num(flag));
+  if (p.length !== 2) throw new Error(`${flag} ${v}: expected two numbers`);
+  return [p[0]!, p[1]!];
+};
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `key=value` pairs of --model-opt, values parsed as JSON where they parse (numbers, arrays, objects). */
+export function parseModelOpts(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new Error(`--model-opt ${p}: expected key=value (e.g. capacity={"max":25,"steps":10000,"gamma":1000})`);
+    const v = p.slice(eq + 1);
+    try { out[p.slice(0, eq)] = JSON.parse(v); } catch { out[p.slice(0, eq)] = v; }
+  }
+  return out;
+}
+
+function describe(e: TrainEvent, progressBar: boolean): void {
+  if (e.type === 'epoch' && !progressBar) {
+    const v = e.val ? ` val ${(e.val.terms.loss ?? e.val.mse).toPrecision(4)} PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}` : '';
+    console.error(`epoch ${e.epoch + 1} (step ${e.step}): train ${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`);
+  } else if (e.type === 'checkpoint' && !progressBar) console.error(`checkpoint: ${e.dir}`);
+}
+
+function summary(r: TrainResult): void {
+  // Like a shell's Ctrl-C status, so scripts see the run is unfinished (the checkpoint is complete).
+  if (r.stopReason === 'aborted') process.exitCode = 130;
+  const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
+  console.log(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
+  console.log(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: latentlens train --resume --out ${r.out}` : `run folder: ${r.out}`);
+}
+
+async function action(f: TrainFlags): Promise<void> {
+  if (f.threads) setNumThreads(f.threads);
+  const ctl = new AbortController();
+  const onSigint = () => {
+    ctl.abort();
+    process.stderr.write('\nCtrl-C: writing a checkpoint after this step (press again to kill)\n');
+  };
+  process.once('SIGINT', onSigint);
+  const progress = f.progress && process.stderr.isTTY === true;
+  const onEvent = (e: TrainEvent) => describe(e, progress);
+  try {
+    if (f.resume) {
+      console.error(`resuming ${f.out} (settings from its config.json)`);
+      summary(await resumeRun(f.out, { signal: ctl.signal, progress }, onEvent));
+      return;
+    }
+    if (!f.data) throw new Error('train: --data <spec> is required (e.g. --data medmnist:pneumoniamnist)');
+    const kind = f.model as ModelKind;
+    if (!MODEL_KINDS.includes(kind)) throw new Error(`train: --model ${f.model}: expected one of ${MODEL_KINDS.join(', ')}`);
+    const data = await loadDataset(f.data);
+    const [, c, h, w] = data.shape;
+    const modelOptions: Record<string, unknown> = { ...parseModelOpts(f.modelOpt) };
+    for (const k of ['latentMaps', 'latentGrid', 'width', 'norm', 'upsample', 'activation', 'reconLoss', 'latent', 'beta'] as const) {
+      if (f[k] !== undefined) modelOptions[k] = f[k];
+    }
+    if (kind === 'beta-tcvae' && modelOptions.datasetSize === undefined) modelOptions.datasetSize = trainingSplits(data, f.seed).train.length;
+    manualSeed(f.seed); // the model's initial weights
+    const model = createModel(kind, { ...modelOptions, inputShape: [c, h, w] } as ModelOptions);
+    const options: TrainOptions = {
+      out: f.out, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer as 'adam' | 'adamw', lr: f.lr, betas: f.betas,
+      schedule: f.schedule as TrainOptions['schedule'], warmupSteps: f.warmupSteps, minLrRatio: f.minLrRatio, lrStepSize: f.lrStepSize,
+      lrGamma: f.lrGamma, clipGradNorm: f.clipGradNorm, patience: f.patience, minDelta: f.minDelta, checkpointEvery: f.checkpointEvery,
+      keepCheckpoints: f.keepCheckpoints, valBatchSize: f.valBatchSize, seed: f.seed, progress, signal: ctl.signal,
+      extraConfig: { dataSpec: f.data, modelOptions, threads: getNumThreads() },
+    };
+    if (f.steps !== undefined) options.steps = f.steps;
+    if (f.weightDecay !== undefined) options.weightDecay = f.weightDecay;
+    console.error(`training ${kind} on ${f.data} (${data.shape.join(' x ')}), libtorch ${torchVersion}, ${getNumThreads()} threads -> ${f.out}`);
+    try {
+      summary(await trainModel(model, data, options, onEvent));
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a data spec into a run folder (config.json, train.jsonl, checkpoints/, model.safetensors)')
+    .option('--data <spec>', 'data spec, e.g. medmnist:pneumoniamnist or phantom:n=2000,size=64 (see `latentlens data inspect`)')
+    .option('--model <kind>', `model: ${MODEL_KINDS.filter((k) => k !== 'torchscript').join('|')}`, 'conv-ae')
+    .requiredOption('--out <run>', 'run folder to create (or to continue with --resume)')
+    .option('--resume', 'continue the run in --out from its latest checkpoint, with its recorded settings', false)
+    .option('--latent-maps <k>', "number of latent maps K (default: the model's, 16 for conv-ae)", int('--latent-maps'))
+    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7 (default: a quarter of the input side)', pair('--latent-grid', /x/i))
+    .option('--width <c>', 'channels of the first stage, doubled per stage (default 32)', int('--width'))
+    .option('--norm <kind>', 'batch|group|none (default batch)')
+    .option('--upsample <kind>', 'transposed|resize (default transposed)')
+    .option('--activation <kind>', 'relu|leaky (default relu)')
+    .option('--recon-loss <kind>', "mse|bce (default: mse for conv-ae, bce for the VAEs)")
+    .option('--latent <kind>', 'VAEs: spatial|vector (default spatial)')
+    .option('--beta <b>', 'beta-vae: weight of the KL term (default 4)', num('--beta'))
+    .option('--model-opt <key=value>', 'any other model option, value as JSON; repeatable (e.g. gamma=10)', collect, [])
+    .option('--epochs <n>', 'passes over the training split', int('--epochs'), 10)
+    .option('--steps <n>', 'total steps instead of epochs (default: epochs x steps per epoch)', int('--steps'))
+    .option('--batch-size <n>', 'images per step', int('--batch-size'), 64)
+    .option('--optimizer <name>', 'adam|adamw', 'adam')
+    .option('--lr <x>', 'base learning rate', num('--lr'), 1e-3)
+    .option('--weight-decay <x>', 'L2 (adam) or decoupled (adamw) weight decay (default 0 for adam, 0.01 for adamw)', num('--weight-decay'))
+    .option('--betas <b1,b2>', 'Adam betas', pair('--betas', /,/), [0.9, 0.999])
+    .option('--schedule <kind>', 'LR schedule after warmup: constant|cosine|step', 'constant')
+    .option('--warmup-steps <n>', 'steps of linear LR warmup', int('--warmup-steps'), 0)
+    .option('--min-lr-ratio <x>', 'cosine: final LR as a fraction of --lr', num('--min-lr-ratio'), 0)
+    .option('--lr-step-size <n>', 'step schedule: steps between decays', int('--lr-step-size'), 1000)
+    .option('--lr-gamma <x>', 'step schedule: decay factor', num('--lr-gamma'), 0.1)
+    .option('--clip-grad-norm <x>', 'clip gradients to this global L2 norm (0: off)', num('--clip-grad-norm'), 0)
+    .option('--patience <n>', 'early stopping: epochs without val-loss improvement (0: off)', int('--patience'), 0)
+    .option('--min-delta <x>', 'early stopping: smallest val-loss decrease that counts', num('--min-delta'), 0)
+    .option('--checkpoint-every <n>', 'steps between checkpoints (0: only at the end)', int('--checkpoint-every'), 500)
+    .option('--keep-checkpoints <n>', 'checkpoints kept on disk', int('--keep-checkpoints'), 3)
+    .option('--val-batch-size <n>', 'images per validation batch', int('--val-batch-size'), 256)
+    .option('--seed <n>', 'the one seed of initial weights, batch order and every random draw', int('--seed'), 0)
+    .option('--threads <n>', 'libtorch threads (default: the core count, or LATENTLENS_THREADS)', int('--threads'))
+    .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
+    .addHelpText('after', `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
+      'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
+      'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch.')
+    .action(action);
+}
