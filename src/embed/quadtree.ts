@@ -1,0 +1,142 @@
+// Barnes-Hut quadtree over 2-D points in flat typed arrays, rebuilt each t-SNE iteration without
+// allocating (buffers grow only when a layout needs more cells). Cells are rectangles halving the
+// data's bounding box, like scikit-learn's _QuadTree, so the theta criterion means the same thing.
+
+/** The arrays the force pass reads (a worker gets them as shared buffers). */
+export interface QuadTreeArrays {
+  massX: Float64Array;
+  massY: Float64Array;
+  count: Int32Array;
+  child: Int32Array;
+  halfX: Float64Array;
+  halfY: Float64Array;
+}
+
+export class QuadTree implements QuadTreeArrays {
+  private capacity = 0;
+  /** Bumped whenever the arrays are reallocated, so workers know to pick up new buffers. */
+  generation = 0;
+  size = 0;
+  centreX: Float64Array = new Float64Array(0);
+  centreY: Float64Array = new Float64Array(0);
+  halfX: Float64Array = new Float64Array(0);
+  halfY: Float64Array = new Float64Array(0);
+  /** Centre of mass once built (running sums while inserting). */
+  massX: Float64Array = new Float64Array(0);
+  massY: Float64Array = new Float64Array(0);
+  count: Int32Array = new Int32Array(0);
+  /** Index of the first of 4 children, -1 for a leaf. */
+  child: Int32Array = new Int32Array(0);
+  /** A point held by a leaf (leaves hold one point, or several identical ones). */
+  point: Int32Array = new Int32Array(0);
+
+  /** @param shared allocate on SharedArrayBuffers, for force passes in worker threads. */
+  constructor(private readonly shared = false) {}
+
+  build(y: Float64Array, n: number): void {
+    this.ensure(Math.max(64, 4 * n + 1));
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = y[2 * i], v = y[2 * i + 1];
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (v < minY) minY = v;
+      if (v > maxY) maxY = v;
+    }
+    // Keep the boundary off the data points (as scikit-learn does).
+    maxX = Math.max(maxX * (1 + 1e-3 * Math.sign(maxX)), maxX + 1e-3);
+    maxY = Math.max(maxY * (1 + 1e-3 * Math.sign(maxY)), maxY + 1e-3);
+    this.size = 0;
+    this.newCell((minX + maxX) / 2, (minY + maxY) / 2, (maxX - minX) / 2, (maxY - minY) / 2);
+    const minHalf = 1e-12 * Math.max(maxX - minX, maxY - minY);
+    for (let i = 0; i < n; i++) this.insert(i, y[2 * i], y[2 * i + 1], minHalf);
+    for (let c = 0; c < this.size; c++) {
+      const m = this.count[c];
+      if (m > 0) {
+        this.massX[c] /= m;
+        this.massY[c] /= m;
+      }
+    }
+  }
+
+  private insert(p: number, x: number, y: number, minHalf: number): void {
+    let node = 0;
+    for (;;) {
+      if (this.child[node] >= 0) {
+        this.count[node]++;
+        this.massX[node] += x;
+        this.massY[node] += y;
+        node = this.child[node] + (x >= this.centreX[node] ? 1 : 0) + (y >= this.centreY[node] ? 2 : 0);
+        continue;
+      }
+      const held = this.count[node];
+      if (held === 0) {
+        this.point[node] = p;
+        this.count[node] = 1;
+        this.massX[node] = x;
+        this.massY[node] = y;
+        return;
+      }
+      const q = this.point[node];
+      const qx = this.massX[node] / held;
+      const qy = this.massY[node] / held;
+      if ((qx === x && qy === y) || this.halfX[node] < minHalf) {
+        this.count[node]++;
+        this.massX[node] += x;
+        this.massY[node] += y;
+        return;
+      }
+      // Split the leaf: its content moves to the matching child, then the loop places p below.
+      const first = this.size;
+      const hx = this.halfX[node] / 2, hy = this.halfY[node] / 2;
+      const cx = this.centreX[node], cy = this.centreY[node];
+      this.newCell(cx - hx, cy - hy, hx, hy);
+      this.newCell(cx + hx, cy - hy, hx, hy);
+      this.newCell(cx - hx, cy + hy, hx, hy);
+      this.newCell(cx + hx, cy + hy, hx, hy);
+      const qc = first + (qx >= cx ? 1 : 0) + (qy >= cy ? 2 : 0);
+      this.count[qc] = held;
+      this.massX[qc] = this.massX[node];
+      this.massY[qc] = this.massY[node];
+      this.point[qc] = q;
+      this.child[node] = first;
+      this.point[node] = -1;
+    }
+  }
+
+  private newCell(cx: number, cy: number, hx: number, hy: number): void {
+    if (this.size === this.capacity) this.ensure(this.capacity * 2);
+    const c = this.size++;
+    this.centreX[c] = cx;
+    this.centreY[c] = cy;
+    this.halfX[c] = hx;
+    this.halfY[c] = hy;
+    this.massX[c] = 0;
+    this.massY[c] = 0;
+    this.count[c] = 0;
+    this.child[c] = -1;
+    this.point[c] = -1;
+  }
+
+  private ensure(capacity: number): void {
+    if (capacity <= this.capacity) return;
+    const grow = <T extends Float64Array | Int32Array>(a: T, make: (m: number) => T): T => {
+      const b = make(capacity);
+      b.set(a.subarray(0, this.size));
+      return b;
+    };
+    const f = (m: number) => new Float64Array(this.shared ? new SharedArrayBuffer(8 * m) : new ArrayBuffer(8 * m));
+    const i = (m: number) => new Int32Array(this.shared ? new SharedArrayBuffer(4 * m) : new ArrayBuffer(4 * m));
+    this.centreX = grow(this.centreX, f);
+    this.centreY = grow(this.centreY, f);
+    this.halfX = grow(this.halfX, f);
+    this.halfY = grow(this.halfY, f);
+    this.massX = grow(this.massX, f);
+    this.massY = grow(this.massY, f);
+    this.count = grow(this.count, i);
+    this.child = grow(this.child, i);
+    this.point = grow(this.point, i);
+    this.capacity = capacity;
+    this.generation++;
+  }
+}
