@@ -3,6 +3,8 @@
 const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   engine: () => import('./engine.js'),
   forest: () => import('./forest.js'),
+  embed: () => import('./embed.js'),
+  train: () => import('./train.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);
