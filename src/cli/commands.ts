@@ -4,7 +4,8 @@ import { registerDemo } from './demo.js';
 import { registerInfo } from './info.js';
 import { registerDataCommands } from './data-inspect.js';
 import { registerTrain } from './train.js';
+import { registerEmbed } from './embed.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed];

@@ -1,0 +1,45 @@
+// `latentlens embed <run>`: PCA, t-SNE or UMAP of a run's latents, written into the run folder.
+import type { Command } from 'commander';
+import type { EmbedOptions } from '../embed/index.js';
+import { embedRun } from '../embed/run-embed.js';
+
+interface EmbedFlags {
+  method: string; color?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
+  iterations?: number; epochs?: number; pool: string; data?: string; maxPoints: number; threads?: number;
+}
+
+export function registerEmbed(program: Command): void {
+  const num = (v: string) => Number(v);
+  program
+    .command('embed <run>')
+    .description('PCA / t-SNE / UMAP of a run\'s latents: embed-<method>.json and figures/embed-<method>.png in the run folder')
+    .option('--method <m>', 'umap | tsne | pca', 'umap')
+    .option('--color <spec>', 'label | factor:<name> | map:<k> | none (default: label when the data has labels)')
+    .option('--seed <n>', 'seed of the embedding (and of the subset when capped)', num, 0)
+    .option('--perplexity <p>', 't-SNE perplexity (default 30)', num)
+    .option('--neighbors <k>', 'UMAP n_neighbors (default 15)', num)
+    .option('--min-dist <d>', 'UMAP min_dist (default 0.1)', num)
+    .option('--iterations <n>', 't-SNE iterations (default 1000)', num)
+    .option('--epochs <n>', 'UMAP epochs (default 500 up to 10,000 points)', num)
+    .option('--threads <n>', 't-SNE threads (default: cores, at most 8)', num)
+    .option('--pool <how>', 'mean (one value per map) | flatten (every latent cell)', 'mean')
+    .option('--data <spec>', 'data to encode (default: the run\'s recorded data spec)')
+    .option('--max-points <n>', 'cap on embedded cases (seeded subset)', num, 5000)
+    .action(async (dir: string, f: EmbedFlags) => {
+      if (!['umap', 'tsne', 'pca'].includes(f.method)) throw new Error(`--method must be umap, tsne or pca, got '${f.method}'`);
+      if (f.pool !== 'mean' && f.pool !== 'flatten') throw new Error(`--pool must be mean or flatten, got '${f.pool}'`);
+      const embed: EmbedOptions = f.method === 'pca' ? { method: 'pca', seed: f.seed }
+        : f.method === 'tsne' ? { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads }
+          : { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
+      let last = -1;
+      const { result, json, png } = await embedRun(dir, {
+        embed, color: f.color, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
+        onProgress: ({ step, total }) => {
+          const pct = Math.floor((100 * step) / total);
+          if (pct >= last + 10 || step === total) { last = pct; process.stdout.write(`\r${f.method} ${pct}%`); }
+        },
+      });
+      console.log(`\n${f.method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
+      console.log(`wrote ${json}\nwrote ${png}`);
+    });
+}

@@ -1,0 +1,115 @@
+// Embedding a trained run: encode its dataset (batches of 256, no grad), pool or flatten the latent
+// maps, embed, colour, and write embed-<method>.json and figures/embed-<method>.png into the run folder.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset } from '../data/spec.js';
+import type { ImageDataset } from '../data/types.js';
+import { Random } from '../data/random.js';
+import { noGrad, scope, tensor } from '../engine/index.js';
+import type { LatentModel } from '../models/types.js';
+import { openRun } from '../train/index.js';
+import { embedAsync, type EmbedOptions } from './index.js';
+import { writeEmbeddingJson, writeScatterPng, type ScatterOptions } from './scatter.js';
+import type { EmbeddingResult, ProgressCallback } from './types.js';
+
+/** Options of `embedRun`. */
+export interface EmbedRunOptions {
+  /** Method and its options. */
+  embed: EmbedOptions;
+  /** `'label'`, `'factor:<name>'`, `'map:<k>'` (mean activation of latent map k) or `'none'`. Default `'label'` when the data has labels. */
+  color?: string;
+  /** `'mean'`: one value per map (N x K); `'flatten'`: every latent cell (N x K*h*w). Default `'mean'`. */
+  pool?: 'mean' | 'flatten';
+  /** Data spec to encode; default the run's recorded `dataSpec`. */
+  data?: string;
+  /** At most this many cases (a seeded random subset); trustworthiness is O(N^2). Default 5000. */
+  maxPoints?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. */
+export function encodeLatents(model: LatentModel, data: ImageDataset, indices: Int32Array, batch = 256): { z: Float32Array; shape: [number, number, number, number] } {
+  const [, c, h, w] = data.shape;
+  const per = c * h * w;
+  let out: Float32Array | null = null;
+  let shape: [number, number, number, number] = [indices.length, 0, 0, 0];
+  for (let s = 0; s < indices.length; s += batch) {
+    const m = Math.min(batch, indices.length - s);
+    const x = new Float32Array(m * per);
+    for (let r = 0; r < m; r++) x.set(data.images.subarray(indices[s + r] * per, (indices[s + r] + 1) * per), r * per);
+    const { values, dims } = scope(() => noGrad(() => {
+      const z = model.encode(tensor(x, [m, c, h, w])).z;
+      return { values: z.toArray() as Float32Array, dims: z.shape };
+    }));
+    if (!out) {
+      shape = [indices.length, dims[1], dims[2] ?? 1, dims[3] ?? 1];
+      out = new Float32Array(indices.length * shape[1] * shape[2] * shape[3]);
+    }
+    out.set(values, s * shape[1] * shape[2] * shape[3]);
+  }
+  return { z: out ?? new Float32Array(0), shape };
+}
+
+/** Mean of each latent map over its grid: N x K. */
+export function poolMaps(z: Float32Array, shape: [number, number, number, number]): Float32Array {
+  const [n, k, h, w] = shape;
+  const cells = h * w;
+  const pooled = new Float32Array(n * k);
+  for (let i = 0; i < n * k; i++) {
+    let s = 0;
+    for (let c = 0; c < cells; c++) s += z[i * cells + c];
+    pooled[i] = s / cells;
+  }
+  return pooled;
+}
+
+function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled: Float32Array, k: number): ScatterOptions {
+  if (spec === 'none') return {};
+  if (spec === 'label') {
+    if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error('--color label needs single-label data');
+    return { labels: Array.from(indices, (i) => data.labels![i]), classNames: data.classNames, colorName: 'label' };
+  }
+  const [kind, arg] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
+  if (kind === 'factor') {
+    const f = data.factors?.names.indexOf(arg) ?? -1;
+    if (f < 0) throw new Error(`no factor '${arg}' (factors: ${data.factors?.names.join(', ') || 'none'})`);
+    const nf = data.factors!.names.length;
+    return { values: Array.from(indices, (i) => data.factors!.values[i * nf + f]), colorName: arg };
+  }
+  if (kind === 'map') {
+    const m = Number(arg);
+    if (!Number.isInteger(m) || m < 0 || m >= k) throw new Error(`--color map:<k> needs k in 0..${k - 1}, got '${arg}'`);
+    return { values: Array.from(indices, (_, r) => pooled[r * k + m]), colorName: `map ${m} (mean)` };
+  }
+  throw new Error(`--color must be label, factor:<name>, map:<k> or none; got '${spec}'`);
+}
+
+/** Embeds a run's latents and writes the JSON and the figure; returns the result and the file paths. */
+export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ result: EmbeddingResult; json: string; png: string }> {
+  const run = openRun(dir);
+  try {
+    const spec = o.data ?? run.config.dataSpec;
+    if (typeof spec !== 'string') throw new Error(`${dir}/config.json records no dataSpec; pass the data with --data <spec>`);
+    const data = await loadDataset(spec);
+    const n = data.shape[0];
+    const max = o.maxPoints ?? 5000;
+    const seed = o.embed.seed ?? 0;
+    const indices = n > max ? new Random(seed).permutation(n).slice(0, max).sort() : Int32Array.from({ length: n }, (_, i) => i);
+    const { z, shape } = encodeLatents(run.model, data, indices);
+    const pooled = poolMaps(z, shape);
+    const pool = o.pool ?? 'mean';
+    const x = pool === 'mean' ? pooled : z;
+    const d = pool === 'mean' ? shape[1] : shape[1] * shape[2] * shape[3];
+    const colour = colourFor(o.color ?? (data.labels ? 'label' : 'none'), data, indices, pooled, shape[1]);
+    const result = await embedAsync(x, indices.length, d, o.embed, o.onProgress);
+    const method = o.embed.method;
+    const json = join(dir, `embed-${method}.json`);
+    const png = join(dir, 'figures', `embed-${method}.png`);
+    mkdirSync(join(dir, 'figures'), { recursive: true });
+    writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color: o.color ?? (data.labels ? 'label' : 'none'), data: spec, indices: Array.from(indices) });
+    await writeScatterPng(png, result.coords, { ...colour, title: `${method.toUpperCase()} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
+    return { result, json, png };
+  } finally {
+    run.model.dispose();
+  }
+}
