@@ -4,7 +4,6 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   engine: () => import('./engine.js'),
   forest: () => import('./forest.js'),
   embed: () => import('./embed.js'),
-  embed: () => import('./embed.js'),
   train: () => import('./train.js'),
 };
 
