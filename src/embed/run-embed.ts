@@ -107,7 +107,7 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     const png = join(dir, 'figures', `embed-${method}.png`);
     mkdirSync(join(dir, 'figures'), { recursive: true });
     writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color: o.color ?? (data.labels ? 'label' : 'none'), data: spec, indices: Array.from(indices) });
-    await writeScatterPng(png, result.coords, { ...colour, title: `${method.toUpperCase()} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
+    await writeScatterPng(png, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     return { result, json, png };
   } finally {
     run.model.dispose();

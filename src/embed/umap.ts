@@ -37,8 +37,9 @@ type ResolvedUMAP = Required<Omit<UMAPOptions, 'nEpochs' | 'a' | 'b'>> & { nEpoc
 
 // The repulsive coefficient 2 gamma b / ((0.001 + d^2)(a d^(2b) + 1)) is read from a table over the
 // distance d (linear interpolation, step 1/256 up to d = 64; exact beyond): the negative samples are
-// ~5/6 of all SGD updates and a Math.pow each dominated the epoch. Interpolation error is below 1e-4
-// relative except for d < 0.05, where the clipped gradient (|g| <= 4) makes it irrelevant.
+// ~5/6 of all SGD updates and a Math.pow each dominated the epoch (this alone took the fit from 22 s to
+// 7 s on PCA-50 PneumoniaMNIST). Measured interpolation error: at most 0.2% relative for d >= 0.05,
+// falling with d; below that the gradient is clipped at 4 anyway.
 const TABLE_STEP = 1 / 256;
 const TABLE_MAX_DIST = 64;
 
