@@ -70,6 +70,8 @@ export interface TrainerState {
   badEpochs: number;
   /** Whether training ended (completed or early-stopped) at this checkpoint. */
   finished: boolean;
+  /** Why it ended, once finished. */
+  stopReason?: StopReason;
   /** Every epoch so far. */
   history: EpochRecord[];
 }

@@ -85,7 +85,8 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
       if (!latest) throw new Error(`train: ${out} has no checkpoint to resume from`);
       checkpoint = join(out, CHECKPOINTS, latest.dir);
       state = loadCheckpoint(checkpoint, model, optimizers);
-      truncateLogAfter(join(out, 'train.jsonl'), state.step);
+      // Only the final checkpoint follows its epoch's validation; the others precede it.
+      if (!state.finished) truncateLogAfter(join(out, 'train.jsonl'), state.step);
     } else {
       if (latest || existsSync(join(out, 'train.jsonl'))) throw new Error(`train: ${out} already holds a run; pass resume to continue it, or choose another folder`);
       writeRunConfig(out, { train: o, model: model.config, data, splits, extra: options.extraConfig });
@@ -118,7 +119,7 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
   };
 
   emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
-  if (state.finished) return finish('completed');
+  if (state.finished) return finish(state.stopReason ?? 'completed');
   model.train(true);
 
   // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
@@ -220,6 +221,7 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
 
   async function finalize(reason: TrainResult['stopReason']): Promise<TrainResult> {
     state.finished = true;
+    state.stopReason = reason;
     save();
     if (out) saveTensorMap(join(out, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
     return finish(reason);

@@ -61,3 +61,24 @@ test('a run folder that already holds a run is refused without resume', async ()
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('resuming a finished run changes nothing: same weights, same log, same stop reason', async () => {
+  const out = tmp();
+  try {
+    manualSeed(0);
+    const data = tinyPhantoms(60);
+    const m = new TinyAE();
+    const r1 = await trainModel(m, data, { out, epochs: 4, batchSize: 16, lr: 1e-9, patience: 1, minDelta: 1, progress: false });
+    assert.equal(r1.stopReason, 'early-stopping');
+    const weights = readFileSync(join(out, 'model.safetensors'));
+    const r2 = await trainModel(m, data, { out, epochs: 4, batchSize: 16, lr: 1e-9, patience: 1, minDelta: 1, progress: false, resume: true });
+    assert.equal(r2.stopReason, 'early-stopping');
+    assert.equal(r2.steps, r1.steps);
+    assert.equal(r2.history.length, 2);
+    assert.ok(readFileSync(join(out, 'model.safetensors')).equals(weights));
+    assert.equal(readTrainLog(join(out, 'train.jsonl')).filter((l) => l.type === 'epoch').length, 2);
+    m.dispose();
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
