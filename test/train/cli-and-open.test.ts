@@ -12,6 +12,9 @@ import { scope } from '../../src/engine/scope.js';
 import { loadTensorMap } from '../../src/train/checkpoint.js';
 import { loadDataset } from '../../src/data/spec.js';
 import { tensor } from '../../src/engine/tensor.js';
+import { setNumThreads } from '../../src/engine/runtime.js';
+
+setNumThreads(1); // test files run in parallel processes (see tiny-model.ts)
 
 const SPEC = 'phantom:n=120,size=28,channels=gray,seed=3';
 const ARGS = ['--data', SPEC, '--model', 'conv-ae', '--latent-maps', '4', '--width', '4', '--steps', '8', '--batch-size', '16',

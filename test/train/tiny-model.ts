@@ -7,6 +7,11 @@ import { Conv2d, ConvTranspose2d, ReLU, Sequential } from '../../src/nn/layers.j
 import { Module } from '../../src/nn/module.js';
 import type { Encoding, LatentModel, LossTerms, ModelConfig, ParamGroup, UpdateFn } from '../../src/models/types.js';
 import { generatePhantoms } from '../../src/data/phantom.js';
+import { setNumThreads } from '../../src/engine/runtime.js';
+
+// node --test runs the test files in parallel processes: one libtorch thread each keeps them from
+// oversubscribing the cores (OpenMP barriers spin badly then). Results do not depend on it.
+setNumThreads(1);
 import type { ImageDataset } from '../../src/data/types.js';
 
 export class TinyAE extends Module implements LatentModel {
