@@ -11,6 +11,7 @@
 // our own function.
 //
 // Usage: node dist/bench/main.js embed [--threads N] [--iterations N] [--epochs N] [--rounds N] [--random]
+// With several rounds each time is the median, and odd rounds run the peer first.
 // Last line: {"suite":"embed","tsne":{...},"umap":{...}}
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,11 +50,11 @@ function median(xs: number[]): number {
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-function sklearnTsne(file: string, n: number, iterations: number, threads: number, out: string): number {
+function sklearnTsne(file: string, n: number, iterations: number, threads: number, out: string): { seconds: number; kl: number } {
   const script = join(root, 'bench', 'peers', 'embed_peer.py');
   const r = spawnSync('/usr/bin/python3', [script, file, String(n), String(D), '30', String(iterations), String(threads), '0', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sklearn peer failed: ${r.stderr.slice(-2000)}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!).seconds;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; kl: number };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -71,24 +72,41 @@ export async function run(args: string[]): Promise<void> {
   let oursTsne: Float32Array = new Float32Array(0), peerTsne: Float32Array = new Float32Array(0);
   let oursUmap: Float32Array = new Float32Array(0), peerUmap: Float32Array = new Float32Array(0);
   try {
+    const kl = { ours: NaN, peer: NaN };
     for (let r = 0; r < rounds; r++) {
-      let t = performance.now();
-      oursTsne = new TSNE({ perplexity: 30, maxIterations: iterations, threads, seed: 0, trustworthinessK: 0 }).fit(data, n, D).coords;
-      times.ours_tsne.push((performance.now() - t) / 1000);
-      const out = join(dir, 'sklearn.f32');
-      times.peer_tsne.push(sklearnTsne(file, n, iterations, threads, out));
-      peerTsne = new Float32Array(readFileSync(out).buffer.slice(0));
-      t = performance.now();
-      oursUmap = new UMAP({ nNeighbors: 15, minDist: 0.1, nEpochs: epochs, seed: 0, trustworthinessK: 0 }).fit(data, n, D).coords;
-      times.ours_umap.push((performance.now() - t) / 1000);
-      const rng = new Random(0);
-      const peer = new UmapJs({ nNeighbors: 15, minDist: 0.1, nEpochs: epochs, random: () => rng.next() });
-      t = performance.now();
-      const emb = peer.fit(rows);
-      times.peer_umap.push((performance.now() - t) / 1000);
-      peerUmap = new Float32Array(2 * n);
-      emb.forEach((p, i) => { peerUmap[2 * i] = p[0]; peerUmap[2 * i + 1] = p[1]; });
-      console.log(`round ${r + 1}: t-SNE ours ${times.ours_tsne[r].toFixed(2)} s, sklearn ${times.peer_tsne[r].toFixed(2)} s; UMAP ours ${times.ours_umap[r].toFixed(2)} s, umap-js ${times.peer_umap[r].toFixed(2)} s`);
+      // Odd rounds run the peers first, so neither side always gets the quieter machine.
+      const order = r % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
+      for (const who of order) {
+        if (who === 'ours') {
+          const t = performance.now();
+          const res = new TSNE({ perplexity: 30, maxIterations: iterations, threads, seed: 0, trustworthinessK: 0 }).fit(data, n, D);
+          times.ours_tsne.push((performance.now() - t) / 1000);
+          oursTsne = res.coords;
+          kl.ours = res.params.klDivergence as number;
+        } else {
+          const out = join(dir, 'sklearn.f32');
+          const peer = sklearnTsne(file, n, iterations, threads, out);
+          times.peer_tsne.push(peer.seconds);
+          kl.peer = peer.kl;
+          peerTsne = new Float32Array(readFileSync(out).buffer.slice(0));
+        }
+      }
+      for (const who of order) {
+        if (who === 'ours') {
+          const t = performance.now();
+          oursUmap = new UMAP({ nNeighbors: 15, minDist: 0.1, nEpochs: epochs, seed: 0, trustworthinessK: 0 }).fit(data, n, D).coords;
+          times.ours_umap.push((performance.now() - t) / 1000);
+        } else {
+          const rng = new Random(r);
+          const peer = new UmapJs({ nNeighbors: 15, minDist: 0.1, nEpochs: epochs, random: () => rng.next() });
+          const t = performance.now();
+          const emb = peer.fit(rows);
+          times.peer_umap.push((performance.now() - t) / 1000);
+          peerUmap = new Float32Array(2 * n);
+          emb.forEach((p, i) => { peerUmap[2 * i] = p[0]; peerUmap[2 * i + 1] = p[1]; });
+        }
+      }
+      console.log(`round ${r + 1}: t-SNE ours ${times.ours_tsne[r].toFixed(2)} s (KL ${kl.ours.toFixed(3)}), sklearn ${times.peer_tsne[r].toFixed(2)} s (KL ${kl.peer.toFixed(3)}); UMAP ours ${times.ours_umap[r].toFixed(2)} s, umap-js ${times.peer_umap[r].toFixed(2)} s`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
