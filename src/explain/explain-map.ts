@@ -1,0 +1,217 @@
+// Everything latentlens says about one latent map, each claim with its control: encoder attribution per
+// input channel (and the class-contrastive share), the channel-muting test against random maps and
+// shuffled channels (beside the naive reading), localisation against ground-truth masks where known,
+// the randomised-encoder sanity check and deletion/insertion faithfulness; on the decoder side,
+// single-map ablation against other maps, the entanglement index, masked decoding against random sets and
+// a traversal; and what the map responds to (exemplars, activation maximisation).
+import { noGrad, scope, tensor, type Tensor } from '../engine/index.js';
+import type { LatentModel } from '../models/types.js';
+import { activationMaximization } from './activation-max.js';
+import { contrastiveShares, summarizeShares, type ChannelShareSummary, type ContrastiveShares } from './attribution/aggregate.js';
+import { attribute } from './attribution/attribute.js';
+import { channelMutingTest, type ChannelMutingResult } from './attribution/channel-muting.js';
+import { faithfulness, type FaithfulnessResult } from './attribution/faithfulness.js';
+import { localization, type LocalizationResult } from './attribution/localization.js';
+import { randomizedEncoderCheck, type SanityResult } from './attribution/sanity.js';
+import type { AttributionMethod, AttributionResult } from './attribution/types.js';
+import { encodeAll } from './ablation/latent-edit.js';
+import { entanglementIndex, mapEffects, singleMapAblation, type SingleMapAblation } from './ablation/map-effects.js';
+import { maskedDecodeReport, type MaskedDecodeReport } from './ablation/masked-decode.js';
+import { traverseMap, type Traversal } from './ablation/traversal.js';
+import { exemplars, type Exemplars } from './exemplars.js';
+
+export interface ExplainInput {
+  model: LatentModel;
+  /** All cases, N x C x H x W (pixels as the model was trained on). */
+  x: Tensor;
+  channelNames: string[];
+  /** Labels per case; with them, explained cases are of `positiveClass` and the reference class gives the baseline. */
+  labels?: Int32Array;
+  /** Ground-truth masks (N x H x W each) for localisation checks, e.g. phantom lesions. */
+  masks?: { name: string; data: Uint8Array }[];
+  ids?: string[];
+}
+
+export interface ExplainOptions {
+  map: number;
+  /** Attribution methods; default all. */
+  methods?: AttributionMethod[];
+  /** Cases explained (default: up to 32 of the positive class, or the first 32). */
+  cases?: number[];
+  maxCases?: number;
+  /** Class whose cases are explained; the others are the reference. Default 1. */
+  positiveClass?: number;
+  /** Family-wise level of the tests. Default 0.05. */
+  alpha?: number;
+  /** Entanglement index above which decoder-side channel effects are reported as entangled. Default 0.5. */
+  entanglementThreshold?: number;
+  /** Activation-maximisation steps (0 skips). Default 150. */
+  activationMaxSteps?: number;
+  seed?: number;
+  onProgress?: (stage: string) => void;
+}
+
+export interface ExplainResult {
+  format: 'latentlens-explain';
+  version: 1;
+  map: number;
+  channels: string[];
+  cases: { explained: number[]; reference: number[] };
+  encoder: {
+    attributions: Partial<Record<AttributionMethod, { share: ChannelShareSummary | null; shareAbs: ChannelShareSummary | null; convergenceDeltaMaxAbs?: number; seconds: number }>>;
+    /** Integrated gradients, explained cases minus reference cases, per channel (null without labels). */
+    contrastive: ContrastiveShares | null;
+    muting: { controlled: ChannelMutingResult; naive: ChannelMutingResult };
+    localization: Record<string, LocalizationResult>;
+    /** Randomised-encoder checks, gradient first (empty when the encoder cannot be randomised). */
+    sanity: SanityResult[];
+    faithfulness: FaithfulnessResult | null;
+  };
+  decoder: {
+    ablation: SingleMapAblation;
+    entanglement: { map: number; overall: number; perMap: number[] };
+    maskedDecode: MaskedDecodeReport;
+    traversal: { quantiles: number[]; levels: number[] };
+  };
+  responds: { exemplars: Exemplars; activationMax: { startValue: number; finalValue: number } | null };
+  conclusion: {
+    /** The input channel that drives the map: significant in the muting test and largest in the contrastive share; null when the evidence disagrees or is weak. */
+    inputChannel: string | null;
+    /** Channels whose decoder output map k changes consistently and more than other maps do. */
+    decoderChannels: string[];
+    /** True when the map's decoder effects overlap other maps' (entanglement above the threshold): decoder-side channels then say how the decoder mixes, not what the map encodes. */
+    decoderEntangled: boolean;
+    notes: string[];
+  };
+  /** Data kept for figures (not written to JSON). */
+  figureData?: { attributions: Partial<Record<AttributionMethod, AttributionResult>>; explained: Float32Array; traversal: Traversal; activationMax: Float32Array | null };
+}
+
+const ALL: AttributionMethod[] = ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
+
+const select = (x: Tensor, idx: number[]) => x.indexSelect(0, tensor(idx, [idx.length], { dtype: 'int64' }));
+
+export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResult {
+  const { model, x, channelNames: channels } = input;
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const alpha = o.alpha ?? 0.05;
+  const seed = o.seed ?? 0;
+  const say = o.onProgress ?? (() => {});
+  const maxCases = o.maxCases ?? 32;
+  const positive = o.positiveClass ?? 1;
+  const labels = input.labels;
+  const explained = o.cases ?? (labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i)).slice(0, maxCases);
+  const reference = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] !== positive).slice(0, maxCases) : [];
+  model.eval();
+  return scope(() => {
+    const z = encodeAll(model, x);
+    const k = z.shape[1]!;
+    if (!(o.map >= 0 && o.map < k)) throw new RangeError(`map ${o.map}: the model has maps 0..${k - 1}`);
+    const meanLatent = z.mean(0);
+    const meanImage = reference.length ? select(x, reference).mean(0) : x.mean(0);
+    const xe = select(x, explained);
+    const target = { map: o.map };
+    const attributions: ExplainResult['encoder']['attributions'] = {};
+    const kept: Partial<Record<AttributionMethod, AttributionResult>> = {};
+    const methods = (o.methods ?? ALL).filter((m) => m !== 'grad-cam' || (model.config as { latent?: string }).latent !== 'vector');
+    for (const method of methods) {
+      say(`attribution: ${method}`);
+      const t0 = performance.now();
+      const r = attribute(model, xe, { method, target, meanImage, seed });
+      kept[method] = r;
+      attributions[method] = {
+        share: summarizeShares(r, channels, seed), shareAbs: r.channelShareAbs ? summarizeShares({ ...r, channelShare: r.channelShareAbs }, channels, seed) : null,
+        ...(r.convergenceDelta ? { convergenceDeltaMaxAbs: Math.max(...Array.from(r.convergenceDelta, Math.abs)) } : {}),
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
+    const ig = kept['integrated-gradients'];
+    let contrastive: ContrastiveShares | null = null;
+    if (ig && reference.length) {
+      say('contrastive attribution');
+      contrastive = contrastiveShares(ig, attribute(model, select(x, reference), { method: 'integrated-gradients', target, meanImage, seed }), channels, 1000, seed);
+    }
+    say('channel muting tests');
+    // The muting test correlates across cases: it needs many (it costs C + 1 encodings), drawn from all classes.
+    const step = Math.max(1, Math.floor(n / 512));
+    const sample = Array.from({ length: Math.min(n, 512) }, (_, i) => i * step);
+    const xm = select(x, sample);
+    const controlled = channelMutingTest(model, xm, { map: o.map, baseline: 'mean', meanImage: x.mean(0), channelNames: channels, alpha, seed });
+    const naive = channelMutingTest(model, xm, { map: o.map, baseline: 'zero', channelNames: channels, alpha, seed, permutations: 200 });
+    const loc: Record<string, LocalizationResult> = {};
+    const heatSource = ig ?? kept['gradient-x-input'];
+    if (input.masks && heatSource) {
+      // Positive part of the attribution summed over channels: where the target's increase comes from.
+      const summed = new Float32Array(explained.length * h * w);
+      for (let i = 0; i < explained.length; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) {
+        summed[i * h * w + p] += Math.max(0, heatSource.heatmaps[((i * c) + ch) * h * w + p]!);
+      }
+      for (const m of input.masks) {
+        const sub = new Uint8Array(explained.length * h * w);
+        explained.forEach((ci, j) => sub.set(m.data.subarray(ci * h * w, (ci + 1) * h * w), j * h * w));
+        loc[m.name] = localization(summed, sub, explained.length, h, w, 1);
+      }
+    }
+    // Gradients show the model's dependence most directly; methods that multiply by (x - baseline), like
+    // integrated gradients, keep the input's structure under randomisation (Adebayo et al.) and are checked too.
+    const sanity: SanityResult[] = [];
+    try {
+      say('sanity check');
+      sanity.push(randomizedEncoderCheck(model, xe, { method: 'gradient', target, meanImage }, kept.gradient, seed));
+      if (ig) sanity.push(randomizedEncoderCheck(model, xe, { method: 'integrated-gradients', target, meanImage, steps: 16 }, undefined, seed));
+    } catch {
+      // Models without a Sequential encoder (TorchScript) cannot be randomised here: no check is reported.
+    }
+    let faith: FaithfulnessResult | null = null;
+    if (heatSource) {
+      say('faithfulness');
+      faith = faithfulness(model, xe, meanImage.unsqueeze(0).expand(...xe.shape).contiguous(), heatSource, target, 16, seed);
+    }
+
+    say('decoder: ablation and entanglement');
+    const ze = select(z, explained);
+    const effects = mapEffects(model, ze, meanLatent);
+    const lesionMasks = input.masks?.[0] ? (() => {
+      const sub = new Uint8Array(explained.length * h * w);
+      explained.forEach((ci, j) => sub.set(input.masks![0]!.data.subarray(ci * h * w, (ci + 1) * h * w), j * h * w));
+      return sub;
+    })() : undefined;
+    const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, 500, seed);
+    const ent = entanglementIndex(effects);
+    const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });
+    const pooled = noGrad(() => z.mean([2, 3]).toFloat32());
+    const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
+    const traversal = traverseMap(model, select(z, explained.slice(0, 4)), o.map, population);
+
+    say('exemplars and activation maximisation');
+    const ex = exemplars(pooled, n, k, o.map, 8, input.ids);
+    const am = (o.activationMaxSteps ?? 150) > 0 ? activationMaximization(model, { target, inputShape: [c, h, w], steps: o.activationMaxSteps ?? 150, seed }) : null;
+
+    const notes: string[] = [];
+    const maxContrastive = contrastive ? channels[contrastive.share.indexOf(Math.max(...contrastive.share))]! : null;
+    let inputChannel: string | null = controlled.driver;
+    if (contrastive && inputChannel && maxContrastive !== inputChannel) {
+      notes.push(`the muting test names ${inputChannel} but the contrastive attribution is largest in ${maxContrastive}: no channel is named`);
+      inputChannel = null;
+    }
+    if (naive.naiveDrivers.length > (controlled.driver ? 1 : 0)) {
+      notes.push(`naive muting (zero baseline, correlation threshold) would name ${naive.naiveDrivers.join(', ')}; the controlled test names ${controlled.driver ?? 'none'}`);
+    }
+    const decoderChannels = channels.filter((_, ch) => ablation.pValue[ch]! < alpha / c && ablation.ratio[ch]! > 1);
+    const decoderEntangled = ent.perMap[o.map]! > (o.entanglementThreshold ?? 0.5);
+    if (decoderEntangled && decoderChannels.length) {
+      notes.push(`decoder effects of this map overlap other maps' (entanglement ${ent.perMap[o.map]!.toFixed(2)}): its effect on ${decoderChannels.join(', ')} says how the decoder mixes maps, not what this map encodes`);
+    }
+    for (const s of sanity) {
+      if (!s.passed) notes.push(`sanity check: the ${s.method} heatmaps change little with a randomised encoder (rank correlation ${s.rankCorrelation.toFixed(2)}); read them as input structure as much as model evidence`);
+    }
+    return {
+      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference },
+      encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, sanity, faithfulness: faith },
+      decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
+      responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },
+      conclusion: { inputChannel, decoderChannels, decoderEntangled, notes },
+      figureData: { attributions: kept, explained: xe.toFloat32(), traversal, activationMax: am?.image ?? null },
+    };
+  });
+}
