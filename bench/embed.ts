@@ -47,7 +47,8 @@ async function loadLatents(random: boolean): Promise<{ data: Float32Array; n: nu
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function sklearnTsne(file: string, n: number, iterations: number, threads: number, out: string): { seconds: number; kl: number } {
