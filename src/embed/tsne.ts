@@ -164,11 +164,12 @@ export class TSNE {
     let gradNorm2 = 0;
     for (let c = 0; c < 2 * n; c++) {
       const g = grad[c];
-      gradNorm2 += g * g;
       let gain = update[c] * g < 0 ? gains[c] + 0.2 : gains[c] * 0.8;
       if (gain < 0.01) gain = 0.01;
       gains[c] = gain;
-      update[c] = momentum * update[c] - this.lr * g * gain;
+      const scaled = g * gain;
+      gradNorm2 += scaled * scaled;
+      update[c] = momentum * update[c] - this.lr * scaled;
       y[c] += update[c];
     }
     this.iteration++;
@@ -184,7 +185,7 @@ export class TSNE {
         this.bestError = error;
         this.bestIteration = it;
       } else if (it - this.bestIteration > limit) this.done = true;
-      // scikit-learn tests the norm of the gain-scaled gradient; the raw norm is within a small factor.
+      // Like scikit-learn, the norm tested is that of the gain-scaled gradient.
       if (Math.sqrt(gradNorm2) <= o.minGradNorm) this.done = true;
     }
     if (this.iteration >= o.maxIterations) this.done = true;
