@@ -5,7 +5,11 @@ import { registerInfo } from './info.js';
 import { registerDataCommands } from './data-inspect.js';
 import { registerTrain } from './train.js';
 import { registerEmbed } from './embed.js';
+import { registerRank } from './rank.js';
+import { registerExplain } from './explain.js';
+import { registerTcav } from './tcav.js';
+import { registerMetrics } from './metrics.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics];

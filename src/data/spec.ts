@@ -32,7 +32,7 @@ const KEYS: Record<DataKind, string[]> = {
   folder: ['csv', 'path', 'label', 'size', 'channels', 'missing', 'norm'],
   dicom: ['window', 'size', 'series', 'norm'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
-  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', ...COMMON],
+  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', ...COMMON],
 };
 
 /** Parses `key=value` pieces separated by '&' or ','; pieces without '=' extend the previous value. */
@@ -86,6 +86,16 @@ function num(spec: string, key: string, v: string): number {
   if (v.trim() === '' || !Number.isFinite(n)) throw new DataError(spec, `option ${key}=${v}; expected a number`);
   return n;
 }
+/** `a:b` as [a, b], or one number `a` as [a, a]. */
+function range(spec: string, key: string, v: string): [number, number] {
+  const parts = v.split(':');
+  if (parts.length > 2) throw new DataError(spec, `option ${key}=${v}; expected a number or a range low:high`);
+  const lo = num(spec, key, parts[0]!);
+  const hi = parts.length === 2 ? num(spec, key, parts[1]!) : lo;
+  if (hi < lo) throw new DataError(spec, `option ${key}=${v}; the range's low end is above its high end`);
+  return [lo, hi];
+}
+
 function oneOf<T extends string>(spec: string, key: string, v: string, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw new DataError(spec, `option ${key}=${v}; expected one of ${allowed.join(', ')}`);
   return v as T;
@@ -165,6 +175,8 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.distractorRate) opts.distractorRate = num(text, 'distractorRate', o.distractorRate);
       if (o.noise) opts.noise = num(text, 'noise', o.noise);
       if (o.texture) opts.texture = num(text, 'texture', o.texture);
+      if (o.organScale) opts.organScale = range(text, 'organScale', o.organScale);
+      if (o.lesionIntensity) opts.lesionIntensity = range(text, 'lesionIntensity', o.lesionIntensity);
       ds = generatePhantoms(opts);
       break;
     }

@@ -194,6 +194,9 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       notes.push(`the muting test names ${inputChannel} but the contrastive attribution is largest in ${maxContrastive}: no channel is named`);
       inputChannel = null;
     }
+    if (inputChannel && !controlled.mapSpecific) {
+      notes.push(`${inputChannel} drives this map, but not more than it drives latent features in general (random-maps p ${controlled.pRandomMaps[channels.indexOf(inputChannel)]!.toFixed(3)}): the information is spread over several maps`);
+    }
     if (naive.naiveDrivers.length > (controlled.driver ? 1 : 0)) {
       notes.push(`naive muting (zero baseline, correlation threshold) would name ${naive.naiveDrivers.join(', ')}; the controlled test names ${controlled.driver ?? 'none'}`);
     }

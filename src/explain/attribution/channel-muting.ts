@@ -8,7 +8,11 @@
 //    claims is special). Is map k more disturbed by muting c than an arbitrary latent feature?
 //  - shuffled channels: S when each case has a random channel muted instead of c. Is muting c more
 //    disturbing for map k than muting any channel?
-// A channel is reported as the driver only when both reject after Bonferroni over channels.
+// The driver is the channel whose muting disturbs the map more than muting a random channel does
+// (shuffled-channels null, Bonferroni over channels): that removes the naive false positives, which come
+// from channels that disturb everything. The random-maps p-value says in addition whether the map is
+// more tied to that channel than latent features in general (`mapSpecific`); in autoencoders that spread
+// one factor over many maps it is often not, and that is worth knowing, not a reason to name no channel.
 import { noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
 import { Random } from '../../data/random.js';
 import type { LatentModel } from '../../models/types.js';
@@ -50,8 +54,10 @@ export interface ChannelMutingResult {
   /** Each channel's share of the change of map k's mean activation when muted, mean over cases, with a 95% bootstrap interval. */
   share: number[];
   shareCI: [number, number][];
-  /** The channel significant under both nulls (Bonferroni over channels) with the largest S, or null. */
+  /** The channel significant against shuffled channels (Bonferroni over channels) with the largest S, or null. */
   driver: string | null;
+  /** Whether the driver is also significant against random maps: map k depends on it more than latent features in general. */
+  mapSpecific: boolean;
   cases: number;
 }
 
@@ -113,14 +119,12 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
   }));
   const channels = o.channelNames ?? Array.from({ length: c }, (_, i) => `channel ${i}`);
   const threshold = o.naiveThreshold ?? 0.1;
-  let driver: string | null = null;
-  let best = -Infinity;
+  let driverIndex = -1;
   s.forEach((sc, ch) => {
-    if (pRandomMaps[ch]! < alpha / c && pShuffledChannels[ch]! < alpha / c && sc > best) {
-      best = sc;
-      driver = channels[ch]!;
-    }
+    if (pShuffledChannels[ch]! < alpha / c && (driverIndex < 0 || sc > s[driverIndex]!)) driverIndex = ch;
   });
+  const driver = driverIndex >= 0 ? channels[driverIndex]! : null;
+  const mapSpecific = driverIndex >= 0 && pRandomMaps[driverIndex]! < alpha / c;
   return {
     map: o.map, channels, baseline: baselineKind,
     spearman: s.map((v) => 1 - v), disturbance: s,
@@ -128,6 +132,6 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
     pRandomMaps, pShuffledChannels,
     share: shares.map((v) => meanOf(v)),
     shareCI: shares.map((v, ch) => bootstrapMeanCI(v, 0.95, 1000, (o.seed ?? 0) + ch)),
-    driver, cases: n,
+    driver, mapSpecific, cases: n,
   };
 }

@@ -1,0 +1,91 @@
+// `latentlens explain <run> --map <k|top>`: writes explain/map-<k>.json and PNG figures (per input channel:
+// attribution overlays of the first cases, the traversal, the activation-maximising input).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { explainMap } from '../explain/explain-map.js';
+import { overlayPng, stripPng } from '../explain/figures.js';
+import type { AttributionMethod } from '../explain/attribution/types.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import { loadRunData } from './run-data.js';
+
+interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number }
+
+const METHODS = ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
+
+function resolveMap(dir: string, map: string): number {
+  if (map !== 'top') {
+    const k = Number(map);
+    if (!Number.isInteger(k) || k < 0) throw new Error(`--map ${map}: expected a map index or 'top'`);
+    return k;
+  }
+  const p = join(dir, 'rank.json');
+  if (!existsSync(p)) throw new Error(`--map top needs ${p}: run \`latentlens rank ${dir}\` first`);
+  return (JSON.parse(readFileSync(p, 'utf8')) as { ranking: number[] }).ranking[0]!;
+}
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain <run>')
+    .description('explain one latent map: input channel and region (with controls), decoder effects and entanglement, what it responds to')
+    .requiredOption('--map <k|top>', "map index, or 'top' for the first of rank.json")
+    .option('--methods <list>', `attribution methods, comma-separated (${METHODS.join(', ')})`)
+    .option('--cases <n>', 'cases to explain (of the positive class when there are labels)', Number, 32)
+    .option('--data <spec>', 'data (default: the spec the run was trained on)')
+    .option('--split <name>', 'train, val, test or all', 'all')
+    .option('--max-cases <n>', 'cases loaded for the population-level tests', Number, 2000)
+    .option('--seed <n>', 'seed of every random choice', Number, 0)
+    .action(async (dir: string, f: ExplainFlags) => {
+      const methods = f.methods?.split(',').map((s) => s.trim()) as AttributionMethod[] | undefined;
+      const bad = methods?.filter((m) => !METHODS.includes(m));
+      if (bad?.length) throw new Error(`--methods: unknown ${bad.join(', ')} (one of ${METHODS.join(', ')})`);
+      const map = resolveMap(dir, f.map);
+      const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
+      const t0 = performance.now();
+      const r = explainMap(
+        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: rd.labels, masks: rd.masks, ids: rd.data.ids && rd.indices.map((i) => rd.data.ids![i]!) },
+        { map, methods, maxCases: f.cases, seed: f.seed, onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
+      );
+      const outDir = join(dir, 'explain');
+      const figDir = join(dir, 'figures', `map-${map}`);
+      mkdirSync(outDir, { recursive: true });
+      mkdirSync(figDir, { recursive: true });
+      const figures = await writeFigures(r, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
+      const { figureData: _omit, ...json } = r;
+      void _omit;
+      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, figures: figures.map((p) => p.slice(dir.length + 1)) });
+      console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
+      for (const note of r.conclusion.notes) console.log(`  - ${note}`);
+      console.log(`-> ${join(outDir, `map-${map}.json`)} and ${figures.length} figures in ${figDir}`);
+    });
+}
+
+async function writeFigures(r: ReturnType<typeof explainMap>, dir: string, channels: string[], h: number, w: number): Promise<string[]> {
+  const fd = r.figureData!;
+  const written: string[] = [];
+  const c = channels.length;
+  const hw = h * w;
+  const shown = Math.min(4, r.cases.explained.length);
+  for (const [method, a] of Object.entries(fd.attributions)) {
+    for (let i = 0; i < shown; i++) for (let ch = 0; ch < c; ch++) {
+      const off = (i * c + ch) * hw;
+      const p = join(dir, `${method}-case${r.cases.explained[i]}-${channels[ch]}.png`);
+      writeFileSync(p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w));
+      written.push(p);
+    }
+  }
+  const [q, n] = fd.traversal.shape;
+  for (let ch = 0; ch < c; ch++) {
+    const frames = Array.from({ length: q }, (_, s) => fd.traversal.images.subarray(((s * n) * c + ch) * hw, ((s * n) * c + ch + 1) * hw));
+    const p = join(dir, `traversal-${channels[ch]}.png`);
+    writeFileSync(p, await stripPng(frames, h, w));
+    written.push(p);
+  }
+  if (fd.activationMax) {
+    const frames = channels.map((_, ch) => fd.activationMax!.subarray(ch * hw, (ch + 1) * hw));
+    const p = join(dir, 'activation-max.png');
+    writeFileSync(p, await stripPng(frames, h, w));
+    written.push(p);
+  }
+  return written;
+}
