@@ -1,0 +1,72 @@
+// `latentlens tcav <run> --concept <spec> ...`: TCAV of concepts for a class, at the run's latent maps.
+// Writes <run>/tcav.json: { command, created, run, dataSpec, split, concepts (spec -> cases), result }
+// with `result` a TcavResult (src/explain/tcav/README.md).
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ScriptModule } from '../engine/script.js';
+import { resolveConcept, runTcav, scriptLabelHead, trainProbe, type LabelHead } from '../explain/tcav/index.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import { encodeRun, pickRows, positiveInt, type SplitChoice } from './analysis-run.js';
+
+interface TcavFlags {
+  concept: string[]; class: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;
+  seed: string; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
+}
+
+export function registerTcav(program: Command): void {
+  program
+    .command('tcav')
+    .description("Testing with concept activation vectors: is a concept's direction in latent space significant for a class? Writes tcav.json.")
+    .argument('<run>', 'run folder (from latentlens train)')
+    .requiredOption('--concept <spec...>', 'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, indices:0-9, random:50; #name to name one')
+    .option('--class <k>', 'class whose logit is differentiated', '1')
+    .option('--head <kind|file.pt>', 'label head: mlp or logistic probe trained on the latents, or a TorchScript classifier over latents', 'mlp')
+    .option('--head-classes <n>', 'number of classes of a TorchScript head (default: from the labels)')
+    .option('--runs <n>', 'CAVs per concept, each against its own random set', '20')
+    .option('--set-size <n>', 'most cases per concept or random set in one CAV', '50')
+    .option('--alpha <p>', 'family-wise significance level (Bonferroni over concepts)', '0.05')
+    .option('--seed <n>', 'seed', '0')
+    .option('--data <spec>', "data spec (default: the run's)")
+    .option('--split <name>', 'cases: all, train, val or test', 'all')
+    .option('--keep-random-concept', "draw a concept's random sets from all cases (Kim et al.), not only from cases outside it")
+    .option('--out <file>', 'output JSON (default <run>/tcav.json)')
+    .action(async (dir: string, f: TcavFlags) => {
+      const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice });
+      const { data, indices } = enc;
+      if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error(`${enc.dataSpec}: TCAV needs single-label data`);
+      const labels = pickRows(data.labels, 1, indices);
+      const seed = Number(f.seed);
+      const ctx = {
+        n: indices.length, labels, seed,
+        ...(data.factors ? { factors: { names: data.factors.names, values: pickRows(data.factors.values, data.factors.names.length, indices) } } : {}),
+        ...(data.ids ? { ids: Array.from(indices, (i) => data.ids![i]!) } : {}),
+      };
+      const concepts = f.concept.map((spec) => resolveConcept(spec, ctx));
+      const targetClass = Number(f.class);
+      let head: LabelHead;
+      if (f.head === 'mlp' || f.head === 'logistic') {
+        head = trainProbe(enc.maps, labels, { kind: f.head, seed });
+        console.log(`${f.head} probe: held-out accuracy ${head.heldOutAccuracy?.toFixed(3)}`);
+      } else {
+        const classes = f.headClasses ? positiveInt('--head-classes', f.headClasses) : Math.max(...labels) + 1;
+        head = scriptLabelHead(ScriptModule.load(f.head), classes);
+      }
+      const result = runTcav(enc.maps, labels, concepts, {
+        head, targetClass, runs: positiveInt('--runs', f.runs), setSize: positiveInt('--set-size', f.setSize),
+        alpha: Number(f.alpha), seed, excludeConceptFromRandom: !f.keepRandomConcept,
+      });
+      head.dispose();
+      const out = f.out ?? join(dir, 'tcav.json');
+      writeJsonAtomic(out, {
+        command: 'tcav', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,
+        head: f.head, concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })), result,
+      });
+      const className = data.classNames?.[targetClass] ?? String(targetClass);
+      console.log(`class ${className}: ${result.cases} cases; random-vs-random score ${result.random.score.toFixed(3)} +- ${result.random.std.toFixed(3)}`);
+      for (const c of result.concepts) {
+        console.log(`${c.name}: score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, ` +
+          `p ${c.p.toExponential(2)} (Bonferroni ${c.pBonferroni.toExponential(2)}) ${c.significant ? 'SIGNIFICANT' : 'not significant'}`);
+      }
+      console.log(`wrote ${out}`);
+    });
+}
