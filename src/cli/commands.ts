@@ -9,9 +9,7 @@ import { registerRank } from './rank.js';
 import { registerExplain } from './explain.js';
 import { registerTcav } from './tcav.js';
 import { registerMetrics } from './metrics.js';
-import { registerTcav } from './tcav.js';
-import { registerMetrics } from './metrics.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerTcav, registerMetrics];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics];
