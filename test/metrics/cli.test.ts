@@ -1,0 +1,45 @@
+// The metrics and tcav commands end to end on a tiny run folder: each writes its documented JSON.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+const run = join(mkdtempSync(join(tmpdir(), 'metrics-cli-')), 'run');
+const latentlens = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+};
+
+before(() => {
+  latentlens('train', '--data', 'phantom:n=240,size=32', '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4',
+    '--width', '8', '--steps', '3', '--batch-size', '32', '--out', run);
+});
+
+test('latentlens metrics writes metrics.json with every metric', () => {
+  const out = latentlens('metrics', run, '--seed', '1');
+  assert.match(out, /MIG/);
+  const j = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.equal(j.command, 'metrics');
+  assert.equal(j.supervised, true);
+  assert.equal(j.cases, 240);
+  assert.equal(j.result.latentDims, 4);
+  for (const k of ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits']) assert.ok(k in j.result, k);
+  assert.equal(j.result.factors.length, 11);
+  assert.ok(j.result.mig.score >= 0 && j.result.mig.score <= 1);
+});
+
+test('latentlens tcav writes tcav.json with one entry per concept', () => {
+  latentlens('tcav', run, '--concept', 'factor:lesion_present=1#lesion', 'random:100#control', '--runs', '5', '--head', 'logistic');
+  const j = JSON.parse(readFileSync(join(run, 'tcav.json'), 'utf8'));
+  assert.equal(j.command, 'tcav');
+  assert.deepEqual(j.concepts.map((c: { name: string }) => c.name), ['lesion', 'control']);
+  assert.equal(j.result.concepts.length, 2);
+  assert.equal(j.result.runs, 5);
+  assert.equal(j.result.concepts[0].scores.length, 5);
+  assert.equal(j.result.head.kind, 'logistic');
+  assert.ok(j.result.concepts.every((c: { p: number }) => c.p >= 0 && c.p <= 1));
+});
