@@ -1,0 +1,68 @@
+// HTML building blocks of the report. Every string that came from a file (channel names, class names,
+// notes, data specs) goes through `esc`: a run folder is data, and data may contain markup.
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function esc(value: unknown): string {
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A number for a table cell: fixed digits for ordinary magnitudes, exponent for tiny ones, '—' when missing. */
+export function num(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
+  return v.toFixed(digits);
+}
+
+export const pct = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(digits)}%`);
+
+/** An interval as "[lo, hi]". */
+export const interval = (ci: [number, number] | null | undefined, digits = 3): string => (ci ? `[${num(ci[0], digits)}, ${num(ci[1], digits)}]` : '—');
+
+/** A p-value: exponent below 0.001 so small values stay readable. */
+export function pval(p: number | null | undefined): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return '—';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** A table; cells are already-escaped HTML. */
+export function table(head: string[], rows: string[][], o: { caption?: string; cls?: string } = {}): string {
+  return `<table${o.cls ? ` class="${o.cls}"` : ''}>${o.caption ? `<caption>${o.caption}</caption>` : ''}` +
+    `<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** A PNG inlined as a data: URI, so the report needs no files beside it. */
+export function pngImg(png: Uint8Array, alt: string, o: { width?: number; cls?: string } = {}): string {
+  return `<img src="data:image/png;base64,${Buffer.from(png).toString('base64')}" alt="${esc(alt)}"` +
+    `${o.width ? ` width="${o.width}"` : ''}${o.cls ? ` class="${o.cls}"` : ''}>`;
+}
+
+export function figure(inner: string, caption: string): string {
+  return `<figure>${inner}<figcaption>${caption}</figcaption></figure>`;
+}
+
+/** Where an analysis has no file yet: says so and gives the command that makes it. */
+export function notComputed(what: string, command: string): string {
+  return `<p class="missing"><strong>Not computed:</strong> ${esc(what)}. Run <code>${esc(command)}</code>, then <code>latentlens report</code> again.</p>`;
+}
+
+/** Where a file exists but cannot be read: the report still renders, and says which file failed. */
+export function unreadable(file: string, err: string): string {
+  return `<p class="missing"><strong>Could not read ${esc(file)}:</strong> ${esc(err)}</p>`;
+}
+
+export interface Section {
+  id: string;
+  title: string;
+  body: string;
+}
+
+export function section(s: Section): string {
+  return `<section id="${esc(s.id)}"><h2>${esc(s.title)}</h2>${s.body}</section>`;
+}
