@@ -33,7 +33,7 @@ export function fitCav(x: Float32Array, d: number, positive: ArrayLike<number>, 
   const q = split(negative);
   // Rows of the design matrix: training positives, training negatives, then the held-out ones.
   const order = [...p.train, ...q.train, ...p.test, ...q.test];
-  const y = Int32Array.from(order, (_, r) => (r < p.train.length || (r >= p.train.length + q.train.length && r < p.train.length + q.train.length + p.test.length) ? 1 : 0));
+  const y = Int32Array.from([...p.train.map(() => 1), ...q.train.map(() => 0), ...p.test.map(() => 1), ...q.test.map(() => 0)]);
   const data = new Float32Array(order.length * d);
   order.forEach((i, r) => data.set(x.subarray(i * d, (i + 1) * d), r * d));
   const m = { data, rows: order.length, cols: d };
