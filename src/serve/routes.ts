@@ -1,0 +1,135 @@
+// The API under /api/. Analysis results are served as the files the analyses wrote (the explorer never
+// recomputes them); only encoding, decoding and case images go to the run's compute worker.
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname } from 'node:path';
+import { ComputeError } from './compute.js';
+import { CONTENT_TYPES, HttpError, readJsonBody, send, sendJson } from './http-util.js';
+import { resolveInside } from './paths.js';
+import { channelStripPng } from './png.js';
+import type { ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta } from './protocol.js';
+import { cachePut, runFiles, type ServedRun } from './runs.js';
+
+export interface ApiContext {
+  runs: ServedRun[];
+  maxBodyBytes: number;
+  started: number;
+}
+
+const intParam = (s: string | undefined | null, what: string): number => {
+  if (s == null || !/^\d{1,9}$/.test(s)) throw new HttpError(400, `${what} must be a non-negative integer`);
+  return Number(s);
+};
+
+async function serveRunFile(res: ServerResponse, run: ServedRun, segments: string[], allowed: string[]): Promise<void> {
+  const ext = extname(segments[segments.length - 1] ?? '').toLowerCase();
+  if (!allowed.includes(ext)) throw new HttpError(404, 'not found');
+  const real = resolveInside(run.root, segments);
+  if (!real) throw new HttpError(404, 'not found');
+  send(res, 200, await readFile(real), CONTENT_TYPES[ext]!);
+}
+
+async function meta(run: ServedRun): Promise<RunMeta> {
+  try {
+    return await run.compute.ready;
+  } catch (err) {
+    throw new HttpError(503, `run ${run.id} could not be loaded: ${(err as Error).message}`);
+  }
+}
+
+async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['request']>[0]): Promise<T> {
+  await meta(run);
+  try {
+    return await run.compute.request<T>(req);
+  } catch (err) {
+    if (err instanceof ComputeError) throw new HttpError(err.status, err.message);
+    throw err;
+  }
+}
+
+function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; scale?: number } {
+  const channel = query.has('channel') ? intParam(query.get('channel'), 'channel') : undefined;
+  if (channel !== undefined && channel >= m.shape[0]) throw new HttpError(400, `channel must be in 0..${m.shape[0] - 1}`);
+  const scale = query.has('scale') ? intParam(query.get('scale'), 'scale') : undefined;
+  if (scale !== undefined && (scale < 1 || scale > 16)) throw new HttpError(400, 'scale must be in 1..16');
+  return { channel, scale };
+}
+
+export function status(ctx: ApiContext) {
+  return {
+    ok: true, uptimeSeconds: (Date.now() - ctx.started) / 1000,
+    runs: ctx.runs.map((r) => ({ id: r.id, ready: r.ready, error: r.loadError ?? null, inFlight: r.compute.inFlight })),
+  };
+}
+
+export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, seg: string[], query: URLSearchParams): Promise<void> {
+  const method = req.method ?? 'GET';
+  const isGet = method === 'GET' || method === 'HEAD';
+  if (seg.length === 1 && seg[0] === 'status' && isGet) return sendJson(res, status(ctx));
+  if (seg.length === 1 && seg[0] === 'runs' && isGet) {
+    return sendJson(res, ctx.runs.map((r) => ({ id: r.id, ready: r.ready, error: r.loadError ?? null, files: runFiles(r) })));
+  }
+  const run = ctx.runs.find((r) => r.id === seg[0]);
+  if (!run) throw new HttpError(404, 'no such run');
+  const [, what, ...rest] = seg;
+  if (method === 'POST') {
+    if (what === 'decode' && rest.length === 0) return decode(ctx, req, res, run, query);
+    if (what === 'latents' && rest.length === 1) {
+      await readJsonBody(req, ctx.maxBodyBytes);
+      return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }));
+    }
+    throw new HttpError(405, 'method not allowed');
+  }
+  if (!isGet) throw new HttpError(405, 'method not allowed');
+  switch (what) {
+    case 'meta': if (rest.length === 0) return sendJson(res, await meta(run)); break;
+    case 'config': case 'rank': case 'tcav': case 'metrics':
+      if (rest.length === 0) return serveRunFile(res, run, [`${what}.json`], ['.json']);
+      break;
+    case 'explain':
+      if (rest.length === 0) return sendJson(res, { maps: runFiles(run).explain });
+      if (rest.length === 1) return serveRunFile(res, run, ['explain', `map-${intParam(rest[0], 'map')}.json`], ['.json']);
+      break;
+    case 'embed':
+      if (rest.length === 0) return sendJson(res, { methods: runFiles(run).embed });
+      if (rest.length === 1 && /^[a-z0-9]{1,16}$/.test(rest[0]!)) return serveRunFile(res, run, [`embed-${rest[0]}.json`], ['.json']);
+      break;
+    case 'figures':
+      if (rest.length >= 1) return serveRunFile(res, run, ['figures', ...rest], ['.png']);
+      break;
+    case 'latents':
+      if (rest.length === 0) {
+        const p = await compute<PooledReply>(run, { op: 'pooled' });
+        return sendJson(res, { ...p, pooled: Array.from(p.pooled) });
+      }
+      if (rest.length === 1) return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }));
+      break;
+    case 'thumb':
+      if (rest.length === 1 && rest[0]!.endsWith('.png')) return thumb(res, run, intParam(rest[0]!.slice(0, -4), 'case'), query);
+      break;
+  }
+  throw new HttpError(404, 'not found');
+}
+
+async function thumb(res: ServerResponse, run: ServedRun, i: number, query: URLSearchParams): Promise<void> {
+  const m = await meta(run);
+  if (i >= m.n) throw new HttpError(404, `case must be in 0..${m.n - 1}`);
+  const o = stripQuery(query, m);
+  const key = `thumb/${i}/${o.channel ?? 'all'}/${o.scale ?? 'auto'}`;
+  let png = run.pngCache.get(key);
+  if (!png) {
+    const img = await compute<ImageReply>(run, { op: 'image', case: i });
+    png = await channelStripPng(img.pixels, img.shape, o);
+    cachePut(run, key, png);
+  }
+  send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600' });
+}
+
+async function decode(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, run: ServedRun, query: URLSearchParams): Promise<void> {
+  const body = await readJsonBody(req, ctx.maxBodyBytes) as { case?: unknown; edits?: unknown } | null;
+  if (!body || typeof body !== 'object') throw new HttpError(400, 'body must be {"case": i, "edits": [{"map": k, "delta"|"value": v}]}');
+  const m = await meta(run);
+  const edits = (body.edits ?? []) as LatentEdit[];
+  const img = await compute<ImageReply>(run, { op: 'decode', case: body.case as number, edits });
+  send(res, 200, await channelStripPng(img.pixels, img.shape, stripQuery(query, m)), 'image/png');
+}

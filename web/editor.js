@@ -1,0 +1,104 @@
+// Live latent editing: one slider per map, starting at the case's pooled value; moving one shifts that
+// map (keeping its spatial pattern) and the decoding is requested again, debounced, latest wins.
+import { enc, getJson, postBlob, thumbUrl } from './api.js';
+import { fmt, h, labelText } from './dom.js';
+
+const DEBOUNCE_MS = 120;
+
+export class LatentEditor {
+  constructor(run, meta) {
+    this.run = run;
+    this.meta = meta;
+    this.case = -1;
+    this.base = [];
+    this.version = 0;
+    this.timer = 0;
+    this.inflight = null;
+    this.title = h('h3', {});
+    this.input = h('img', { class: 'strip', alt: 'input channels' });
+    this.decoded = h('img', { class: 'strip decoded', alt: 'decoding', 'data-version': '0' });
+    this.captions = () => h('div', { class: 'captions' }, ...meta.channels.map((c) => h('span', {}, c)));
+    this.sliders = h('div', { class: 'sliders' });
+    this.note = h('p', { class: 'muted small' });
+    this.root = h('div', { class: 'editor' },
+      this.title,
+      h('div', { class: 'strips' },
+        h('figure', {}, this.input, this.captions(), h('figcaption', {}, 'input')),
+        h('figure', {}, this.decoded, this.captions(), h('figcaption', {}, 'decoding of the edited latents'))),
+      h('div', { class: 'toolbar' }, h('button', { onclick: () => this.reset() }, 'reset edits'), this.note),
+      this.sliders);
+  }
+
+  async ranges() {
+    this.stats ??= await getJson(`${enc(this.run)}/latents`);
+    return this.stats;
+  }
+
+  async showCase(i) {
+    this.case = i;
+    const [lat, stats] = await Promise.all([getJson(`${enc(this.run)}/latents/${i}`), this.ranges()]);
+    if (this.case !== i) return;
+    this.base = lat.pooled;
+    const label = labelText(this.meta, i);
+    this.title.textContent = `case #${i}${label ? ` · label ${label}` : ''}${this.meta.ids ? ` · ${this.meta.ids[i]}` : ''}`;
+    this.input.src = thumbUrl(this.run, i);
+    this.sliders.replaceChildren(...this.base.map((v, k) => {
+      const span = Math.max(stats.max[k] - stats.min[k], 1e-6);
+      const lo = Math.min(stats.min[k], v) - 0.25 * span, hi = Math.max(stats.max[k], v) + 0.25 * span;
+      const out = h('output', {}, fmt(v));
+      const input = h('input', { type: 'range', min: lo, max: hi, step: (hi - lo) / 400, value: v, 'data-map': String(k), 'aria-label': `map ${k}`,
+        oninput: () => { out.textContent = fmt(Number(input.value)); this.schedule(); } });
+      return h('label', { class: 'slider', 'data-map': String(k) }, h('span', { class: 'name' }, `map ${k}`), input, out);
+    }));
+    if (this.focused !== undefined) this.focusMap(this.focused);
+    this.schedule(0);
+  }
+
+  focusMap(k) {
+    this.focused = k;
+    for (const s of this.sliders.querySelectorAll('.slider')) s.classList.toggle('selected', Number(s.dataset.map) === k);
+    const row = this.sliders.querySelector(`.slider[data-map="${k}"]`);
+    if (row) this.sliders.prepend(row);
+  }
+
+  edits() {
+    const out = [];
+    for (const input of this.sliders.querySelectorAll('input[type=range]')) {
+      const k = Number(input.dataset.map), v = Number(input.value);
+      if (Math.abs(v - this.base[k]) > 1e-9) out.push({ map: k, value: v });
+    }
+    return out;
+  }
+
+  reset() {
+    for (const input of this.sliders.querySelectorAll('input[type=range]')) {
+      input.value = String(this.base[Number(input.dataset.map)]);
+      input.dispatchEvent(new Event('input'));
+    }
+  }
+
+  schedule(delay = DEBOUNCE_MS) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.decode(), delay);
+  }
+
+  async decode() {
+    this.inflight?.abort();
+    const ctl = new AbortController();
+    this.inflight = ctl;
+    const edits = this.edits();
+    try {
+      const blob = await postBlob(`${enc(this.run)}/decode`, { case: this.case, edits }, ctl.signal);
+      if (ctl.signal.aborted) return;
+      const old = this.decoded.src;
+      this.decoded.src = URL.createObjectURL(blob);
+      if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+      // The version changes only once the new pixels can be drawn, so watchers never see a half state.
+      await this.decoded.decode().catch(() => {});
+      this.decoded.dataset.version = String(++this.version);
+      this.note.textContent = edits.length ? `${edits.length} map${edits.length > 1 ? 's' : ''} edited` : 'no edits: the plain reconstruction';
+    } catch (err) {
+      if (err.name !== 'AbortError') this.note.textContent = `decode failed: ${err.message}`;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// One run's column: header, cases, the case editor, ranking, the selected map's heatmaps, embedding, TCAV.
+import { enc, getJson } from './api.js';
+import { h, section } from './dom.js';
+import { CaseGrid } from './cases.js';
+import { LatentEditor } from './editor.js';
+import { rankingTable, tcavTable } from './tables.js';
+import { mapView } from './explain.js';
+import { Scatter } from './scatter.js';
+
+export class RunPanel {
+  constructor(info, shared, compact) {
+    this.info = info;
+    this.id = info.id;
+    this.shared = shared;
+    this.map = null;
+    this.root = h('div', { class: 'panel', 'data-run': info.id });
+    this.onShared = (i) => this.showCase(i, false);
+    shared.listeners.add(this.onShared);
+    this.compact = compact;
+  }
+
+  async load() {
+    const [meta, config, rank, tcav] = await Promise.all([
+      getJson(`${enc(this.id)}/meta`), getJson(`${enc(this.id)}/config`), getJson(`${enc(this.id)}/rank`), getJson(`${enc(this.id)}/tcav`),
+    ]);
+    this.meta = meta;
+    this.rank = rank;
+    const d = config?.data;
+    this.root.append(h('div', { class: 'run-head' },
+      h('h2', {}, this.id),
+      h('p', { class: 'muted' }, `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`),
+      d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null));
+
+    this.editor = new LatentEditor(this.id, meta);
+    this.grid = new CaseGrid(this.id, meta, (i) => this.showCase(i, true));
+    this.mapBox = h('div', { class: 'map-view' }, h('p', { class: 'muted' }, 'Pick a map in the ranking table.'));
+    this.scatter = new Scatter(this.id, meta, (i) => this.showCase(i, true));
+
+    this.root.append(
+      section('Cases', this.grid.root),
+      section('Case and live decoding', this.editor.root),
+      section('Map ranking', rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
+      section('Selected map', this.mapBox),
+      section('Embedding', this.scatter.root),
+      section('TCAV', tcav ? tcavTable(tcav) : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.')),
+    );
+    await Promise.all([this.grid.load(), this.scatter.load(this.info.files?.embed ?? [])]);
+    await this.showCase(this.shared.value, false);
+    const top = rank?.ranking?.[0];
+    if (typeof top === 'number') await this.pickMap(top);
+  }
+
+  async showCase(i, broadcast) {
+    if (!this.meta || i >= this.meta.n) return;
+    this.grid.select(i);
+    this.scatter.select(i);
+    if (broadcast) this.shared.set(i, this.onShared);
+    await this.editor.showCase(i);
+  }
+
+  async pickMap(k) {
+    this.map = k;
+    for (const tr of this.root.querySelectorAll('tr[data-map]')) tr.classList.toggle('selected', Number(tr.dataset.map) === k);
+    this.editor.focusMap(k);
+    this.scatter.colourByMap(k);
+    const ex = (this.info.files?.explain ?? []).includes(k) ? await getJson(`${enc(this.id)}/explain/${k}`) : null;
+    this.mapBox.replaceChildren(mapView(this.id, k, ex, this.rank, this.meta));
+  }
+}
