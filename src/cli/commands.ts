@@ -9,7 +9,8 @@ import { registerRank } from './rank.js';
 import { registerExplain } from './explain.js';
 import { registerTcav } from './tcav.js';
 import { registerMetrics } from './metrics.js';
+import { registerServe } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerServe];
