@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerInfo } from './info.js';
+import { registerSmoke } from './smoke.js';
 import { registerDataCommands } from './data-inspect.js';
 import { registerTrain } from './train.js';
 import { registerEmbed } from './embed.js';
@@ -13,4 +14,4 @@ import { registerServe } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerServe];
+export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerServe];

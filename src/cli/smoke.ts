@@ -1,5 +1,5 @@
-// `latentlens demo`: for now the smoke run of the engine: trains the reference autoencoder on phantoms
-// and prints the loss falling. The full pipeline (rank, explain, report) replaces it as those land.
+// `latentlens smoke`: a one-minute check of the engine: trains the reference autoencoder on phantoms and
+// prints the loss falling.
 import type { Command } from 'commander';
 import { generatePhantoms } from '../data/phantom.js';
 import { Adam, F, manualSeed, scope, tensor, getNumThreads, torchVersion } from '../engine/index.js';
@@ -35,10 +35,10 @@ export function smokeTrain(o: SmokeOptions, onLoss: (step: number, loss: number)
   return losses;
 }
 
-export function registerDemo(program: Command): void {
+export function registerSmoke(program: Command): void {
   program
-    .command('demo')
-    .description('smoke run: train a small convolutional autoencoder on phantoms and print the loss falling')
+    .command('smoke')
+    .description('check the engine: train a small convolutional autoencoder on phantoms and print the loss falling')
     .option('--steps <n>', 'training steps', (v) => Number(v), 200)
     .option('--batch <n>', 'batch size', (v) => Number(v), 32)
     .option('--seed <n>', 'seed of every random choice', (v) => Number(v), 0)

@@ -1,7 +1,7 @@
-// The smoke run behind `latentlens demo`: the reference autoencoder's loss falls on phantoms.
+// The smoke run behind `latentlens smoke`: the reference autoencoder's loss falls on phantoms.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { smokeTrain } from '../../src/cli/demo.js';
+import { smokeTrain } from '../../src/cli/smoke.js';
 
 test('the reference autoencoder learns phantoms: loss falls by more than half in 150 steps', () => {
   const losses = smokeTrain({ steps: 150, batch: 16, seed: 1, cases: 256 });

@@ -1,0 +1,102 @@
+// `latentlens demo`: from nothing to answers. Generates phantoms (or reads --data), trains a ConvAE and a
+// beta-VAE, ranks their maps, explains the top maps, runs TCAV for the label concept, embeds the latents,
+// computes the disentanglement metrics, writes the report, and says how to open the explorer. Each stage
+// is the same command a user would run, called in-process, so the demo and the CLI cannot drift apart.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+
+export interface DemoOptions {
+  /** Data spec; default: 2,000 two-channel phantoms with the lesion in FLAIR and a distractor in T1. */
+  data: string;
+  /** Folder for the runs. */
+  out: string;
+  seed: number;
+  /** Reduced setting (few epochs, small forests, no t-SNE) for tests and a first look. */
+  quick: boolean;
+}
+
+export const DEFAULT_DEMO_DATA = 'phantom:n=2000,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9';
+
+interface Stage { name: string; args: string[]; optional?: boolean }
+
+/** Runs one latentlens command in-process; false when the command does not exist in this build. */
+async function runCommand(args: string[]): Promise<boolean> {
+  const { commands } = await import('./commands.js');
+  const program = new Command().name('latentlens').exitOverride();
+  for (const register of commands) register(program);
+  if (!program.commands.some((c) => c.name() === args[0])) return false;
+  await program.parseAsync(['node', 'latentlens', ...args]);
+  return true;
+}
+
+function topMaps(run: string, count: number): number[] {
+  const p = join(run, 'rank.json');
+  if (!existsSync(p)) return [];
+  return (JSON.parse(readFileSync(p, 'utf8')) as { ranking: number[] }).ranking.slice(0, count);
+}
+
+export function demoStages(o: DemoOptions): { runs: Record<string, string>; train: Stage[]; analyse: (run: string, primary: boolean) => Stage[] } {
+  const runs = { convAe: join(o.out, 'conv-ae'), betaVae: join(o.out, 'beta-vae') };
+  const seed = String(o.seed);
+  const phantom = o.data.startsWith('phantom:');
+  const geometry = phantom ? ['--latent-maps', '8', '--latent-grid', '8x8', '--width', '16'] : ['--latent-maps', '16'];
+  const epochs = o.quick ? '2' : '12';
+  const common = ['--data', o.data, '--epochs', epochs, '--batch-size', '32', '--lr', '0.002', '--seed', seed];
+  const train: Stage[] = [
+    { name: 'train ConvAE', args: ['train', ...common, '--model', 'conv-ae', ...geometry, '--out', runs.convAe] },
+    { name: 'train beta-VAE', args: ['train', ...common, '--model', 'beta-vae', ...geometry, '--out', runs.betaVae] },
+  ];
+  const analyse = (run: string, primary: boolean): Stage[] => [
+    { name: 'rank maps', args: ['rank', run, '--seed', seed, ...(o.quick ? ['--null-permutations', '20', '--bootstraps', '5', '--trees', '50'] : [])] },
+    { name: 'TCAV', optional: true, args: ['tcav', run, '--concept', phantom ? 'factor:lesion_present=1#lesion' : 'label:1#positive-class', 'random:200#random', '--seed', seed, ...(o.quick ? ['--runs', '5'] : [])] },
+    { name: 'embed (UMAP)', optional: true, args: ['embed', run, '--method', 'umap', '--seed', seed, ...(o.quick ? ['--epochs', '100'] : [])] },
+    ...(primary && !o.quick ? [{ name: 'embed (t-SNE)', optional: true, args: ['embed', run, '--method', 'tsne', '--seed', seed] }] : []),
+    { name: 'embed (PCA)', optional: true, args: ['embed', run, '--method', 'pca', '--seed', seed] },
+    ...(phantom ? [{ name: 'disentanglement metrics', optional: true, args: ['metrics', run, '--seed', seed] }] : []),
+  ];
+  return { runs, train, analyse };
+}
+
+export async function runDemo(o: DemoOptions, log: (line: string) => void = (l) => console.log(l)): Promise<{ runs: Record<string, string>; skipped: string[] }> {
+  const t0 = performance.now();
+  const clock = () => `[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
+  const skipped: string[] = [];
+  const { runs, train, analyse } = demoStages(o);
+  const run = async (s: Stage) => {
+    log(`${clock()} ${s.name}: latentlens ${s.args.join(' ')}`);
+    if (!(await runCommand(s.args))) {
+      if (!s.optional) throw new Error(`demo: command '${s.args[0]}' is missing from this build`);
+      skipped.push(s.name);
+      log(`${clock()}   (skipped: this build has no '${s.args[0]}' command)`);
+    }
+  };
+  for (const s of train) await run(s);
+  for (const [name, dir] of Object.entries(runs)) {
+    for (const s of analyse(dir, name === 'convAe')) await run(s);
+    const maps = topMaps(dir, name === 'convAe' ? 2 : 1);
+    for (const m of maps) {
+      await run({ name: `explain map ${m}`, args: ['explain', dir, '--map', String(m), '--seed', String(o.seed),
+        '--methods', o.quick ? 'gradient,integrated-gradients,channel-occlusion' : 'gradient,gradient-x-input,integrated-gradients,smoothgrad,grad-cam,channel-occlusion'] });
+    }
+    await run({ name: 'report', optional: true, args: ['report', dir] });
+  }
+  log(`${clock()} done.`);
+  for (const dir of Object.values(runs)) {
+    const report = join(dir, 'report.html');
+    if (existsSync(report)) log(`report: ${resolve(report)}`);
+  }
+  log(`explore: latentlens serve ${resolve(runs.convAe)} ${resolve(runs.betaVae)}   (or ./run.sh cli serve ...)`);
+  return { runs, skipped };
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('the whole pipeline on phantoms (or --data): train a ConvAE and a beta-VAE, rank, explain, TCAV, embed, metrics, report')
+    .option('--data <spec>', 'data spec (default: two-channel phantoms with a FLAIR lesion and a T1 distractor)', DEFAULT_DEMO_DATA)
+    .option('--out <dir>', 'folder for the run folders', 'runs/demo')
+    .option('--seed <n>', 'seed of every random choice', Number, 0)
+    .option('--quick', 'reduced setting (2 epochs, small forests, no t-SNE): a first look in about two minutes', false)
+    .action(async (f: DemoOptions) => { await runDemo(f); });
+}

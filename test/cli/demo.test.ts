@@ -1,0 +1,29 @@
+// The demo pipeline end to end on a reduced setting: every stage leaves its documented file behind.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { runDemo } from '../../src/cli/demo.js';
+
+test('latentlens demo (reduced) trains two models and writes every analysis', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'll-demo-'));
+  const lines: string[] = [];
+  const { runs, skipped } = await runDemo({
+    data: 'phantom:n=400,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9',
+    out, seed: 0, quick: true,
+  }, (l) => lines.push(l));
+  for (const dir of Object.values(runs)) {
+    for (const f of ['config.json', 'model.safetensors', 'train.jsonl', 'rank.json']) assert.ok(existsSync(join(dir, f)), `${dir}/${f}`);
+    const explained = readdirSync(join(dir, 'explain'));
+    assert.ok(explained.length >= 1 && explained.every((f) => /^map-\d+\.json$/.test(f)));
+    const r = JSON.parse(readFileSync(join(dir, 'explain', explained[0]!), 'utf8')) as { format: string; figures: string[] };
+    assert.equal(r.format, 'latentlens-explain');
+    assert.ok(r.figures.every((f) => existsSync(join(dir, f))));
+    for (const f of ['tcav.json', 'embed-umap.json', 'embed-pca.json', 'metrics.json', 'report.html']) {
+      const stage = { 'tcav.json': 'TCAV', 'embed-umap.json': 'embed (UMAP)', 'embed-pca.json': 'embed (PCA)', 'metrics.json': 'disentanglement metrics', 'report.html': 'report' }[f]!;
+      assert.ok(existsSync(join(dir, f)) || skipped.includes(stage), `${dir}/${f} written (or its command reported missing)`);
+    }
+  }
+  assert.ok(lines.some((l) => l.startsWith('explore: latentlens serve')));
+});
