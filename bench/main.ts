@@ -3,6 +3,7 @@
 const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   engine: () => import('./engine.js'),
   forest: () => import('./forest.js'),
+  'explain-fp': () => import('./explain-fp.js'),
   embed: () => import('./embed.js'),
   train: () => import('./train.js'),
 };
