@@ -49,3 +49,16 @@ if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -
   npx tsc -p tsconfig.json >&2
   touch "$stamp"
 fi
+
+# 5. Chromium for the explorer's browser test (driven by playwright-core; no browser download). Optional:
+#    without it that test reports itself skipped.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the explorer's browser test (apt-get install chromium)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >&2 \
+      || say "could not install chromium; the explorer's browser test will be skipped"
+  else
+    say "no /usr/bin/chromium: the explorer's browser test will be skipped (install it with: sudo apt-get install chromium)"
+  fi
+fi
