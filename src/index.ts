@@ -1,7 +1,13 @@
-// latentlens as a library: the public surface. Each layer's index lists its own exports.
+// latentlens as a library: the public surface. Each layer's index lists its own exports; layers whose
+// names could clash are namespaced.
 export * from './engine/index.js';
 export * as nn from './nn/index.js';
-export { ReferenceAE } from './models/reference-ae.js';
 export * as data from './data/index.js';
 export { createModel, modelFromConfig, MODEL_KINDS } from './models/registry.js';
 export type { LatentModel, Encoding, ModelConfig, ModelKind } from './models/types.js';
+export { ReferenceAE } from './models/reference-ae.js';
+export * as train from './train/index.js';
+export * as forest from './forest/index.js';
+export * as explain from './explain/index.js';
+export * as embed from './embed/index.js';
+export * as metrics from './metrics/index.js';
