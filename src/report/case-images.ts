@@ -1,0 +1,141 @@
+// Images the report renders itself because no analysis writes them: sample cases per class and channel,
+// and reconstructions of held-out cases. Both come from the run's own data spec and weights (reading,
+// not recomputing an analysis); when either is unavailable the report says why instead.
+import sharp from 'sharp';
+import { loadDataset } from '../data/spec.js';
+import type { ImageDataset } from '../data/types.js';
+import { noGrad, scope, tensor } from '../engine/index.js';
+import { openRun, trainingSplits } from '../train/index.js';
+
+/** Per-channel display window: the 1st and 99th percentile of a sample of pixels, so every source (0..1, HU, scanner units) shows contrast. */
+export function channelWindows(data: ImageDataset, maxCases = 256): [number, number][] {
+  const [n, c, h, w] = data.shape;
+  const hw = h * w;
+  const step = Math.max(1, Math.floor(n / maxCases));
+  return Array.from({ length: c }, (_, ch) => {
+    const vals: number[] = [];
+    for (let i = 0; i < n; i += step) {
+      const off = (i * c + ch) * hw;
+      for (let p = 0; p < hw; p += Math.max(1, Math.floor(hw / 256))) vals.push(data.images[off + p]!);
+    }
+    vals.sort((a, b) => a - b);
+    const lo = vals[Math.floor(0.01 * (vals.length - 1))] ?? 0;
+    const hi = vals[Math.ceil(0.99 * (vals.length - 1))] ?? 1;
+    return [lo, hi > lo ? hi : lo + 1];
+  });
+}
+
+/**
+ * A grid of grayscale tiles (rows x columns, each H x W raw values shown through `window`) as a PNG,
+ * tiles upscaled by nearest neighbour so small images stay legible, with a 2-pixel gap between tiles.
+ */
+export async function gridPng(tiles: ArrayLike<number>[][], h: number, w: number, window: [number, number], scale = Math.max(1, Math.round(64 / w))): Promise<Uint8Array> {
+  const gap = 2;
+  const rows = tiles.length, cols = Math.max(...tiles.map((r) => r.length));
+  const W = cols * w * scale + (cols - 1) * gap, H = rows * h * scale + (rows - 1) * gap;
+  const out = new Uint8Array(W * H).fill(255);
+  const [lo, hi] = window;
+  tiles.forEach((row, r) => row.forEach((tile, k) => {
+    const x0 = k * (w * scale + gap), y0 = r * (h * scale + gap);
+    for (let y = 0; y < h * scale; y++) for (let x = 0; x < w * scale; x++) {
+      const v = (tile[Math.floor(y / scale) * w + Math.floor(x / scale)]! - lo) / (hi - lo);
+      out[(y0 + y) * W + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
+    }
+  }));
+  return sharp(Buffer.from(out), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+}
+
+const plane = (data: ImageDataset, i: number, ch: number) => {
+  const [, c, h, w] = data.shape;
+  const off = (i * c + ch) * h * w;
+  return data.images.subarray(off, off + h * w);
+};
+
+export interface SampleImages {
+  /** One PNG per class (or one 'all cases' row without labels): rows are channels, columns cases. */
+  classes: { name: string; count: number; cases: number[]; png: Uint8Array }[];
+  channels: string[];
+}
+
+/** The first `perClass` cases of each class, every channel, shown through per-channel windows. */
+export async function sampleImages(data: ImageDataset, perClass: number): Promise<SampleImages> {
+  const [n, c, h, w] = data.shape;
+  const windows = channelWindows(data);
+  const single = data.labels && (data.labelWidth ?? 1) === 1 ? data.labels : null;
+  const groups: { name: string; members: number[] }[] = [];
+  if (single) {
+    const k = Math.max(...single) + 1;
+    for (let cls = 0; cls < k; cls++) groups.push({ name: data.classNames?.[cls] ?? `class ${cls}`, members: [] });
+    for (let i = 0; i < n; i++) groups[single[i]!]!.members.push(i);
+  } else {
+    groups.push({ name: 'all cases', members: Array.from({ length: n }, (_, i) => i) });
+  }
+  const classes: SampleImages['classes'] = [];
+  for (const g of groups) {
+    if (!g.members.length) continue;
+    const cases = g.members.slice(0, perClass);
+    // One PNG per channel would need one window each; a shared PNG uses each row's own window instead.
+    const rows = await Promise.all(Array.from({ length: c }, (_, ch) => gridPng([cases.map((i) => plane(data, i, ch))], h, w, windows[ch]!)));
+    classes.push({ name: g.name, count: g.members.length, cases, png: await stackPngs(rows) });
+  }
+  return { classes, channels: data.channelNames };
+}
+
+/** PNGs of equal width stacked vertically with a 2-pixel white gap. */
+async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
+  const metas = await Promise.all(pngs.map((p) => sharp(p).metadata()));
+  const width = Math.max(...metas.map((m) => m.width ?? 0));
+  let top = 0;
+  const layers = pngs.map((p, i) => {
+    const layer = { input: Buffer.from(p), top, left: 0 };
+    top += (metas[i]!.height ?? 0) + 2;
+    return layer;
+  });
+  return sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
+}
+
+export interface Reconstructions {
+  /** Per channel, a PNG with the inputs on the top row and their reconstructions below. */
+  channels: { name: string; png: Uint8Array }[];
+  cases: number[];
+  split: string;
+  weights: string;
+}
+
+/** Decodes `count` held-out cases (test split, else val) with the run's weights. */
+export async function reconstructions(dir: string, data: ImageDataset, count: number): Promise<Reconstructions> {
+  const run = openRun(dir);
+  try {
+    const [, c, h, w] = data.shape;
+    const splits = trainingSplits(data, run.config.seed);
+    const split = splits.test.length ? 'test' : splits.val.length ? 'val' : 'train';
+    const cases = Array.from(splits[split]).slice(0, count);
+    const len = c * h * w;
+    const x = new Float32Array(cases.length * len);
+    cases.forEach((i, j) => x.set(data.images.subarray(i * len, (i + 1) * len), j * len));
+    const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, c, h, w])).toFloat32()));
+    const windows = channelWindows(data);
+    const channels = await Promise.all(data.channelNames.map(async (name, ch) => {
+      const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
+      const png = await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!);
+      return { name, png };
+    }));
+    return { channels, cases, split, weights: run.weights.slice(dir.length).replace(/^[\\/]/, '') };
+  } finally {
+    run.model.dispose();
+  }
+}
+
+/** The run's dataset from the spec recorded in config.json. */
+export async function loadRunDataset(dataSpec: unknown): Promise<ImageDataset> {
+  if (typeof dataSpec !== 'string') throw new Error('config.json records no dataSpec (runs trained from code can pass one in extraConfig)');
+  return loadDataset(dataSpec);
+}
+
+/** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars). */
+export async function casesPng(data: ImageDataset, cases: number[], windows = channelWindows(data)): Promise<Uint8Array> {
+  const [, c, h, w] = data.shape;
+  const rows = Array.from({ length: c }, (_, ch) => cases.map((i) => plane(data, i, ch)));
+  // One window per row: gridPng takes one, so rows are rendered separately and stacked.
+  return stackPngs(await Promise.all(rows.map((row, ch) => gridPng([row], h, w, windows[ch]!))));
+}

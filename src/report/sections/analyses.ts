@@ -1,0 +1,90 @@
+// "TCAV", "Embeddings" and "Disentanglement metrics": each read from its own file, or a note with the
+// command that computes it.
+import { intervalChart, renderChart } from '../charts.js';
+import { esc, figure, notComputed, num, pngImg, pval, table, unreadable, type Section } from '../html.js';
+import type { RunFiles } from '../run-files.js';
+
+export async function tcavSection(files: RunFiles, classNames?: string[]): Promise<Section> {
+  const id = 'tcav', title = 'TCAV: concepts in latent space';
+  const read = files.tcav;
+  if (read.status === 'absent') return { id, title, body: notComputed('TCAV (tcav.json)', `latentlens tcav ${files.dir} --concept <spec>`) };
+  if (read.status === 'error') return { id, title, body: unreadable('tcav.json', read.error) };
+  const t = read.value.result;
+  const cls = esc(classNames?.[t.targetClass] ?? `class ${t.targetClass}`);
+  const rows = t.concepts.map((c) => [
+    esc(c.name), c.spec ? `<code>${esc(c.spec)}</code>` : '—', String(c.size), `${num(c.score, 3)} ± ${num(c.std, 3)}`, num(c.cavAccuracy, 3),
+    `${num(c.t, 2)} (df ${num(c.df, 1)})`, pval(c.p), pval(c.pBonferroni), c.significant ? '<strong class="yes">yes</strong>' : 'no',
+  ]);
+  rows.push(['<em>random vs random</em>', '—', '—', `${num(t.random.score, 3)} ± ${num(t.random.std, 3)}`, num(t.random.cavAccuracy, 3), '—', '—', '—', '—']);
+  const chart = await intervalChart(
+    [...t.concepts.map((c) => ({ label: c.name, value: c.score, lo: Math.max(0, c.score - c.std), hi: Math.min(1, c.score + c.std), highlight: c.significant })),
+      { label: 'random vs random', value: t.random.score, lo: Math.max(0, t.random.score - t.random.std), hi: Math.min(1, t.random.score + t.random.std), highlight: false }],
+    { title: `TCAV score for ${classNames?.[t.targetClass] ?? `class ${t.targetClass}`} (mean ± sd over ${t.runs} CAVs)`, valueTitle: 'fraction of class cases with positive directional derivative', labelTitle: 'concept', rule: 0.5, highlightLegend: ['significant (Bonferroni)', 'not significant'] },
+  );
+  const f = read.value;
+  const body = `<p>Class ${cls}: ${t.cases} cases; label head ${esc(t.head.kind)}${t.head.heldOutAccuracy !== undefined ? ` (held-out accuracy ${num(t.head.heldOutAccuracy, 3)})` : ''}; ` +
+    `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; α ${t.alpha}, Bonferroni over ${t.concepts.length} concepts; latent shape ${esc(t.latentShape.join('×'))}.` +
+    `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''}</p>` +
+    `<div class="charts">${chart}</div>` +
+    table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'Welch t', 'p', 'p (Bonferroni)', 'significant'], rows, { cls: 'num' });
+  return { id, title, body };
+}
+
+export async function embedSection(files: RunFiles): Promise<Section> {
+  const id = 'embeddings', title = 'Embeddings of the latent space';
+  if (!files.embeds.length) return { id, title, body: notComputed('embeddings (embed-<method>.json)', `latentlens embed ${files.dir} --method umap`) };
+  const parts: string[] = [];
+  for (const e of files.embeds) {
+    const name = ({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as Record<string, string>)[e.method] ?? e.method;
+    if (e.read.status === 'error') { parts.push(unreadable(`embed-${e.method}.json`, e.read.error)); continue; }
+    const j = e.read.status === 'ok' ? e.read.value : null;
+    const params = j ? Object.entries(j.params).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
+    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(j.pool ?? 'mean')} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${esc(j.color ?? 'label')}. ${params}` : ''}`;
+    if (e.png) {
+      parts.push(figure(pngImg(e.png, `${name} embedding`, { cls: 'embed' }), caption));
+    } else if (j) {
+      // No figure beside the JSON: plot the stored coordinates (capped, so the inline SVG stays small).
+      const stride = Math.max(1, Math.ceil(j.coords.length / 2000));
+      const values = j.coords.filter((_, i) => i % stride === 0).map(([x, y]) => ({ x, y }));
+      const svg = await renderChart({ data: { values }, title: `${name} (no PNG found; from the JSON)`, width: 360, height: 300, mark: { type: 'point', size: 8, opacity: 0.6, filled: true }, encoding: { x: { field: 'x', type: 'quantitative', title: `${name} 1` }, y: { field: 'y', type: 'quantitative', title: `${name} 2` } } });
+      parts.push(figure(svg, caption));
+    }
+  }
+  const missing = ['pca', 'tsne', 'umap'].filter((m) => !files.embeds.some((e) => e.method === m));
+  return {
+    id, title,
+    body: `<div class="gallery">${parts.join('')}</div>` +
+      (missing.length ? `<p class="note">Not computed: ${missing.map((m) => `<code>latentlens embed ${esc(files.dir)} --method ${m}</code>`).join(', ')}.</p>` : ''),
+  };
+}
+
+export function metricsSection(files: RunFiles): Section {
+  const id = 'metrics', title = 'Disentanglement metrics';
+  const read = files.metrics;
+  if (read.status === 'absent') return { id, title, body: notComputed('disentanglement metrics (metrics.json)', `latentlens metrics ${files.dir}`) };
+  if (read.status === 'error') return { id, title, body: unreadable('metrics.json', read.error) };
+  const f = read.value;
+  const m = f.result;
+  const rows: string[][] = [];
+  const add = (name: string, v: number | undefined, range: string, extra = '') => { if (v !== undefined) rows.push([name, num(v, 3), range, extra]); };
+  add('β-VAE score', m.betaVae?.score, '0..1', m.betaVae ? `chance ${num(m.betaVae.chance, 3)}` : '');
+  add('FactorVAE score', m.factorVae?.score, '0..1', m.factorVae ? `chance ${num(m.factorVae.chance, 3)}; ${m.factorVae.activeDims.length} active dims` : '');
+  add('MIG', m.mig?.score, '0..1');
+  add('DCI disentanglement', m.dci?.disentanglement, '0..1');
+  add('DCI completeness', m.dci?.completeness, '0..1');
+  add('DCI informativeness', m.dci?.informativeness, '0..1 (accuracy)');
+  add('SAP', m.sap?.score, '0..1');
+  add('Modularity', m.modularity?.score, '0..1');
+  add('Explicitness', m.explicitness?.score, '0.5..1 (AUC)');
+  add('Total correlation (Gaussian)', m.totalCorrelation?.nats, '≥ 0 nats, 0 = uncorrelated');
+  if (m.activeUnits) rows.push(['Active units', `${m.activeUnits.count} / ${m.latentDims}`, '', `variance > ${m.activeUnits.threshold}`]);
+  let perFactor = '';
+  if (m.factors.length && (m.mig || m.dci || m.sap || m.explicitness)) {
+    perFactor = '<details><summary>Per factor</summary>' + table(['factor', 'type', 'MIG', 'top dim (MI)', 'DCI completeness', 'DCI informativeness', 'SAP', 'explicitness'],
+      m.factors.map((fa, k) => [esc(fa.name), fa.discrete ? `discrete (${fa.classes})` : 'continuous (binned)', num(m.mig?.perFactor[k], 3), m.mig ? String(m.mig.topDim[k]) : '—',
+        num(m.dci?.perFactorCompleteness[k], 3), num(m.dci?.perFactorInformativeness[k], 3), num(m.sap?.perFactor[k], 3), num(m.explicitness?.perFactor[k], 3)]), { cls: 'num' }) + '</details>';
+  }
+  const body = `<p>${m.n} cases, ${m.latentDims} latent dimensions (${esc(f.pooling ?? 'mean')} pooling)${f.supervised === false ? '; the data has no ground-truth factors, so only the unsupervised metrics are computed' : `; factors: ${m.factors.map((x) => esc(x.name)).join(', ')}`}.</p>` +
+    table(['metric', 'value', 'range', ''], rows, { cls: 'num' }) + perFactor;
+  return { id, title, body };
+}

@@ -1,0 +1,84 @@
+// One card per explained map: the conclusion first, then the encoder evidence, the decoder evidence and
+// the figures `latentlens explain` wrote (inlined).
+import { basename } from 'node:path';
+import type { GroupRank } from '../../explain/importance/types.js';
+import { esc, figure, num, pngImg, pval, unreadable } from '../html.js';
+import { readRunPng, type ExplainFile, type RunFiles } from '../run-files.js';
+import { attributionBlock, localisationBlock, methodName, mutingBlock, sanityBlock } from './map-encoder.js';
+import { ablationBlock, maskedDecodeBlock, respondsBlock } from './map-decoder.js';
+
+/** Renders exemplar cases (by index and id) as inline images, or null when the data cannot be matched to them. */
+export type ExemplarRenderer = (cases: { index: number; id?: string }[], caption: string) => Promise<string | null>;
+
+function conclusionBlock(r: ExplainFile, g: GroupRank | undefined): string {
+  const c = r.conclusion;
+  const rank = g ? `<p class="note">Rank ${g.rank}; permutation importance ${num(g.importance.mean, 4)} [${num(g.importance.ciLow, 4)}, ${num(g.importance.ciHigh, 4)}]` +
+    `${g.pimp ? `, PIMP p ${pval(g.pimp.pValue)}, q ${pval(g.pimp.qValue)}${g.pimp.significant ? ' (significant)' : ' (not significant)'}` : ''}; univariate AUC ${num(g.univariateAuc, 3)}.</p>` : '';
+  return `<div class="conclusion">${rank}<ul>` +
+    `<li>Input channel that drives it: ${c.inputChannel ? `<strong>${esc(c.inputChannel)}</strong>` : '<strong>not determined</strong> (the evidence is weak or disagrees)'}</li>` +
+    `<li>Decoder output channels it changes beyond other maps: ${c.decoderChannels.length ? c.decoderChannels.map((n) => `<strong>${esc(n)}</strong>`).join(', ') : 'none'}` +
+    `${c.decoderEntangled ? ' — <span class="no">entangled</span>, so this describes the decoder\'s mixing rather than the map' : ''}</li></ul>` +
+    (c.notes.length ? `<p><strong>Notes</strong></p><ul class="notes">${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '') + '</div>';
+}
+
+function figuresBlock(files: RunFiles, r: ExplainFile): string {
+  const paths = r.figures ?? [];
+  if (!paths.length) return '<p class="note">No figures recorded for this map.</p>';
+  const attribution = new Map<string, Map<string, Map<string, Uint8Array>>>();
+  const traversals: [string, Uint8Array][] = [];
+  const other: [string, Uint8Array][] = [];
+  let actMax: Uint8Array | null = null;
+  let missing = 0;
+  for (const p of paths) {
+    const png = readRunPng(files.dir, p);
+    if (!png) { missing++; continue; }
+    const name = basename(p, '.png');
+    const att = /^(.+?)-case(\d+)-(.+)$/.exec(name);
+    const trav = /^traversal-(.+)$/.exec(name);
+    if (att) {
+      const byCase = attribution.get(att[1]!) ?? new Map<string, Map<string, Uint8Array>>();
+      const byChannel = byCase.get(att[2]!) ?? new Map<string, Uint8Array>();
+      byChannel.set(att[3]!, png);
+      byCase.set(att[2]!, byChannel);
+      attribution.set(att[1]!, byCase);
+    } else if (trav) traversals.push([trav[1]!, png]);
+    else if (name === 'activation-max') actMax = png;
+    else other.push([name, png]);
+  }
+  let html = '';
+  if (attribution.size) {
+    html += `<h4>Attribution overlays</h4><p class="note">Each input channel in gray with the attribution on top: red where it raises map ${r.map}'s mean activation, blue where it lowers it; each image scaled to its own largest |value|.</p>`;
+    for (const [method, byCase] of attribution) {
+      const channels = [...new Set([...byCase.values()].flatMap((m) => [...m.keys()]))];
+      html += `<table class="figs"><caption>${methodName(method)}</caption><thead><tr><th>case</th>${channels.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`;
+      for (const [cs, byChannel] of byCase) {
+        html += `<tr><td>${esc(cs)}</td>${channels.map((c) => `<td>${byChannel.has(c) ? pngImg(byChannel.get(c)!, `${method} case ${cs} ${c}`, { width: 128 }) : ''}</td>`).join('')}</tr>`;
+      }
+      html += '</tbody></table>';
+    }
+  }
+  if (traversals.length) {
+    html += `<h4>Traversal</h4><p class="note">Decoded outputs of one explained case as map ${r.map} is set to each traversal level (left to right: the population quantiles above), other maps fixed.</p><div class="gallery">`;
+    html += traversals.map(([ch, png]) => figure(pngImg(png, `traversal ${ch}`), `output channel <code>${esc(ch)}</code>`)).join('') + '</div>';
+  }
+  if (actMax) html += `<h4>Activation maximisation</h4><div class="gallery">${figure(pngImg(actMax, 'activation maximisation'), `Input optimised to maximise map ${r.map}; input channels ${r.channels.map(esc).join(', ')} left to right.`)}</div>`;
+  if (other.length) html += `<h4>Other figures</h4><div class="gallery">${other.map(([n, png]) => figure(pngImg(png, n), esc(n))).join('')}</div>`;
+  if (missing) html += `<p class="missing">${missing} figure file(s) listed in the JSON are missing or not PNGs.</p>`;
+  return html;
+}
+
+export async function mapCard(files: RunFiles, entry: RunFiles['explains'][number], renderExemplars: ExemplarRenderer): Promise<string> {
+  const id = `map-${entry.map}`;
+  if (entry.read.status !== 'ok') return `<article class="card" id="${id}"><h3>Map ${entry.map}</h3>${unreadable(entry.file, entry.read.status === 'error' ? entry.read.error : 'absent')}</article>`;
+  const r = entry.read.value;
+  const g = files.rank.status === 'ok' ? files.rank.value.groups[r.map] : undefined;
+  const ex = r.responds.exemplars;
+  const [top, bottom] = await Promise.all([renderExemplars(ex.top, 'highest'), renderExemplars(ex.bottom, 'lowest')]);
+  return `<article class="card" id="${id}"><h3>Map ${r.map}${g ? ` <span class="sub">(${esc(g.name)}, rank ${g.rank})</span>` : ''}</h3>` +
+    conclusionBlock(r, g) +
+    `<h4 class="part">Encoder: which input channel and region drive the map</h4>` +
+    (await attributionBlock(r)) + mutingBlock(r) + localisationBlock(r) + sanityBlock(r) +
+    `<h4 class="part">Decoder: what the map changes in the output</h4>` + ablationBlock(r) + maskedDecodeBlock(r) +
+    respondsBlock(r, top || bottom ? { top: top ?? '', bottom: bottom ?? '' } : null) +
+    figuresBlock(files, r) + '</article>';
+}

@@ -1,0 +1,51 @@
+// "Training": loss per step and per epoch, validation MSE / PSNR / SSIM per epoch.
+import { lineChart } from '../charts.js';
+import { esc, num, table, type Section } from '../html.js';
+import type { RunFiles } from '../run-files.js';
+
+/** At most `max` points, evenly spaced and always keeping the last: a long run's step curve stays small inline. */
+function thin<T>(rows: T[], max: number): T[] {
+  if (rows.length <= max) return rows;
+  const stride = rows.length / max;
+  const out = Array.from({ length: max }, (_, i) => rows[Math.floor(i * stride)]!);
+  out[out.length - 1] = rows[rows.length - 1]!;
+  return out;
+}
+
+export async function trainingSection(files: RunFiles): Promise<Section> {
+  const { steps, epochs } = files;
+  if (!steps.length && !epochs.length) {
+    return { id: 'training', title: 'Training', body: '<p class="missing">train.jsonl is absent or empty: this run has no training log.</p>' };
+  }
+  const charts: string[] = [];
+  if (steps.length) {
+    const rows = thin(steps, 600).flatMap((s) => Object.entries(s.terms).filter(([, v]) => Number.isFinite(v)).map(([term, v]) => ({ step: s.step, value: v, term })));
+    const positive = rows.every((r) => r.value > 0);
+    charts.push(await lineChart(rows, { title: 'Training loss per step', x: { field: 'step', title: 'step' }, y: { field: 'value', title: positive ? 'loss (log scale)' : 'loss', log: positive }, color: { field: 'term', title: 'term' } }));
+  }
+  const withVal = epochs.filter((e) => e.val);
+  if (epochs.length) {
+    const rows = epochs.flatMap((e) => [{ epoch: e.epoch + 1, loss: e.train.loss, set: 'train' }, ...(e.val ? [{ epoch: e.epoch + 1, loss: e.val.terms.loss, set: 'validation' }] : [])])
+      .filter((r) => typeof r.loss === 'number' && Number.isFinite(r.loss));
+    charts.push(await lineChart(rows, { title: 'Loss per epoch', x: { field: 'epoch', title: 'epoch' }, y: { field: 'loss', title: 'loss' }, color: { field: 'set', title: '' }, points: true }));
+  }
+  if (withVal.length) {
+    const q = withVal.map((e) => ({ epoch: e.epoch + 1, psnr: e.val!.psnr, ssim: e.val!.ssim, mse: e.val!.mse }));
+    charts.push(await lineChart(q, { title: 'Validation PSNR', x: { field: 'epoch', title: 'epoch' }, y: { field: 'psnr', title: 'PSNR (dB)' }, points: true, width: 300 }));
+    charts.push(await lineChart(q, { title: 'Validation SSIM', x: { field: 'epoch', title: 'epoch' }, y: { field: 'ssim', title: 'SSIM' }, points: true, width: 300 }));
+    charts.push(await lineChart(q, { title: 'Validation MSE', x: { field: 'epoch', title: 'epoch' }, y: { field: 'mse', title: 'MSE' }, points: true, width: 300 }));
+  }
+  const last = epochs[epochs.length - 1];
+  const best = withVal.length ? withVal.reduce((a, b) => (b.val!.terms.loss! < a.val!.terms.loss! ? b : a)) : null;
+  const summary = last
+    ? `<p>${epochs.length} epochs, ${last.step} steps${last.val ? `; final validation MSE ${num(last.val.mse, 5)}, PSNR ${num(last.val.psnr, 2)} dB, SSIM ${num(last.val.ssim, 4)} on ${last.val.images} images` : ''}` +
+      `${best ? `; best validation loss at epoch ${best.epoch + 1}` : ''}.</p>`
+    : `<p>${steps.length} steps logged, no completed epoch.</p>`;
+  const rows = epochs.map((e) => [String(e.epoch + 1), String(e.step), num(e.train.loss, 5), e.val ? num(e.val.terms.loss, 5) : '—', e.val ? num(e.val.mse, 5) : '—',
+    e.val ? num(e.val.psnr, 2) : '—', e.val ? num(e.val.ssim, 4) : '—', num(e.lr, 5), num(e.seconds, 1)]);
+  const head = ['epoch', 'step', 'train loss', 'val loss', 'val MSE', 'PSNR (dB)', 'SSIM', 'lr', 'seconds'];
+  return {
+    id: 'training', title: 'Training',
+    body: `${summary}<div class="charts">${charts.join('')}</div>${rows.length ? `<details><summary>Epoch table</summary>${table(head.map(esc), rows)}</details>` : ''}`,
+  };
+}
