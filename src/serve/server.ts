@@ -99,10 +99,13 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${shownHost}:${addr.port}/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   let closing: Promise<void> | null = null;
+  const ready = Promise.all(runs.map((r) => r.compute.ready)).then(() => {});
+  // Callers who never await `ready` (a server closed early) must not see an unhandled rejection.
+  ready.catch(() => {});
   return {
     url, token,
     runs: runs.map((r) => ({ id: r.id, dir: r.dir })),
-    ready: Promise.all(runs.map((r) => r.compute.ready)).then(() => {}),
+    ready,
     close: () => closing ??= (async () => {
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
       await Promise.all(runs.map((r) => r.compute.close()));

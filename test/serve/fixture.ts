@@ -1,0 +1,36 @@
+// A small real run folder for the explorer's tests: a ConvAE trained 30 steps on 32 x 32 two-channel
+// phantoms, ranked with a small forest and embedded with PCA, as the CLI would leave it.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset } from '../../src/data/spec.js';
+import { manualSeed, setNumThreads, tensor } from '../../src/engine/index.js';
+import { rankFeatureMaps } from '../../src/explain/importance/index.js';
+import { encodeLatents, latentFeatures } from '../../src/explain/latent-features.js';
+import { embedRun } from '../../src/embed/run-embed.js';
+import { createModel } from '../../src/models/registry.js';
+import { trainModel } from '../../src/train/trainer.js';
+import { writeJsonAtomic } from '../../src/util/atomic-write.js';
+
+export const SPEC = 'phantom:n=160,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,seed=3';
+
+/** Builds the run folder in a fresh temp dir and returns its path (and the temp dir to remove). */
+export async function makeRunFolder(name = 'tiny-run'): Promise<{ dir: string; tmp: string }> {
+  // node --test runs files in parallel processes: one libtorch thread each avoids oversubscription.
+  setNumThreads(1);
+  const tmp = mkdtempSync(join(tmpdir(), 'serve-test-'));
+  const dir = join(tmp, name);
+  const data = await loadDataset(SPEC);
+  manualSeed(0);
+  const model = createModel('conv-ae', { inputShape: [2, 32, 32], latentMaps: 4, latentGrid: [4, 4], width: 8 } as never);
+  await trainModel(model, data, { steps: 30, batchSize: 32, lr: 0.003, out: dir, progress: false, extraConfig: { dataSpec: SPEC } });
+  const [n, c, h, w] = data.shape;
+  const enc = encodeLatents(model, tensor(data.images, [n, c, h, w]));
+  const rank = await rankFeatureMaps(latentFeatures(enc.values, enc.shape), data.labels!, { forest: { nTrees: 20 }, nullPermutations: 5, stabilityBootstraps: 0, repeats: 3, threads: 0 });
+  writeJsonAtomic(join(dir, 'rank.json'), rank);
+  model.dispose();
+  await embedRun(dir, { embed: { method: 'pca' }, color: 'label' });
+  mkdirSync(join(dir, 'figures'), { recursive: true });
+  writeFileSync(join(tmp, 'outside.png'), 'secret outside the run folder');
+  return { dir, tmp };
+}
