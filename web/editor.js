@@ -48,6 +48,8 @@ export class LatentEditor {
       const out = h('output', {}, fmt(v));
       const input = h('input', { type: 'range', min: lo, max: hi, step: (hi - lo) / 400, value: v, 'data-map': String(k), 'aria-label': `map ${k}`,
         oninput: () => { out.textContent = fmt(Number(input.value)); this.schedule(); } });
+      // The slider snaps the case's value to its step; that snapped start is what counts as "unedited".
+      input.dataset.start = input.value;
       return h('label', { class: 'slider', 'data-map': String(k) }, h('span', { class: 'name' }, `map ${k}`), input, out);
     }));
     if (this.focused !== undefined) this.focusMap(this.focused);
@@ -64,15 +66,14 @@ export class LatentEditor {
   edits() {
     const out = [];
     for (const input of this.sliders.querySelectorAll('input[type=range]')) {
-      const k = Number(input.dataset.map), v = Number(input.value);
-      if (Math.abs(v - this.base[k]) > 1e-9) out.push({ map: k, value: v });
+      if (input.value !== input.dataset.start) out.push({ map: Number(input.dataset.map), value: Number(input.value) });
     }
     return out;
   }
 
   reset() {
     for (const input of this.sliders.querySelectorAll('input[type=range]')) {
-      input.value = String(this.base[Number(input.dataset.map)]);
+      input.value = input.dataset.start;
       input.dispatchEvent(new Event('input'));
     }
   }

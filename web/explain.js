@@ -44,5 +44,5 @@ export function mapView(run, k, ex, rank, meta) {
 
   return h('div', {}, head, conclusion, shareTable,
     h('p', { class: 'muted small' }, `Heatmaps over each input channel (${meta.channels.join(', ')}): red where the attribution is positive, blue where negative.`),
-    ...heatmaps, extras.length ? h('div', { class: 'extras' }, ...extras) : null);
+    h('div', { class: 'heat-grid' }, ...heatmaps), extras.length ? h('div', { class: 'extras' }, ...extras) : null);
 }

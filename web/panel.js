@@ -20,9 +20,10 @@ export class RunPanel {
   }
 
   async load() {
-    const [meta, config, rank, tcav] = await Promise.all([
-      getJson(`${enc(this.id)}/meta`), getJson(`${enc(this.id)}/config`), getJson(`${enc(this.id)}/rank`), getJson(`${enc(this.id)}/tcav`),
-    ]);
+    // Only files the run list says exist are asked for: an analysis not run yet is not an error.
+    const files = this.info.files ?? {};
+    const maybe = (name) => (files[name] ? getJson(`${enc(this.id)}/${name}`) : null);
+    const [meta, config, rank, tcav] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav')]);
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;

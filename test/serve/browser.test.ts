@@ -1,0 +1,76 @@
+// The explorer driven in Debian's headless Chromium through playwright-core (no browser download): load
+// it, pick a map in the ranking, move that map's slider, and see the decoded image change. Reports
+// itself skipped by name when /usr/bin/chromium or playwright-core is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../src/serve/index.js';
+import { makeRunFolder } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+type Playwright = typeof import('playwright-core');
+const playwright = await import('playwright-core').then((m: Playwright) => m, () => null);
+const skip = !existsSync(CHROMIUM) ? `explorer browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`
+  : !playwright ? 'explorer browser test skipped: playwright-core is not installed (npm install)' : false;
+
+test('explorer in headless Chromium: pick a map, move its slider, the decoding changes', { skip, timeout: 120_000 }, async () => {
+  const { dir, tmp } = await makeRunFolder();
+  const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
+  // Served twice, the run also exercises the side-by-side comparison layout.
+  const server = await startServer({ runs: [dir, dir], threads: 1 });
+  const ctx = await playwright!.chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1500, height: 1100 } });
+  try {
+    const page = ctx.pages()[0] ?? await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    assert.equal(await page.locator('.panel').count(), 2, 'two runs side by side');
+
+    const panel = page.locator('.panel').first();
+    // Pick the second-ranked map (the top one is preselected), from the ranking table.
+    const row = panel.locator('table.ranking tbody tr').nth(1);
+    const k = Number(await row.getAttribute('data-map'));
+    await row.click();
+    await assert.doesNotReject(panel.locator(`table.ranking tr.selected[data-map="${k}"]`).waitFor());
+    assert.match(await panel.locator('.map-view').innerText(), new RegExp(`map ${k}\\b`));
+    const slider = panel.locator(`.sliders .slider.selected input[data-map="${k}"]`);
+    assert.equal(await panel.locator('.sliders .slider').first().getAttribute('data-map'), String(k), 'the picked map\'s slider comes first');
+
+    const decoded = panel.locator('img.decoded');
+    await page.waitForFunction((el) => Number(el!.getAttribute('data-version')) >= 1, await decoded.elementHandle(), { timeout: 30_000 });
+    const pixels = () => decoded.evaluate((img: HTMLImageElement) => {
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth; c.height = img.naturalHeight;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      return { src: img.src, version: Number(img.dataset.version), data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+    });
+    const before = await pixels();
+    assert.ok(before.data.length > 0);
+
+    await slider.focus();
+    await page.keyboard.press('End');
+    await page.waitForFunction(([el, v]) => Number((el as Element).getAttribute('data-version')) > (v as number), [await decoded.elementHandle(), before.version] as const, { timeout: 30_000 });
+    const after = await pixels();
+    assert.notEqual(after.src, before.src, 'a new decoding was loaded');
+    const changed = after.data.reduce((n, v, i) => n + (Math.abs(v - before.data[i]!) > 2 ? 1 : 0), 0);
+    assert.ok(changed > 0.01 * after.data.length, `moving map ${k}'s slider changed ${changed} of ${after.data.length} pixel values`);
+    assert.match(await panel.locator('.editor .toolbar p').innerText(), /1 map edited/);
+
+    const shot = join(mkdtempSync(join(tmpdir(), 'explorer-shot-')), 'explorer.png');
+    await page.screenshot({ path: shot, fullPage: false });
+    console.log(`screenshot: ${shot}`);
+    assert.deepEqual(errors, [], 'no errors in the page');
+  } finally {
+    await ctx.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
