@@ -10,8 +10,9 @@ import { registerRank } from './rank.js';
 import { registerExplain } from './explain.js';
 import { registerTcav } from './tcav.js';
 import { registerMetrics } from './metrics.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerServe];
+export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerReport, registerServe];

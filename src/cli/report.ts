@@ -1,0 +1,26 @@
+// `latentlens report <run>`: writes <run>/report.html, one self-contained page of everything the run
+// folder holds, and prints its path.
+import type { Command } from 'commander';
+import { writeReport } from '../report/index.js';
+
+interface ReportFlags { images: boolean; samples: string; reconstructions: string }
+
+export function registerReport(program: Command): void {
+  program
+    .command('report <run>')
+    .description('write <run>/report.html: a self-contained HTML report (data, training, ranking, map cards, TCAV, embeddings, metrics, methods) viewable offline')
+    .option('--no-images', 'skip sample cases, reconstructions and exemplars (they load the data and the model)')
+    .option('--samples <n>', 'sample cases shown per class', '6')
+    .option('--reconstructions <n>', 'held-out cases reconstructed', '8')
+    .action(async (dir: string, f: ReportFlags) => {
+      const count = (flag: string, v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${v}: expected a whole number`);
+        return n;
+      };
+      const t0 = performance.now();
+      const out = await writeReport(dir, { images: f.images, samplesPerClass: count('--samples', f.samples), reconstructions: count('--reconstructions', f.reconstructions) });
+      console.error(`report written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(out);
+    });
+}

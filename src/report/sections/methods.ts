@@ -1,0 +1,71 @@
+// "Methods": what each analysis shows and where it misleads. Written for the researcher reading the
+// report, so every claim in the sections above can be weighed against its caveat here.
+import type { Section } from '../html.js';
+
+const ITEMS: [string, string][] = [
+  ['Training and reconstructions',
+    'Loss per step is the training objective on each mini-batch (noisy by construction); per epoch it is averaged over the epoch and compared with the validation split. ' +
+    'PSNR = 10 log10(range² / MSE) and SSIM (Gaussian window 11, σ 1.5) are computed on the validation split after each epoch. ' +
+    'A good reconstruction score says the latent space keeps the information; it does not say any single map is interpretable. Reconstructions shown are held-out cases, never training cases, when the run has a test or validation split.'],
+  ['Map ranking: grouped permutation importance',
+    'A random forest predicts the label from per-map features (summary pooling: mean, max and standard deviation of each map; grid pooling: every cell). ' +
+    'Importance of a map is the drop in the held-out metric (AUC for two classes, accuracy otherwise) when <em>all columns of that map are permuted together</em>. ' +
+    'Permuting the map as a group matters: columns of one map are strongly correlated, and permuting them one at a time lets the forest read the same information from the unpermuted siblings, which hides the map. ' +
+    'The interval is a t-interval over the permutation repeats: it reflects permutation noise for one fitted forest, not refitting variability — that is what the stability columns measure. ' +
+    'The forest\'s mean decrease in impurity (“impurity share”) is shown for reference only: it is biased towards features with many distinct values and is computed on training data, so it can rank a map highly that does not help on held-out cases (Strobl et al. 2007).'],
+  ['PIMP p-values, FDR and stability',
+    'PIMP (Altmann et al. 2010) refits the forest on permuted labels many times, giving each map\'s importance under the null hypothesis “no association with the label”. ' +
+    'The p-value is (1 + #null ≥ observed) / (1 + permutations), so its smallest value is 1 / (1 + permutations): with few permutations no map can reach very small p. ' +
+    'Because every map is tested, p-values are corrected with Benjamini–Hochberg; “significant” means BH q ≤ the FDR level, i.e. among the maps called significant the expected fraction of false discoveries is at most that level. ' +
+    'Stability is the fraction of bootstrap refits (cases resampled, forest refitted) in which the map ranks first or in the top k: a significant map with low stability is one of several interchangeable maps. ' +
+    'Univariate AUC uses the map\'s mean value alone; a map with high forest importance but AUC near 0.5 matters only in interaction with other maps.'],
+  ['Attribution per input channel',
+    'Gradient, gradient × input, integrated gradients (IG), SmoothGrad, occlusion and channel occlusion attribute the map\'s mean activation to input pixels; summing over each channel\'s pixels gives a channel share with a 95% bootstrap interval over cases. ' +
+    'IG integrates gradients along a straight path from a baseline (here the mean image of the reference class) to the input; by its completeness axiom the attributions sum to f(x) − f(baseline). ' +
+    'The completeness |δ| column is the largest gap from that identity over cases: a δ that is not small against the activation change means too few integration steps, and the IG shares are then unreliable. ' +
+    'Grad-CAM is computed in the encoder and is coarse (feature-map resolution); it gives a region, not a channel share. ' +
+    'Gradient-based maps describe the model\'s local sensitivity, which is not the same as “what the map encodes”, and they can be dominated by image structure (see the sanity check).'],
+  ['Contrastive share',
+    'A channel can receive a large share simply because it is bright or carries anatomy common to every case. The contrastive share attributes the <em>difference</em> between the explained (positive-class) cases and the reference cases, channel by channel, keeping the differences that agree in sign with the total. ' +
+    'Structure shared by both classes cancels, so the contrastive share names the channel that carries what distinguishes the classes for this map.'],
+  ['Channel muting test and its two nulls',
+    'The naive test mutes one input channel (sets it to zero), re-encodes, and calls the channel a driver when the rank correlation between the map\'s activation before and after muting drops below a threshold. ' +
+    'It gives false positives: zeroing any channel pushes the input off the data distribution and changes every latent feature; and a threshold says nothing about chance. ' +
+    'The controlled test mutes to the dataset mean image instead of zero and compares the disturbance S = 1 − ρ with two nulls. ' +
+    '<strong>Shuffled channels</strong>: S when each case has a randomly chosen channel muted instead — is muting this channel more disturbing for the map than muting any channel? This removes the naive false positives, which come from channels whose muting disturbs everything (Bonferroni over channels). ' +
+    '<strong>Random maps</strong>: S of the same muted inputs for random directions in the space of pooled maps — does this map depend on the channel more than an arbitrary latent feature does? ' +
+    'A channel significant against shuffled channels drives the map; only if it is also significant against random maps is the dependence specific to this map rather than spread over the whole code. Both readings are printed beside the naive one so the difference is visible.'],
+  ['Localisation, sanity and faithfulness',
+    'Where ground-truth masks exist (phantoms, segmentations), the pointing game is the fraction of cases whose attribution maximum falls in the (slightly dilated) mask, and IoU compares the mask with the same number of top-attributed pixels. ' +
+    'The sanity check (Adebayo et al. 2018) re-initialises the encoder\'s weights and recomputes the attribution: if the heatmaps hardly change (rank correlation or SSIM ≥ 0.5), they reflect the input image more than the learned model — methods that multiply by the input, like IG, are prone to this. ' +
+    'Deletion and insertion curves remove (or add) pixels in the order of the heatmap and track the map\'s activation; a faithful heatmap makes the activation fall faster under deletion (lower AUC) and rise faster under insertion (higher AUC) than a random order.'],
+  ['Decoder ablation and entanglement',
+    'Ablating a map (setting it to its mean) and decoding shows which output channels it changes; averaging the signed effect over cases keeps what changes consistently. ' +
+    'Any map changes the output somewhat, so the effect is compared with the average effect of ablating each other map (ratio > 1: larger than a typical map), and its consistency is tested against sign-flipped case effects. ' +
+    'The entanglement index measures how much a map\'s decoder effects overlap those of other maps (0: its effects are its own; near 1: other maps produce the same changes). ' +
+    'When it is high, decoder-side statements describe how the decoder mixes maps, not what the map encodes, and the report says so.'],
+  ['Masked decoding against random sets',
+    'The naive approach keeps one map, zeroes all others and decodes, then reads the image: but the decoder turns almost any partial code into a plausible image (mean anatomy, bias terms), so the picture looks meaningful whatever is kept. ' +
+    'latentlens decodes the same number of randomly chosen maps many times and reports the effect specific to the kept map (its difference from random kept sets beyond their own spread) with a p-value: only an effect larger than random sets give is evidence about the map.'],
+  ['Traversals, activation maximisation, exemplars',
+    'A traversal sets the map to population quantiles and decodes, holding other maps fixed; activation maximisation optimises an input to maximise the map\'s mean activation; exemplars are the cases with the highest and lowest activation. ' +
+    'These are descriptive: they show what the map responds to but carry no test, and traversals inherit the decoder\'s entanglement.'],
+  ['TCAV',
+    'A concept activation vector (CAV) is the normal of a linear classifier separating latent codes of concept cases (e.g. lesion present) from random cases; the TCAV score is the fraction of class cases whose class logit increases along the CAV (Kim et al. 2018). ' +
+    'Scores are compared with random-versus-random CAVs by a Welch t-test, Bonferroni-corrected over concepts. A CAV accuracy near 0.5 means the concept is not linearly represented, and its score means nothing. ' +
+    'A score far below 0.5 is also significant: the concept lowers the class logit. The label head is a probe trained on the latents (or the user\'s classifier), so TCAV speaks about that head\'s use of the latent space.'],
+  ['Embeddings',
+    'PCA is linear and preserves global variance; t-SNE and UMAP preserve neighbourhoods but distort distances and cluster sizes, and their picture depends on seed and perplexity / neighbours. ' +
+    'Trustworthiness (0..1) measures how well local neighbourhoods of the embedding are true neighbours in latent space. Read clusters, not distances.'],
+  ['Disentanglement metrics',
+    'β-VAE and FactorVAE scores, MIG, DCI, SAP, modularity and explicitness need ground-truth factors (phantoms) and measure different things: whether single latent dimensions capture single factors (MIG, SAP, FactorVAE), whether each dimension is about one factor (modularity, DCI disentanglement), whether each factor is in one dimension (DCI completeness) and whether factors can be read out at all (informativeness, explicitness). ' +
+    'They disagree with each other and depend on binning, pooling and estimator choices (Locatello et al. 2019); compare runs only with identical settings. Total correlation here assumes Gaussian latents.'],
+];
+
+export function methodsSection(): Section {
+  return {
+    id: 'methods', title: 'Methods and caveats',
+    body: '<p>What each analysis shows, and where it misleads. Every statistical claim in this report is made against a control; a result without one (traversals, exemplars, embeddings) is descriptive.</p>' +
+      ITEMS.map(([h, text]) => `<h3>${h}</h3><p>${text}</p>`).join(''),
+  };
+}
