@@ -67,6 +67,8 @@ async function writeFigures(r: ReturnType<typeof explainMap>, dir: string, chann
   const hw = h * w;
   const shown = Math.min(4, r.cases.explained.length);
   for (const [method, a] of Object.entries(fd.attributions)) {
+    // Channel occlusion gives one number per channel: an overlay would be a flat colour, its shares are in the JSON.
+    if (method === 'channel-occlusion') continue;
     for (let i = 0; i < shown; i++) for (let ch = 0; ch < c; ch++) {
       const off = (i * c + ch) * hw;
       const p = join(dir, `${method}-case${r.cases.explained[i]}-${channels[ch]}.png`);
