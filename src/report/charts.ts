@@ -9,7 +9,7 @@ const CONFIG = {
   font: FONT,
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   title: { fontSize: 13, anchor: 'start' as const },
 };
 
@@ -30,7 +30,8 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
 
 export interface LineChartOptions {
   title: string;
-  x: { field: string; title: string };
+  /** `integer`: ticks only at whole numbers (epochs). */
+  x: { field: string; title: string; integer?: boolean };
   y: { field: string; title: string; log?: boolean; zero?: boolean };
   /** Field whose values draw separate coloured lines. */
   color?: { field: string; title: string };
@@ -47,7 +48,7 @@ export function lineChart(rows: Record<string, unknown>[], o: LineChartOptions):
     height: o.height ?? 220,
     mark: { type: 'line', point: o.points ?? false, strokeWidth: 1.5 },
     encoding: {
-      x: { field: o.x.field, type: 'quantitative', title: o.x.title },
+      x: { field: o.x.field, type: 'quantitative', title: o.x.title, ...(o.x.integer ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
       y: { field: o.y.field, type: 'quantitative', title: o.y.title, scale: o.y.log ? { type: 'log' } : { zero: o.y.zero ?? false } },
       ...(o.color ? { color: { field: o.color.field, type: 'nominal', title: o.color.title } } : {}),
     },
@@ -90,7 +91,7 @@ export function intervalChart(rows: IntervalRow[], o: IntervalChartOptions): Pro
     : { color: { field: 'kind', type: 'nominal', title: null, scale: { domain: o.highlightLegend ?? ['highlighted', 'other'], range: ['#c0392b', '#7f8c9a'] } } };
   const values = rows.map((r) => ({ ...r, kind: r.highlight ? (o.highlightLegend ?? ['highlighted'])[0] : (o.highlightLegend ?? ['', 'other'])[1] }));
   const layers: unknown[] = [
-    { mark: { type: 'bar', opacity: 0.55, height: { band: 0.8 } }, encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative', title: o.valueTitle }, ...colour } },
+    { mark: { type: 'bar', opacity: 0.55, ...(grouped ? {} : { height: { band: 0.8 } }) }, encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative', title: o.valueTitle }, ...colour } },
     { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, ...yOffset, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, ...colour } },
     { mark: { type: 'tick', thickness: 2, size: 8 }, encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative' }, ...colour } },
   ];

@@ -30,6 +30,9 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
   return { id, title, body };
 }
 
+/** The settings a reader needs to judge an embedding; the rest stay in the JSON. */
+const SHOWN_PARAMS = new Set(['seed', 'perplexity', 'nNeighbors', 'minDist', 'maxIterations', 'nEpochs', 'components', 'metric']);
+
 export async function embedSection(files: RunFiles): Promise<Section> {
   const id = 'embeddings', title = 'Embeddings of the latent space';
   if (!files.embeds.length) return { id, title, body: notComputed('embeddings (embed-<method>.json)', `latentlens embed ${files.dir} --method umap`) };
@@ -38,7 +41,7 @@ export async function embedSection(files: RunFiles): Promise<Section> {
     const name = ({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as Record<string, string>)[e.method] ?? e.method;
     if (e.read.status === 'error') { parts.push(unreadable(`embed-${e.method}.json`, e.read.error)); continue; }
     const j = e.read.status === 'ok' ? e.read.value : null;
-    const params = j ? Object.entries(j.params).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
+    const params = j ? Object.entries(j.params).filter(([k, v]) => SHOWN_PARAMS.has(k) && (typeof v !== 'object' || v === null)).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
     const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(j.pool ?? 'mean')} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${esc(j.color ?? 'label')}. ${params}` : ''}`;
     if (e.png) {
       parts.push(figure(pngImg(e.png, `${name} embedding`, { cls: 'embed' }), caption));

@@ -46,16 +46,21 @@ function figuresBlock(files: RunFiles, r: ExplainFile): string {
     else other.push([name, png]);
   }
   let html = '';
+  // Channel occlusion gives one number per channel, so its overlay is a uniform square: the share table says it better.
+  const uniform = attribution.delete('channel-occlusion');
   if (attribution.size) {
-    html += `<h4>Attribution overlays</h4><p class="note">Each input channel in gray with the attribution on top: red where it raises map ${r.map}'s mean activation, blue where it lowers it; each image scaled to its own largest |value|.</p>`;
+    const cases = [...new Set([...attribution.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => Number(a) - Number(b));
+    html += `<h4>Attribution overlays</h4><p class="note">Each input channel in gray with the attribution on top: red where it raises map ${r.map}'s mean activation, blue where it lowers it; each image scaled to its own largest |value|.` +
+      `${uniform ? ' Channel occlusion is left out: it gives one value per channel, shown in the table above.' : ''}</p>`;
+    html += `<table class="figs"><thead><tr><th>method</th><th>channel</th>${cases.map((c) => `<th>case ${esc(c)}</th>`).join('')}</tr></thead><tbody>`;
     for (const [method, byCase] of attribution) {
       const channels = [...new Set([...byCase.values()].flatMap((m) => [...m.keys()]))];
-      html += `<table class="figs"><caption>${methodName(method)}</caption><thead><tr><th>case</th>${channels.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`;
-      for (const [cs, byChannel] of byCase) {
-        html += `<tr><td>${esc(cs)}</td>${channels.map((c) => `<td>${byChannel.has(c) ? pngImg(byChannel.get(c)!, `${method} case ${cs} ${c}`, { width: 128 }) : ''}</td>`).join('')}</tr>`;
-      }
-      html += '</tbody></table>';
+      channels.forEach((ch, i) => {
+        html += `<tr>${i === 0 ? `<td rowspan="${channels.length}">${methodName(method)}</td>` : ''}<td>${esc(ch)}</td>` +
+          cases.map((cs) => { const png = byCase.get(cs)?.get(ch); return `<td>${png ? pngImg(png, `${method} case ${cs} ${ch}`, { width: 96 }) : ''}</td>`; }).join('') + '</tr>';
+      });
     }
+    html += '</tbody></table>';
   }
   if (traversals.length) {
     html += `<h4>Traversal</h4><p class="note">Decoded outputs of one explained case as map ${r.map} is set to each traversal level (left to right: the population quantiles above), other maps fixed.</p><div class="gallery">`;

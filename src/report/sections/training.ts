@@ -27,13 +27,13 @@ export async function trainingSection(files: RunFiles): Promise<Section> {
   if (epochs.length) {
     const rows = epochs.flatMap((e) => [{ epoch: e.epoch + 1, loss: e.train.loss, set: 'train' }, ...(e.val ? [{ epoch: e.epoch + 1, loss: e.val.terms.loss, set: 'validation' }] : [])])
       .filter((r) => typeof r.loss === 'number' && Number.isFinite(r.loss));
-    charts.push(await lineChart(rows, { title: 'Loss per epoch', x: { field: 'epoch', title: 'epoch' }, y: { field: 'loss', title: 'loss' }, color: { field: 'set', title: '' }, points: true }));
+    charts.push(await lineChart(rows, { title: 'Loss per epoch', x: { field: 'epoch', title: 'epoch', integer: true }, y: { field: 'loss', title: 'loss' }, color: { field: 'set', title: '' }, points: true }));
   }
   if (withVal.length) {
     const q = withVal.map((e) => ({ epoch: e.epoch + 1, psnr: e.val!.psnr, ssim: e.val!.ssim, mse: e.val!.mse }));
-    charts.push(await lineChart(q, { title: 'Validation PSNR', x: { field: 'epoch', title: 'epoch' }, y: { field: 'psnr', title: 'PSNR (dB)' }, points: true, width: 300 }));
-    charts.push(await lineChart(q, { title: 'Validation SSIM', x: { field: 'epoch', title: 'epoch' }, y: { field: 'ssim', title: 'SSIM' }, points: true, width: 300 }));
-    charts.push(await lineChart(q, { title: 'Validation MSE', x: { field: 'epoch', title: 'epoch' }, y: { field: 'mse', title: 'MSE' }, points: true, width: 300 }));
+    charts.push(await lineChart(q, { title: 'Validation PSNR', x: { field: 'epoch', title: 'epoch', integer: true }, y: { field: 'psnr', title: 'PSNR (dB)' }, points: true, width: 300 }));
+    charts.push(await lineChart(q, { title: 'Validation SSIM', x: { field: 'epoch', title: 'epoch', integer: true }, y: { field: 'ssim', title: 'SSIM' }, points: true, width: 300 }));
+    charts.push(await lineChart(q, { title: 'Validation MSE', x: { field: 'epoch', title: 'epoch', integer: true }, y: { field: 'mse', title: 'MSE' }, points: true, width: 300 }));
   }
   const last = epochs[epochs.length - 1];
   const best = withVal.length ? withVal.reduce((a, b) => (b.val!.terms.loss! < a.val!.terms.loss! ? b : a)) : null;

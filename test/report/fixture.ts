@@ -1,0 +1,121 @@
+// A small run folder written directly from objects of the documented shapes (typed with the real
+// record types, so a shape change breaks this file at compile time), plus tiny PNG figures.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { RunConfig } from '../../src/train/run-folder.js';
+import type { EpochRecord, StepRecord } from '../../src/train/state.js';
+import type { EmbedFile, ExplainFile, MetricsFile, RankFile, TcavFile } from '../../src/report/run-files.js';
+import { resolveTrainOptions } from '../../src/train/options.js';
+
+/** A channel name that is markup: the report must show it as text. */
+export const EVIL = '<script>alert(1)</script>';
+export const CHANNELS = ['T1', EVIL];
+
+export function tinyPng(r: number, g: number, b: number): Promise<Buffer> {
+  return sharp(Buffer.alloc(8 * 8 * 3).map((_, i) => [r, g, b][i % 3]!), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer();
+}
+
+const share = (a: number) => ({ channels: CHANNELS, mean: [a, 1 - a], ci: [[a - 0.05, a + 0.05], [0.95 - a, 1.05 - a]] as [number, number][] });
+const muting = (baseline: 'mean' | 'zero', driver: string | null) => ({
+  map: 1, channels: CHANNELS, baseline, spearman: [0.9, 0.3], disturbance: [0.1, 0.7], naiveDrivers: [...CHANNELS], pRandomMaps: [0.8, 0.01],
+  pShuffledChannels: [0.9, 0.001], share: [0.3, 0.7], shareCI: [[0.25, 0.35], [0.65, 0.75]] as [number, number][], driver, mapSpecific: true, cases: 64,
+});
+
+export function explainFile(): ExplainFile {
+  return {
+    format: 'latentlens-explain', version: 1, map: 1, channels: CHANNELS, cases: { explained: [0, 2], reference: [1, 3] },
+    encoder: {
+      attributions: {
+        gradient: { share: share(0.4), shareAbs: share(0.45), seconds: 0.1 },
+        'integrated-gradients': { share: share(0.2), shareAbs: share(0.3), convergenceDeltaMaxAbs: 0.002, seconds: 1 },
+        'grad-cam': { share: null, shareAbs: null, seconds: 0.1 },
+      },
+      contrastive: { channels: CHANNELS, difference: [-0.01, 0.2], share: [0, 1], ci: [[0, 0.1], [0.9, 1]] },
+      muting: { controlled: muting('mean', EVIL), naive: muting('zero', EVIL) },
+      localization: { lesion: { pointingGame: 0.8, iou: 0.4, cases: 2 } },
+      sanity: [{ method: 'gradient', rankCorrelation: 0.2, ssim: 0.3, passed: true }],
+      faithfulness: { deletionAuc: 0.2, insertionAuc: 0.8, randomDeletionAuc: 0.5, randomInsertionAuc: 0.5, steps: 16 },
+    },
+    decoder: {
+      ablation: { map: 1, channels: CHANNELS, effect: [0.001, 0.004], controlMean: [0.001, 0.002], ratio: [1, 2], pValue: [0.3, 0.001], insideMask: [0.1, 0.6] },
+      entanglement: { map: 0.3, overall: 0.5, perMap: [0.6, 0.3, 0.55] },
+      maskedDecode: { keep: [1], fill: 'zero', channels: CHANNELS, naiveChannelShare: [0.5, 0.5], naiveInsideMask: 0.1, specificEffect: [0, 0.02], pValue: [0.6, 0.05], randomSets: 20 },
+      traversal: { quantiles: [0.05, 0.5, 0.95], levels: [0.1, 0.5, 0.9] },
+    },
+    responds: { exemplars: { map: 1, top: [{ index: 0, activation: 2 }], bottom: [{ index: 1, activation: 0.1 }] }, activationMax: { startValue: 1, finalValue: 3 } },
+    conclusion: { inputChannel: EVIL, decoderChannels: [EVIL], decoderEntangled: false, notes: [`note naming ${EVIL}`] },
+    figures: ['figures/map-1/gradient-case0-T1.png', `figures/map-1/traversal-T1.png`, 'figures/map-1/activation-max.png', '../outside.png'],
+  };
+}
+
+export function rankFile(): RankFile {
+  const group = (index: number, rank: number, imp: number, q: number) => ({
+    index, name: `map ${index}`, nColumns: 3, rank, importance: { mean: imp, std: 0.001, ciLow: imp - 0.002, ciHigh: imp + 0.002, repeats: [imp] },
+    impurity: 1 / 3, pimp: { statistic: imp, nullMean: 0, nullStd: 0.001, pValue: q, qValue: q, significant: q <= 0.05 },
+    stability: { top1: rank === 1 ? 0.9 : 0.05, topK: 1, meanRank: rank }, univariateAuc: 0.5 + imp,
+  });
+  return {
+    format: 'latentlens-rank', version: 1, classes: [0, 1], metric: 'auc', evaluation: 'holdout', nRows: 64, nColumns: 9, nTrain: 48, nEval: 16,
+    baselineScore: 0.95, oobAccuracy: 0.9, ranking: [1, 0, 2], groups: [group(0, 2, 0.01, 0.03), group(1, 1, 0.04, 0.01), group(2, 3, 0.0, 0.6)],
+    settings: { nTrees: 10, repeats: 5, confidence: 0.95, nullPermutations: 20, nullStatistic: 'oob-permutation', nullTrees: 10, fdr: 0.05, stabilityBootstraps: 5, topK: 2, seed: 0, testFraction: 0.25 },
+    timings: {}, pooling: 'summary', cases: 64, latentShape: [3, 4, 4],
+  };
+}
+
+export function tcavFile(): TcavFile {
+  return {
+    dataSpec: 'phantom:n=64', split: 'all', head: 'mlp', concepts: [{ name: 'lesion', spec: 'factor:lesion_present=1', cases: 30 }],
+    result: {
+      targetClass: 1, cases: 30, head: { kind: 'mlp', classes: 2, heldOutAccuracy: 0.9 }, latentShape: [3, 4, 4], runs: 3, setSize: 20, alpha: 0.05, seed: 0,
+      random: { scores: [0.4, 0.6, 0.5], score: 0.5, std: 0.1, cavAccuracy: 0.5 },
+      concepts: [{ name: `concept ${EVIL}`, spec: 'factor:lesion_present=1', size: 30, scores: [1, 1, 0.9], score: 0.97, std: 0.05, cavAccuracy: 0.9, cavAccuracies: [0.9, 0.9, 0.9], t: 8, df: 3, p: 0.004, pBonferroni: 0.004, significant: true }],
+    },
+  };
+}
+
+export function metricsFile(): MetricsFile {
+  return {
+    dataSpec: 'phantom:n=64', split: 'all', pooling: 'mean', cases: 64, supervised: true,
+    result: {
+      n: 64, latentDims: 3, factors: [{ name: 'lesion_present', discrete: true, classes: 2 }],
+      options: {} as MetricsFile['result']['options'],
+      mig: { score: 0.42, perFactor: [0.42], factorEntropy: [0.69], topDim: [1] },
+      totalCorrelation: { nats: 0.7, dims: [0, 1, 2] },
+      activeUnits: { count: 2, threshold: 0.01, active: [true, true, false], variance: [0.1, 0.2, 0] },
+      seconds: {},
+    },
+  };
+}
+
+export function embedFile(): EmbedFile {
+  return { method: 'pca', trustworthiness: 0.93, seconds: 0.01, params: { components: 2, seed: 0 }, pool: 'mean', color: 'label', coords: [[0, 1], [1, 0], [0.5, 0.5]] };
+}
+
+/** Writes config.json and train.jsonl (always) and the given analyses into `dir`. */
+export async function writeRunFolder(dir: string, o: { analyses: boolean; dataSpec?: string }): Promise<void> {
+  mkdirSync(join(dir, 'figures', 'map-1'), { recursive: true });
+  const config: RunConfig = {
+    dataSpec: o.dataSpec, versions: { latentlens: '0.1.0', libtorch: '1.13.0', node: process.version }, created: '2026-01-01T00:00:00.000Z', seed: 0,
+    train: resolveTrainOptions({ epochs: 2, batchSize: 16 }),
+    model: { kind: 'conv-ae', inputShape: [2, 16, 16], latentMaps: 3, latentGrid: [4, 4] },
+    data: { source: `phantom <b>bold</b>`, shape: [64, 2, 16, 16], channelNames: CHANNELS, splits: { train: 48, val: 8, test: 8 } },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const steps: StepRecord[] = Array.from({ length: 8 }, (_, i) => ({ type: 'step', step: i + 1, epoch: i >> 2, lr: 0.001, terms: { loss: 0.1 / (i + 1), recon: 0.1 / (i + 1) }, imagesPerSec: 100 }));
+  const epochs: EpochRecord[] = [0, 1].map((e) => ({
+    type: 'epoch', epoch: e, step: 4 * (e + 1), steps: 4, train: { loss: 0.05 / (e + 1) }, lr: 0.001, improved: true, seconds: 1,
+    val: { terms: { loss: 0.04 / (e + 1) }, mse: 0.04 / (e + 1), psnr: 14 + e, ssim: 0.5 + 0.1 * e, images: 8 },
+  }));
+  writeFileSync(join(dir, 'train.jsonl'), [...steps, ...epochs].map((r) => JSON.stringify(r)).join('\n') + '\n{"type":"step","step":9,"ep');
+  if (!o.analyses) return;
+  mkdirSync(join(dir, 'explain'), { recursive: true });
+  writeFileSync(join(dir, 'rank.json'), JSON.stringify(rankFile()));
+  writeFileSync(join(dir, 'explain', 'map-1.json'), JSON.stringify(explainFile()));
+  writeFileSync(join(dir, 'figures', 'map-1', 'gradient-case0-T1.png'), await tinyPng(255, 0, 0));
+  writeFileSync(join(dir, 'figures', 'map-1', 'traversal-T1.png'), await tinyPng(0, 255, 0));
+  writeFileSync(join(dir, 'figures', 'map-1', 'activation-max.png'), await tinyPng(0, 0, 255));
+  writeFileSync(join(dir, 'tcav.json'), JSON.stringify(tcavFile()));
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metricsFile()));
+  writeFileSync(join(dir, 'embed-pca.json'), JSON.stringify(embedFile()));
+}
