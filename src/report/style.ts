@@ -30,10 +30,10 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .gallery { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
-figure { margin: 6px 0; }
+figure { margin: 6px 0; max-width: 560px; }
 figcaption { color: var(--muted); font-size: 12px; max-width: 560px; }
 img { image-rendering: pixelated; }
-img.embed { image-rendering: auto; max-width: 520px; height: auto; }
+img.embed { image-rendering: auto; width: 100%; height: auto; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 20px 16px; margin: 16px 0; }
 .card h3 .sub { color: var(--muted); font-weight: 400; }
 .conclusion { background: var(--bg2); border-radius: 4px; padding: 4px 14px; }

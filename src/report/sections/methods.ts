@@ -42,7 +42,7 @@ const ITEMS: [string, string][] = [
   ['Decoder ablation and entanglement',
     'Ablating a map (setting it to its mean) and decoding shows which output channels it changes; averaging the signed effect over cases keeps what changes consistently. ' +
     'Any map changes the output somewhat, so the effect is compared with the average effect of ablating each other map (ratio > 1: larger than a typical map), and its consistency is tested against sign-flipped case effects. ' +
-    'The entanglement index measures how much a map\'s decoder effects overlap those of other maps (0: its effects are its own; near 1: other maps produce the same changes). ' +
+    'The entanglement index of a map is the mean, over the other maps, of the histogram intersection of their effect images (mean |change| per output channel and pixel, each normalised to sum 1): 0 means the map changes the output where no other map does, 1 exactly where every other map does. It measures where effects fall, not whether two maps encode the same thing. ' +
     'When it is high, decoder-side statements describe how the decoder mixes maps, not what the map encodes, and the report says so.'],
   ['Masked decoding against random sets',
     'The naive approach keeps one map, zeroes all others and decodes, then reads the image: but the decoder turns almost any partial code into a plausible image (mean anatomy, bias terms), so the picture looks meaningful whatever is kept. ' +
