@@ -8,6 +8,11 @@ export interface BackboneOptions {
   inputShape: [number, number, number];
   /** Latent grid h x w; the input size divided by a power of two. Default: a quarter of the input (28 -> 7). */
   latentGrid?: [number, number];
+  /**
+   * The conv stack's grid when the latent itself is not spatial (vector VAEs, InfoGAN report a 1 x 1
+   * latentGrid in their config): recorded so a model rebuilt from its config gets the same layers.
+   */
+  backboneGrid?: [number, number];
   /** Channels of the first stage, doubled at each further stage (capped at 8x). Default 32. */
   width?: number;
   /** 'batch', 'group' (8 groups) or 'none'. Default 'batch'. */
@@ -30,7 +35,7 @@ export interface Backbone {
 export function planBackbone(o: BackboneOptions): Backbone {
   const [, h, w] = o.inputShape;
   if (h < 28 || w < 28 || h > 256 || w > 256) throw new RangeError(`input ${h}x${w}: latentlens models take 28 to 256 pixels per side`);
-  const grid = o.latentGrid ?? [Math.round(h / 4), Math.round(w / 4)];
+  const grid = o.backboneGrid ?? o.latentGrid ?? [Math.round(h / 4), Math.round(w / 4)];
   const depth = Math.log2(h / grid[0]);
   if (!Number.isInteger(depth) || depth < 1 || h / grid[0] !== w / grid[1]) {
     throw new RangeError(`latent grid ${grid[0]}x${grid[1]} must be the ${h}x${w} input divided by one power of two (e.g. ${h / 4}x${w / 4})`);

@@ -46,7 +46,7 @@ export class InfoGAN extends Module implements LatentModel {
     };
     const plan = planBackbone(o);
     const codes = this.o.categories + this.o.continuous;
-    this.config = { ...o, ...this.o, kind: 'infogan', latentMaps: codes, latentGrid: [1, 1] };
+    this.config = { ...o, ...this.o, kind: 'infogan', latentMaps: codes, latentGrid: [1, 1], backboneGrid: plan.latentGrid };
     const [c, h, w] = o.inputShape;
     const rev = [...plan.widths].reverse();
     this.seedShape = [rev[0]!, plan.latentGrid[0], plan.latentGrid[1]];

@@ -43,7 +43,7 @@ export class VAE extends Module implements LatentModel {
     const last = plan.widths[plan.widths.length - 1]!;
     const cells = plan.latentGrid[0] * plan.latentGrid[1];
     this.config = {
-      ...o, kind, latentMaps: this.k, latentGrid: vector ? [1, 1] : plan.latentGrid,
+      ...o, kind, latentMaps: this.k, latentGrid: vector ? [1, 1] : plan.latentGrid, backboneGrid: plan.latentGrid,
       latent: vector ? 'vector' : 'spatial', reconLoss: o.reconLoss ?? 'bce', beta: o.beta ?? 1,
     };
     this.encoder = this.registerModule('encoder', buildEncoder(o, vector ? last : 2 * this.k));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { noGrad, scope } from '../../src/engine/index.js';
-import { createModel } from '../../src/models/registry.js';
+import { createModel, modelFromConfig } from '../../src/models/registry.js';
 import type { ModelKind } from '../../src/models/types.js';
 import { fit, meanOf, phantomTensor } from './train-loop.js';
 
@@ -46,4 +46,15 @@ for (const c of cases) {
 test('the latent grid must be the input divided by a power of two', () => {
   assert.throws(() => createModel('conv-ae', { inputShape: [1, 28, 28], latentGrid: [5, 5] }), /28x28 input divided by one power of two/);
   assert.throws(() => createModel('conv-ae', { inputShape: [1, 16, 16] }), /28 to 256 pixels/);
+});
+
+test('every model kind is rebuilt from its own config with the same parameter shapes', () => {
+  for (const [kind, extra] of [['conv-ae', {}], ['vae', { latent: 'vector' }], ['beta-tcvae', { latent: 'vector' }], ['factor-vae', {}], ['infogan', {}]] as const) {
+    const a = createModel(kind, { ...base, ...extra });
+    const b = modelFromConfig(JSON.parse(JSON.stringify(a.config)) as typeof a.config & { kind: ModelKind });
+    const shapes = (m: typeof a) => [...m.stateDict()].map(([n, t]) => `${n}:${t.shape.join('x')}`);
+    assert.deepEqual(shapes(b), shapes(a), kind);
+    a.dispose();
+    b.dispose();
+  }
 });
