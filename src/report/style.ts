@@ -30,7 +30,7 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .gallery { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
-figure { margin: 6px 0; max-width: 560px; }
+figure { margin: 6px 0; max-width: 520px; }
 figcaption { color: var(--muted); font-size: 12px; max-width: 560px; }
 img { image-rendering: pixelated; }
 img.embed { image-rendering: auto; width: 100%; height: auto; }
