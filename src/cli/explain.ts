@@ -43,7 +43,7 @@ export function registerExplain(program: Command): void {
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
       const t0 = performance.now();
       const r = explainMap(
-        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: rd.labels, masks: rd.masks, ids: rd.data.ids && rd.indices.map((i) => rd.data.ids![i]!) },
+        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: rd.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!) },
         { map, methods, maxCases: f.cases, seed: f.seed, onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       const outDir = join(dir, 'explain');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { Random } from '../data/random.js';
-import { noGrad, scope, tensor } from '../engine/index.js';
+import { encodeImages } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import { openRun } from '../train/index.js';
 import { embedAsync, type EmbedOptions } from './index.js';
@@ -29,25 +29,8 @@ export interface EmbedRunOptions {
 
 /** Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. */
 export function encodeLatents(model: LatentModel, data: ImageDataset, indices: Int32Array, batch = 256): { z: Float32Array; shape: [number, number, number, number] } {
-  const [, c, h, w] = data.shape;
-  const per = c * h * w;
-  let out: Float32Array | null = null;
-  let shape: [number, number, number, number] = [indices.length, 0, 0, 0];
-  for (let s = 0; s < indices.length; s += batch) {
-    const m = Math.min(batch, indices.length - s);
-    const x = new Float32Array(m * per);
-    for (let r = 0; r < m; r++) x.set(data.images.subarray(indices[s + r] * per, (indices[s + r] + 1) * per), r * per);
-    const { values, dims } = scope(() => noGrad(() => {
-      const z = model.encode(tensor(x, [m, c, h, w])).z;
-      return { values: z.toArray() as Float32Array, dims: z.shape };
-    }));
-    if (!out) {
-      shape = [indices.length, dims[1], dims[2] ?? 1, dims[3] ?? 1];
-      out = new Float32Array(indices.length * shape[1] * shape[2] * shape[3]);
-    }
-    out.set(values, s * shape[1] * shape[2] * shape[3]);
-  }
-  return { z: out ?? new Float32Array(0), shape };
+  const r = encodeImages(model, data.images, data.shape, batch, indices);
+  return { z: r.values, shape: r.shape };
 }
 
 /** Mean of each latent map over its grid: N x K. */

@@ -1,6 +1,7 @@
 // Latent feature maps as a feature matrix for the forest: per map either pooled summaries (mean, max,
 // std) or its whole h x w grid. Every column knows its map, so importance is computed per map.
-import { noGrad, scope, type Tensor } from '../engine/index.js';
+import type { Tensor } from '../engine/index.js';
+import { encodeImages } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import type { FeatureMatrix } from './importance/types.js';
 
@@ -8,19 +9,7 @@ export type Pooling = 'summary' | 'grid';
 
 /** Encodes x in batches (bounded memory) and returns N x K x h x w latents as a flat array. */
 export function encodeLatents(model: LatentModel, x: Tensor, batchSize = 256): { values: Float32Array; shape: [number, number, number, number] } {
-  model.eval();
-  const n = x.shape[0]!;
-  let values: Float32Array | null = null;
-  let shape: [number, number, number, number] = [n, 0, 0, 0];
-  for (let s = 0; s < n; s += batchSize) {
-    scope(() => noGrad(() => {
-      const z = model.encode(x.narrow(0, s, Math.min(batchSize, n - s))).z;
-      const [, k, h, w] = z.shape as [number, number, number, number];
-      if (!values) { values = new Float32Array(n * k * h * w); shape = [n, k, h, w]; }
-      values.set(z.toFloat32(), s * k * h * w);
-    }));
-  }
-  return { values: values ?? new Float32Array(0), shape };
+  return encodeImages(model, x.toFloat32(), x.shape, batchSize);
 }
 
 /** Feature columns per map from latents N x K x h x w. */

@@ -1,8 +1,6 @@
 // Latents of a whole dataset as plain arrays: what the metrics, TCAV and the CLI read. Encoding runs
 // in batches without gradients; spatial latents can be kept whole (flattened) or averaged per map.
-import { noGrad } from '../engine/autograd.js';
-import { scope } from '../engine/scope.js';
-import { tensor } from '../engine/tensor.js';
+import { encodeImages } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import type { LatentTable } from './compute.js';
 
@@ -14,24 +12,8 @@ export interface LatentMaps {
 
 /** Encodes images (N x C x H x W, row-major) to the model's latent `z` (posterior means for VAEs). */
 export function encodeLatents(model: LatentModel, images: Float32Array, shape: readonly number[], batch = 128): LatentMaps {
-  const [n, c, h, w] = shape as [number, number, number, number];
-  const per = c * h * w;
-  let out: Float32Array | null = null;
-  let zShape: [number, number, number, number] = [n, 0, 0, 0];
-  model.eval();
-  for (let start = 0; start < n; start += batch) {
-    const b = Math.min(batch, n - start);
-    scope(() => noGrad(() => {
-      const x = tensor(images.subarray(start * per, (start + b) * per), [b, c, h, w]);
-      const z = model.encode(x).z.contiguous();
-      const s = z.shape;
-      const zs: [number, number, number, number] = [n, s[1]!, s[2] ?? 1, s[3] ?? 1];
-      const zPer = zs[1] * zs[2] * zs[3];
-      if (!out) { out = new Float32Array(n * zPer); zShape = zs; }
-      out.set(z.float().cpu().toArray() as Float32Array, start * zPer);
-    }));
-  }
-  return { data: out ?? new Float32Array(0), shape: zShape };
+  const r = encodeImages(model, images, shape, batch);
+  return { data: r.values, shape: r.shape };
 }
 
 /**
