@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 
 export interface DemoOptions {
-  /** Data spec; default: 2,000 two-channel phantoms with the lesion in FLAIR and a distractor in T1. */
+  /** Data spec; default: 4,000 two-channel phantoms with the lesion in FLAIR and a distractor in T1. */
   data: string;
   /** Folder for the runs. */
   out: string;
@@ -16,7 +16,7 @@ export interface DemoOptions {
   quick: boolean;
 }
 
-export const DEFAULT_DEMO_DATA = 'phantom:n=2000,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9';
+export const DEFAULT_DEMO_DATA = 'phantom:n=4000,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9';
 
 interface Stage { name: string; args: string[]; optional?: boolean }
 
@@ -41,7 +41,7 @@ export function demoStages(o: DemoOptions): { runs: Record<string, string>; trai
   const seed = String(o.seed);
   const phantom = o.data.startsWith('phantom:');
   const geometry = phantom ? ['--latent-maps', '8', '--latent-grid', '8x8', '--width', '16'] : ['--latent-maps', '16'];
-  const epochs = o.quick ? '2' : '12';
+  const epochs = o.quick ? '2' : '30';
   const common = ['--data', o.data, '--epochs', epochs, '--batch-size', '32', '--lr', '0.002', '--seed', seed];
   const train: Stage[] = [
     { name: 'train ConvAE', args: ['train', ...common, '--model', 'conv-ae', ...geometry, '--out', runs.convAe] },
@@ -77,7 +77,7 @@ export async function runDemo(o: DemoOptions, log: (line: string) => void = (l) 
     const maps = topMaps(dir, name === 'convAe' ? 2 : 1);
     for (const m of maps) {
       await run({ name: `explain map ${m}`, args: ['explain', dir, '--map', String(m), '--seed', String(o.seed),
-        '--methods', o.quick ? 'gradient,integrated-gradients,channel-occlusion' : 'gradient,gradient-x-input,integrated-gradients,smoothgrad,grad-cam,channel-occlusion'] });
+        '--methods', o.quick ? 'gradient,integrated-gradients,channel-occlusion' : 'gradient,gradient-x-input,integrated-gradients,smoothgrad,grad-cam,occlusion,channel-occlusion'] });
     }
     await run({ name: 'report', optional: true, args: ['report', dir] });
   }
