@@ -95,8 +95,11 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('the whole pipeline on phantoms (or --data): train a ConvAE and a beta-VAE, rank, explain, TCAV, embed, metrics, report')
     .option('--data <spec>', 'data spec (default: two-channel phantoms with a FLAIR lesion and a T1 distractor)', DEFAULT_DEMO_DATA)
-    .option('--out <dir>', 'folder for the run folders', 'runs/demo')
+    .option('--out <dir>', 'folder for the run folders (default: runs/demo-<date>-<time>, new each time)')
     .option('--seed <n>', 'seed of every random choice', Number, 0)
     .option('--quick', 'reduced setting (2 epochs, small forests, no t-SNE): a first look in about two minutes', false)
-    .action(async (f: DemoOptions) => { await runDemo(f); });
+    .action(async (f: Omit<DemoOptions, 'out'> & { out?: string }) => {
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+      await runDemo({ ...f, out: f.out ?? join('runs', `demo-${stamp}`) });
+    });
 }
