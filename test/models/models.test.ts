@@ -5,7 +5,7 @@ import test from 'node:test';
 import { noGrad, scope } from '../../src/engine/index.js';
 import { createModel, modelFromConfig } from '../../src/models/registry.js';
 import type { ModelKind } from '../../src/models/types.js';
-import { fit, meanOf, phantomTensor } from './train-loop.js';
+import { fit, meanOf, phantomTensor } from '../helpers/train-loop.js';
 
 const base = { inputShape: [2, 32, 32] as [number, number, number], width: 8, latentMaps: 6, latentGrid: [8, 8] as [number, number] };
 

@@ -7,7 +7,7 @@ import { gaussianKl, tcDecomposition } from '../../src/models/losses.js';
 import { FactorVAE, permuteDims } from '../../src/models/factor-vae.js';
 import { InfoGAN } from '../../src/models/infogan.js';
 import { assertClose } from '../helpers/close.js';
-import { fit, phantomTensor } from './train-loop.js';
+import { fit, phantomTensor } from '../helpers/train-loop.js';
 
 test('VAE KL term equals the closed form for known means and variances', () => {
   scope(() => {
