@@ -22,10 +22,19 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' }).logLevel(vega.Error);
   try {
     const svg = await view.toSVG();
-    return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '').replace(/<svg /, '<svg role="img" class="chart" ');
+    const stripped = svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
+    // Vega already gives the root a class: extend it rather than add a second class attribute.
+    return /^<svg[^>]*\sclass="/.test(stripped)
+      ? stripped.replace(/^(<svg[^>]*\s)class="/, '$1role="img" class="chart ')
+      : stripped.replace(/<svg /, '<svg role="img" class="chart" ');
   } finally {
     view.finalize();
   }
+}
+
+/** A chart from renderChart as a standalone .svg file, which needs the SVG namespace that inlining drops. */
+export function svgFile(chart: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${chart.replace(/^<svg /, '<svg xmlns="http://www.w3.org/2000/svg" ')}\n`;
 }
 
 export interface LineChartOptions {
