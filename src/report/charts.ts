@@ -23,9 +23,9 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
   try {
     const svg = await view.toSVG();
     const stripped = svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
-    // Vega already gives the root a class: extend it rather than add a second class attribute.
-    return /^<svg[^>]*\sclass="/.test(stripped)
-      ? stripped.replace(/^(<svg[^>]*\s)class="/, '$1role="img" class="chart ')
+    // Vega gives the root class="marks", which nothing here styles: replace it rather than add a second class attribute.
+    return /^<svg[^>]*\sclass="marks"/.test(stripped)
+      ? stripped.replace(/^(<svg[^>]*\s)class="marks"/, '$1role="img" class="chart"')
       : stripped.replace(/<svg /, '<svg role="img" class="chart" ');
   } finally {
     view.finalize();
