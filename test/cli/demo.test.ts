@@ -15,6 +15,11 @@ test('latentlens demo (reduced) trains two models and writes every analysis', as
   }, (l) => lines.push(l));
   for (const dir of Object.values(runs)) {
     for (const f of ['config.json', 'model.safetensors', 'train.jsonl', 'rank.json']) assert.ok(existsSync(join(dir, f)), `${dir}/${f}`);
+    for (const f of ['rank-importance.svg', 'rank-pvalues.svg', 'rank-stability.svg']) {
+      const svg = readFileSync(join(dir, 'figures', f), 'utf8');
+      assert.ok(svg.startsWith('<?xml') && svg.includes('<svg xmlns="http://www.w3.org/2000/svg"') && (svg.match(/\bclass="/g) ?? []).length > 0, `${f} is a standalone SVG`);
+      assert.ok(!/<svg[^>]*\sclass="[^"]*"[^>]*\sclass="/.test(svg), `${f}: one class attribute on the root`);
+    }
     const explained = readdirSync(join(dir, 'explain'));
     assert.ok(explained.length >= 1 && explained.every((f) => /^map-\d+\.json$/.test(f)));
     const r = JSON.parse(readFileSync(join(dir, 'explain', explained[0]!), 'utf8')) as { format: string; figures: string[] };
