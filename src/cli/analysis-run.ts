@@ -15,12 +15,7 @@ export async function encodeRun(dir: string, o: { data?: string; split?: SplitCh
   return { ...rc, maps: { data: r.values, shape: r.shape } };
 }
 
-/** Rows of a row-major N x width array at `indices`. */
-export function pickRows<T extends Float32Array | Int32Array>(values: T, width: number, indices: Int32Array): T {
-  const out = new (values.constructor as new (n: number) => T)(indices.length * width);
-  indices.forEach((i, j) => out.set(values.subarray(i * width, (i + 1) * width), j * width));
-  return out;
-}
+export { takeRows as pickRows } from '../util/rows.js';
 
 export function positiveInt(flag: string, v: string): number {
   const n = Number(v);

@@ -4,6 +4,7 @@ import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { tensor, type Tensor } from '../engine/index.js';
 import { openRun, type OpenedRun } from '../train/index.js';
+import { takeRows } from '../util/rows.js';
 
 export const SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
@@ -46,14 +47,7 @@ export async function loadRunData(dir: string, o: { data?: string; split?: Split
   const rc = await openRunCases(dir, o);
   const { data, indices } = rc;
   const [, c, h, w] = data.shape;
-  const len = c * h * w;
-  const pixels = new Float32Array(indices.length * len);
-  indices.forEach((i, j) => pixels.set(data.images.subarray(i * len, (i + 1) * len), j * len));
-  const labels = data.labels && (data.labelWidth ?? 1) === 1 ? Int32Array.from(indices, (i) => data.labels![i]!) : undefined;
-  const masks = data.masks?.map((m) => {
-    const sub = new Uint8Array(indices.length * h * w);
-    indices.forEach((i, j) => sub.set(m.data.subarray(i * h * w, (i + 1) * h * w), j * h * w));
-    return { name: m.name, data: sub };
-  });
-  return { ...rc, x: tensor(pixels, [indices.length, c, h, w]), labels, masks };
+  const labels = data.labels && (data.labelWidth ?? 1) === 1 ? takeRows(data.labels, 1, indices) : undefined;
+  const masks = data.masks?.map((m) => ({ name: m.name, data: takeRows(m.data, h * w, indices) }));
+  return { ...rc, x: tensor(takeRows(data.images, c * h * w, indices), [indices.length, c, h, w]), labels, masks };
 }

@@ -19,6 +19,7 @@ import { entanglementIndex, mapEffects, singleMapAblation, type SingleMapAblatio
 import { maskedDecodeReport, type MaskedDecodeReport } from './ablation/masked-decode.js';
 import { traverseMap, type Traversal } from './ablation/traversal.js';
 import { exemplars, type Exemplars } from './exemplars.js';
+import { takeRows } from '../util/rows.js';
 
 export interface ExplainInput {
   model: LatentModel;
@@ -146,11 +147,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       for (let i = 0; i < explained.length; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) {
         summed[i * h * w + p] += Math.max(0, heatSource.heatmaps[((i * c) + ch) * h * w + p]!);
       }
-      for (const m of input.masks) {
-        const sub = new Uint8Array(explained.length * h * w);
-        explained.forEach((ci, j) => sub.set(m.data.subarray(ci * h * w, (ci + 1) * h * w), j * h * w));
-        loc[m.name] = localization(summed, sub, explained.length, h, w, 1);
-      }
+      for (const m of input.masks) loc[m.name] = localization(summed, takeRows(m.data, h * w, explained), explained.length, h, w, 1);
     }
     // Gradients show the model's dependence most directly; methods that multiply by (x - baseline), like
     // integrated gradients, keep the input's structure under randomisation (Adebayo et al.) and are checked too.
@@ -171,11 +168,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     say('decoder: ablation and entanglement');
     const ze = select(z, explained);
     const effects = mapEffects(model, ze, meanLatent);
-    const lesionMasks = input.masks?.[0] ? (() => {
-      const sub = new Uint8Array(explained.length * h * w);
-      explained.forEach((ci, j) => sub.set(input.masks![0]!.data.subarray(ci * h * w, (ci + 1) * h * w), j * h * w));
-      return sub;
-    })() : undefined;
+    const lesionMasks = input.masks?.[0] ? takeRows(input.masks[0].data, h * w, explained) : undefined;
     const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, 500, seed);
     const ent = entanglementIndex(effects);
     const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });

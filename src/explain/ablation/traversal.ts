@@ -23,8 +23,7 @@ export function traverseMap(model: LatentModel, z: Tensor, map: number, populati
     const per = parts[0]!.length;
     const images = new Float32Array(per * parts.length);
     parts.forEach((p, i) => images.set(p, i * per));
-    const sample = model.decode(z.narrow(0, 0, 1));
-    const [, c, h, w] = sample.shape as [number, number, number, number];
+    const [c, h, w] = model.config.inputShape;
     return { map, quantiles, levels, images, shape: [quantiles.length, n, c, h, w] as [number, number, number, number, number] };
   }));
 }

@@ -29,11 +29,6 @@ export interface AttributeOptions {
   seed?: number;
 }
 
-function baselineFor(x: Tensor, o: AttributeOptions): Tensor {
-  if (o.baseline && typeof o.baseline !== 'string') return o.baseline;
-  return makeBaseline(x, { kind: o.baseline ?? 'mean', meanImage: o.meanImage ?? undefined });
-}
-
 const NET_METHODS = new Set<AttributionMethod>(['integrated-gradients', 'gradient-x-input', 'occlusion', 'channel-occlusion']);
 
 /** Attributes the target map of each case to its input pixels, per input channel. */
@@ -50,7 +45,7 @@ export function attribute(model: LatentModel, inputs: Tensor, o: AttributeOption
     scope(() => {
       const len = Math.min(bs, n - start);
       const x = inputs.narrow(0, start, len);
-      const b = o.baseline && typeof o.baseline !== 'string' ? o.baseline.narrow(0, start, len) : baselineFor(x, { ...o, meanImage });
+      const b = o.baseline && typeof o.baseline !== 'string' ? o.baseline.narrow(0, start, len) : makeBaseline(x, { kind: o.baseline ?? 'mean', meanImage });
       let a: Tensor;
       switch (o.method) {
         case 'gradient': a = gradientAttribution(model, x, o.target); break;
