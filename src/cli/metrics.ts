@@ -41,6 +41,12 @@ export function registerMetrics(program: Command): void {
         factors ? { names: factors.names, values: pickRows(factors.values, factors.names.length, enc.indices) } : null,
         { metrics, seed: Number(f.seed), bins: positiveInt('--bins', f.bins), factorBins: positiveInt('--factor-bins', f.factorBins), dci: { importance: f.dciImportance } },
       );
+      if (result.constantFactors.length > 0) console.log(`left out constant factors: ${result.constantFactors.join(', ')}`);
+      const partlyHidden = result.factors.filter((x) => x.name.endsWith('_present')).map((x) => x.name.slice(0, -'_present'.length));
+      if (partlyHidden.length > 0) {
+        console.log(`note: the ${partlyHidden.join(' and ')} factors of cases without that object are drawn but not visible, which caps every ` +
+          `score; for disentanglement, score on phantoms where each object is always present (e.g. lesionRate=1,distractorRate=1)`);
+      }
       const out = f.out ?? join(dir, 'metrics.json');
       writeJsonAtomic(out, {
         command: 'metrics', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,

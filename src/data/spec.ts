@@ -32,7 +32,7 @@ const KEYS: Record<DataKind, string[]> = {
   folder: ['csv', 'path', 'label', 'size', 'channels', 'missing', 'norm'],
   dicom: ['window', 'size', 'series', 'norm'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
-  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', ...COMMON],
+  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
 };
 
 /** Parses `key=value` pieces separated by '&' or ','; pieces without '=' extend the previous value. */
@@ -177,6 +177,9 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.texture) opts.texture = num(text, 'texture', o.texture);
       if (o.organScale) opts.organScale = range(text, 'organScale', o.organScale);
       if (o.lesionIntensity) opts.lesionIntensity = range(text, 'lesionIntensity', o.lesionIntensity);
+      if (o.lesionRadius) opts.lesionRadius = range(text, 'lesionRadius', o.lesionRadius);
+      if (o.distractorIntensity) opts.distractorIntensity = range(text, 'distractorIntensity', o.distractorIntensity);
+      if (o.distractorRadius) opts.distractorRadius = range(text, 'distractorRadius', o.distractorRadius);
       ds = generatePhantoms(opts);
       break;
     }

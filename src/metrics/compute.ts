@@ -54,6 +54,12 @@ export interface MetricsResult {
   latentNames?: string[];
   /** Factors as used: name, discrete or not, number of classes. */
   factors: { name: string; discrete: boolean; classes: number }[];
+  /**
+   * Factors left out because they take one value on these samples (e.g. `lesion_present` when every
+   * case has a lesion): no latent can carry information about them, and keeping them would change
+   * DCI's entropy base and the fixed-factor votes.
+   */
+  constantFactors: string[];
   /** Options with defaults filled in. */
   options: Required<Omit<MetricsOptions, 'betaVae' | 'factorVae' | 'dci'>> & {
     betaVae: { nTrain: number; nEval: number; pairs: number };
@@ -105,7 +111,11 @@ export async function computeMetrics(latents: LatentTable, factors: FactorTable 
   for (let i = 0; i < z.data.length; i++) if (!Number.isFinite(z.data[i]!)) throw new Error(`latents: non-finite value at row ${Math.floor(i / z.cols)}`);
   const supervised = o.metrics.filter((m) => m !== 'totalCorrelation' && m !== 'activeUnits');
   if (supervised.length > 0 && !factors) throw new Error(`metrics ${supervised.join(', ')} need ground-truth factors`);
-  const prepared = factors ? prepareFactors(factors, z.rows, o) : [];
+  const allFactors = factors ? prepareFactors(factors, z.rows, o) : [];
+  const prepared = allFactors.filter((f) => f.classes > 1);
+  if (supervised.length > 0 && prepared.length === 0) {
+    throw new Error(`metrics ${supervised.join(', ')} need a factor that varies; every factor is constant on these ${z.rows} samples`);
+  }
   // One stream per metric, forked in a fixed order, so each metric's draws are the same whatever else runs.
   const root = new Random(o.seed);
   const streams = Object.fromEntries(METRIC_NAMES.map((m) => [m, root.fork()])) as Record<MetricName, Random>;
@@ -113,6 +123,7 @@ export async function computeMetrics(latents: LatentTable, factors: FactorTable 
   const result: MetricsResult = {
     n: z.rows, latentDims: z.cols, ...(latents.names ? { latentNames: latents.names } : {}),
     factors: prepared.map((f) => ({ name: f.name, discrete: f.discrete, classes: f.classes })),
+    constantFactors: allFactors.filter((f) => f.classes <= 1).map((f) => f.name),
     options: o, seconds: {},
   };
   const want = new Set(o.metrics);

@@ -42,6 +42,14 @@ test('phantom specs load with options, split and normalisation', async () => {
   const s = summarizeDataset(test);
   // z-scored on its own (only) split: mean 0, sd 1 per channel.
   for (const c of s.channels) assert.ok(Math.abs(c.mean) < 1e-4 && Math.abs(c.std - 1) < 1e-3);
+  // Every object present and its size and intensity ranges set: the factor columns follow.
+  const always = await loadDataset('phantom:n=200,size=32,lesionRate=1,distractorRate=1,lesionRadius=0.1:0.2,distractorRadius=0.15,distractorIntensity=0.5:0.6');
+  const f = always.factors!;
+  const col = (name: string) => Array.from({ length: 200 }, (_, i) => f.values[i * f.names.length + f.names.indexOf(name)]!);
+  assert.ok(col('lesion_present').every((v) => v === 1) && col('distractor_present').every((v) => v === 1));
+  assert.ok(col('lesion_radius').every((v) => v >= 0.1 && v <= 0.2) && Math.max(...col('lesion_radius')) > 0.18);
+  assert.ok(col('distractor_radius').every((v) => Math.abs(v - 0.15) < 1e-6));
+  assert.ok(col('distractor_intensity').every((v) => v >= 0.5 && v <= 0.6));
 });
 
 test('real-data specs: medmnist by name with root and split, nifti with dir', { skip: needSharedData('pneumoniamnist/pneumoniamnist.npz', 'brats_tcga_du_7294') }, async () => {

@@ -112,3 +112,23 @@ test('same seed, same result; lasso importances agree with the forest on identit
   assert.ok(lasso.dci!.disentanglement > 0.95, `lasso D ${lasso.dci!.disentanglement}`);
   assert.equal(lasso.dci!.importanceMethod, 'lasso');
 });
+
+test('a constant factor is left out and named; all-constant factors are an error', async () => {
+  const names = [...s.factors.names, 'always_one'];
+  const nf = names.length;
+  const values = new Float32Array(s.n * nf);
+  for (let i = 0; i < s.n; i++) {
+    for (let k = 0; k < nf - 1; k++) values[i * nf + k] = s.factors.values[i * (nf - 1) + k]!;
+    values[i * nf + nf - 1] = 1;
+  }
+  const z = { data: s.identity, rows: s.n, cols: s.d };
+  const opts = { seed: 3, metrics: ['mig', 'dci'] as const, dci: { threads: 2 } };
+  const withConst = await computeMetrics(z, { names, values }, { ...opts, metrics: [...opts.metrics] });
+  const without = await computeMetrics(z, s.factors, { ...opts, metrics: [...opts.metrics] });
+  assert.deepEqual(withConst.constantFactors, ['always_one']);
+  assert.equal(withConst.factors.length, s.factors.names.length);
+  assert.equal(withConst.mig!.score, without.mig!.score);
+  assert.equal(withConst.dci!.disentanglement, without.dci!.disentanglement);
+  const ones = { names: ['a'], values: new Float32Array(s.n).fill(1) };
+  await assert.rejects(computeMetrics(z, ones, { metrics: ['mig'] }), /every factor is constant/);
+});

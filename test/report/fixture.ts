@@ -78,7 +78,7 @@ export function metricsFile(): MetricsFile {
   return {
     dataSpec: 'phantom:n=64', split: 'all', pooling: 'mean', cases: 64, supervised: true,
     result: {
-      n: 64, latentDims: 3, factors: [{ name: 'lesion_present', discrete: true, classes: 2 }],
+      n: 64, latentDims: 3, factors: [{ name: 'lesion_present', discrete: true, classes: 2 }], constantFactors: [],
       options: {} as MetricsFile['result']['options'],
       mig: { score: 0.42, perFactor: [0.42], factorEntropy: [0.69], topDim: [1] },
       totalCorrelation: { nats: 0.7, dims: [0, 1, 2] },
