@@ -30,6 +30,12 @@ test('latentlens metrics writes metrics.json with every metric', () => {
   for (const k of ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits']) assert.ok(k in j.result, k);
   assert.equal(j.result.factors.length, 11);
   assert.ok(j.result.mig.score >= 0 && j.result.mig.score <= 1);
+  assert.match(out, /note: the lesion and distractor factors of cases without that object are drawn but not visible/);
+  // The same run scored on phantoms that always show both objects: the presence factors are constant.
+  const always = latentlens('metrics', run, '--data', 'phantom:n=240,size=32,lesionRate=1,distractorRate=1', '--metrics', 'mig', '--out', join(run, 'm2.json'));
+  assert.match(always, /left out constant factors: lesion_present, distractor_present/);
+  assert.doesNotMatch(always, /note:/);
+  assert.equal(JSON.parse(readFileSync(join(run, 'm2.json'), 'utf8')).result.factors.length, 9);
 });
 
 test('latentlens tcav writes tcav.json with one entry per concept', () => {
