@@ -1,5 +1,6 @@
 // Encoding a dataset to latents: batched, without gradients, bounded memory. Every analysis starts here.
 import { noGrad, scope, tensor } from '../engine/index.js';
+import { takeRows } from '../util/rows.js';
 import type { LatentModel } from './types.js';
 
 /**
@@ -15,12 +16,9 @@ export function encodeImages(model: LatentModel, images: Float32Array, shape: re
   model.eval();
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
-    let batch: Float32Array;
-    if (!indices) batch = images.subarray(start * per, (start + b) * per);
-    else {
-      batch = new Float32Array(b * per);
-      for (let r = 0; r < b; r++) batch.set(images.subarray(indices[start + r]! * per, (indices[start + r]! + 1) * per), r * per);
-    }
+    const batch = indices
+      ? takeRows(images, per, Array.from({ length: b }, (_, r) => indices[start + r]!))
+      : images.subarray(start * per, (start + b) * per);
     scope(() => noGrad(() => {
       const z = model.encode(tensor(batch, [b, c, h, w])).z;
       const s = z.shape;
