@@ -36,6 +36,16 @@ function topMaps(run: string, count: number): number[] {
   return (JSON.parse(readFileSync(p, 'utf8')) as { ranking: number[] }).ranking.slice(0, count);
 }
 
+/**
+ * The demo's phantom spec with both objects in every case: factors of an absent object are drawn but
+ * not visible, and would cap every disentanglement score. Rates the user set are kept.
+ */
+export function alwaysVisible(spec: string): string {
+  const extra = ['lesionRate', 'distractorRate'].filter((k) => !new RegExp(`[:?&,]${k}=`).test(spec)).map((k) => `${k}=1`);
+  if (extra.length === 0) return spec;
+  return spec + (/[:?&,][A-Za-z]+=/.test(spec) ? ',' : '') + extra.join(',');
+}
+
 export function demoStages(o: DemoOptions): { runs: Record<string, string>; train: Stage[]; analyse: (run: string, primary: boolean) => Stage[] } {
   const runs = { convAe: join(o.out, 'conv-ae'), betaVae: join(o.out, 'beta-vae') };
   const seed = String(o.seed);
@@ -53,7 +63,7 @@ export function demoStages(o: DemoOptions): { runs: Record<string, string>; trai
     { name: 'embed (UMAP)', optional: true, args: ['embed', run, '--method', 'umap', '--seed', seed, ...(o.quick ? ['--epochs', '100'] : [])] },
     ...(primary && !o.quick ? [{ name: 'embed (t-SNE)', optional: true, args: ['embed', run, '--method', 'tsne', '--seed', seed] }] : []),
     { name: 'embed (PCA)', optional: true, args: ['embed', run, '--method', 'pca', '--seed', seed] },
-    ...(phantom ? [{ name: 'disentanglement metrics', optional: true, args: ['metrics', run, '--seed', seed] }] : []),
+    ...(phantom ? [{ name: 'disentanglement metrics', optional: true, args: ['metrics', run, '--data', alwaysVisible(o.data), '--seed', seed] }] : []),
   ];
   return { runs, train, analyse };
 }

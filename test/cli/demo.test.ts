@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { runDemo } from '../../src/cli/demo.js';
+import { alwaysVisible, runDemo } from '../../src/cli/demo.js';
+import { loadDataset } from '../../src/data/index.js';
 
 test('latentlens demo (reduced) trains two models and writes every analysis', async () => {
   const out = mkdtempSync(join(tmpdir(), 'll-demo-'));
@@ -31,4 +32,12 @@ test('latentlens demo (reduced) trains two models and writes every analysis', as
     }
   }
   assert.ok(lines.some((l) => l.startsWith('explore: latentlens serve')));
+});
+
+test('the demo scores disentanglement on phantoms that always show both objects', async () => {
+  assert.equal(alwaysVisible('phantom:n=400,size=32'), 'phantom:n=400,size=32,lesionRate=1,distractorRate=1');
+  assert.equal(alwaysVisible('phantom:'), 'phantom:lesionRate=1,distractorRate=1');
+  assert.equal(alwaysVisible('phantom:n=40,lesionRate=0.7'), 'phantom:n=40,lesionRate=0.7,distractorRate=1');
+  const ds = await loadDataset(alwaysVisible('phantom:n=50,size=16'));
+  assert.ok(Array.from(ds.labels!).every((l) => l === 1));
 });
