@@ -19,23 +19,27 @@
 import { deriveSeed, RandomForest, Rng, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
 import type { NullStatistic } from './types.js';
 
-export interface PimpOptions {
+/** Settings shared by every analysis that refits grouped forests (PIMP nulls, bootstrap stability). */
+export interface GroupedRefitOptions {
   /** Column → map (group). */
   groupOf: ArrayLike<number>;
   nGroups: number;
-  /** Label permutations. Default 100. */
-  permutations?: number;
   /** Statistic. Default 'oob-permutation'. */
   statistic?: NullStatistic;
-  /** Forest settings for every null refit (oobScore is ignored). */
+  /** Forest settings for every refit (oobScore is ignored). */
   forest?: ForestOptions;
-  /** Training rows (labels are permuted among these). Default: all. */
+  /** Training rows (labels are permuted or resampled among these). Default: all. */
   rows?: ArrayLike<number>;
-  /** Seed of the permutations and null forests. Default 0. */
+  /** Seed of the permutations or resamples and of the forests. Default 0. */
   seed?: number;
-  /** Null forests fitted at once (keeps all workers busy between forests). Default 2. */
+  /** Forests fitted at once (keeps all workers busy between forests). Default 2. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface PimpOptions extends GroupedRefitOptions {
+  /** Label permutations. Default 100. */
+  permutations?: number;
 }
 
 export interface PimpNull {

@@ -6,24 +6,14 @@
 // which every refit yields at almost no extra cost; the headline ranking of rankFeatureMaps uses
 // held-out permutation importance of one forest, so the two can differ where maps are close.
 
-import { deriveSeed, RandomForest, Rng, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
-import { groupStatistic } from './pimp.js';
-import type { NullStatistic } from './types.js';
+import { deriveSeed, RandomForest, Rng, type BinnedMatrix } from '../../forest/index.js';
+import { groupStatistic, type GroupedRefitOptions } from './pimp.js';
 
-export interface StabilityOptions {
-  groupOf: ArrayLike<number>;
-  nGroups: number;
+export interface StabilityOptions extends GroupedRefitOptions {
   /** Bootstrap refits. Default 30. */
   bootstraps?: number;
   /** k of "top k". Default 3. */
   topK?: number;
-  statistic?: NullStatistic;
-  forest?: ForestOptions;
-  /** Rows to resample. Default: all. */
-  rows?: ArrayLike<number>;
-  seed?: number;
-  concurrency?: number;
-  onProgress?: (done: number, total: number) => void;
 }
 
 export interface StabilityResult {
