@@ -48,4 +48,10 @@ test('latentlens tcav writes tcav.json with one entry per concept', () => {
   assert.equal(j.result.concepts[0].scores.length, 5);
   assert.equal(j.result.head.kind, 'logistic');
   assert.ok(j.result.concepts.every((c: { p: number }) => c.p >= 0 && c.p <= 1));
+  // A user's TorchScript head over the run's 4 maps (test/fixtures/make_latent_head.py).
+  const head = join(process.cwd(), 'test/fixtures/latent_head.pt');
+  latentlens('tcav', run, '--concept', 'random:100#control', '--runs', '3', '--head', head, '--out', join(run, 'tcav-script.json'));
+  const s = JSON.parse(readFileSync(join(run, 'tcav-script.json'), 'utf8'));
+  assert.equal(s.result.head.kind, 'torchscript');
+  assert.equal(s.result.concepts[0].scores.length, 3);
 });
