@@ -31,5 +31,6 @@ export function tcavTable(file) {
         ...r.concepts.map((c) => h('tr', {},
           h('td', { title: c.spec ?? '' }, c.name), h('td', {}, fmt(c.score)), h('td', {}, fmt(c.std)), h('td', {}, fmt(c.cavAccuracy)),
           h('td', {}, fmt(c.p)), h('td', {}, fmt(c.pBonferroni)), h('td', { class: c.significant ? 'yes' : 'no' }, c.significant ? 'yes' : 'no'))),
-        r.random ? h('tr', { class: 'muted' }, h('td', {}, 'random (null)'), h('td', {}, fmt(r.random.score)), h('td', {}, fmt(r.random.std)), h('td', {}, fmt(r.random.cavAccuracy)), h('td', {}), h('td', {}), h('td', {})) : null)));
+        r.random ? h('tr', { class: 'muted' }, h('td', {}, 'random (null)'), h('td', {}, fmt(r.random.score)), h('td', {}, fmt(r.random.std)), h('td', {}, fmt(r.random.cavAccuracy)), h('td', {}), h('td', {}), h('td', {})) : null)),
+    h('ul', { class: 'muted small' }, ...r.concepts.flatMap((c) => (c.warnings ?? []).map((w) => h('li', {}, `${c.name}: ${w}`)))));
 }

@@ -66,6 +66,7 @@ export function registerTcav(program: Command): void {
       for (const c of result.concepts) {
         console.log(`${c.name}: score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, ` +
           `p ${c.p.toExponential(2)} (Bonferroni ${c.pBonferroni.toExponential(2)}) ${c.significant ? 'SIGNIFICANT' : 'not significant'}`);
+        for (const w of c.warnings) console.log(`  warning: ${w}`);
       }
       console.log(`wrote ${out}`);
     });

@@ -51,4 +51,10 @@ test('TCAV through a TorchScript head: map-0 concept scores 1, map-1 concept 0, 
   assert.ok(up.score > 0.95 && up.significant, `map0 concept score ${up.score}, p ${up.p}`);
   assert.ok(down.score < 0.05 && down.significant, `map1 concept score ${down.score}, p ${down.p}`);
   assert.ok(up.cavAccuracy > 0.8 && down.cavAccuracy > 0.8, `CAV accuracies ${up.cavAccuracy}, ${down.cavAccuracy}`);
+  // Both caveats of this setting are stated next to the verdicts.
+  for (const c of [up, down]) {
+    assert.ok(c.size < 100, `${c.name}: ${c.size} cases`);
+    assert.match(c.warnings.join('\n'), new RegExp(`${c.size} cases for sets of ${Math.min(c.size, 50)}: runs share most of them`));
+    assert.match(c.warnings.join('\n'), /every run scored 0 or 1/);
+  }
 });

@@ -43,12 +43,14 @@ describe('TCAV on phantoms', () => {
     assert.ok(lesion.score > 0.8, `score ${lesion.score}`);
     assert.ok(lesion.cavAccuracy > 0.75, `CAV accuracy ${lesion.cavAccuracy}`);
     assert.equal(lesion.scores.length, 20);
+    assert.deepEqual(lesion.warnings, [], 'a large concept, a separable CAV and an MLP head leave nothing to warn about');
   });
   test('a concept of random cases is not significant and its CAV is near chance', () => {
     const rnd = result.concepts[1]!;
     console.log(`random concept score ${rnd.score.toFixed(3)} +- ${rnd.std.toFixed(3)}, p ${rnd.p.toFixed(3)}, CAV acc ${rnd.cavAccuracy.toFixed(3)}`);
     assert.equal(rnd.significant, false, `p ${rnd.p}`);
     assert.ok(rnd.cavAccuracy < 0.65, `CAV accuracy ${rnd.cavAccuracy}`);
+    assert.ok(rnd.warnings.some((w) => /near chance/.test(w)), rnd.warnings.join('; '));
     assert.equal(result.concepts[0]!.pBonferroni, Math.min(1, result.concepts[0]!.p * 2));
   });
   test('over ten seeds: the lesion concept is always significant, a random concept rarely', () => {

@@ -69,7 +69,7 @@ export function tcavFile(): TcavFile {
     result: {
       targetClass: 1, cases: 30, head: { kind: 'mlp', classes: 2, heldOutAccuracy: 0.9 }, latentShape: [3, 4, 4], runs: 3, setSize: 20, alpha: 0.05, seed: 0,
       random: { scores: [0.4, 0.6, 0.5], score: 0.5, std: 0.1, cavAccuracy: 0.5 },
-      concepts: [{ name: `concept ${EVIL}`, spec: 'factor:lesion_present=1', size: 30, scores: [1, 1, 0.9], score: 0.97, std: 0.05, cavAccuracy: 0.9, cavAccuracies: [0.9, 0.9, 0.9], t: 8, df: 3, p: 0.004, pBonferroni: 0.004, significant: true }],
+      concepts: [{ name: `concept ${EVIL}`, spec: 'factor:lesion_present=1', size: 30, scores: [1, 1, 0.9], score: 0.97, std: 0.05, cavAccuracy: 0.9, cavAccuracies: [0.9, 0.9, 0.9], t: 8, df: 3, p: 0.004, pBonferroni: 0.004, significant: true, warnings: [`30 cases ${EVIL}`] }],
     },
   };
 }

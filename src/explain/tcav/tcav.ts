@@ -67,6 +67,8 @@ export interface TcavConceptResult {
   /** min(1, p x number of concepts). */
   pBonferroni: number;
   significant: boolean;
+  /** Reasons to distrust this concept's verdict (small fixed concept, chance-level CAV, 0/1 scores); empty when none. */
+  warnings: string[];
 }
 
 /** The result of `runTcav` (written as tcav.json by the CLI). */
@@ -127,6 +129,23 @@ function sample(set: ArrayLike<number>, size: number, rnd: Random): Int32Array {
  * TCAV of `concepts` for `targetClass` on latent maps (N x K x h x w) with integer labels (N).
  * Random sets are drawn from all N cases.
  */
+/**
+ * The conditions under which a TCAV verdict was measured to mislead (see the README): they are stated
+ * next to the p-value rather than left for the user to rediscover.
+ */
+function conceptWarnings(size: number, setSize: number, cavAccuracy: number, scores: number[], nullScores: number[]): string[] {
+  const out: string[] = [];
+  if (size < 3 * setSize) {
+    out.push(`${size} cases for sets of ${Math.min(size, setSize)}: runs share most of them, so p is anti-conservative; compare a random:${size} control`);
+  }
+  if (cavAccuracy < 0.6) out.push(`CAV accuracy ${cavAccuracy.toFixed(2)} is near chance: the concept is barely separable from random cases`);
+  const binary = (a: number[]) => a.every((v) => v === 0 || v === 1);
+  if (binary(scores) && binary(nullScores)) {
+    out.push('every run scored 0 or 1 (the head\'s gradient points one way for all cases): the t-test compares coin flips');
+  }
+  return out;
+}
+
 export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts: Concept[], options: TcavOptions = {}): TcavResult {
   const [n, k, h, w] = latents.shape;
   const d = k * h * w;
@@ -174,10 +193,11 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
       }
       const test = welchTTest(scores, nullScores);
       const pBonferroni = Math.min(1, test.p * concepts.length);
+      const warnings = conceptWarnings(c.indices.length, setSize, mean(accs), scores, nullScores);
       return {
         name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size: c.indices.length,
         scores, score: mean(scores), std: sampleStd(scores), cavAccuracy: mean(accs), cavAccuracies: accs,
-        t: test.t, df: test.df, p: test.p, pBonferroni, significant: pBonferroni < alpha,
+        t: test.t, df: test.df, p: test.p, pBonferroni, significant: pBonferroni < alpha, warnings,
       };
     });
     return {

@@ -26,8 +26,15 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
     `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; α ${t.alpha}, Bonferroni over ${t.concepts.length} concepts; latent shape ${esc(t.latentShape.join('×'))}.` +
     `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''}</p>` +
     `<div class="charts">${chart}</div>` +
-    table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'Welch t', 'p', 'p (Bonferroni)', 'significant'], rows, { cls: 'num' });
+    table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'Welch t', 'p', 'p (Bonferroni)', 'significant'], rows, { cls: 'num' }) +
+    warningList(t.concepts);
   return { id, title, body };
+}
+
+/** Each concept's caveats under the table (absent in tcav.json files written before they existed). */
+function warningList(concepts: { name: string; warnings?: string[] }[]): string {
+  const items = concepts.flatMap((c) => (c.warnings ?? []).map((w) => `<li><strong>${esc(c.name)}</strong>: ${esc(w)}</li>`));
+  return items.length > 0 ? `<p>Caveats:</p><ul class="warnings">${items.join('')}</ul>` : '';
 }
 
 /** The settings a reader needs to judge an embedding; the rest stay in the JSON. */
