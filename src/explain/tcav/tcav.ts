@@ -193,11 +193,12 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
       }
       const test = welchTTest(scores, nullScores);
       const pBonferroni = Math.min(1, test.p * concepts.length);
-      const warnings = conceptWarnings(c.indices.length, setSize, mean(accs), scores, nullScores);
+      const cavAccuracy = mean(accs);
       return {
         name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size: c.indices.length,
-        scores, score: mean(scores), std: sampleStd(scores), cavAccuracy: mean(accs), cavAccuracies: accs,
-        t: test.t, df: test.df, p: test.p, pBonferroni, significant: pBonferroni < alpha, warnings,
+        scores, score: mean(scores), std: sampleStd(scores), cavAccuracy, cavAccuracies: accs,
+        t: test.t, df: test.df, p: test.p, pBonferroni, significant: pBonferroni < alpha,
+        warnings: conceptWarnings(c.indices.length, setSize, cavAccuracy, scores, nullScores),
       };
     });
     return {
