@@ -16,9 +16,3 @@ export async function encodeRun(dir: string, o: { data?: string; split?: SplitCh
 }
 
 export { takeRows as pickRows } from '../util/rows.js';
-
-export function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${flag} ${v}: expected a positive integer`);
-  return n;
-}

@@ -4,6 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { contactSheet, formatSummary, loadDataset, summarizeDataset } from '../data/index.js';
+import { positiveInt } from './flags.js';
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -31,8 +32,7 @@ export function registerDataCommands(program: Command): void {
         console.log(`loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       }
       if (opts.sheet) {
-        const perClass = Number(opts.perClass);
-        if (!(Number.isInteger(perClass) && perClass >= 1)) throw new Error(`--per-class ${opts.perClass}: expected a positive integer`);
+        const perClass = positiveInt('--per-class', opts.perClass);
         writeAtomic(opts.sheet, await contactSheet(ds, { perClass }));
         if (!opts.json) console.log(`contact sheet: ${opts.sheet}`);
       }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeMetrics, latentTable, METRIC_NAMES, type MetricName } from '../metrics/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { encodeRun, pickRows, positiveInt, type SplitChoice } from './analysis-run.js';
+import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
+import { positiveInt } from './flags.js';
 
 interface MetricsFlags { data?: string; split: string; pooling: string; metrics?: string; seed: string; bins: string; factorBins: string; dciImportance: string; out?: string }
 

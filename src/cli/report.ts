@@ -2,6 +2,7 @@
 // folder holds, and prints its path.
 import type { Command } from 'commander';
 import { writeReport } from '../report/index.js';
+import { wholeNumberFlag } from './flags.js';
 
 interface ReportFlags { images: boolean; samples: string; reconstructions: string }
 
@@ -13,13 +14,8 @@ export function registerReport(program: Command): void {
     .option('--samples <n>', 'sample cases shown per class', '6')
     .option('--reconstructions <n>', 'held-out cases reconstructed', '8')
     .action(async (dir: string, f: ReportFlags) => {
-      const count = (flag: string, v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${v}: expected a whole number`);
-        return n;
-      };
       const t0 = performance.now();
-      const out = await writeReport(dir, { images: f.images, samplesPerClass: count('--samples', f.samples), reconstructions: count('--reconstructions', f.reconstructions) });
+      const out = await writeReport(dir, { images: f.images, samplesPerClass: wholeNumberFlag('--samples')(f.samples), reconstructions: wholeNumberFlag('--reconstructions')(f.reconstructions) });
       console.error(`report written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       console.log(out);
     });

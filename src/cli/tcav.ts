@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { ScriptModule } from '../engine/script.js';
 import { resolveConcept, runTcav, scriptLabelHead, trainProbe, type LabelHead } from '../explain/tcav/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { encodeRun, pickRows, positiveInt, type SplitChoice } from './analysis-run.js';
+import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
+import { positiveInt } from './flags.js';
 
 interface TcavFlags {
   concept: string[]; class: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;

@@ -9,6 +9,7 @@ import { resumeRun } from '../train/resume.js';
 import type { TrainResult } from '../train/state.js';
 import { trainingSplits, trainModel, type TrainEvent } from '../train/trainer.js';
 import type { TrainOptions } from '../train/options.js';
+import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 
 interface TrainFlags {
   data?: string; model: string; out: string; resume?: boolean;
@@ -20,16 +21,6 @@ interface TrainFlags {
   threads?: number; progress: boolean;
 }
 
-const num = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} ${v}: expected a number`);
-  return n;
-};
-const int = (flag: string) => (v: string): number => {
-  const n = num(flag)(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${v}: expected a whole number >= 0`);
-  return n;
-};
 const pair = (flag: string, sep: RegExp) => (v: string): [number, number] => {
   const p = v.split(sep).map(num(flag));
   if (p.length !== 2) throw new Error(`${flag} ${v}: expected two numbers`);
