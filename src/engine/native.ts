@@ -1,5 +1,5 @@
 // Loads the C++ addon over libtorch and declares its surface. Everything else in engine/ wraps this.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +95,27 @@ function load(): Addon {
   const addon = createRequire(import.meta.url)(path) as Addon;
   const threads = Number(process.env.LATENTLENS_THREADS) || availableParallelism();
   addon.setNumThreads(threads);
+  warnIfReferenceBlas();
   return addon;
+}
+
+// Debian's libtorch resolves libblas.so.3 through update-alternatives; without OpenBLAS installed that is
+// the netlib reference BLAS, and convolutions run about ten times slower. Said once per process.
+function warnIfReferenceBlas(): void {
+  const flag = Symbol.for('latentlens.referenceBlasWarned');
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[flag] || process.platform !== 'linux') return;
+  g[flag] = true;
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return;
+  }
+  if (/\/blas\/libblas\.so\.3/.test(maps)) {
+    process.stderr.write('latentlens: libtorch is using the reference BLAS (libblas3); training and convolutions run ~10x slower. ' +
+      'Install OpenBLAS: apt-get install libopenblas0-pthread\n');
+  }
 }
 
 export const native: Addon = load();
