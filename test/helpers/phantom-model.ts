@@ -1,9 +1,9 @@
 // A small ConvAE trained on phantoms (lesion only in FLAIR, a distractor only in T1), shared by the
 // explanation tests. Training takes a few seconds; weights are cached in the temp folder per settings.
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Adam, manualSeed, scope, tensor, type Tensor } from '../../src/engine/index.js';
+import { Adam, getNumThreads, manualSeed, scope, tensor, torchVersion, type Tensor } from '../../src/engine/index.js';
 import { generatePhantoms } from '../../src/data/phantom.js';
 import type { ImageDataset } from '../../src/data/types.js';
 import { loadStateDict, saveStateDict } from '../../src/nn/index.js';
@@ -28,7 +28,9 @@ export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
   const model = new ConvAE({ inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [8, 8], width: 16 });
   const dir = join(tmpdir(), 'latentlens-test-cache');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `phantom-convae-v2-${steps}-${seed}.safetensors`);
+  // Trained weights differ by CPU kind, thread count and libtorch version: the cache key names all three.
+  const machine = `${torchVersion}-${getNumThreads()}t-${(cpus()[0]?.model ?? 'cpu').replace(/[^A-Za-z0-9]+/g, '_')}`;
+  const file = join(dir, `phantom-convae-v3-${steps}-${seed}-${machine}.safetensors`);
   if (existsSync(file)) {
     loadStateDict(model, file);
   } else {

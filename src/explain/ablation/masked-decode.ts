@@ -16,8 +16,13 @@ export interface MaskedDecodeReport {
   naiveInsideMask?: number;
   /** Per channel: mean |decode(kept) - decode(random kept set)| minus the spread among random sets; > 0 is specific to the kept maps. */
   specificEffect: number[];
-  /** Per channel: fraction of random sets whose decoding differs from the fill-only decoding at least as much as the kept maps' does (a p-value). */
+  /**
+   * Per channel: (1 + number of control sets whose decoding differs from the fill-only decoding at least
+   * as much as the kept maps') / (1 + randomSets). Control sets are drawn from the other maps; all of them
+   * when there are at most the requested number, so with few maps the smallest p is 1 / (1 + maps - 1).
+   */
   pValue: number[];
+  /** Control sets used. */
   randomSets: number;
 }
 
@@ -48,23 +53,49 @@ export function maskedDecodeReport(model: LatentModel, z: Tensor, o: {
       naiveInsideMask = total > 0 ? inside / total : 0;
     }
     const keptEffect = channelEnergy(kept.sub(none));
-    const randomEffects: number[][] = [];
-    for (let s = 0; s < sets; s++) {
-      const pick = Array.from(rnd.permutation(k)).slice(0, o.keep.length);
-      randomEffects.push(scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent)).sub(none))));
-    }
+    const randomEffects = controlSets(k, o.keep, sets, rnd).map((pick) =>
+      scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent)).sub(none))));
     const c = keptEffect.length;
     const n = z.shape[0]!;
     const pixels = n * (kept.shape[2]! * kept.shape[3]!);
     const specificEffect = Array.from({ length: c }, (_, ch) => {
       const r = randomEffects.map((e) => e[ch]!);
-      const mean = r.reduce((a, b) => a + b, 0) / sets;
+      const mean = r.reduce((a, b) => a + b, 0) / r.length;
       return (keptEffect[ch]! - mean) / pixels;
     });
-    const pValue = Array.from({ length: c }, (_, ch) => (1 + randomEffects.filter((e) => e[ch]! >= keptEffect[ch]!).length) / (1 + sets));
+    const pValue = Array.from({ length: c }, (_, ch) => (1 + randomEffects.filter((e) => e[ch]! >= keptEffect[ch]!).length) / (1 + randomEffects.length));
     return {
       keep: o.keep, fill, channels: o.channels, naiveChannelShare: naive.map((v) => v / naiveTotal), naiveInsideMask,
-      specificEffect, pValue, randomSets: sets,
+      specificEffect, pValue, randomSets: randomEffects.length,
     };
   }));
+}
+
+/**
+ * Control sets of as many maps as `keep`, drawn from the other maps only (a set containing a kept map
+ * would compare the maps with themselves). When there are at most `sets` such sets they are all used,
+ * which makes the p-value exact: e.g. one kept map of 8 gives the 7 other maps, and p = (1 + j) / 8.
+ */
+function controlSets(k: number, keep: number[], sets: number, rnd: Random): number[][] {
+  const kept = new Set(keep);
+  const others = Array.from({ length: k }, (_, i) => i).filter((i) => !kept.has(i));
+  const m = keep.length;
+  if (m === 0 || others.length < m) return [];
+  if (binomial(others.length, m) <= sets) return combinations(others, m);
+  return Array.from({ length: sets }, () => Array.from(rnd.permutation(others.length)).slice(0, m).map((i) => others[i]!));
+}
+
+function binomial(n: number, r: number): number {
+  let v = 1;
+  for (let i = 0; i < r; i++) v = (v * (n - i)) / (i + 1);
+  return Math.round(v);
+}
+
+function combinations(items: number[], r: number): number[][] {
+  if (r === 0) return [[]];
+  const out: number[][] = [];
+  items.forEach((first, i) => {
+    for (const rest of combinations(items.slice(i + 1), r - 1)) out.push([first, ...rest]);
+  });
+  return out;
 }

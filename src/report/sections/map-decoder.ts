@@ -26,7 +26,7 @@ export function maskedDecodeBlock(r: ExplainFile): string {
   const m = r.decoder.maskedDecode;
   const rows = m.channels.map((name, i) => [esc(name), pct(m.naiveChannelShare[i], 1), num(m.specificEffect[i], 4), pval(m.pValue[i])]);
   return `<h4>Masked decoding against random map sets</h4>` +
-    `<p class="note">Maps kept: ${m.keep.map(String).join(', ')}; every other map set to ${esc(m.fill)}; compared with ${m.randomSets} random kept sets of the same size.` +
+    `<p class="note">Maps kept: ${m.keep.map(String).join(', ')}; every other map set to ${esc(m.fill)}; compared with ${m.randomSets} control sets of as many other maps.` +
     `${m.naiveInsideMask !== undefined ? ` The naive decoded image puts ${pct(m.naiveInsideMask, 1)} of its deviation from the mean image inside the mask.` : ''}</p>` +
     table(['output channel', 'naive share of decoded deviation', 'specific effect (vs random sets, > 0 is specific)', 'p vs random sets'], rows, { cls: 'num' });
 }
