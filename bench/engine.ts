@@ -1,5 +1,6 @@
 // Engine benchmark: the reference autoencoder trained on random 1 x 64 x 64 inputs, batch 32, MSE, Adam
 // 1e-3, in latentlens and in Python PyTorch, alternating rounds in one run with the same thread count.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Adam, F, getNumThreads, manualSeed, noGrad, rand, scope, torchVersion } from '../src/engine/index.js';
@@ -17,6 +18,7 @@ export async function run(args: string[]): Promise<void> {
   const rounds = arg(args, 'rounds', 5);
   const trainSteps = arg(args, 'train-steps', 30);
   const inferSteps = arg(args, 'infer-steps', 60);
+  const contend = arg(args, 'contend', 0);
   const threads = getNumThreads();
   manualSeed(0);
   const model = new ReferenceAE();
@@ -49,6 +51,8 @@ export async function run(args: string[]): Promise<void> {
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(5); infer(5);
   await peer.next('train 5'); await peer.next('infer 5');
+  // --contend N: N single-threaded busy processes share the cores with both sides for every timed round.
+  const busy: ChildProcess[] = Array.from({ length: contend }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const rssStart = process.memoryUsage().rss;
 
   const t = { ll: 0, py: 0, lli: 0, pyi: 0 };
@@ -59,6 +63,7 @@ export async function run(args: string[]): Promise<void> {
     t.pyi += Number(await peer.next(`infer ${inferSteps}`));
     console.error(`round ${r + 1}/${rounds}: train ${(trainSteps * BATCH / (t.ll / (r + 1))).toFixed(0)} vs ${(trainSteps * BATCH / (t.py / (r + 1))).toFixed(0)} img/s`);
   }
+  for (const b of busy) b.kill('SIGKILL');
   peer.close();
   const rssGrowth = (process.memoryUsage().rss - rssStart) / 2 ** 20;
   const imgs = rounds * BATCH;
@@ -72,6 +77,9 @@ export async function run(args: string[]): Promise<void> {
     infer_speedup: round(t.pyi / t.lli, 3),
     rss_growth_mb: round(rssGrowth, 1),
     threads,
+    contend,
+    gomp_spincount: process.env.GOMP_SPINCOUNT ?? null,
+    omp_wait_policy: process.env.OMP_WAIT_POLICY ?? null,
   };
   console.log(JSON.stringify(result));
 }

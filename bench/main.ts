@@ -6,6 +6,8 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   'explain-fp': () => import('./explain-fp.js'),
   embed: () => import('./embed.js'),
   train: () => import('./train.js'),
+  disentangle: () => import('./disentangle.js'),
+  contention: () => import('./contention.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -10,7 +10,12 @@ export class PythonPeer {
   private stderr = '';
 
   constructor(script: string, args: string[] = [], env: Record<string, string> = {}) {
-    this.proc = spawn('/usr/bin/python3', [script, ...args], { env: { ...process.env, ...env } });
+    // PyTorch runs as its users run it: with libgomp's own wait policy, not the spin count that
+    // latentlens's engine sets in its process (engine/native.ts) or that a benchmark gives it.
+    const base = { ...process.env };
+    delete base.GOMP_SPINCOUNT;
+    delete base.OMP_WAIT_POLICY;
+    this.proc = spawn('/usr/bin/python3', [script, ...args], { env: { ...base, ...env } });
     this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));

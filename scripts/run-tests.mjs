@@ -19,6 +19,7 @@ if (files.length === 0) {
 }
 // spec for people, TAP to a file for the closing count line that CI reads.
 const tap = join(tmpdir(), `latentlens-tests-${process.pid}.tap`);
+const started = Date.now();
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap',
@@ -27,5 +28,7 @@ const r = spawnSync(
 );
 const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
+const wall = (Date.now() - started) / 1000;
+console.log(`suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files)`);
 console.log(`${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`);
 process.exit(r.status ?? 1);

@@ -63,7 +63,10 @@ export interface ExplainResult {
     /** Integrated gradients, explained cases minus reference cases, per channel (null without labels). */
     contrastive: ContrastiveShares | null;
     muting: { controlled: ChannelMutingResult; naive: ChannelMutingResult };
+    /** Localisation against masks, from the attribution part that moves the map as the explained class does (see `direction`). */
     localization: Record<string, LocalizationResult>;
+    /** +1 when the explained class has higher values of the map than the reference class, -1 when lower. */
+    direction: 1 | -1;
     /** Randomised-encoder checks, gradient first (empty when the encoder cannot be randomised). */
     sanity: SanityResult[];
     faithfulness: FaithfulnessResult | null;
@@ -89,6 +92,13 @@ export interface ExplainResult {
 }
 
 const ALL: AttributionMethod[] = ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
+
+/** +1 when the explained cases' mean of the map is at least the reference cases', else -1 (+1 without reference). */
+function associationDirection(pooled: Float32Array, k: number, map: number, explained: number[], reference: number[]): 1 | -1 {
+  if (reference.length === 0 || explained.length === 0) return 1;
+  const meanOf = (rows: number[]) => rows.reduce((s, r) => s + pooled[r * k + map]!, 0) / rows.length;
+  return meanOf(explained) >= meanOf(reference) ? 1 : -1;
+}
 
 const select = (x: Tensor, idx: number[]) => x.indexSelect(0, tensor(idx, [idx.length], { dtype: 'int64' }));
 
@@ -141,11 +151,15 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const naive = channelMutingTest(model, xm, { map: o.map, baseline: 'zero', channelNames: channels, alpha, seed, permutations: 200 });
     const loc: Record<string, LocalizationResult> = {};
     const heatSource = ig ?? kept['gradient-x-input'];
+    const pooled = noGrad(() => z.mean([2, 3]).toFloat32());
+    const direction = associationDirection(pooled, k, o.map, explained, reference);
     if (input.masks && heatSource) {
-      // Positive part of the attribution summed over channels: where the target's increase comes from.
+      // The part of the attribution that moves the map the way the explained class does, summed over
+      // channels: the positive part when the class raises the map, the negative part when it lowers it
+      // (taking the positive part of a map that the lesion lowers points away from the lesion).
       const summed = new Float32Array(explained.length * h * w);
       for (let i = 0; i < explained.length; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) {
-        summed[i * h * w + p] += Math.max(0, heatSource.heatmaps[((i * c) + ch) * h * w + p]!);
+        summed[i * h * w + p] += Math.max(0, direction * heatSource.heatmaps[((i * c) + ch) * h * w + p]!);
       }
       for (const m of input.masks) loc[m.name] = localization(summed, takeRows(m.data, h * w, explained), explained.length, h, w, 1);
     }
@@ -172,7 +186,6 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, 500, seed);
     const ent = entanglementIndex(effects);
     const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });
-    const pooled = noGrad(() => z.mean([2, 3]).toFloat32());
     const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
     const traversal = traverseMap(model, select(z, explained.slice(0, 4)), o.map, population);
 
@@ -203,7 +216,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     }
     return {
       format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference },
-      encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, sanity, faithfulness: faith },
+      encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
       decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },
       conclusion: { inputChannel, decoderChannels, decoderEntangled, notes },

@@ -34,6 +34,7 @@ export function explainFile(): ExplainFile {
       contrastive: { channels: CHANNELS, difference: [-0.01, 0.2], share: [0, 1], ci: [[0, 0.1], [0.9, 1]] },
       muting: { controlled: muting('mean', EVIL), naive: muting('zero', EVIL) },
       localization: { lesion: { pointingGame: 0.8, iou: 0.4, cases: 2 } },
+      direction: 1,
       sanity: [{ method: 'gradient', rankCorrelation: 0.2, ssim: 0.3, passed: true }],
       faithfulness: { deletionAuc: 0.2, insertionAuc: 0.8, randomDeletionAuc: 0.5, randomInsertionAuc: 0.5, steps: 16 },
     },
