@@ -15,14 +15,18 @@ function record(what: string, value: number, bound: number, margin: number): voi
   if (file) appendFileSync(file, `${JSON.stringify({ what, value, bound, margin, seed: TEST_SEED })}\n`);
 }
 
+// The seed sweep sets LATENTLENS_MARGIN_SOFT=1 so that one failed threshold does not hide the margins of
+// the assertions after it; the sweep itself counts the failures from the records.
+const soft = process.env.LATENTLENS_MARGIN_SOFT === '1';
+
 /** Asserts value >= bound; the margin is value - bound. */
 export function atLeast(value: number, bound: number, what: string): void {
   record(what, value, bound, value - bound);
-  assert.ok(value >= bound, `${what}: ${value} is below ${bound}`);
+  if (!soft) assert.ok(value >= bound, `${what}: ${value} is below ${bound}`);
 }
 
 /** Asserts value <= bound; the margin is bound - value. */
 export function atMost(value: number, bound: number, what: string): void {
   record(what, value, bound, bound - value);
-  assert.ok(value <= bound, `${what}: ${value} is above ${bound}`);
+  if (!soft) assert.ok(value <= bound, `${what}: ${value} is above ${bound}`);
 }
