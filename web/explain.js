@@ -8,7 +8,8 @@ const HEATMAP = /^figures\/map-\d+\/([a-z-]+)-case(\d+)-(.+)\.png$/;
 export function mapView(run, k, ex, rank, meta) {
   const g = rank?.groups?.find((x) => x.index === k);
   const head = h('p', {}, h('strong', {}, `map ${k}`),
-    g ? ` · rank ${g.rank} · importance ${fmt(g.importance.mean)} · p ${fmt(g.pimp?.pValue)} · q ${fmt(g.pimp?.qValue)}${g.pimp?.significant ? ' (significant)' : ''}` : '');
+    g?.marginal ? ` · rank ${g.rank} · marginal ${fmt(g.marginal.mean)} (q ${fmt(g.marginal.qValue)}${g.marginal.significant ? ', significant' : ''})` +
+      (g.conditional ? ` · conditional ${fmt(g.conditional.mean)} (q ${fmt(g.conditional.qValue)}${g.conditional.significant ? ', significant' : ''})` : '') : '');
   if (!ex) return h('div', {}, head, h('p', { class: 'muted' }, `No explanation of map ${k} yet: run latentlens explain ${run} --map ${k}. The sliders still edit it live.`));
 
   const c = ex.conclusion ?? {};

@@ -1,12 +1,20 @@
 // The ranking table (rank.json) and the TCAV table (tcav.json).
 import { fmt, h } from './dom.js';
 
+/** A verdict's mean and interval, and its star ('–' when the test was not run). */
+const est = (t) => (t ? `${fmt(t.mean)} [${fmt(t.ciLow)} … ${fmt(t.ciHigh)}]` : '–');
+const sigCell = (t) => h('td', { class: t?.significant ? 'yes' : 'no' }, t ? (t.significant ? 'yes' : 'no') : '–');
+
 /** Maps sorted by rank; clicking a row picks the map. */
 export function rankingTable(rank, onPick, current) {
   const rows = [...rank.groups].sort((a, b) => a.rank - b.rank);
-  const head = ['rank', 'map', 'importance', '95% CI', 'p', 'q (FDR)', 'sig.', 'top-1 stab.', 'AUC'];
+  if (!rows.every((g) => g.marginal)) return h('p', { class: 'muted' }, `rank.json version ${rank.version} has no per-case Brier tests: rerun latentlens rank.`);
+  const conf = Math.round(100 * (rank.settings?.confidence ?? 0.95));
+  const head = ['rank', 'map', `marginal [${conf}% CI]`, 'q', 'sig.', `conditional [${conf}% CI]`, 'q', 'sig.', 'top-1 stab.', 'AUC'];
   return h('div', {},
-    h('p', { class: 'muted small' }, `${rank.metric.toUpperCase()} ${fmt(rank.baselineScore)} on ${rank.nEval} ${rank.evaluation} cases; importance = drop when the map is permuted. p from a permutation null (PIMP), q by Benjamini–Hochberg.`),
+    h('p', { class: 'muted small' }, `Importance = rise in held-out Brier score when the map is replaced, on ${rank.nEval} ${rank.evaluation} cases (${rank.metric.toUpperCase()} ${fmt(rank.baselineScore)}). ` +
+      'Marginal: the forest relies on the map. Conditional: the map carries label information that the other maps do not. q by Benjamini–Hochberg; sig. = q ≤ FDR and interval above 0.'),
+    ...(rank.warnings ?? []).map((w) => h('p', { class: 'muted small' }, `⚠ ${w}`)),
     h('table', { class: 'ranking' },
       h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))),
       h('tbody', {}, ...rows.map((g) => h('tr', {
@@ -14,9 +22,8 @@ export function rankingTable(rank, onPick, current) {
         onclick: () => onPick(g.index), onkeydown: (e) => { if (e.key === 'Enter') onPick(g.index); },
       },
       h('td', {}, String(g.rank)), h('td', {}, g.name),
-      h('td', {}, fmt(g.importance.mean)), h('td', {}, `${fmt(g.importance.ciLow)} … ${fmt(g.importance.ciHigh)}`),
-      h('td', {}, fmt(g.pimp?.pValue)), h('td', {}, fmt(g.pimp?.qValue)),
-      h('td', { class: g.pimp?.significant ? 'yes' : 'no' }, g.pimp ? (g.pimp.significant ? 'yes' : 'no') : '–'),
+      h('td', {}, est(g.marginal)), h('td', {}, fmt(g.marginal?.qValue)), sigCell(g.marginal),
+      h('td', {}, est(g.conditional)), h('td', {}, fmt(g.conditional?.qValue)), sigCell(g.conditional),
       h('td', {}, fmt(g.stability?.top1)), h('td', {}, fmt(g.univariateAuc)))))));
 }
 

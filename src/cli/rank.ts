@@ -1,29 +1,38 @@
-// `latentlens rank <run>`: which latent maps predict the label, with intervals, null-model p-values and
-// FDR, and rank stability. Writes rank.json into the run folder.
+// `latentlens rank <run>`: which latent maps predict the label — per-case held-out Brier importance,
+// marginal and conditional on the other maps, with intervals, t-test p-values and FDR; rank stability.
+// Writes rank.json into the run folder.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { rankFeatureMaps, type GroupRank, type RankResult } from '../explain/importance/index.js';
+import { CONDITIONAL_MEANING, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
 import { intervalChart, svgFile } from '../report/charts.js';
+import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from './run-data.js';
 
-interface RankFlags { data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number }
+interface RankFlags {
+  data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
+  conditional: boolean; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number;
+}
 
 const num = (v: string) => Number(v);
 
 export function registerRank(program: Command): void {
   program
     .command('rank <run>')
-    .description('rank latent maps by how well they predict the label: grouped permutation importance, PIMP p-values with FDR, stability; writes rank.json')
+    .description('rank latent maps by how much a forest\'s held-out Brier score worsens without them (marginal, and conditional on the other maps), with t-intervals, p-values and FDR, and stability; writes rank.json')
     .option('--data <spec>', 'data to rank on (default: the spec the run was trained on)')
     .option('--split <name>', 'train, val, test or all', 'all')
     .option('--pooling <kind>', "features per map: 'summary' (mean, max, std) or 'grid' (all h x w values)", 'summary')
     .option('--trees <n>', 'trees per forest', num, 100)
-    .option('--null-permutations <n>', 'label permutations of the PIMP null model (0 skips p-values)', num, 100)
+    .option('--evaluation <kind>', "where importance is measured: 'cv' (stratified K-fold), 'holdout' (25%) or 'oob'", 'cv')
+    .option('--folds <n>', 'folds of --evaluation cv', num, 5)
+    .option('--cv-repeats <n>', 'repeats of the K-fold split', num, 1)
+    .option('--no-conditional', 'skip the conditional test (map given the other maps)')
+    .option('--null-permutations <n>', 'label permutations of the PIMP null model, for reference only (0 skips it)', num, 0)
     .option('--bootstraps <n>', 'bootstrap refits for rank stability (0 skips)', num, 30)
-    .option('--repeats <n>', 'permutations per map for the importance interval', num, 10)
+    .option('--repeats <n>', 'replacement draws per map and case', num, 10)
     .option('--fdr <q>', 'Benjamini-Hochberg FDR level', num, 0.05)
     .option('--max-cases <n>', 'use at most this many cases', num)
     .option('--seed <n>', 'seed of every random choice', num, 0)
@@ -34,7 +43,8 @@ export function registerRank(program: Command): void {
       const features = latentFeatures(enc.values, enc.shape, f.pooling);
       const t0 = performance.now();
       const result = await rankFeatureMaps(features, rd.labels, {
-        forest: { nTrees: f.trees }, nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
+        forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
+        nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
         repeats: f.repeats, fdr: f.fdr, seed: f.seed,
         onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r${p.stage} ${p.done}/${p.total}   `); },
       });
@@ -43,12 +53,32 @@ export function registerRank(program: Command): void {
       writeJsonAtomic(out, { ...result, pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
       const figures = await writeRankFigures(result, dir);
       console.log(`ranked ${features.groupNames.length} maps on ${rd.indices.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out} (figures: ${figures.join(', ')})`);
-      for (const m of result.ranking.slice(0, 5)) {
-        const g = result.groups[m]!;
-        console.log(`  ${g.rank}. ${g.name}: importance ${g.importance.mean.toFixed(4)} [${g.importance.ciLow.toFixed(4)}, ${g.importance.ciHigh.toFixed(4)}]` +
-          (g.pimp ? `, p ${g.pimp.pValue.toFixed(4)}, q ${g.pimp.qValue.toFixed(4)}${g.pimp.significant ? ' *' : ''}` : '') + `, AUC ${g.univariateAuc.toFixed(3)}`);
-      }
+      for (const line of rankSummary(result)) console.log(line);
     });
+}
+
+const verdict = (t: ImportanceTest | null, digits = 4): string =>
+  t === null ? '—' : `${t.mean.toFixed(digits)} [${t.ciLow.toFixed(digits)}, ${t.ciHigh.toFixed(digits)}] q ${t.qValue < 1e-3 ? t.qValue.toExponential(1) : t.qValue.toFixed(3)}${t.significant ? ' *' : '  '}`;
+
+/** The console summary of a ranking: the top maps with both verdicts, what they mean, and the warnings. */
+export function rankSummary(r: RankResult, top = 5): string[] {
+  const s = r.settings;
+  const where = r.evaluation === 'cv' ? `${s.folds}-fold CV${(s.cvRepeats ?? 1) > 1 ? ` x ${s.cvRepeats}` : ''}` : r.evaluation === 'holdout' ? 'held-out cases' : 'out-of-bag cases';
+  const lines = [
+    `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
+    `  ${MARGINAL_MEANING}`,
+    `  ${CONDITIONAL_MEANING}`,
+    `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
+  ];
+  for (const m of r.ranking.slice(0, top)) {
+    const g = r.groups[m]!;
+    lines.push(`  ${g.rank}. ${g.name}: ${verdict(g.marginal)} | ${verdict(g.conditional)} | ${g.metricDrop.mean.toFixed(4)} | ${g.univariateAuc.toFixed(3)}${g.direction ? ` (${g.direction})` : ''}`);
+  }
+  const nm = r.groups.filter((g) => g.marginal.significant).length;
+  const nc = r.groups.filter((g) => g.conditional?.significant).length;
+  lines.push(`  significant: ${nm} of ${r.groups.length} maps marginally${r.settings.conditional ? `, ${nc} conditionally` : ''}.`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return lines;
 }
 
 /** figures/rank-importance.svg, rank-pvalues.svg and rank-stability.svg (charts as the report draws them). */
@@ -56,18 +86,25 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
   const figDir = join(dir, 'figures');
   mkdirSync(figDir, { recursive: true });
   const ordered = r.ranking.map((m) => r.groups[m]!);
-  const sig = (g: GroupRank) => g.pimp?.significant ?? false;
+  const conf = Math.round(r.settings.confidence * 100);
+  const rows = (g: GroupRank) => {
+    const label = chartLabel(g.name, g.marginal, g.conditional);
+    return [
+      { label, value: g.marginal.mean, lo: g.marginal.ciLow, hi: g.marginal.ciHigh, group: 'marginal' },
+      ...(g.conditional ? [{ label, value: g.conditional.mean, lo: g.conditional.ciLow, hi: g.conditional.ciHigh, group: 'conditional' }] : []),
+    ];
+  };
   const charts: [string, Promise<string>][] = [[
     'rank-importance.svg',
-    intervalChart(ordered.map((g) => ({ label: g.name, value: g.importance.mean, lo: g.importance.ciLow, hi: g.importance.ciHigh, highlight: sig(g) })),
-      { title: `Grouped permutation importance (drop in ${r.metric.toUpperCase()}), ${Math.round(r.settings.confidence * 100)}% intervals`, valueTitle: `drop in ${r.metric}`, labelTitle: 'map', rule: 0, highlightLegend: ['FDR significant', 'not significant'] }),
+    intervalChart(ordered.flatMap(rows),
+      { title: `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant at FDR ${r.settings.fdr})`, valueTitle: 'Brier importance', labelTitle: 'map', groupTitle: 'test', rule: 0 }),
   ]];
-  if (r.settings.nullPermutations > 0) {
-    charts.push(['rank-pvalues.svg', intervalChart(ordered.map((g) => {
-      const v = -Math.log10(g.pimp!.pValue);
-      return { label: g.name, value: v, lo: v, hi: -Math.log10(g.pimp!.qValue), highlight: sig(g) };
-    }), { title: 'PIMP p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', rule: -Math.log10(r.settings.fdr), highlightLegend: ['FDR significant', 'not significant'] })]);
-  }
+  // p-values of the verdicts: bar -log10 p, whisker to -log10 q; the dashed rule is the FDR level.
+  const logp = (p: number) => -Math.log10(Math.max(p, 1e-300));
+  charts.push(['rank-pvalues.svg', intervalChart(ordered.flatMap((g) => [
+    { label: g.name, value: logp(g.marginal.pValue), lo: logp(g.marginal.pValue), hi: logp(g.marginal.qValue), group: 'marginal' },
+    ...(g.conditional ? [{ label: g.name, value: logp(g.conditional.pValue), lo: logp(g.conditional.pValue), hi: logp(g.conditional.qValue), group: 'conditional' }] : []),
+  ]), { title: 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', groupTitle: 'test', rule: -Math.log10(r.settings.fdr) })]);
   if (ordered[0]?.stability) {
     charts.push(['rank-stability.svg', intervalChart(ordered.flatMap((g) => [
       { label: g.name, value: g.stability!.top1, lo: g.stability!.top1, hi: g.stability!.top1, group: 'top-1' },

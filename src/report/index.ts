@@ -58,7 +58,7 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
   let lead = `<p>${files.explains.length} map(s) explained: ${files.explains.map((e) => `<a href="#map-${e.map}">map ${e.map}</a>`).join(', ')}.</p>`;
   if (files.rank.status === 'ok') {
     const done = new Set(files.explains.map((e) => e.map));
-    const pending = files.rank.value.groups.filter((g) => g.pimp?.significant && !done.has(g.index));
+    const pending = files.rank.value.groups.filter((g) => g.marginal?.significant && !done.has(g.index));
     if (pending.length) lead += `<p class="note">Significant maps without a card: ${pending.map((g) => esc(g.name)).join(', ')} (<code>latentlens explain ${esc(files.dir)} --map ${pending[0]!.index}</code>).</p>`;
   }
   return { id, title, body: lead + cards.join('') };

@@ -1,8 +1,10 @@
 // Map importance on synthetic latent maps with a known answer, and calibration under the null.
+// Every forest runs in the calling thread (threads: 0) so the file stays light on a shared machine.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { closeSharedPool, Rng } from '../../src/forest/index.js';
-import { ksUniform, rankFeatureMaps, type FeatureMatrix } from '../../src/explain/importance/index.js';
+import { caseTest, ksUniform, rankFeatureMaps, type FeatureMatrix, type RankResult } from '../../src/explain/importance/index.js';
+import { atLeast, atMost, testSeed } from '../helpers/margin.js';
 
 after(() => closeSharedPool());
 
@@ -29,80 +31,262 @@ function latentMaps(n: number, maps: number, cells: number, signal: number[], se
   return { features: { data, rows: n, cols: d, groupOf, groupNames }, labels };
 }
 
+/**
+ * A noisy copy: the label is 1[a > 0] for map A's latent a; map B's latent is a + `noise` * N(0, 1); the
+ * other maps are independent noise. Cells carry 0.1 N(0, 1) each.
+ */
+function noisyCopy(n: number, maps: number, a: number, b: number, noise: number, seed: number): { features: FeatureMatrix; labels: Int32Array } {
+  const rng = new Rng(seed);
+  const cells = 2;
+  const d = maps * cells;
+  const data = new Float32Array(n * d);
+  const labels = new Int32Array(n);
+  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
+  for (let r = 0; r < n; r++) {
+    const ua = rng.normal();
+    const ub = ua + noise * rng.normal();
+    for (let m = 0; m < maps; m++) {
+      const u = m === a ? ua : m === b ? ub : rng.normal();
+      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = u + 0.1 * rng.normal();
+    }
+    labels[r] = ua > 0 ? 1 : 0;
+  }
+  return { features: { data, rows: n, cols: d, groupOf, groupNames: Array.from({ length: maps }, (_, m) => `map${m}`) }, labels };
+}
+
+/** Perfectly separable: each map in `signal` puts the classes at +-(1 + 0.5|N|) (a gap of 2); the others are noise. */
+function separable(n: number, maps: number, signal: number[], seed: number): { features: FeatureMatrix; labels: Int32Array } {
+  const rng = new Rng(seed);
+  const cells = 2;
+  const d = maps * cells;
+  const data = new Float32Array(n * d);
+  const labels = new Int32Array(n);
+  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
+  for (let r = 0; r < n; r++) {
+    const y = r % 2;
+    labels[r] = y;
+    for (let m = 0; m < maps; m++) {
+      const u = signal.includes(m) ? (y ? 1 : -1) * (1 + 0.5 * Math.abs(rng.normal())) : rng.normal();
+      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = u + 0.2 * rng.normal();
+    }
+  }
+  return { features: { data, rows: n, cols: d, groupOf, groupNames: Array.from({ length: maps }, (_, m) => `map${m}`) }, labels };
+}
+
+/** What must hold in every result: the star needs q <= fdr AND an interval above zero; intervals contain the mean. */
+function checkVerdicts(res: RankResult): void {
+  for (const g of res.groups) {
+    for (const t of [g.marginal, g.conditional]) {
+      if (t === null) continue;
+      assert.ok(t.ciLow <= t.mean && t.mean <= t.ciHigh, `${g.name}: interval ${JSON.stringify(t)}`);
+      if (t.ciLow <= 0 || t.qValue > res.settings.fdr) assert.equal(t.significant, false, `${g.name}: starred with ${JSON.stringify(t)}`);
+      assert.ok(t.pValue >= 0 && t.pValue <= 1 && t.qValue >= t.pValue - 1e-15);
+      assert.equal(t.nCases, res.nEval);
+    }
+  }
+  assert.deepEqual([...res.ranking].sort((a, b) => a - b), res.groups.map((g) => g.index));
+  res.ranking.forEach((g, i) => assert.equal(res.groups[g].rank, i + 1));
+}
+
+const starred = (res: RankResult, which: 'marginal' | 'conditional'): number[] => res.groups.filter((g) => g[which]?.significant).map((g) => g.index);
+
 describe('rankFeatureMaps', () => {
-  test('only maps 2 and 5 carry the label: exactly those are significant at FDR 5%, ranked top, stable', async () => {
-    const { features, labels } = latentMaps(400, 8, 4, [2, 5], 1);
+  // The exact-set tests use FDR 0.1%: at 5%, Benjamini–Hochberg allows (and over many seeds produces) an
+  // occasional false discovery among six noise maps, while the signal maps here reach q ~ 1e-20.
+  test('only maps 2 and 5 carry the label: exactly those are significant (marginal and conditional), ranked top, stable', async () => {
+    const seed = testSeed(1);
+    const { features, labels } = latentMaps(400, 8, 4, [2, 5], seed);
     const stages = new Set<string>();
     const res = await rankFeatureMaps(features, labels, {
       forest: { nTrees: 50 },
-      nullPermutations: 99,
       stabilityBootstraps: 10,
       repeats: 5,
-      seed: 1,
-      threads: 2,
+      fdr: 0.001,
+      seed,
+      threads: 0,
       onProgress: (p) => stages.add(p.stage),
     });
-    const significant = res.groups.filter((g) => g.pimp!.significant).map((g) => g.index);
-    assert.deepEqual(significant, [2, 5]);
+    checkVerdicts(res);
+    assert.deepEqual(starred(res, 'marginal'), [2, 5]);
+    assert.deepEqual(starred(res, 'conditional'), [2, 5]);
     assert.deepEqual([...res.ranking.slice(0, 2)].sort(), [2, 5]);
+    assert.equal(res.version, 2);
+    assert.equal(res.evaluation, 'cv');
+    assert.equal(res.nFits, 5);
+    assert.equal(res.nEval, 400, 'every case is evaluated once by cross-validation');
+    assert.deepEqual(res.nEvalPerClass.reduce((a, b) => a + b, 0), 400);
     assert.equal(res.metric, 'auc');
-    assert.equal(res.nTrain + res.nEval, 400);
-    assert.ok(res.baselineScore > 0.8, `held-out AUC ${res.baselineScore}`);
+    atLeast(res.baselineScore, 0.8, 'importance toy: CV AUC');
+    assert.equal(res.groups[0].pimp, null, 'PIMP is opt-in');
+    assert.deepEqual(res.warnings, []);
     for (const g of res.groups) {
       const isSignal = g.index === 2 || g.index === 5;
       if (isSignal) {
-        assert.ok(g.importance.ciLow > 0.02, `${g.name} importance ${JSON.stringify(g.importance)}`);
-        assert.ok(g.pimp!.pValue <= 0.01 + 1e-12, `${g.name} p ${g.pimp!.pValue}`);
-        assert.ok(g.stability!.topK === 1, `${g.name} top-3 fraction ${g.stability!.topK}`);
-        assert.ok(Math.abs(g.univariateAuc - 0.5) > 0.15, `${g.name} univariate AUC ${g.univariateAuc}`);
+        atMost(g.marginal.qValue, 0.001, `importance toy: ${g.name} marginal q`);
+        atLeast(g.marginal.ciLow, 0.05, `importance toy: ${g.name} marginal interval low end`);
+        atLeast(g.conditional!.ciLow, 0.05, `importance toy: ${g.name} conditional interval low end`);
+        atLeast(g.metricDrop.mean, 0.05, `importance toy: ${g.name} AUC drop`);
+        assert.equal(g.stability!.topK, 1, `${g.name} top-3 fraction ${g.stability!.topK}`);
+        atLeast(Math.abs(g.univariateAuc - 0.5), 0.15, `importance toy: ${g.name} |univariate AUC - 0.5|`);
+        assert.equal(g.direction, 'higher in positive class');
       } else {
-        assert.ok(g.importance.mean < 0.02, `${g.name} importance ${g.importance.mean}`);
-        assert.ok(g.stability!.top1 === 0);
-        assert.ok(Math.abs(g.univariateAuc - 0.5) < 0.1, `${g.name} univariate AUC ${g.univariateAuc}`);
+        atMost(g.marginal.mean, 0.02, `importance toy: ${g.name} marginal mean`);
+        assert.equal(g.stability!.top1, 0);
+        atMost(Math.abs(g.univariateAuc - 0.5), 0.1, `importance toy: ${g.name} |univariate AUC - 0.5|`);
       }
-      assert.ok(g.importance.ciLow <= g.importance.mean && g.importance.mean <= g.importance.ciHigh);
-      assert.equal(g.importance.repeats.length, 5);
+      assert.equal(g.metricDrop.values.length, 5 * 5, 'one AUC drop per (fold, draw)');
     }
     assert.equal(res.groups[2].stability!.top1 + res.groups[5].stability!.top1, 1);
-    for (const s of ['bin', 'fit', 'permutation', 'null', 'stability', 'univariate']) assert.ok(stages.has(s), `no progress for ${s}`);
+    for (const s of ['bin', 'fit', 'permutation', 'stability', 'univariate']) assert.ok(stages.has(s), `no progress for ${s}`);
     // The result is plain JSON (rank.json).
     assert.deepEqual(JSON.parse(JSON.stringify(res)).ranking, res.ranking);
   });
 
-  test('OOB evaluation finds the same maps', async () => {
-    const { features, labels } = latentMaps(300, 6, 3, [1, 4], 2);
-    const res = await rankFeatureMaps(features, labels, { evaluation: 'oob', forest: { nTrees: 40 }, nullPermutations: 0, stabilityBootstraps: 0, repeats: 3, seed: 2, threads: 2 });
-    assert.equal(res.nEval, 300);
-    assert.deepEqual([...res.ranking.slice(0, 2)].sort(), [1, 4]);
-    assert.equal(res.groups[0].pimp, null);
-    assert.equal(res.groups[0].stability, null);
+  test('holdout (explicit test rows) and OOB evaluation find the same maps with the same per-case statistic', async () => {
+    const seed = testSeed(2);
+    const { features, labels } = latentMaps(300, 6, 3, [1, 4], seed);
+    const testRows = Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 === 0);
+    const hold = await rankFeatureMaps(features, labels, { testRows, forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.001, seed, threads: 0 });
+    checkVerdicts(hold);
+    assert.equal(hold.evaluation, 'holdout');
+    assert.equal(hold.nEval, 100);
+    assert.equal(hold.nTrain, 200);
+    assert.deepEqual([...hold.ranking.slice(0, 2)].sort(), [1, 4]);
+    assert.deepEqual(starred(hold, 'marginal'), [1, 4]);
+    const oob = await rankFeatureMaps(features, labels, { evaluation: 'oob', forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.001, seed, threads: 0 });
+    checkVerdicts(oob);
+    assert.equal(oob.nEval, 300, 'with 40 trees every case is out of bag for some tree');
+    assert.deepEqual([...oob.ranking.slice(0, 2)].sort(), [1, 4]);
+    assert.deepEqual(starred(oob, 'marginal'), [1, 4]);
+    assert.equal(oob.groups[0].stability, null);
+    await assert.rejects(rankFeatureMaps(features, labels, { testRows, evaluation: 'cv' }), /testRows need evaluation 'holdout'/);
   });
 
-  test('labels independent of the maps: p-values ~ uniform (KS) and the false-discovery fraction stays <= FDR', async (t) => {
+  test('noisy copy: map B = map A + noise, only A drives the label — marginal flags both, conditional only A', async (t) => {
+    const seeds = [0, 1, 2, 3, 4].map((s) => testSeed(10 + s));
+    for (const seed of seeds) {
+      const { features, labels } = noisyCopy(400, 6, 1, 4, 0.3, seed);
+      const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 50 }, stabilityBootstraps: 0, repeats: 5, seed, threads: 0 });
+      checkVerdicts(res);
+      const A = res.groups[1];
+      const B = res.groups[4];
+      t.diagnostic(`seed ${seed}: A marginal ${A.marginal.mean.toFixed(3)} [${A.marginal.ciLow.toFixed(3)}], conditional ${A.conditional!.mean.toFixed(3)} [${A.conditional!.ciLow.toFixed(3)}] q ${A.conditional!.qValue.toExponential(1)}; ` +
+        `B marginal ${B.marginal.mean.toFixed(3)} [${B.marginal.ciLow.toFixed(3)}], conditional ${B.conditional!.mean.toFixed(4)} q ${B.conditional!.qValue.toFixed(3)}`);
+      assert.ok(A.marginal.significant && B.marginal.significant, 'the forest relies on both the map and its copy');
+      atMost(A.marginal.qValue, 0.05, 'noisy copy: A marginal q');
+      atMost(B.marginal.qValue, 0.05, 'noisy copy: B marginal q');
+      atLeast(B.marginal.ciLow, 0, 'noisy copy: B marginal interval low end');
+      assert.ok(A.conditional!.significant, 'A carries label information beyond its copy');
+      atMost(A.conditional!.qValue, 0.05, 'noisy copy: A conditional q');
+      atLeast(A.conditional!.ciLow, 0, 'noisy copy: A conditional interval low end');
+      assert.equal(B.conditional!.significant, false, 'the copy adds nothing beyond A');
+      atLeast(B.conditional!.qValue, 0.05, 'noisy copy: B conditional q (must exceed the FDR level)');
+      assert.deepEqual(res.ranking.slice(0, 2), [1, 4]);
+    }
+  });
+
+  test('saturation: three maps each separate the classes perfectly — AUC is 1, the ranking follows the Brier score, with a warning', async (t) => {
+    const seed = testSeed(51);
+    const signal = [2, 3, 5];
+    const { features, labels } = separable(200, 6, signal, seed);
+    const res = await rankFeatureMaps(features, labels, { evaluation: 'holdout', forest: { nTrees: 50 }, stabilityBootstraps: 0, repeats: 5, seed, threads: 0 });
+    checkVerdicts(res);
+    assert.equal(res.baselineScore, 1, 'held-out AUC is saturated');
+    assert.ok(res.warnings.some((w) => /saturated/.test(w) && /Brier/.test(w)), `warnings: ${res.warnings.join(' | ')}`);
+    assert.deepEqual([...res.ranking.slice(0, 3)].sort(), signal, `ranking ${res.ranking}`);
+    const noise = res.groups.filter((g) => !signal.includes(g.index));
+    const maxNoise = Math.max(...noise.map((g) => g.marginal.mean));
+    for (const k of signal) {
+      atLeast(res.groups[k].marginal.ciLow - maxNoise, 0.01, `saturation: map ${k} interval low end above every noise map's mean`);
+      assert.ok(res.groups[k].marginal.significant);
+    }
+    // What the AUC drop saw: nothing for the noise maps (exactly 0), and mostly nothing for the redundant informative maps.
+    for (const g of noise) assert.equal(g.metricDrop.mean, 0, `${g.name} AUC drop ${g.metricDrop.mean}`);
+    t.diagnostic(`AUC drops: ${res.groups.map((g) => g.metricDrop.mean.toFixed(3)).join(' ')}; Brier: ${res.groups.map((g) => g.marginal.mean.toFixed(4)).join(' ')}`);
+  });
+
+  test('labels independent of the maps: few maps flagged (<= FDR), p-values roughly uniform', async (t) => {
     const runs = 40;
     const fdr = 0.05;
-    const pooled: number[] = [];
-    let runsWithDiscovery = 0;
-    for (let run = 0; run < runs; run++) {
-      const { features, labels } = latentMaps(160, 8, 2, [], 100 + run);
-      const res = await rankFeatureMaps(features, labels, {
-        forest: { nTrees: 25 },
-        nullPermutations: 99,
-        stabilityBootstraps: 0,
-        repeats: 1,
-        fdr,
-        seed: run,
-        threads: 2,
-      });
-      for (const g of res.groups) pooled.push(g.pimp!.pValue);
-      // Every discovery is false here, so the false-discovery proportion is 1 when anything is found.
-      if (res.groups.some((g) => g.pimp!.significant)) runsWithDiscovery++;
+    for (const evaluation of ['holdout', 'cv'] as const) {
+      const pooled: number[] = [];
+      const flagged = { marginal: 0, conditional: 0 };
+      let tests = 0;
+      for (let run = 0; run < runs; run++) {
+        const seed = testSeed(100 + run);
+        const { features, labels } = latentMaps(evaluation === 'holdout' ? 320 : 160, 8, 2, [], seed);
+        const res = await rankFeatureMaps(features, labels, { evaluation, forest: { nTrees: 25 }, stabilityBootstraps: 0, repeats: 5, fdr, seed, threads: 0 });
+        checkVerdicts(res);
+        for (const g of res.groups) {
+          pooled.push(g.marginal.pValue, g.conditional!.pValue);
+          if (g.marginal.significant) flagged.marginal++;
+          if (g.conditional!.significant) flagged.conditional++;
+          tests++;
+        }
+      }
+      const ks = ksUniform(pooled);
+      const small = pooled.filter((p) => p <= 0.05).length / pooled.length;
+      t.diagnostic(`${evaluation}: KS D=${ks.d.toFixed(4)} p=${ks.p.toFixed(3)}; P(p <= 0.05) = ${small.toFixed(3)}; maps flagged: marginal ${flagged.marginal}/${tests}, conditional ${flagged.conditional}/${tests}`);
+      // Every flagged map is a false discovery here; the fraction of maps flagged must stay well inside the FDR level.
+      atMost(flagged.marginal / tests, fdr / 2, `null (${evaluation}): fraction of maps flagged, marginal`);
+      atMost(flagged.conditional / tests, fdr / 2, `null (${evaluation}): fraction of maps flagged, conditional`);
+      if (evaluation === 'holdout') {
+        // One forest, held-out cases: the per-case t-test is close to exact.
+        atLeast(ks.p, 0.01, 'null (holdout): KS p of pooled p-values against uniform');
+      } else {
+        // Cross-validation shares training cases between folds, which correlates the per-case statistics of
+        // different folds: p-values come out somewhat small (measured: P(p <= 0.05) about 0.07-0.09).
+        atMost(small, 0.12, 'null (cv): fraction of p-values <= 0.05');
+        atMost(ks.d, 0.12, 'null (cv): KS distance of pooled p-values from uniform');
+      }
     }
-    const ks = ksUniform(pooled);
-    t.diagnostic(`KS D=${ks.d.toFixed(4)} p=${ks.p.toFixed(3)}; runs with a (false) discovery: ${runsWithDiscovery}/${runs}`);
-    assert.ok(ks.p > 0.01, `KS D=${ks.d} p=${ks.p} on ${pooled.length} null p-values`);
-    // E[FDP] <= fdr under BH; allow two binomial standard errors of sampling noise over `runs` runs.
-    const fdp = runsWithDiscovery / runs;
-    assert.ok(fdp <= fdr + 2 * Math.sqrt((fdr * (1 - fdr)) / runs), `false-discovery fraction ${fdp} over ${runs} runs`);
+  });
+
+  test('a map whose interval reaches zero or below is never significant, even when its q-value passes', async () => {
+    // A generous FDR (0.5) and a wide interval (99.9%) make q <= fdr with ciLow <= 0 common among weak maps.
+    // Map 3 drives the label; maps 5-7 weakly (weight 0.3 each), so their tests sit near the threshold.
+    const seed = testSeed(7);
+    const rng = new Rng(seed);
+    const w = [0, 0, 0, 1, 0, 0.3, 0.3, 0.3];
+    const n = 240;
+    const data = new Float32Array(n * 16);
+    const labels = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      let z = 0;
+      for (let m = 0; m < 8; m++) {
+        const u = rng.normal();
+        z += w[m] * u;
+        for (let c = 0; c < 2; c++) data[r * 16 + m * 2 + c] = u + 0.5 * rng.normal();
+      }
+      labels[r] = z + 0.5 * rng.normal() > 0 ? 1 : 0;
+    }
+    const features: FeatureMatrix = { data, rows: n, cols: 16, groupOf: Int32Array.from({ length: 16 }, (_, c) => c >> 1), groupNames: w.map((_, m) => `map${m}`) };
+    const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.5, confidence: 0.999, seed, threads: 0 });
+    checkVerdicts(res);
+    const cases = res.groups.flatMap((g) => [g.marginal, g.conditional!]).filter((x) => x.qValue <= 0.5 && x.ciLow <= 0);
+    atLeast(cases.length, 1, 'interval test: verdicts with q <= fdr but an interval reaching 0 (the setting must produce some)');
+    for (const x of cases) assert.equal(x.significant, false);
+    assert.ok(res.groups[3].marginal.significant);
+    // caseTest on its own: an all-negative sample is never a discovery; a degenerate all-zero one has p = 1.
+    const neg = caseTest([-0.1, -0.2, -0.15, -0.3, -0.25, -0.2], 0.95);
+    assert.ok(neg.ciHigh < 0 && neg.pValue > 0.99);
+    assert.deepEqual({ p: caseTest([0, 0, 0], 0.95).pValue, changed: caseTest([0, 0, 0], 0.95).nChanged }, { p: 1, changed: 0 });
+    // Known answer: d = 1..5 has mean 3, sd sqrt(2.5), t = 3 / (sqrt(2.5) / sqrt(5)) = 4.243, one-sided p(df 4) = 0.00662.
+    const k = caseTest([1, 2, 3, 4, 5], 0.95);
+    assert.ok(Math.abs(k.t - 4.2426) < 1e-3 && Math.abs(k.pValue - 0.00662) < 5e-5, JSON.stringify(k));
+    assert.ok(Math.abs(k.ciLow - (3 - 2.776 * Math.sqrt(0.5))) < 1e-3);
+  });
+
+  test('PIMP runs only on request and does not set the verdicts', async () => {
+    const seed = testSeed(3);
+    const { features, labels } = latentMaps(200, 4, 2, [0], seed);
+    const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 20 }, nullPermutations: 19, stabilityBootstraps: 0, repeats: 2, seed, threads: 0 });
+    checkVerdicts(res);
+    assert.equal(res.settings.nullPermutations, 19);
+    for (const g of res.groups) {
+      assert.ok(g.pimp !== null && g.pimp.pValue >= 1 / 20 - 1e-12);
+      assert.equal(typeof g.pimp.significant, 'boolean');
+    }
+    assert.ok(res.groups[0].marginal.significant);
   });
 });

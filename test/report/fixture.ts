@@ -51,15 +51,25 @@ export function explainFile(): ExplainFile {
 }
 
 export function rankFile(): RankFile {
+  // Brier importances are small (1e-5 .. 1e-2): the chart and table must still show them.
+  const verdict = (mean: number, q: number) => ({
+    mean, std: 0.01, ciLow: mean - 0.00002, ciHigh: mean + 0.00002, t: 3, pValue: q / 2, qValue: q, significant: q <= 0.05 && mean - 0.00002 > 0, nCases: 64, nChanged: 40,
+  });
   const group = (index: number, rank: number, imp: number, q: number) => ({
-    index, name: `map ${index}`, nColumns: 3, rank, importance: { mean: imp, std: 0.001, ciLow: imp - 0.002, ciHigh: imp + 0.002, repeats: [imp] },
+    index, name: `map ${index}`, nColumns: 3, rank, marginal: verdict(imp, q), conditional: verdict(imp / 2, Math.min(1, 2 * q)),
+    metricDrop: { mean: 0, std: 0, values: [0, 0] },
     impurity: 1 / 3, pimp: { statistic: imp, nullMean: 0, nullStd: 0.001, pValue: q, qValue: q, significant: q <= 0.05 },
     stability: { top1: rank === 1 ? 0.9 : 0.05, topK: 1, meanRank: rank }, univariateAuc: 0.5 + imp,
+    direction: imp > 0 ? 'higher in positive class' as const : null,
   });
   return {
-    format: 'latentlens-rank', version: 1, classes: [0, 1], metric: 'auc', evaluation: 'holdout', nRows: 64, nColumns: 9, nTrain: 48, nEval: 16,
-    baselineScore: 0.95, oobAccuracy: 0.9, ranking: [1, 0, 2], groups: [group(0, 2, 0.01, 0.03), group(1, 1, 0.04, 0.01), group(2, 3, 0.0, 0.6)],
-    settings: { nTrees: 10, repeats: 5, confidence: 0.95, nullPermutations: 20, nullStatistic: 'oob-permutation', nullTrees: 10, fdr: 0.05, stabilityBootstraps: 5, topK: 2, seed: 0, testFraction: 0.25 },
+    format: 'latentlens-rank', version: 2, classes: [0, 1], metric: 'auc', evaluation: 'cv', nRows: 64, nColumns: 9, nFits: 5, nTrain: 51, nEval: 64, nEvalPerClass: [32, 32],
+    baselineScore: 1, baselineBrier: 0.02, oobAccuracy: 0.9, ranking: [1, 0, 2], groups: [group(0, 2, 0.0001, 0.03), group(1, 1, 0.004, 0.01), group(2, 3, 0.0, 0.6)],
+    warnings: [`AUC is 1 on the evaluation rows of 5 of 5 fits (saturated): maps are ranked by the Brier score ${EVIL}`],
+    settings: {
+      nTrees: 10, folds: 5, cvRepeats: 1, testFraction: null, repeats: 5, confidence: 0.95, conditional: true, conditionalRidge: 1e-3, fdr: 0.05,
+      nullPermutations: 20, nullStatistic: 'oob-permutation', nullTrees: 10, stabilityBootstraps: 5, topK: 2, seed: 0,
+    },
     timings: {}, pooling: 'summary', cases: 64, latentShape: [3, 4, 4],
   };
 }

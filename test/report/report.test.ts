@@ -45,7 +45,7 @@ test('report: every analysis present, text escaped, figures inlined, paths outsi
       assert.ok(html.includes(`data:image/png;base64,${b64}`), `${png} inlined`);
     }
     assert.match(html, /id="map-1"/);
-    assert.match(html, /Rank 1; permutation importance 0\.0400/);
+    assert.match(html, /Rank 1; marginal Brier importance 0\.0040/);
     assert.match(html, /p vs shuffled channels/);
     assert.match(html, /IG completeness/);
     assert.match(html, /Sample cases/, 'samples rendered from the data spec');

@@ -26,7 +26,7 @@ export async function makeRunFolder(name = 'tiny-run'): Promise<{ dir: string; t
   await trainModel(model, data, { steps: 30, batchSize: 32, lr: 0.003, out: dir, progress: false, extraConfig: { dataSpec: SPEC } });
   const [n, c, h, w] = data.shape;
   const enc = encodeLatents(model, tensor(data.images, [n, c, h, w]));
-  const rank = await rankFeatureMaps(latentFeatures(enc.values, enc.shape), data.labels!, { forest: { nTrees: 20 }, nullPermutations: 5, stabilityBootstraps: 0, repeats: 3, threads: 0 });
+  const rank = await rankFeatureMaps(latentFeatures(enc.values, enc.shape), data.labels!, { forest: { nTrees: 20 }, stabilityBootstraps: 0, repeats: 3, threads: 0 });
   writeJsonAtomic(join(dir, 'rank.json'), rank);
   model.dispose();
   await embedRun(dir, { embed: { method: 'pca' }, color: 'label' });

@@ -1,8 +1,9 @@
-// Map importance: grouped permutation importance, PIMP null-model p-values with FDR, rank stability,
-// univariate baselines — all behind rankFeatureMaps.
-export { rankFeatureMaps, univariateAucs, stratifiedSplit } from './rank.js';
+// Map importance: per-case held-out Brier importance, marginal and conditional (CPI), with t-tests and
+// FDR; opt-in PIMP null-model p-values; rank stability; univariate baselines — all behind rankFeatureMaps.
+export { rankFeatureMaps, rankGroups, caseTest, univariateAucs, stratifiedSplit, stratifiedFolds, MARGINAL_MEANING, CONDITIONAL_MEANING } from './rank.js';
+export { caseImportance, fitConditionalSampler, mapMeans, type CaseImportanceOptions, type CaseImportanceResult, type ConditionalSampler } from './cpi.js';
 export { groupPermutationImportance, type GroupPermutationOptions, type GroupPermutationResult } from './permutation.js';
 export { pimpNull, pimpPValues, groupStatistic, type PimpOptions, type GroupedRefitOptions, type PimpNull } from './pimp.js';
 export { rankStability, rankOrder, type StabilityOptions, type StabilityResult } from './stability.js';
 export { auc, benjaminiHochberg, ksUniform, tCritical, normalQuantile, mean, std } from './stats.js';
-export type { FeatureMatrix, RankOptions, RankResult, GroupRank, RankProgress, RankStage, NullStatistic } from './types.js';
+export type { FeatureMatrix, RankOptions, RankResult, GroupRank, ImportanceTest, RankEvaluation, RankProgress, RankStage, NullStatistic } from './types.js';

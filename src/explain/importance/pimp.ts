@@ -1,6 +1,13 @@
 // PIMP: null-model p-values for map importance (Altmann, Toloşi, Sander & Lengauer, "Permutation
 // importance: a corrected feature importance measure", Bioinformatics 26(10), 2010).
 //
+// What it tests: a MARGINAL null on the forest's OOB statistic of the training rows — "this map has no
+// association with the label at all". Every map of an autoencoder is associated with the label through
+// the other maps, so on real latents nearly every map passes; and the statistic is not the held-out one
+// the ranking reports. rankFeatureMaps therefore runs PIMP only on request (nullPermutations > 0, default
+// 0) and reports it for reference: its `significant` is not the verdict. The verdicts come from the
+// per-case held-out Brier tests (cpi.ts, rank.ts).
+//
 // The label vector is permuted many times; each time the forest is refitted with the same settings and
 // the same statistic is computed for every map. That gives each map its own null distribution — which
 // automatically absorbs the map's size, its number of distinct values and its correlation with other

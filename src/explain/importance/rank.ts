@@ -1,27 +1,85 @@
-// rankFeatureMaps: which latent maps predict the label, with intervals, p-values and stability.
+// rankFeatureMaps: which latent maps predict the label — one statistic per verdict, on the same cases.
 //
-// Steps (all seeded from options.seed, independent of thread count):
-//  1. Quantile-bin all columns once (labels are not used, so binning on all rows leaks nothing).
-//  2. Split rows (stratified holdout, default 25%) or use all rows with OOB evaluation.
-//  3. Fit the forest on the training rows; also get each map's per-tree OOB permutation statistic.
-//  4. Grouped permutation importance on the evaluation rows: drop in AUC (binary) or accuracy,
-//     `repeats` permutations per map -> mean, sd, t-interval.
-//  5. PIMP null model: refit on permuted labels `nullPermutations` times -> per-map p-values -> BH q-values.
-//  6. Stability: bootstrap refits -> how often each map is top-1 / in the top k.
-//  7. Univariate baseline: AUC of each map's pooled (mean) value.
+// The statistic (cpi.ts). For every evaluated case i and map g,
+//     d_i = Brier(case i with map g replaced, averaged over `repeats` draws) - Brier(case i),
+// where Brier = sum_k (p_k - 1[y = k])^2 of the class probabilities of a forest that did not train on
+// case i. The Brier score is a proper scoring rule and bounded, so no clipping is needed, and it still
+// moves when AUC or accuracy are saturated at 1.
+//
+// The test (Watson & Wright, "Testing conditional independence in supervised learning algorithms",
+// Machine Learning 2021: conditional predictive impact, CPI). mean_i d_i with the t-interval
+// mean ± t_{n-1} sd / sqrt(n) at `confidence` — it reflects which cases were evaluated, not only the
+// draws — and the one-sided paired t-test of mean d > 0 (H0: replacing the map does not worsen the
+// predictions). Benjamini–Hochberg q-values across maps, separately for each test; `significant` =
+// q <= fdr AND ciLow > 0, so a map whose interval reaches zero or below is never starred.
+//
+// Two replacements, two questions (reported side by side):
+// - marginal — "the forest relies on the map": the map's columns are taken together from another
+//   evaluated case (a permutation). Its null is the map being independent of the label and of the other
+//   maps; in an autoencoder every map is associated with the others, so a map that merely copies an
+//   informative map also passes.
+// - conditional — "the map carries label information that the other maps do not": each column of the map
+//   is regressed (least squares, small ridge) on the per-map means of all other maps, on the training rows
+//   of the fold; the replacement is prediction + a residual permuted among the evaluation cases (one
+//   permutation shared by the map's columns), re-binned with the forest's bin edges. Assumption: a linear
+//   relation to the other maps' means with exchangeable residuals. Where the real relation is non-linear
+//   (or runs through the other maps' spatial pattern rather than their means), the residuals keep some of
+//   the other maps' information, the permutation breaks it, the draw can land where no real case lies,
+//   and the test errs towards the marginal answer: it can flag information the other maps carry
+//   non-linearly.
+//
+// Evaluation rows: stratified K-fold cross-validation by default (every case evaluated by the forest of
+// its own fold), 'holdout' (one split or explicit testRows) or 'oob' (per-case out-of-bag predictions of
+// one forest on all rows). Under 'cv' with cvRepeats > 1 each case's d_i averages its evaluations.
+//
+// Ranking: by marginal mean; ties (e.g. maps no tree uses, exactly 0) broken by conditional mean, then
+// |univariate AUC - 0.5|, then index. The AUC / accuracy drop is kept as descriptive `metricDrop`.
+//
+// Pitfalls (README.md has the measurements):
+// - The t-test treats the cases as independent. Under cross-validation they are not quite: the folds
+//   share training cases, which correlates the statistics of different folds, and p-values come out
+//   somewhat small (under a pure null the t statistics had sd 1.14-1.23 instead of 1; with one hold-out
+//   forest, 0.98). Use evaluation 'holdout' when the test must be close to exact.
+// - A saturated forest that barely reads a map moves only a few cases, mostly upwards (a confident
+//   correct prediction can only get worse): the t-test is unreliable for such sparse d; `nChanged`
+//   counts the cases that moved and a warning names starred maps with fewer than 10.
+// - With few evaluated cases of a class (a warning says so) intervals and p-values are rough.
+// - Significance is about this forest on these features; `stability` (bootstrap refits) shows how much
+//   the order moves with the training sample.
+// - PIMP (pimp.ts, opt-in with nullPermutations > 0) tests a marginal null on the OOB statistic of the
+//   training rows; it is reported for reference and never sets `significant`.
+//
+// Steps (all seeded from options.seed, independent of thread count): bin all columns once (labels unused,
+// so nothing leaks); plan the fits; per fit: fit the forest, fit the conditional sampler on its training
+// rows, per-case importance on its evaluation rows; pool per case; test; PIMP (opt-in); stability;
+// univariate AUC.
 
+import { regularizedIncompleteBeta } from '../tcav/stats.js';
 import { binMatrix, deriveSeed, RandomForest, Rng, type BinnedMatrix } from '../../forest/index.js';
-import { groupPermutationImportance } from './permutation.js';
+import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
-import { rankOrder, rankStability } from './stability.js';
+import { rankStability } from './stability.js';
 import { auc, benjaminiHochberg, mean, std, tCritical } from './stats.js';
-import type { FeatureMatrix, GroupRank, RankOptions, RankResult } from './types.js';
+import type { FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
+
+export { CONDITIONAL_MEANING, MARGINAL_MEANING } from './meaning.js';
+
+/** Fewer evaluated cases of a class than this draws a warning. */
+const FEW_CASES = 10;
+
+interface Fit {
+  train: Int32Array;
+  eval: Int32Array;
+  oob: boolean;
+  forestSeed: number;
+}
 
 /**
- * Ranks the latent maps (column groups) of `features` by how much a random forest relies on them to
- * predict `labels` (class labels, one per row), with a confidence interval per map, PIMP p-values and
- * BH q-values, bootstrap rank stability and a univariate AUC baseline. See RankOptions for defaults and
- * RankResult for the shape (written as rank.json).
+ * Ranks the latent maps (column groups) of `features` by how much a random forest's held-out Brier score
+ * worsens when the map is replaced — marginally and conditionally on the other maps — with per-case
+ * t-intervals, one-sided p-values and BH q-values, plus descriptive AUC/accuracy drops, optional PIMP,
+ * bootstrap rank stability and a univariate AUC baseline. See RankOptions for defaults and RankResult for
+ * the shape (written as rank.json).
  */
 export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike<number>, options: RankOptions = {}): Promise<RankResult> {
   const { rows: n, cols: d } = features;
@@ -36,10 +94,14 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     nCols[groupOf[c]]++;
   }
   const seed = (options.seed ?? 0) >>> 0;
-  const evaluation = options.evaluation ?? 'holdout';
+  if (options.testRows && options.evaluation !== undefined && options.evaluation !== 'holdout') throw new Error(`testRows need evaluation 'holdout', not '${options.evaluation}'`);
+  const evaluation: RankEvaluation = options.evaluation ?? (options.testRows ? 'holdout' : 'cv');
+  if (evaluation !== 'cv' && evaluation !== 'holdout' && evaluation !== 'oob') throw new Error(`unknown evaluation ${String(evaluation)}`);
   const repeats = Math.max(1, Math.floor(options.repeats ?? 10));
   const confidence = options.confidence ?? 0.95;
-  const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 100));
+  const useConditional = options.conditional ?? true;
+  const conditionalRidge = options.conditionalRidge ?? 1e-3;
+  const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
   const nullStatistic = options.nullStatistic ?? 'oob-permutation';
   const fdr = options.fdr ?? 0.05;
   const stabilityBootstraps = Math.max(0, Math.floor(options.stabilityBootstraps ?? 30));
@@ -51,7 +113,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   const progress = options.onProgress;
   const timings: Record<string, number> = {};
   const clock = (name: string, t0: number): void => {
-    timings[name] = Math.round((performance.now() - t0)) / 1000;
+    timings[name] = Math.round((timings[name] ?? 0) * 1000 + (performance.now() - t0)) / 1000;
   };
 
   // Classes.
@@ -72,65 +134,150 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   progress?.({ stage: 'bin', done: 1, total: 1 });
   clock('bin', t0);
 
-  // 2. Split.
-  let trainRows: Int32Array;
-  let evalRows: Int32Array;
+  // 2. Plan the fits. `refitRows`: the rows PIMP and stability refit on.
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const fits: Fit[] = [];
   let testFraction: number | null = null;
+  let folds: number | null = null;
+  let cvRepeats: number | null = null;
+  let refitRows: Int32Array = all;
   if (evaluation === 'oob') {
-    trainRows = Int32Array.from({ length: n }, (_, i) => i);
-    evalRows = trainRows;
-  } else if (options.testRows) {
-    const test = new Uint8Array(n);
-    for (let i = 0; i < options.testRows.length; i++) test[options.testRows[i]] = 1;
-    evalRows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => test[i] === 1));
-    trainRows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => test[i] === 0));
+    fits.push({ train: all, eval: all, oob: true, forestSeed: forestOpts.seed });
+  } else if (evaluation === 'holdout') {
+    let trainRows: Int32Array;
+    let evalRows: Int32Array;
+    if (options.testRows) {
+      const test = new Uint8Array(n);
+      for (let i = 0; i < options.testRows.length; i++) test[options.testRows[i]] = 1;
+      evalRows = all.filter((i) => test[i] === 1);
+      trainRows = all.filter((i) => test[i] === 0);
+    } else {
+      testFraction = options.testFraction ?? 0.25;
+      [trainRows, evalRows] = stratifiedSplit(yIdx, K, testFraction, deriveSeed(seed, 0, 0x73706c74));
+    }
+    fits.push({ train: trainRows, eval: evalRows, oob: false, forestSeed: forestOpts.seed });
+    refitRows = trainRows;
   } else {
-    testFraction = options.testFraction ?? 0.25;
-    [trainRows, evalRows] = stratifiedSplit(yIdx, K, testFraction, deriveSeed(seed, 0, 0x73706c74));
+    folds = Math.max(2, Math.min(n, Math.floor(options.folds ?? 5)));
+    cvRepeats = Math.max(1, Math.floor(options.cvRepeats ?? 1));
+    for (let rep = 0; rep < cvRepeats; rep++) {
+      const fold = stratifiedFolds(yIdx, K, folds, deriveSeed(seed, rep, 0x666f6c64));
+      for (let f = 0; f < folds; f++) {
+        fits.push({
+          train: all.filter((i) => fold[i] !== f),
+          eval: all.filter((i) => fold[i] === f),
+          oob: false,
+          forestSeed: deriveSeed(forestOpts.seed, fits.length, 0x63766674),
+        });
+      }
+    }
   }
-  if (trainRows.length === 0 || evalRows.length === 0) throw new Error('empty training or evaluation rows');
+  for (const f of fits) if (f.train.length === 0 || f.eval.length === 0) throw new Error('empty training or evaluation rows');
 
-  // 3. Fit.
-  t0 = performance.now();
-  const forest = new RandomForest({ ...forestOpts, oobScore: true });
-  await forest.fitBinned(binned, labels, {
-    rows: trainRows,
-    groups: { groupOf, nGroups: G },
-    onProgress: (done, total) => progress?.({ stage: 'fit', done, total }),
-  });
-  clock('fit', t0);
-  if (forest.nClasses !== K) throw new Error('every class must occur among the training rows');
+  // 3. Per fit: forest, conditional sampler, per-case importance; pooled per case.
+  const means = useConditional ? mapMeans(features.data, n, d, groupOf, G) : null;
+  const sumM = new Float64Array(G * n);
+  const sumC = new Float64Array(G * n);
+  const sumBrier = new Float64Array(n);
+  const evalCount = new Int32Array(n);
+  const drops: { marginal: Float64Array; conditional: Float64Array | null }[] = [];
+  const baselines: number[] = [];
+  const oobScores: number[] = [];
+  const impurity = new Float64Array(G);
+  // The forest whose OOB statistic PIMP compares with its null: the single fit's, or one on all rows for CV.
+  const pimpOn = nullPermutations > 0;
+  let pimpForest: RandomForest | null = null;
+  let trainSum = 0;
+  for (let fi = 0; fi < fits.length; fi++) {
+    const fit = fits[fi];
+    t0 = performance.now();
+    const forest = new RandomForest({ ...forestOpts, seed: fit.forestSeed, oobScore: true });
+    const withGroups = pimpOn && nullStatistic === 'oob-permutation' && fits.length === 1;
+    await forest.fitBinned(binned, labels, {
+      rows: fit.train,
+      groups: withGroups ? { groupOf, nGroups: G } : null,
+      onProgress: (done, total) => progress?.({ stage: 'fit', done: fi * total + done, total: fits.length * total }),
+    });
+    clock('fit', t0);
+    if (forest.nClasses !== K) throw new Error(`every class must occur among the training rows${fits.length > 1 ? ` of every fold (fit ${fi + 1} lacks one)` : ''}`);
+    if (fits.length === 1 && pimpOn) pimpForest = forest;
+    oobScores.push(forest.oobScore ?? NaN);
+    trainSum += fit.train.length;
+    const imp = groupStatistic(forest, 'impurity', groupOf, G);
+    for (let g = 0; g < G; g++) impurity[g] += imp[g] / fits.length;
 
-  // 4. Grouped permutation importance.
-  t0 = performance.now();
-  const perm = groupPermutationImportance(forest, binned, yIdx, {
-    groupOf,
-    nGroups: G,
-    rows: evalRows,
-    oobTrainRows: evaluation === 'oob' ? trainRows : undefined,
-    metric,
-    repeats,
-    seed: deriveSeed(seed, 1, 0x7065726d),
-    onProgress: (done, total) => progress?.({ stage: 'permutation', done, total }),
-  });
-  clock('permutation', t0);
+    t0 = performance.now();
+    const sampler = useConditional ? fitConditionalSampler(features.data, n, d, groupOf, G, means!, fit.train, conditionalRidge) : null;
+    const ci = caseImportance(forest, binned, yIdx, {
+      groupOf,
+      nGroups: G,
+      rows: fit.eval,
+      oobTrainRows: fit.oob ? fit.train : undefined,
+      metric,
+      repeats,
+      seed: deriveSeed(seed, fi, 0x70657266),
+      conditional: sampler ? { sampler, data: features.data, means: means! } : null,
+      onProgress: (done, total) => progress?.({ stage: 'permutation', done: fi * total + done, total: fits.length * total }),
+    });
+    clock('permutation', t0);
+    baselines.push(ci.baseline);
+    drops.push({ marginal: ci.marginalDrops, conditional: ci.conditionalDrops });
+    const m = fit.eval.length;
+    for (let i = 0; i < m; i++) {
+      if (ci.valid[i] === 0) continue;
+      const r = fit.eval[i];
+      evalCount[r]++;
+      sumBrier[r] += ci.brier[i];
+      for (let g = 0; g < G; g++) {
+        sumM[g * n + r] += ci.marginal[g * m + i];
+        if (ci.conditional) sumC[g * n + r] += ci.conditional[g * m + i];
+      }
+    }
+  }
+  const evaluated = all.filter((r) => evalCount[r] > 0);
+  const nEval = evaluated.length;
+  if (nEval < 2) throw new Error(`only ${nEval} case(s) could be evaluated`);
+  const nEvalPerClass = new Array<number>(K).fill(0);
+  for (const r of evaluated) nEvalPerClass[yIdx[r]]++;
 
-  // 5. PIMP.
+  // 4. Per-map tests over the evaluated cases.
+  const perCase = (sum: Float64Array, g: number): Float64Array => {
+    const out = new Float64Array(nEval);
+    for (let i = 0; i < nEval; i++) out[i] = sum[g * n + evaluated[i]] / evalCount[evaluated[i]];
+    return out;
+  };
+  const marginal = Array.from({ length: G }, (_, g) => caseTest(perCase(sumM, g), confidence));
+  const conditional = useConditional ? Array.from({ length: G }, (_, g) => caseTest(perCase(sumC, g), confidence)) : null;
+  const finish = (tests: Omit<ImportanceTest, 'qValue' | 'significant'>[]): ImportanceTest[] => {
+    const q = benjaminiHochberg(tests.map((t) => t.pValue));
+    return tests.map((t, g) => ({ ...t, qValue: q[g], significant: q[g] <= fdr && t.ciLow > 0 }));
+  };
+  const marginalTests = finish(marginal);
+  const conditionalTests = conditional ? finish(conditional) : null;
+  let baselineBrier = 0;
+  for (const r of evaluated) baselineBrier += sumBrier[r] / evalCount[r];
+  baselineBrier /= nEval;
+
+  // 5. PIMP (opt-in).
   let pValues: Float64Array | null = null;
   let qValues: Float64Array | null = null;
   let observed: Float64Array | null = null;
   let nullMean: Float64Array | null = null;
   let nullSd: Float64Array | null = null;
-  if (nullPermutations > 0) {
+  if (pimpOn) {
     t0 = performance.now();
-    observed = groupStatistic(forest, nullStatistic, groupOf, G);
+    if (pimpForest === null || (nullStatistic === 'oob-permutation' && pimpForest.groupOobImportance === null)) {
+      pimpForest = new RandomForest({ ...forestOpts, oobScore: false });
+      await pimpForest.fitBinned(binned, labels, { rows: refitRows, groups: nullStatistic === 'oob-permutation' ? { groupOf, nGroups: G } : null });
+    }
+    observed = groupStatistic(pimpForest, nullStatistic, groupOf, G);
     const nul = await pimpNull(binned, labels, {
       groupOf,
       nGroups: G,
       permutations: nullPermutations,
       statistic: nullStatistic,
       forest: { ...forestOpts, nTrees: nullTrees },
-      rows: trainRows,
+      rows: refitRows,
       seed: deriveSeed(seed, 2, 0x6e756c6c),
       onProgress: (done, total) => progress?.({ stage: 'null', done, total }),
     });
@@ -158,7 +305,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
       topK,
       statistic: nullStatistic,
       forest: forestOpts,
-      rows: trainRows,
+      rows: refitRows,
       seed: deriveSeed(seed, 3, 0x626f6f74),
       onProgress: (done, total) => progress?.({ stage: 'stability', done, total }),
     });
@@ -172,22 +319,18 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   clock('univariate', t0);
 
   // Assemble.
-  const means = new Float64Array(G);
   const groups: GroupRank[] = [];
-  const tc = tCritical(repeats - 1, confidence);
-  const impurity = groupStatistic(forest, 'impurity', groupOf, G);
   for (let g = 0; g < G; g++) {
-    const reps = Array.from(perm.drops.subarray(g * repeats, (g + 1) * repeats));
-    const m = mean(reps);
-    const s = std(reps);
-    const half = repeats > 1 ? tc * (s / Math.sqrt(repeats)) : 0;
-    means[g] = m;
+    const values: number[] = [];
+    for (const dr of drops) for (let r = 0; r < repeats; r++) values.push(dr.marginal[g * repeats + r]);
     groups.push({
       index: g,
       name: features.groupNames[g],
       nColumns: nCols[g],
       rank: 0,
-      importance: { mean: m, std: s, ciLow: m - half, ciHigh: m + half, repeats: reps },
+      marginal: marginalTests[g],
+      conditional: conditionalTests ? conditionalTests[g] : null,
+      metricDrop: { mean: mean(values), std: std(values), values },
       impurity: impurity[g],
       pimp:
         pValues === null
@@ -195,27 +338,118 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
           : { statistic: observed![g], nullMean: nullMean![g], nullStd: nullSd![g], pValue: pValues[g], qValue: qValues![g], significant: qValues![g] <= fdr },
       stability: stab === null ? null : { top1: stab.top1[g], topK: stab.topKFraction[g], meanRank: stab.meanRank[g] },
       univariateAuc: uni[g],
+      direction: K === 2 && Number.isFinite(uni[g]) && uni[g] !== 0.5 ? (uni[g] > 0.5 ? 'higher in positive class' : 'lower in positive class') : null,
     });
   }
-  const ranking = rankOrder(means);
+  const ranking = rankGroups(groups);
   ranking.forEach((g, i) => (groups[g].rank = i + 1));
+
+  // Warnings.
+  const warnings: string[] = [];
+  const saturated = baselines.filter((b) => b >= 1 - 1e-12).length;
+  if (saturated > 0) {
+    warnings.push(`${metric === 'auc' ? 'AUC' : 'accuracy'} is 1 on the evaluation rows${fits.length > 1 ? ` of ${saturated} of ${fits.length} fits` : ''} (saturated): ` +
+      `maps are ranked by the Brier score; ${metric === 'auc' ? 'AUC' : 'accuracy'} drops cannot tell maps apart there.`);
+  }
+  nEvalPerClass.forEach((c, k) => {
+    if (c < FEW_CASES) warnings.push(`only ${c} evaluated case(s) of class ${classes[k]}: the intervals and p-values rest on few cases.`);
+  });
+  const planned = new Uint8Array(n);
+  for (const f of fits) for (const r of f.eval) planned[r] = 1;
+  const unevaluated = planned.reduce((a, b) => a + b, 0) - nEval;
+  if (unevaluated > 0) warnings.push(`${unevaluated} case(s) were never out of bag and are not evaluated.`);
+  const nSigM = marginalTests.filter((t) => t.significant).length;
+  if (nSigM === 0) warnings.push(`no map is significant in the marginal test (BH FDR ${fdr}, interval above 0).`);
+  if (conditionalTests && nSigM > 0 && !conditionalTests.some((t) => t.significant)) {
+    warnings.push('no map is significant in the conditional test: the maps the forest relies on carry overlapping information (or the linear sampler cannot separate them).');
+  }
+  for (const [which, tests] of [['marginal', marginalTests], ['conditional', conditionalTests]] as const) {
+    const names = (tests ?? []).flatMap((t, g) => (t.significant && t.nChanged < FEW_CASES ? [`${groups[g].name} (${t.nChanged})`] : []));
+    if (names.length) warnings.push(`${which} verdicts resting on fewer than ${FEW_CASES} cases whose Brier score moved at all: ${names.join(', ')}; the t-test is unreliable for such sparse effects.`);
+  }
+  if (G > 1 && groups[ranking[0]].marginal.mean === groups[ranking[1]].marginal.mean) {
+    warnings.push(`${groups[ranking[0]].name} and ${groups[ranking[1]].name} tie on marginal Brier importance; their order comes from the tie-break (conditional, then |AUC - 0.5|, then index).`);
+  }
+
   return {
     format: 'latentlens-rank',
-    version: 1,
+    version: 2,
     classes,
     metric,
     evaluation,
     nRows: n,
     nColumns: d,
-    nTrain: trainRows.length,
-    nEval: evalRows.length,
-    baselineScore: perm.baseline,
-    oobAccuracy: forest.oobScore ?? NaN,
+    nFits: fits.length,
+    nTrain: Math.round(trainSum / fits.length),
+    nEval,
+    nEvalPerClass,
+    baselineScore: mean(baselines),
+    baselineBrier,
+    oobAccuracy: mean(oobScores),
     ranking,
     groups,
-    settings: { nTrees, repeats, confidence, nullPermutations, nullStatistic, nullTrees, fdr, stabilityBootstraps, topK, seed, testFraction },
+    warnings,
+    settings: {
+      nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
+      nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
+    },
     timings,
   };
+}
+
+/**
+ * The map order of rank.json: marginal mean (descending), then conditional mean, then
+ * |univariateAuc - 0.5| (NaN counts as 0), then index.
+ */
+export function rankGroups(groups: Pick<GroupRank, 'index' | 'marginal' | 'conditional' | 'univariateAuc'>[]): number[] {
+  const strength = (a: number): number => (Number.isFinite(a) ? Math.abs(a - 0.5) : 0);
+  return [...groups]
+    .sort((a, b) =>
+      b.marginal.mean - a.marginal.mean ||
+      (b.conditional?.mean ?? 0) - (a.conditional?.mean ?? 0) ||
+      strength(b.univariateAuc) - strength(a.univariateAuc) ||
+      a.index - b.index)
+    .map((g) => g.index);
+}
+
+/**
+ * The per-case test of one map: mean of `d`, sd, t-interval at `level`, and the one-sided p-value of
+ * mean > 0 from Student's t with n - 1 degrees of freedom. When sd is 0 the test is degenerate:
+ * p = 0 if the mean is positive, else 1.
+ */
+export function caseTest(d: ArrayLike<number>, level: number): Omit<ImportanceTest, 'qValue' | 'significant'> {
+  const nc = d.length;
+  let nChanged = 0;
+  for (let i = 0; i < nc; i++) if (d[i] !== 0) nChanged++;
+  const m = mean(d);
+  const s = std(d);
+  const se = nc > 1 ? s / Math.sqrt(nc) : 0;
+  if (!(se > 0)) {
+    return { mean: m, std: s, ciLow: m, ciHigh: m, t: m > 0 ? Infinity : m < 0 ? -Infinity : 0, pValue: m > 0 && nc > 1 ? 0 : 1, nCases: nc, nChanged };
+  }
+  const t = m / se;
+  const df = nc - 1;
+  // P(T >= t) directly from the incomplete beta (no 1 - cdf cancellation for large t).
+  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const pValue = t > 0 ? tail : 1 - tail;
+  const half = tCritical(df, level) * se;
+  return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue, nCases: nc, nChanged };
+}
+
+/** Stratified K-fold assignment: fold[r] in 0..folds-1, each class spread evenly over the folds. */
+export function stratifiedFolds(yIdx: Int32Array, K: number, folds: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  const fold = new Int32Array(yIdx.length);
+  let offset = 0;
+  for (let k = 0; k < K; k++) {
+    const rows: number[] = [];
+    for (let r = 0; r < yIdx.length; r++) if (yIdx[r] === k) rows.push(r);
+    rng.shuffle(rows);
+    // Continue the round-robin where the previous class stopped, so fold sizes differ by at most one.
+    for (let i = 0; i < rows.length; i++) fold[rows[i]] = (offset + i) % folds;
+    offset = (offset + rows.length) % folds;
+  }
+  return fold;
 }
 
 /** Stratified split: about `fraction` of each class goes to the evaluation rows. Returns [train, eval]. */

@@ -27,33 +27,53 @@ export interface RankProgress {
 /** Statistic whose null distribution PIMP builds (see pimp.ts). */
 export type NullStatistic = 'oob-permutation' | 'impurity';
 
+/** Where the per-case importance is measured (see RankOptions.evaluation). */
+export type RankEvaluation = 'cv' | 'holdout' | 'oob';
+
 export interface RankOptions {
   /** Forest settings (defaults: 100 trees, sqrt features, fully grown). Its seed defaults to `seed`. */
   forest?: ForestOptions;
   /**
-   * Where permutation importance is measured: 'holdout' (default) fits on a stratified
-   * (1 - testFraction) split and permutes on the rest; 'oob' fits on all rows and permutes each
-   * tree's out-of-bag rows.
+   * Where the per-case importance is measured:
+   * - 'cv' (default): stratified K-fold cross-validation — every case is evaluated (once per CV repeat)
+   *   by the forest of the fold that did not train on it;
+   * - 'holdout': one forest fitted on a stratified (1 - testFraction) split (or on the rows outside
+   *   `testRows`), evaluated on the rest;
+   * - 'oob': one forest fitted on all rows; each case is predicted only by the trees it was out of bag
+   *   for (per-case OOB predictions; the conditional sampler is then fitted on all rows, the case's own
+   *   included, a small leak that matters only for very few rows).
+   * Explicit `testRows` imply 'holdout'.
    */
-  evaluation?: 'holdout' | 'oob';
+  evaluation?: RankEvaluation;
+  /** Folds of 'cv'. Default 5. */
+  folds?: number;
+  /** Repeats of the K-fold split for 'cv' (each case's statistic averages its evaluations). Default 1. */
+  cvRepeats?: number;
   /** Held-out fraction for 'holdout'. Default 0.25. */
   testFraction?: number;
-  /** Explicit held-out rows (overrides testFraction). */
+  /** Explicit held-out rows (overrides testFraction; implies 'holdout'). */
   testRows?: ArrayLike<number>;
-  /** 'auto' (default: AUC for two classes, accuracy otherwise), 'auc' (binary only) or 'accuracy'. */
+  /** Secondary, descriptive metric: 'auto' (default: AUC for two classes, accuracy otherwise), 'auc' (binary only) or 'accuracy'. */
   metric?: 'auto' | 'auc' | 'accuracy';
-  /** Permutations per map for the importance mean and interval. Default 10. */
+  /** Replacement draws per map and case (the d_i average over them). Default 10. */
   repeats?: number;
-  /** Confidence level of the interval. Default 0.95. */
+  /** Confidence level of the intervals. Default 0.95. */
   confidence?: number;
-  /** Label permutations of the PIMP null model; 0 skips p-values. Default 100. */
+  /** Compute the conditional test too. Default true. */
+  conditional?: boolean;
+  /** Ridge of the conditional sampler's regressions, relative to the mean diagonal of the Gram matrix. Default 1e-3. */
+  conditionalRidge?: number;
+  /** FDR level of `significant` (Benjamini–Hochberg across maps, separately for marginal and conditional). Default 0.05. */
+  fdr?: number;
+  /**
+   * Label permutations of the PIMP null model (pimp.ts): opt-in, descriptive; it never sets
+   * `significant`. Default 0 (skipped).
+   */
   nullPermutations?: number;
-  /** Statistic for PIMP. Default 'oob-permutation'. */
+  /** Statistic for PIMP and for the stability refits. Default 'oob-permutation'. */
   nullStatistic?: NullStatistic;
   /** Trees per null-model forest. Default: the forest's nTrees. */
   nullTrees?: number;
-  /** FDR level for `significant` (Benjamini–Hochberg). Default 0.05. */
-  fdr?: number;
   /** Bootstrap refits for rank stability; 0 skips. Default 30. */
   stabilityBootstraps?: number;
   /** k of "in the top k". Default 3 (at most the number of maps). */
@@ -66,6 +86,36 @@ export interface RankOptions {
   onProgress?: (p: RankProgress) => void;
 }
 
+/**
+ * One map's per-case held-out Brier test. Each evaluated case i has d_i = Brier(case i with the map
+ * replaced, averaged over the draws) - Brier(case i) under a forest that did not train on the case;
+ * Brier = sum over classes of (p_k - 1[y = k])^2.
+ */
+export interface ImportanceTest {
+  /** mean_i d_i (positive = replacing the map worsens the forest's predictions). */
+  mean: number;
+  /** Standard deviation of d_i over the evaluated cases. */
+  std: number;
+  /** mean -/+ t_{n-1} sd / sqrt(n) at `confidence`: it reflects which cases were evaluated, not only the draws. */
+  ciLow: number;
+  ciHigh: number;
+  /** The t statistic mean / (sd / sqrt(n)). */
+  t: number;
+  /** One-sided paired t-test of mean d > 0 (Watson & Wright's CPI test). */
+  pValue: number;
+  /** Benjamini–Hochberg q-value across maps (within this test). */
+  qValue: number;
+  /** qValue <= fdr AND ciLow > 0: a map whose interval reaches zero or below is never significant. */
+  significant: boolean;
+  /** Evaluated cases n. */
+  nCases: number;
+  /**
+   * Cases with d_i != 0. When few cases move at all (a saturated forest that barely reads the map), d is
+   * sparse and skewed and the t-test is unreliable: a warning names such starred maps.
+   */
+  nChanged: number;
+}
+
 /** One map's row in rank.json. */
 export interface GroupRank {
   /** Map index (position in groupNames). */
@@ -73,65 +123,96 @@ export interface GroupRank {
   name: string;
   /** Feature columns of this map. */
   nColumns: number;
-  /** 1-based rank by mean permutation importance (1 = most important). */
+  /**
+   * 1-based rank (1 = most important): by marginal.mean, then conditional.mean, then
+   * |univariateAuc - 0.5|, then index.
+   */
   rank: number;
   /**
-   * Drop in the metric when all of this map's columns are permuted together (positive = the forest
-   * relies on the map). `ciLow`/`ciHigh`: t-interval over the repeats at `confidence` — it reflects
-   * permutation noise for this fitted forest, not refitting variability (see `stability` for that).
+   * Marginal: the forest relies on the map. The map's columns are replaced together by another
+   * evaluated case's (a permutation among the evaluation cases).
    */
-  importance: { mean: number; std: number; ciLow: number; ciHigh: number; repeats: number[] };
-  /** The map's share of the forest's mean decrease in impurity (sums to 1 over maps). Biased; for reference only. */
+  marginal: ImportanceTest;
+  /**
+   * Conditional: the map carries label information that the other maps do not. The map's columns are
+   * replaced by a draw given the other maps (linear regression on the other maps' means + a permuted
+   * residual). Null when `conditional: false`.
+   */
+  conditional: ImportanceTest | null;
+  /**
+   * Descriptive only (no test): drop in the secondary metric (AUC or accuracy) on the evaluation rows
+   * when the map is replaced marginally, one value per (fit, draw). Zero everywhere when the metric is
+   * saturated — which is why the verdicts use the Brier score.
+   */
+  metricDrop: { mean: number; std: number; values: number[] };
+  /** The map's share of the forest's mean decrease in impurity (sums to 1 over maps; mean over fits). Biased; for reference only. */
   impurity: number;
   /**
-   * PIMP: the map's statistic on the real labels, its null distribution's mean and sd, the permutation
-   * p-value (1 + #null >= observed) / (1 + nullPermutations), the BH q-value and q <= fdr. Null when
-   * nullPermutations is 0.
+   * PIMP (opt-in, descriptive): the map's OOB statistic on the training rows, its null distribution's
+   * mean and sd under label permutation (a marginal null: every map associated with the label passes
+   * it), the permutation p-value, its BH q-value and q <= fdr. Null when nullPermutations is 0. It does
+   * not set the verdicts above.
    */
   pimp: { statistic: number; nullMean: number; nullStd: number; pValue: number; qValue: number; significant: boolean } | null;
-  /** Fraction of bootstrap refits in which this map ranked first / in the top k. Null when skipped. */
+  /** Fraction of bootstrap refits in which this map ranked first / in the top k (by the PIMP statistic). Null when skipped. */
   stability: { top1: number; topK: number; meanRank: number } | null;
   /**
    * AUC of the map's pooled value (mean of its columns) for the positive class, all rows; for more
    * than two classes, the macro one-vs-rest AUC. Below 0.5 means a negative association.
    */
   univariateAuc: number;
+  /** Two classes: whether the map's mean is higher or lower in the positive class (univariateAuc vs 0.5); null otherwise or at exactly 0.5. */
+  direction: 'higher in positive class' | 'lower in positive class' | null;
 }
 
 /** The result of rankFeatureMaps (written as rank.json). */
 export interface RankResult {
   format: 'latentlens-rank';
-  version: 1;
+  version: 2;
   /** Sorted distinct labels; classes[1] is the positive class for a binary AUC. */
   classes: number[];
+  /** The secondary, descriptive metric. */
   metric: 'auc' | 'accuracy';
-  evaluation: 'holdout' | 'oob';
+  evaluation: RankEvaluation;
   nRows: number;
   nColumns: number;
+  /** Forests fitted for the evaluation (folds x CV repeats, or 1). */
+  nFits: number;
+  /** Training rows per evaluation forest (mean over fits, rounded). */
   nTrain: number;
-  /** Rows the permutation importance was measured on. */
+  /** Distinct cases evaluated. */
   nEval: number;
-  /** The forest's metric on the evaluation rows, unpermuted. */
+  /** Evaluated cases per class (in `classes` order). */
+  nEvalPerClass: number[];
+  /** The forests' metric on their evaluation rows, unreplaced (mean over fits). */
   baselineScore: number;
-  /** The forest's OOB accuracy on its training rows. */
+  /** Mean Brier score of the evaluated cases, unreplaced. */
+  baselineBrier: number;
+  /** The evaluation forests' OOB accuracy on their training rows (mean over fits). */
   oobAccuracy: number;
-  /** Map indices, most important first (by importance.mean). */
+  /** Map indices, most important first (see GroupRank.rank for the order). */
   ranking: number[];
   /** Maps in their original order. */
   groups: GroupRank[];
+  /** What the reader must know before trusting the ranking (saturated metric, few cases, nothing significant, ...). */
+  warnings: string[];
   /** The settings used, with defaults filled in. */
   settings: {
     nTrees: number;
+    folds: number | null;
+    cvRepeats: number | null;
+    testFraction: number | null;
     repeats: number;
     confidence: number;
+    conditional: boolean;
+    conditionalRidge: number;
+    fdr: number;
     nullPermutations: number;
     nullStatistic: NullStatistic;
     nullTrees: number;
-    fdr: number;
     stabilityBootstraps: number;
     topK: number;
     seed: number;
-    testFraction: number | null;
   };
   /** Wall-clock seconds per stage. */
   timings: Record<string, number>;

@@ -1,7 +1,7 @@
 // One card per explained map: the conclusion first, then the encoder evidence, the decoder evidence and
 // the figures `latentlens explain` wrote (inlined).
 import { basename } from 'node:path';
-import type { GroupRank } from '../../explain/importance/types.js';
+import type { GroupRank, ImportanceTest } from '../../explain/importance/types.js';
 import { esc, figure, num, pngImg, pval, unreadable } from '../html.js';
 import { readRunPng, type ExplainFile, type RunFiles } from '../run-files.js';
 import { attributionBlock, localisationBlock, methodName, mutingBlock, sanityBlock } from './map-encoder.js';
@@ -12,8 +12,11 @@ export type ExemplarRenderer = (cases: { index: number; id?: string }[], caption
 
 function conclusionBlock(r: ExplainFile, g: GroupRank | undefined): string {
   const c = r.conclusion;
-  const rank = g ? `<p class="note">Rank ${g.rank}; permutation importance ${num(g.importance.mean, 4)} [${num(g.importance.ciLow, 4)}, ${num(g.importance.ciHigh, 4)}]` +
-    `${g.pimp ? `, PIMP p ${pval(g.pimp.pValue)}, q ${pval(g.pimp.qValue)}${g.pimp.significant ? ' (significant)' : ' (not significant)'}` : ''}; univariate AUC ${num(g.univariateAuc, 3)}.</p>` : '';
+  const test = (what: string, t: ImportanceTest | null | undefined) => (t
+    ? `${what} Brier importance ${num(t.mean, 4)} [${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}], q ${pval(t.qValue)}${t.significant ? ' (significant)' : ' (not significant)'}`
+    : '');
+  const rank = g?.marginal ? `<p class="note">Rank ${g.rank}; ${[test('marginal', g.marginal), test('conditional', g.conditional)].filter(Boolean).join('; ')}` +
+    `; univariate AUC ${num(g.univariateAuc, 3)}${g.direction ? ` (${esc(g.direction)})` : ''}.</p>` : '';
   return `<div class="conclusion">${rank}<ul>` +
     `<li>Input channel that drives it: ${c.inputChannel ? `<strong>${esc(c.inputChannel)}</strong>` : '<strong>not determined</strong> (the evidence is weak or disagrees)'}</li>` +
     `<li>Decoder output channels it changes beyond other maps: ${c.decoderChannels.length ? c.decoderChannels.map((n) => `<strong>${esc(n)}</strong>`).join(', ') : 'none'}` +

@@ -7,18 +7,19 @@ const ITEMS: [string, string][] = [
     'Loss per step is the training objective on each mini-batch (noisy by construction); per epoch it is averaged over the epoch and compared with the validation split. ' +
     'PSNR = 10 log10(range² / MSE) and SSIM (Gaussian window 11, σ 1.5) are computed on the validation split after each epoch. ' +
     'A good reconstruction score says the latent space keeps the information; it does not say any single map is interpretable. Reconstructions shown are held-out cases, never training cases, when the run has a test or validation split.'],
-  ['Map ranking: grouped permutation importance',
+  ['Map ranking: per-case Brier importance, marginal and conditional',
     'A random forest predicts the label from per-map features (summary pooling: mean, max and standard deviation of each map; grid pooling: every cell). ' +
-    'Importance of a map is the drop in the held-out metric (AUC for two classes, accuracy otherwise) when <em>all columns of that map are permuted together</em>. ' +
-    'Permuting the map as a group matters: columns of one map are strongly correlated, and permuting them one at a time lets the forest read the same information from the unpermuted siblings, which hides the map. ' +
-    'The interval is a t-interval over the permutation repeats: it reflects permutation noise for one fitted forest, not refitting variability — that is what the stability columns measure. ' +
-    'The forest\'s mean decrease in impurity (“impurity share”) is shown for reference only: it is biased towards features with many distinct values and is computed on training data, so it can rank a map highly that does not help on held-out cases (Strobl et al. 2007).'],
-  ['PIMP p-values, FDR and stability',
-    'PIMP (Altmann et al. 2010) refits the forest on permuted labels many times, giving each map\'s importance under the null hypothesis “no association with the label”. ' +
-    'The p-value is (1 + #null ≥ observed) / (1 + permutations), so its smallest value is 1 / (1 + permutations): with few permutations no map can reach very small p. ' +
-    'Because every map is tested, p-values are corrected with Benjamini–Hochberg; “significant” means BH q ≤ the FDR level, i.e. among the maps called significant the expected fraction of false discoveries is at most that level. ' +
+    'By default every case is predicted once by a forest that did not train on it (stratified 5-fold cross-validation). For each case and map, the map\'s columns are <em>replaced together</em> and the rise in the case\'s Brier score (sum over classes of (p<sub>k</sub> − 1[y = k])², a proper scoring rule that still moves when AUC is saturated at 1) is averaged over draws. ' +
+    'Replacing a map as a group matters: columns of one map are strongly correlated, and replacing them one at a time lets the forest read the same information from the untouched siblings, which hides the map. ' +
+    '<strong>Marginal</strong>: the columns come from another case — the forest relies on the map. Every map of an autoencoder is associated with the other maps, so a map that merely copies an informative one passes this test too. ' +
+    '<strong>Conditional</strong> (Watson &amp; Wright 2021, CPI): the columns are predicted from the other maps\' means (linear least squares fitted on the training cases) plus another case\'s residual — the map carries label information that the other maps do not. It assumes that linear relation; where the real one is non-linear the draw can land where no real case lies, and the test can flag information the other maps carry non-linearly (it errs towards the marginal answer). ' +
+    'The interval is mean ± t·sd/√n over cases, so it reflects which cases were evaluated; the p-value is a one-sided t-test of mean &gt; 0, corrected with Benjamini–Hochberg across maps (separately per test). ' +
+    '“Significant” requires BH q ≤ the FDR level <em>and</em> an interval above zero. Under cross-validation the folds share training cases, which makes the per-case p-values somewhat small (in simulations under the null about 7–9% fell below 0.05); use <code>--evaluation holdout</code> for a test closer to exact. ' +
+    'The drop in AUC / accuracy is shown as description only. The forest\'s mean decrease in impurity (“impurity share”) is shown for reference only: it is biased towards features with many distinct values and is computed on training data (Strobl et al. 2007).'],
+  ['PIMP, stability and univariate AUC',
+    'PIMP (Altmann et al. 2010), when run, refits the forest on permuted labels and compares each map\'s out-of-bag statistic with its null distribution. Its null is marginal (“no association with the label at all”), which nearly every latent map rejects, so it is shown for reference and sets no verdict. ' +
     'Stability is the fraction of bootstrap refits (cases resampled, forest refitted) in which the map ranks first or in the top k: a significant map with low stability is one of several interchangeable maps. ' +
-    'Univariate AUC uses the map\'s mean value alone; a map with high forest importance but AUC near 0.5 matters only in interaction with other maps.'],
+    'Univariate AUC uses the map\'s mean value alone (below 0.5: lower in the positive class); a map with high forest importance but AUC near 0.5 matters only in interaction with other maps.'],
   ['Attribution per input channel',
     'Gradient, gradient × input, integrated gradients (IG), SmoothGrad, occlusion and channel occlusion attribute the map\'s mean activation to input pixels; summing over each channel\'s pixels gives a channel share with a 95% bootstrap interval over cases. ' +
     'IG integrates gradients along a straight path from a baseline (here the mean image of the reference class) to the input; by its completeness axiom the attributions sum to f(x) − f(baseline). ' +

@@ -1,8 +1,21 @@
-// "Map ranking": which latent maps the random forest relies on to predict the label, with intervals,
-// PIMP p-values, BH q-values, bootstrap stability and univariate AUC.
+// "Map ranking": which latent maps the random forest relies on to predict the label — per-case held-out
+// Brier importance, marginal and conditional on the other maps, each with its interval, BH q-value and
+// verdict; descriptive AUC/accuracy drop, impurity share, optional PIMP, stability and univariate AUC.
+import { CONDITIONAL_MEANING, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
+import type { ImportanceTest } from '../../explain/importance/types.js';
 import { intervalChart } from '../charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
+
+/** Mean and interval with enough digits for tiny Brier differences (num switches to exponent form below 1e-4). */
+const estimate = (t: ImportanceTest): string => `${num(t.mean, 4)} <span class="ci">[${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}]</span>`;
+const star = (t: ImportanceTest | null | undefined): string => (t ? (t.significant ? '<strong class="yes">yes</strong>' : 'no') : '—');
+
+/** A map's label on the chart's band axis, with its verdicts: "map 3 [M* C*]". */
+export function chartLabel(name: string, m: ImportanceTest, c: ImportanceTest | null): string {
+  const stars = [m.significant ? 'M*' : '', c?.significant ? 'C*' : ''].filter(Boolean).join(' ');
+  return stars ? `${name} [${stars}]` : name;
+}
 
 export async function rankingSection(files: RunFiles): Promise<Section> {
   const id = 'ranking', title = 'Map ranking';
@@ -10,32 +23,54 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
   if (read.status === 'absent') return { id, title, body: notComputed('map ranking (rank.json)', `latentlens rank ${files.dir}`) };
   if (read.status === 'error') return { id, title, body: unreadable('rank.json', read.error) };
   const r = read.value;
+  // rank.json version 1 (PIMP star, AUC-drop importance) has none of the fields read below.
+  if (!r.groups.every((g) => g.marginal)) return { id, title, body: unreadable('rank.json', `version ${String(r.version)} has no per-case Brier tests; rerun latentlens rank ${files.dir}`) };
   const s = r.settings;
   const explained = new Set(files.explains.map((e) => e.map));
   const ordered = r.ranking.map((i) => r.groups[i]!).filter(Boolean);
   const conf = Math.round(100 * s.confidence);
+  const hasCond = ordered.some((g) => g.conditional);
+  const hasPimp = ordered.some((g) => g.pimp);
   const rows = ordered.map((g) => [
     String(g.rank),
     explained.has(g.index) ? `<a href="#map-${g.index}">${esc(g.name)}</a>` : esc(g.name),
-    `${num(g.importance.mean, 4)} <span class="ci">[${num(g.importance.ciLow, 4)}, ${num(g.importance.ciHigh, 4)}]</span>`,
+    estimate(g.marginal), pval(g.marginal.qValue), star(g.marginal),
+    ...(hasCond ? [g.conditional ? estimate(g.conditional) : '—', g.conditional ? pval(g.conditional.qValue) : '—', star(g.conditional)] : []),
+    num(g.metricDrop.mean, 4),
     num(g.impurity, 3),
-    g.pimp ? pval(g.pimp.pValue) : '—',
-    g.pimp ? pval(g.pimp.qValue) : '—',
-    g.pimp ? (g.pimp.significant ? '<strong class="yes">yes</strong>' : 'no') : '—',
+    ...(hasPimp ? [g.pimp ? `${pval(g.pimp.pValue)} / ${pval(g.pimp.qValue)}` : '—'] : []),
     g.stability ? `${pct(g.stability.top1)} / ${pct(g.stability.topK)} / ${num(g.stability.meanRank, 1)}` : '—',
-    num(g.univariateAuc, 3),
+    `${num(g.univariateAuc, 3)}${g.direction ? ` <span class="ci">(${esc(g.direction)})</span>` : ''}`,
   ]);
-  const head = ['rank', 'map', `permutation importance [${conf}% CI]`, 'impurity share', 'PIMP p', 'BH q', `FDR ≤ ${s.fdr}`, `stability: top-1 / top-${s.topK} / mean rank`, 'univariate AUC'];
-  const chart = await intervalChart(
-    ordered.map((g) => ({ label: g.name, value: g.importance.mean, lo: g.importance.ciLow, hi: g.importance.ciHigh, highlight: g.pimp?.significant ?? false })),
-    { title: `Grouped permutation importance (drop in ${r.metric.toUpperCase()}), ${conf}% intervals`, valueTitle: `drop in ${r.metric}`, labelTitle: 'map', rule: 0, highlightLegend: [`significant (BH q ≤ ${s.fdr})`, s.nullPermutations ? 'not significant' : 'no p-values'] },
-  );
-  const sig = ordered.filter((g) => g.pimp?.significant);
+  const head = [
+    'rank', 'map', `marginal Brier importance [${conf}% CI]`, 'marginal q', `marginal: FDR ≤ ${s.fdr}`,
+    ...(hasCond ? [`conditional Brier importance [${conf}% CI]`, 'conditional q', `conditional: FDR ≤ ${s.fdr}`] : []),
+    `${r.metric.toUpperCase()} drop (descriptive)`, 'impurity share',
+    ...(hasPimp ? ['PIMP p / q (reference)'] : []),
+    `stability: top-1 / top-${s.topK} / mean rank`, 'univariate AUC',
+  ];
+  const chart = await intervalChart(ordered.flatMap((g) => {
+    const label = chartLabel(g.name, g.marginal, g.conditional);
+    return [
+      { label, value: g.marginal.mean, lo: g.marginal.ciLow, hi: g.marginal.ciHigh, group: 'marginal' },
+      ...(g.conditional ? [{ label, value: g.conditional.mean, lo: g.conditional.ciLow, hi: g.conditional.ciHigh, group: 'conditional' }] : []),
+    ];
+  }), { title: `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant marginally / conditionally)`, valueTitle: 'Brier importance (mean over cases)', labelTitle: 'map', groupTitle: 'test', rule: 0 });
+  const sigM = ordered.filter((g) => g.marginal.significant);
+  const sigC = ordered.filter((g) => g.conditional?.significant);
+  const where = r.evaluation === 'cv'
+    ? `${r.nEval} cases, each predicted by the forest of its own fold (${s.folds}-fold cross-validation${(s.cvRepeats ?? 1) > 1 ? `, ${s.cvRepeats} repeats` : ''}; ${r.nTrain} training cases per forest)`
+    : r.evaluation === 'holdout' ? `${r.nEval} held-out cases (trained on ${r.nTrain})` : `${r.nEval} cases, each predicted by the trees it was out of bag for`;
+  const names = (gs: typeof ordered) => (gs.length ? `: ${gs.map((g) => esc(g.name)).join(', ')}` : '');
   const intro = `<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
     `(${esc(r.pooling ?? 'summary')} pooling: ${r.nColumns} columns from ${r.groups.length} maps${r.latentShape ? `, latent shape ${esc(r.latentShape.join('×'))}` : ''}) on ${r.nRows} cases. ` +
-    `Importance is measured on ${r.evaluation === 'holdout' ? `${r.nEval} held-out cases (trained on ${r.nTrain})` : 'out-of-bag cases'}; unpermuted ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}. ` +
-    `Permutations per map: ${s.repeats}; PIMP null: ${s.nullPermutations} label permutations (${esc(s.nullStatistic)}); bootstrap refits: ${s.stabilityBootstraps}; seed ${s.seed}.</p>` +
-    (s.nullPermutations ? `<p><strong>${sig.length} of ${r.groups.length} maps</strong> are significant at FDR ${s.fdr}${sig.length ? `: ${sig.map((g) => esc(g.name)).join(', ')}` : ''}. ` +
-      `With ${s.nullPermutations} null permutations the smallest attainable p-value is ${pval(1 / (1 + s.nullPermutations))}.</p>` : '<p>No null model was run (p-values skipped).</p>');
+    `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then a one-sided t-test over cases and Benjamini–Hochberg across maps. ` +
+    `Unreplaced Brier score ${num(r.baselineBrier, 4)}, ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}; seed ${s.seed}.</p>` +
+    `<ul><li>${esc(MARGINAL_MEANING)}</li>${hasCond ? `<li>${esc(CONDITIONAL_MEANING)}</li>` : ''}</ul>` +
+    `<p><strong>${sigM.length} of ${r.groups.length} maps</strong> are significant marginally${names(sigM)}` +
+    (hasCond ? `; <strong>${sigC.length}</strong> conditionally${names(sigC)}` : '') +
+    ` (BH q ≤ ${s.fdr} and the ${conf}% interval above 0).` +
+    (hasPimp ? ` PIMP (${s.nullPermutations} label permutations, a marginal null on the OOB statistic) is shown for reference and sets no verdict.` : '') + '</p>' +
+    (r.warnings?.length ? `<ul class="notes">${r.warnings.map((w) => `<li class="no">${esc(w)}</li>`).join('')}</ul>` : '');
   return { id, title, body: `${intro}<div class="charts">${chart}</div>${table(head.map(esc), rows, { cls: 'num' })}` };
 }
