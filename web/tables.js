@@ -30,14 +30,23 @@ export function rankingTable(rank, onPick, current) {
 export function tcavTable(file) {
   const r = file.result ?? file;
   if (!r?.concepts) return h('p', { class: 'muted' }, 'tcav.json has no concepts.');
+  // tcav.json before version 2 has no verdicts: `significant` came from a t-test against random-vs-random CAVs.
+  const verdict = (c) => c.verdict ?? (c.significant ? 'significant' : 'not significant');
+  const cls = (v) => (v === 'significant' ? 'yes' : v === 'not determined' ? 'flag' : 'no');
+  const test = r.significance
+    ? `p: mean score against up to ${r.significance.randomConcepts} random concepts of the same size, Bonferroni at α = ${r.alpha}.`
+    : `p: t-test against random-vs-random CAVs (tcav.json version 1), Bonferroni at α = ${r.alpha}.`;
   return h('div', {},
-    h('p', { class: 'muted small' }, `target class ${r.targetClass}; ${r.runs} CAVs per concept against random sets; head ${r.head?.kind ?? '?'}${r.head?.heldOutAccuracy !== undefined ? ` (held-out acc. ${fmt(r.head.heldOutAccuracy)})` : ''}; Bonferroni at α = ${r.alpha}.`),
+    h('p', { class: 'muted small' }, `target class ${r.targetClass}; ${r.runs} CAVs per concept against random sets; head ${r.head?.kind ?? '?'}${r.head?.heldOutAccuracy !== undefined ? ` (held-out acc. ${fmt(r.head.heldOutAccuracy)})` : ''}. ${test}`),
+    r.gate ? h('p', { class: r.gate.passed ? 'muted small' : 'flag small' }, `Label head: ${r.gate.note}.${r.gate.passed ? '' : ' No verdicts.'}`) : null,
     h('table', {},
-      h('thead', {}, h('tr', {}, ...['concept', 'TCAV score', '± sd', 'CAV acc.', 'p', 'p (Bonf.)', 'sig.'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ...['concept', 'TCAV score', '± sd', 'CAV acc.', 'as extreme', 'p', 'p (Bonf.)', 'verdict'].map((t) => h('th', {}, t)))),
       h('tbody', {},
         ...r.concepts.map((c) => h('tr', {},
           h('td', { title: c.spec ?? '' }, c.name), h('td', {}, fmt(c.score)), h('td', {}, fmt(c.std)), h('td', {}, fmt(c.cavAccuracy)),
-          h('td', {}, fmt(c.p)), h('td', {}, fmt(c.pBonferroni)), h('td', { class: c.significant ? 'yes' : 'no' }, c.significant ? 'yes' : 'no'))),
-        r.random ? h('tr', { class: 'muted' }, h('td', {}, 'random (null)'), h('td', {}, fmt(r.random.score)), h('td', {}, fmt(r.random.std)), h('td', {}, fmt(r.random.cavAccuracy)), h('td', {}), h('td', {}), h('td', {})) : null)),
+          h('td', {}, c.randomConcepts !== undefined ? `${c.asExtreme} / ${c.randomConcepts}` : '–'),
+          h('td', {}, fmt(c.p)), h('td', {}, fmt(c.pBonferroni)), h('td', { class: cls(verdict(c)), title: c.reason ?? '' }, verdict(c)))),
+        r.random ? h('tr', { class: 'muted' }, h('td', {}, 'random vs random'), h('td', {}, fmt(r.random.score)), h('td', {}, fmt(r.random.std)), h('td', {}, fmt(r.random.cavAccuracy)), h('td', {}), h('td', {}), h('td', {}), h('td', {})) : null)),
+    h('ul', { class: 'small' }, ...r.concepts.filter((c) => c.reason).map((c) => h('li', {}, `${c.name}: ${c.reason}`))),
     h('ul', { class: 'muted small' }, ...r.concepts.flatMap((c) => (c.warnings ?? []).map((w) => h('li', {}, `${c.name}: ${w}`)))));
 }

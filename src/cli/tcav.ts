@@ -1,17 +1,17 @@
 // `latentlens tcav <run> --concept <spec> ...`: TCAV of concepts for a class, at the run's latent maps.
-// Writes <run>/tcav.json: { command, created, run, dataSpec, split, concepts (spec -> cases), result }
-// with `result` a TcavResult (src/explain/tcav/README.md).
+// Writes <run>/tcav.json: { format, version, command, created, run, dataSpec, split, concepts (spec ->
+// cases), result } with `result` a TcavResult (src/explain/tcav/README.md).
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ScriptModule } from '../engine/script.js';
-import { resolveConcept, runTcav, scriptLabelHead, trainProbe, type LabelHead } from '../explain/tcav/index.js';
+import { resolveConcept, runTcav, scriptLabelHead, trainProbe, TCAV_RESULT_VERSION, type LabelHead } from '../explain/tcav/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
 import { positiveInt } from './flags.js';
 
 interface TcavFlags {
   concept: string[]; class: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;
-  seed: string; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
+  randomConcepts?: string; seed: string; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
 }
 
 export function registerTcav(program: Command): void {
@@ -26,6 +26,7 @@ export function registerTcav(program: Command): void {
     .option('--runs <n>', 'CAVs per concept, each against its own random set', '20')
     .option('--set-size <n>', 'most cases per concept or random set in one CAV', '50')
     .option('--alpha <p>', 'family-wise significance level (Bonferroni over concepts)', '0.05')
+    .option('--random-concepts <n>', 'random concepts per concept size, the null of the test (default ceil(20 x concepts / alpha) - 1)')
     .option('--seed <n>', 'seed', '0')
     .option('--data <spec>', "data spec (default: the run's)")
     .option('--split <name>', 'cases: all, train, val or test', 'all')
@@ -55,18 +56,23 @@ export function registerTcav(program: Command): void {
       const result = runTcav(enc.maps, labels, concepts, {
         head, targetClass, runs: positiveInt('--runs', f.runs), setSize: positiveInt('--set-size', f.setSize),
         alpha: Number(f.alpha), seed, excludeConceptFromRandom: !f.keepRandomConcept,
+        ...(f.randomConcepts ? { randomConcepts: positiveInt('--random-concepts', f.randomConcepts) } : {}),
       });
       head.dispose();
       const out = f.out ?? join(dir, 'tcav.json');
       writeJsonAtomic(out, {
-        command: 'tcav', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,
+        format: 'latentlens-tcav', version: TCAV_RESULT_VERSION, command: 'tcav', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,
         head: f.head, concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })), result,
       });
       const className = data.classNames?.[targetClass] ?? String(targetClass);
-      console.log(`class ${className}: ${result.cases} cases; random-vs-random score ${result.random.score.toFixed(3)} +- ${result.random.std.toFixed(3)}`);
+      console.log(`class ${className}: ${result.cases} cases; label head: ${result.gate.note}`);
+      if (!result.gate.passed) console.log('NO VERDICTS: the label head does not beat the majority-class rate.');
+      console.log(`test: each concept's mean score against ${result.significance.randomConcepts} random concepts of its size (fewer when clearly not significant), ` +
+        `${result.runs} CAVs each, Bonferroni over ${result.concepts.length} concepts at alpha ${result.alpha}; ${result.cost.cavFits} CAVs in ${result.cost.seconds.toFixed(1)} s`);
       for (const c of result.concepts) {
-        console.log(`${c.name}: score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, ` +
-          `p ${c.p.toExponential(2)} (Bonferroni ${c.pBonferroni.toExponential(2)}) ${c.significant ? 'SIGNIFICANT' : 'not significant'}`);
+        console.log(`${c.name}: ${c.verdict.toUpperCase()}: ${c.reason}`);
+        console.log(`  score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, p ${c.p.toPrecision(2)} (Bonferroni ${c.pBonferroni.toPrecision(2)}); ` +
+          `version-1 t-test p ${c.tTest.p.toExponential(2)} (for comparison only)`);
         for (const w of c.warnings) console.log(`  warning: ${w}`);
       }
       console.log(`wrote ${out}`);

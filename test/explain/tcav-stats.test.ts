@@ -1,8 +1,12 @@
-// The t-test behind TCAV's significance, against values from scipy.stats 1.17 (t.cdf, ttest_ind with
-// equal_var=False, special.betainc) and closed forms.
+// TCAV's statistics and CAV solver: the version-1 t-test (kept in the result for comparison) against
+// values from scipy.stats 1.17 (t.cdf, ttest_ind with equal_var=False, special.betainc) and closed
+// forms; the Wilson bound of the probe gate; the CAV fitted in the span of its rows equals the one
+// fitted on the rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { regularizedIncompleteBeta, studentTCdf, twoSidedP, welchTTest, logGamma } from '../../src/explain/tcav/stats.js';
+import { regularizedIncompleteBeta, studentTCdf, twoSidedP, welchTTest, logGamma, wilsonLowerBound } from '../../src/explain/tcav/stats.js';
+import { CavFitter } from '../../src/explain/tcav/cav.js';
+import { Random } from '../../src/data/random.js';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -45,4 +49,36 @@ test('Welch t-test matches scipy ttest_ind(equal_var=False)', () => {
   close(r.p, 6.0964996679608515e-5, 1e-12, 'p');
   assert.deepEqual(welchTTest([1, 1, 1], [1, 1]), { t: 0, df: 3, p: 1 });
   assert.equal(welchTTest([1, 1, 1], [0, 0]).p, 0);
+});
+
+test('Wilson lower bound of a proportion', () => {
+  // (p + z^2/2n - z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = 1.96; 8/10 gives the textbook 0.490.
+  close(wilsonLowerBound(8, 10), 0.49015684672072346, 1e-12, '8/10');
+  close(wilsonLowerBound(90, 120), 0.6655869783172575, 1e-12, '90/120');
+  close(wilsonLowerBound(20, 20), 0.8388698745050667, 1e-12, '20/20');
+  assert.equal(wilsonLowerBound(0, 20), 0);
+  assert.ok(Number.isNaN(wilsonLowerBound(0, 0)));
+});
+
+test('a CAV fitted in the span of its rows equals the one fitted on the rows', () => {
+  // 60 features: 70 training rows are more than the dimensions, so the fit is on the rows; the same
+  // data padded with 68 constant columns (standardised to 0, so the optimum is unchanged) has 128
+  // dimensions and is fitted through the Gram matrix's Cholesky factor. A case in both sets makes the
+  // Gram matrix singular, which the factorisation must survive.
+  const rnd = new Random(11);
+  const n = 200, d = 60, pad = 128;
+  const x = Float32Array.from({ length: n * d }, (_, i) => rnd.normal() + (Math.floor(i / d) < 100 && i % d < 3 ? 1.5 : 0));
+  const padded = new Float32Array(n * pad);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) padded[i * pad + j] = x[i * d + j]!;
+  const o = { l2: 0.01, testFraction: 0.3 };
+  const positive = Int32Array.from({ length: 50 }, (_, i) => i);
+  const negative = Int32Array.from({ length: 50 }, (_, i) => (i === 0 ? 3 : 100 + i));
+  const a = new CavFitter(x, d, o).fit(positive, negative, new Random(1));
+  const b = new CavFitter(padded, pad, o).fit(positive, negative, new Random(1));
+  let dot = 0;
+  for (let j = 0; j < d; j++) dot += a.direction[j]! * b.direction[j]!;
+  for (let j = d; j < pad; j++) assert.equal(b.direction[j], 0);
+  close(dot, 1, 1e-4, 'cos(primal, span)');
+  assert.equal(a.accuracy, b.accuracy);
+  assert.ok(a.accuracy > 0.6, `accuracy ${a.accuracy}`);
 });

@@ -75,12 +75,23 @@ export function rankFile(): RankFile {
 }
 
 export function tcavFile(): TcavFile {
+  const reason = `Score 1.00 in 3 of 3 runs; 0 of 39 random concepts of 30 cases were as far from 0.5 ${EVIL}; p 0.025 (Bonferroni 0.025) ≤ α 0.05.`;
   return {
     dataSpec: 'phantom:n=64', split: 'all', head: 'mlp', concepts: [{ name: 'lesion', spec: 'factor:lesion_present=1', cases: 30 }],
     result: {
-      targetClass: 1, cases: 30, head: { kind: 'mlp', classes: 2, heldOutAccuracy: 0.9 }, latentShape: [3, 4, 4], runs: 3, setSize: 20, alpha: 0.05, seed: 0,
+      version: 2, targetClass: 1, cases: 30, head: { kind: 'mlp', classes: 2, heldOutAccuracy: 0.9 },
+      gate: { source: 'held-out', cases: 20, accuracy: 0.9, lowerBound: 0.7, majorityRate: 0.5, passed: true, note: `the mlp probe's held-out accuracy is 0.900 ${EVIL}` },
+      latentShape: [3, 4, 4], runs: 3, setSize: 20, alpha: 0.05, seed: 0,
+      significance: { test: 'random-concept permutation', statistic: '|mean score over runs - 0.5|, two-sided', tieBreak: 'alignment: |mean cos(gradient, CAV)|', randomConcepts: 39, stopAfter: 10, smallestP: 0.025 },
+      randomConcepts: [{ size: 30, drawn: 39, scores: Array(39).fill(0.5), alignments: Array(39).fill(0.1), score: 0.5, std: 0.1, cavAccuracy: 0.5 }],
       random: { scores: [0.4, 0.6, 0.5], score: 0.5, std: 0.1, cavAccuracy: 0.5 },
-      concepts: [{ name: `concept ${EVIL}`, spec: 'factor:lesion_present=1', size: 30, scores: [1, 1, 0.9], score: 0.97, std: 0.05, cavAccuracy: 0.9, cavAccuracies: [0.9, 0.9, 0.9], t: 8, df: 3, p: 0.004, pBonferroni: 0.004, significant: true, warnings: [`30 cases ${EVIL}`] }],
+      concepts: [{
+        name: `concept ${EVIL}`, spec: 'factor:lesion_present=1', size: 30, scores: [1, 1, 0.9], score: 0.97, std: 0.05, cavAccuracy: 0.9, cavAccuracies: [0.9, 0.9, 0.9],
+        alignment: 0.6, randomConcepts: 39, asFarInScore: 0, asExtreme: 0, p: 0.025, pBonferroni: 0.025,
+        verdict: 'significant', reason, significant: true, circular: false, warnings: [`30 cases ${EVIL}`],
+        tTest: { t: 8, df: 3, p: 0.004, pBonferroni: 0.004 },
+      }],
+      cost: { cavFits: 123, seconds: 0.1 },
     },
   };
 }

@@ -17,6 +17,8 @@ export interface LabelHead {
   logits(z: Tensor): Tensor;
   /** Accuracy on the probe's held-out cases (trained probes only). */
   heldOutAccuracy?: number;
+  /** The held-out cases behind `heldOutAccuracy`: how many, how many were right, and the majority-class rate among them. */
+  heldOut?: { cases: number; correct: number; majorityRate: number };
   dispose(): void;
 }
 
@@ -53,6 +55,18 @@ function stratifiedSplit(labels: ArrayLike<number>, testFraction: number, rnd: R
     train.push(...list.slice(k));
   }
   return { train: Int32Array.from(train.sort((a, b) => a - b)), test: Int32Array.from(test.sort((a, b) => a - b)) };
+}
+
+/** Fraction of the most common label: the accuracy of always predicting it. */
+export function majorityRate(labels: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  let best = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const c = (counts.get(labels[i]!) ?? 0) + 1;
+    counts.set(labels[i]!, c);
+    best = Math.max(best, c);
+  }
+  return labels.length ? best / labels.length : NaN;
 }
 
 /** Trains a probe from latents to integer labels (0..C-1) and reports its held-out accuracy. */
@@ -97,15 +111,16 @@ export function trainProbe(maps: LatentMaps, labels: ArrayLike<number>, o: Probe
     }
   });
   opt.dispose();
-  let heldOutAccuracy: number | undefined;
+  let heldOut: LabelHead['heldOut'];
   if (split.test.length > 0) {
-    heldOutAccuracy = scope(() => noGrad(() => {
+    const correct = scope(() => noGrad(() => {
       const pred = forward(tensor(rows(split.test), [split.test.length, k, h, w])).argmax(1).toNumbers();
-      return pred.filter((p, r) => p === labels[split.test[r]!]).length / split.test.length;
+      return pred.filter((p, r) => p === labels[split.test[r]!]).length;
     }));
+    heldOut = { cases: split.test.length, correct, majorityRate: majorityRate(Array.from(split.test, (i) => labels[i]!)) };
   }
   return {
-    kind, classes, heldOutAccuracy,
+    kind, classes, ...(heldOut ? { heldOutAccuracy: heldOut.correct / heldOut.cases, heldOut } : {}),
     logits: forward,
     dispose: () => { net.dispose(); muT.dispose(); sdT.dispose(); },
   };

@@ -1,6 +1,7 @@
-// The statistics TCAV's significance test needs: Welch's two-sample t-test with the Student-t CDF
-// computed through the regularised incomplete beta function (Lentz's continued fraction, as in
-// Numerical Recipes' betacf), so no statistics package is needed.
+// The statistics of TCAV: Welch's two-sample t-test (the significance test of tcav.json version 1, kept
+// in the result for comparison) with the Student-t CDF computed through the regularised incomplete beta
+// function (Lentz's continued fraction, as in Numerical Recipes' betacf), and the Wilson bound of the
+// label head's accuracy for the probe gate; no statistics package is needed.
 
 /** log Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
 export function logGamma(x: number): number {
@@ -103,4 +104,15 @@ export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestRes
   const t = diff / Math.sqrt(se2);
   const df = (se2 * se2) / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
   return { t, df, p: twoSidedP(t, df) };
+}
+
+/**
+ * Lower end of the Wilson score interval for a proportion of `successes` in `n` trials (z = 1.96: the
+ * 95% two-sided interval's lower bound, a 97.5% one-sided bound). NaN when n = 0.
+ */
+export function wilsonLowerBound(successes: number, n: number, z = 1.96): number {
+  if (!(n > 0)) return NaN;
+  const p = successes / n;
+  const z2 = z * z;
+  return Math.max(0, (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n));
 }

@@ -1,16 +1,26 @@
 // TCAV (Kim et al. 2018, "Interpretability beyond feature attribution"): does a concept push a label
 // head's class logit up? For each concept, `runs` CAVs are fitted against different random sets; a
 // CAV's TCAV score is the fraction of the class's cases whose directional derivative (gradient of the
-// class logit with respect to the latents, dotted with the CAV) is positive. The same is done for
-// random-versus-random CAVs, and a two-sided Welch t-test compares the concept's scores with those,
-// Bonferroni-corrected over the concepts tested.
-import { grad, scope, tensor } from '../../engine/index.js';
+// class logit with respect to the latents, dotted with the CAV) is positive, and the concept's
+// statistic is its mean score over the runs.
+//
+// Significance is a permutation test against random concepts: many random sets of cases of the
+// concept's size, each scored over the same number of runs in the same way, give the statistic's
+// distribution when concept membership is unrelated to anything. p counts those at least as far from
+// 0.5 as the concept (two-sided; ties count against the concept), so 0/1 scores, constant scores and
+// the correlation between runs of a small concept (its runs share cases, as a random concept's do) are
+// all handled exactly. p is Bonferroni-corrected over the concepts. A verdict is withheld when the label
+// head does not beat the majority-class rate, or when the concept is defined by the label itself.
+import { grad, noGrad, scope, tensor } from '../../engine/index.js';
 import { Random } from '../../data/random.js';
 import type { LatentMaps } from '../../metrics/latents.js';
-import { fitCav } from './cav.js';
+import { CavFitter } from './cav.js';
 import type { Concept } from './concepts.js';
-import { trainProbe, type LabelHead, type ProbeOptions } from './label-head.js';
-import { mean, sampleStd, welchTTest } from './stats.js';
+import { majorityRate, trainProbe, type LabelHead, type ProbeOptions } from './label-head.js';
+import { mean, sampleStd, welchTTest, wilsonLowerBound } from './stats.js';
+
+/** Version of the result's shape (tcav.json `version`): 2 added verdicts, the random-concept test and the probe gate. */
+export const TCAV_RESULT_VERSION = 2;
 
 /** Options of `runTcav`; every field has a default. */
 export interface TcavOptions {
@@ -22,19 +32,19 @@ export interface TcavOptions {
   probe?: ProbeOptions;
   /** Cases whose directional derivatives are counted. Default: every case labelled `targetClass`. */
   cases?: ArrayLike<number>;
-  /** CAVs per concept, each against its own random set (Kim et al.'s repeated runs). Default 20. */
+  /** CAVs per concept (and per random concept), each against its own random set (Kim et al.'s repeated runs). Default 20. */
   runs?: number;
   /**
    * Most cases per concept or random set in one CAV (a larger concept is subsampled per run). Default 50
    * (Kim et al. used about 50 images). Runs of a concept not much larger than this share most of their
-   * cases, which makes them correlated (see the README on false positives).
+   * cases; the random concepts share theirs the same way, so the test allows for it.
    */
   setSize?: number;
   /**
    * Draw each concept's random sets from the cases outside the concept. Default true. Kim et al.'s
    * random images come from another pool and rarely show the concept; random cases of one dataset show
-   * it at its base rate (half the phantoms have a lesion), which dilutes the CAV. The null
-   * (random-versus-random) sets are drawn from all cases either way.
+   * it at its base rate (half the phantoms have a lesion), which dilutes the CAV. Random concepts are
+   * treated the same way (their random sets come from outside them).
    */
   excludeConceptFromRandom?: boolean;
   /** L2 penalty of the CAV's logistic regression (standardised weights). Default 0.01. */
@@ -43,8 +53,23 @@ export interface TcavOptions {
   testFraction?: number;
   /** Family-wise significance level, Bonferroni-corrected over the concepts. Default 0.05. */
   alpha?: number;
+  /**
+   * Random concepts drawn per concept size: the null of the permutation test. Default
+   * ceil(20 x concepts / alpha) - 1, so the smallest p, 1 / (R + 1), is alpha / 20 after Bonferroni: a
+   * concept passes with up to 18 random concepts as extreme as it, and the p-value's Monte Carlo error
+   * near the threshold (about 10 such concepts expected) is about 30%.
+   */
+  randomConcepts?: number;
+  /**
+   * Stop drawing random concepts for a concept once this many were as extreme as it (Besag & Clifford
+   * 1991: p = h / drawn, still a valid p-value). Default 10; 0 draws all `randomConcepts`. A clearly
+   * non-significant concept then costs tens of random concepts instead of hundreds.
+   */
+  stopAfter?: number;
   seed?: number;
 }
+
+export type TcavVerdict = 'significant' | 'not significant' | 'not determined';
 
 /** One concept's result. */
 export interface TcavConceptResult {
@@ -54,38 +79,82 @@ export interface TcavConceptResult {
   size: number;
   /** TCAV score of each run (fraction of class cases with a positive directional derivative). */
   scores: number[];
-  /** Mean and sample standard deviation of `scores`. */
+  /** Mean and sample standard deviation of `scores`; the mean is the tested statistic. */
   score: number;
   std: number;
   /** Mean held-out accuracy of the concept's CAVs (0.5 = the concept is not linearly separable from random). */
   cavAccuracy: number;
   cavAccuracies: number[];
-  /** Welch t-test of `scores` against the random-versus-random scores. */
-  t: number;
-  df: number;
+  /**
+   * |mean over runs and class cases of cos(gradient, CAV)|: how closely the CAVs follow the head's
+   * gradients. It breaks ties of the score in the test (two concepts scoring 1 in every run).
+   */
+  alignment: number;
+  /** Random concepts of `size` cases the concept was compared with. */
+  randomConcepts: number;
+  /** Of those, how many were at least as far from 0.5 (`asFarInScore`), and how many of those were not less aligned (`asExtreme`, the count behind p). */
+  asFarInScore: number;
+  asExtreme: number;
+  /** Two-sided permutation p: (1 + asExtreme) / (1 + randomConcepts), or stopAfter / randomConcepts when drawing stopped early. */
   p: number;
   /** min(1, p x number of concepts). */
   pBonferroni: number;
+  verdict: TcavVerdict;
+  /** One sentence with the evidence for the verdict. */
+  reason: string;
+  /** verdict === 'significant'. */
   significant: boolean;
-  /** Reasons to distrust this concept's verdict (small fixed concept, chance-level CAV, 0/1 scores); empty when none. */
+  /** The concept is defined by the label the head predicts (a `label:` concept of the target class or, with two classes, of the other): no verdict. */
+  circular: boolean;
+  /** Reasons to distrust this concept's verdict (small fixed concept, chance-level CAV, 0/1 scores, circular); empty when none. */
   warnings: string[];
+  /**
+   * Welch t-test of `scores` against the random-versus-random scores: the significance test of
+   * tcav.json version 1, kept for comparison only. It is anti-conservative for small concepts and
+   * meaningless for 0/1 or constant scores; verdicts do not use it.
+   */
+  tTest: { t: number; df: number; p: number; pBonferroni: number };
+}
+
+/** Whether the label head beats always predicting the majority class; verdicts need it to. */
+export interface TcavProbeGate {
+  /** 'held-out': a probe's held-out cases; 'labelled cases': every labelled case (a head trained elsewhere, which may have seen them). */
+  source: 'held-out' | 'labelled cases';
+  cases: number;
+  accuracy: number;
+  /** Wilson 95% lower bound of `accuracy`. */
+  lowerBound: number;
+  /** Fraction of the most common class among the same cases. */
+  majorityRate: number;
+  /** lowerBound > majorityRate. */
+  passed: boolean;
+  /** One sentence: the numbers and what they mean. */
+  note: string;
 }
 
 /** The result of `runTcav` (written as tcav.json by the CLI). */
 export interface TcavResult {
+  version: number;
   targetClass: number;
   /** Class cases whose derivatives were counted. */
   cases: number;
   head: { kind: LabelHead['kind']; classes: number; heldOutAccuracy?: number };
+  gate: TcavProbeGate;
   /** Latent shape per case [K, h, w] and flattened dimension D. */
   latentShape: [number, number, number];
   runs: number;
   setSize: number;
   alpha: number;
   seed: number;
-  /** Random-versus-random CAVs: the null distribution of TCAV scores. */
+  /** The test behind `p`, its random concepts per size (R), early stop (h) and smallest attainable p. */
+  significance: { test: 'random-concept permutation'; statistic: string; tieBreak: string; randomConcepts: number; stopAfter: number; smallestP: number };
+  /** Per concept size: the random concepts drawn and their statistics (mean score over `runs`). */
+  randomConcepts: { size: number; drawn: number; scores: number[]; alignments: number[]; score: number; std: number; cavAccuracy: number }[];
+  /** Random-versus-random CAVs (two fresh random sets each): the null of the version-1 t-test, kept for comparison. */
   random: { scores: number[]; score: number; std: number; cavAccuracy: number };
   concepts: TcavConceptResult[];
+  /** CAVs fitted and wall time. */
+  cost: { cavFits: number; seconds: number };
 }
 
 /** d logit[targetClass] / d z for the given cases, N x D row-major. */
@@ -107,16 +176,34 @@ function classGradients(head: LabelHead, maps: LatentMaps, cases: ArrayLike<numb
   return out;
 }
 
-/** Fraction of gradient rows with a positive dot product with `v`. */
-function positiveFraction(g: Float32Array, d: number, v: Float64Array): number {
-  const n = g.length / d;
+/** Cases the head classifies as their label. */
+function correctCount(head: LabelHead, maps: LatentMaps, labels: ArrayLike<number>, batch = 512): number {
+  const [n, k, h, w] = maps.shape;
+  const d = k * h * w;
+  let correct = 0;
+  for (let start = 0; start < n; start += batch) {
+    const b = Math.min(batch, n - start);
+    const pred = scope(() => noGrad(() => head.logits(tensor(maps.data.slice(start * d, (start + b) * d), [b, k, h, w])).argmax(1).toNumbers()));
+    pred.forEach((p, r) => { if (p === labels[start + r]) correct++; });
+  }
+  return correct;
+}
+
+/**
+ * TCAV score of direction `v` (fraction of gradient rows with a positive dot product with it) and its
+ * alignment with the gradients (mean cosine, signed; rows with a zero gradient count 0).
+ */
+function directional(g: Float32Array, gNorm: Float64Array, d: number, v: Float64Array): { score: number; align: number } {
+  const n = gNorm.length;
   let pos = 0;
+  let cos = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += g[i * d + j]! * v[j]!;
     if (s > 0) pos++;
+    if (gNorm[i]! > 0) cos += s / gNorm[i]!;
   }
-  return n ? pos / n : NaN;
+  return n ? { score: pos / n, align: cos / n } : { score: NaN, align: NaN };
 }
 
 function sample(set: ArrayLike<number>, size: number, rnd: Random): Int32Array {
@@ -125,28 +212,78 @@ function sample(set: ArrayLike<number>, size: number, rnd: Random): Int32Array {
   return Int32Array.from(perm.subarray(0, size), (i) => set[i]!);
 }
 
-/**
- * TCAV of `concepts` for `targetClass` on latent maps (N x K x h x w) with integer labels (N).
- * Random sets are drawn from all N cases.
- */
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+const fmtP = (p: number) => (p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1));
+
+/** The probe gate: the head's accuracy (held out when known) against the majority-class rate. */
+function probeGate(head: LabelHead, maps: LatentMaps, labels: ArrayLike<number>): TcavProbeGate {
+  const held = head.heldOut;
+  const source = held ? 'held-out' : 'labelled cases';
+  const cases = held ? held.cases : labels.length;
+  const correct = held ? held.correct : correctCount(head, maps, labels);
+  const majority = held ? held.majorityRate : majorityRate(labels);
+  const accuracy = correct / cases;
+  const lowerBound = wilsonLowerBound(correct, cases);
+  const passed = lowerBound > majority;
+  const what = held ? `${head.kind} probe's held-out accuracy` : `${head.kind} head's accuracy on all labelled cases (it may have been trained on them, so this can only catch a head that has not learned the label)`;
+  const note = `the ${what} is ${fmt(accuracy, 3)} (95% lower bound ${fmt(lowerBound, 3)}) on ${cases} cases, ` +
+    (passed ? `above the majority-class rate ${fmt(majority, 3)}` : `not above the majority-class rate ${fmt(majority, 3)}: the head has not shown that it predicts the label, so its gradients say nothing about what drives the label`);
+  return { source, cases, accuracy, lowerBound, majorityRate: majority, passed, note };
+}
+
+/** A `label:k` concept is circular when k is the target class or, with two classes, the other one (the target's complement). */
+function circularity(c: Concept, targetClass: number, classes: number): string | null {
+  const m = c.spec ? /^label:([^#]*)/.exec(c.spec) : null;
+  if (!m) return null;
+  const k = Number(m[1]);
+  if (k === targetClass) return `defined by the target: ${c.spec} selects the cases labelled ${targetClass}, the class whose logit is tested, so its score restates that the head separates the class (circular)`;
+  if (classes === 2) return `defined by the target: ${c.spec} selects the cases not labelled ${targetClass} (the labels have two classes), so its score restates that the head separates the class (circular)`;
+  return null;
+}
+
+function jaccard(a: Int32Array, inB: Uint8Array, sizeB: number): number {
+  let both = 0;
+  for (const i of a) if (inB[i]) both++;
+  const union = a.length + sizeB - both;
+  return union ? both / union : 0;
+}
+
 /**
  * The conditions under which a TCAV verdict was measured to mislead (see the README): they are stated
- * next to the p-value rather than left for the user to rediscover.
+ * next to the verdict rather than left for the user to rediscover.
  */
 function conceptWarnings(size: number, setSize: number, cavAccuracy: number, scores: number[], nullScores: number[]): string[] {
   const out: string[] = [];
   if (size < 3 * setSize) {
-    out.push(`${size} cases for sets of ${Math.min(size, setSize)}: runs share most of them, so p is anti-conservative; compare a random:${size} control`);
+    out.push(`${size} cases for sets of ${Math.min(size, setSize)}: runs share most of them, so they are not independent repeats; ` +
+      'the random concepts it is compared with have the same size and share cases the same way, but the verdict rests on these few cases');
   }
   if (cavAccuracy < 0.6) out.push(`CAV accuracy ${cavAccuracy.toFixed(2)} is near chance: the concept is barely separable from random cases`);
   const binary = (a: number[]) => a.every((v) => v === 0 || v === 1);
   if (binary(scores) && binary(nullScores)) {
-    out.push('every run scored 0 or 1 (the head\'s gradient points one way for all cases): the t-test compares coin flips');
+    out.push('every run scored 0 or 1 (the head\'s gradient points one way for all cases): the score counts runs whose CAV falls on the head\'s side, ' +
+      'and random concepts scored the same way often reach 0 or 1 too; such ties are decided by how closely the CAVs follow the gradients');
   }
   return out;
 }
 
+/** "score 1.00 in 20 of 20 runs", "score 1 in 31 of 40 runs (mean 0.78)", "score 0.62 +- 0.08 over 20 runs". */
+function describeScores(scores: number[]): string {
+  const m = mean(scores);
+  if (scores.every((s) => s === scores[0])) return `score ${fmt(scores[0]!)} in ${scores.length} of ${scores.length} runs`;
+  if (scores.every((s) => s === 0 || s === 1)) {
+    const ones = scores.filter((s) => s === 1).length;
+    return `score 1 in ${ones} of ${scores.length} runs (mean ${fmt(m)})`;
+  }
+  return `score ${fmt(m)} ± ${fmt(sampleStd(scores))} over ${scores.length} runs`;
+}
+
+/**
+ * TCAV of `concepts` for `targetClass` on latent maps (N x K x h x w) with integer labels (N).
+ * Random sets and random concepts are drawn from all N cases.
+ */
 export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts: Concept[], options: TcavOptions = {}): TcavResult {
+  const t0 = performance.now();
   const [n, k, h, w] = latents.shape;
   const d = k * h * w;
   if (labels.length !== n) throw new Error(`tcav: ${labels.length} labels for ${n} cases`);
@@ -156,57 +293,171 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
   const setSize = options.setSize ?? 50;
   const alpha = options.alpha ?? 0.05;
   const seed = options.seed ?? 0;
-  const cavOpts = { l2: options.l2 ?? 0.01, testFraction: options.testFraction ?? 0.3 };
-  if (runs < 2) throw new Error('tcav: runs must be at least 2 for the t-test');
+  const nConcepts = concepts.length;
+  const R = options.randomConcepts ?? Math.ceil((20 * nConcepts) / alpha) - 1;
+  const stopAfter = options.stopAfter ?? 10;
+  const exclude = options.excludeConceptFromRandom ?? true;
+  if (runs < 2) throw new Error('tcav: runs must be at least 2');
+  if (!(Number.isInteger(R) && R >= 1)) throw new Error(`tcav: randomConcepts must be a positive integer, got ${R}`);
   const cases = options.cases ? Int32Array.from(options.cases) : Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === targetClass));
   if (cases.length === 0) throw new Error(`tcav: no cases of class ${targetClass}`);
   const ownHead = !options.head;
   const head = options.head ?? trainProbe(latents, labels, { ...options.probe, seed: options.probe?.seed ?? seed });
   if (targetClass < 0 || targetClass >= head.classes) throw new Error(`tcav: class ${targetClass} is not among the head's ${head.classes} classes`);
   try {
+    const gate = probeGate(head, latents, labels);
     const g = classGradients(head, latents, cases, targetClass);
-    const rnd = new Random(`${seed}/tcav`);
-    const draw = () => sample(rnd.permutation(n), Math.min(setSize, n), rnd);
-    // Sets 1..runs pair with each concept run (when concepts are not excluded from them).
-    const randomSets = Array.from({ length: runs + 1 }, draw);
-    const nullScores: number[] = [];
-    const nullAcc: number[] = [];
-    for (let r = 1; r <= runs; r++) {
-      // Each null CAV gets two fresh random sets. Kim et al.'s code pairs one fixed random set with the
-      // others; that makes the null scores share a set and cluster around wherever that set's mean falls.
-      const cav = fitCav(latents.data, d, draw(), draw(), cavOpts, rnd);
-      nullScores.push(positiveFraction(g, d, cav.direction));
-      nullAcc.push(cav.accuracy);
+    const gNorm = new Float64Array(cases.length);
+    for (let i = 0; i < cases.length; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += g[i * d + j]! ** 2;
+      gNorm[i] = Math.sqrt(s);
     }
-    const results = concepts.map((c): TcavConceptResult => {
+    const fitter = new CavFitter(latents.data, d, { l2: options.l2 ?? 0.01, testFraction: options.testFraction ?? 0.3 });
+    let cavFits = 0;
+    /** `runs` CAVs of a set against random sets (from outside it, unless `exclude` is off). */
+    const scoreSet = (indices: Int32Array, rnd: Random): { scores: number[]; accs: number[]; aligns: number[] } => {
+      let pool: Int32Array | null = null;
+      if (exclude && n - indices.length >= 2) {
+        const inSet = new Uint8Array(n);
+        for (const i of indices) inSet[i] = 1;
+        pool = new Int32Array(n - indices.length);
+        let p = 0;
+        for (let i = 0; i < n; i++) if (!inSet[i]) pool[p++] = i;
+      }
       const scores: number[] = [];
       const accs: number[] = [];
-      const inConcept = new Uint8Array(n);
-      for (const i of c.indices) inConcept[i] = 1;
-      const outside = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => !inConcept[i]));
-      const exclude = (options.excludeConceptFromRandom ?? true) && outside.length >= 2;
-      for (let r = 1; r <= runs; r++) {
-        const negatives = exclude ? sample(rnd.shuffle(Int32Array.from(outside)), Math.min(setSize, outside.length), rnd) : randomSets[r]!;
-        const cav = fitCav(latents.data, d, sample(c.indices, setSize, rnd), negatives, cavOpts, rnd);
-        scores.push(positiveFraction(g, d, cav.direction));
+      const aligns: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const negatives = pool ? sample(pool, Math.min(setSize, pool.length), rnd) : sample(rnd.permutation(n), Math.min(setSize, n), rnd);
+        const cav = fitter.fit(sample(indices, setSize, rnd), negatives, rnd);
+        cavFits++;
+        const dd = directional(g, gNorm, d, cav.direction);
+        scores.push(dd.score);
+        aligns.push(dd.align);
         accs.push(cav.accuracy);
       }
-      const test = welchTTest(scores, nullScores);
-      const pBonferroni = Math.min(1, test.p * concepts.length);
+      return { scores, accs, aligns };
+    };
+
+    // Random-versus-random CAVs, each between two fresh random sets: the version-1 t-test's null.
+    const rvr = new Random(`${seed}/tcav`);
+    const draw = () => sample(rvr.permutation(n), Math.min(setSize, n), rvr);
+    const nullScores: number[] = [];
+    const nullAcc: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const cav = fitter.fit(draw(), draw(), rvr);
+      cavFits++;
+      nullScores.push(directional(g, gNorm, d, cav.direction).score);
+      nullAcc.push(cav.accuracy);
+    }
+
+    // Each concept's runs from its own stream, so its scores do not depend on the other concepts.
+    const scored = concepts.map((c, i) => scoreSet(c.indices, new Random(`${seed}/tcav/concept/${i}`)));
+    const stat = scored.map((s) => mean(s.scores));
+    const align = scored.map((s) => Math.abs(mean(s.aligns)));
+
+    // The random-concept null, one stream per concept size, shared by the concepts of that size. Each
+    // concept counts the random concepts at least as far from 0.5 as it, a tie (0/1 scores make them
+    // common) broken by the CAVs' alignment with the gradients; drawing stops when every concept of the
+    // size has `stopAfter` of them or R were drawn.
+    const tol = 1e-9;
+    const asExtreme = new Array<number>(nConcepts).fill(0);
+    const tiedOrBeyond = new Array<number>(nConcepts).fill(0);
+    const tiedAlignMax = new Array<number>(nConcepts).fill(-Infinity);
+    const drawnFor = new Array<number>(nConcepts).fill(0);
+    const stopped = new Array<boolean>(nConcepts).fill(false);
+    const randomConcepts: TcavResult['randomConcepts'] = [];
+    const sizes = [...new Set(concepts.map((c) => c.indices.length))].sort((a, b) => a - b);
+    for (const size of sizes) {
+      const members = concepts.map((c, i) => (c.indices.length === size ? i : -1)).filter((i) => i >= 0);
+      const rnd = new Random(`${seed}/tcav/random-concepts/${size}`);
+      const stats: number[] = [];
+      const aligns: number[] = [];
+      const accs: number[] = [];
+      while (stats.length < R && members.some((i) => !stopped[i])) {
+        const set = Int32Array.from(rnd.permutation(n).subarray(0, size));
+        const s = scoreSet(set, rnd);
+        const v = mean(s.scores);
+        const a = Math.abs(mean(s.aligns));
+        stats.push(v);
+        aligns.push(a);
+        accs.push(mean(s.accs));
+        for (const i of members) {
+          if (stopped[i]) continue;
+          drawnFor[i]++;
+          const far = Math.abs(v - 0.5) - Math.abs(stat[i]! - 0.5);
+          if (far >= -tol) tiedOrBeyond[i]++;
+          if (Math.abs(far) <= tol) tiedAlignMax[i] = Math.max(tiedAlignMax[i]!, a);
+          if (far > tol || (far >= -tol && a >= align[i]! - tol)) asExtreme[i]++;
+          if (stopAfter > 0 && asExtreme[i] === stopAfter) stopped[i] = true;
+        }
+      }
+      randomConcepts.push({ size, drawn: stats.length, scores: stats, alignments: aligns, score: mean(stats), std: sampleStd(stats), cavAccuracy: mean(accs) });
+    }
+
+    const smallestP = 1 / (R + 1);
+    const inTarget = new Uint8Array(n);
+    let targetSize = 0;
+    for (let i = 0; i < n; i++) if (labels[i] === targetClass) { inTarget[i] = 1; targetSize++; }
+    const results = concepts.map((c, i): TcavConceptResult => {
+      const { scores, accs } = scored[i]!;
+      const size = c.indices.length;
+      const p = stopped[i] ? stopAfter / drawnFor[i]! : (asExtreme[i]! + 1) / (drawnFor[i]! + 1);
+      const pBonferroni = Math.min(1, p * nConcepts);
       const cavAccuracy = mean(accs);
+      const warnings = conceptWarnings(size, setSize, cavAccuracy, scores, nullScores);
+      const circular = circularity(c, targetClass, head.classes);
+      if (circular) warnings.push(circular);
+      else {
+        const overlap = jaccard(c.indices, inTarget, targetSize);
+        if (overlap >= 0.9) {
+          warnings.push(`its cases are nearly the class-${targetClass} cases (Jaccard ${fmt(overlap)}): a check that the head uses what defines the class, not evidence about a concept distinct from it`);
+        }
+      }
+      const group = randomConcepts.find((r) => r.size === size)!;
+      const ties = tiedOrBeyond[i]! - asExtreme[i]!;
+      const nullText = `${tiedOrBeyond[i]} of ${drawnFor[i]} random concepts of ${size} cases were as far from 0.5 ` +
+        `(their scores ${fmt(group.score)} ± ${fmt(group.std)})` +
+        (ties > 0 ? `, ${ties} of them tied with it but with CAVs less aligned with the head's gradients (mean |cos| at most ${fmt(tiedAlignMax[i]!)} against ${fmt(align[i]!)})` : '') +
+        (stopped[i] ? ', drawing stopped there' : '');
+      const evidence = `${describeScores(scores)}; ${nullText}; p ${fmtP(p)} (Bonferroni ${fmtP(pBonferroni)})`;
+      let verdict: TcavVerdict;
+      let reason: string;
+      if (!gate.passed) {
+        verdict = 'not determined';
+        reason = `No verdict: ${gate.note} (${evidence}).`;
+      } else if (circular) {
+        verdict = 'not determined';
+        reason = `No verdict: the concept is ${circular} (${evidence}).`;
+      } else if (pBonferroni <= alpha) {
+        verdict = 'significant';
+        reason = `${evidence[0]!.toUpperCase()}${evidence.slice(1)} ≤ α ${alpha}.`;
+      } else if (asExtreme[i] === 0 && Math.min(1, smallestP * nConcepts) > alpha) {
+        verdict = 'not determined';
+        reason = `No verdict: ${evidence}, but ${R} random concepts cannot give a p below ${fmtP(smallestP)} (Bonferroni ${fmtP(Math.min(1, smallestP * nConcepts))} > α ${alpha}); draw more random concepts.`;
+      } else {
+        verdict = 'not significant';
+        reason = `${evidence[0]!.toUpperCase()}${evidence.slice(1)} > α ${alpha}.`;
+      }
+      const t = welchTTest(scores, nullScores);
       return {
-        name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size: c.indices.length,
-        scores, score: mean(scores), std: sampleStd(scores), cavAccuracy, cavAccuracies: accs,
-        t: test.t, df: test.df, p: test.p, pBonferroni, significant: pBonferroni < alpha,
-        warnings: conceptWarnings(c.indices.length, setSize, cavAccuracy, scores, nullScores),
+        name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size,
+        scores, score: stat[i]!, std: sampleStd(scores), cavAccuracy, cavAccuracies: accs,
+        alignment: align[i]!, randomConcepts: drawnFor[i]!, asExtreme: asExtreme[i]!, asFarInScore: tiedOrBeyond[i]!, p, pBonferroni,
+        verdict, reason, significant: verdict === 'significant', circular: circular !== null, warnings,
+        tTest: { t: t.t, df: t.df, p: t.p, pBonferroni: Math.min(1, t.p * nConcepts) },
       };
     });
     return {
-      targetClass, cases: cases.length,
+      version: TCAV_RESULT_VERSION, targetClass, cases: cases.length,
       head: { kind: head.kind, classes: head.classes, ...(head.heldOutAccuracy !== undefined ? { heldOutAccuracy: head.heldOutAccuracy } : {}) },
-      latentShape: [k, h, w], runs, setSize, alpha, seed,
+      gate, latentShape: [k, h, w], runs, setSize, alpha, seed,
+      significance: { test: 'random-concept permutation', statistic: '|mean score over runs - 0.5|, two-sided', tieBreak: 'alignment: |mean cos(gradient, CAV)|', randomConcepts: R, stopAfter, smallestP },
+      randomConcepts,
       random: { scores: nullScores, score: mean(nullScores), std: sampleStd(nullScores), cavAccuracy: mean(nullAcc) },
       concepts: results,
+      cost: { cavFits, seconds: (performance.now() - t0) / 1000 },
     };
   } finally {
     if (ownHead) head.dispose();

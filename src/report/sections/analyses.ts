@@ -3,6 +3,7 @@
 import { intervalChart, renderChart } from '../charts.js';
 import { esc, figure, notComputed, num, pngImg, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
+import type { TcavConceptResult, TcavVerdict } from '../../explain/tcav/tcav.js';
 
 export async function tcavSection(files: RunFiles, classNames?: string[]): Promise<Section> {
   const id = 'tcav', title = 'TCAV: concepts in latent space';
@@ -10,25 +11,47 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
   if (read.status === 'absent') return { id, title, body: notComputed('TCAV (tcav.json)', `latentlens tcav ${files.dir} --concept <spec>`) };
   if (read.status === 'error') return { id, title, body: unreadable('tcav.json', read.error) };
   const t = read.value.result;
+  // tcav.json before version 2 has no verdicts: its `significant` came from a t-test of runs against random-vs-random CAVs.
+  const v1 = t.version === undefined;
   const cls = esc(classNames?.[t.targetClass] ?? `class ${t.targetClass}`);
+  const verdictCell = (c: TcavConceptResult) => {
+    const v = verdictOf(c);
+    return v === 'significant' ? '<strong class="yes">significant</strong>' : v === 'not determined' ? '<span class="flag">not determined</span>' : 'not significant';
+  };
   const rows = t.concepts.map((c) => [
     esc(c.name), c.spec ? `<code>${esc(c.spec)}</code>` : '—', String(c.size), `${num(c.score, 3)} ± ${num(c.std, 3)}`, num(c.cavAccuracy, 3),
-    `${num(c.t, 2)} (df ${num(c.df, 1)})`, pval(c.p), pval(c.pBonferroni), c.significant ? '<strong class="yes">yes</strong>' : 'no',
+    v1 ? '—' : `${c.asExtreme} / ${c.randomConcepts}`, pval(c.p), pval(c.pBonferroni), verdictCell(c),
   ]);
   rows.push(['<em>random vs random</em>', '—', '—', `${num(t.random.score, 3)} ± ${num(t.random.std, 3)}`, num(t.random.cavAccuracy, 3), '—', '—', '—', '—']);
   const chart = await intervalChart(
-    [...t.concepts.map((c) => ({ label: c.name, value: c.score, lo: Math.max(0, c.score - c.std), hi: Math.min(1, c.score + c.std), highlight: c.significant })),
+    [...t.concepts.map((c) => ({ label: c.name, value: c.score, lo: Math.max(0, c.score - c.std), hi: Math.min(1, c.score + c.std), highlight: verdictOf(c) === 'significant' })),
       { label: 'random vs random', value: t.random.score, lo: Math.max(0, t.random.score - t.random.std), hi: Math.min(1, t.random.score + t.random.std), highlight: false }],
-    { title: `TCAV score for ${classNames?.[t.targetClass] ?? `class ${t.targetClass}`} (mean ± sd over ${t.runs} CAVs)`, valueTitle: 'fraction of class cases with positive directional derivative', labelTitle: 'concept', rule: 0.5, highlightLegend: ['significant (Bonferroni)', 'not significant'] },
+    { title: `TCAV score for ${classNames?.[t.targetClass] ?? `class ${t.targetClass}`} (mean ± sd over ${t.runs} CAVs)`, valueTitle: 'fraction of class cases with positive directional derivative', labelTitle: 'concept', rule: 0.5, highlightLegend: ['significant (Bonferroni)', 'not significant or not determined'] },
   );
   const f = read.value;
+  const test = v1
+    ? 'Significance from a Welch t-test of the runs against random-vs-random CAVs (tcav.json version 1: anti-conservative for small concepts and meaningless for 0/1 scores; rerun <code>latentlens tcav</code> for the random-concept test).'
+    : `Significance: each concept's mean score against up to ${t.significance.randomConcepts} random concepts of its size, each scored over ${t.runs} CAVs the same way (two-sided around 0.5; ties broken by the CAVs' alignment with the head's gradients); “as extreme” counts them; Bonferroni over ${t.concepts.length} concepts at α ${t.alpha}.`;
+  const gate = t.gate
+    ? `<p${t.gate.passed ? '' : ' class="flag"'}>Label head gate: ${esc(t.gate.note)}.${t.gate.passed ? '' : ' <strong>No verdicts.</strong>'}</p>` : '';
   const body = `<p>Class ${cls}: ${t.cases} cases; label head ${esc(t.head.kind)}${t.head.heldOutAccuracy !== undefined ? ` (held-out accuracy ${num(t.head.heldOutAccuracy, 3)})` : ''}; ` +
-    `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; α ${t.alpha}, Bonferroni over ${t.concepts.length} concepts; latent shape ${esc(t.latentShape.join('×'))}.` +
-    `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''}</p>` +
+    `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; latent shape ${esc(t.latentShape.join('×'))}.` +
+    `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''} ${test}</p>` + gate +
     `<div class="charts">${chart}</div>` +
-    table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'Welch t', 'p', 'p (Bonferroni)', 'significant'], rows, { cls: 'num' }) +
-    warningList(t.concepts);
+    table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'random concepts as extreme', 'p', 'p (Bonferroni)', 'verdict'], rows, { cls: 'num' }) +
+    reasonList(t.concepts) + warningList(t.concepts);
   return { id, title, body };
+}
+
+/** A concept's verdict; files before version 2 only have `significant`. */
+function verdictOf(c: TcavConceptResult): TcavVerdict {
+  return c.verdict ?? (c.significant ? 'significant' : 'not significant');
+}
+
+/** Each concept's verdict with its evidence (version 2 on). */
+function reasonList(concepts: TcavConceptResult[]): string {
+  const items = concepts.filter((c) => c.reason).map((c) => `<li><strong>${esc(c.name)}</strong> (${esc(verdictOf(c))}): ${esc(c.reason)}</li>`);
+  return items.length > 0 ? `<p>Verdicts:</p><ul class="reasons">${items.join('')}</ul>` : '';
 }
 
 /** Each concept's caveats under the table (absent in tcav.json files written before they existed). */
