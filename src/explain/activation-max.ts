@@ -1,7 +1,8 @@
 // Activation maximisation: the input that most increases a map's target, found by gradient ascent from
 // noise or from a real case, with L2 and total-variation penalties, random jitter (shifts) and periodic
 // blur so that the result shows structure instead of adversarial noise. Seeded.
-import { Adam, F, grad, keep, manualSeed, noGrad, rand, scope, type Tensor } from '../engine/index.js';
+import { Adam, F, grad, keep, noGrad, scope, type Tensor } from '../engine/index.js';
+import { seededUniform } from './attribution/seeded-noise.js';
 import type { LatentModel } from '../models/types.js';
 import { blur } from './attribution/baseline.js';
 import { targetOf, type MapTarget } from './target.js';
@@ -38,9 +39,8 @@ function totalVariation(x: Tensor): Tensor {
 
 export function activationMaximization(model: LatentModel, o: ActivationMaxOptions): ActivationMaxResult {
   model.eval();
-  manualSeed(o.seed ?? 0);
   const [c, h, w] = o.inputShape;
-  const x = keep(scope(() => (o.start ? o.start.clone() : rand([1, c, h, w]).mul(0.2).add(0.4)).detach().requiresGrad_(true)));
+  const x = keep(scope(() => (o.start ? o.start.clone() : seededUniform(o.seed ?? 0, 'activation-max', 0, [1, c, h, w]).mul(0.2).add(0.4)).detach().requiresGrad_(true)));
   const opt = new Adam([x], { lr: o.lr ?? 0.05 });
   const startValue = scope(() => targetOf(model, x, o.target).item());
   const steps = o.steps ?? 200, jitter = o.jitter ?? 2, every = o.blurEvery ?? 10;

@@ -14,6 +14,7 @@ import { faithfulness, type FaithfulnessResult } from './attribution/faithfulnes
 import { localization, type LocalizationResult } from './attribution/localization.js';
 import { randomizedEncoderCheck, type SanityResult } from './attribution/sanity.js';
 import type { AttributionMethod, AttributionResult } from './attribution/types.js';
+import { ATTRIBUTION_METHOD_NAMES, unavailableReason } from './attribution/methods.js';
 import { encodeAll } from './ablation/latent-edit.js';
 import { entanglementIndex, mapEffects, singleMapAblation, type SingleMapAblation } from './ablation/map-effects.js';
 import { maskedDecodeReport, type MaskedDecodeReport } from './ablation/masked-decode.js';
@@ -35,7 +36,7 @@ export interface ExplainInput {
 
 export interface ExplainOptions {
   map: number;
-  /** Attribution methods; default all. */
+  /** Attribution methods; default every method the model supports (methods.ts). */
   methods?: AttributionMethod[];
   /** Cases explained (default: up to 32 of the positive class, or the first 32). */
   cases?: number[];
@@ -91,8 +92,6 @@ export interface ExplainResult {
   figureData?: { attributions: Partial<Record<AttributionMethod, AttributionResult>>; explained: Float32Array; traversal: Traversal; activationMax: Float32Array | null };
 }
 
-const ALL: AttributionMethod[] = ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
-
 /** +1 when the explained cases' mean of the map is at least the reference cases', else -1 (+1 without reference). */
 function associationDirection(pooled: Float32Array, k: number, map: number, explained: number[], reference: number[]): 1 | -1 {
   if (reference.length === 0 || explained.length === 0) return 1;
@@ -124,7 +123,12 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const target = { map: o.map };
     const attributions: ExplainResult['encoder']['attributions'] = {};
     const kept: Partial<Record<AttributionMethod, AttributionResult>> = {};
-    const methods = (o.methods ?? ALL).filter((m) => m !== 'grad-cam' || (model.config as { latent?: string }).latent !== 'vector');
+    const notes: string[] = [];
+    const methods = (o.methods ?? ATTRIBUTION_METHOD_NAMES).filter((m) => {
+      const why = unavailableReason(model, m);
+      if (why && o.methods) notes.push(`skipped ${m}: ${why}`);
+      return why === null;
+    });
     for (const method of methods) {
       say(`attribution: ${method}`);
       const t0 = performance.now();
@@ -166,12 +170,12 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     // Gradients show the model's dependence most directly; methods that multiply by (x - baseline), like
     // integrated gradients, keep the input's structure under randomisation (Adebayo et al.) and are checked too.
     const sanity: SanityResult[] = [];
-    try {
+    if (model.encoderStack) {
       say('sanity check');
       sanity.push(randomizedEncoderCheck(model, xe, { method: 'gradient', target, meanImage }, kept.gradient, seed));
       if (ig) sanity.push(randomizedEncoderCheck(model, xe, { method: 'integrated-gradients', target, meanImage, steps: 16 }, undefined, seed));
-    } catch {
-      // Models without a Sequential encoder (TorchScript) cannot be randomised here: no check is reported.
+    } else {
+      notes.push(`no randomised-encoder sanity check: a ${model.config.kind} model does not expose its encoder as a layer stack`);
     }
     let faith: FaithfulnessResult | null = null;
     if (heatSource) {
@@ -193,7 +197,6 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const ex = exemplars(pooled, n, k, o.map, 8, input.ids);
     const am = (o.activationMaxSteps ?? 150) > 0 ? activationMaximization(model, { target, inputShape: [c, h, w], steps: o.activationMaxSteps ?? 150, seed }) : null;
 
-    const notes: string[] = [];
     const maxContrastive = contrastive ? channels[contrastive.share.indexOf(Math.max(...contrastive.share))]! : null;
     let inputChannel: string | null = controlled.driver;
     if (contrastive && inputChannel && maxContrastive !== inputChannel) {

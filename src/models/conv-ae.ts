@@ -28,6 +28,10 @@ export class ConvAE extends Module implements LatentModel {
     this.decoder = this.registerModule('decoder', buildDecoder(o, k));
   }
 
+  encoderStack(): Sequential {
+    return this.encoder;
+  }
+
   encode(x: Tensor): Encoding { return { z: this.encoder.forward(x) }; }
   decode(z: Tensor): Tensor { return this.decoder.forward(z).sigmoid(); }
   reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }

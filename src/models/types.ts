@@ -1,6 +1,7 @@
 // The one small surface every model offers, so training and every analysis run unchanged on any of
 // them (ConvAE, the VAE family, FactorVAE, InfoGAN's Q network, or a user's TorchScript autoencoder).
 import type { Tensor } from '../engine/tensor.js';
+import type { Sequential } from '../nn/layers.js';
 
 export type ModelKind = 'conv-ae' | 'vae' | 'beta-vae' | 'beta-tcvae' | 'factor-vae' | 'infogan' | 'torchscript';
 
@@ -60,4 +61,10 @@ export interface LatentModel {
   stateDict(): Map<string, Tensor>;
   loadStateDict(state: Map<string, Tensor>, strict?: boolean): void;
   dispose(): void;
+  /**
+   * The encoder as a layer stack whose last layer outputs the latent (or [mu, logvar]), for methods that
+   * read an intermediate layer (Grad-CAM) or randomise the encoder (the sanity check). Absent when the
+   * model cannot offer one (a TorchScript module): those methods are then skipped with a note.
+   */
+  encoderStack?(): Sequential;
 }

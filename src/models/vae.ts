@@ -61,6 +61,10 @@ export class VAE extends Module implements LatentModel {
     return { mu: stats.narrow(1, 0, this.k), logvar: stats.narrow(1, this.k, this.k) };
   }
 
+  encoderStack(): Sequential {
+    return this.encoder;
+  }
+
   encode(x: Tensor): Encoding {
     const { mu, logvar } = this.posterior(x);
     return { z: mu, mu, logvar };

@@ -1,14 +1,12 @@
 // One call shape for every attribution method: attribute(model, inputs, { method, target, baseline, ... }).
-import { F, noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
+import { noGrad, scope, type Tensor } from '../../engine/index.js';
 import type { LatentModel } from '../../models/types.js';
 import { targetOf, type MapTarget } from '../target.js';
 import { makeBaseline, type BaselineKind } from './baseline.js';
-import { gradCam } from './gradcam.js';
-import { gradientAttribution, gradientTimesInput, integratedGradients, smoothGrad } from './gradients.js';
-import { occlusion } from './occlusion.js';
+import { ATTRIBUTION_METHOD_NAMES, ATTRIBUTION_METHODS, isAttributionMethod, unavailableReason, type AttributionMethodSpec, type MethodSettings } from './methods.js';
 import { channelShares, type AttributionMethod, type AttributionResult } from './types.js';
 
-export interface AttributeOptions {
+export interface AttributeOptions extends MethodSettings {
   method: AttributionMethod;
   target: MapTarget;
   /** Reference input: 'mean' (of the inputs, or meanImage; default), 'blur', 'zero', or explicit images. */
@@ -29,10 +27,12 @@ export interface AttributeOptions {
   seed?: number;
 }
 
-const NET_METHODS = new Set<AttributionMethod>(['integrated-gradients', 'gradient-x-input', 'occlusion', 'channel-occlusion']);
-
 /** Attributes the target map of each case to its input pixels, per input channel. */
 export function attribute(model: LatentModel, inputs: Tensor, o: AttributeOptions): AttributionResult {
+  if (!isAttributionMethod(o.method)) throw new Error(`unknown attribution method '${String(o.method)}' (one of ${ATTRIBUTION_METHOD_NAMES.join(', ')})`);
+  const spec: AttributionMethodSpec = ATTRIBUTION_METHODS[o.method];
+  const unavailable = unavailableReason(model, o.method);
+  if (unavailable) throw new Error(unavailable);
   model.eval();
   const [n, c, h, w] = inputs.shape as [number, number, number, number];
   const bs = o.batchSize ?? 32;
@@ -46,52 +46,17 @@ export function attribute(model: LatentModel, inputs: Tensor, o: AttributeOption
       const len = Math.min(bs, n - start);
       const x = inputs.narrow(0, start, len);
       const b = o.baseline && typeof o.baseline !== 'string' ? o.baseline.narrow(0, start, len) : makeBaseline(x, { kind: o.baseline ?? 'mean', meanImage });
-      let a: Tensor;
-      switch (o.method) {
-        case 'gradient': a = gradientAttribution(model, x, o.target); break;
-        case 'gradient-x-input': a = gradientTimesInput(model, x, b, o.target); break;
-        case 'integrated-gradients': {
-          const r = integratedGradients(model, x, b, o.target, o.steps ?? 32);
-          delta!.set(r.delta.toFloat32(), start);
-          a = r.attribution;
-          settings.steps = o.steps ?? 32;
-          break;
-        }
-        case 'smoothgrad':
-          a = smoothGrad(model, x, o.target, o.samples ?? 25, o.noise ?? 0.15, (o.seed ?? 0) + start);
-          Object.assign(settings, { samples: o.samples ?? 25, noise: o.noise ?? 0.15 });
-          break;
-        case 'grad-cam': {
-          const r = gradCam(model, x, o.target, o.layer);
-          a = r.cam.expand(len, c, h, w);
-          settings.layer = r.layer;
-          break;
-        }
-        case 'occlusion':
-          a = occlusion(model, x, b, o.target, { patch: o.patch, stride: o.stride });
-          Object.assign(settings, { patch: o.patch ?? Math.max(2, Math.round(h / 8)) });
-          break;
-        case 'channel-occlusion': {
-          // Mute each whole channel: its drop of the target, spread evenly over the channel's pixels.
-          const t0 = noGrad(() => targetOf(model, x, o.target));
-          const parts = Array.from({ length: c }, (_, ch) => noGrad(() => {
-            const mask = tensor(Array.from({ length: c }, (_, j) => (j === ch ? 1 : 0)), [1, c, 1, 1]);
-            const muted = x.mul(mask.neg().add(1)).add(b.mul(mask));
-            return t0.sub(targetOf(model, muted, o.target)).div(h * w).reshape(len, 1, 1, 1).expand(len, 1, h, w);
-          }));
-          a = F.cat(parts, 1);
-          break;
-        }
-        default: throw new Error(`unknown attribution method '${String(o.method)}'`);
-      }
-      heat.set(a.contiguous().toFloat32(), start * c * h * w);
+      const out = spec.run({ model, x, baseline: b, target: o.target, settings: o, firstCase: start });
+      if (out.delta) delta!.set(out.delta.toFloat32(), start);
+      Object.assign(settings, out.used);
+      heat.set(out.attribution.contiguous().toFloat32(), start * c * h * w);
       target.set(noGrad(() => targetOf(model, x, o.target)).toFloat32(), start);
     });
   }
   const shape: [number, number, number, number] = [n, c, h, w];
   return {
     method: o.method, heatmaps: heat, shape, target, convergenceDelta: delta, settings,
-    channelShare: o.method === 'grad-cam' ? null : channelShares(heat, shape, NET_METHODS.has(o.method) ? 'net' : 'abs'),
-    channelShareAbs: o.method === 'grad-cam' ? null : channelShares(heat, shape, 'abs'),
+    channelShare: spec.share === null ? null : channelShares(heat, shape, spec.share),
+    channelShareAbs: spec.share === null ? null : channelShares(heat, shape, 'abs'),
   };
 }

@@ -6,10 +6,10 @@ import type { Sequential } from '../../nn/layers.js';
 import type { LatentModel } from '../../models/types.js';
 import { poolTarget, type MapTarget } from '../target.js';
 
-/** The encoder as a Sequential, if the model has one (ConvAE and the VAE family do). */
-export function encoderLayers(model: LatentModel): Sequential {
-  const enc = (model as unknown as { encoder?: Sequential }).encoder;
-  if (!enc || !Array.isArray(enc.layers)) throw new Error(`Grad-CAM needs a model whose encoder is a Sequential (${model.config.kind} is not)`);
+/** The encoder's layer stack, as the model declares it (ConvAE and the VAE family do; TorchScript does not). */
+export function encoderLayers(model: LatentModel, method = 'Grad-CAM'): Sequential {
+  const enc = model.encoderStack?.();
+  if (!enc) throw new Error(`${method} needs a model that exposes its encoder as a layer stack (${model.config.kind} does not)`);
   return enc;
 }
 

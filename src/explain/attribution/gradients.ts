@@ -1,6 +1,7 @@
 // Gradient-based attributions of a map target: plain gradient, gradient x (input - baseline),
 // integrated gradients (Sundararajan et al. 2017) with its convergence delta, SmoothGrad (Smilkov et al. 2017).
-import { grad, manualSeed, noGrad, randnLike, scope, type Tensor } from '../../engine/index.js';
+import { grad, noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
+import { normalValues } from './seeded-noise.js';
 import type { LatentModel } from '../../models/types.js';
 import { targetOf, type MapTarget } from '../target.js';
 
@@ -35,14 +36,24 @@ export function integratedGradients(model: LatentModel, x: Tensor, baseline: Ten
   return { attribution, delta };
 }
 
-/** Mean gradient over `samples` noisy copies, noise sd = `noise` x (max - min) of each case. */
-export function smoothGrad(model: LatentModel, x: Tensor, target: MapTarget, samples = 25, noise = 0.15, seed = 0): Tensor {
-  manualSeed(seed);
-  const range = x.flatten(1).amax(1).sub(x.flatten(1).amin(1)).reshape(x.shape[0]!, 1, 1, 1);
+/**
+ * Mean gradient over `samples` noisy copies, noise sd = `noise` x (max - min) of each case. The noise of
+ * case i is the stream (seed, 'smoothgrad', firstCase + i): the same for a case whatever the batching.
+ */
+export function smoothGrad(model: LatentModel, x: Tensor, target: MapTarget, samples = 25, noise = 0.15, seed = 0, firstCase = 0): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const len = c * h * w;
+  const eps = new Float32Array(samples * n * len);
+  for (let i = 0; i < n; i++) {
+    const v = normalValues(seed, 'smoothgrad', firstCase + i, samples * len);
+    for (let s = 0; s < samples; s++) eps.set(v.subarray(s * len, (s + 1) * len), (s * n + i) * len);
+  }
+  const noiseAll = tensor(eps, [samples, n, c, h, w]);
+  const range = x.flatten(1).amax(1).sub(x.flatten(1).amin(1)).reshape(n, 1, 1, 1);
   const sd = range.mul(noise);
   let total = x.mul(0);
   for (let s = 0; s < samples; s++) {
-    total = scope(() => total.add(inputGradient(model, x.add(randnLike(x).mul(sd)), target)));
+    total = scope(() => total.add(inputGradient(model, x.add(noiseAll.select(0, s).mul(sd)), target)));
   }
   return total.div(samples);
 }

@@ -3,7 +3,8 @@
 // redrawn from a normal with its own trained standard deviation), the attribution recomputed, and the
 // weights restored; per case we report the Spearman correlation of |attribution| and the SSIM of the two
 // heatmaps (normalised to 0..1). Low values pass.
-import { keep, manualSeed, noGrad, randnLike, scope, type Tensor } from '../../engine/index.js';
+import { keep, noGrad, scope, type Tensor } from '../../engine/index.js';
+import { seededNormal } from './seeded-noise.js';
 import type { LatentModel } from '../../models/types.js';
 import { meanOf, spearman } from '../stats.js';
 import { attribute, type AttributeOptions } from './attribute.js';
@@ -44,12 +45,11 @@ function normalisedAbs(r: AttributionResult, i: number): Float64Array {
 
 export function randomizedEncoderCheck(model: LatentModel, x: Tensor, options: AttributeOptions, trained?: AttributionResult, seed = 0): SanityResult {
   const original = trained ?? attribute(model, x, options);
-  const params = encoderLayers(model).parameters();
+  const params = encoderLayers(model, 'the randomised-encoder check').parameters();
   const saved = params.map((p) => keep(noGrad(() => p.clone())));
   let randomized: AttributionResult;
   try {
-    manualSeed(seed);
-    noGrad(() => scope(() => { for (const p of params) p.copy_(randnLike(p).mul(p.std().item() || 0.01)); }));
+    noGrad(() => scope(() => params.forEach((p, i) => p.copy_(seededNormal(seed, 'sanity', i, p.shape as number[]).mul(p.std().item() || 0.01)))));
     randomized = attribute(model, x, options);
   } finally {
     noGrad(() => params.forEach((p, i) => p.copy_(saved[i]!)));

@@ -1,7 +1,8 @@
 // The record every attribution method returns, so reports and the explorer treat them alike.
 
-export type AttributionMethod =
-  | 'gradient' | 'gradient-x-input' | 'integrated-gradients' | 'smoothgrad' | 'grad-cam' | 'occlusion' | 'channel-occlusion';
+import type { AttributionMethod } from './methods.js';
+
+export type { AttributionMethod };
 
 export interface AttributionResult {
   method: AttributionMethod;
