@@ -18,7 +18,7 @@ export interface PhantomModel {
 export const PHANTOM_CHANNELS = ['T1', 'FLAIR'];
 
 export function phantomData(n: number, seed: number): ImageDataset {
-  return generatePhantoms({ n, size: 32, seed, channels: PHANTOM_CHANNELS, lesionChannels: ['FLAIR'], distractorChannels: ['T1'], lesionIntensity: [0.5, 0.9], organScale: [1, 1] });
+  return generatePhantoms({ n, size: 32, seed, channels: PHANTOM_CHANNELS, lesionChannels: ['FLAIR'], distractorChannels: ['T1'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15], organScale: [1, 1] });
 }
 
 export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
@@ -30,7 +30,7 @@ export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
   mkdirSync(dir, { recursive: true });
   // Trained weights differ by CPU kind, thread count and libtorch version: the cache key names all three.
   const machine = `${torchVersion}-${getNumThreads()}t-${(cpus()[0]?.model ?? 'cpu').replace(/[^A-Za-z0-9]+/g, '_')}`;
-  const file = join(dir, `phantom-convae-v3-${steps}-${seed}-${machine}.safetensors`);
+  const file = join(dir, `phantom-convae-v4-${steps}-${seed}-${machine}.safetensors`);
   if (existsSync(file)) {
     loadStateDict(model, file);
   } else {
