@@ -7,6 +7,16 @@ import { rankingTable, tcavTable } from './tables.js';
 import { mapView } from './explain.js';
 import { Scatter } from './scatter.js';
 
+/** The health check (health.json): a banner when the model failed it, a note when it was not recorded. */
+function healthBanner(health) {
+  if (!health) return h('p', { class: 'health-banner unknown small' }, 'Model health not recorded (no health.json): run any analysis (e.g. latentlens rank) to record it.');
+  if (health.passed) return null;
+  return h('div', { class: 'health-banner failed', role: 'alert' },
+    h('strong', {}, 'This model failed the health check: '),
+    String(health.warning ?? '').replace(/^WARNING: /, ''),
+    h('ul', {}, ...(health.reasons ?? []).map((r) => h('li', {}, String(r)))));
+}
+
 export class RunPanel {
   constructor(info, shared, compact) {
     this.info = info;
@@ -23,14 +33,15 @@ export class RunPanel {
     // Only files the run list says exist are asked for: an analysis not run yet is not an error.
     const files = this.info.files ?? {};
     const maybe = (name) => (files[name] ? getJson(`${enc(this.id)}/${name}`) : null);
-    const [meta, config, rank, tcav] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav')]);
+    const [meta, config, rank, tcav, health] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav'), maybe('health')]);
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;
     this.root.append(h('div', { class: 'run-head' },
       h('h2', {}, this.id),
       h('p', { class: 'muted' }, `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`),
-      d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null));
+      d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null,
+      healthBanner(health)));
 
     this.editor = new LatentEditor(this.id, meta);
     this.grid = new CaseGrid(this.id, meta, (i) => this.showCase(i, true));

@@ -1,7 +1,7 @@
 // What the tcav and metrics commands share: the run's chosen cases encoded to latent maps.
 import type { LatentMaps } from '../metrics/latents.js';
 import { encodeImages } from '../models/encode.js';
-import { openRunCases, type RunCases, type SplitChoice } from './run-data.js';
+import { openRunCases, type OpenRunOptions, type RunCases } from './run-data.js';
 
 export type { SplitChoice } from './run-data.js';
 
@@ -9,7 +9,7 @@ export interface EncodedRun extends RunCases {
   maps: LatentMaps;
 }
 
-export async function encodeRun(dir: string, o: { data?: string; split?: SplitChoice; batch?: number }): Promise<EncodedRun> {
+export async function encodeRun(dir: string, o: OpenRunOptions & { batch?: number }): Promise<EncodedRun> {
   const rc = await openRunCases(dir, o);
   const r = encodeImages(rc.run.model, rc.data.images, rc.data.shape, o.batch ?? 128, rc.indices);
   return { ...rc, maps: { data: r.values, shape: r.shape } };

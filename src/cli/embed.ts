@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { EmbedOptions } from '../embed/index.js';
 import { embedRun } from '../embed/run-embed.js';
+import { printRunHealth } from './run-health.js';
 
 interface EmbedFlags {
   method: string; color?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
@@ -31,6 +32,7 @@ export function registerEmbed(program: Command): void {
       const embed: EmbedOptions = f.method === 'pca' ? { method: 'pca', seed: f.seed }
         : f.method === 'tsne' ? { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads }
           : { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
+      await printRunHealth(dir, f.data);
       let last = -1;
       const { result, json, png } = await embedRun(dir, {
         embed, color: f.color, pool: f.pool, data: f.data, maxPoints: f.maxPoints,

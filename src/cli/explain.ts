@@ -8,6 +8,7 @@ import { overlayPng, stripPng } from '../explain/figures.js';
 import type { AttributionMethod } from '../explain/attribution/types.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from './run-data.js';
+import { healthSummary } from './run-health.js';
 
 interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number }
 
@@ -53,7 +54,7 @@ export function registerExplain(program: Command): void {
       const figures = await writeFigures(r, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
       const { figureData: _omit, ...json } = r;
       void _omit;
-      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, figures: figures.map((p) => p.slice(dir.length + 1)) });
+      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, health: healthSummary(rd.health), figures: figures.map((p) => p.slice(dir.length + 1)) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
       console.log(`-> ${join(outDir, `map-${map}.json`)} and ${figures.length} figures in ${figDir}`);

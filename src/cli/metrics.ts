@@ -1,6 +1,6 @@
 // `latentlens metrics <run>`: disentanglement metrics of a run's latents against the data's
 // ground-truth factors (phantoms), or only the unsupervised ones when the data has no factors.
-// Writes <run>/metrics.json: { command, created, run, dataSpec, split, pooling, cases, supervised, result }
+// Writes <run>/metrics.json: { command, created, run, dataSpec, split, pooling, cases, supervised, health, result }
 // with `result` a MetricsResult (src/metrics/README.md).
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { computeMetrics, latentTable, METRIC_NAMES, type MetricName } from '../m
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
 import { positiveInt } from './flags.js';
+import { healthSummary } from './run-health.js';
 
 interface MetricsFlags { data?: string; split: string; pooling: string; metrics?: string; seed: string; bins: string; factorBins: string; dciImportance: string; out?: string }
 
@@ -51,7 +52,7 @@ export function registerMetrics(program: Command): void {
       const out = f.out ?? join(dir, 'metrics.json');
       writeJsonAtomic(out, {
         command: 'metrics', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,
-        pooling: f.pooling, cases: enc.indices.length, supervised: !!factors, result,
+        pooling: f.pooling, cases: enc.indices.length, supervised: !!factors, health: healthSummary(enc.health), result,
       });
       const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
       const lines: [string, number | undefined][] = [

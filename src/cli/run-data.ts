@@ -1,10 +1,12 @@
 // What the analysis commands share: open a run folder, reload its data (the spec it was trained on, or
-// another one), check it fits the model, and pick the cases of a split.
+// another one), check it fits the model, pick the cases of a split, and print the model's health warning
+// when it failed the health check (run-health.ts), so no analysis of a failed model goes out silently.
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { tensor, type Tensor } from '../engine/index.js';
 import { openRun, type OpenedRun } from '../train/index.js';
 import { takeRows } from '../util/rows.js';
+import { printHealth, runHealth, type RunHealth } from './run-health.js';
 
 export const SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
@@ -15,9 +17,22 @@ export interface RunCases {
   dataSpec: string;
   /** Indices of the cases used (the chosen split, capped by maxCases), into the dataset. */
   indices: Int32Array;
+  /** The model's health (health.json, or computed now for a run without one). */
+  health: RunHealth;
 }
 
-export async function openRunCases(dir: string, o: { data?: string; split?: SplitChoice; maxCases?: number } = {}): Promise<RunCases> {
+export interface OpenRunOptions {
+  data?: string;
+  split?: SplitChoice;
+  maxCases?: number;
+  /**
+   * true (default): read the run's health, computing and recording it when absent, and print the warning
+   * of a failed model; 'read': read health.json only, print nothing (the explorer, which only reads files).
+   */
+  health?: true | 'read';
+}
+
+export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise<RunCases> {
   const run = openRun(dir);
   const dataSpec = o.data ?? (typeof run.config.dataSpec === 'string' ? run.config.dataSpec : undefined);
   if (!dataSpec) throw new Error(`${dir}/config.json records no data spec: pass --data <spec>`);
@@ -32,7 +47,9 @@ export async function openRunCases(dir: string, o: { data?: string; split?: Spli
   if (split !== 'all' && !data.splits) throw new Error(`data ${dataSpec} has no splits: use --split all`);
   let indices = split === 'all' ? Int32Array.from({ length: n }, (_, i) => i) : Int32Array.from(data.splits![split]);
   if (o.maxCases && indices.length > o.maxCases) indices = indices.slice(0, o.maxCases);
-  return { run, data, dataSpec, indices };
+  const health = o.health === 'read' ? runHealth(run, null) : runHealth(run, data, { dataSpec });
+  if (o.health !== 'read') printHealth(health);
+  return { run, data, dataSpec, indices, health };
 }
 
 export interface RunData extends RunCases {
@@ -43,7 +60,7 @@ export interface RunData extends RunCases {
 }
 
 /** The chosen cases as a tensor, with their single-label labels and ground-truth masks. */
-export async function loadRunData(dir: string, o: { data?: string; split?: SplitChoice; maxCases?: number } = {}): Promise<RunData> {
+export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<RunData> {
   const rc = await openRunCases(dir, o);
   const { data, indices } = rc;
   const [, c, h, w] = data.shape;

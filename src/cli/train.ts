@@ -9,6 +9,7 @@ import { resumeRun } from '../train/resume.js';
 import type { TrainResult } from '../train/state.js';
 import { trainingSplits, trainModel, type TrainEvent } from '../train/trainer.js';
 import type { TrainOptions } from '../train/options.js';
+import { HEALTH_FILE, healthLine } from '../train/health.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 
 interface TrainFlags {
@@ -53,6 +54,11 @@ function summary(r: TrainResult): void {
   const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
   console.log(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
   console.log(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: latentlens train --resume --out ${r.out}` : `run folder: ${r.out}`);
+  if (r.health) {
+    console.log(healthLine(r.health));
+    for (const reason of r.health.reasons) console.log(`  - ${reason}`);
+    if (!r.health.passed) console.log(`  (recorded in ${HEALTH_FILE}; every analysis of this run repeats the warning)`);
+  } else if (r.stopReason === 'aborted') console.log('health: not checked yet (it is checked when training finishes)');
 }
 
 async function action(f: TrainFlags): Promise<void> {

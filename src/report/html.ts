@@ -57,6 +57,23 @@ export function unreadable(file: string, err: string): string {
   return `<p class="missing"><strong>Could not read ${esc(file)}:</strong> ${esc(err)}</p>`;
 }
 
+/**
+ * The banner on top of the report: a failed health check (the model reconstructs no better than the mean
+ * image, or its latents do not vary) says so before any analysis is shown; a run without health.json says
+ * its health is not recorded. Nothing when the model passed.
+ */
+export function healthBanner(health: { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: { passed: boolean; warning: string | null; reasons: string[] } }): string {
+  if (health.status === 'absent') {
+    return '<p class="missing health-banner" style="margin:12px 40px"><strong>Model health not recorded:</strong> this run has no health.json ' +
+      '(made before the health check existed, and not analysed since). Any analysis command (rank, explain, tcav, embed, metrics) checks and records it.</p>';
+  }
+  if (health.status === 'error') return `<div style="margin:12px 40px">${unreadable('health.json', health.error)}</div>`;
+  if (health.value.passed) return '';
+  return '<div class="health-banner failed" role="alert" style="margin:12px 40px;padding:10px 14px;background:#fdecea;border-left:4px solid #c0392b">' +
+    `<p style="margin:0"><strong>This model failed the health check:</strong> ${esc((health.value.warning ?? '').replace(/^WARNING: /, ''))}. Every result below describes that model.</p>` +
+    `<ul style="margin:4px 0 0">${health.value.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul></div>`;
+}
+
 export interface Section {
   id: string;
   title: string;

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ImageDataset } from '../data/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { casesPng, loadRunDataset, reconstructions, sampleImages } from './case-images.js';
-import { esc, notComputed, pngImg, section, type Section } from './html.js';
+import { esc, healthBanner, notComputed, pngImg, section, type Section } from './html.js';
 import { readRunFiles, type RunFiles } from './run-files.js';
 import { embedSection, metricsSection, tcavSection } from './sections/analyses.js';
 import { dataSection, reconstructionSection, type Maybe } from './sections/data.js';
@@ -88,6 +88,7 @@ export async function buildReport(runDir: string, options: ReportOptions = {}): 
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body>` +
     `<header><h1>${esc(title)}</h1><p>Run folder <code>${esc(resolve(runDir))}</code>; ${esc(files.config.model.kind)} trained ${esc(files.config.created)}; report written ${esc(new Date().toISOString())} by latentlens ${esc(files.config.versions.latentlens)}.</p></header>` +
+    healthBanner(files.health) +
     `<nav>${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` +
     `<main>${sections.map(section).join('\n')}</main></body></html>\n`;
 }

@@ -9,6 +9,7 @@ import type { RankResult } from '../explain/importance/types.js';
 import type { TcavResult } from '../explain/tcav/tcav.js';
 import type { EpochRecord, StepRecord } from '../train/state.js';
 import { readRunConfig, type RunConfig } from '../train/run-folder.js';
+import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
 
 export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: T };
 
@@ -56,6 +57,8 @@ export interface RunFiles {
   embeds: { method: string; read: FileRead<EmbedFile>; png: Uint8Array | null }[];
   tcav: FileRead<TcavFile>;
   metrics: FileRead<MetricsFile>;
+  /** health.json (src/train/health.ts): absent for runs made before the health check and not analysed since. */
+  health: FileRead<HealthRecord>;
 }
 
 export const EMBED_METHODS = ['pca', 'tsne', 'umap'] as const;
@@ -116,5 +119,6 @@ export function readRunFiles(dir: string): RunFiles {
     explains, embeds,
     tcav: readJson<TcavFile>(join(dir, 'tcav.json')),
     metrics: readJson<MetricsFile>(join(dir, 'metrics.json')),
+    health: readJson<HealthRecord>(join(dir, HEALTH_FILE)),
   };
 }

@@ -83,7 +83,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   if (!isGet) throw new HttpError(405, 'method not allowed');
   switch (what) {
     case 'meta': if (rest.length === 0) return sendJson(res, await meta(run)); break;
-    case 'config': case 'rank': case 'tcav': case 'metrics':
+    case 'config': case 'rank': case 'tcav': case 'metrics': case 'health':
       if (rest.length === 0) return serveRunFile(res, run, [`${what}.json`], ['.json']);
       break;
     case 'explain':

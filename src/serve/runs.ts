@@ -41,12 +41,12 @@ export function openServedRuns(dirs: string[], o: { threads?: number; busyMs?: n
 }
 
 /** Which analysis files the run folder holds. */
-export function runFiles(run: ServedRun): { config: boolean; rank: boolean; tcav: boolean; metrics: boolean; explain: number[]; embed: string[] } {
+export function runFiles(run: ServedRun): { config: boolean; rank: boolean; tcav: boolean; metrics: boolean; health: boolean; explain: number[]; embed: string[] } {
   const has = (f: string) => existsSync(join(run.root, f));
   const explainDir = join(run.root, 'explain');
   const explain = existsSync(explainDir)
     ? readdirSync(explainDir).map((f) => /^map-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b)
     : [];
   const embed = readdirSync(run.root).map((f) => /^embed-([a-z0-9]+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => m[1]!).sort();
-  return { config: has('config.json'), rank: has('rank.json'), tcav: has('tcav.json'), metrics: has('metrics.json'), explain, embed };
+  return { config: has('config.json'), rank: has('rank.json'), tcav: has('tcav.json'), metrics: has('metrics.json'), health: has('health.json'), explain, embed };
 }

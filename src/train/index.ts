@@ -11,3 +11,4 @@ export { evaluateReconstruction, type EvaluateOptions } from './validate.js';
 export { latestCheckpoint, loadCheckpoint, saveTensorMap, loadTensorMap, type LatestPointer } from './checkpoint.js';
 export { readTrainLog } from './jsonl-log.js';
 export { mixSeed } from './seed.js';
+export { checkHealth, judge, healthLine, readHealth, writeHealth, HEALTH_FILE, HEALTH_MARGIN_DB, ACTIVE_THRESHOLD, RELATIVE_ACTIVE_THRESHOLD, HEALTH_MAX_CASES, type HealthRecord, type HealthOptions } from './health.js';

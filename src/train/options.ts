@@ -57,6 +57,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Extra fields recorded in config.json (e.g. the CLI's data spec and model options). */
   extraConfig?: Record<string, unknown>;
+  /**
+   * Run the health check (health.ts) on the final weights even without `out` (TrainResult.health).
+   * With `out` it always runs and writes health.json. Default false.
+   */
+  health?: boolean;
 }
 
 /** The settings a run used, as recorded in config.json. */

@@ -1,5 +1,6 @@
 // Records of a training run: what each epoch measured, what a checkpoint restores, what a run returns.
 import type { LossTerms } from '../models/types.js';
+import type { HealthRecord } from './health.js';
 
 /** Validation on the val split after an epoch. */
 export interface ValidationRecord {
@@ -102,6 +103,12 @@ export interface TrainResult {
   resumedFrom: number;
   /** Wall seconds of this call. */
   seconds: number;
+  /**
+   * The health check of the final weights (health.ts: reconstruction against the mean image, active
+   * units), also written to <out>/health.json; null when training was stopped before it finished, or
+   * ran without `out` and without the `health` option.
+   */
+  health: HealthRecord | null;
 }
 
 /** Thrown when a loss term turns NaN or infinite; weights of that step are never saved. */

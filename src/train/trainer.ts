@@ -22,6 +22,7 @@ import { seedStep, seedValidation, shuffleSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
 import { evaluateReconstruction } from './validate.js';
 import { firstNonFinite } from './finite.js';
+import { checkHealth, readHealth, writeHealth, type HealthRecord } from './health.js';
 
 /** Everything `onEvent` is told, in order; step and epoch events are also the lines of train.jsonl. */
 export type TrainEvent =
@@ -98,6 +99,7 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
   const bar = (options.progress ?? process.stderr.isTTY === true) ? new ProgressBar(process.stderr, totalSteps, o.batchSize) : null;
   const emit = (e: TrainEvent, toLog = true) => { if (toLog) log.write(e); onEvent(e); };
   let lastTerms: LossTerms = {};
+  let health: HealthRecord | null = null;
 
   const save = (): void => {
     if (!out) return;
@@ -114,12 +116,15 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
     return {
       stopReason: reason, steps: state.step, epochs: state.history.filter((h) => h.steps === stepsPerEpoch).length, history: state.history,
       finalVal: last?.val ?? null, best: state.bestValLoss === null ? null : { valLoss: state.bestValLoss, epoch: state.bestEpoch! },
-      lastTerms, checkpoint, out, resumedFrom, seconds: (performance.now() - t0) / 1000,
+      lastTerms, checkpoint, out, resumedFrom, seconds: (performance.now() - t0) / 1000, health,
     };
   };
 
   emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
-  if (state.finished) return finish(state.stopReason ?? 'completed');
+  if (state.finished) {
+    health = out ? readHealth(out) : null;
+    return finish(state.stopReason ?? 'completed');
+  }
   model.train(true);
 
   // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
@@ -224,6 +229,14 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
     state.stopReason = reason;
     save();
     if (out) saveTensorMap(join(out, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
+    if (out || options.health) {
+      const hasVal = splits.val.length > 0;
+      health = checkHealth(model, data, {
+        train: trainIdx, eval: hasVal ? splits.val : trainIdx, evalSplit: hasVal ? 'val' : 'train', dataRange: o.dataRange,
+        batchSize: o.valBatchSize, source: 'train', step: state.step, ...(out ? { weights: 'model.safetensors' } : {}),
+      });
+      if (out) writeHealth(out, health);
+    }
     return finish(reason);
   }
 }

@@ -10,7 +10,7 @@ import { loadDataset } from '../../src/data/index.js';
 test('latentlens demo (reduced) trains two models and writes every analysis', async () => {
   const out = mkdtempSync(join(tmpdir(), 'll-demo-'));
   const lines: string[] = [];
-  const { runs, skipped } = await runDemo({
+  const { runs, skipped, health } = await runDemo({
     data: 'phantom:n=400,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9',
     out, seed: 0, quick: true,
   }, (l) => lines.push(l));
@@ -32,6 +32,18 @@ test('latentlens demo (reduced) trains two models and writes every analysis', as
     }
   }
   assert.ok(lines.some((l) => l.startsWith('explore: latentlens serve')));
+  // Each model's health is the first thing said about it after training; a failed one says so again
+  // before its report, and its report carries the banner.
+  for (const [key, name] of [['convAe', 'ConvAE'], ['betaVae', 'beta-VAE']] as const) {
+    const h = health[key]!;
+    assert.ok(h && existsSync(join(runs[key]!, 'health.json')), `${name}: health.json`);
+    const trainLine = lines.findIndex((l) => l.includes(`train ${name}:`));
+    const about = lines.slice(trainLine + 1).find((l) => l.includes(name));
+    assert.match(about!, h.passed ? new RegExp(`${name} health: passed`) : new RegExp(`${name} FAILED the health check; .*WARNING: this model`));
+    const report = readFileSync(join(runs[key]!, 'report.html'), 'utf8');
+    assert.equal(report.includes('This model failed the health check'), !h.passed, `${name}: banner iff failed`);
+    if (!h.passed) assert.ok(lines.some((l) => l.startsWith(`${name} FAILED`) && lines.indexOf(l) > lines.findIndex((x) => x.includes(' done.'))));
+  }
 });
 
 test('the demo scores disentanglement on phantoms that always show both objects', async () => {

@@ -1,4 +1,4 @@
-// "Training": loss per step and per epoch, validation MSE / PSNR / SSIM per epoch.
+// "Training": the health check (health.json), loss per step and per epoch, validation MSE / PSNR / SSIM per epoch.
 import { lineChart } from '../charts.js';
 import { esc, num, table, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
@@ -12,10 +12,29 @@ function thin<T>(rows: T[], max: number): T[] {
   return out;
 }
 
+/** The health check's numbers: the model against the mean-image baseline, and active units. */
+export function healthTable(files: RunFiles): string {
+  const h = files.health;
+  if (h.status === 'absent') return '<p class="missing">Model health not recorded (no health.json).</p>';
+  if (h.status === 'error') return `<p class="missing">health.json could not be read: ${esc(h.error)}</p>`;
+  const r = h.value;
+  const a = r.activeUnits;
+  const rows = [
+    ['Reconstruction (model)', `MSE ${num(r.model.mse, 5)}, PSNR ${num(r.model.psnr, 2)} dB`],
+    [`Baseline: ${esc(r.baseline.what)}`, `MSE ${num(r.baseline.mse, 5)}, PSNR ${num(r.baseline.psnr, 2)} dB`],
+    ['Required', `PSNR at least ${num(r.marginDb, 1)} dB above the baseline`],
+    ['Active units', `${a.count} of ${a.of} maps (${a.cells.active} of ${a.cells.of} latent cells; variance of the encoded mean &gt; ${num(a.threshold, 4)}, ${a.thresholdKind === 'absolute' ? 'absolute' : 'relative to the most variable cell'})`],
+    ['Verdict', r.passed ? '<span class="yes">passed</span>' : `<span class="no">failed</span>: ${r.reasons.map(esc).join('; ')}`],
+  ];
+  return `<h3>Health check</h3><p class="note">On ${r.cases.count} ${esc(r.cases.split)} cases, weights ${esc(r.weights ?? 'of the run')}` +
+    `${r.step !== undefined ? ` (step ${r.step})` : ''}; ${r.source === 'train' ? 'recorded when training finished' : 'computed by a later analysis'}.</p>` +
+    table(['check', 'value'], rows.map((row) => [row[0]!, row[1]!]), { cls: 'kv num' });
+}
+
 export async function trainingSection(files: RunFiles): Promise<Section> {
   const { steps, epochs } = files;
   if (!steps.length && !epochs.length) {
-    return { id: 'training', title: 'Training', body: '<p class="missing">train.jsonl is absent or empty: this run has no training log.</p>' };
+    return { id: 'training', title: 'Training', body: `<p class="missing">train.jsonl is absent or empty: this run has no training log.</p>${healthTable(files)}` };
   }
   const charts: string[] = [];
   if (steps.length) {
@@ -46,6 +65,6 @@ export async function trainingSection(files: RunFiles): Promise<Section> {
   const head = ['epoch', 'step', 'train loss', 'val loss', 'val MSE', 'PSNR (dB)', 'SSIM', 'lr', 'seconds'];
   return {
     id: 'training', title: 'Training',
-    body: `${summary}<div class="charts">${charts.join('')}</div>${rows.length ? `<details><summary>Epoch table</summary>${table(head.map(esc), rows)}</details>` : ''}`,
+    body: `${summary}${healthTable(files)}<div class="charts">${charts.join('')}</div>${rows.length ? `<details><summary>Epoch table</summary>${table(head.map(esc), rows)}</details>` : ''}`,
   };
 }
