@@ -18,9 +18,7 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   const k = pooled.length / n;
   const rank = await rankFeatureMaps({
     data: pooled, rows: n, cols: k, groupOf: Int32Array.from({ length: k }, (_, i) => i), groupNames: Array.from({ length: k }, (_, i) => `map ${i}`),
-  // 400 null refits: the p-value floor is 1/401, so even a lone discovery among 8 maps reaches
-  // q = 8/401 = 0.02 under Benjamini-Hochberg, 2.5x inside the 5% level (20 refits could never pass alone).
-  }, data.labels!, { nullPermutations: 400, nullTrees: 25, stabilityBootstraps: 0, forest: { nTrees: 50 }, seed });
+  }, data.labels!, { stabilityBootstraps: 0, forest: { nTrees: 50 }, seed });
   const top = rank.ranking[0]!;
   const topRank = rank.groups[top]!;
   // Over 20 seed offsets the top map's AUC went as low as 0.90 (the forest's top map need not be the best
@@ -28,12 +26,18 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   atLeast(Math.abs(topRank.univariateAuc - 0.5), 0.3, 'phantom-explain: |AUC - 0.5| of the top map');
   atMost(topRank.marginal.qValue, 0.05, 'phantom-explain: marginal q of the top map');
   assert.ok(topRank.marginal.significant);
+  // Conditionally on the other maps some map carries the lesion. Neither which one nor how many is
+  // asserted: over 10 seeds 3 to 7 of 8 maps were flagged (the lesion is spread non-linearly over maps
+  // that the linear conditional sampler cannot explain away), and on one seed the top map was not among
+  // them (another map carried the same information). See the importance README.
+  const conditional = rank.groups.filter((g) => g.conditional?.significant).length;
+  atLeast(conditional, 1, 'phantom-explain: maps significant conditionally');
 
   const r = scope(() => explainMap(
     { model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
     // 128 lesion cases (not the default 32): the pointing game and the contrastive interval then rest on
     // enough cases that one or two misses cannot decide them.
-    { map: top, methods: ['gradient', 'integrated-gradients', 'channel-occlusion'], activationMaxSteps: 20, maxCases: 128, seed },
+    { map: top, methods: ['gradient', 'integrated-gradients', 'channel-occlusion'], activationMaxSteps: 60, maxCases: 128, seed },
   ));
   const flair = data.channelNames.indexOf('FLAIR');
   const t1 = data.channelNames.indexOf('T1');
