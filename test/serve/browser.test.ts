@@ -33,15 +33,6 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
     assert.equal(await page.locator('.panel').count(), 2, 'two runs side by side');
 
     const panel = page.locator('.panel').first();
-    // Pick the second-ranked map (the top one is preselected), from the ranking table.
-    const row = panel.locator('table.ranking tbody tr').nth(1);
-    const k = Number(await row.getAttribute('data-map'));
-    await row.click();
-    await assert.doesNotReject(panel.locator(`table.ranking tr.selected[data-map="${k}"]`).waitFor());
-    assert.match(await panel.locator('.map-view').innerText(), new RegExp(`map ${k}\\b`));
-    const slider = panel.locator(`.sliders .slider.selected input[data-map="${k}"]`);
-    assert.equal(await panel.locator('.sliders .slider').first().getAttribute('data-map'), String(k), 'the picked map\'s slider comes first');
-
     const decoded = panel.locator('img.decoded');
     await page.waitForFunction((el) => Number(el!.getAttribute('data-version')) >= 1, await decoded.elementHandle(), { timeout: 30_000 });
     const pixels = () => decoded.evaluate((img: HTMLImageElement) => {
@@ -51,17 +42,30 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
       g.drawImage(img, 0, 0);
       return { src: img.src, version: Number(img.dataset.version), data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
     });
-    const before = await pixels();
-    assert.ok(before.data.length > 0);
-
-    await slider.focus();
-    await page.keyboard.press('End');
-    await page.waitForFunction(([el, v]) => Number((el as Element).getAttribute('data-version')) > (v as number), [await decoded.elementHandle(), before.version] as const, { timeout: 30_000 });
-    const after = await pixels();
-    assert.notEqual(after.src, before.src, 'a new decoding was loaded');
-    const changed = after.data.reduce((n, v, i) => n + (Math.abs(v - before.data[i]!) > 2 ? 1 : 0), 0);
-    assert.ok(changed > 0.01 * after.data.length, `moving map ${k}'s slider changed ${changed} of ${after.data.length} pixel values`);
-    assert.match(await panel.locator('.editor .toolbar p').innerText(), /1 map edited/);
+    // Pick maps from the ranking table below the top one (which is preselected) and move each one's
+    // slider to its end: the decoding must be reloaded every time, and must visibly change for at least
+    // one of them (a small fixture model can have nearly dead maps, wherever the ranking puts them).
+    const tried: string[] = [];
+    for (let i = 1; i <= 3 && tried.every((t) => !t.endsWith('visible')); i++) {
+      const row = panel.locator('table.ranking tbody tr').nth(i);
+      const k = Number(await row.getAttribute('data-map'));
+      await row.click();
+      await assert.doesNotReject(panel.locator(`table.ranking tr.selected[data-map="${k}"]`).waitFor());
+      assert.match(await panel.locator('.map-view').innerText(), new RegExp(`map ${k}\\b`));
+      const slider = panel.locator(`.sliders .slider.selected input[data-map="${k}"]`);
+      assert.equal(await panel.locator('.sliders .slider').first().getAttribute('data-map'), String(k), 'the picked map\'s slider comes first');
+      const before = await pixels();
+      assert.ok(before.data.length > 0);
+      await slider.focus();
+      await page.keyboard.press('End');
+      await page.waitForFunction(([el, v]) => Number((el as Element).getAttribute('data-version')) > (v as number), [await decoded.elementHandle(), before.version] as const, { timeout: 30_000 });
+      const after = await pixels();
+      assert.notEqual(after.src, before.src, 'a new decoding was loaded');
+      const changed = after.data.reduce((n, v, j) => n + (Math.abs(v - before.data[j]!) > 2 ? 1 : 0), 0);
+      tried.push(`map ${k}: ${changed} of ${after.data.length} pixel values ${changed > 0.01 * after.data.length ? 'visible' : ''}`.trim());
+    }
+    assert.ok(tried.some((t) => t.endsWith('visible')), `no slider visibly changed the decoding: ${tried.join('; ')}`);
+    assert.match(await panel.locator('.editor .toolbar p').innerText(), new RegExp(`${tried.length} maps? edited`));
 
     const shot = join(mkdtempSync(join(tmpdir(), 'explorer-shot-')), 'explorer.png');
     await page.screenshot({ path: shot, fullPage: false });
