@@ -1,9 +1,9 @@
 // What the tcav and metrics commands share: the run's chosen cases encoded to latent maps.
 import type { LatentMaps } from '../metrics/latents.js';
 import { encodeImages } from '../models/encode.js';
-import { openRunCases, type OpenRunOptions, type RunCases } from './run-data.js';
+import { openRunCases, type OpenRunOptions, type RunCases } from '../runs/run-data.js';
 
-export type { SplitChoice } from './run-data.js';
+export type { SplitChoice } from '../runs/run-data.js';
 
 export interface EncodedRun extends RunCases {
   maps: LatentMaps;

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { explainMap } from '../explain/explain-map.js';
 import { overlayPng, stripPng } from '../explain/figures.js';
-import type { AttributionMethod } from '../explain/attribution/types.js';
+import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { loadRunData } from './run-data.js';
-import { healthSummary } from './run-health.js';
+import { loadRunData } from '../runs/run-data.js';
+import { healthSummary } from '../runs/run-health.js';
 
 interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number }
 
-const METHODS = ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
 
 function resolveMap(dir: string, map: string): number {
   if (map !== 'top') {
@@ -37,9 +36,10 @@ export function registerExplain(program: Command): void {
     .option('--max-cases <n>', 'cases loaded for the population-level tests', Number, 2000)
     .option('--seed <n>', 'seed of every random choice', Number, 0)
     .action(async (dir: string, f: ExplainFlags) => {
-      const methods = f.methods?.split(',').map((s) => s.trim()) as AttributionMethod[] | undefined;
-      const bad = methods?.filter((m) => !METHODS.includes(m));
+      const names = f.methods?.split(',').map((s) => s.trim());
+      const bad = names?.filter((m) => !isAttributionMethod(m));
       if (bad?.length) throw new Error(`--methods: unknown ${bad.join(', ')} (one of ${METHODS.join(', ')})`);
+      const methods = names?.filter(isAttributionMethod);
       const map = resolveMap(dir, f.map);
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
       const t0 = performance.now();

@@ -8,7 +8,7 @@ import { computeMetrics, latentTable, METRIC_NAMES, type MetricName } from '../m
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
 import { positiveInt } from './flags.js';
-import { healthSummary } from './run-health.js';
+import { healthSummary } from '../runs/run-health.js';
 
 interface MetricsFlags { data?: string; split: string; pooling: string; metrics?: string; seed: string; bins: string; factorBins: string; dciImportance: string; out?: string }
 

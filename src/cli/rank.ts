@@ -9,7 +9,7 @@ import { intervalChart, svgFile } from '../report/charts.js';
 import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
-import { loadRunData } from './run-data.js';
+import { loadRunData } from '../runs/run-data.js';
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;

@@ -5,11 +5,9 @@
 import { lbfgs } from './lbfgs.js';
 
 /** Row-major matrix of `rows` x `cols` numbers. */
-export interface Matrix {
-  data: ArrayLike<number>;
-  rows: number;
-  cols: number;
-}
+import type { Matrix } from '../core/table.js';
+
+export type { Matrix };
 
 export interface LogisticOptions {
   /** L2 penalty on the weights of the standardised features (per-sample loss + l2/2 |W|^2). Default 1e-3. */

@@ -55,21 +55,4 @@ export function gaussianTotalCorrelation(z: Matrix): TotalCorrelationResult {
   return { nats: Math.max(0, -0.5 * logDet), dims };
 }
 
-export interface ActiveUnitsResult {
-  /** Dimensions whose posterior-mean variance over the data exceeds `threshold`. */
-  count: number;
-  threshold: number;
-  active: boolean[];
-  variance: number[];
-}
-
-/**
- * Active units (Burda et al. 2016): a dimension is active when its mean varies across the data by more
- * than `threshold` (0.01 default, meaningful against a unit-variance prior). For deterministic
- * autoencoders the latent scale is arbitrary, so the count says little there.
- */
-export function activeUnits(z: Matrix, threshold = 0.01): ActiveUnitsResult {
-  const variance = Array.from(columnVariance(z));
-  const active = variance.map((v) => v > threshold);
-  return { count: active.filter(Boolean).length, threshold, active, variance };
-}
+export { activeUnits, type ActiveUnitsResult } from '../core/active-units.js';

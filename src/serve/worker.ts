@@ -1,7 +1,7 @@
 // Compute worker of one run: loads the model and data once, then encodes and decodes on request. It runs
 // in its own thread because libtorch calls are synchronous and would stall the HTTP server.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadRunData, type RunData } from '../cli/run-data.js';
+import { loadRunData, type RunData } from '../runs/run-data.js';
 import { noGrad, scope, setNumThreads, tensor } from '../engine/index.js';
 import type { ComputeRequest, ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta, WorkerInit, WorkerMessage } from './protocol.js';
 

@@ -3,7 +3,7 @@
 //   1. reconstruction: the model's PSNR must beat the mean-image baseline (every case predicted by the
 //      training split's mean image) by at least HEALTH_MARGIN_DB (1 dB, i.e. MSE at least 20.6% lower);
 //   2. active units: at least one latent map with a cell whose encoded mean (the posterior mean for
-//      VAEs) varies across cases (src/metrics activeUnits over every cell of every map). Variational
+//      VAEs) varies across cases (core/active-units.ts, as the metrics use it, over every cell of every map). Variational
 //      models use the absolute threshold 0.01 on that variance (meaningful against their unit-variance
 //      prior, Burda et al. 2016); a deterministic model's latent scale is arbitrary, so there a cell is
 //      active when its variance exceeds 1% of the most variable cell's (and 1e-10): constant latents
@@ -11,7 +11,7 @@
 //      use 0.01 for every model: they can read 0/8 where this check finds cells that vary in all 8 maps;
 //      `metrics --pooling flatten` counts a VAE's cells as here.)
 // The record is written to <run>/health.json (atomically) when training finishes, and by the first
-// analysis of a run that has none (runs made before the check existed; src/cli/run-health.ts). Every
+// analysis of a run that has none (runs made before the check existed; src/runs/run-health.ts). Every
 // analysis prints its warning, `report` shows a banner on top and the explorer one in the run's panel.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/functional.js';
 import { scope } from '../engine/scope.js';
 import { tensor } from '../engine/tensor.js';
-import { activeUnits } from '../metrics/unsupervised.js';
+import { activeUnits } from '../core/active-units.js';
 import type { LatentModel } from '../models/types.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { psnrFromMse } from './image-quality.js';
