@@ -71,8 +71,8 @@ export function demoStages(o: DemoOptions): { runs: Record<string, string>; trai
     { name: 'train beta-VAE', args: ['train', ...common, '--model', 'beta-vae', ...DEMO_BETA_VAE, ...geometry, '--out', runs.betaVae] },
   ];
   const analyse = (run: string, primary: boolean): Stage[] => [
-    { name: 'rank maps', args: ['rank', run, '--seed', seed, ...(o.quick ? ['--null-permutations', '20', '--bootstraps', '5', '--trees', '50'] : [])] },
-    { name: 'TCAV', optional: true, args: ['tcav', run, '--concept', phantom ? 'factor:lesion_present=1#lesion' : 'label:1#positive-class', 'random:200#random', '--seed', seed, ...(o.quick ? ['--runs', '5'] : [])] },
+    { name: 'rank maps', args: ['rank', run, '--seed', seed, ...(o.quick ? ['--bootstraps', '5', '--trees', '50'] : [])] },
+    { name: 'TCAV', optional: true, args: ['tcav', run, '--concept', ...(phantom ? ['factor:lesion_present=1#lesion'] : []), 'random:200#random', '--seed', seed, ...(o.quick ? ['--runs', '5'] : [])] },
     { name: 'embed (UMAP)', optional: true, args: ['embed', run, '--method', 'umap', '--seed', seed, ...(o.quick ? ['--epochs', '100'] : [])] },
     ...(primary && !o.quick ? [{ name: 'embed (t-SNE)', optional: true, args: ['embed', run, '--method', 'tsne', '--seed', seed] }] : []),
     { name: 'embed (PCA)', optional: true, args: ['embed', run, '--method', 'pca', '--seed', seed] },

@@ -47,13 +47,13 @@ const ITEMS: [string, string][] = [
     'When it is high, decoder-side statements describe how the decoder mixes maps, not what the map encodes, and the report says so.'],
   ['Masked decoding against random sets',
     'The naive approach keeps one map, zeroes all others and decodes, then reads the image: but the decoder turns almost any partial code into a plausible image (mean anatomy, bias terms), so the picture looks meaningful whatever is kept. ' +
-    'latentlens decodes the same number of randomly chosen maps many times and reports the effect specific to the kept map (its difference from random kept sets beyond their own spread) with a p-value: only an effect larger than random sets give is evidence about the map.'],
+    'latentlens decodes control sets of as many other maps (all of them when there are few, which makes the p-value exact: with 8 maps and one kept, p = (1 + j) / 8) and reports the effect specific to the kept map (its difference from the control sets) with a p-value: only an effect larger than other maps give is evidence about the map.'],
   ['Traversals, activation maximisation, exemplars',
     'A traversal sets the map to population quantiles and decodes, holding other maps fixed; activation maximisation optimises an input to maximise the map\'s mean activation; exemplars are the cases with the highest and lowest activation. ' +
     'These are descriptive: they show what the map responds to but carry no test, and traversals inherit the decoder\'s entanglement.'],
   ['TCAV',
     'A concept activation vector (CAV) is the normal of a linear classifier separating latent codes of concept cases (e.g. lesion present) from random cases; the TCAV score is the fraction of class cases whose class logit increases along the CAV (Kim et al. 2018). ' +
-    'Scores are compared with random-versus-random CAVs by a Welch t-test, Bonferroni-corrected over concepts. A CAV accuracy near 0.5 means the concept is not linearly represented, and its score means nothing. ' +
+    'A concept\'s mean score over runs is compared with random concepts of the same size, each scored the same way (a permutation test, two-sided around 0.5, Bonferroni-corrected over concepts), so runs that all score 0 or 1 are handled exactly. No verdict is given when the label head does not beat the majority-class rate on held-out cases, or when the concept is defined by the target itself (circular). A CAV accuracy near 0.5 means the concept is not linearly represented, and its score means nothing. ' +
     'A score far below 0.5 is also significant: the concept lowers the class logit. The label head is a probe trained on the latents (or the user\'s classifier), so TCAV speaks about that head\'s use of the latent space.'],
   ['Embeddings',
     'PCA is linear and preserves global variance; t-SNE and UMAP preserve neighbourhoods but distort distances and cluster sizes, and their picture depends on seed and perplexity / neighbours. ' +
