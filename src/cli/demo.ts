@@ -18,6 +18,8 @@ export interface DemoOptions {
   seed: number;
   /** Reduced setting (few epochs, small forests, no t-SNE) for tests and a first look. */
   quick: boolean;
+  /** Target expression of rank, explain, TCAV and embed (src/data/target.ts); default: the labels as they are. */
+  target?: string;
 }
 
 export const DEFAULT_DEMO_DATA = 'phantom:n=4000,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,organScale=1,lesionIntensity=0.5:0.9';
@@ -65,17 +67,18 @@ export function demoStages(o: DemoOptions): { runs: Record<string, string>; trai
   const phantom = o.data.startsWith('phantom:');
   const geometry = phantom ? ['--latent-maps', '8', '--latent-grid', '8x8', '--width', '16'] : ['--latent-maps', '16'];
   const epochs = o.quick ? '2' : '30';
+  const tgt = o.target !== undefined ? ['--target', o.target] : [];
   const common = ['--data', o.data, '--epochs', epochs, '--batch-size', '32', '--lr', '0.002', '--seed', seed];
   const train: Stage[] = [
     { name: 'train ConvAE', args: ['train', ...common, '--model', 'conv-ae', ...geometry, '--out', runs.convAe] },
     { name: 'train beta-VAE', args: ['train', ...common, '--model', 'beta-vae', ...DEMO_BETA_VAE, ...geometry, '--out', runs.betaVae] },
   ];
   const analyse = (run: string, primary: boolean): Stage[] => [
-    { name: 'rank maps', args: ['rank', run, '--seed', seed, ...(o.quick ? ['--bootstraps', '5', '--trees', '50'] : [])] },
-    { name: 'TCAV', optional: true, args: ['tcav', run, '--concept', ...(phantom ? ['factor:lesion_present=1#lesion'] : []), 'random:200#random', '--seed', seed, ...(o.quick ? ['--runs', '5'] : [])] },
-    { name: 'embed (UMAP)', optional: true, args: ['embed', run, '--method', 'umap', '--seed', seed, ...(o.quick ? ['--epochs', '100'] : [])] },
-    ...(primary && !o.quick ? [{ name: 'embed (t-SNE)', optional: true, args: ['embed', run, '--method', 'tsne', '--seed', seed] }] : []),
-    { name: 'embed (PCA)', optional: true, args: ['embed', run, '--method', 'pca', '--seed', seed] },
+    { name: 'rank maps', args: ['rank', run, ...tgt, '--seed', seed, ...(o.quick ? ['--bootstraps', '5', '--trees', '50'] : [])] },
+    { name: 'TCAV', optional: true, args: ['tcav', run, ...tgt, '--concept', ...(phantom ? ['factor:lesion_present=1#lesion'] : []), 'random:200#random', '--seed', seed, ...(o.quick ? ['--runs', '5'] : [])] },
+    { name: 'embed (UMAP)', optional: true, args: ['embed', run, ...tgt, '--method', 'umap', '--seed', seed, ...(o.quick ? ['--epochs', '100'] : [])] },
+    ...(primary && !o.quick ? [{ name: 'embed (t-SNE)', optional: true, args: ['embed', run, ...tgt, '--method', 'tsne', '--seed', seed] }] : []),
+    { name: 'embed (PCA)', optional: true, args: ['embed', run, ...tgt, '--method', 'pca', '--seed', seed] },
     ...(phantom ? [{ name: 'disentanglement metrics', optional: true, args: ['metrics', run, '--data', alwaysVisible(o.data), '--seed', seed] }] : []),
   ];
   return { runs, train, analyse };
@@ -114,7 +117,7 @@ export async function runDemo(o: DemoOptions, log: (line: string) => void = (l) 
     for (const s of analyse(dir, name === 'convAe')) await run(s);
     const maps = topMaps(dir, name === 'convAe' ? 2 : 1);
     for (const m of maps) {
-      await run({ name: `explain map ${m}`, args: ['explain', dir, '--map', String(m), '--seed', String(o.seed),
+      await run({ name: `explain map ${m}`, args: ['explain', dir, '--map', String(m), ...(o.target !== undefined ? ['--target', o.target] : []), '--seed', String(o.seed),
         '--methods', o.quick ? 'gradient,integrated-gradients,channel-occlusion' : 'gradient,gradient-x-input,integrated-gradients,smoothgrad,grad-cam,occlusion,channel-occlusion'] });
     }
     await run({ name: 'report', optional: true, args: ['report', dir] });
@@ -138,6 +141,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'folder for the run folders (default: runs/demo-<date>-<time>, new each time)')
     .option('--seed <n>', 'seed of every random choice', Number, 0)
     .option('--quick', 'reduced setting (2 epochs, small forests, no t-SNE): a first look in about two minutes', false)
+    .option('--target <expr>', "target of rank, explain, TCAV and embed: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column")
     .action(async (f: Omit<DemoOptions, 'out'> & { out?: string }) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       await runDemo({ ...f, out: f.out ?? join('runs', `demo-${stamp}`) });

@@ -5,7 +5,7 @@ import { embedRun } from '../embed/run-embed.js';
 import { printRunHealth } from '../runs/run-health.js';
 
 interface EmbedFlags {
-  method: string; color?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
+  method: string; color?: string; target?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
   iterations?: number; epochs?: number; pool: string; data?: string; maxPoints: number; threads?: number;
 }
 
@@ -16,6 +16,7 @@ export function registerEmbed(program: Command): void {
     .description('PCA / t-SNE / UMAP of a run\'s latents: embed-<method>.json and figures/embed-<method>.png in the run folder')
     .option('--method <m>', 'umap | tsne | pca', 'umap')
     .option('--color <spec>', 'label | factor:<name> | map:<k> | none (default: label when the data has labels)')
+    .option('--target <expr>', "colour by a target: label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .option('--seed <n>', 'seed of the embedding (and of the subset when capped)', num, 0)
     .option('--perplexity <p>', 't-SNE perplexity (default 30)', num)
     .option('--neighbors <k>', 'UMAP n_neighbors (default 15)', num)
@@ -34,14 +35,15 @@ export function registerEmbed(program: Command): void {
           : { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
       await printRunHealth(dir, f.data);
       let last = -1;
-      const { result, json, png } = await embedRun(dir, {
-        embed, color: f.color, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
+      const { result, json, png, target } = await embedRun(dir, {
+        embed, color: f.color, target: f.target, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
         onProgress: ({ step, total }) => {
           const pct = Math.floor((100 * step) / total);
           if (pct >= last + 10 || step === total) { last = pct; process.stdout.write(`\r${f.method} ${pct}%`); }
         },
       });
       console.log(`\n${f.method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
+      if (target) console.log(`target: ${target.description}`);
       console.log(`wrote ${json}\nwrote ${png}`);
     });
 }

@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { explainMap } from '../explain/explain-map.js';
 import { overlayPng, stripPng } from '../explain/figures.js';
 import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
+import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from '../runs/run-data.js';
 import { healthSummary } from '../runs/run-health.js';
 
-interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number }
+interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
 
 
 function resolveMap(dir: string, map: string): number {
@@ -35,6 +36,7 @@ export function registerExplain(program: Command): void {
     .option('--split <name>', 'train, val, test or all', 'all')
     .option('--max-cases <n>', 'cases loaded for the population-level tests', Number, 2000)
     .option('--seed <n>', 'seed of every random choice', Number, 0)
+    .option('--target <expr>', "positive and reference cases: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .action(async (dir: string, f: ExplainFlags) => {
       const names = f.methods?.split(',').map((s) => s.trim());
       const bad = names?.filter((m) => !isAttributionMethod(m));
@@ -42,10 +44,12 @@ export function registerExplain(program: Command): void {
       const methods = names?.filter(isAttributionMethod);
       const map = resolveMap(dir, f.map);
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
+      const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
+      if (target) console.log(`target: ${target.description}`);
       const t0 = performance.now();
       const r = explainMap(
-        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: rd.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!) },
-        { map, methods, maxCases: f.cases, seed: f.seed, onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
+        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!) },
+        { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       const outDir = join(dir, 'explain');
       const figDir = join(dir, 'figures', `map-${map}`);
@@ -54,7 +58,7 @@ export function registerExplain(program: Command): void {
       const figures = await writeFigures(r, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
       const { figureData: _omit, ...json } = r;
       void _omit;
-      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, health: healthSummary(rd.health), figures: figures.map((p) => p.slice(dir.length + 1)) });
+      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figures: figures.map((p) => p.slice(dir.length + 1)) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
       console.log(`-> ${join(outDir, `map-${map}.json`)} and ${figures.length} figures in ${figDir}`);

@@ -8,12 +8,14 @@ import { CONDITIONAL_MEANING, MARGINAL_MEANING, rankFeatureMaps, type GroupRank,
 import { intervalChart, svgFile } from '../report/charts.js';
 import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
+import { aucWithDirection } from '../explain/importance/meaning.js';
+import { resolveTarget, targetRecord, type TargetRecord } from '../data/target.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from '../runs/run-data.js';
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
-  conditional: boolean; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number;
+  conditional: boolean; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
 }
 
 const num = (v: string) => Number(v);
@@ -36,13 +38,15 @@ export function registerRank(program: Command): void {
     .option('--fdr <q>', 'Benjamini-Hochberg FDR level', num, 0.05)
     .option('--max-cases <n>', 'use at most this many cases', num)
     .option('--seed <n>', 'seed of every random choice', num, 0)
+    .option('--target <expr>', "what the forest predicts: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .action(async (dir: string, f: RankFlags) => {
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
-      if (!rd.labels) throw new Error('rank: the data has no single-label labels to predict');
+      if (!rd.labels && f.target === undefined) throw new Error('rank: the data has no single-label labels to predict (a column of the data: --target <column>)');
+      const target = resolveTarget(f.target, rd.data, rd.indices);
       const enc = encodeLatents(rd.run.model, rd.x);
       const features = latentFeatures(enc.values, enc.shape, f.pooling);
       const t0 = performance.now();
-      const result = await rankFeatureMaps(features, rd.labels, {
+      const result = await rankFeatureMaps(features, target.labels, {
         forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
         nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
         repeats: f.repeats, fdr: f.fdr, seed: f.seed,
@@ -50,10 +54,10 @@ export function registerRank(program: Command): void {
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
       const out = join(dir, 'rank.json');
-      writeJsonAtomic(out, { ...result, pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
+      writeJsonAtomic(out, { ...result, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
       const figures = await writeRankFigures(result, dir);
       console.log(`ranked ${features.groupNames.length} maps on ${rd.indices.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out} (figures: ${figures.join(', ')})`);
-      for (const line of rankSummary(result)) console.log(line);
+      for (const line of rankSummary({ ...result, target: targetRecord(target) })) console.log(line);
     });
 }
 
@@ -61,10 +65,11 @@ const verdict = (t: ImportanceTest | null, digits = 4): string =>
   t === null ? '—' : `${t.mean.toFixed(digits)} [${t.ciLow.toFixed(digits)}, ${t.ciHigh.toFixed(digits)}] q ${t.qValue < 1e-3 ? t.qValue.toExponential(1) : t.qValue.toFixed(3)}${t.significant ? ' *' : '  '}`;
 
 /** The console summary of a ranking: the top maps with both verdicts, what they mean, and the warnings. */
-export function rankSummary(r: RankResult, top = 5): string[] {
+export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5): string[] {
   const s = r.settings;
   const where = r.evaluation === 'cv' ? `${s.folds}-fold CV${(s.cvRepeats ?? 1) > 1 ? ` x ${s.cvRepeats}` : ''}` : r.evaluation === 'holdout' ? 'held-out cases' : 'out-of-bag cases';
   const lines = [
+    ...(r.target ? [`target: ${r.target.description}`] : []),
     `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
     `  ${MARGINAL_MEANING}`,
     `  ${CONDITIONAL_MEANING}`,
@@ -72,7 +77,7 @@ export function rankSummary(r: RankResult, top = 5): string[] {
   ];
   for (const m of r.ranking.slice(0, top)) {
     const g = r.groups[m]!;
-    lines.push(`  ${g.rank}. ${g.name}: ${verdict(g.marginal)} | ${verdict(g.conditional)} | ${g.metricDrop.mean.toFixed(4)} | ${g.univariateAuc.toFixed(3)}${g.direction ? ` (${g.direction})` : ''}`);
+    lines.push(`  ${g.rank}. ${g.name}: ${verdict(g.marginal)} | ${verdict(g.conditional)} | ${g.metricDrop.mean.toFixed(4)} | ${aucWithDirection(g.univariateAuc, g.direction, r.target?.positive, r.classes.length)}`);
   }
   const nm = r.groups.filter((g) => g.marginal.significant).length;
   const nc = r.groups.filter((g) => g.conditional?.significant).length;

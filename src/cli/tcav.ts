@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ScriptModule } from '../engine/script.js';
 import { resolveConcept, runTcav, scriptLabelHead, trainProbe, TCAV_RESULT_VERSION, type LabelHead } from '../explain/tcav/index.js';
+import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
 import { positiveInt } from './flags.js';
 
 interface TcavFlags {
-  concept: string[]; class: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;
+  concept: string[]; class?: string; target?: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;
   randomConcepts?: string; seed: string; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
 }
 
@@ -19,8 +20,9 @@ export function registerTcav(program: Command): void {
     .command('tcav')
     .description("Testing with concept activation vectors: is a concept's direction in latent space significant for a class? Writes tcav.json.")
     .argument('<run>', 'run folder (from latentlens train)')
-    .requiredOption('--concept <spec...>', 'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, indices:0-9, random:50; #name to name one')
-    .option('--class <k>', 'class whose logit is differentiated', '1')
+    .requiredOption('--concept <spec...>', 'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, label:>=3, label:3,4, indices:0-9, random:50; #name to name one')
+    .option('--target <expr>', "the head's classes: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
+    .option('--class <k>', "class (of the target) whose logit is differentiated (default: the target's positive class)")
     .option('--head <kind|file.pt>', 'label head: mlp or logistic probe trained on the latents, or a TorchScript classifier over latents', 'mlp')
     .option('--head-classes <n>', 'number of classes of a TorchScript head (default: from the labels)')
     .option('--runs <n>', 'CAVs per concept, each against its own random set', '20')
@@ -35,16 +37,21 @@ export function registerTcav(program: Command): void {
     .action(async (dir: string, f: TcavFlags) => {
       const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice });
       const { data, indices } = enc;
-      if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error(`${enc.dataSpec}: TCAV needs single-label data`);
-      const labels = pickRows(data.labels, 1, indices);
+      if (f.target === undefined && (!data.labels || (data.labelWidth ?? 1) !== 1)) throw new Error(`${enc.dataSpec}: TCAV needs single-label data (or a column: --target <column>)`);
+      const target = resolveTarget(f.target, data, indices);
+      console.log(`target: ${target.description}`);
+      const labels = target.labels;
+      const dataLabels = data.labels && (data.labelWidth ?? 1) === 1 ? pickRows(data.labels, 1, indices) : undefined;
       const seed = Number(f.seed);
       const ctx = {
-        n: indices.length, labels, seed,
+        n: indices.length, seed,
+        ...(dataLabels ? { labels: dataLabels, ...(data.classNames ? { classNames: data.classNames } : {}), ...(data.task ? { labelTask: data.task } : {}) } : {}),
         ...(data.factors ? { factors: { names: data.factors.names, values: pickRows(data.factors.values, data.factors.names.length, indices) } } : {}),
         ...(data.ids ? { ids: Array.from(indices, (i) => data.ids![i]!) } : {}),
       };
       const concepts = f.concept.map((spec) => resolveConcept(spec, ctx));
-      const targetClass = Number(f.class);
+      const targetClass = f.class === undefined ? target.positiveClass : Number(f.class);
+      if (!(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < target.classNames.length)) throw new Error(`--class ${f.class}: expected a class index 0..${target.classNames.length - 1} of the target (${target.classNames.join(', ')})`);
       let head: LabelHead;
       if (f.head === 'mlp' || f.head === 'logistic') {
         head = trainProbe(enc.maps, labels, { kind: f.head, seed });
@@ -55,16 +62,16 @@ export function registerTcav(program: Command): void {
       }
       const result = runTcav(enc.maps, labels, concepts, {
         head, targetClass, runs: positiveInt('--runs', f.runs), setSize: positiveInt('--set-size', f.setSize),
-        alpha: Number(f.alpha), seed, excludeConceptFromRandom: !f.keepRandomConcept,
+        alpha: Number(f.alpha), seed, excludeConceptFromRandom: !f.keepRandomConcept, classNames: target.classNames,
         ...(f.randomConcepts ? { randomConcepts: positiveInt('--random-concepts', f.randomConcepts) } : {}),
       });
       head.dispose();
       const out = f.out ?? join(dir, 'tcav.json');
       writeJsonAtomic(out, {
         format: 'latentlens-tcav', version: TCAV_RESULT_VERSION, command: 'tcav', created: new Date().toISOString(), run: dir, dataSpec: enc.dataSpec, split: f.split,
-        head: f.head, concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })), result,
+        head: f.head, target: targetRecord(target), concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })), result,
       });
-      const className = data.classNames?.[targetClass] ?? String(targetClass);
+      const className = target.classNames[targetClass] ?? String(targetClass);
       console.log(`class ${className}: ${result.cases} cases; label head: ${result.gate.note}`);
       if (!result.gate.passed) console.log('NO VERDICTS: the label head does not beat the majority-class rate.');
       console.log(`test: each concept's mean score against ${result.significance.randomConcepts} random concepts of its size (fewer when clearly not significant), ` +

@@ -20,3 +20,4 @@ export { batches, streamBatches, datasetSource, type Batch, type BatchOptions, t
 export { resizePlane, resizeLabels, squarePlane, squareLabels, centerSquare } from './resize.js';
 export { parseDataSpec, loadDataset, type DataSpec, type DataKind } from './spec.js';
 export { summarizeDataset, formatSummary, contactSheet, type DatasetSummary, type ChannelStats, type ContactSheetOptions } from './inspect.js';
+export { parseTarget, resolveTarget, targetRecord, selectLabelClasses, type ParsedTarget, type Target, type TargetRecord, type TargetKind, type TargetData } from './target.js';

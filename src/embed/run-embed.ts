@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { Random } from '../data/random.js';
+import { resolveTarget, targetRecord, type Target } from '../data/target.js';
 import { encodeImages } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import { openRun } from '../train/index.js';
@@ -18,6 +19,8 @@ export interface EmbedRunOptions {
   embed: EmbedOptions;
   /** `'label'`, `'factor:<name>'`, `'map:<k>'` (mean activation of latent map k) or `'none'`. Default `'label'` when the data has labels. */
   color?: string;
+  /** Target expression of `color: 'label'` (src/data/target.ts: `label>=2`, `one-vs-rest:3`, a column, ...). Default: the labels as they are. */
+  target?: string;
   /** `'mean'`: one value per map (N x K); `'flatten'`: every latent cell (N x K*h*w). Default `'mean'`. */
   pool?: 'mean' | 'flatten';
   /** Data spec to encode; default the run's recorded `dataSpec`. */
@@ -46,9 +49,10 @@ export function poolMaps(z: Float32Array, shape: [number, number, number, number
   return pooled;
 }
 
-function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled: Float32Array, k: number): ScatterOptions {
+function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled: Float32Array, k: number, target?: Target): ScatterOptions {
   if (spec === 'none') return {};
   if (spec === 'label') {
+    if (target) return { labels: target.labels, classNames: target.classNames, colorName: target.expression };
     if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error('--color label needs single-label data');
     return { labels: Array.from(indices, (i) => data.labels![i]), classNames: data.classNames, colorName: 'label' };
   }
@@ -68,7 +72,7 @@ function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled
 }
 
 /** Embeds a run's latents and writes the JSON and the figure; returns the result and the file paths. */
-export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ result: EmbeddingResult; json: string; png: string }> {
+export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ result: EmbeddingResult; json: string; png: string; target?: Target }> {
   const run = openRun(dir);
   try {
     const spec = o.data ?? run.config.dataSpec;
@@ -83,15 +87,23 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     const pool = o.pool ?? 'mean';
     const x = pool === 'mean' ? pooled : z;
     const d = pool === 'mean' ? shape[1] : shape[1] * shape[2] * shape[3];
-    const colour = colourFor(o.color ?? (data.labels ? 'label' : 'none'), data, indices, pooled, shape[1]);
+    const color = o.color ?? (data.labels || o.target !== undefined ? 'label' : 'none');
+    let target: Target | undefined;
+    if (color === 'label') {
+      if (o.target !== undefined) target = resolveTarget(o.target, data, indices);
+      else if (data.labels && (data.labelWidth ?? 1) === 1) {
+        try { target = resolveTarget(undefined, data, indices); } catch { /* one class among the points: plain label colours */ }
+      }
+    } else if (o.target !== undefined) throw new Error(`--target ${o.target} colours by the target: it needs --color label, not ${color}`);
+    const colour = colourFor(color, data, indices, pooled, shape[1], target);
     const result = await embedAsync(x, indices.length, d, o.embed, o.onProgress);
     const method = o.embed.method;
     const json = join(dir, `embed-${method}.json`);
     const png = join(dir, 'figures', `embed-${method}.png`);
     mkdirSync(join(dir, 'figures'), { recursive: true });
-    writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color: o.color ?? (data.labels ? 'label' : 'none'), data: spec, indices: Array.from(indices) });
+    writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color, ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
     await writeScatterPng(png, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
-    return { result, json, png };
+    return { result, json, png, ...(target ? { target } : {}) };
   } finally {
     run.model.dispose();
   }

@@ -7,6 +7,7 @@ import type { MetricsResult } from '../metrics/compute.js';
 import type { ExplainResult } from '../explain/explain-map.js';
 import type { RankResult } from '../explain/importance/types.js';
 import type { TcavResult } from '../explain/tcav/tcav.js';
+import type { TargetRecord } from '../data/target.js';
 import type { EpochRecord, StepRecord } from '../train/state.js';
 import { readRunConfig, type RunConfig } from '../train/run-folder.js';
 import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
@@ -14,10 +15,10 @@ import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
 export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: T };
 
 /** rank.json: the RankResult plus what `latentlens rank` adds. */
-export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[] };
+export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[]; target?: TargetRecord };
 
 /** explain/map-<k>.json: the ExplainResult without figure data, plus figure paths relative to the run folder. */
-export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[] };
+export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[]; target?: TargetRecord };
 
 /** embed-<method>.json as `latentlens embed` writes it. */
 export interface EmbedFile {
@@ -27,6 +28,7 @@ export interface EmbedFile {
   params: Record<string, unknown>;
   pool?: string;
   color?: string;
+  target?: TargetRecord;
   coords: [number, number][];
 }
 
@@ -34,6 +36,7 @@ export interface TcavFile {
   dataSpec?: string;
   split?: string;
   head?: string;
+  target?: TargetRecord;
   concepts?: { name: string; spec: string; cases: number }[];
   result: TcavResult;
 }

@@ -5,3 +5,15 @@
 export const MARGINAL_MEANING = 'marginal: the forest relies on the map (its held-out Brier score worsens when the map is replaced by another case\'s).';
 /** What a starred conditional verdict means, in one sentence. */
 export const CONDITIONAL_MEANING = 'conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps\' means, assuming a linear relation).';
+
+/**
+ * A univariate AUC with its direction, as every output prints it: `0.207 (lower in positive: label>=2)`
+ * for two classes (the map's mean against the positive class), `0.612 (macro one-vs-rest)` for more.
+ */
+export function aucWithDirection(auc: number, direction: string | null | undefined, positive?: string, classes = 2): string {
+  const v = Number.isFinite(auc) ? auc.toFixed(3) : String(auc);
+  if (classes > 2) return `${v} (macro one-vs-rest)`;
+  if (!direction) return `${v} (no direction)`;
+  const d = direction.replace(/ class$/, '');
+  return `${v} (${positive ? `${d}: ${positive}` : d})`;
+}

@@ -3,7 +3,8 @@
 //   factor:lesion_present=1&lesion_radius>0.09   joined with & (all must hold)
 //   ids:concept.csv                      a CSV of case ids (column id, case or case_id, else the first)
 //   folder:path/to/dir                   files whose names (without extension) match case ids
-//   label:1                              cases with that label
+//   label:1                              cases with that label (label:3,4 or label:in 3,4: any of them;
+//   label:>=3                            label:>=3, >, <=, <, ==, !=: a comparison; values as in --target)
 //   indices:0,5,10-19                    case indices
 //   random:50                            a seeded random set of 50 cases (a control concept)
 // and may end in #name (`factor:lesion_radius>0.09#large_lesion`); the name defaults to the spec.
@@ -13,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseCsv } from '../../data/csv.js';
 import { Random } from '../../data/random.js';
+import { labelCountsText, labelSource, selectLabelClasses } from '../../data/target.js';
 import type { Factors } from '../../data/types.js';
 
 /** A named set of case indices. */
@@ -30,6 +32,10 @@ export interface ConceptContext {
   /** One id per case (file name, `phantom 17`, ...). */
   ids?: string[];
   labels?: ArrayLike<number>;
+  /** Names of the label classes (indexed by label), for `label:` concepts by name and for messages. */
+  classNames?: string[];
+  /** The labels' task (`ordinal` names classes grades in messages). */
+  labelTask?: string;
   /** Seed of `random:` concepts. Default 0. */
   seed?: number;
 }
@@ -131,9 +137,11 @@ export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
     case 'indices': indices = byIndexList(rest, ctx.n); break;
     case 'label': {
       if (!ctx.labels) throw new Error('label: concepts need a labelled dataset');
-      const k = Number(rest);
+      const src = labelSource(Array.from({ length: ctx.n }, (_, i) => ctx.labels![i]!), ctx.classNames, ctx.labelTask);
+      const member = selectLabelClasses(rest, src, `concept '${spec}'`);
       indices = [];
-      for (let i = 0; i < ctx.n; i++) if (ctx.labels[i] === k) indices.push(i);
+      for (let i = 0; i < ctx.n; i++) if (member[src.cls[i]!]) indices.push(i);
+      if (indices.length < 2) throw new Error(`concept '${name}' selects ${indices.length} case(s); a CAV needs at least 2. The cases' ${labelCountsText(src.cls, src.classNames, ctx.labelTask)}`);
       break;
     }
     case 'random': {

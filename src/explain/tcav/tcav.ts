@@ -67,6 +67,8 @@ export interface TcavOptions {
    */
   stopAfter?: number;
   seed?: number;
+  /** Names of the head's classes (the target's), for messages. */
+  classNames?: string[];
 }
 
 export type TcavVerdict = 'significant' | 'not significant' | 'not determined';
@@ -104,7 +106,7 @@ export interface TcavConceptResult {
   reason: string;
   /** verdict === 'significant'. */
   significant: boolean;
-  /** The concept is defined by the label the head predicts (a `label:` concept of the target class or, with two classes, of the other): no verdict. */
+  /** The concept is defined by the label the head predicts (a `label:` concept selecting exactly the target class's cases or, with two classes, the others): no verdict. */
   circular: boolean;
   /** Reasons to distrust this concept's verdict (small fixed concept, chance-level CAV, 0/1 scores, circular); empty when none. */
   warnings: string[];
@@ -231,13 +233,18 @@ function probeGate(head: LabelHead, maps: LatentMaps, labels: ArrayLike<number>)
   return { source, cases, accuracy, lowerBound, majorityRate: majority, passed, note };
 }
 
-/** A `label:k` concept is circular when k is the target class or, with two classes, the other one (the target's complement). */
-function circularity(c: Concept, targetClass: number, classes: number): string | null {
-  const m = c.spec ? /^label:([^#]*)/.exec(c.spec) : null;
-  if (!m) return null;
-  const k = Number(m[1]);
-  if (k === targetClass) return `defined by the target: ${c.spec} selects the cases labelled ${targetClass}, the class whose logit is tested, so its score restates that the head separates the class (circular)`;
-  if (classes === 2) return `defined by the target: ${c.spec} selects the cases not labelled ${targetClass} (the labels have two classes), so its score restates that the head separates the class (circular)`;
+/**
+ * A `label:` concept is circular when it is defined by the target: it selects exactly the cases of the
+ * target class (`label:1` of labels 0/1, or `label:>=2` under the target `label>=2`) or, with two
+ * classes, exactly the others (the target's complement).
+ */
+function circularity(c: Concept, targetClass: number, classes: number, inTarget: Uint8Array, targetSize: number, className?: string): string | null {
+  if (!c.spec || !/^label:/.test(c.spec)) return null;
+  let inside = 0;
+  for (const i of c.indices) inside += inTarget[i]!;
+  const name = className ?? String(targetClass);
+  if (inside === c.indices.length && inside === targetSize) return `defined by the target: ${c.spec} selects the cases labelled ${name}, the class whose logit is tested, so its score restates that the head separates the class (circular)`;
+  if (classes === 2 && inside === 0 && c.indices.length === inTarget.length - targetSize) return `defined by the target: ${c.spec} selects the cases not labelled ${name} (the labels have two classes), so its score restates that the head separates the class (circular)`;
   return null;
 }
 
@@ -407,7 +414,7 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
       const pBonferroni = Math.min(1, p * nConcepts);
       const cavAccuracy = mean(accs);
       const warnings = conceptWarnings(size, setSize, cavAccuracy, scores, nullScores);
-      const circular = circularity(c, targetClass, head.classes);
+      const circular = circularity(c, targetClass, head.classes, inTarget, targetSize, options.classNames?.[targetClass]);
       if (circular) warnings.push(circular);
       else {
         const overlap = jaccard(c.indices, inTarget, targetSize);

@@ -4,6 +4,7 @@ import { intervalChart, renderChart } from '../charts.js';
 import { esc, figure, notComputed, num, pngImg, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
 import type { TcavConceptResult, TcavVerdict } from '../../explain/tcav/tcav.js';
+import { targetLine } from './ranking.js';
 
 export async function tcavSection(files: RunFiles, classNames?: string[]): Promise<Section> {
   const id = 'tcav', title = 'TCAV: concepts in latent space';
@@ -11,6 +12,8 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
   if (read.status === 'absent') return { id, title, body: notComputed('TCAV (tcav.json)', `latentlens tcav ${files.dir} --concept <spec>`) };
   if (read.status === 'error') return { id, title, body: unreadable('tcav.json', read.error) };
   const t = read.value.result;
+  const target = read.value.target;
+  if (target) classNames = target.classes.map((c) => c.name);
   // tcav.json before version 2 has no verdicts: its `significant` came from a t-test of runs against random-vs-random CAVs.
   const v1 = t.version === undefined;
   const cls = esc(classNames?.[t.targetClass] ?? `class ${t.targetClass}`);
@@ -34,7 +37,7 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
     : `Significance: each concept's mean score against up to ${t.significance.randomConcepts} random concepts of its size, each scored over ${t.runs} CAVs the same way (two-sided around 0.5; ties broken by the CAVs' alignment with the head's gradients); “as extreme” counts them; Bonferroni over ${t.concepts.length} concepts at α ${t.alpha}.`;
   const gate = t.gate
     ? `<p${t.gate.passed ? '' : ' class="flag"'}>Label head gate: ${esc(t.gate.note)}.${t.gate.passed ? '' : ' <strong>No verdicts.</strong>'}</p>` : '';
-  const body = `<p>Class ${cls}: ${t.cases} cases; label head ${esc(t.head.kind)}${t.head.heldOutAccuracy !== undefined ? ` (held-out accuracy ${num(t.head.heldOutAccuracy, 3)})` : ''}; ` +
+  const body = targetLine(target) + `<p>Class ${cls}: ${t.cases} cases; label head ${esc(t.head.kind)}${t.head.heldOutAccuracy !== undefined ? ` (held-out accuracy ${num(t.head.heldOutAccuracy, 3)})` : ''}; ` +
     `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; latent shape ${esc(t.latentShape.join('×'))}.` +
     `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''} ${test}</p>` + gate +
     `<div class="charts">${chart}</div>` +
@@ -72,7 +75,7 @@ export async function embedSection(files: RunFiles): Promise<Section> {
     if (e.read.status === 'error') { parts.push(unreadable(`embed-${e.method}.json`, e.read.error)); continue; }
     const j = e.read.status === 'ok' ? e.read.value : null;
     const params = j ? Object.entries(j.params).filter(([k, v]) => SHOWN_PARAMS.has(k) && (typeof v !== 'object' || v === null)).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
-    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(j.pool ?? 'mean')} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${esc(j.color ?? 'label')}. ${params}` : ''}`;
+    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(j.pool ?? 'mean')} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${j.target ? `the target ${esc(j.target.description)}` : esc(j.color ?? 'label')}. ${params}` : ''}`;
     if (e.png) {
       parts.push(figure(pngImg(e.png, `${name} embedding`, { cls: 'embed' }), caption));
     } else if (j) {

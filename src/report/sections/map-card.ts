@@ -1,23 +1,26 @@
 // One card per explained map: the conclusion first, then the encoder evidence, the decoder evidence and
 // the figures `latentlens explain` wrote (inlined).
 import { basename } from 'node:path';
+import { aucWithDirection } from '../../explain/importance/meaning.js';
 import type { GroupRank, ImportanceTest } from '../../explain/importance/types.js';
+import type { TargetRecord } from '../../data/target.js';
 import { esc, figure, num, pngImg, pval, unreadable } from '../html.js';
 import { readRunPng, type ExplainFile, type RunFiles } from '../run-files.js';
 import { attributionBlock, localisationBlock, methodName, mutingBlock, sanityBlock } from './map-encoder.js';
 import { ablationBlock, maskedDecodeBlock, respondsBlock } from './map-decoder.js';
+import { targetLine } from './ranking.js';
 
 /** Renders exemplar cases (by index and id) as inline images, or null when the data cannot be matched to them. */
 export type ExemplarRenderer = (cases: { index: number; id?: string }[], caption: string) => Promise<string | null>;
 
-function conclusionBlock(r: ExplainFile, g: GroupRank | undefined): string {
+function conclusionBlock(r: ExplainFile, g: GroupRank | undefined, rankTarget: TargetRecord | undefined, classes: number): string {
   const c = r.conclusion;
   const test = (what: string, t: ImportanceTest | null | undefined) => (t
     ? `${what} Brier importance ${num(t.mean, 4)} [${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}], q ${pval(t.qValue)}${t.significant ? ' (significant)' : ' (not significant)'}`
     : '');
   const rank = g?.marginal ? `<p class="note">Rank ${g.rank}; ${[test('marginal', g.marginal), test('conditional', g.conditional)].filter(Boolean).join('; ')}` +
-    `; univariate AUC ${num(g.univariateAuc, 3)}${g.direction ? ` (${esc(g.direction)})` : ''}.</p>` : '';
-  return `<div class="conclusion">${rank}<ul>` +
+    `; univariate AUC ${esc(aucWithDirection(g.univariateAuc, g.direction, rankTarget?.positive, classes))}${rankTarget && r.target && rankTarget.expression !== r.target.expression ? ` (ranked for the target ${esc(rankTarget.expression)})` : ''}.</p>` : '';
+  return `<div class="conclusion">${r.target ? targetLine(r.target) : ''}${rank}<ul>` +
     `<li>Input channel that drives it: ${c.inputChannel ? `<strong>${esc(c.inputChannel)}</strong>` : '<strong>not determined</strong> (the evidence is weak or disagrees)'}</li>` +
     `<li>Decoder output channels it changes beyond other maps: ${c.decoderChannels.length ? c.decoderChannels.map((n) => `<strong>${esc(n)}</strong>`).join(', ') : 'none'}` +
     `${c.decoderEntangled ? ' — <span class="no">entangled</span>, so this describes the decoder\'s mixing rather than the map' : ''}</li></ul>` +
@@ -83,7 +86,7 @@ export async function mapCard(files: RunFiles, entry: RunFiles['explains'][numbe
   const ex = r.responds.exemplars;
   const [top, bottom] = await Promise.all([renderExemplars(ex.top, 'highest'), renderExemplars(ex.bottom, 'lowest')]);
   return `<article class="card" id="${id}"><h3>Map ${r.map}${g ? ` <span class="sub">(${esc(g.name)}, rank ${g.rank})</span>` : ''}</h3>` +
-    conclusionBlock(r, g) +
+    conclusionBlock(r, g, files.rank.status === 'ok' ? files.rank.value.target : undefined, files.rank.status === 'ok' ? files.rank.value.classes?.length ?? 2 : 2) +
     `<h4 class="part">Encoder: which input channel and region drive the map</h4>` +
     (await attributionBlock(r)) + mutingBlock(r) + localisationBlock(r) + sanityBlock(r) +
     `<h4 class="part">Decoder: what the map changes in the output</h4>` + ablationBlock(r) + maskedDecodeBlock(r) +

@@ -1,7 +1,7 @@
 // "Map ranking": which latent maps the random forest relies on to predict the label — per-case held-out
 // Brier importance, marginal and conditional on the other maps, each with its interval, BH q-value and
 // verdict; descriptive AUC/accuracy drop, impurity share, optional PIMP, stability and univariate AUC.
-import { CONDITIONAL_MEANING, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
+import { aucWithDirection, CONDITIONAL_MEANING, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
 import type { ImportanceTest } from '../../explain/importance/types.js';
 import { intervalChart } from '../charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
@@ -15,6 +15,12 @@ const star = (t: ImportanceTest | null | undefined): string => (t ? (t.significa
 export function chartLabel(name: string, m: ImportanceTest, c: ImportanceTest | null): string {
   const stars = [m.significant ? 'M*' : '', c?.significant ? 'C*' : ''].filter(Boolean).join(' ');
   return stars ? `${name} [${stars}]` : name;
+}
+
+/** The analysis target of a JSON file (`target` field), or what files written before targets meant. */
+export function targetLine(t: { description: string } | undefined): string {
+  return t ? `<p class="target"><strong>Target:</strong> ${esc(t.description)}</p>`
+    : '<p class="target note"><strong>Target:</strong> the labels as they are (not recorded in this file; written before <code>--target</code>: with two classes the positive class is the second).</p>';
 }
 
 export async function rankingSection(files: RunFiles): Promise<Section> {
@@ -40,14 +46,14 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     num(g.impurity, 3),
     ...(hasPimp ? [g.pimp ? `${pval(g.pimp.pValue)} / ${pval(g.pimp.qValue)}` : '—'] : []),
     g.stability ? `${pct(g.stability.top1)} / ${pct(g.stability.topK)} / ${num(g.stability.meanRank, 1)}` : '—',
-    `${num(g.univariateAuc, 3)}${g.direction ? ` <span class="ci">(${esc(g.direction)})</span>` : ''}`,
+    esc(aucWithDirection(g.univariateAuc, g.direction, r.target?.positive, r.classes?.length ?? 2)),
   ]);
   const head = [
     'rank', 'map', `marginal Brier importance [${conf}% CI]`, 'marginal q', `marginal: FDR ≤ ${s.fdr}`,
     ...(hasCond ? [`conditional Brier importance [${conf}% CI]`, 'conditional q', `conditional: FDR ≤ ${s.fdr}`] : []),
     `${r.metric.toUpperCase()} drop (descriptive)`, 'impurity share',
     ...(hasPimp ? ['PIMP p / q (reference)'] : []),
-    `stability: top-1 / top-${s.topK} / mean rank`, 'univariate AUC',
+    `stability: top-1 / top-${s.topK} / mean rank`, 'univariate AUC (direction)',
   ];
   const chart = await intervalChart(ordered.flatMap((g) => {
     const label = chartLabel(g.name, g.marginal, g.conditional);
@@ -62,7 +68,7 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     ? `${r.nEval} cases, each predicted by the forest of its own fold (${s.folds}-fold cross-validation${(s.cvRepeats ?? 1) > 1 ? `, ${s.cvRepeats} repeats` : ''}; ${r.nTrain} training cases per forest)`
     : r.evaluation === 'holdout' ? `${r.nEval} held-out cases (trained on ${r.nTrain})` : `${r.nEval} cases, each predicted by the trees it was out of bag for`;
   const names = (gs: typeof ordered) => (gs.length ? `: ${gs.map((g) => esc(g.name)).join(', ')}` : '');
-  const intro = `<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
+  const intro = `${targetLine(r.target)}<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
     `(${esc(r.pooling ?? 'summary')} pooling: ${r.nColumns} columns from ${r.groups.length} maps${r.latentShape ? `, latent shape ${esc(r.latentShape.join('×'))}` : ''}) on ${r.nRows} cases. ` +
     `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then a one-sided t-test over cases and Benjamini–Hochberg across maps. ` +
     `Unreplaced Brier score ${num(r.baselineBrier, 4)}, ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}; seed ${s.seed}.</p>` +
