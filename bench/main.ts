@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   train: () => import('./train.js'),
   disentangle: () => import('./disentangle.js'),
   contention: () => import('./contention.js'),
+  calibration: () => import('./calibration.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);
