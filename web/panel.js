@@ -7,6 +7,12 @@ import { rankingTable, tcavTable } from './tables.js';
 import { mapView } from './explain.js';
 import { Scatter } from './scatter.js';
 
+/** The study-design warnings of rank.json (`design.warnings`: few subjects, a split across subjects, a confounded label), or nothing. */
+function designWarnings(rank) {
+  const w = rank?.design?.warnings ?? [];
+  return w.length ? h('ul', { class: 'design-warnings small' }, ...w.map((x) => h('li', {}, `Study design: ${String(x)}`))) : null;
+}
+
 /** The health check (health.json): a banner when the model failed it, a note when it was not recorded. */
 function healthBanner(health) {
   if (!health) return h('p', { class: 'health-banner unknown small' }, 'Model health not recorded (no health.json): run any analysis (e.g. latentlens rank) to record it.');
@@ -51,7 +57,7 @@ export class RunPanel {
     this.root.append(
       section('Cases', this.grid.root),
       section('Case and live decoding', this.editor.root),
-      section('Map ranking', rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
+      section('Map ranking', designWarnings(rank), rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
       section('Selected map', this.mapBox),
       section('Embedding', this.scatter.root),
       section('TCAV', tcav ? tcavTable(tcav) : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.')),

@@ -9,6 +9,8 @@ import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../exp
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from '../runs/run-data.js';
+import { runDesign, runNuisance } from '../runs/run-design.js';
+import { designSummary } from '../explain/design.js';
 import { healthSummary } from '../runs/run-health.js';
 
 interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
@@ -46,9 +48,12 @@ export function registerExplain(program: Command): void {
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
       const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
       if (target) console.log(`target: ${target.description}`);
+      // Study design, and nuisance statistics to match each explained case with its reference case.
+      const nuisance = runNuisance(rd);
+      const design = await runDesign(rd, { labels: target?.labels, classNames: target?.classNames, dir, ...(target ? { target: target.expression } : {}), nuisance, splitOptions: { seed: f.seed } });
       const t0 = performance.now();
       const r = explainMap(
-        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!) },
+        { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
         { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       const outDir = join(dir, 'explain');
@@ -61,6 +66,9 @@ export function registerExplain(program: Command): void {
       writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figures: figures.map((p) => p.slice(dir.length + 1)) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
+      const sel = r.cases.referenceSelection;
+      if (sel && sel.method !== 'none') console.log(`reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`);
+      for (const line of designSummary(design)) console.log(line);
       console.log(`-> ${join(outDir, `map-${map}.json`)} and ${figures.length} figures in ${figDir}`);
     });
 }

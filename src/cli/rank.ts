@@ -12,6 +12,8 @@ import { aucWithDirection } from '../explain/importance/meaning.js';
 import { resolveTarget, targetRecord, type TargetRecord } from '../data/target.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { loadRunData } from '../runs/run-data.js';
+import { runDesign } from '../runs/run-design.js';
+import { designSummary } from '../explain/design.js';
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
@@ -49,15 +51,18 @@ export function registerRank(program: Command): void {
       const result = await rankFeatureMaps(features, target.labels, {
         forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
         nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
-        repeats: f.repeats, fdr: f.fdr, seed: f.seed,
+        repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups,
         onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r${p.stage} ${p.done}/${p.total}   `); },
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
+      // Study design (groups, split, confound check on nuisance statistics with the same folds).
+      const design = await runDesign(rd, { labels: target.labels, classNames: target.classNames, rank: result, splitOptions: { evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, seed: f.seed } });
       const out = join(dir, 'rank.json');
-      writeJsonAtomic(out, { ...result, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
+      writeJsonAtomic(out, { ...result, design, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
       const figures = await writeRankFigures(result, dir);
       console.log(`ranked ${features.groupNames.length} maps on ${rd.indices.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out} (figures: ${figures.join(', ')})`);
       for (const line of rankSummary({ ...result, target: targetRecord(target) })) console.log(line);
+      for (const line of designSummary(design)) console.log(line);
     });
 }
 

@@ -61,6 +61,8 @@ export interface DicomImage {
   instance: number;
   /** Series instance UID, or ''. */
   series: string;
+  /** Patient ID (0010,0020), or ''. */
+  patient: string;
   /** Rescaled value range the stored bits can represent: [lowest, highest]. */
   range: [number, number];
 }
@@ -195,6 +197,7 @@ export async function readDicom(file: string, bytes?: Uint8Array): Promise<Dicom
     orientation: nums(ds, 'x00200037'),
     instance: Number(ds.string('x00200013') ?? NaN),
     series: (ds.string('x0020000e') ?? '').trim(),
+    patient: (ds.string('x00100020') ?? '').trim(),
     range,
   };
 }
@@ -306,6 +309,8 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
   const C = samples;
   const out = new Float32Array(N * C * H * W);
   const ids: string[] = [];
+  // The group of each image: its patient, else its series, else the path loaded (one series is loaded).
+  const groups: string[] = [];
   let k = 0;
   const win = options.window ?? 'none';
   for (const im of images) {
@@ -326,6 +331,7 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
         out.set(p, (k * C + c) * H * W);
       }
       ids.push(isDir ? `${relative(path, im.file)}${im.frames > 1 ? ` frame ${f}` : ''}` : `${basename(im.file)}${im.frames > 1 ? ` frame ${f}` : ''}`);
+      groups.push(im.patient || im.series || path);
       k++;
     }
   }
@@ -335,6 +341,9 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
     shape: [N, C, H, W],
     channelNames: C === 3 ? ['R', 'G', 'B'] : [first.modality || 'gray'],
     ids,
+    groups,
+    // Images are sorted along the slice normal (else by instance number): the position is the slice index.
+    sliceIndex: Int32Array.from({ length: N }, (_, i) => i),
     skipped,
     source: `dicom:${path}`,
   };

@@ -19,6 +19,8 @@ export interface ImageFolderOptions {
   pathColumn?: string;
   /** CSV column holding the class. Default: `label` if present, else no labels. */
   labelColumn?: string;
+  /** CSV column holding each image's group (patient, subject): `groups` of the dataset. Default: none (every image its own group). */
+  groupColumn?: string;
   /** Centre-crop to a square and resize to size x size. Default: none (then all images must have one size). */
   size?: number;
   /** `gray` (1 channel), `rgb` (3 channels) or `auto` (default: from the first image). */
@@ -37,6 +39,8 @@ export interface ImageFolderSource extends ImageSource {
   ids: string[];
   /** Extra CSV columns. */
   columns?: Record<string, string[]>;
+  /** The `groupColumn` value of each sample. */
+  groups?: string[];
   /** Rows and files left out, with reasons. */
   skipped: SkippedItem[];
   /** Where it came from. */
@@ -54,6 +58,8 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
   let files: string[] = [];
   let labelStrings: string[] | null = null;
   let columns: Record<string, string[]> | undefined;
+  let groups: string[] | undefined;
+  if (options.groupColumn !== undefined && !options.csv) throw new DataError(dir, `group=${options.groupColumn} needs a CSV (csv=...) holding that column`);
 
   if (options.csv) {
     const csvPath = isAbsolute(options.csv) ? options.csv : join(dir, options.csv);
@@ -66,6 +72,9 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     const labelCol = options.labelColumn ?? (h.includes('label') ? 'label' : undefined);
     const li = labelCol === undefined ? -1 : h.indexOf(labelCol);
     if (labelCol !== undefined && li < 0) throw new DataError(csvPath, `no label column "${labelCol}"; expected one of ${h.join(', ')}`, 'line 1');
+    const gi = options.groupColumn === undefined ? -1 : h.indexOf(options.groupColumn);
+    if (options.groupColumn !== undefined && gi < 0) throw new DataError(csvPath, `no group column "${options.groupColumn}"; expected one of ${h.join(', ')}`, 'line 1');
+    if (gi >= 0) groups = [];
     const extra = h.map((name, k) => [name, k] as const).filter(([, k]) => k !== pi && k !== li);
     const base = dirname(csvPath);
     const labels: string[] = [];
@@ -85,6 +94,11 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
         const lab = r.fields[li]!.trim();
         if (!lab) throw new DataError(csvPath, `empty ${labelCol}; expected a class label`, `line ${r.line}`);
         labels.push(lab);
+      }
+      if (gi >= 0) {
+        const g = r.fields[gi]!.trim();
+        if (!g) throw new DataError(csvPath, `empty ${options.groupColumn}; expected the image's group (e.g. a patient id)`, `line ${r.line}`);
+        groups!.push(g);
       }
       files.push(file);
       for (const [name, k] of extra) cols[name]!.push(r.fields[k]!);
@@ -181,6 +195,7 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
   if (labels) src.labels = labels;
   if (classNames) src.classNames = classNames;
   if (columns) src.columns = columns;
+  if (groups) src.groups = groups;
   return src;
 }
 
@@ -204,5 +219,6 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     ds.classNames = src.classNames!;
   }
   if (src.columns) ds.columns = src.columns;
+  if (src.groups) ds.groups = src.groups;
   return ds;
 }

@@ -119,6 +119,9 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   const images = new Float32Array(N * plane);
   const labels = new Int32Array(N * labelWidth);
   const ids: string[] = new Array(N);
+  // volumes=slices: the slices of one volume are one group (they are correlated), at their slice index.
+  const groups: string[] | null = perCase > 1 ? new Array<string>(N) : null;
+  const sliceIndex = perCase > 1 ? new Int32Array(N) : null;
   const splitIdx: Record<SplitName, number[]> = { train: [], val: [], test: [] };
   let k = 0;
   for (const s of present) {
@@ -131,6 +134,10 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
         writeSample(img, i, j, volumetric, volumes, C, H, W, scale, images.subarray(k * plane, (k + 1) * plane));
         for (let l = 0; l < labelWidth; l++) labels[k * labelWidth + l] = lab.data[i * labelWidth + l]!;
         ids[k] = perCase > 1 ? `${s}/${i}/slice ${j}` : `${s}/${i}`;
+        if (groups && sliceIndex) {
+          groups[k] = `${s}/${i}`;
+          sliceIndex[k] = j;
+        }
         splitIdx[s].push(k);
         k++;
       }
@@ -172,6 +179,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     classNames,
     splits: { train: Int32Array.from(splitIdx.train), val: Int32Array.from(splitIdx.val), test: Int32Array.from(splitIdx.test) },
     ids,
+    ...(groups && sliceIndex ? { groups, sliceIndex } : {}),
     skipped,
     source: `medmnist:${path}`,
   };

@@ -346,6 +346,9 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
     shape: [N, C, H, W],
     channelNames: names,
     ids: kept.map((k) => `${basename(ref.file)} ${axis} ${k.s}`),
+    // One case: every slice belongs to the subject of the first channel's file.
+    groups: kept.map(() => basename(ref.file)),
+    sliceIndex: Int32Array.from(kept, (k) => k.s),
     spacing: [sp[0]! * scale, sp[1]! * scale],
     skipped,
     source: `nifti:${names.map((n) => `${n}=${options.channels[n]}`).join(',')}${options.seg ? `?seg=${options.seg}` : ''}`,

@@ -29,7 +29,7 @@ export interface DataSpec {
 const COMMON = ['norm', 'split'];
 const KEYS: Record<DataKind, string[]> = {
   medmnist: ['root', 'volumes', 'size', ...COMMON],
-  folder: ['csv', 'path', 'label', 'size', 'channels', 'missing', 'norm'],
+  folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'norm'],
   dicom: ['window', 'size', 'series', 'norm'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
@@ -125,6 +125,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.csv) opts.csv = o.csv;
       if (o.path) opts.pathColumn = o.path;
       if (o.label) opts.labelColumn = o.label;
+      if (o.group) opts.groupColumn = o.group;
       if (o.size) opts.size = int(text, 'size', o.size);
       if (o.channels) opts.channels = oneOf(text, 'channels', o.channels, ['gray', 'rgb', 'auto'] as const);
       if (o.missing) opts.missing = oneOf(text, 'missing', o.missing, ['error', 'skip'] as const);

@@ -93,6 +93,8 @@ export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDatas
     });
   }
   if (ds.ids) out.ids = Array.from({ length: m }, (_, k) => ds.ids![indices[k]!]!);
+  if (ds.groups) out.groups = Array.from({ length: m }, (_, k) => ds.groups![indices[k]!]!);
+  if (ds.sliceIndex) out.sliceIndex = Int32Array.from({ length: m }, (_, k) => ds.sliceIndex![indices[k]!]!);
   if (ds.columns) {
     out.columns = Object.fromEntries(
       Object.entries(ds.columns).map(([key, col]) => [key, Array.from({ length: m }, (_, k) => col[indices[k]!]!)]),

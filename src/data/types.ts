@@ -92,6 +92,19 @@ export interface ImageDataset {
   masks?: GroundTruthMask[];
   /** One identifier per sample (file name, `train/17`, `slice 80`, ...), for reports and exemplars. */
   ids?: string[];
+  /**
+   * The group (subject, patient, volume) of each sample, N strings, where the source knows it: NIfTI
+   * (every slice of one case is one group), DICOM (PatientID, else the series), MedMNIST 3D with
+   * `volumes=slices` (the volume), image folders with `group=<column>`. Absent: every sample is its own
+   * group. Cases of one group are correlated; analyses keep a group on one side of every split.
+   */
+  groups?: string[];
+  /**
+   * The position of each sample within its group where the source knows it (NIfTI: the slice number
+   * along the slicing axis; DICOM: the position in the series sorted along the slice normal; MedMNIST
+   * `volumes=slices`: the slice), N numbers. A nuisance statistic for the study-design checks.
+   */
+  sliceIndex?: Int32Array;
   /** Extra per-sample columns (e.g. CSV columns other than path and label), each N strings. */
   columns?: Record<string, string[]>;
   /** Physical pixel size in mm `[row, column]` where the source knows it (DICOM, NIfTI). */

@@ -21,6 +21,8 @@ import { maskedDecodeReport, type MaskedDecodeReport } from './ablation/masked-d
 import { traverseMap, type Traversal } from './ablation/traversal.js';
 import { exemplars, type Exemplars } from './exemplars.js';
 import { takeRows } from '../util/rows.js';
+import type { DesignReport } from './design.js';
+import { chooseReference, type ReferenceChoice } from './reference.js';
 
 export interface ExplainInput {
   model: LatentModel;
@@ -32,13 +34,21 @@ export interface ExplainInput {
   /** Ground-truth masks (N x H x W each) for localisation checks, e.g. phantom lesions. */
   masks?: { name: string; data: Uint8Array }[];
   ids?: string[];
+  /**
+   * Nuisance statistics per case (design.ts nuisanceStatistics: foreground area, median intensity, slice
+   * index; row-major N x names.length): each explained case is then compared with the reference case
+   * closest in them (reference.ts). Without them the reference cases are a seeded random sample.
+   */
+  nuisance?: { names: string[]; values: ArrayLike<number> } | null;
+  /** Study-design diagnostics (design.ts studyDesign), copied into the result. */
+  design?: DesignReport | null;
 }
 
 export interface ExplainOptions {
   map: number;
   /** Attribution methods; default every method the model supports (methods.ts). */
   methods?: AttributionMethod[];
-  /** Cases explained (default: up to 32 of the positive class, or the first 32). */
+  /** Cases explained (default: up to 32 of the positive class, or the first 32). The reference cases (other classes) are matched on `nuisance` or sampled with the seed (reference.ts), up to `maxCases`. */
   cases?: number[];
   maxCases?: number;
   /** Class whose cases are explained; the others are the reference. Default 1. */
@@ -58,7 +68,10 @@ export interface ExplainResult {
   version: 1;
   map: number;
   channels: string[];
-  cases: { explained: number[]; reference: number[] };
+  /** Explained and reference cases; `referenceSelection` says how the reference was chosen (matched on nuisance statistics, or a seeded random sample; absent in older files). */
+  cases: { explained: number[]; reference: number[]; referenceSelection?: Omit<ReferenceChoice, 'reference'> };
+  /** Study-design diagnostics (groups, split, cases per class, confound check), when given. */
+  design?: DesignReport;
   encoder: {
     attributions: Partial<Record<AttributionMethod, { share: ChannelShareSummary | null; shareAbs: ChannelShareSummary | null; convergenceDeltaMaxAbs?: number; seconds: number }>>;
     /** Integrated gradients, explained cases minus reference cases, per channel (null without labels). */
@@ -111,7 +124,9 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const positive = o.positiveClass ?? 1;
   const labels = input.labels;
   const explained = o.cases ?? (labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i)).slice(0, maxCases);
-  const reference = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] !== positive).slice(0, maxCases) : [];
+  const candidates = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] !== positive) : [];
+  const choice = chooseReference(explained, candidates, { count: maxCases, seed, nuisance: input.nuisance });
+  const { reference, ...referenceSelection } = choice;
   model.eval();
   return scope(() => {
     const z = encodeAll(model, x);
@@ -218,7 +233,8 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       if (!s.passed) notes.push(`sanity check: the ${s.method} heatmaps change little with a randomised encoder (rank correlation ${s.rankCorrelation.toFixed(2)}); read them as input structure as much as model evidence`);
     }
     return {
-      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference },
+      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference, referenceSelection },
+      ...(input.design ? { design: input.design } : {}),
       encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
       decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },

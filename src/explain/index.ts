@@ -18,3 +18,5 @@ export { explainMap, type ExplainInput, type ExplainOptions, type ExplainResult 
 export { encodeLatents, latentFeatures, type Pooling } from './latent-features.js';
 export type { MapTarget } from './target.js';
 export * as tcav from './tcav/index.js';
+export { studyDesign, nuisanceStatistics, designSummary, FEW_GROUPS, type DesignReport, type DesignInput, type NuisanceStats, type ConfoundResult } from './design.js';
+export { chooseReference, type ReferenceChoice, type ReferenceOptions } from './reference.js';

@@ -6,6 +6,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { MetricsResult } from '../metrics/compute.js';
 import type { ExplainResult } from '../explain/explain-map.js';
 import type { RankResult } from '../explain/importance/types.js';
+import type { DesignReport } from '../explain/design.js';
 import type { TcavResult } from '../explain/tcav/tcav.js';
 import type { TargetRecord } from '../data/target.js';
 import type { EpochRecord, StepRecord } from '../train/state.js';
@@ -15,7 +16,7 @@ import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
 export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: T };
 
 /** rank.json: the RankResult plus what `latentlens rank` adds. */
-export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[]; target?: TargetRecord };
+export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[]; target?: TargetRecord; design?: DesignReport };
 
 /** explain/map-<k>.json: the ExplainResult without figure data, plus figure paths relative to the run folder. */
 export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[]; target?: TargetRecord };

@@ -57,14 +57,20 @@ export interface RunData extends RunCases {
   x: Tensor;
   labels?: Int32Array;
   masks?: { name: string; data: Uint8Array }[];
+  /** The chosen cases' groups (subjects) where the source knows them (ImageDataset.groups). */
+  groups?: string[];
+  /** The chosen cases' positions within their groups (ImageDataset.sliceIndex). */
+  sliceIndex?: Int32Array;
 }
 
-/** The chosen cases as a tensor, with their single-label labels and ground-truth masks. */
+/** The chosen cases as a tensor, with their single-label labels, ground-truth masks, groups and slice indices. */
 export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<RunData> {
   const rc = await openRunCases(dir, o);
   const { data, indices } = rc;
   const [, c, h, w] = data.shape;
   const labels = data.labels && (data.labelWidth ?? 1) === 1 ? takeRows(data.labels, 1, indices) : undefined;
   const masks = data.masks?.map((m) => ({ name: m.name, data: takeRows(m.data, h * w, indices) }));
-  return { ...rc, x: tensor(takeRows(data.images, c * h * w, indices), [indices.length, c, h, w]), labels, masks };
+  const groups = data.groups && Array.from(indices, (i) => data.groups![i]!);
+  const sliceIndex = data.sliceIndex && Int32Array.from(indices, (i) => data.sliceIndex![i]!);
+  return { ...rc, x: tensor(takeRows(data.images, c * h * w, indices), [indices.length, c, h, w]), labels, masks, groups, sliceIndex };
 }

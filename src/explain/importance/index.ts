@@ -1,9 +1,10 @@
 // Map importance: per-case held-out Brier importance, marginal and conditional (CPI), with t-tests and
 // FDR; opt-in PIMP null-model p-values; rank stability; univariate baselines — all behind rankFeatureMaps.
-export { rankFeatureMaps, rankGroups, caseTest, univariateAucs, stratifiedSplit, stratifiedFolds, MARGINAL_MEANING, CONDITIONAL_MEANING } from './rank.js';
+export { rankFeatureMaps, rankGroups, caseTest, univariateAucs, MARGINAL_MEANING, CONDITIONAL_MEANING } from './rank.js';
+export { planEvaluation, stratifiedFolds, stratifiedGroupFolds, stratifiedSplit, groupIndex, groupsOnBothSides, type EvaluationPlan, type PlannedFit, type PlanOptions } from './plan.js';
 export { caseImportance, fitConditionalSampler, mapMeans, type CaseImportanceOptions, type CaseImportanceResult, type ConditionalSampler } from './cpi.js';
 export { groupPermutationImportance, type GroupPermutationOptions, type GroupPermutationResult } from './permutation.js';
 export { pimpNull, pimpPValues, groupStatistic, type PimpOptions, type GroupedRefitOptions, type PimpNull } from './pimp.js';
 export { rankStability, rankOrder, type StabilityOptions, type StabilityResult } from './stability.js';
 export { auc, benjaminiHochberg, ksUniform, tCritical, normalQuantile, mean, std } from './stats.js';
-export type { FeatureMatrix, RankOptions, RankResult, GroupRank, ImportanceTest, RankEvaluation, RankProgress, RankStage, NullStatistic } from './types.js';
+export type { SplitInfo, FeatureMatrix, RankOptions, RankResult, GroupRank, ImportanceTest, RankEvaluation, RankProgress, RankStage, NullStatistic } from './types.js';

@@ -31,6 +31,9 @@
 // Evaluation rows: stratified K-fold cross-validation by default (every case evaluated by the forest of
 // its own fold), 'holdout' (one split or explicit testRows) or 'oob' (per-case out-of-bag predictions of
 // one forest on all rows). Under 'cv' with cvRepeats > 1 each case's d_i averages its evaluations.
+// With `caseGroups` (the subject of each case) the folds and the hold-out split keep every group on one
+// side (stratified group K-fold, plan.ts); without them, or with one case per group, the split is the
+// case-level one, unchanged. `split` in the result says how the groups were treated.
 //
 // Ranking: by marginal mean; ties (e.g. maps no tree uses, exactly 0) broken by conditional mean, then
 // |univariate AUC - 0.5|, then index. The AUC / accuracy drop is kept as descriptive `metricDrop`.
@@ -55,9 +58,10 @@
 // univariate AUC.
 
 import { regularizedIncompleteBeta } from '../tcav/stats.js';
-import { binMatrix, deriveSeed, RandomForest, Rng, type BinnedMatrix } from '../../forest/index.js';
+import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
+import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
 import { auc, benjaminiHochberg, mean, std, tCritical } from './stats.js';
 import type { FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
@@ -66,13 +70,6 @@ export { CONDITIONAL_MEANING, MARGINAL_MEANING } from './meaning.js';
 
 /** Fewer evaluated cases of a class than this draws a warning. */
 const FEW_CASES = 10;
-
-interface Fit {
-  train: Int32Array;
-  eval: Int32Array;
-  oob: boolean;
-  forestSeed: number;
-}
 
 /**
  * Ranks the latent maps (column groups) of `features` by how much a random forest's held-out Brier score
@@ -134,44 +131,13 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   progress?.({ stage: 'bin', done: 1, total: 1 });
   clock('bin', t0);
 
-  // 2. Plan the fits. `refitRows`: the rows PIMP and stability refit on.
+  // 2. Plan the fits (plan.ts; group-aware when caseGroups are given). `refitRows`: the rows PIMP and stability refit on.
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  const fits: Fit[] = [];
-  let testFraction: number | null = null;
-  let folds: number | null = null;
-  let cvRepeats: number | null = null;
-  let refitRows: Int32Array = all;
-  if (evaluation === 'oob') {
-    fits.push({ train: all, eval: all, oob: true, forestSeed: forestOpts.seed });
-  } else if (evaluation === 'holdout') {
-    let trainRows: Int32Array;
-    let evalRows: Int32Array;
-    if (options.testRows) {
-      const test = new Uint8Array(n);
-      for (let i = 0; i < options.testRows.length; i++) test[options.testRows[i]] = 1;
-      evalRows = all.filter((i) => test[i] === 1);
-      trainRows = all.filter((i) => test[i] === 0);
-    } else {
-      testFraction = options.testFraction ?? 0.25;
-      [trainRows, evalRows] = stratifiedSplit(yIdx, K, testFraction, deriveSeed(seed, 0, 0x73706c74));
-    }
-    fits.push({ train: trainRows, eval: evalRows, oob: false, forestSeed: forestOpts.seed });
-    refitRows = trainRows;
-  } else {
-    folds = Math.max(2, Math.min(n, Math.floor(options.folds ?? 5)));
-    cvRepeats = Math.max(1, Math.floor(options.cvRepeats ?? 1));
-    for (let rep = 0; rep < cvRepeats; rep++) {
-      const fold = stratifiedFolds(yIdx, K, folds, deriveSeed(seed, rep, 0x666f6c64));
-      for (let f = 0; f < folds; f++) {
-        fits.push({
-          train: all.filter((i) => fold[i] !== f),
-          eval: all.filter((i) => fold[i] === f),
-          oob: false,
-          forestSeed: deriveSeed(forestOpts.seed, fits.length, 0x63766674),
-        });
-      }
-    }
-  }
+  const plan = planEvaluation(yIdx, K, {
+    evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows,
+    caseGroups: options.caseGroups, seed, forestSeed: forestOpts.seed,
+  });
+  const { fits, refitRows, testFraction, folds, cvRepeats } = plan;
   for (const f of fits) if (f.train.length === 0 || f.eval.length === 0) throw new Error('empty training or evaluation rows');
 
   // 3. Per fit: forest, conditional sampler, per-case importance; pooled per case.
@@ -389,6 +355,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     ranking,
     groups,
     warnings,
+    split: plan.split,
     settings: {
       nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
       nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
@@ -434,38 +401,6 @@ export function caseTest(d: ArrayLike<number>, level: number): Omit<ImportanceTe
   const pValue = t > 0 ? tail : 1 - tail;
   const half = tCritical(df, level) * se;
   return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue, nCases: nc, nChanged };
-}
-
-/** Stratified K-fold assignment: fold[r] in 0..folds-1, each class spread evenly over the folds. */
-export function stratifiedFolds(yIdx: Int32Array, K: number, folds: number, seed: number): Int32Array {
-  const rng = new Rng(seed);
-  const fold = new Int32Array(yIdx.length);
-  let offset = 0;
-  for (let k = 0; k < K; k++) {
-    const rows: number[] = [];
-    for (let r = 0; r < yIdx.length; r++) if (yIdx[r] === k) rows.push(r);
-    rng.shuffle(rows);
-    // Continue the round-robin where the previous class stopped, so fold sizes differ by at most one.
-    for (let i = 0; i < rows.length; i++) fold[rows[i]] = (offset + i) % folds;
-    offset = (offset + rows.length) % folds;
-  }
-  return fold;
-}
-
-/** Stratified split: about `fraction` of each class goes to the evaluation rows. Returns [train, eval]. */
-export function stratifiedSplit(yIdx: Int32Array, K: number, fraction: number, seed: number): [Int32Array, Int32Array] {
-  if (!(fraction > 0 && fraction < 1)) throw new Error('testFraction must be in (0, 1)');
-  const rng = new Rng(seed);
-  const train: number[] = [];
-  const test: number[] = [];
-  for (let k = 0; k < K; k++) {
-    const rows: number[] = [];
-    for (let r = 0; r < yIdx.length; r++) if (yIdx[r] === k) rows.push(r);
-    rng.shuffle(rows);
-    const nt = Math.round(rows.length * fraction);
-    for (let i = 0; i < rows.length; i++) (i < nt ? test : train).push(rows[i]);
-  }
-  return [Int32Array.from(train.sort((a, b) => a - b)), Int32Array.from(test.sort((a, b) => a - b))];
 }
 
 /**

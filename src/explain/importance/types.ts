@@ -53,6 +53,12 @@ export interface RankOptions {
   testFraction?: number;
   /** Explicit held-out rows (overrides testFraction; implies 'holdout'). */
   testRows?: ArrayLike<number>;
+  /**
+   * The group (subject, patient, volume) of each row; equal values = one group. With groups holding more
+   * than one case, 'cv' uses stratified group K-fold and 'holdout' a group-aware split: every group on
+   * one side (plan.ts). Absent, or one case per group: the case-level split, unchanged.
+   */
+  caseGroups?: ArrayLike<string | number>;
   /** Secondary, descriptive metric: 'auto' (default: AUC for two classes, accuracy otherwise), 'auc' (binary only) or 'accuracy'. */
   metric?: 'auto' | 'auc' | 'accuracy';
   /** Replacement draws per map and case (the d_i average over them). Default 10. */
@@ -165,6 +171,20 @@ export interface GroupRank {
   direction: 'higher in positive class' | 'lower in positive class' | null;
 }
 
+/** How the split treated the case groups (RankResult.split). */
+export interface SplitInfo {
+  /** Distinct groups among the rows (the number of rows when no groups were given). */
+  nGroups: number;
+  /** Whether case groups were given. */
+  groupsGiven: boolean;
+  /** Groups were given and every group lies entirely on one side of every fit's split. */
+  groupAware: boolean;
+  /** Groups with cases among both the training and the evaluation rows of at least one fit (0 for 'oob' without groups). */
+  groupsOnBothSides: number;
+  /** Why the split is not group-aware although groups were given (or used fewer folds than asked); null otherwise. */
+  note: string | null;
+}
+
 /** The result of rankFeatureMaps (written as rank.json). */
 export interface RankResult {
   format: 'latentlens-rank';
@@ -196,6 +216,8 @@ export interface RankResult {
   groups: GroupRank[];
   /** What the reader must know before trusting the ranking (saturated metric, few cases, nothing significant, ...). */
   warnings: string[];
+  /** How the split treated the case groups (group-aware or not, groups on both sides); always set by rankFeatureMaps, absent in older rank.json files. */
+  split?: SplitInfo;
   /** The settings used, with defaults filled in. */
   settings: {
     nTrees: number;

@@ -31,7 +31,7 @@ export async function attributionBlock(r: ExplainFile): Promise<string> {
   const noShare = entries.filter(([, a]) => !a?.share).map(([m]) => methodName(m));
   return `<h4>Attribution per input channel</h4>` +
     `<p class="note">Signed share: each channel's part of the attribution summed over pixels, mean over ${r.cases.explained.length} explained cases. ` +
-    `|share| uses absolute values. The contrastive share attributes the <em>difference</em> between explained and ${r.cases.reference.length} reference cases, so structure common to both classes cancels.` +
+    `|share| uses absolute values. The contrastive share attributes the <em>difference</em> between explained and ${r.cases.reference.length} reference cases${referenceHow(r)}, so structure common to both classes cancels.` +
     `${noShare.length ? ` ${noShare.join(', ')} ${noShare.length === 1 ? 'gives a map' : 'give maps'}, not channel shares.` : ''}</p>` +
     `<div class="charts">${chart}</div>${table(head, rows, { cls: 'num' })}`;
 }
@@ -76,4 +76,13 @@ export function sanityBlock(r: ExplainFile): string {
     ], { cls: 'num' }) + `<p class="note">${f.steps} steps; each case's curve is normalised by its end points, so values outside 0..1 mean the target overshoots on the way.</p>`
     : '<p class="note">Faithfulness not measured (needs integrated gradients or gradient × input).</p>';
   return `<h4>Sanity check (randomised encoder)</h4>${sanity}<h4>Faithfulness (deletion / insertion)</h4>${faith}`;
+}
+
+/** How the reference cases were chosen (explain JSON `cases.referenceSelection`; absent in older files). */
+function referenceHow(r: ExplainFile): string {
+  const sel = r.cases.referenceSelection;
+  if (!sel || sel.method === 'none') return '';
+  return sel.method === 'matched'
+    ? ` (each matched to its explained case on ${esc(sel.statistics.join(', '))}: mean standardised distance ${num(sel.meanDistance, 2)}, random pairs ${num(sel.randomMeanDistance, 2)})`
+    : ' (a seeded random sample)';
 }

@@ -6,6 +6,7 @@ import type { ImportanceTest } from '../../explain/importance/types.js';
 import { intervalChart } from '../charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
+import { designBlock } from './design.js';
 
 /** Mean and interval with enough digits for tiny Brier differences (num switches to exponent form below 1e-4). */
 const estimate = (t: ImportanceTest): string => `${num(t.mean, 4)} <span class="ci">[${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}]</span>`;
@@ -77,6 +78,7 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     (hasCond ? `; <strong>${sigC.length}</strong> conditionally${names(sigC)}` : '') +
     ` (BH q ≤ ${s.fdr} and the ${conf}% interval above 0).` +
     (hasPimp ? ` PIMP (${s.nullPermutations} label permutations, a marginal null on the OOB statistic) is shown for reference and sets no verdict.` : '') + '</p>' +
-    (r.warnings?.length ? `<ul class="notes">${r.warnings.map((w) => `<li class="no">${esc(w)}</li>`).join('')}</ul>` : '');
+    (r.warnings?.length ? `<ul class="notes">${r.warnings.map((w) => `<li class="no">${esc(w)}</li>`).join('')}</ul>` : '') +
+    designBlock(r.design);
   return { id, title, body: `${intro}<div class="charts">${chart}</div>${table(head.map(esc), rows, { cls: 'num' })}` };
 }
