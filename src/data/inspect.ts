@@ -155,7 +155,7 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
   const stats = summarizeDataset(ds).channels;
   const single = ds.labels && ds.classNames && (ds.labelWidth ?? 1) === 1;
   const groups: Array<{ name: string; idx: number[] }> = single
-    ? ds.classNames!.map((name, k) => ({ name, idx: [] as number[] }))
+    ? ds.classNames!.map((name) => ({ name, idx: [] as number[] }))
     : [{ name: 'all', idx: [] }];
   for (let i = 0; i < n; i++) {
     const g = groups[single ? ds.labels![i]! : 0]!;

@@ -57,7 +57,7 @@ export function parseDataSpec(spec: string): DataSpec {
   if (colon < 0) throw new DataError(spec, `no source kind; expected <kind>:<target>[?options] with kind one of ${kinds.join(', ')} (e.g. medmnist:pneumoniamnist, phantom:n=1000)`);
   const kind = spec.slice(0, colon).trim().toLowerCase() as DataKind;
   if (!kinds.includes(kind)) throw new DataError(spec, `unknown source kind "${kind}"; expected one of ${kinds.join(', ')}`);
-  let rest = spec.slice(colon + 1);
+  const rest = spec.slice(colon + 1);
   let target = '';
   let optText = '';
   if (kind === 'phantom') optText = rest.startsWith('?') ? rest.slice(1) : rest;

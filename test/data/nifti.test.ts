@@ -35,7 +35,8 @@ test('glioma subject (real files): 4 named channels whose orientation agrees wit
   // (numpy: 545.7 vs 305.7; a left-right mirrored mask gives 329.8).
   const [N, C, H, W] = ds.shape;
   const HW = H * W;
-  let inS = 0, inN = 0, outS = 0, outN = 0, rows = 0, cols = 0, labels = new Set<number>();
+  let inS = 0, inN = 0, outS = 0, outN = 0, rows = 0, cols = 0;
+  const labels = new Set<number>();
   const mask = ds.masks![0]!.data;
   for (let i = 0; i < N; i++) {
     for (let p = 0; p < HW; p++) {

@@ -11,7 +11,7 @@ test('two Adam steps equal the closed-form update', () => {
     const opt = new Adam([p], { lr: 0.1, betas: [0.9, 0.99], eps: 1e-8 });
     const grads = [[0.5, -1], [0.2, 0.4]];
     const expected = [1, -2];
-    let m = [0, 0], v = [0, 0];
+    const m = [0, 0], v = [0, 0];
     grads.forEach((g, k) => {
       p.grad = tensor(g, [2]);
       opt.step();

@@ -72,7 +72,7 @@ export function singleMapAblation(effects: MapEffects, map: number, channels: st
   const { k, n, c, h, w } = effects.shape;
   const rnd = new Random(seed);
   const effect: number[] = [], controlMean: number[] = [], pValue: number[] = [];
-  let insideMask: number[] | undefined = masks ? [] : undefined;
+  const insideMask: number[] | undefined = masks ? [] : undefined;
   const hw = h * w;
   const union = new Uint8Array(hw);
   if (masks) for (let i = 0; i < masks.length / hw; i++) for (let p = 0; p < hw; p++) if (masks[i * hw + p]) union[p] = 1;
