@@ -176,6 +176,7 @@ describe('rankFeatureMaps', () => {
       atMost(A.marginal.qValue, 0.05, 'noisy copy: A marginal q');
       atMost(B.marginal.qValue, 0.05, 'noisy copy: B marginal q');
       atLeast(B.marginal.ciLow, 0, 'noisy copy: B marginal interval low end');
+      assert.ok(res.warnings.some((w) => /not calibrated/.test(w) && w.includes(B.name)), `the correlated copy's marginal star is flagged: ${res.warnings.join("; ")}`);
       assert.ok(A.conditional!.significant, 'A carries label information beyond its copy');
       atMost(A.conditional!.qValue, 0.05, 'noisy copy: A conditional q');
       atLeast(A.conditional!.ciLow, 0, 'noisy copy: A conditional interval low end');
