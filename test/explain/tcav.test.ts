@@ -69,7 +69,11 @@ describe('TCAV on phantoms', () => {
     atMost(lesion.asExtreme, 0, 'tcav: random concepts as extreme as the lesion concept (of 99)');
     assert.match(lesion.reason, /^Score .* 0 of 99 random concepts of \d+ cases were as far from 0\.5 .*p 0\.01 \(Bonferroni 0\.03\) ≤ α 0\.05\.$/);
     atLeast(lesion.score, 0.8, 'tcav: lesion concept score');
-    atLeast(lesion.cavAccuracy, 0.75, 'tcav: lesion CAV accuracy');
+    // Over 12 seed offsets (untrained encoder, new phantoms each) the lesion CAV's held-out accuracy ranged
+    // 0.735-0.888 and the random concept's 0.47-0.535: "separable" is well above chance and far above a
+    // random concept, not a fixed 0.75 (which failed on 2 of 12 seeds).
+    atLeast(lesion.cavAccuracy, 0.65, 'tcav: lesion CAV accuracy');
+    atLeast(lesion.cavAccuracy - result.concepts[1]!.cavAccuracy, 0.15, 'tcav: lesion CAV accuracy above the random concept\'s');
     assert.equal(lesion.scores.length, 20);
     assert.equal(result.randomConcepts.length, 1, 'all three concepts have the same size and share one null');
     assert.equal(result.randomConcepts[0]!.drawn, 99);
