@@ -12,19 +12,8 @@ export interface AttributeOptions extends MethodSettings {
   /** Reference input: 'mean' (of the inputs, or meanImage; default), 'blur', 'zero', or explicit images. */
   baseline?: BaselineKind | Tensor;
   meanImage?: Tensor;
-  /** Integrated gradients: path points. Default 32. */
-  steps?: number;
-  /** SmoothGrad: noisy samples and noise level (fraction of the value range). Default 25 and 0.15. */
-  samples?: number;
-  noise?: number;
-  /** Grad-CAM: encoder layer index. Default the last activation before the latent. */
-  layer?: number;
-  /** Occlusion: patch side and stride in pixels. Default H/8 and the patch side (no overlap). */
-  patch?: number;
-  stride?: number;
-  /** Cases per forward/backward pass. Default 32. */
+  /** Cases per forward/backward pass. Default 32 (results do not depend on it). */
   batchSize?: number;
-  seed?: number;
 }
 
 /** Attributes the target map of each case to its input pixels, per input channel. */

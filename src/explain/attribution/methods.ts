@@ -9,14 +9,19 @@ import { gradCam } from './gradcam.js';
 import { gradientAttribution, gradientTimesInput, integratedGradients, smoothGrad } from './gradients.js';
 import { occlusion } from './occlusion.js';
 
-/** Settings a method may read (see AttributeOptions for their documented defaults). */
+/** Settings a method may read, with their defaults. */
 export interface MethodSettings {
+  /** Integrated gradients: path points. Default 32. */
   steps?: number;
+  /** SmoothGrad: noisy samples and noise level (fraction of each case's value range). Default 25 and 0.15. */
   samples?: number;
   noise?: number;
+  /** Grad-CAM: encoder layer index. Default the last activation before the latent. */
   layer?: number;
+  /** Occlusion: patch side and stride in pixels. Default H/8 and the patch side (no overlap). */
   patch?: number;
   stride?: number;
+  /** Seed of random methods' streams (SmoothGrad). Default 0. */
   seed?: number;
 }
 

@@ -3,7 +3,6 @@
 export { rankFeatureMaps, rankGroups, caseTest, univariateAucs, MARGINAL_MEANING, CONDITIONAL_MEANING } from './rank.js';
 export { planEvaluation, stratifiedFolds, stratifiedGroupFolds, stratifiedSplit, groupIndex, groupsOnBothSides, type EvaluationPlan, type PlannedFit, type PlanOptions } from './plan.js';
 export { caseImportance, fitConditionalSampler, mapMeans, type CaseImportanceOptions, type CaseImportanceResult, type ConditionalSampler } from './cpi.js';
-export { groupPermutationImportance, type GroupPermutationOptions, type GroupPermutationResult } from './permutation.js';
 export { pimpNull, pimpPValues, groupStatistic, type PimpOptions, type GroupedRefitOptions, type PimpNull } from './pimp.js';
 export { rankStability, rankOrder, type StabilityOptions, type StabilityResult } from './stability.js';
 export { auc, benjaminiHochberg, ksUniform, tCritical, normalQuantile, mean, std } from './stats.js';
