@@ -89,7 +89,10 @@ test('group-aware cross-validation never puts a group on both sides, and removes
   const leak = await rankFeatureMaps(features, labels, { ...rankOpts, seed });
   const fair = await rankFeatureMaps(features, labels, { ...rankOpts, seed, caseGroups });
   atLeast(leak.baselineScore, 0.8, 'design: case-level CV AUC with a subject leak');
-  atMost(fair.baselineScore, 0.65, 'design: group-aware CV AUC without signal');
+  // No signal, 60 subjects: the AUC's sampling sd is about 0.075, and over 20 seed offsets it reached 0.68,
+  // so 0.75 (about 3 sd) bounds it; the leak must stand far above it.
+  atMost(fair.baselineScore, 0.75, 'design: group-aware CV AUC without signal');
+  atLeast(leak.baselineScore - fair.baselineScore, 0.15, 'design: case-level CV AUC above the group-aware one');
   assert.equal(leak.split!.groupsGiven, false);
   assert.equal(fair.split!.groupAware, true);
   console.log(`subject leak: case-level CV AUC ${leak.baselineScore.toFixed(3)}, group-aware ${fair.baselineScore.toFixed(3)}`);
