@@ -3,11 +3,10 @@
 // defaults). libgomp's threads spin-wait at each parallel region's end; with a core taken by another
 // process a spinning thread holds the core that its descheduled partner needs. Each setting runs in a
 // child process because libgomp reads GOMP_SPINCOUNT once, when it loads.
-//   ./run.sh bench contention [--spins latentlens,300000,30000,0] [--contend 1] [--rounds 3]
+//   ./run.sh bench contention [--spins default,3000,0] [--contend 1] [--rounds 3]
 // Last line: {"suite":"contention", rows: [{spin, contend, latentlens/pytorch img/s}], ...}.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SPIN_COUNT } from '../src/engine/native.js';
 
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -19,14 +18,14 @@ interface EngineRow { latentlens_train_img_s: number; pytorch_train_img_s: numbe
 function spinEnv(spin: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OMP_WAIT_POLICY;
-  if (spin === 'latentlens') delete env.GOMP_SPINCOUNT;
+  if (spin === 'default') delete env.GOMP_SPINCOUNT;
   else env.GOMP_SPINCOUNT = spin;
   return env;
 }
 
 export async function run(args: string[]): Promise<void> {
-  // 'latentlens' leaves GOMP_SPINCOUNT unset, so the engine's own default applies; 300000 is libgomp's.
-  const spins = arg(args, 'spins', 'latentlens,300000,30000,0').split(',');
+  // 'default' leaves GOMP_SPINCOUNT unset (libgomp's own spin, about 300000 iterations).
+  const spins = arg(args, 'spins', 'default,3000,0').split(',');
   const contend = Number(arg(args, 'contend', '1'));
   const rounds = arg(args, 'rounds', '3');
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -39,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
       const last = r.stdout.trim().split('\n').pop() ?? '';
       if (r.status !== 0 || !last.startsWith('{')) throw new Error(`engine benchmark failed (spin ${spin}, contend ${c}): ${r.stderr.slice(-1500)}`);
       const e = JSON.parse(last) as EngineRow;
-      const row = { spin: spin === 'latentlens' ? `latentlens default (${DEFAULT_SPIN_COUNT})` : spin, contend: c, ll_train: e.latentlens_train_img_s, py_train: e.pytorch_train_img_s, ll_infer: e.latentlens_infer_img_s, py_infer: e.pytorch_infer_img_s };
+      const row = { spin, contend: c, ll_train: e.latentlens_train_img_s, py_train: e.pytorch_train_img_s, ll_infer: e.latentlens_infer_img_s, py_infer: e.pytorch_infer_img_s };
       console.error(JSON.stringify(row));
       rows.push(row);
     }
