@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { EmbedOptions } from '../embed/index.js';
 import { embedRun } from '../embed/run-embed.js';
-import { printRunHealth } from '../runs/run-health.js';
+import { printRunHealth } from '../runs/run-data.js';
 
 interface EmbedFlags {
   method: string; color?: string; target?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;

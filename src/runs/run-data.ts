@@ -6,7 +6,7 @@ import type { ImageDataset } from '../data/types.js';
 import { tensor, type Tensor } from '../engine/index.js';
 import { openRun, type OpenedRun } from '../train/index.js';
 import { takeRows } from '../util/rows.js';
-import { printHealth, runHealth, type RunHealth } from './run-health.js';
+import { currentWeights, printHealth, recordedHealth, runHealth, type RunHealth } from './run-health.js';
 
 export const SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
@@ -73,4 +73,20 @@ export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<
   const groups = data.groups && Array.from(indices, (i) => data.groups![i]!);
   const sliceIndex = data.sliceIndex && Int32Array.from(indices, (i) => data.sliceIndex![i]!);
   return { ...rc, x: tensor(takeRows(data.images, c * h * w, indices), [indices.length, c, h, w]), labels, masks, groups, sliceIndex };
+}
+
+/**
+ * For analyses that open the run themselves (embed): prints the run's health from health.json, or opens
+ * the run and its data to compute it (as the other analyses do) when there is none for its weights.
+ */
+export async function printRunHealth(dir: string, data?: string): Promise<RunHealth> {
+  const recorded = recordedHealth(dir, currentWeights(dir));
+  if (recorded) {
+    const h: RunHealth = { status: 'recorded', record: recorded };
+    printHealth(h);
+    return h;
+  }
+  const rc = await openRunCases(dir, { data });
+  rc.run.model.dispose();
+  return rc.health;
 }

@@ -81,20 +81,3 @@ export function printHealth(h: RunHealth, log: (line: string) => void = (l) => c
   log(h.record.warning!);
   for (const reason of h.record.reasons) log(`  - ${reason}`);
 }
-
-/**
- * For analyses that open the run themselves (embed): prints the run's health from health.json, or opens
- * the run and its data to compute it (as the other analyses do) when there is none for its weights.
- */
-export async function printRunHealth(dir: string, data?: string): Promise<RunHealth> {
-  const recorded = recordedHealth(dir, currentWeights(dir));
-  if (recorded) {
-    const h: RunHealth = { status: 'recorded', record: recorded };
-    printHealth(h);
-    return h;
-  }
-  const { openRunCases } = await import('./run-data.js');
-  const rc = await openRunCases(dir, { data });
-  rc.run.model.dispose();
-  return rc.health;
-}
