@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 const si = args.indexOf('--seeds');
 const seeds = si >= 0 ? Number(args.splice(si, 2)[1]) : 20;
-const filters = args.length > 0 ? args : ['phantom-explain', 'importance.test', 'tcav', 'attribution', 'phantom-models', 'trainer', 'tsne-umap'];
+const filters = args.length > 0 ? args : ['phantom-explain', 'tcav', 'importance.test', 'public-entry', 'design.test', 'attribution'];
 const log = join(mkdtempSync(join(tmpdir(), 'latentlens-sweep-')), 'margins.jsonl');
 let failedRuns = 0;
 for (let s = 0; s < seeds; s++) {

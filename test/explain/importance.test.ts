@@ -8,69 +8,67 @@ import { atLeast, atMost, testSeed } from '../helpers/margin.js';
 
 after(() => closeSharedPool());
 
+type Synthetic = { features: FeatureMatrix; labels: Int32Array };
+
+/**
+ * `maps` maps of `cells` columns: for each case, `row(r)` gives each map's latent value u_m (drawn in map
+ * order) and then the label; every cell is u_m plus `cellNoise` N(0, 1).
+ */
+function mapMatrix(n: number, maps: number, cells: number, cellNoise: number, rng: Rng, row: (r: number) => { u: (m: number) => number; label: () => number }): Synthetic {
+  const d = maps * cells;
+  const data = new Float32Array(n * d);
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const { u, label } = row(r);
+    for (let m = 0; m < maps; m++) {
+      const v = u(m);
+      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = v + cellNoise * rng.normal();
+    }
+    labels[r] = label();
+  }
+  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
+  return { features: { data, rows: n, cols: d, groupOf, groupNames: Array.from({ length: maps }, (_, m) => `map${m}`) }, labels };
+}
+
 /**
  * The latent-map situation: `maps` maps of `cells` correlated columns each (a map's cells share a latent
  * value u_m plus noise). The label depends only on the maps in `signal` (none = labels independent of X).
  */
-function latentMaps(n: number, maps: number, cells: number, signal: number[], seed: number): { features: FeatureMatrix; labels: Int32Array } {
+function latentMaps(n: number, maps: number, cells: number, signal: number[], seed: number): Synthetic {
   const rng = new Rng(seed);
-  const d = maps * cells;
-  const data = new Float32Array(n * d);
-  const labels = new Int32Array(n);
-  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
-  for (let r = 0; r < n; r++) {
+  return mapMatrix(n, maps, cells, 0.5, rng, () => {
     let z = 0;
-    for (let m = 0; m < maps; m++) {
-      const u = rng.normal();
-      if (signal.includes(m)) z += u;
-      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = u + 0.5 * rng.normal();
-    }
-    labels[r] = signal.length === 0 ? (rng.next() < 0.5 ? 1 : 0) : z + 0.5 * rng.normal() > 0 ? 1 : 0;
-  }
-  const groupNames = Array.from({ length: maps }, (_, m) => `map${m}`);
-  return { features: { data, rows: n, cols: d, groupOf, groupNames }, labels };
+    return {
+      u: (m) => {
+        const u = rng.normal();
+        if (signal.includes(m)) z += u;
+        return u;
+      },
+      label: () => (signal.length === 0 ? (rng.next() < 0.5 ? 1 : 0) : z + 0.5 * rng.normal() > 0 ? 1 : 0),
+    };
+  });
 }
 
 /**
  * A noisy copy: the label is 1[a > 0] for map A's latent a; map B's latent is a + `noise` * N(0, 1); the
  * other maps are independent noise. Cells carry 0.1 N(0, 1) each.
  */
-function noisyCopy(n: number, maps: number, a: number, b: number, noise: number, seed: number): { features: FeatureMatrix; labels: Int32Array } {
+function noisyCopy(n: number, maps: number, a: number, b: number, noise: number, seed: number): Synthetic {
   const rng = new Rng(seed);
-  const cells = 2;
-  const d = maps * cells;
-  const data = new Float32Array(n * d);
-  const labels = new Int32Array(n);
-  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
-  for (let r = 0; r < n; r++) {
+  return mapMatrix(n, maps, 2, 0.1, rng, () => {
     const ua = rng.normal();
     const ub = ua + noise * rng.normal();
-    for (let m = 0; m < maps; m++) {
-      const u = m === a ? ua : m === b ? ub : rng.normal();
-      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = u + 0.1 * rng.normal();
-    }
-    labels[r] = ua > 0 ? 1 : 0;
-  }
-  return { features: { data, rows: n, cols: d, groupOf, groupNames: Array.from({ length: maps }, (_, m) => `map${m}`) }, labels };
+    return { u: (m) => (m === a ? ua : m === b ? ub : rng.normal()), label: () => (ua > 0 ? 1 : 0) };
+  });
 }
 
 /** Perfectly separable: each map in `signal` puts the classes at +-(1 + 0.5|N|) (a gap of 2); the others are noise. */
-function separable(n: number, maps: number, signal: number[], seed: number): { features: FeatureMatrix; labels: Int32Array } {
+function separable(n: number, maps: number, signal: number[], seed: number): Synthetic {
   const rng = new Rng(seed);
-  const cells = 2;
-  const d = maps * cells;
-  const data = new Float32Array(n * d);
-  const labels = new Int32Array(n);
-  const groupOf = Int32Array.from({ length: d }, (_, c) => Math.floor(c / cells));
-  for (let r = 0; r < n; r++) {
+  return mapMatrix(n, maps, 2, 0.2, rng, (r) => {
     const y = r % 2;
-    labels[r] = y;
-    for (let m = 0; m < maps; m++) {
-      const u = signal.includes(m) ? (y ? 1 : -1) * (1 + 0.5 * Math.abs(rng.normal())) : rng.normal();
-      for (let c = 0; c < cells; c++) data[r * d + m * cells + c] = u + 0.2 * rng.normal();
-    }
-  }
-  return { features: { data, rows: n, cols: d, groupOf, groupNames: Array.from({ length: maps }, (_, m) => `map${m}`) }, labels };
+    return { u: (m) => (signal.includes(m) ? (y ? 1 : -1) * (1 + 0.5 * Math.abs(rng.normal())) : rng.normal()), label: () => y };
+  });
 }
 
 /** What must hold in every result: the star needs q <= fdr AND an interval above zero; intervals contain the mean. */
