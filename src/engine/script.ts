@@ -2,6 +2,7 @@
 // named method from TypeScript, with gradients flowing back to JS inputs.
 import { existsSync } from 'node:fs';
 import { native, type NativeScript } from './native.js';
+import { verifyScriptArchive } from './script-archive.js';
 import { fromRefs, toHandles, type NativeResult } from './refs.js';
 import { Tensor } from './tensor.js';
 
@@ -10,9 +11,13 @@ export type ScriptValue = NativeResult;
 export class ScriptModule {
   private constructor(readonly path: string, private readonly handle: NativeScript) {}
 
-  /** Loads a TorchScript file (optionally straight onto a device such as 'cuda:0'). */
+  /**
+   * Loads a TorchScript file (optionally straight onto a device such as 'cuda:0'). The archive is checked
+   * first (src/engine/script-archive.ts): libtorch does not check that a stored blob covers its tensor.
+   */
   static load(path: string, device?: string): ScriptModule {
     if (!existsSync(path)) throw new Error(`TorchScript file not found: ${path}`);
+    verifyScriptArchive(path);
     return new ScriptModule(path, new native.Script(path, device));
   }
 
