@@ -51,8 +51,14 @@ function describe(e: TrainEvent, progressBar: boolean): void {
 function summary(r: TrainResult): void {
   // Like a shell's Ctrl-C status, so scripts see the run is unfinished (the checkpoint is complete).
   if (r.stopReason === 'aborted') process.exitCode = 130;
-  const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
-  console.log(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
+  if (r.finalized) {
+    // A resumed run that had already finished: nothing was trained.
+    const wrote = r.finalized.length ? `wrote ${r.finalized.join(' and ')} from checkpoint ${r.checkpoint}` : 'nothing to do';
+    console.log(`already ${r.stopReason} at step ${r.steps}: ${wrote}`);
+  } else {
+    const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
+    console.log(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
+  }
   console.log(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: latentlens train --resume --out ${r.out}` : `run folder: ${r.out}`);
   if (r.health) {
     console.log(healthLine(r.health));

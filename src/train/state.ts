@@ -109,6 +109,12 @@ export interface TrainResult {
    * ran without `out` and without the `health` option.
    */
   health: HealthRecord | null;
+  /**
+   * Only when resuming a run that had already finished (nothing is trained then): the final files that
+   * were missing and were written from its last checkpoint (model.safetensors, health.json); empty when
+   * none was missing.
+   */
+  finalized?: string[];
 }
 
 /** Thrown when a loss term turns NaN or infinite; weights of that step are never saved. */

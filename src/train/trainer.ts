@@ -1,7 +1,7 @@
 // The training loop: seeded batches, one optimizer per model group, LR schedule, clipping, validation,
 // early stopping, checkpoints and resume, NaN/Inf guard, progress and train.jsonl. Async: it yields to
 // the event loop after every step so a signal (Ctrl-C) is seen between steps.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
 import { randomSplits } from '../data/splits.js';
@@ -22,7 +22,8 @@ import { seedStep, seedValidation, shuffleSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
 import { evaluateReconstruction } from './validate.js';
 import { firstNonFinite } from './finite.js';
-import { checkHealth, readHealth, writeHealth, type HealthRecord } from './health.js';
+import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } from './health.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 
 /** Everything `onEvent` is told, in order; step and epoch events are also the lines of train.jsonl. */
 export type TrainEvent =
@@ -31,6 +32,8 @@ export type TrainEvent =
   | EpochRecord
   | { type: 'checkpoint'; step: number; dir: string }
   | { type: 'stop'; step: number; reason: TrainResult['stopReason'] }
+  /** Resuming a run that had already finished: nothing was trained; `wrote` are the final files that were missing. */
+  | { type: 'finalized'; step: number; reason: TrainResult['stopReason']; checkpoint: string; wrote: string[] }
   | { type: 'error'; step: number; message: string };
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -60,7 +63,9 @@ export function trainingSplits(data: ImageDataset, seed: number): Splits {
 /**
  * Trains `model` on the train split of `data` (validating on its val split each epoch) and returns the
  * run's record. With `out`, writes the run folder (config.json, train.jsonl, checkpoints/, model.safetensors);
- * with `resume`, continues from its latest checkpoint and reaches the weights an uninterrupted run would.
+ * with `resume`, continues from its latest checkpoint and reaches the weights an uninterrupted run would
+ * (a run that had already finished is not trained again: any final file a kill cost is written from its
+ * last checkpoint, see TrainResult.finalized). Either way, temporary files of killed writes are removed first.
  * Throws NonFiniteLossError when a loss term turns NaN/Inf (the last good checkpoint stays as it was).
  */
 export async function trainModel(model: LatentModel, data: ImageDataset, options: TrainOptions = {}, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
@@ -90,8 +95,11 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
       if (!state.finished) truncateLogAfter(join(out, 'train.jsonl'), state.step);
     } else {
       if (latest || existsSync(join(out, 'train.jsonl'))) throw new Error(`train: ${out} already holds a run; pass resume to continue it, or choose another folder`);
-      writeRunConfig(out, { train: o, model: model.config, data, splits, extra: options.extraConfig });
     }
+    // Temporary files of atomic writes that a kill interrupted (config, log, weights, latest.json).
+    removeStaleTemps(out);
+    removeStaleTemps(join(out, CHECKPOINTS));
+    if (!options.resume) writeRunConfig(out, { train: o, model: model.config, data, splits, extra: options.extraConfig });
   } else if (options.resume) throw new Error('train: resume needs the run folder (out)');
   const resumedFrom = state.step;
 
@@ -108,10 +116,7 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
     checkpoint = saveCheckpoint(out, model, optimizers, state, o.keepCheckpoints);
     emit({ type: 'checkpoint', step: state.step, dir: checkpoint });
   };
-  const finish = (reason: TrainResult['stopReason']): TrainResult => {
-    emit({ type: 'stop', step: state.step, reason });
-    log.close();
-    bar?.done();
+  const result = (reason: TrainResult['stopReason']): TrainResult => {
     const last = state.history[state.history.length - 1];
     return {
       stopReason: reason, steps: state.step, epochs: state.history.filter((h) => h.steps === stepsPerEpoch).length, history: state.history,
@@ -119,12 +124,43 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
       lastTerms, checkpoint, out, resumedFrom, seconds: (performance.now() - t0) / 1000, health,
     };
   };
+  const finish = (reason: TrainResult['stopReason']): TrainResult => {
+    emit({ type: 'stop', step: state.step, reason });
+    log.close();
+    bar?.done();
+    return result(reason);
+  };
+  const healthCheck = (): HealthRecord => {
+    const hasVal = splits.val.length > 0;
+    return checkHealth(model, data, {
+      train: trainIdx, eval: hasVal ? splits.val : trainIdx, evalSplit: hasVal ? 'val' : 'train', dataRange: o.dataRange,
+      batchSize: o.valBatchSize, source: 'train', step: state.step, ...(out ? { weights: 'model.safetensors' } : {}),
+    });
+  };
+
+  if (state.finished) {
+    // Finished at its latest checkpoint: nothing to train, and no start/stop pair is logged. A kill after
+    // that checkpoint (during the final weights' write, or the health check) cost the final files; they
+    // are written from the checkpoint now, with one 'finalized' line saying so.
+    const reason = state.stopReason ?? 'completed';
+    const wrote: string[] = [];
+    if (!existsSync(join(out!, 'model.safetensors'))) {
+      // The checkpoint's weights file is the final one byte for byte (same state, same metadata).
+      writeFileAtomic(join(out!, 'model.safetensors'), readFileSync(join(checkpoint!, 'model.safetensors')));
+      wrote.push('model.safetensors');
+    }
+    health = readHealth(out!);
+    if (!health) {
+      health = healthCheck();
+      writeHealth(out!, health);
+      wrote.push(HEALTH_FILE);
+    }
+    if (wrote.length > 0) emit({ type: 'finalized', step: state.step, reason, checkpoint: checkpoint!, wrote });
+    log.close();
+    return { ...result(reason), finalized: wrote };
+  }
 
   emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
-  if (state.finished) {
-    health = out ? readHealth(out) : null;
-    return finish(state.stopReason ?? 'completed');
-  }
   model.train(true);
 
   // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
@@ -230,11 +266,7 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
     save();
     if (out) saveTensorMap(join(out, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
     if (out || options.health) {
-      const hasVal = splits.val.length > 0;
-      health = checkHealth(model, data, {
-        train: trainIdx, eval: hasVal ? splits.val : trainIdx, evalSplit: hasVal ? 'val' : 'train', dataRange: o.dataRange,
-        batchSize: o.valBatchSize, source: 'train', step: state.step, ...(out ? { weights: 'model.safetensors' } : {}),
-      });
+      health = healthCheck();
       if (out) writeHealth(out, health);
     }
     return finish(reason);
