@@ -4,6 +4,14 @@ import { figureUrl } from './api.js';
 import { fmt, h } from './dom.js';
 
 const HEATMAP = /^figures\/map-\d+\/([a-z-]+)-case(\d+)-(.+)\.png$/;
+// As fileSlug in src/util/run-paths.ts: figure names carry the channel index plus this slug of its name.
+const slug = (name) => String(name).replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40).replace(/_+$/, '');
+/** The channel a figure name's tail (`ch<c>[-<slug>]`, or an older file's channel name) stands for (parseFigureName in src/explain/figures.ts). */
+function channelOf(tail, channels) {
+  const m = /^ch(\d+)(?:-([A-Za-z0-9_-]+))?$/.exec(tail);
+  const c = m ? Number(m[1]) : -1;
+  return m && c < channels.length && (m[2] ?? '') === slug(channels[c]) ? channels[c] : tail;
+}
 
 export function mapView(run, k, ex, rank, meta) {
   const g = rank?.groups?.find((x) => x.index === k);
@@ -29,7 +37,8 @@ export function mapView(run, k, ex, rank, meta) {
   for (const f of ex.figures ?? []) {
     const m = HEATMAP.exec(f);
     if (!m) { other.push(f); continue; }
-    const [, method, cs, ch] = m;
+    const [, method, cs, tail] = m;
+    const ch = channelOf(tail, ex.channels ?? []);
     if (!byMethod.has(method)) byMethod.set(method, new Map());
     const cases = byMethod.get(method);
     if (!cases.has(cs)) cases.set(cs, new Map());

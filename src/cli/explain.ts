@@ -1,13 +1,14 @@
 // `latentlens explain <run> --map <k|top>`: writes explain/map-<k>.json and PNG figures (per input channel:
 // attribution overlays of the first cases, the traversal, the activation-maximising input).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { explainMap } from '../explain/explain-map.js';
-import { overlayPng, stripPng } from '../explain/figures.js';
+import { attributionFigureName, overlayPng, stripPng, traversalFigureName } from '../explain/figures.js';
 import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { insideRun, mkdirInRun, writeRunFile } from '../util/run-paths.js';
 import { loadRunData } from '../runs/run-data.js';
 import { runDesign, runNuisance } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
@@ -24,7 +25,10 @@ function resolveMap(dir: string, map: string): number {
   }
   const p = join(dir, 'rank.json');
   if (!existsSync(p)) throw new Error(`--map top needs ${p}: run \`latentlens rank ${dir}\` first`);
-  return (JSON.parse(readFileSync(p, 'utf8')) as { ranking: number[] }).ranking[0]!;
+  const k = (JSON.parse(readFileSync(p, 'utf8')) as { ranking?: unknown[] }).ranking?.[0];
+  // The index becomes a file name (explain/map-<k>.json, figures/map-<k>/): nothing but a whole number.
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error(`${p}: ranking[0] is not a map index (${JSON.stringify(k)})`);
+  return k;
 }
 
 export function registerExplain(program: Command): void {
@@ -56,14 +60,13 @@ export function registerExplain(program: Command): void {
         { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
         { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
-      const outDir = join(dir, 'explain');
-      const figDir = join(dir, 'figures', `map-${map}`);
-      mkdirSync(outDir, { recursive: true });
-      mkdirSync(figDir, { recursive: true });
-      const figures = await writeFigures(r, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
+      // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
+      const outDir = mkdirInRun(dir, join(dir, 'explain'));
+      const figDir = mkdirInRun(dir, join(dir, 'figures', `map-${map}`));
+      const figures = await writeFigures(r, dir, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
       const { figureData: _omit, ...json } = r;
       void _omit;
-      writeJsonAtomic(join(outDir, `map-${map}.json`), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figures: figures.map((p) => p.slice(dir.length + 1)) });
+      writeJsonAtomic(insideRun(dir, join(outDir, `map-${map}.json`)), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
       const sel = r.cases.referenceSelection;
@@ -73,7 +76,8 @@ export function registerExplain(program: Command): void {
     });
 }
 
-async function writeFigures(r: ReturnType<typeof explainMap>, dir: string, channels: string[], h: number, w: number): Promise<string[]> {
+/** Writes the figure PNGs into `dir` (inside run folder `run`), named by method, case and channel index; returns their absolute paths. */
+async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: string, channels: string[], h: number, w: number): Promise<string[]> {
   const fd = r.figureData!;
   const written: string[] = [];
   const c = channels.length;
@@ -84,23 +88,19 @@ async function writeFigures(r: ReturnType<typeof explainMap>, dir: string, chann
     if (method === 'channel-occlusion') continue;
     for (let i = 0; i < shown; i++) for (let ch = 0; ch < c; ch++) {
       const off = (i * c + ch) * hw;
-      const p = join(dir, `${method}-case${r.cases.explained[i]}-${channels[ch]}.png`);
-      writeFileSync(p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w));
-      written.push(p);
+      const p = join(dir, attributionFigureName(method, r.cases.explained[i]!, ch, channels[ch]!));
+      written.push(writeRunFile(run, p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w)));
     }
   }
   const [q, n] = fd.traversal.shape;
   for (let ch = 0; ch < c; ch++) {
     const frames = Array.from({ length: q }, (_, s) => fd.traversal.images.subarray(((s * n) * c + ch) * hw, ((s * n) * c + ch + 1) * hw));
-    const p = join(dir, `traversal-${channels[ch]}.png`);
-    writeFileSync(p, await stripPng(frames, h, w));
-    written.push(p);
+    const p = join(dir, traversalFigureName(ch, channels[ch]!));
+    written.push(writeRunFile(run, p, await stripPng(frames, h, w)));
   }
   if (fd.activationMax) {
     const frames = channels.map((_, ch) => fd.activationMax!.subarray(ch * hw, (ch + 1) * hw));
-    const p = join(dir, 'activation-max.png');
-    writeFileSync(p, await stripPng(frames, h, w));
-    written.push(p);
+    written.push(writeRunFile(run, join(dir, 'activation-max.png'), await stripPng(frames, h, w)));
   }
   return written;
 }

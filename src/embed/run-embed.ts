@@ -1,6 +1,5 @@
 // Embedding a trained run: encode its dataset (batches of 256, no grad), pool or flatten the latent
 // maps, embed, colour, and write embed-<method>.json and figures/embed-<method>.png into the run folder.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
@@ -12,6 +11,7 @@ import { openRun } from '../train/index.js';
 import { embedAsync, type EmbedOptions } from './index.js';
 import { writeEmbeddingJson, writeScatterPng, type ScatterOptions } from './scatter.js';
 import type { EmbeddingResult, ProgressCallback } from './types.js';
+import { insideRun, mkdirInRun } from '../util/run-paths.js';
 
 /** Options of `embedRun`. */
 export interface EmbedRunOptions {
@@ -100,7 +100,10 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     const method = o.embed.method;
     const json = join(dir, `embed-${method}.json`);
     const png = join(dir, 'figures', `embed-${method}.png`);
-    mkdirSync(join(dir, 'figures'), { recursive: true });
+    // A symlinked figures/ (or a name leading out) must not carry writes out of the run folder.
+    mkdirInRun(dir, join(dir, 'figures'));
+    insideRun(dir, json);
+    insideRun(dir, png);
     writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color, ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
     await writeScatterPng(png, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     return { result, json, png, ...(target ? { target } : {}) };

@@ -1,6 +1,7 @@
 // PNG figures of explanations: each input channel in gray with a signed heatmap on top (red where the
 // attribution is positive, blue where negative), upscaled so small phantoms stay readable.
 import sharp from 'sharp';
+import { fileSlug } from '../util/run-paths.js';
 
 export interface OverlayOptions {
   /** Output pixels per input pixel. Default: enough for about 192 pixels wide. */
@@ -39,4 +40,43 @@ export async function stripPng(images: ArrayLike<number>[], h: number, w: number
     }
   });
   return sharp(Buffer.from(out), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+}
+
+// File names of explain's figures. Channel names come from the run's data spec and may hold anything
+// ('/', '..', '</script>'), so the channel's index carries the meaning and a slug of its name is only a
+// hint for people browsing the folder: `<method>-case<k>-ch<c>[-<slug>].png`, `traversal-ch<c>[-<slug>].png`.
+const slugPart = (name: string) => { const s = fileSlug(name); return s ? `-${s}` : ''; };
+
+/** File name of an attribution overlay: method, case index and input channel index (plus a slug of its name). */
+export function attributionFigureName(method: string, caseIndex: number, channel: number, channelName: string): string {
+  return `${fileSlug(method) || 'method'}-case${caseIndex}-ch${channel}${slugPart(channelName)}.png`;
+}
+
+/** File name of a traversal strip of output channel `channel`. */
+export function traversalFigureName(channel: number, channelName: string): string {
+  return `traversal-ch${channel}${slugPart(channelName)}.png`;
+}
+
+export type ExplainFigure =
+  | { kind: 'attribution'; method: string; caseIndex: string; channel: string }
+  | { kind: 'traversal'; channel: string }
+  | { kind: 'activation-max' };
+
+/**
+ * What a figure file (its name without .png) shows, with the channel's real name from `channels`; null
+ * for other names. Names written before channel indices (`<method>-case<k>-<channel name>`) still read.
+ */
+export function parseFigureName(name: string, channels: readonly string[]): ExplainFigure | null {
+  if (name === 'activation-max') return { kind: 'activation-max' };
+  const channelOf = (tail: string): string => {
+    const m = /^ch(\d+)(?:-([A-Za-z0-9_-]+))?$/.exec(tail);
+    const c = m ? Number(m[1]) : -1;
+    // The index names the channel only when the slug beside it is that channel's: an old file of a channel named "ch1" stays "ch1".
+    return m && c < channels.length && (m[2] ?? '') === fileSlug(channels[c]!) ? channels[c]! : tail;
+  };
+  const att = /^(.+?)-case(\d+)-(.+)$/.exec(name);
+  if (att) return { kind: 'attribution', method: att[1]!, caseIndex: att[2]!, channel: channelOf(att[3]!) };
+  const trav = /^traversal-(.+)$/.exec(name);
+  if (trav) return { kind: 'traversal', channel: channelOf(trav[1]!) };
+  return null;
 }

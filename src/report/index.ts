@@ -5,7 +5,7 @@
 // nothing from outside even if a run file carries markup.
 import { join, resolve } from 'node:path';
 import type { ImageDataset } from '../data/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeRunFile } from '../util/run-paths.js';
 import { casesPng, loadRunDataset, reconstructions, sampleImages } from './case-images.js';
 import { esc, healthBanner, notComputed, pngImg, section, type Section } from './html.js';
 import { readRunFiles, type RunFiles } from './run-files.js';
@@ -97,6 +97,6 @@ export async function buildReport(runDir: string, options: ReportOptions = {}): 
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const html = await buildReport(runDir, options);
   const out = join(runDir, 'report.html');
-  writeFileAtomic(out, html);
+  writeRunFile(runDir, out, html);
   return out;
 }

@@ -1,6 +1,7 @@
 // One card per explained map: the conclusion first, then the encoder evidence, the decoder evidence and
 // the figures `latentlens explain` wrote (inlined).
 import { basename } from 'node:path';
+import { parseFigureName } from '../../explain/figures.js';
 import { aucWithDirection } from '../../explain/importance/meaning.js';
 import type { GroupRank, ImportanceTest } from '../../explain/importance/types.js';
 import type { TargetRecord } from '../../data/target.js';
@@ -39,16 +40,16 @@ function figuresBlock(files: RunFiles, r: ExplainFile): string {
     const png = readRunPng(files.dir, p);
     if (!png) { missing++; continue; }
     const name = basename(p, '.png');
-    const att = /^(.+?)-case(\d+)-(.+)$/.exec(name);
-    const trav = /^traversal-(.+)$/.exec(name);
-    if (att) {
-      const byCase = attribution.get(att[1]!) ?? new Map<string, Map<string, Uint8Array>>();
-      const byChannel = byCase.get(att[2]!) ?? new Map<string, Uint8Array>();
-      byChannel.set(att[3]!, png);
-      byCase.set(att[2]!, byChannel);
-      attribution.set(att[1]!, byCase);
-    } else if (trav) traversals.push([trav[1]!, png]);
-    else if (name === 'activation-max') actMax = png;
+    // Figure names carry channel indices; the channel's name is read back from the JSON (r.channels).
+    const fig = parseFigureName(name, r.channels ?? []);
+    if (fig?.kind === 'attribution') {
+      const byCase = attribution.get(fig.method) ?? new Map<string, Map<string, Uint8Array>>();
+      const byChannel = byCase.get(fig.caseIndex) ?? new Map<string, Uint8Array>();
+      byChannel.set(fig.channel, png);
+      byCase.set(fig.caseIndex, byChannel);
+      attribution.set(fig.method, byCase);
+    } else if (fig?.kind === 'traversal') traversals.push([fig.channel, png]);
+    else if (fig?.kind === 'activation-max') actMax = png;
     else other.push([name, png]);
   }
   let html = '';
