@@ -3,7 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  /** @param headers extra response headers (e.g. Retry-After on a 503) */
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); }
 }
 
 // The UI is same-origin only; no file data is ever script. no-referrer keeps the token out of Referer.
@@ -16,14 +17,15 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export function send(res: ServerResponse, status: number, body: Buffer | string, type: string, extra: Record<string, string> = {}): void {
-  if (res.headersSent) return;
+  if (res.headersSent || res.destroyed) return; // answered already, or the client hung up
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(buf.length), 'Cache-Control': 'no-store', ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : buf);
 }
 
 export const sendJson = (res: ServerResponse, value: unknown, status = 200) => send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
-export const sendError = (res: ServerResponse, status: number, message: string) => sendJson(res, { error: message }, status);
+export const sendError = (res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) =>
+  send(res, status, JSON.stringify({ error: message }), 'application/json; charset=utf-8', extra);
 
 /** Reads a JSON body of at most `limit` bytes: 413 above it (by Content-Length or as it streams), 415 unless JSON. */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {

@@ -2,6 +2,11 @@
 // images stay readable. Encoded with sharp on libuv's pool, so it does not block the HTTP thread.
 import sharp from 'sharp';
 
+/** Largest scale a request may ask for. */
+export const MAX_SCALE = 16;
+/** Longest side of a strip, in output pixels: a larger asked scale is lowered to fit (never below 1). */
+export const MAX_STRIP_SIDE = 1024;
+
 export interface StripOptions {
   /** Output pixels per input pixel. Default: about 128 pixels per channel. */
   scale?: number;
@@ -11,10 +16,22 @@ export interface StripOptions {
   gap?: number;
 }
 
-/** C x H x W values (0..1 shown as black..white, clamped) as one gray PNG. */
+/**
+ * The scale a strip is drawn at: the asked one (default about 128 pixels per channel) within 1..MAX_SCALE,
+ * lowered until both sides are at most MAX_STRIP_SIDE pixels (1 when even scale 1 is wider).
+ */
+export function stripScale(shape: [number, number, number], o: StripOptions = {}): number {
+  const [c, h, w] = shape;
+  const n = o.channel === undefined ? c : 1;
+  const gap = n > 1 ? (o.gap ?? 4) : 0;
+  const fits = Math.floor(Math.min((MAX_STRIP_SIDE - (n - 1) * gap) / (n * w), MAX_STRIP_SIDE / h));
+  return Math.max(1, Math.min(MAX_SCALE, fits, Math.round(o.scale ?? 128 / w)));
+}
+
+/** C x H x W values (0..1 shown as black..white, clamped) as one gray PNG, at stripScale's scale. */
 export async function channelStripPng(pixels: Float32Array, shape: [number, number, number], o: StripOptions = {}): Promise<Buffer> {
   const [c, h, w] = shape;
-  const scale = Math.max(1, Math.min(16, Math.round(o.scale ?? 128 / w)));
+  const scale = stripScale(shape, o);
   const channels = o.channel === undefined ? Array.from({ length: c }, (_, i) => i) : [o.channel];
   const gap = channels.length > 1 ? (o.gap ?? 4) : 0;
   const cw = w * scale;

@@ -3,12 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
-import { ComputeError } from './compute.js';
+import { ComputeAbandoned, ComputeError } from './compute.js';
 import { CONTENT_TYPES, HttpError, readJsonBody, send, sendJson } from './http-util.js';
 import { resolveInside } from './paths.js';
-import { channelStripPng } from './png.js';
+import { channelStripPng, MAX_SCALE, MAX_STRIP_SIDE, stripScale } from './png.js';
 import type { ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta } from './protocol.js';
-import { cachePut, runFiles, type ServedRun } from './runs.js';
+import { runFiles, type ServedRun } from './runs.js';
 
 export interface ApiContext {
   runs: ServedRun[];
@@ -37,12 +37,21 @@ async function meta(run: ServedRun): Promise<RunMeta> {
   }
 }
 
-async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['request']>[0]): Promise<T> {
+/** Aborts when the client hangs up before its response is complete: its queued work is then dropped. */
+function abandonSignal(res: ServerResponse): AbortSignal {
+  const ctl = new AbortController();
+  res.once('close', () => { if (!res.writableFinished) ctl.abort(); });
+  return ctl.signal;
+}
+
+async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['request']>[0], signal: AbortSignal): Promise<T> {
   await meta(run);
   try {
-    return await run.compute.request<T>(req);
+    return await run.compute.request<T>(req, signal);
   } catch (err) {
-    if (err instanceof ComputeError) throw new HttpError(err.status, err.message);
+    if (err instanceof ComputeError) throw new HttpError(err.status, err.message, err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : {});
+    // Never sent: the client is gone (nginx's "client closed request").
+    if (err instanceof ComputeAbandoned) throw new HttpError(499, err.message);
     throw err;
   }
 }
@@ -50,15 +59,22 @@ async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['
 function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; scale?: number } {
   const channel = query.has('channel') ? intParam(query.get('channel'), 'channel') : undefined;
   if (channel !== undefined && channel >= m.shape[0]) throw new HttpError(400, `channel must be in 0..${m.shape[0] - 1}`);
-  const scale = query.has('scale') ? intParam(query.get('scale'), 'scale') : undefined;
-  if (scale !== undefined && (scale < 1 || scale > 16)) throw new HttpError(400, 'scale must be in 1..16');
+  const s = query.get('scale');
+  const scale = s === null ? undefined : /^\d{1,2}$/.test(s) ? Number(s) : NaN;
+  if (scale !== undefined && !(scale >= 1 && scale <= MAX_SCALE)) {
+    throw new HttpError(400, `scale must be an integer in 1..${MAX_SCALE} (it is lowered further so no side exceeds ${MAX_STRIP_SIDE} px)`);
+  }
   return { channel, scale };
 }
 
 export function status(ctx: ApiContext) {
   return {
     ok: true, uptimeSeconds: (Date.now() - ctx.started) / 1000,
-    runs: ctx.runs.map((r) => ({ id: r.id, ready: r.ready, error: r.loadError ?? null, inFlight: r.compute.inFlight })),
+    runs: ctx.runs.map((r) => ({
+      id: r.id, ready: r.ready, error: r.loadError ?? null,
+      inFlight: r.compute.inFlight, queued: r.compute.queued, maxQueue: r.compute.maxQueue, dropped: r.compute.dropped, refused: r.compute.refused,
+      thumbCache: { entries: r.pngCache.size, bytes: r.pngCache.bytes, maxBytes: r.pngCache.maxBytes },
+    })),
   };
 }
 
@@ -72,11 +88,12 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   const run = ctx.runs.find((r) => r.id === seg[0]);
   if (!run) throw new HttpError(404, 'no such run');
   const [, what, ...rest] = seg;
+  const signal = abandonSignal(res);
   if (method === 'POST') {
-    if (what === 'decode' && rest.length === 0) return decode(ctx, req, res, run, query);
+    if (what === 'decode' && rest.length === 0) return decode(ctx, req, res, run, query, signal);
     if (what === 'latents' && rest.length === 1) {
       await readJsonBody(req, ctx.maxBodyBytes);
-      return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }));
+      return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }, signal));
     }
     throw new HttpError(405, 'method not allowed');
   }
@@ -99,37 +116,41 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       break;
     case 'latents':
       if (rest.length === 0) {
-        const p = await compute<PooledReply>(run, { op: 'pooled' });
+        const p = await compute<PooledReply>(run, { op: 'pooled' }, signal);
         return sendJson(res, { ...p, pooled: Array.from(p.pooled) });
       }
-      if (rest.length === 1) return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }));
+      if (rest.length === 1) return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }, signal));
       break;
     case 'thumb':
-      if (rest.length === 1 && rest[0]!.endsWith('.png')) return thumb(res, run, intParam(rest[0]!.slice(0, -4), 'case'), query);
+      if (rest.length === 1 && rest[0]!.endsWith('.png')) return thumb(res, run, intParam(rest[0]!.slice(0, -4), 'case'), query, signal);
       break;
   }
   throw new HttpError(404, 'not found');
 }
 
-async function thumb(res: ServerResponse, run: ServedRun, i: number, query: URLSearchParams): Promise<void> {
+async function thumb(res: ServerResponse, run: ServedRun, i: number, query: URLSearchParams, signal: AbortSignal): Promise<void> {
   const m = await meta(run);
   if (i >= m.n) throw new HttpError(404, `case must be in 0..${m.n - 1}`);
   const o = stripQuery(query, m);
-  const key = `thumb/${i}/${o.channel ?? 'all'}/${o.scale ?? 'auto'}`;
+  // Keyed by the scale drawn: asked scales lowered to the same one share an entry.
+  const scale = stripScale(m.shape, o);
+  const key = `thumb/${i}/${o.channel ?? 'all'}/${scale}`;
   let png = run.pngCache.get(key);
   if (!png) {
-    const img = await compute<ImageReply>(run, { op: 'image', case: i });
-    png = await channelStripPng(img.pixels, img.shape, o);
-    cachePut(run, key, png);
+    const img = await compute<ImageReply>(run, { op: 'image', case: i }, signal);
+    png = await channelStripPng(img.pixels, img.shape, { ...o, scale });
+    run.pngCache.set(key, png);
   }
-  send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600' });
+  send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600', 'X-Latentlens-Scale': String(scale) });
 }
 
-async function decode(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, run: ServedRun, query: URLSearchParams): Promise<void> {
+async function decode(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, run: ServedRun, query: URLSearchParams, signal: AbortSignal): Promise<void> {
   const body = await readJsonBody(req, ctx.maxBodyBytes) as { case?: unknown; edits?: unknown } | null;
   if (!body || typeof body !== 'object') throw new HttpError(400, 'body must be {"case": i, "edits": [{"map": k, "delta"|"value": v}]}');
   const m = await meta(run);
   const edits = (body.edits ?? []) as LatentEdit[];
-  const img = await compute<ImageReply>(run, { op: 'decode', case: body.case as number, edits });
-  send(res, 200, await channelStripPng(img.pixels, img.shape, stripQuery(query, m)), 'image/png');
+  const img = await compute<ImageReply>(run, { op: 'decode', case: body.case as number, edits }, signal);
+  const o = stripQuery(query, m);
+  const scale = stripScale(m.shape, o);
+  send(res, 200, await channelStripPng(img.pixels, img.shape, { ...o, scale }), 'image/png', { 'X-Latentlens-Scale': String(scale) });
 }

@@ -1,7 +1,8 @@
 // The runs a server serves: an id for URLs, the folder's real path (the root every file must stay in),
-// its compute worker, and a small PNG cache.
+// its compute worker (with its bounded queue), and a PNG cache bounded in bytes.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { ByteLruCache } from './cache.js';
 import { ComputeClient } from './compute.js';
 import { realRoot } from './paths.js';
 
@@ -14,17 +15,11 @@ export interface ServedRun {
   /** Set once the worker failed to load the run. */
   loadError?: string;
   ready: boolean;
-  pngCache: Map<string, Buffer>;
+  /** Thumbnail PNGs, least recently used evicted first. */
+  pngCache: ByteLruCache;
 }
 
-const PNG_CACHE_ENTRIES = 4096;
-
-export function cachePut(run: ServedRun, key: string, png: Buffer): void {
-  if (run.pngCache.size >= PNG_CACHE_ENTRIES) run.pngCache.delete(run.pngCache.keys().next().value!);
-  run.pngCache.set(key, png);
-}
-
-export function openServedRuns(dirs: string[], o: { threads?: number; busyMs?: number }): ServedRun[] {
+export function openServedRuns(dirs: string[], o: { threads?: number; busyMs?: number; maxQueue?: number; thumbCacheBytes?: number }): ServedRun[] {
   const used = new Set<string>();
   return dirs.map((dir) => {
     if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is not a latentlens run folder (no config.json)`);
@@ -34,7 +29,8 @@ export function openServedRuns(dirs: string[], o: { threads?: number; busyMs?: n
     let id = base;
     for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
     used.add(id);
-    const run: ServedRun = { id, dir, root, compute: new ComputeClient({ dir: root, threads: o.threads, busyMs: o.busyMs }), ready: false, pngCache: new Map() };
+    const compute = new ComputeClient({ dir: root, threads: o.threads, busyMs: o.busyMs }, { maxQueue: o.maxQueue });
+    const run: ServedRun = { id, dir, root, compute, ready: false, pngCache: new ByteLruCache(o.thumbCacheBytes) };
     run.compute.ready.then(() => { run.ready = true; }, (err: Error) => { run.loadError = err.message; });
     return run;
   });

@@ -28,6 +28,10 @@ export interface ServerOptions {
   webDir?: string;
   /** libtorch threads per compute worker. Default: cores / runs, at least 1. */
   threads?: number;
+  /** Most compute jobs (decodes, encodings, case images) per run, running or waiting; beyond it a request gets 503 with Retry-After. Default 64. */
+  maxQueue?: number;
+  /** Bytes of thumbnail PNGs cached per run (least recently used evicted first). Default 64 MiB. */
+  thumbCacheBytes?: number;
   /** Test hook: each decode blocks its worker this long first (see WorkerInit.busyMs). */
   decodeBusyMs?: number;
 }
@@ -63,7 +67,7 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
   const maxBodyBytes = o.maxBodyBytes ?? 64 * 1024;
   const webRoot = realRoot(o.webDir ?? defaultWebDir());
   const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.runs.length));
-  const runs: ServedRun[] = openServedRuns(o.runs, { threads, busyMs: o.decodeBusyMs });
+  const runs: ServedRun[] = openServedRuns(o.runs, { threads, busyMs: o.decodeBusyMs, maxQueue: o.maxQueue, thumbCacheBytes: o.thumbCacheBytes });
   const ctx: ApiContext = { runs, maxBodyBytes, started: Date.now() };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -84,7 +88,7 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
       if (err instanceof PathRefused) return sendError(res, 403, 'path refused');
       if (err instanceof HttpError) {
         if (err.status === 413) res.setHeader('Connection', 'close');
-        return sendError(res, err.status, err.message);
+        return sendError(res, err.status, err.message, err.headers);
       }
       sendError(res, 500, (err as Error).message);
     });

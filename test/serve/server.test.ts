@@ -1,6 +1,7 @@
 // The explorer's HTTP server over a real (tiny) run folder: what it refuses (traversal, symlinks out,
-// oversized bodies, missing tokens, foreign Host headers) and what it computes (live decoding in a
-// worker, with the server answering while the worker is busy).
+// oversized bodies, missing tokens, foreign Host headers), what it computes (live decoding in a
+// worker, with the server answering while the worker is busy) and its resource bounds (thumbnail cache
+// bytes, scale, a full compute queue answering 503, abandoned requests dropped from the queue).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { startServer, type ExplorerServer } from '../../src/serve/index.js';
 import { makeRunFolder } from './fixture.js';
 
-interface Reply { status: number; type: string; body: Buffer; ms: number }
+interface Reply { status: number; type: string; body: Buffer; ms: number; headers: Record<string, string | string[] | undefined> }
 
 /** A raw request: the path goes on the wire exactly as given (fetch would normalise `..` and `%2e%2e`). */
 function raw(base: string, path: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer | string; chunked?: boolean } = {}): Promise<Reply> {
@@ -19,7 +20,7 @@ function raw(base: string, path: string, o: { method?: string; headers?: Record<
     const req = request({ host: u.hostname, port: u.port, path, method: o.method ?? 'GET', headers: o.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks), ms: performance.now() - t0 }));
+      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks), ms: performance.now() - t0, headers: res.headers }));
     });
     req.on('error', reject);
     if (o.chunked && o.body) {
@@ -154,4 +155,107 @@ test('a token, when configured, is required on every request', async () => {
   }
   // Off loopback a token is always in force; a too-short one is refused before anything listens.
   await assert.rejects(startServer({ runs: [dir], host: '192.0.2.1', token: 'short' }), /token must be at least 8/);
+});
+
+const runStatus = async (base: string) => JSON.parse((await raw(base, '/api/status')).body.toString()).runs[0];
+/** Polls the status until `done` holds for the run (at most `ms`). */
+async function until(base: string, done: (r: Record<string, number>) => boolean, ms = 5000): Promise<Record<string, number>> {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await runStatus(base);
+    if (done(r) || Date.now() - t0 > ms) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+/** PNG width and height from its IHDR chunk. */
+const pngSize = (b: Buffer) => [b.readUInt32BE(16), b.readUInt32BE(20)];
+
+test('thumbnail scale: invalid values get 400, large ones are lowered so no side exceeds 1024 px', async () => {
+  for (const bad of ['0', '17', '2.5', '-1', 'x', '']) {
+    const r = await raw(server.url, `/api/${runId}/thumb/1.png?scale=${bad}`);
+    assert.equal(r.status, 400, `scale=${bad}`);
+    assert.match(JSON.parse(r.body.toString()).error, /scale must be an integer in 1\.\.16/);
+  }
+  // Two 32 px channels with a 4 px gap: scale 16 would be 1028 px wide, so 15 is drawn (964 x 480).
+  const max = await raw(server.url, `/api/${runId}/thumb/1.png?scale=16`);
+  assert.equal(max.status, 200);
+  assert.equal(max.headers['x-latentlens-scale'], '15');
+  assert.deepEqual(pngSize(max.body), [2 * 32 * 15 + 4, 32 * 15]);
+  const one = await raw(server.url, `/api/${runId}/thumb/1.png?scale=16&channel=1`);
+  assert.deepEqual(pngSize(one.body), [512, 512], 'one channel fits at 16');
+  const dec = await raw(server.url, `/api/${runId}/decode?scale=16`, { method: 'POST', headers: json, body: decodeBody(1) });
+  assert.deepEqual(pngSize(dec.body), [964, 480], 'decodings are bounded the same way');
+});
+
+test('100 maximal thumbnail requests keep the thumbnail cache under its byte bound', async () => {
+  const first = (await raw(server.url, `/api/${runId}/thumb/0.png?scale=16`)).body.length;
+  const bound = 5 * first; // a few entries: the 100 requests must evict
+  const bounded = await startServer({ runs: [dir], threads: 1, thumbCacheBytes: bound });
+  try {
+    await bounded.ready;
+    const id = bounded.runs[0]!.id;
+    for (let b = 0; b < 100; b += 10) {
+      const replies = await Promise.all(Array.from({ length: 10 }, (_, j) => raw(bounded.url, `/api/${id}/thumb/${b + j}.png?scale=16`)));
+      for (const r of replies) assert.equal(r.status, 200);
+      const { thumbCache } = await runStatus(bounded.url) as unknown as { thumbCache: { bytes: number; maxBytes: number; entries: number } };
+      assert.equal(thumbCache.maxBytes, bound);
+      assert.ok(thumbCache.bytes <= bound, `after ${b + 10} thumbnails the cache holds ${thumbCache.bytes} > ${bound} bytes`);
+    }
+    const { thumbCache } = await runStatus(bounded.url) as unknown as { thumbCache: { bytes: number; entries: number } };
+    assert.ok(thumbCache.entries > 0 && thumbCache.entries < 100, `${thumbCache.entries} entries cached`);
+  } finally {
+    await bounded.close();
+  }
+});
+
+test('a full compute queue answers 503 with Retry-After instead of growing', async () => {
+  const busy = await startServer({ runs: [dir], threads: 1, decodeBusyMs: 800, maxQueue: 2 });
+  try {
+    await busy.ready;
+    const id = busy.runs[0]!.id;
+    const post = () => raw(busy.url, `/api/${id}/decode`, { method: 'POST', headers: json, body: decodeBody(2) });
+    const a = post(), b = post();
+    assert.equal((await until(busy.url, (r) => r.inFlight === 2)).inFlight, 2);
+    const c = await post();
+    assert.equal(c.status, 503);
+    assert.match(String(c.headers['retry-after']), /^\d+$/);
+    assert.ok(Number(c.headers['retry-after']) >= 1);
+    assert.match(JSON.parse(c.body.toString()).error, /queue is full \(2 requests\)/);
+    assert.equal((await raw(busy.url, `/api/${id}/latents/0`)).status, 503, 'every compute route shares the bound');
+    const st = await runStatus(busy.url);
+    assert.deepEqual([st.inFlight, st.maxQueue, st.refused], [2, 2, 2]);
+    assert.deepEqual([(await a).status, (await b).status], [200, 200]);
+    assert.equal((await post()).status, 200, 'served again once the queue drained');
+  } finally {
+    await busy.close();
+  }
+});
+
+test('queued work whose client hung up is dropped before it starts', async () => {
+  const busy = await startServer({ runs: [dir], threads: 1, decodeBusyMs: 1500 });
+  try {
+    await busy.ready;
+    const id = busy.runs[0]!.id;
+    const u = new URL(busy.url);
+    const post = () => raw(busy.url, `/api/${id}/decode`, { method: 'POST', headers: json, body: decodeBody(4) });
+    const running = post();
+    await until(busy.url, (r) => r.inFlight === 1);
+    const abandoned = Array.from({ length: 5 }, () => {
+      const req = request({ host: u.hostname, port: u.port, path: `/api/${id}/decode`, method: 'POST', headers: json });
+      req.on('error', () => {}); // the hang-up below
+      req.end(decodeBody(4));
+      return req;
+    });
+    assert.equal((await until(busy.url, (r) => r.inFlight === 6)).queued, 5);
+    for (const req of abandoned) req.destroy();
+    const after = await until(busy.url, (r) => r.queued === 0, 1000);
+    assert.deepEqual([after.queued, after.inFlight, after.dropped], [0, 1, 5], 'the queue fell back while the first decode still ran');
+    assert.equal((await running).status, 200);
+    const fresh = await post();
+    assert.equal(fresh.status, 200);
+    assert.ok(fresh.ms < 2 * 1500, `a fresh decode waited ${fresh.ms.toFixed(0)} ms behind no abandoned work`);
+    assert.equal((await runStatus(busy.url)).inFlight, 0);
+  } finally {
+    await busy.close();
+  }
 });
