@@ -16,7 +16,7 @@
 //    probe), a fresh dataset and encoder per seed (--lesion-seeds): how often factor:lesion_present=1 is.
 // Usage: node dist/bench/main.js calibration [--steps 500] [--shuffles 40] [--power-runs 16] [--flip 0.15]
 //   [--trees 50] [--cases 0] [--tcav-seeds 40] [--lesion-seeds 10]
-//   [--control-runs 6] [--threads 1]
+//   [--control-runs 6] [--threads 1] [--marginal-null 19]
 // Last line: {"suite":"calibration", null_runs, marginal_fdp, conditional_fdp, any_discovery_rate, ks_p,
 //   power, tcav_random_flag_rate, tcav_lesion_hit_rate, per-dataset detail, targets}.
 import { existsSync } from 'node:fs';
@@ -134,8 +134,9 @@ export async function run(args: string[]): Promise<void> {
   const lesionSeeds = arg(args, 'lesion-seeds', 10);
   const threads = arg(args, 'threads', 1);
   const controlRuns = arg(args, 'control-runs', 6);
+  const marginalNull = arg(args, 'marginal-null', 19);
   const fdr = 0.05;
-  const rankOpts = (seed: number) => ({ forest: { nTrees: trees }, stabilityBootstraps: 0, fdr, seed, threads });
+  const rankOpts = (seed: number) => ({ forest: { nTrees: trees }, stabilityBootstraps: 0, fdr, seed, threads, marginalNull });
 
   const sets = [await prepare('pneumoniamnist', steps, maxCases, 1), await prepare('breastmnist', steps, maxCases, 2)];
 
@@ -325,7 +326,7 @@ export async function run(args: string[]): Promise<void> {
       any_discovery_le_005: anyRate <= 0.05, marginal_fdp_le_005: marginalFdp <= 0.05, conditional_fdp_le_005: conditionalFdp <= 0.05,
       power_ge_08: power >= 0.8, tcav_random_le_005: tcavRandom <= 0.05, tcav_lesion_always: tcavLesion === 1,
     },
-    settings: { steps, shuffles, power_runs: powerRuns, flip, trees, cases: Number.isFinite(maxCases) ? maxCases : 'all', folds: 5, evaluation: 'cv', fdr, tcav_seeds: tcavSeeds, lesion_seeds: lesionSeeds, control_runs: controlRuns, threads, latent: [K, 7, 7], pooling: 'mean+max' },
+    settings: { steps, shuffles, marginal_null: marginalNull, power_runs: powerRuns, flip, trees, cases: Number.isFinite(maxCases) ? maxCases : 'all', folds: 5, evaluation: 'cv', fdr, tcav_seeds: tcavSeeds, lesion_seeds: lesionSeeds, control_runs: controlRuns, threads, latent: [K, 7, 7], pooling: 'mean+max' },
     datasets: sets.map((L) => ({ dataset: L.name, cases: L.labels.length, train_s: round(L.trainS, 1), train_mse: round(L.mse) })),
     seconds: { null: round(nullS, 1), power: round(powS, 1), tcav: round(tcavS, 1), total: round((performance.now() - tStart) / 1000, 1) },
   }));

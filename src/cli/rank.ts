@@ -1,7 +1,6 @@
 // `latentlens rank <run>`: which latent maps predict the label — per-case held-out Brier importance,
 // marginal and conditional on the other maps, with intervals, t-test p-values and FDR; rank stability.
 // Writes rank.json into the run folder.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CONDITIONAL_MEANING, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
@@ -10,14 +9,14 @@ import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
 import { aucWithDirection } from '../explain/importance/meaning.js';
 import { resolveTarget, targetRecord, type TargetRecord } from '../data/target.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { mkdirInRun, writeRunFile } from '../util/run-paths.js';
 import { loadRunData } from '../runs/run-data.js';
 import { runDesign } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
-  conditional: boolean; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
+  conditional: boolean; marginalNull: number; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
 }
 
 const num = (v: string) => Number(v);
@@ -34,6 +33,7 @@ export function registerRank(program: Command): void {
     .option('--folds <n>', 'folds of --evaluation cv', num, 5)
     .option('--cv-repeats <n>', 'repeats of the K-fold split', num, 1)
     .option('--no-conditional', 'skip the conditional test (map given the other maps)')
+    .option('--marginal-null <n>', 'label permutations of the marginal verdict\'s null: the evaluation re-run on shuffled labels (0: the uncalibrated t-test)', num, 19)
     .option('--null-permutations <n>', 'label permutations of the PIMP null model, for reference only (0 skips it)', num, 0)
     .option('--bootstraps <n>', 'bootstrap refits for rank stability (0 skips)', num, 30)
     .option('--repeats <n>', 'replacement draws per map and case', num, 10)
@@ -50,7 +50,7 @@ export function registerRank(program: Command): void {
       const t0 = performance.now();
       const result = await rankFeatureMaps(features, target.labels, {
         forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
-        nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
+        marginalNull: f.marginalNull, nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
         repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups,
         onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r${p.stage} ${p.done}/${p.total}   `); },
       });
@@ -58,7 +58,7 @@ export function registerRank(program: Command): void {
       // Study design (groups, split, confound check on nuisance statistics with the same folds).
       const design = await runDesign(rd, { labels: target.labels, classNames: target.classNames, rank: result, splitOptions: { evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, seed: f.seed } });
       const out = join(dir, 'rank.json');
-      writeJsonAtomic(out, { ...result, design, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) });
+      writeRunFile(dir, out, JSON.stringify({ ...result, design, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) }, null, 2) + '\n');
       const figures = await writeRankFigures(result, dir);
       console.log(`ranked ${features.groupNames.length} maps on ${rd.indices.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out} (figures: ${figures.join(', ')})`);
       for (const line of rankSummary({ ...result, target: targetRecord(target) })) console.log(line);
@@ -78,6 +78,7 @@ export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5):
     `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
     `  ${MARGINAL_MEANING}`,
     `  ${CONDITIONAL_MEANING}`,
+    ...((s.marginalNull ?? 0) > 0 ? [`  marginal p-values: the mean against its value on ${s.marginalNull} label shuffles (the same evaluation re-run), so the bias of replacing correlated maps cancels.`] : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
   ];
   for (const m of r.ranking.slice(0, top)) {
@@ -93,8 +94,7 @@ export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5):
 
 /** figures/rank-importance.svg, rank-pvalues.svg and rank-stability.svg (charts as the report draws them). */
 async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
-  const figDir = join(dir, 'figures');
-  mkdirSync(figDir, { recursive: true });
+  const figDir = mkdirInRun(dir, 'figures');
   const ordered = r.ranking.map((m) => r.groups[m]!);
   const conf = Math.round(r.settings.confidence * 100);
   const rows = (g: GroupRank) => {
@@ -114,7 +114,7 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
   charts.push(['rank-pvalues.svg', intervalChart(ordered.flatMap((g) => [
     { label: g.name, value: logp(g.marginal.pValue), lo: logp(g.marginal.pValue), hi: logp(g.marginal.qValue), group: 'marginal' },
     ...(g.conditional ? [{ label: g.name, value: logp(g.conditional.pValue), lo: logp(g.conditional.pValue), hi: logp(g.conditional.qValue), group: 'conditional' }] : []),
-  ]), { title: 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', groupTitle: 'test', rule: -Math.log10(r.settings.fdr) })]);
+  ]), { title: (r.settings.marginalNull ?? 0) > 0 ? 'p-values: marginal against its label-shuffle null, conditional per-case t-test (bar: -log10 p; whisker to -log10 q)' : 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', groupTitle: 'test', rule: -Math.log10(r.settings.fdr) })]);
   if (ordered[0]?.stability) {
     charts.push(['rank-stability.svg', intervalChart(ordered.flatMap((g) => [
       { label: g.name, value: g.stability!.top1, lo: g.stability!.top1, hi: g.stability!.top1, group: 'top-1' },
@@ -123,7 +123,7 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
   }
   const written: string[] = [];
   for (const [name, svg] of charts) {
-    writeFileAtomic(join(figDir, name), svgFile(await svg));
+    writeRunFile(dir, join(figDir, name), svgFile(await svg));
     written.push(join('figures', name));
   }
   return written;

@@ -306,7 +306,7 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
           {
             evaluation: so.evaluation, folds: so.folds, cvRepeats: so.cvRepeats, testFraction: so.testFraction, testRows: so.testRows, seed: so.seed,
             caseGroups: groupsKnown ? input.groups! : undefined, metric: input.metric ?? 'auto',
-            forest: { nTrees: input.trees ?? 50 }, repeats: 5, conditional: false, stabilityBootstraps: 0, nullPermutations: 0,
+            forest: { nTrees: input.trees ?? 50 }, repeats: 5, conditional: false, stabilityBootstraps: 0, nullPermutations: 0, marginalNull: 0,
             ...(so.threads !== undefined ? { threads: so.threads } : {}),
           },
         );

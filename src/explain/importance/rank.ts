@@ -60,6 +60,7 @@
 import { regularizedIncompleteBeta } from '../tcav/stats.js';
 import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
+import { marginalNull, marginalNullTest } from './marginal-null.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
@@ -99,6 +100,8 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   const useConditional = options.conditional ?? true;
   const conditionalRidge = options.conditionalRidge ?? 1e-3;
   const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
+  const marginalNullPermutations = Math.floor(options.marginalNull ?? 19);
+  if (!(marginalNullPermutations === 0 || marginalNullPermutations >= 5)) throw new Error(`marginalNull must be 0 (off) or at least 5 permutations, got ${options.marginalNull}`);
   const nullStatistic = options.nullStatistic ?? 'oob-permutation';
   const fdr = options.fdr ?? 0.05;
   const stabilityBootstraps = Math.max(0, Math.floor(options.stabilityBootstraps ?? 30));
@@ -213,6 +216,22 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     return out;
   };
   const marginal = Array.from({ length: G }, (_, g) => caseTest(perCase(sumM, g), confidence));
+  // 4b. The marginal statistic's own null under shuffled labels (marginal-null.ts): it replaces the t-test's p.
+  if (marginalNullPermutations > 0) {
+    t0 = performance.now();
+    const nul = await marginalNull(binned, yIdx, K, {
+      groupOf, nGroups: G, classes, metric, repeats, permutations: marginalNullPermutations,
+      plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
+      forest: forestOpts,
+      seed: deriveSeed(seed, 4, 0x6d6e756c),
+      onProgress: (done, total) => progress?.({ stage: 'marginal-null', done, total }),
+    });
+    for (let g = 0; g < G; g++) {
+      const r = marginalNullTest(marginal[g].mean, nul, g, G, tUpperTail);
+      marginal[g] = { ...marginal[g], t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
+    }
+    clock('marginal-null', t0);
+  }
   const conditional = useConditional ? Array.from({ length: G }, (_, g) => caseTest(perCase(sumC, g), confidence)) : null;
   const finish = (tests: Omit<ImportanceTest, 'qValue' | 'significant'>[]): ImportanceTest[] => {
     const q = benjaminiHochberg(tests.map((t) => t.pValue));
@@ -337,10 +356,14 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   // marginally (0% conditionally), while decorrelated maps gave 2%. Replacing one of several correlated maps
   // puts cases where no real case lies, and a forest fitted to noise predicts slightly worse there.
   const corr = maxAbsCorrelation(features);
-  const correlatedStars = marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : []));
+  const correlatedStars = marginalNullPermutations > 0 ? [] : marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : []));
   if (correlatedStars.length) {
     warnings.push(`marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
-      'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration); rely on the conditional verdict for them.');
+      'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
+  }
+  const groupedRows = options.caseGroups ? groupSizeMax(options.caseGroups) > 1 : false;
+  if (marginalNullPermutations > 0 && groupedRows) {
+    warnings.push('the marginal null shuffles labels across cases; with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
   }
   if (G > 1 && groups[ranking[0]].marginal.mean === groups[ranking[1]].marginal.mean) {
     warnings.push(`${groups[ranking[0]].name} and ${groups[ranking[1]].name} tie on marginal Brier importance; their order comes from the tie-break (conditional, then |AUC - 0.5|, then index).`);
@@ -367,7 +390,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     split: plan.split,
     settings: {
       nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
-      nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
+      marginalNull: marginalNullPermutations, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
     },
     timings,
   };
@@ -405,11 +428,28 @@ export function caseTest(d: ArrayLike<number>, level: number): Omit<ImportanceTe
   }
   const t = m / se;
   const df = nc - 1;
-  // P(T >= t) directly from the incomplete beta (no 1 - cdf cancellation for large t).
-  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
-  const pValue = t > 0 ? tail : 1 - tail;
   const half = tCritical(df, level) * se;
-  return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue, nCases: nc, nChanged };
+  return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue: tUpperTail(t, df), nCases: nc, nChanged };
+}
+
+/** P(T >= t) for Student's t with df degrees of freedom, from the incomplete beta (no 1 - cdf cancellation for large t). */
+export function tUpperTail(t: number, df: number): number {
+  if (t === Infinity) return 0;
+  if (t === -Infinity) return 1;
+  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t > 0 ? tail : 1 - tail;
+}
+
+/** Size of the largest case group. */
+function groupSizeMax(caseGroups: ArrayLike<string | number>): number {
+  const count = new Map<string | number, number>();
+  let max = 0;
+  for (let i = 0; i < caseGroups.length; i++) {
+    const c = (count.get(caseGroups[i]!) ?? 0) + 1;
+    count.set(caseGroups[i]!, c);
+    if (c > max) max = c;
+  }
+  return max;
 }
 
 /** |Pearson r| from which a map counts as correlated with another (see the calibration warning). */

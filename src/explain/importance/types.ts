@@ -15,7 +15,7 @@ export interface FeatureMatrix {
   groupNames: string[];
 }
 
-export type RankStage = 'bin' | 'fit' | 'permutation' | 'null' | 'stability' | 'univariate';
+export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'null' | 'stability' | 'univariate';
 
 /** Progress of long work: `done` of `total` units within `stage`. */
 export interface RankProgress {
@@ -72,6 +72,13 @@ export interface RankOptions {
   /** FDR level of `significant` (Benjamini–Hochberg across maps, separately for marginal and conditional). Default 0.05. */
   fdr?: number;
   /**
+   * Label permutations of the marginal verdict's null (marginal-null.ts): the whole evaluation re-run on
+   * shuffled labels; the marginal p-value compares the observed mean with these null means (Student t,
+   * B - 1 degrees of freedom). 0 falls back to the paired t-test of mean d > 0, which is not calibrated
+   * on correlated maps (a warning says so). Default 19; at least 5 when on. Costs B times the evaluation's forests.
+   */
+  marginalNull?: number;
+  /**
    * Label permutations of the PIMP null model (pimp.ts): opt-in, descriptive; it never sets
    * `significant`. Default 0 (skipped).
    */
@@ -105,10 +112,20 @@ export interface ImportanceTest {
   /** mean -/+ t_{n-1} sd / sqrt(n) at `confidence`: it reflects which cases were evaluated, not only the draws. */
   ciLow: number;
   ciHigh: number;
-  /** The t statistic mean / (sd / sqrt(n)). */
+  /** The t statistic: mean / (sd / sqrt(n)), or against the null for the marginal test with its label-permutation null. */
   t: number;
-  /** One-sided paired t-test of mean d > 0 (Watson & Wright's CPI test). */
+  /**
+   * One-sided p-value of mean d above its null. Conditional (and marginal with marginalNull 0): the paired
+   * t-test of mean d > 0 (Watson & Wright's CPI test). Marginal: the observed mean against its
+   * label-permutation null (`null`), t = (mean - null.mean) / (null.std sqrt(1 + 1/B)), B - 1 df.
+   */
   pValue: number;
+  /**
+   * Marginal test with the label-permutation null only: the mean d of the B evaluations on shuffled labels
+   * (their mean and sd) and how many reached the observed mean ((exceedances + 1) / (B + 1) is the
+   * distribution-free rank p-value).
+   */
+  null?: { mean: number; std: number; permutations: number; exceedances: number };
   /** Benjamini–Hochberg q-value across maps (within this test). */
   qValue: number;
   /** qValue <= fdr AND ciLow > 0: a map whose interval reaches zero or below is never significant. */
@@ -229,6 +246,8 @@ export interface RankResult {
     conditional: boolean;
     conditionalRidge: number;
     fdr: number;
+    /** Label permutations of the marginal null (0 = off). Absent in older rank.json files. */
+    marginalNull?: number;
     nullPermutations: number;
     nullStatistic: NullStatistic;
     nullTrees: number;

@@ -71,7 +71,7 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
   const names = (gs: typeof ordered) => (gs.length ? `: ${gs.map((g) => esc(g.name)).join(', ')}` : '');
   const intro = `${targetLine(r.target)}<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
     `(${esc(r.pooling ?? 'summary')} pooling: ${r.nColumns} columns from ${r.groups.length} maps${r.latentShape ? `, latent shape ${esc(r.latentShape.join('×'))}` : ''}) on ${r.nRows} cases. ` +
-    `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then a one-sided t-test over cases and Benjamini–Hochberg across maps. ` +
+    `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then ${(s.marginalNull ?? 0) > 0 ? `for the marginal test the mean against its value on ${s.marginalNull} label shuffles (the whole evaluation re-run, so the bias of replacing correlated maps cancels), for the conditional test a one-sided t-test over cases,` : 'a one-sided t-test over cases'} and Benjamini–Hochberg across maps. ` +
     `Unreplaced Brier score ${num(r.baselineBrier, 4)}, ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}; seed ${s.seed}.</p>` +
     `<ul><li>${esc(MARGINAL_MEANING)}</li>${hasCond ? `<li>${esc(CONDITIONAL_MEANING)}</li>` : ''}</ul>` +
     `<p><strong>${sigM.length} of ${r.groups.length} maps</strong> are significant marginally${names(sigM)}` +
