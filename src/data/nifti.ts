@@ -85,6 +85,32 @@ export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
   if (!(nx > 0 && ny > 0 && nz > 0)) throw new DataError(file, `dimensions ${nx} x ${ny} x ${nz}; expected positive sizes`, 'header');
   const dt = DATATYPES[datatype];
   if (!dt) throw new DataError(file, `unsupported datatype code ${datatype}; expected one of ${Object.entries(DATATYPES).map(([k, v]) => `${k} (${v.name})`).join(', ')}`, 'header');
+  // vox_offset: where the voxels start. In a single .nii file they follow the header and the 4-byte
+  // extension flag, so it is at least 352 (NIfTI-1) or 544 (NIfTI-2); a smaller, negative, fractional
+  // or NaN offset would read header bytes as voxels or read nothing at all.
+  const minOffset = v2 ? 544 : 352;
+  if (!(Number.isInteger(voxOffset) && voxOffset >= minOffset)) {
+    throw new DataError(file, `vox_offset is ${voxOffset}; expected a whole number of bytes >= ${minOffset} (a single-file .nii keeps its voxels after the ${v2 ? 540 : 348}-byte header and the 4-byte extension flag)`, 'header');
+  }
+  // Fields the orientation is computed from must be finite (a NaN leaves the orientation undefined).
+  const finite = (name: string, v: number, why: string) => {
+    if (!Number.isFinite(v)) throw new DataError(file, `${name} is ${v}; expected a finite number (${why})`, 'header');
+  };
+  if (sformCode <= 0) {
+    // qform and the pixdim fallback take the voxel size from pixdim; the sform carries its own.
+    for (let k = 1; k <= 3; k++) finite(`pixdim[${k}]`, pixdim[k]!, `the voxel size along axis ${k}, used by the ${qformCode > 0 ? 'qform' : 'pixdim orientation (no sform or qform code)'}`);
+  }
+  if (sformCode > 0) {
+    srow.forEach((v, k) => finite(`srow_${'xyz'[Math.floor(k / 4)]}[${k % 4}]`, v, `sform_code is ${sformCode}, so the sform gives the orientation`));
+  } else if (qformCode > 0) {
+    ['quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'qoffset_y', 'qoffset_z'].forEach((name, k) => finite(name, q[k]!, `qform_code is ${qformCode}, so the qform gives the orientation`));
+  }
+  // scl_slope 0 or non-finite means "no scaling" (the NIfTI standard; nibabel does the same); a valid
+  // slope with a non-finite intercept cannot be applied.
+  const useScale = slope !== 0 && Number.isFinite(slope);
+  if (useScale && !Number.isFinite(inter)) {
+    throw new DataError(file, `scl_inter is ${inter} with scl_slope ${slope}; expected a finite intercept (or scl_slope 0 for unscaled data)`, 'header');
+  }
   const nvox = nx * ny * nz;
   const need = voxOffset + nvox * dt.bytes;
   if (bytes.length < need) {
@@ -109,10 +135,14 @@ export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
     default: src = Float64Array.from(new BigUint64Array(buf), Number); break;
   }
   if (datatype === 16 || datatype === 64) assertFinite(src, [nz, ny, nx], file, 'voxel [k, j, i]');
-  const useScale = slope !== 0 && Number.isFinite(slope) && Number.isFinite(inter);
   const values = new Float32Array(nvox);
-  if (useScale && (slope !== 1 || inter !== 0)) for (let p = 0; p < nvox; p++) values[p] = src[p]! * slope + inter;
+  const scaled = useScale && (slope !== 1 || inter !== 0);
+  if (scaled) for (let p = 0; p < nvox; p++) values[p] = src[p]! * slope + inter;
   else for (let p = 0; p < nvox; p++) values[p] = src[p]!;
+  // Every datatype: scaling, or float64 values beyond float32's range, can still give Inf.
+  if (scaled || datatype === 64) {
+    assertFinite(values, [nz, ny, nx], file, `voxel [k, j, i] as float32${scaled ? ` after scl_slope ${slope} and scl_inter ${inter}` : ''}`);
+  }
 
   // Voxel-to-world affine (3 x 4, row-major) of the file's i, j, k.
   let M: number[];

@@ -173,3 +173,47 @@ test('bad input: header/data size mismatch, channels of different shapes, NaN vo
   assert.equal(ds.shape[0], 1);
   assert.deepEqual(ds.skipped, [{ item: 'axial slice 1', reason: 'every channel is zero (outside the imaged region)' }]);
 });
+
+test('header fields that would give wrong voxels or orientation are refused, naming the field (issue 20)', () => {
+  const good = () => nifti1({ dims: [2, 2, 2], data: ramp(8) });
+  const withF32 = (offset: number, v: number, base = good()) => {
+    const b = base.slice();
+    new DataView(b.buffer).setFloat32(offset, v, true);
+    return b;
+  };
+  // vox_offset (byte 108): negative, NaN, 0 (would read the header as voxels), fractional, < 352.
+  for (const v of [-16, NaN, 0, 352.5, 348]) {
+    assert.throws(() => parseNifti(withF32(108, v), 'off.nii'), (e: Error) => e instanceof DataError
+      && e.message === `off.nii (header): vox_offset is ${v}; expected a whole number of bytes >= 352 (a single-file .nii keeps its voxels after the 348-byte header and the 4-byte extension flag)`, `vox_offset ${v}`);
+  }
+  // A larger offset is fine: the voxels are read from there.
+  const padded = new Uint8Array(368 + 32);
+  padded.set(good().subarray(0, 352));
+  new DataView(padded.buffer).setFloat32(108, 368, true);
+  padded.set(new Uint8Array(ramp(8).buffer), 368);
+  assert.deepEqual([...parseNifti(padded, 'pad.nii').data], [0, 1, 2, 3, 4, 5, 6, 7]);
+
+  // NaN voxel size where it sets the orientation (no sform): pixdim[2] is byte 84.
+  assert.throws(() => parseNifti(withF32(84, NaN), 'pd.nii'), /pd\.nii \(header\): pixdim\[2\] is NaN; expected a finite number \(the voxel size along axis 2, used by the pixdim orientation/);
+  const q = nifti1({ dims: [2, 2, 2], data: ramp(8), quatern: [0, 0, 0, 0, 0, 0] });
+  assert.throws(() => parseNifti(withF32(80, Infinity, q), 'qpd.nii'), /qpd\.nii \(header\): pixdim\[1\] is Infinity; expected a finite number \(the voxel size along axis 1, used by the qform\)/);
+  // NaN quaternion (quatern_c, byte 260) and NaN sform entry (srow_y[1], byte 280 + 4 * 5).
+  assert.throws(() => parseNifti(withF32(260, NaN, q), 'quat.nii'), /quat\.nii \(header\): quatern_c is NaN; expected a finite number \(qform_code is 1/);
+  const sf = nifti1({ dims: [2, 2, 2], data: ramp(8), srow: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0] });
+  assert.throws(() => parseNifti(withF32(300, NaN, sf), 'sf.nii'), /sf\.nii \(header\): srow_y\[1\] is NaN; expected a finite number \(sform_code is 1/);
+  // With an sform, pixdim is not used for orientation: a NaN there is harmless.
+  assert.equal(parseNifti(withF32(84, NaN, sf), 'sf-pd.nii').orientationFrom, 'sform');
+
+  // scl_slope 0, NaN or Inf: no scaling (NIfTI standard), also for integer data.
+  const int16 = Int16Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  for (const slope of [0, NaN, Infinity]) {
+    const v = parseNifti(nifti1({ dims: [2, 2, 2], datatype: 4, data: int16, slope, inter: 5 }), 'sl.nii');
+    assert.deepEqual([...v.data], [1, 2, 3, 4, 5, 6, 7, 8], `slope ${slope}`);
+  }
+  // A valid slope with a non-finite intercept is refused.
+  assert.throws(() => parseNifti(nifti1({ dims: [2, 2, 2], datatype: 4, data: int16, slope: 2, inter: NaN }), 'in.nii'),
+    /in\.nii \(header\): scl_inter is NaN with scl_slope 2; expected a finite intercept/);
+  // Integer data scaled past float32's range is caught too (the finiteness check covers every datatype).
+  assert.throws(() => parseNifti(nifti1({ dims: [2, 2, 2], datatype: 4, data: Int16Array.from([1, 2, 3, 4, 5, 6, 7, 30000]), slope: 3e34 }), 'big.nii'),
+    /big\.nii \(voxel \[k, j, i\] as float32 after scl_slope .* and scl_inter 0\): pixel \[1, 1, 1\] is Infinity/);
+});
