@@ -39,3 +39,11 @@ export function assertFinite(
     }
   }
 }
+
+/**
+ * Reports input that is read but may not mean what the user thinks (e.g. classes without cases), as a
+ * Node process warning of type `DataWarning` (printed on stderr), worded like a DataError.
+ */
+export function dataWarning(file: string, problem: string, where = ''): void {
+  process.emitWarning(`${file}${where ? ` (${where})` : ''}: ${problem}`, { type: 'DataWarning', code: 'LATENTLENS_DATA' });
+}

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { DataError, assertFinite } from './errors.js';
+import { DataError, assertFinite, dataWarning } from './errors.js';
 import { MEDMNIST_INFO } from './medmnist-info.js';
 import { readNpz, type NpyArray } from './npy.js';
 import type { ImageDataset, LabelTask, SplitName } from './types.js';
@@ -23,6 +23,13 @@ export interface MedMNISTOptions {
    * slices the channels (C = D); `'slices'` makes every slice a sample (N x D samples, labels repeated).
    */
   volumes?: 'middle' | 'channels' | 'slices';
+  /**
+   * How integer pixels other than uint8 become floats. Default: refused (uint8 pixels are divided by
+   * 255, float pixels kept; int8/int16/uint16/int32/... have no agreed scale). `'range'` maps the
+   * dtype's whole range to [0, 1] (int16: -32768 -> 0, 32767 -> 1) and warns; `'raw'` keeps every
+   * stored value as it is (uint8 too; combine with a `norm`).
+   */
+  pixels?: 'range' | 'raw';
 }
 
 /** The default MedMNIST folder: `$MEDMNIST_ROOT` or `~/.medmnist`. */
@@ -60,9 +67,11 @@ export function resolveMedMNIST(nameOrPath: string, root = defaultMedMNISTRoot()
 const SPLITS: SplitName[] = ['train', 'val', 'test'];
 
 /**
- * Loads a MedMNIST subset by name or path. Pixels become float32 in [0, 1] (uint8 / 255); grayscale
- * subsets have one channel `gray`, RGB subsets `R`, `G`, `B`. Labels, task and class names follow
- * MedMNIST's INFO table; files of unknown subsets get class names `0`, `1`, ... from their labels.
+ * Loads a MedMNIST subset by name or path. Pixels become float32 in [0, 1] (uint8 / 255; float pixels
+ * kept; other integer dtypes refused unless `pixels` is given); grayscale subsets have one channel
+ * `gray`, RGB subsets `R`, `G`, `B` (RGBA files `R`, `G`, `B`, `A`). Labels must be whole numbers; labels,
+ * task and class names follow MedMNIST's INFO table (labels outside its classes are refused); files of
+ * unknown subsets get classes `0`..max from their labels, with a warning when some have no cases.
  */
 export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions = {}): Promise<ImageDataset> {
   const path = resolveMedMNIST(nameOrPath, options.root);
@@ -77,16 +86,22 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   }
   const skipped = wanted.filter((s) => !arrays.has(`${s}_images`)).map((s) => ({ item: `${path}:${s}_images.npy`, reason: 'split not in file' }));
 
-  // Work out the layout from the first split present.
+  // Work out the layout from the first split present. A subset's INFO says whether it holds volumes;
+  // for other files an N x A x B x C array is channels when C is 1, 3 or 4, volumes only when the
+  // volumes option says so, and refused otherwise (guessing would silently pick the wrong one).
   const first = arrays.get(`${present[0]}_images`)!;
   const nd = first.shape.length;
-  const volumetric = info ? info.volumetric : nd === 4 && first.shape[3] !== 3;
+  const volumetric = info ? info.volumetric : nd === 4 && options.volumes !== undefined;
   const volumes = options.volumes ?? 'middle';
   let C: number, H: number, W: number, perCase: number; // perCase: 2D samples per stored item
   if (!volumetric) {
     if (nd === 3) [C, H, W] = [1, first.shape[1]!, first.shape[2]!];
-    else if (nd === 4 && (first.shape[3] === 3 || first.shape[3] === 1)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
-    else throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x H x W or N x H x W x 3`);
+    else if (nd === 4 && [1, 3, 4].includes(first.shape[3]!)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
+    else {
+      const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (middle, channels or slices) is given';
+      const why = nd === 4 ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}` : '';
+      throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`);
+    }
     perCase = 1;
   } else {
     if (nd !== 4) throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
@@ -112,6 +127,8 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     }
     labelWidth = lab.shape.length > 1 ? lab.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
     if (img.dtype.endsWith('f4') || img.dtype.endsWith('f8') || img.dtype.endsWith('f2')) assertFinite(img.data, img.shape, path, entry);
+    checkPixelType(img, path, entry, options.pixels);
+    checkIntegerLabels(lab, path, `${s}_labels.npy`);
     N += img.shape[0]! * perCase;
   }
 
@@ -127,11 +144,11 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   for (const s of present) {
     const img = arrays.get(`${s}_images`)!;
     const lab = arrays.get(`${s}_labels`)!;
-    const scale = img.dtype.endsWith('u1') ? 1 / 255 : 1;
+    const [scale, offset] = pixelScale(img.dtype, options.pixels);
     const n = img.shape[0]!;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < perCase; j++) {
-        writeSample(img, i, j, volumetric, volumes, C, H, W, scale, images.subarray(k * plane, (k + 1) * plane));
+        writeSample(img, i, j, volumetric, volumes, C, H, W, scale, offset, images.subarray(k * plane, (k + 1) * plane));
         for (let l = 0; l < labelWidth; l++) labels[k * labelWidth + l] = lab.data[i * labelWidth + l]!;
         ids[k] = perCase > 1 ? `${s}/${i}/slice ${j}` : `${s}/${i}`;
         if (groups && sliceIndex) {
@@ -155,6 +172,17 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     const K = labelWidth > 1 ? labelWidth : max + 1;
     task = labelWidth > 1 ? 'multilabel' : K <= 2 ? 'binary' : 'multiclass';
     classNames = Array.from({ length: K }, (_, i) => String(i));
+    // The file does not say how many classes there are: classes are 0..max, so a gap in the label
+    // values (0 and 7 only) makes classes without cases. Say so instead of passing it silently.
+    if (task !== 'multilabel') {
+      const count = new Array<number>(K).fill(0);
+      for (const v of labels) if (v >= 0 && v < K) count[v]!++;
+      const empty = count.flatMap((c, i) => (c === 0 ? [i] : []));
+      if (empty.length > 0) {
+        const seen = count.flatMap((c, i) => (c > 0 ? [i] : []));
+        dataWarning(path, `labels take the values ${listValues(seen)}, so ${K} classes 0..${K - 1} are made and ${empty.length} of them (${listValues(empty)}) have no cases. "${flag}" is not a MedMNIST subset whose classes latentlens knows; if the labels are codes rather than class numbers, renumber them 0..${seen.length - 1} (numpy: np.unique(y, return_inverse=True))`);
+      }
+    }
   }
   const K = classNames.length;
   for (let i = 0; i < labels.length; i++) {
@@ -172,7 +200,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   return {
     images,
     shape: [N, C, H, W],
-    channelNames: volumetric ? (C === 1 ? ['gray'] : Array.from({ length: C }, (_, i) => `z${i}`)) : C === 3 ? ['R', 'G', 'B'] : ['gray'],
+    channelNames: volumetric ? (C === 1 ? ['gray'] : Array.from({ length: C }, (_, i) => `z${i}`)) : C === 3 ? ['R', 'G', 'B'] : C === 4 ? ['R', 'G', 'B', 'A'] : ['gray'],
     labels,
     labelWidth,
     task,
@@ -185,24 +213,96 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   };
 }
 
-// Copies sample i (slice j for 'slices') into dst as C x H x W float32.
+// Integer dtypes other than uint8 (and bool) have no agreed pixel scale: their [min, max] range.
+const INT_RANGES: Record<string, { name: string; min: number; max: number }> = {
+  i1: { name: 'int8', min: -128, max: 127 }, i2: { name: 'int16', min: -32768, max: 32767 },
+  u2: { name: 'uint16', min: 0, max: 65535 }, i4: { name: 'int32', min: -(2 ** 31), max: 2 ** 31 - 1 },
+  u4: { name: 'uint32', min: 0, max: 2 ** 32 - 1 }, i8: { name: 'int64', min: -(2 ** 63), max: 2 ** 63 - 1 },
+  u8: { name: 'uint64', min: 0, max: 2 ** 64 - 1 },
+};
+
+function valueRange(data: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let p = 0; p < data.length; p++) {
+    const v = data[p]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+// Refuses integer pixels other than uint8 unless `pixels` says how to read them; warns for 'range'.
+function checkPixelType(img: NpyArray, path: string, entry: string, pixels: MedMNISTOptions['pixels']): void {
+  const r = INT_RANGES[img.dtype.slice(1)];
+  if (!r || pixels === 'raw') return;
+  const [lo, hi] = valueRange(img.data);
+  const stored = img.data.length ? `values ${lo}..${hi}` : 'no values';
+  if (pixels === 'range') {
+    dataWarning(path, `${r.name} pixels (${stored}) scaled by the dtype's range: ${r.min} -> 0, ${r.max} -> 1 (pixels=range); they occupy ${((lo - r.min) / (r.max - r.min)).toFixed(4)}..${((hi - r.min) / (r.max - r.min)).toFixed(4)}`, entry);
+    return;
+  }
+  throw new DataError(path, `pixels are ${r.name} (dtype '${img.dtype}', ${stored}); expected uint8 (read as x / 255) or float pixels. `
+    + `Convert the file (numpy: x.astype(np.uint8) when the values are 0..255, else ((x - x.min()) / (x.max() - x.min())).astype(np.float32)), `
+    + `or pass pixels=range to scale the ${r.name} range [${r.min}, ${r.max}] to [0, 1], or pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`, entry);
+}
+
+// Scale and offset taking stored pixel values to floats: value * scale + offset.
+function pixelScale(dtype: string, pixels: MedMNISTOptions['pixels']): [number, number] {
+  if (pixels === 'raw') return [1, 0];
+  const kind = dtype.slice(1);
+  if (kind === 'u1') return [1 / 255, 0];
+  const r = INT_RANGES[kind];
+  if (r) return [1 / (r.max - r.min), -r.min / (r.max - r.min)];
+  return [1, 0];
+}
+
+// Labels must be whole numbers: 0.5 or 1.5 would otherwise be truncated into a class.
+function checkIntegerLabels(lab: NpyArray, path: string, entry: string): void {
+  const d = lab.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (Number.isInteger(v) && Math.abs(v) < 2 ** 31) continue;
+    const idx: number[] = [];
+    let rest = i;
+    for (let a = lab.shape.length - 1; a >= 0; a--) {
+      idx.unshift(rest % lab.shape[a]!);
+      rest = Math.floor(rest / lab.shape[a]!);
+    }
+    throw new DataError(path, `label [${idx.join(', ')}] is ${v}; expected whole-number class labels (0, 1, 2, ...${Number.isInteger(v) ? ' below 2^31' : ''})`, entry);
+  }
+}
+
+// "0, 7" or "1-6" or "1-3, 5": a sorted list of integers, runs joined.
+function listValues(values: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j]! + 1) j++;
+    parts.push(j > i + 1 ? `${values[i]}-${values[j]}` : j === i + 1 ? `${values[i]}, ${values[j]}` : `${values[i]}`);
+    i = j;
+  }
+  return parts.join(', ');
+}
+
+// Copies sample i (slice j for 'slices') into dst as C x H x W float32 (stored value * scale + offset).
 function writeSample(
   img: NpyArray, i: number, j: number, volumetric: boolean, volumes: string,
-  C: number, H: number, W: number, scale: number, dst: Float32Array,
+  C: number, H: number, W: number, scale: number, offset: number, dst: Float32Array,
 ): void {
   const src = img.data;
   const HW = H * W;
   if (!volumetric) {
     const base = i * C * HW;
-    if (C === 1) for (let p = 0; p < HW; p++) dst[p] = src[base + p]! * scale;
-    else for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) dst[c * HW + p] = src[base + p * C + c]! * scale; // HWC -> CHW
+    if (C === 1) for (let p = 0; p < HW; p++) dst[p] = src[base + p]! * scale + offset;
+    else for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) dst[c * HW + p] = src[base + p * C + c]! * scale + offset; // HWC -> CHW
     return;
   }
   const D = img.shape[1]!;
   const base = i * D * HW;
-  if (volumes === 'channels') for (let q = 0; q < D * HW; q++) dst[q] = src[base + q]! * scale;
+  if (volumes === 'channels') for (let q = 0; q < D * HW; q++) dst[q] = src[base + q]! * scale + offset;
   else {
     const z = volumes === 'slices' ? j : Math.floor(D / 2);
-    for (let p = 0; p < HW; p++) dst[p] = src[base + z * HW + p]! * scale;
+    for (let p = 0; p < HW; p++) dst[p] = src[base + z * HW + p]! * scale + offset;
   }
 }

@@ -28,7 +28,7 @@ export interface DataSpec {
 
 const COMMON = ['norm', 'split'];
 const KEYS: Record<DataKind, string[]> = {
-  medmnist: ['root', 'volumes', 'size', ...COMMON],
+  medmnist: ['root', 'volumes', 'size', 'pixels', ...COMMON],
   folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'norm'],
   dicom: ['window', 'size', 'series', 'norm'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
@@ -116,6 +116,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.split) opts.split = oneOf(text, 'split', o.split, ['train', 'val', 'test', 'all'] as const);
       if (o.root) opts.root = o.root;
       if (o.volumes) opts.volumes = oneOf(text, 'volumes', o.volumes, ['middle', 'channels', 'slices'] as const);
+      if (o.pixels) opts.pixels = oneOf(text, 'pixels', o.pixels, ['range', 'raw'] as const);
       const name = o.size && int(text, 'size', o.size) !== 28 ? `${s.target}_${o.size}` : s.target;
       ds = await loadMedMNIST(name, opts);
       break;

@@ -7,6 +7,7 @@ import { zipSync } from 'fflate';
 import { loadMedMNIST, resolveMedMNIST } from '../../src/data/medmnist.js';
 import { encodeNpy, parseNpy, parseNpz, readNpy, type NpyData } from '../../src/data/npy.js';
 import { DataError } from '../../src/data/errors.js';
+import { loadDataset } from '../../src/data/spec.js';
 import { needSharedData, sharedData, SHARED_DATA } from '../helpers/shared-data.js';
 
 function counts(labels: Int32Array, idx: Int32Array, k: number): number[] {
@@ -159,4 +160,82 @@ test('bad input: non-zip, truncated zip, unsupported dtype, truncated npy, NaN p
 
   await assert.rejects(loadMedMNIST('bloodmnist', { root: dir }), (e: Error) => /medmnist:bloodmnist: no file found; looked for .*bloodmnist\.npz/.test(e.message));
   assert.throws(() => parseNpz(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), 'tiny.npz'), /tiny\.npz: cannot unzip/);
+});
+
+// Collects the DataWarnings emitted while `run` runs (process warnings arrive on a later tick).
+async function warningsOf(run: () => Promise<unknown>): Promise<string[]> {
+  const got: string[] = [];
+  const on = (w: Error) => { if (w.name === 'DataWarning') got.push(w.message); };
+  process.on('warning', on);
+  try {
+    await run();
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', on);
+  }
+  return got;
+}
+
+test('int16 pixels are refused unless pixels=range (scaled by the dtype range, with a warning) or pixels=raw (issue 20)', async () => {
+  const img = Int16Array.from([-32700, 0, 100, 32700, 5, 6, 7, 8]);
+  const p = npz('int16.npz', { train_images: [img, [2, 2, 2]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadMedMNIST(p), (e: Error) => e instanceof DataError && e.message.startsWith(`${p} (train_images.npy): pixels are int16 (dtype '<i2', values -32700..32700); expected uint8 (read as x / 255) or float pixels.`)
+    && /pass pixels=range to scale the int16 range \[-32768, 32767\] to \[0, 1\], or pixels=raw/.test(e.message));
+  let ds: Awaited<ReturnType<typeof loadMedMNIST>> | undefined;
+  const warned = await warningsOf(async () => { ds = await loadMedMNIST(p, { pixels: 'range' }); });
+  assert.equal(ds!.images[0], Math.fround(68 / 65535));
+  assert.equal(ds!.images[3], Math.fround(65468 / 65535));
+  assert.ok(ds!.images.every((v) => v >= 0 && v <= 1));
+  assert.equal(warned.length, 1);
+  assert.match(warned[0]!, /int16\.npz \(train_images\.npy\): int16 pixels \(values -32700\.\.32700\) scaled by the dtype's range: -32768 -> 0, 32767 -> 1 \(pixels=range\)/);
+  const raw = await loadMedMNIST(p, { pixels: 'raw' });
+  assert.deepEqual([...raw.images], [-32700, 0, 100, 32700, 5, 6, 7, 8]);
+  // The spec option reaches the reader.
+  const viaSpec = await loadDataset(`medmnist:${p}?pixels=raw`);
+  assert.equal(viaSpec.images[3], 32700);
+  await assert.rejects(loadDataset(`medmnist:${p}?pixels=scaled`), /option pixels=scaled; expected one of range, raw/);
+  // uint16 too; uint8 and float are read as before.
+  const u16 = npz('u16.npz', { train_images: [new Uint16Array(8).fill(300), [2, 2, 2]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadMedMNIST(u16), /pixels are uint16 \(dtype '<u2', values 300\.\.300\)/);
+});
+
+test('an N x H x W x 5 array is refused as ambiguous unless volumes= says it holds volumes; x1, x3, x4 are channels (issue 20)', async () => {
+  const img = new Uint8Array(2 * 4 * 4 * 5);
+  const p = npz('five.npz', { train_images: [img, [2, 4, 4, 5]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadMedMNIST(p), (e: Error) => e instanceof DataError
+    && e.message === `${p}:train_images.npy: shape (2, 4, 4, 5); a last axis of 5 is not a channel count (1, 3 or 4) and the file does not say it holds volumes; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA), or N x D x H x W volumes when the volumes option (middle, channels or slices) is given`);
+  const vol = await loadMedMNIST(p, { volumes: 'channels' });
+  assert.deepEqual(vol.shape, [2, 4, 4, 5]);
+  const rgba = await loadMedMNIST(npz('rgba.npz', { train_images: [new Uint8Array(2 * 4 * 4 * 4), [2, 4, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] }));
+  assert.deepEqual(rgba.shape, [2, 4, 4, 4]);
+  assert.deepEqual(rgba.channelNames, ['R', 'G', 'B', 'A']);
+  const one = await loadMedMNIST(npz('one.npz', { train_images: [new Uint8Array(2 * 4 * 4), [2, 4, 4, 1]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] }));
+  assert.deepEqual(one.shape, [2, 1, 4, 4]);
+  assert.deepEqual(one.channelNames, ['gray']);
+  // A known 2D subset with 5 channels is refused without the volume hint.
+  const known = npz('breastmnist.npz', { train_images: [img, [2, 4, 4, 5]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadMedMNIST(known), /shape \(2, 4, 4, 5\); a last axis of 5 is not a channel count \(1, 3 or 4\); expected N x H x W \(gray\) or N x H x W x C with C = 1 \(gray\), 3 \(RGB\) or 4 \(RGBA\)$/);
+});
+
+test('non-integer labels are refused naming the index and value; gaps in unknown files warn (issue 20)', async () => {
+  const img = new Uint8Array(3 * 2 * 2);
+  const frac = npz('frac.npz', { train_images: [img, [3, 2, 2]], train_labels: [Float32Array.from([0, 0.5, 1.5]), [3, 1]] });
+  await assert.rejects(loadMedMNIST(frac), (e: Error) => e instanceof DataError
+    && e.message === `${frac} (train_labels.npy): label [1, 0] is 0.5; expected whole-number class labels (0, 1, 2, ...)`);
+  const nanLabel = npz('nanlabel.npz', { train_images: [img, [3, 2, 2]], train_labels: [Float64Array.from([0, 1, NaN]), [3]] });
+  await assert.rejects(loadMedMNIST(nanLabel), /nanlabel\.npz \(train_labels\.npy\): label \[2\] is NaN; expected whole-number class labels/);
+  // Float labels holding whole numbers are fine.
+  const whole = await loadMedMNIST(npz('whole.npz', { train_images: [img, [3, 2, 2]], train_labels: [Float32Array.from([0, 1, 1]), [3, 1]] }));
+  assert.deepEqual([...whole.labels!], [0, 1, 1]);
+  // A known binary subset: a label 7 is refused (its INFO says 2 classes).
+  const known = npz('breastmnist.npz', { train_images: [img, [3, 2, 2]], train_labels: [Uint8Array.from([0, 7, 1]), [3, 1]] });
+  await assert.rejects(loadMedMNIST(known), /label 7 of train\/1; expected 0\.\.1 \(breastmnist\)/);
+  // An unknown file with labels 0 and 7: 8 classes, 6 of them empty, said in a warning.
+  const gap = npz('gap.npz', { train_images: [img, [3, 2, 2]], train_labels: [Uint8Array.from([0, 7, 0]), [3, 1]] });
+  let ds: Awaited<ReturnType<typeof loadMedMNIST>> | undefined;
+  const warned = await warningsOf(async () => { ds = await loadMedMNIST(gap); });
+  assert.equal(ds!.classNames!.length, 8);
+  assert.deepEqual(warned, [`${gap}: labels take the values 0, 7, so 8 classes 0..7 are made and 6 of them (1-6) have no cases. "gap" is not a MedMNIST subset whose classes latentlens knows; if the labels are codes rather than class numbers, renumber them 0..1 (numpy: np.unique(y, return_inverse=True))`]);
+  // No gap, no warning.
+  assert.deepEqual(await warningsOf(() => loadMedMNIST(npz('nogap.npz', { train_images: [img, [3, 2, 2]], train_labels: [Uint8Array.from([0, 2, 1]), [3, 1]] }))), []);
 });
