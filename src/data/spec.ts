@@ -35,8 +35,19 @@ const KEYS: Record<DataKind, string[]> = {
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
 };
 
+/** Percent-decodes one value; a malformed escape names the spec, the field and what was expected. */
+function decodeValue(text: string, spec: string, field: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const at = text.search(/%(?![0-9A-Fa-f]{2})/);
+    const what = at >= 0 ? `"${text.slice(at, at + 3)}" is not a percent escape` : 'its percent escapes are not valid UTF-8';
+    throw new DataError(spec, `${field}=${text}: ${what}; expected % followed by two hex digits (%2C for a comma, %26 for &, %3F for ?, %25 for a literal %)`);
+  }
+}
+
 /** Parses `key=value` pieces separated by '&' or ','; pieces without '=' extend the previous value. */
-function parseOptions(text: string, spec: string): Array<[string, string]> {
+function parseOptions(text: string, spec: string, what = 'option'): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const piece of text.split(/[&,]/)) {
     if (piece === '') continue;
@@ -44,8 +55,11 @@ function parseOptions(text: string, spec: string): Array<[string, string]> {
     if (eq < 0) {
       const last = out[out.length - 1];
       if (!last) throw new DataError(spec, `"${piece}" is not key=value; expected options like size=64`);
-      last[1] += `,${decodeURIComponent(piece)}`;
-    } else out.push([piece.slice(0, eq).trim(), decodeURIComponent(piece.slice(eq + 1))]);
+      last[1] += `,${decodeValue(piece, spec, `${what} ${last[0]}`)}`;
+    } else {
+      const key = piece.slice(0, eq).trim();
+      out.push([key, decodeValue(piece.slice(eq + 1), spec, `${what} ${key}`)]);
+    }
   }
   return out;
 }
@@ -151,7 +165,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
     case 'nifti': {
       const at = (p: string) => (o.dir && !isAbsolute(p) ? join(o.dir, p) : p);
       const channels: Record<string, string> = {};
-      for (const [k, v] of parseOptions(s.target, text)) {
+      for (const [k, v] of parseOptions(s.target, text, 'channel')) {
         if (v.includes(',')) throw new DataError(text, `channel ${k} names several files; expected one file per channel`);
         channels[k] = at(v);
       }

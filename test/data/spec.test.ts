@@ -31,6 +31,17 @@ test('spec errors say what was expected', async () => {
   await assert.rejects(loadDataset('dicom:/x?window=40'), /expected none, file, or <center>,<width>/);
 });
 
+test('a malformed percent escape names the spec, the field and what was expected, not a bare "URI malformed" (issue 20)', async () => {
+  assert.throws(() => parseDataSpec('phantom:channels=A%zz'), (e: Error) => e instanceof DataError
+    && e.message === 'phantom:channels=A%zz: option channels=A%zz: "%zz" is not a percent escape; expected % followed by two hex digits (%2C for a comma, %26 for &, %3F for ?, %25 for a literal %)');
+  // A list continuation names the option it continues; a nifti target names the channel.
+  assert.throws(() => parseDataSpec('phantom:channels=T1,F%4'), /: option channels=F%4: "%4" is not a percent escape/);
+  await assert.rejects(loadDataset('nifti:T1=a%g1.nii'), /^DataError: nifti:T1=a%g1\.nii: channel T1=a%g1\.nii: "%g1" is not a percent escape/);
+  assert.throws(() => parseDataSpec('folder:/x?label=%C3'), /option label=%C3: its percent escapes are not valid UTF-8/);
+  // Valid escapes still decode.
+  assert.equal(parseDataSpec('phantom:channels=A%2CB%25').options.channels, 'A,B%');
+});
+
 test('phantom specs load with options, split and normalisation', async () => {
   const ds = await loadDataset('phantom:n=100,size=32,seed=4,channels=A,B,lesion=B,distractor=A');
   assert.deepEqual(ds.shape, [100, 2, 32, 32]);
