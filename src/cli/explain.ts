@@ -61,8 +61,9 @@ export function registerExplain(program: Command): void {
         { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
-      const outDir = mkdirInRun(dir, join(dir, 'explain'));
-      const figDir = mkdirInRun(dir, join(dir, 'figures', `map-${map}`));
+      // Paths relative to the run folder (a run given as ./run or run/ is not joined twice): absolute from here on.
+      const outDir = mkdirInRun(dir, 'explain');
+      const figDir = mkdirInRun(dir, join('figures', `map-${map}`));
       const figures = await writeFigures(r, dir, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
       const { figureData: _omit, ...json } = r;
       void _omit;
@@ -72,7 +73,7 @@ export function registerExplain(program: Command): void {
       const sel = r.cases.referenceSelection;
       if (sel && sel.method !== 'none') console.log(`reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`);
       for (const line of designSummary(design)) console.log(line);
-      console.log(`-> ${join(outDir, `map-${map}.json`)} and ${figures.length} figures in ${figDir}`);
+      console.log(`-> ${join(dir, 'explain', `map-${map}.json`)} and ${figures.length} figures in ${join(dir, 'figures', `map-${map}`)}`);
     });
 }
 

@@ -58,7 +58,7 @@ export function registerRank(program: Command): void {
       // Study design (groups, split, confound check on nuisance statistics with the same folds).
       const design = await runDesign(rd, { labels: target.labels, classNames: target.classNames, rank: result, splitOptions: { evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, seed: f.seed } });
       const out = join(dir, 'rank.json');
-      writeRunFile(dir, out, JSON.stringify({ ...result, design, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) }, null, 2) + '\n');
+      writeRunFile(dir, 'rank.json', JSON.stringify({ ...result, design, target: targetRecord(target), pooling: f.pooling, cases: rd.indices.length, latentShape: enc.shape.slice(1) }, null, 2) + '\n');
       const figures = await writeRankFigures(result, dir);
       console.log(`ranked ${features.groupNames.length} maps on ${rd.indices.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out} (figures: ${figures.join(', ')})`);
       for (const line of rankSummary({ ...result, target: targetRecord(target) })) console.log(line);

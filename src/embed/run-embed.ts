@@ -101,11 +101,12 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     const json = join(dir, `embed-${method}.json`);
     const png = join(dir, 'figures', `embed-${method}.png`);
     // A symlinked figures/ (or a name leading out) must not carry writes out of the run folder.
-    mkdirInRun(dir, join(dir, 'figures'));
-    insideRun(dir, json);
-    insideRun(dir, png);
-    writeEmbeddingJson(json, result, { pool, latentShape: shape.slice(1), color, ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
-    await writeScatterPng(png, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
+    // Names relative to the run folder: a run given as ./run or run/ is not joined twice.
+    mkdirInRun(dir, 'figures');
+    const jsonAt = insideRun(dir, `embed-${method}.json`);
+    const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
+    writeEmbeddingJson(jsonAt, result, { pool, latentShape: shape.slice(1), color, ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
+    await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     return { result, json, png, ...(target ? { target } : {}) };
   } finally {
     run.model.dispose();

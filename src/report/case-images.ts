@@ -1,6 +1,7 @@
 // Images the report renders itself because no analysis writes them: sample cases per class and channel,
 // and reconstructions of held-out cases. Both come from the run's own data spec and weights (reading,
 // not recomputing an analysis); when either is unavailable the report says why instead.
+import { relative, sep } from 'node:path';
 import sharp from 'sharp';
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
@@ -120,7 +121,7 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
       const png = await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!);
       return { name, png };
     }));
-    return { channels, cases, split, weights: run.weights.slice(dir.length).replace(/^[\\/]/, '') };
+    return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
   } finally {
     run.model.dispose();
   }

@@ -97,6 +97,6 @@ export async function buildReport(runDir: string, options: ReportOptions = {}): 
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const html = await buildReport(runDir, options);
   const out = join(runDir, 'report.html');
-  writeRunFile(runDir, out, html);
+  writeRunFile(runDir, 'report.html', html);
   return out;
 }

@@ -15,7 +15,9 @@ const within = (root: string, p: string) => p === root || p.startsWith(root.ends
 
 /**
  * The absolute form of `p` (absolute, or relative to the run folder) if it lies inside the run folder,
- * also once symlinks of its existing ancestors are resolved; throws otherwise.
+ * also once symlinks of its existing ancestors are resolved; throws otherwise. A relative `p` is taken
+ * relative to the run folder, not to the working directory: pass `'rank.json'` or an absolute path,
+ * never `join(runDir, 'rank.json')` (with a run given as `./run` that names `run/run/rank.json`).
  */
 export function insideRun(runDir: string, p: string): string {
   const root = resolve(runDir);
