@@ -10,6 +10,7 @@ import { noGrad } from '../engine/autograd.js';
 import { ScriptModule, type ScriptValue } from '../engine/script.js';
 import { Tensor } from '../engine/tensor.js';
 import { scope } from '../engine/scope.js';
+import { checkStateValue } from '../nn/module.js';
 import type { Encoding, LatentModel, LossTerms, ModelConfig, ParamGroup, UpdateFn } from './types.js';
 
 export interface TorchScriptModelOptions {
@@ -90,14 +91,17 @@ export class TorchScriptModel implements LatentModel {
   loadStateDict(state: Map<string, Tensor>, strict = true): void {
     const own = this.stateDict();
     noGrad(() => {
+      const pairs: [Tensor, Tensor][] = [];
       for (const [name, t] of own) {
         const v = state.get(name);
         if (!v) {
           if (strict) throw new Error(`loadStateDict: missing '${name}'`);
           continue;
         }
-        t.copy_(v);
+        checkStateValue(name, v, t); // shape, dtype and finite values, as for built-in models
+        pairs.push([t, v]);
       }
+      for (const [t, v] of pairs) t.copy_(v);
     });
   }
   dispose(): void {}

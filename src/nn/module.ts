@@ -1,8 +1,29 @@
 // Module: the base of every layer and model. Parameters, buffers and children are registered by name,
 // so named parameters come out dotted exactly as PyTorch names them ("encoder.0.weight").
 import { noGrad } from '../engine/autograd.js';
-import { keep } from '../engine/scope.js';
+import { keep, scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
+
+const FLOATING = new Set(['float32', 'float64', 'float16', 'bfloat16']);
+
+/**
+ * Checks a value about to be copied into a module's tensor `dst` (named `name`): the same shape, the
+ * same dtype (copying an int32 tensor into float32 weights would silently turn whatever the file held
+ * into other numbers), and, for floating tensors, only finite values (NaN weights make every later
+ * analysis return nulls). One native isfinite pass per tensor. Throws naming the tensor.
+ */
+export function checkStateValue(name: string, value: Tensor, dst: Tensor): void {
+  if (value.shape.join() !== dst.shape.join()) {
+    throw new RangeError(`loadStateDict: '${name}' has shape [${value.shape}], the module expects [${dst.shape}]`);
+  }
+  if (value.dtype !== dst.dtype) {
+    throw new TypeError(`loadStateDict: '${name}' is ${value.dtype}, the module's tensor is ${dst.dtype}; expected a ${dst.dtype} tensor (values of another dtype are not converted)`);
+  }
+  if (FLOATING.has(value.dtype) && value.numel > 0) {
+    const bad = value.numel - scope(() => value.isfinite().float().sum().item());
+    if (bad > 0) throw new RangeError(`loadStateDict: '${name}' holds ${bad} NaN or Inf value${bad === 1 ? '' : 's'} of ${value.numel}; expected finite weights (was the model saved after training diverged?)`);
+  }
+}
 
 export abstract class Module {
   training = true;
@@ -51,8 +72,9 @@ export abstract class Module {
   stateDict(): Map<string, Tensor> { return new Map([...this.namedParameters(), ...this.namedBuffers()]); }
 
   /**
-   * Copies values into this module's tensors. Strict (default): every name must match both ways, and
-   * shapes must agree; the error lists what is missing and unexpected.
+   * Copies values into this module's tensors. Strict (default): every name must match both ways; the
+   * error lists what is missing and unexpected. Always: shapes and dtypes must agree and floating values
+   * be finite (`checkStateValue`); nothing is copied until every value has passed.
    */
   loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, strict = true): void {
     const src = state instanceof Map ? state : new Map(Object.entries(state));
@@ -63,14 +85,14 @@ export abstract class Module {
       throw new Error(`loadStateDict: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(unexpected)}`);
     }
     noGrad(() => {
+      const pairs: [Tensor, Tensor][] = [];
       for (const [name, dst] of own) {
         const v = src.get(name);
         if (!v) continue;
-        if (v.shape.join() !== dst.shape.join()) {
-          throw new RangeError(`loadStateDict: '${name}' has shape [${v.shape}], the module expects [${dst.shape}]`);
-        }
-        dst.copy_(v);
+        checkStateValue(name, v, dst);
+        pairs.push([dst, v]);
       }
+      for (const [dst, v] of pairs) dst.copy_(v);
     });
   }
 

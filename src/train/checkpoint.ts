@@ -95,7 +95,12 @@ export function latestCheckpoint(runDir: string): LatestPointer | null {
 export function loadCheckpoint(dir: string, model: LatentModel, optimizers: Map<string, Optimizer>): TrainerState {
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainerState;
   scope(() => {
-    model.loadStateDict(loadTensorMap(join(dir, 'model.safetensors')).tensors, true);
+    const weights = join(dir, 'model.safetensors');
+    try {
+      model.loadStateDict(loadTensorMap(weights).tensors, true);
+    } catch (err) {
+      throw new Error(`${weights}: ${(err as Error).message}`);
+    }
     const { tensors, metadata } = loadTensorMap(join(dir, 'optimizer.safetensors'));
     const meta = JSON.parse(metadata.groups ?? '{}') as Record<string, { step: number; lr: number; params: number }>;
     for (const [group, opt] of optimizers) {

@@ -28,3 +28,20 @@ test('a TorchScript autoencoder works as a latentlens model', () => {
 test('a TorchScript file without encode/decode is refused with advice', () => {
   assert.throws(() => createModel('torchscript', { inputShape: [2, 8, 8] }), /give path/);
 });
+
+test('a TorchScript model refuses weights of another dtype, shape, or with NaN, naming the tensor (issue 20)', () => {
+  scope(() => {
+    const model = createModel('torchscript', { path: fixture('tiny_ae.pt'), inputShape: [2, 8, 8] });
+    const own = model.stateDict();
+    const w = own.get('enc.0.weight')!;
+    const state = (name: string, t: ReturnType<typeof tensor>) => new Map([...own].map(([n, v]) => [n, n === name ? t : v.clone()]));
+    const before = w.toFloat32();
+    assert.throws(() => model.loadStateDict(state('enc.0.weight', w.to('int32'))), /'enc\.0\.weight' is int32, the module's tensor is float32/);
+    assert.throws(() => model.loadStateDict(state('enc.0.weight', w.flatten())), /'enc\.0\.weight' has shape \[\d+\], the module expects \[/);
+    const bad = w.clone().flatten();
+    const values = bad.toFloat32();
+    values[0] = NaN;
+    assert.throws(() => model.loadStateDict(state('enc.0.weight', tensor(values, w.shape))), /'enc\.0\.weight' holds 1 NaN or Inf value of \d+; expected finite weights/);
+    assertClose(w.toFloat32(), before, 0, 0, 'unchanged');
+  });
+});

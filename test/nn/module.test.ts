@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { manualSeed, noGrad, randn, scope, tensor } from '../../src/engine/index.js';
-import { BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, Linear, loadStateDict, ReLU, saveStateDict, Sequential } from '../../src/nn/index.js';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, Linear, loadSafetensors, loadStateDict, ReLU, saveSafetensors, saveStateDict, Sequential, type SafeTensor } from '../../src/nn/index.js';
 import { ReferenceAE } from '../../src/models/reference-ae.js';
 import { assertClose } from '../helpers/close.js';
 
@@ -82,4 +82,34 @@ test('state dict saved as safetensors loads back into a fresh module with identi
   const d = new Sequential(new Conv2d(1, 5, 3), new BatchNorm2d(4));
   assert.throws(() => loadStateDict(d, join(dir, 'a.safetensors')), /'0\.weight' has shape \[4,1,3,3\], the module expects \[5,1,3,3\]/);
   for (const m of [a, b, c, d]) m.dispose();
+});
+
+test('weights of another dtype or with NaN/Inf are refused naming the file and tensor, and nothing is half-loaded (issue 20)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'll-sd-'));
+  manualSeed(4);
+  const a = new Sequential(new Conv2d(1, 2, 3), ReLU(), new Linear(2, 2));
+  const file = join(dir, 'good.safetensors');
+  saveStateDict(a, file);
+  const { tensors } = loadSafetensors(file);
+  const write = (name: string, edit: (t: Record<string, SafeTensor>) => void) => {
+    const copy: Record<string, SafeTensor> = { ...tensors };
+    edit(copy);
+    const p = join(dir, name);
+    saveSafetensors(p, copy);
+    return p;
+  };
+  // An I32 tensor where the module has float32: refused, not converted or reinterpreted.
+  const i32 = write('i32.safetensors', (t) => { t['2.weight'] = { dtype: 'I32', shape: [2, 2], data: Int32Array.from([1065353216, 0, 0, 1065353216]) }; });
+  const b = new Sequential(new Conv2d(1, 2, 3), ReLU(), new Linear(2, 2));
+  const before = scope(() => b.stateDict().get('0.weight')!.toFloat32());
+  assert.throws(() => loadStateDict(b, i32), (e: Error) => e.message === `${i32}: loadStateDict: '2.weight' is int32, the module's tensor is float32; expected a float32 tensor (values of another dtype are not converted)`);
+  // A NaN and an Inf in one weight: refused with the count.
+  const w = Float32Array.from(tensors['2.bias']!.data as Float32Array);
+  const nan = write('nan.safetensors', (t) => { t['2.weight'] = { dtype: 'F32', shape: [2, 2], data: Float32Array.from([NaN, 0, Infinity, 1]) }; t['2.bias'] = { dtype: 'F32', shape: [2], data: w }; });
+  assert.throws(() => loadStateDict(b, nan), (e: Error) => e.message === `${nan}: loadStateDict: '2.weight' holds 2 NaN or Inf values of 4; expected finite weights (was the model saved after training diverged?)`);
+  // Neither failed load changed the module (0.weight comes first and was valid in both files).
+  assertClose(scope(() => b.stateDict().get('0.weight')!.toFloat32()), before, 0, 0);
+  // The good file still loads.
+  loadStateDict(b, file);
+  for (const m of [a, b]) m.dispose();
 });
