@@ -30,6 +30,7 @@ import { Random } from '../src/data/random.js';
 import { createModel } from '../src/models/registry.js';
 import { encodeLatents, type LatentMaps } from '../src/metrics/index.js';
 import { rankFeatureMaps, type FeatureMatrix } from '../src/explain/importance/index.js';
+import { ksUniform } from '../src/core/stats.js';
 import { resolveConcept, runTcav, trainProbe } from '../src/explain/tcav/index.js';
 import { fit } from '../test/helpers/train-loop.js';
 
@@ -42,27 +43,10 @@ function arg(args: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-/** One-sample Kolmogorov–Smirnov test against U(0, 1): D and its asymptotic p (Stephens' small-n correction). */
-export function ksUniform(values: number[]): { d: number; p: number; n: number } {
-  const u = values.filter((v) => Number.isFinite(v)).map((v) => Math.min(1, Math.max(0, v))).sort((a, b) => a - b);
-  const n = u.length;
-  if (n === 0) return { d: NaN, p: NaN, n };
-  let d = 0;
-  for (let i = 0; i < n; i++) d = Math.max(d, (i + 1) / n - u[i]!, u[i]! - i / n);
-  const sn = Math.sqrt(n);
-  const lambda = (sn + 0.12 + 0.11 / sn) * d;
-  // Q_KS(lambda) = 2 sum_{k>=1} (-1)^{k-1} exp(-2 k^2 lambda^2).
-  let p = 0;
-  if (lambda < 0.2) p = 1;
-  else {
-    for (let k = 1; k <= 100; k++) {
-      const term = 2 * (k % 2 === 1 ? 1 : -1) * Math.exp(-2 * k * k * lambda * lambda);
-      p += term;
-      if (Math.abs(term) < 1e-12) break;
-    }
-    p = Math.min(1, Math.max(0, p));
-  }
-  return { d, p, n };
+/** The KS test of the finite values against U(0, 1), with how many there were. */
+function ksOf(values: number[]): { d: number; p: number; n: number } {
+  const u = values.filter((v) => Number.isFinite(v));
+  return u.length === 0 ? { d: NaN, p: NaN, n: 0 } : { ...ksUniform(u), n: u.length };
 }
 
 interface Latents {
@@ -191,9 +175,9 @@ export async function run(args: string[]): Promise<void> {
   }
   const sum = (f: (x: typeof perNull[0]) => number) => perNull.reduce((a, x) => a + f(x), 0);
   const allP = perNull.flatMap((x) => [...x.pm, ...x.pc]);
-  const ks = ksUniform(allP);
-  const ksMarg = ksUniform(perNull.flatMap((x) => x.pm));
-  const ksCond = ksUniform(perNull.flatMap((x) => x.pc));
+  const ks = ksOf(allP);
+  const ksMarg = ksOf(perNull.flatMap((x) => x.pm));
+  const ksCond = ksOf(perNull.flatMap((x) => x.pc));
 
   // 2. Power: a label planted in one map's pooled mean.
   const tPow = performance.now();
@@ -303,12 +287,12 @@ export async function run(args: string[]): Promise<void> {
         const x = perNull[i]!;
         return {
           dataset: L.name, runs: x.runs, maps: x.maps, marginal_fdp: round(frac(x.marg, x.maps)), conditional_fdp: round(frac(x.cond, x.maps)),
-          any_discovery_rate: round(frac(x.any, x.runs)), ks_marginal_p: round(ksUniform(x.pm).p, 6), ks_conditional_p: round(ksUniform(x.pc).p, 6),
+          any_discovery_rate: round(frac(x.any, x.runs)), ks_marginal_p: round(ksOf(x.pm).p, 6), ks_conditional_p: round(ksOf(x.pc).p, 6),
           p_le_005_marginal: round(frac(x.pm05, x.pm.length)), p_le_005_conditional: round(frac(x.pc05, x.pc.length)),
         };
       }),
     },
-    null_control_decorrelated: { dataset: C0.name, runs: control.runs, marginal_fdp: round(frac(control.marg, control.maps)), conditional_fdp: round(frac(control.cond, control.maps)), any_discovery_rate: round(frac(control.any, control.runs)), ks_marginal_p: round(ksUniform(control.pm).p, 6) },
+    null_control_decorrelated: { dataset: C0.name, runs: control.runs, marginal_fdp: round(frac(control.marg, control.maps)), conditional_fdp: round(frac(control.cond, control.maps)), any_discovery_rate: round(frac(control.any, control.runs)), ks_marginal_p: round(ksOf(control.pm).p, 6) },
     power_detail: {
       flip,
       runs: psum((x) => x.runs),

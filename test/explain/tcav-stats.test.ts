@@ -4,7 +4,7 @@
 // fitted on the rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { regularizedIncompleteBeta, studentTCdf, twoSidedP, welchTTest, logGamma, wilsonLowerBound } from '../../src/explain/tcav/stats.js';
+import { regularizedIncompleteBeta, studentTCdf, twoSidedP, welchTTest, logGamma, wilsonLowerBound } from '../../src/core/stats.js';
 import { CavFitter } from '../../src/explain/tcav/cav.js';
 import { Random } from '../../src/data/random.js';
 

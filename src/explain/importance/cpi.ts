@@ -25,7 +25,7 @@
 // a replaced walk is needed only where that path reads map g.
 
 import { deriveSeed, Rng, type BinnedMatrix, type RandomForest } from '../../forest/index.js';
-import { auc } from './stats.js';
+import { auc } from '../../core/stats.js';
 
 /** Coefficients of the conditional sampler of one fit: every column regressed on the other maps' means. */
 export interface ConditionalSampler {

@@ -5,5 +5,5 @@ export { planEvaluation, stratifiedFolds, stratifiedGroupFolds, stratifiedSplit,
 export { caseImportance, fitConditionalSampler, mapMeans, type CaseImportanceOptions, type CaseImportanceResult, type ConditionalSampler } from './cpi.js';
 export { pimpNull, pimpPValues, groupStatistic, type PimpOptions, type GroupedRefitOptions, type PimpNull } from './pimp.js';
 export { rankStability, rankOrder, type StabilityOptions, type StabilityResult } from './stability.js';
-export { auc, benjaminiHochberg, ksUniform, tCritical, normalQuantile, mean, std } from './stats.js';
+export { auc, benjaminiHochberg, ksUniform, tCritical, normalQuantile, mean, std } from '../../core/stats.js';
 export type { SplitInfo, FeatureMatrix, RankOptions, RankResult, GroupRank, ImportanceTest, RankEvaluation, RankProgress, RankStage, NullStatistic } from './types.js';

@@ -23,7 +23,7 @@
 import { deriveSeed, Rng, type BinnedMatrix, RandomForest, type ForestOptions } from '../../forest/index.js';
 import { caseImportance } from './cpi.js';
 import { planEvaluation, type PlanOptions } from './plan.js';
-import { mean, std } from './stats.js';
+import { mean, std, tUpperTail } from '../../core/stats.js';
 
 export interface MarginalNullOptions {
   groupOf: Int32Array;
@@ -109,7 +109,6 @@ export function marginalNullTest(
   nul: MarginalNull,
   g: number,
   G: number,
-  tTail: (t: number, df: number) => number,
 ): { nullMean: number; nullStd: number; permutations: number; exceedances: number; t: number; pValue: number } {
   const B = nul.permutations;
   const col = new Float64Array(B);
@@ -124,5 +123,5 @@ export function marginalNullTest(
     return { nullMean: m0, nullStd: s0, permutations: B, exceedances, t: m > m0 ? Infinity : m < m0 ? -Infinity : 0, pValue: (exceedances + 1) / (B + 1) };
   }
   const t = (m - m0) / se;
-  return { nullMean: m0, nullStd: s0, permutations: B, exceedances, t, pValue: tTail(t, B - 1) };
+  return { nullMean: m0, nullStd: s0, permutations: B, exceedances, t, pValue: tUpperTail(t, B - 1) };
 }

@@ -57,14 +57,13 @@
 // rows, per-case importance on its evaluation rows; pool per case; test; PIMP (opt-in); stability;
 // univariate AUC.
 
-import { regularizedIncompleteBeta } from '../tcav/stats.js';
 import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { marginalNull, marginalNullTest } from './marginal-null.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
-import { auc, benjaminiHochberg, mean, std, tCritical } from './stats.js';
+import { auc, benjaminiHochberg, mean, std, tCritical, tUpperTail } from '../../core/stats.js';
 import type { FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
 
 export { CONDITIONAL_MEANING, MARGINAL_MEANING } from './meaning.js';
@@ -227,7 +226,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
       onProgress: (done, total) => progress?.({ stage: 'marginal-null', done, total }),
     });
     for (let g = 0; g < G; g++) {
-      const r = marginalNullTest(marginal[g].mean, nul, g, G, tUpperTail);
+      const r = marginalNullTest(marginal[g].mean, nul, g, G);
       marginal[g] = { ...marginal[g], t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
     }
     clock('marginal-null', t0);
@@ -430,14 +429,6 @@ export function caseTest(d: ArrayLike<number>, level: number): Omit<ImportanceTe
   const df = nc - 1;
   const half = tCritical(df, level) * se;
   return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue: tUpperTail(t, df), nCases: nc, nChanged };
-}
-
-/** P(T >= t) for Student's t with df degrees of freedom, from the incomplete beta (no 1 - cdf cancellation for large t). */
-export function tUpperTail(t: number, df: number): number {
-  if (t === Infinity) return 0;
-  if (t === -Infinity) return 1;
-  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t > 0 ? tail : 1 - tail;
 }
 
 /** Size of the largest case group. */

@@ -3,4 +3,4 @@ export { runTcav, TCAV_RESULT_VERSION, type TcavOptions, type TcavResult, type T
 export { resolveConcept, type Concept, type ConceptContext } from './concepts.js';
 export { trainProbe, scriptLabelHead, majorityRate, type LabelHead, type ProbeOptions } from './label-head.js';
 export { CavFitter, fitCav, type Cav, type CavOptions } from './cav.js';
-export { welchTTest, studentTCdf, twoSidedP, regularizedIncompleteBeta, wilsonLowerBound, type TTestResult } from './stats.js';
+export { welchTTest, studentTCdf, twoSidedP, regularizedIncompleteBeta, wilsonLowerBound, type TTestResult } from '../../core/stats.js';

@@ -17,7 +17,7 @@ import type { LatentMaps } from '../../metrics/latents.js';
 import { CavFitter } from './cav.js';
 import type { Concept } from './concepts.js';
 import { majorityRate, trainProbe, type LabelHead, type ProbeOptions } from './label-head.js';
-import { mean, sampleStd, welchTTest, wilsonLowerBound } from './stats.js';
+import { mean, std, welchTTest, wilsonLowerBound } from '../../core/stats.js';
 
 /** Version of the result's shape (tcav.json `version`): 2 added verdicts, the random-concept test and the probe gate. */
 export const TCAV_RESULT_VERSION = 2;
@@ -282,7 +282,7 @@ function describeScores(scores: number[]): string {
     const ones = scores.filter((s) => s === 1).length;
     return `score 1 in ${ones} of ${scores.length} runs (mean ${fmt(m)})`;
   }
-  return `score ${fmt(m)} ± ${fmt(sampleStd(scores))} over ${scores.length} runs`;
+  return `score ${fmt(m)} ± ${fmt(std(scores))} over ${scores.length} runs`;
 }
 
 /**
@@ -400,7 +400,7 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
           if (stopAfter > 0 && asExtreme[i] === stopAfter) stopped[i] = true;
         }
       }
-      randomConcepts.push({ size, drawn: stats.length, scores: stats, alignments: aligns, score: mean(stats), std: sampleStd(stats), cavAccuracy: mean(accs) });
+      randomConcepts.push({ size, drawn: stats.length, scores: stats, alignments: aligns, score: mean(stats), std: std(stats), cavAccuracy: mean(accs) });
     }
 
     const smallestP = 1 / (R + 1);
@@ -450,7 +450,7 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
       const t = welchTTest(scores, nullScores);
       return {
         name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size,
-        scores, score: stat[i]!, std: sampleStd(scores), cavAccuracy, cavAccuracies: accs,
+        scores, score: stat[i]!, std: std(scores), cavAccuracy, cavAccuracies: accs,
         alignment: align[i]!, randomConcepts: drawnFor[i]!, asExtreme: asExtreme[i]!, asFarInScore: tiedOrBeyond[i]!, p, pBonferroni,
         verdict, reason, significant: verdict === 'significant', circular: circular !== null, warnings,
         tTest: { t: t.t, df: t.df, p: t.p, pBonferroni: Math.min(1, t.p * nConcepts) },
@@ -462,7 +462,7 @@ export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts
       gate, latentShape: [k, h, w], runs, setSize, alpha, seed,
       significance: { test: 'random-concept permutation', statistic: '|mean score over runs - 0.5|, two-sided', tieBreak: 'alignment: |mean cos(gradient, CAV)|', randomConcepts: R, stopAfter, smallestP },
       randomConcepts,
-      random: { scores: nullScores, score: mean(nullScores), std: sampleStd(nullScores), cavAccuracy: mean(nullAcc) },
+      random: { scores: nullScores, score: mean(nullScores), std: std(nullScores), cavAccuracy: mean(nullAcc) },
       concepts: results,
       cost: { cavFits, seconds: (performance.now() - t0) / 1000 },
     };

@@ -1,8 +1,8 @@
-// Statistics helpers with hand-checked answers.
+// AUC, Benjamini–Hochberg, KS and t critical values with hand-checked answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/forest/index.js';
-import { auc, benjaminiHochberg, ksUniform, tCritical } from '../../src/explain/importance/index.js';
+import { auc, benjaminiHochberg, ksUniform, tCritical } from '../../src/core/stats.js';
 
 test('AUC: perfect, inverted, ties count half', () => {
   assert.equal(auc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]), 1);
@@ -23,6 +23,6 @@ test('KS: uniform passes, skewed fails; t critical values', () => {
   const u = Array.from({ length: 500 }, () => rng.next());
   assert.ok(ksUniform(u).p > 0.05);
   assert.ok(ksUniform(u.map((v) => v * v)).p < 1e-6);
-  assert.equal(tCritical(4), 2.776);
+  assert.ok(Math.abs(tCritical(4) - 2.776) < 5e-4);
   assert.ok(Math.abs(tCritical(200) - 1.972) < 0.002);
 });
