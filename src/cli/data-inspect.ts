@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { contactSheet, formatSummary, loadDataset, summarizeDataset } from '../data/index.js';
-import { positiveInt } from './flags.js';
+import { positiveIntFlag } from './flags.js';
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -20,9 +20,9 @@ export function registerDataCommands(program: Command): void {
     .description('Load a data spec and print shape, channels, class balance and intensity statistics; optionally write a contact sheet.')
     .argument('<spec>', 'data spec, e.g. medmnist:pneumoniamnist, folder:./imgs?csv=labels.csv&size=64, phantom:n=200')
     .option('--sheet <file.png>', 'write a contact sheet PNG of samples per class and channel')
-    .option('--per-class <n>', 'samples per class in the contact sheet', '8')
+    .option('--per-class <n>', 'samples per class in the contact sheet', positiveIntFlag('--per-class'), 8)
     .option('--json', 'print the summary as JSON')
-    .action(async (spec: string, opts: { sheet?: string; perClass: string; json?: boolean }) => {
+    .action(async (spec: string, opts: { sheet?: string; perClass: number; json?: boolean }) => {
       const t0 = performance.now();
       const ds = await loadDataset(spec);
       const summary = summarizeDataset(ds);
@@ -32,8 +32,7 @@ export function registerDataCommands(program: Command): void {
         console.log(`loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       }
       if (opts.sheet) {
-        const perClass = positiveInt('--per-class', opts.perClass);
-        writeAtomic(opts.sheet, await contactSheet(ds, { perClass }));
+        writeAtomic(opts.sheet, await contactSheet(ds, { perClass: opts.perClass }));
         if (!opts.json) console.log(`contact sheet: ${opts.sheet}`);
       }
     });

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { wholeNumberFlag } from './flags.js';
 import { healthLine, readHealth, type HealthRecord } from '../train/health.js';
 
 export interface DemoOptions {
@@ -139,7 +140,7 @@ export function registerDemo(program: Command): void {
     .description('the whole pipeline on phantoms (or --data): train a ConvAE and a beta-VAE, rank, explain, TCAV, embed, metrics, report')
     .option('--data <spec>', 'data spec (default: two-channel phantoms with a FLAIR lesion and a T1 distractor)', DEFAULT_DEMO_DATA)
     .option('--out <dir>', 'folder for the run folders (default: runs/demo-<date>-<time>, new each time)')
-    .option('--seed <n>', 'seed of every random choice', Number, 0)
+    .option('--seed <n>', 'seed of every random choice', wholeNumberFlag('--seed'), 0)
     .option('--quick', 'reduced setting (2 epochs, small forests, no t-SNE): a first look in about two minutes', false)
     .option('--target <expr>', "target of rank, explain, TCAV and embed: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column")
     .action(async (f: Omit<DemoOptions, 'out'> & { out?: string }) => {

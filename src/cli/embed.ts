@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { EmbedOptions } from '../embed/index.js';
 import { embedRun } from '../embed/run-embed.js';
 import { printRunHealth } from '../runs/run-data.js';
+import { StageProgress } from '../util/progress.js';
+import { positiveIntFlag as atLeast, positiveNumberFlag as positive, wholeNumberFlag as whole } from './flags.js';
 
 interface EmbedFlags {
   method: string; color?: string; target?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
@@ -10,23 +12,22 @@ interface EmbedFlags {
 }
 
 export function registerEmbed(program: Command): void {
-  const num = (v: string) => Number(v);
   program
     .command('embed <run>')
     .description('PCA / t-SNE / UMAP of a run\'s latents: embed-<method>.json and figures/embed-<method>.png in the run folder')
     .option('--method <m>', 'umap | tsne | pca', 'umap')
     .option('--color <spec>', 'label | factor:<name> | map:<k> | none (default: label when the data has labels)')
     .option('--target <expr>', "colour by a target: label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
-    .option('--seed <n>', 'seed of the embedding (and of the subset when capped)', num, 0)
-    .option('--perplexity <p>', 't-SNE perplexity (default 30)', num)
-    .option('--neighbors <k>', 'UMAP n_neighbors (default 15)', num)
-    .option('--min-dist <d>', 'UMAP min_dist (default 0.1)', num)
-    .option('--iterations <n>', 't-SNE iterations (default 1000)', num)
-    .option('--epochs <n>', 'UMAP epochs (default 500 up to 10,000 points)', num)
-    .option('--threads <n>', 't-SNE threads (default: cores, at most 8)', num)
+    .option('--seed <n>', 'seed of the embedding (and of the subset when capped)', whole('--seed'), 0)
+    .option('--perplexity <p>', 't-SNE perplexity (default 30)', positive('--perplexity'))
+    .option('--neighbors <k>', 'UMAP n_neighbors (default 15)', atLeast('--neighbors', 2))
+    .option('--min-dist <d>', 'UMAP min_dist (default 0.1)', positive('--min-dist', true))
+    .option('--iterations <n>', 't-SNE iterations (default 1000)', atLeast('--iterations'))
+    .option('--epochs <n>', 'UMAP epochs (default 500 up to 10,000 points)', atLeast('--epochs'))
+    .option('--threads <n>', 't-SNE threads (default: cores, at most 8)', atLeast('--threads'))
     .option('--pool <how>', 'mean (one value per map) | flatten (every latent cell)', 'mean')
     .option('--data <spec>', 'data to encode (default: the run\'s recorded data spec)')
-    .option('--max-points <n>', 'cap on embedded cases (seeded subset)', num, 5000)
+    .option('--max-points <n>', 'cap on embedded cases (seeded subset)', atLeast('--max-points', 2), 5000)
     .action(async (dir: string, f: EmbedFlags) => {
       if (!['umap', 'tsne', 'pca'].includes(f.method)) throw new Error(`--method must be umap, tsne or pca, got '${f.method}'`);
       if (f.pool !== 'mean' && f.pool !== 'flatten') throw new Error(`--pool must be mean or flatten, got '${f.pool}'`);
@@ -34,15 +35,13 @@ export function registerEmbed(program: Command): void {
         : f.method === 'tsne' ? { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads }
           : { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
       await printRunHealth(dir, f.data);
-      let last = -1;
+      const progress = new StageProgress(process.stderr);
       const { result, json, png, target } = await embedRun(dir, {
         embed, color: f.color, target: f.target, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
-        onProgress: ({ step, total }) => {
-          const pct = Math.floor((100 * step) / total);
-          if (pct >= last + 10 || step === total) { last = pct; process.stdout.write(`\r${f.method} ${pct}%`); }
-        },
+        onProgress: ({ step, total }) => progress.update(f.method, step, total),
       });
-      console.log(`\n${f.method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
+      progress.end();
+      console.log(`${f.method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
       if (target) console.log(`target: ${target.description}`);
       console.log(`wrote ${json}\nwrote ${png}`);
     });

@@ -13,15 +13,16 @@ import { loadRunData } from '../runs/run-data.js';
 import { runDesign, runNuisance } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
 import { healthSummary } from '../runs/run-health.js';
+import { positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
+import { StageProgress } from '../util/progress.js';
 
 interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
 
 
 function resolveMap(dir: string, map: string): number {
   if (map !== 'top') {
-    const k = Number(map);
-    if (!Number.isInteger(k) || k < 0) throw new Error(`--map ${map}: expected a map index or 'top'`);
-    return k;
+    if (!/^\s*\d+\s*$/.test(map)) throw new Error(`--map ${map}: expected a map index (a whole number >= 0) or 'top'`);
+    return Number(map);
   }
   const p = join(dir, 'rank.json');
   if (!existsSync(p)) throw new Error(`--map top needs ${p}: run \`latentlens rank ${dir}\` first`);
@@ -37,11 +38,11 @@ export function registerExplain(program: Command): void {
     .description('explain one latent map: input channel and region (with controls), decoder effects and entanglement, what it responds to')
     .requiredOption('--map <k|top>', "map index, or 'top' for the first of rank.json")
     .option('--methods <list>', `attribution methods, comma-separated (${METHODS.join(', ')})`)
-    .option('--cases <n>', 'cases to explain (of the positive class when there are labels)', Number, 32)
+    .option('--cases <n>', 'cases to explain (of the positive class when there are labels)', atLeast('--cases'), 32)
     .option('--data <spec>', 'data (default: the spec the run was trained on)')
     .option('--split <name>', 'train, val, test or all', 'all')
-    .option('--max-cases <n>', 'cases loaded for the population-level tests', Number, 2000)
-    .option('--seed <n>', 'seed of every random choice', Number, 0)
+    .option('--max-cases <n>', 'cases loaded for the population-level tests', atLeast('--max-cases'), 2000)
+    .option('--seed <n>', 'seed of every random choice', whole('--seed'), 0)
     .option('--target <expr>', "positive and reference cases: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .action(async (dir: string, f: ExplainFlags) => {
       const names = f.methods?.split(',').map((s) => s.trim());
@@ -56,9 +57,10 @@ export function registerExplain(program: Command): void {
       const nuisance = runNuisance(rd);
       const design = await runDesign(rd, { labels: target?.labels, classNames: target?.classNames, dir, ...(target ? { target: target.expression } : {}), nuisance, splitOptions: { seed: f.seed } });
       const t0 = performance.now();
+      const progress = new StageProgress(process.stderr);
       const r = explainMap(
         { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
-        { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
+        { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => progress.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
       // Paths relative to the run folder (a run given as ./run or run/ is not joined twice): absolute from here on.

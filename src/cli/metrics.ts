@@ -7,10 +7,10 @@ import type { Command } from 'commander';
 import { computeMetrics, latentTable, METRIC_NAMES, type MetricName } from '../metrics/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
-import { positiveInt } from './flags.js';
+import { positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 import { healthSummary } from '../runs/run-health.js';
 
-interface MetricsFlags { data?: string; split: string; pooling: string; metrics?: string; seed: string; bins: string; factorBins: string; dciImportance: string; out?: string }
+interface MetricsFlags { data?: string; split: string; pooling: string; metrics?: string; seed: number; bins: number; factorBins: number; dciImportance: string; out?: string }
 
 export function registerMetrics(program: Command): void {
   program
@@ -21,9 +21,9 @@ export function registerMetrics(program: Command): void {
     .option('--split <name>', 'cases: all, train, val or test', 'all')
     .option('--pooling <mode>', 'spatial latents: mean (one value per map) or flatten (every position)', 'mean')
     .option('--metrics <list>', `comma-separated subset of ${METRIC_NAMES.join(',')}`)
-    .option('--seed <n>', 'seed', '0')
-    .option('--bins <n>', 'equal-width latent bins for MIG and modularity', '20')
-    .option('--factor-bins <n>', 'quantile bins of continuous factors', '10')
+    .option('--seed <n>', 'seed', whole('--seed'), 0)
+    .option('--bins <n>', 'equal-width latent bins for MIG and modularity', atLeast('--bins', 2), 20)
+    .option('--factor-bins <n>', 'quantile bins of continuous factors', atLeast('--factor-bins', 2), 10)
     .option('--dci-importance <kind>', 'forest or lasso', 'forest')
     .option('--out <file>', 'output JSON (default <run>/metrics.json)')
     .action(async (dir: string, f: MetricsFlags) => {
@@ -41,7 +41,7 @@ export function registerMetrics(program: Command): void {
       const result = await computeMetrics(
         table,
         factors ? { names: factors.names, values: pickRows(factors.values, factors.names.length, enc.indices) } : null,
-        { metrics, seed: Number(f.seed), bins: positiveInt('--bins', f.bins), factorBins: positiveInt('--factor-bins', f.factorBins), dci: { importance: f.dciImportance } },
+        { metrics, seed: f.seed, bins: f.bins, factorBins: f.factorBins, dci: { importance: f.dciImportance } },
       );
       if (result.constantFactors.length > 0) console.log(`left out constant factors: ${result.constantFactors.join(', ')}`);
       const partlyHidden = result.factors.filter((x) => x.name.endsWith('_present')).map((x) => x.name.slice(0, -'_present'.length));

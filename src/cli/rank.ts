@@ -13,13 +13,13 @@ import { mkdirInRun, writeRunFile } from '../util/run-paths.js';
 import { loadRunData } from '../runs/run-data.js';
 import { runDesign } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
+import { StageProgress } from '../util/progress.js';
+import { levelFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
   conditional: boolean; marginalNull: number; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
 }
-
-const num = (v: string) => Number(v);
 
 export function registerRank(program: Command): void {
   program
@@ -28,18 +28,18 @@ export function registerRank(program: Command): void {
     .option('--data <spec>', 'data to rank on (default: the spec the run was trained on)')
     .option('--split <name>', 'train, val, test or all', 'all')
     .option('--pooling <kind>', "features per map: 'summary' (mean, max, std) or 'grid' (all h x w values)", 'summary')
-    .option('--trees <n>', 'trees per forest', num, 100)
+    .option('--trees <n>', 'trees per forest', atLeast('--trees'), 100)
     .option('--evaluation <kind>', "where importance is measured: 'cv' (stratified K-fold), 'holdout' (25%) or 'oob'", 'cv')
-    .option('--folds <n>', 'folds of --evaluation cv', num, 5)
-    .option('--cv-repeats <n>', 'repeats of the K-fold split', num, 1)
+    .option('--folds <n>', 'folds of --evaluation cv', atLeast('--folds', 2), 5)
+    .option('--cv-repeats <n>', 'repeats of the K-fold split', atLeast('--cv-repeats'), 1)
     .option('--no-conditional', 'skip the conditional test (map given the other maps)')
-    .option('--marginal-null <n>', 'label permutations of the marginal verdict\'s null: the evaluation re-run on shuffled labels (0: the uncalibrated t-test)', num, 19)
-    .option('--null-permutations <n>', 'label permutations of the PIMP null model, for reference only (0 skips it)', num, 0)
-    .option('--bootstraps <n>', 'bootstrap refits for rank stability (0 skips)', num, 30)
-    .option('--repeats <n>', 'replacement draws per map and case', num, 10)
-    .option('--fdr <q>', 'Benjamini-Hochberg FDR level', num, 0.05)
-    .option('--max-cases <n>', 'use at most this many cases', num)
-    .option('--seed <n>', 'seed of every random choice', num, 0)
+    .option('--marginal-null <n>', 'label permutations of the marginal verdict\'s null: the evaluation re-run on shuffled labels (0: the uncalibrated t-test)', whole('--marginal-null'), 19)
+    .option('--null-permutations <n>', 'label permutations of the PIMP null model, for reference only (0 skips it)', whole('--null-permutations'), 0)
+    .option('--bootstraps <n>', 'bootstrap refits for rank stability (0 skips)', whole('--bootstraps'), 30)
+    .option('--repeats <n>', 'replacement draws per map and case', atLeast('--repeats'), 10)
+    .option('--fdr <q>', 'Benjamini-Hochberg FDR level', levelFlag('--fdr'), 0.05)
+    .option('--max-cases <n>', 'use at most this many cases', atLeast('--max-cases'))
+    .option('--seed <n>', 'seed of every random choice', whole('--seed'), 0)
     .option('--target <expr>', "what the forest predicts: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .action(async (dir: string, f: RankFlags) => {
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
@@ -48,13 +48,14 @@ export function registerRank(program: Command): void {
       const enc = encodeLatents(rd.run.model, rd.x);
       const features = latentFeatures(enc.values, enc.shape, f.pooling);
       const t0 = performance.now();
+      const progress = new StageProgress(process.stderr);
       const result = await rankFeatureMaps(features, target.labels, {
         forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
         marginalNull: f.marginalNull, nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
         repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups,
-        onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r${p.stage} ${p.done}/${p.total}   `); },
+        onProgress: (p) => progress.update(p.stage, p.done, p.total),
       });
-      if (process.stderr.isTTY) process.stderr.write('\n');
+      progress.end();
       // Study design (groups, split, confound check on nuisance statistics with the same folds).
       const design = await runDesign(rd, { labels: target.labels, classNames: target.classNames, rank: result, splitOptions: { evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, seed: f.seed } });
       const out = join(dir, 'rank.json');

@@ -1,6 +1,7 @@
 // `latentlens serve <run> [run2]`: the local web explorer over one run folder, or two side by side.
 import type { Command } from 'commander';
 import { startServer } from '../serve/index.js';
+import { wholeNumberFlag } from './flags.js';
 
 interface ServeFlags { port: number; host: string; token?: string }
 
@@ -8,7 +9,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve <run> [run2]')
     .description('local web explorer: cases, map ranking, attribution heatmaps, live latent editing, embeddings, TCAV; a second run is shown beside the first')
-    .option('--port <n>', 'port (0: any free port)', Number, 8470)
+    .option('--port <n>', 'port (0: any free port)', wholeNumberFlag('--port'), 8470)
     .option('--host <addr>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
     .option('--token <t>', 'access token (default: none on loopback, a random one otherwise)')
     .action(async (run: string, run2: string | undefined, f: ServeFlags) => {

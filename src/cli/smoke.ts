@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { generatePhantoms } from '../data/phantom.js';
 import { Adam, F, manualSeed, scope, tensor, getNumThreads, torchVersion } from '../engine/index.js';
 import { ReferenceAE } from '../models/reference-ae.js';
+import { positiveIntFlag, wholeNumberFlag } from './flags.js';
 
 export interface SmokeOptions { steps: number; batch: number; seed: number; cases: number }
 
@@ -39,9 +40,9 @@ export function registerSmoke(program: Command): void {
   program
     .command('smoke')
     .description('check the engine: train a small convolutional autoencoder on phantoms and print the loss falling')
-    .option('--steps <n>', 'training steps', (v) => Number(v), 200)
-    .option('--batch <n>', 'batch size', (v) => Number(v), 32)
-    .option('--seed <n>', 'seed of every random choice', (v) => Number(v), 0)
+    .option('--steps <n>', 'training steps', positiveIntFlag('--steps'), 200)
+    .option('--batch <n>', 'batch size', positiveIntFlag('--batch'), 32)
+    .option('--seed <n>', 'seed of every random choice', wholeNumberFlag('--seed'), 0)
     .action((o: { steps: number; batch: number; seed: number }) => {
       console.log(`latentlens smoke run: libtorch ${torchVersion}, ${getNumThreads()} threads`);
       const t0 = performance.now();

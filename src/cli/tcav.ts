@@ -8,11 +8,11 @@ import { resolveConcept, runTcav, scriptLabelHead, trainProbe, TCAV_RESULT_VERSI
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { encodeRun, pickRows, type SplitChoice } from './analysis-run.js';
-import { positiveInt } from './flags.js';
+import { levelFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 
 interface TcavFlags {
-  concept: string[]; class?: string; target?: string; head: string; headClasses?: string; runs: string; setSize: string; alpha: string;
-  randomConcepts?: string; seed: string; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
+  concept: string[]; class?: number; target?: string; head: string; headClasses?: number; runs: number; setSize: number; alpha: number;
+  randomConcepts?: number; seed: number; data?: string; split: string; keepRandomConcept?: boolean; out?: string;
 }
 
 export function registerTcav(program: Command): void {
@@ -22,14 +22,14 @@ export function registerTcav(program: Command): void {
     .argument('<run>', 'run folder (from latentlens train)')
     .requiredOption('--concept <spec...>', 'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, label:>=3, label:3,4, indices:0-9, random:50; #name to name one')
     .option('--target <expr>', "the head's classes: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
-    .option('--class <k>', "class (of the target) whose logit is differentiated (default: the target's positive class)")
+    .option('--class <k>', "class (of the target) whose logit is differentiated (default: the target's positive class)", whole('--class'))
     .option('--head <kind|file.pt>', 'label head: mlp or logistic probe trained on the latents, or a TorchScript classifier over latents', 'mlp')
-    .option('--head-classes <n>', 'number of classes of a TorchScript head (default: from the labels)')
-    .option('--runs <n>', 'CAVs per concept, each against its own random set', '20')
-    .option('--set-size <n>', 'most cases per concept or random set in one CAV', '50')
-    .option('--alpha <p>', 'family-wise significance level (Bonferroni over concepts)', '0.05')
-    .option('--random-concepts <n>', 'random concepts per concept size, the null of the test (default ceil(20 x concepts / alpha) - 1)')
-    .option('--seed <n>', 'seed', '0')
+    .option('--head-classes <n>', 'number of classes of a TorchScript head (default: from the labels)', atLeast('--head-classes', 2))
+    .option('--runs <n>', 'CAVs per concept, each against its own random set', atLeast('--runs'), 20)
+    .option('--set-size <n>', 'most cases per concept or random set in one CAV', atLeast('--set-size', 2), 50)
+    .option('--alpha <p>', 'family-wise significance level (Bonferroni over concepts)', levelFlag('--alpha'), 0.05)
+    .option('--random-concepts <n>', 'random concepts per concept size, the null of the test (default ceil(20 x concepts / alpha) - 1)', atLeast('--random-concepts'))
+    .option('--seed <n>', 'seed', whole('--seed'), 0)
     .option('--data <spec>', "data spec (default: the run's)")
     .option('--split <name>', 'cases: all, train, val or test', 'all')
     .option('--keep-random-concept', "draw a concept's random sets from all cases (Kim et al.), not only from cases outside it")
@@ -42,7 +42,7 @@ export function registerTcav(program: Command): void {
       console.log(`target: ${target.description}`);
       const labels = target.labels;
       const dataLabels = data.labels && (data.labelWidth ?? 1) === 1 ? pickRows(data.labels, 1, indices) : undefined;
-      const seed = Number(f.seed);
+      const seed = f.seed;
       const ctx = {
         n: indices.length, seed,
         ...(dataLabels ? { labels: dataLabels, ...(data.classNames ? { classNames: data.classNames } : {}), ...(data.task ? { labelTask: data.task } : {}) } : {}),
@@ -50,20 +50,20 @@ export function registerTcav(program: Command): void {
         ...(data.ids ? { ids: Array.from(indices, (i) => data.ids![i]!) } : {}),
       };
       const concepts = f.concept.map((spec) => resolveConcept(spec, ctx));
-      const targetClass = f.class === undefined ? target.positiveClass : Number(f.class);
+      const targetClass = f.class ?? target.positiveClass;
       if (!(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < target.classNames.length)) throw new Error(`--class ${f.class}: expected a class index 0..${target.classNames.length - 1} of the target (${target.classNames.join(', ')})`);
       let head: LabelHead;
       if (f.head === 'mlp' || f.head === 'logistic') {
         head = trainProbe(enc.maps, labels, { kind: f.head, seed });
         console.log(`${f.head} probe: held-out accuracy ${head.heldOutAccuracy?.toFixed(3)}`);
       } else {
-        const classes = f.headClasses ? positiveInt('--head-classes', f.headClasses) : Math.max(...labels) + 1;
+        const classes = f.headClasses ?? Math.max(...labels) + 1;
         head = scriptLabelHead(ScriptModule.load(f.head), classes);
       }
       const result = runTcav(enc.maps, labels, concepts, {
-        head, targetClass, runs: positiveInt('--runs', f.runs), setSize: positiveInt('--set-size', f.setSize),
-        alpha: Number(f.alpha), seed, excludeConceptFromRandom: !f.keepRandomConcept, classNames: target.classNames,
-        ...(f.randomConcepts ? { randomConcepts: positiveInt('--random-concepts', f.randomConcepts) } : {}),
+        head, targetClass, runs: f.runs, setSize: f.setSize,
+        alpha: f.alpha, seed, excludeConceptFromRandom: !f.keepRandomConcept, classNames: target.classNames,
+        ...(f.randomConcepts ? { randomConcepts: f.randomConcepts } : {}),
       });
       head.dispose();
       const out = f.out ?? join(dir, 'tcav.json');

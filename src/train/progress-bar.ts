@@ -1,4 +1,6 @@
-// A one-line progress bar redrawn in place on a terminal: steps, epoch, loss, images/s, ETA.
+// A one-line progress bar redrawn in place on a terminal: steps, epoch, loss, images/s, ETA. On any other
+// stream it draws nothing (the trainer's epoch lines say where it is): see src/util/progress.ts.
+import { StatusLine, type ProgressStream } from '../util/progress.js';
 
 const WIDTH = 24;
 
@@ -12,8 +14,11 @@ function duration(s: number): string {
 export class ProgressBar {
   private lastDraw = 0;
   private rate = 0;
+  private readonly line: StatusLine;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly totalSteps: number, private readonly batchSize: number) {}
+  constructor(stream: ProgressStream, private readonly totalSteps: number, private readonly batchSize: number) {
+    this.line = new StatusLine(stream);
+  }
 
   /** Redraws at most 10 times a second (and always on the last step). */
   update(step: number, epoch: number, epochs: number, loss: number, imagesPerSec: number): void {
@@ -24,16 +29,15 @@ export class ProgressBar {
     const frac = Math.min(1, step / this.totalSteps);
     const filled = Math.round(frac * WIDTH);
     const eta = ((this.totalSteps - step) * this.batchSize) / this.rate;
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${step}/${this.totalSteps} ` +
-      `epoch ${epoch + 1}/${epochs} loss ${loss.toPrecision(4)} ${this.rate.toFixed(0)} img/s ETA ${duration(eta)}`;
-    this.stream.write(`\r${line.slice(0, (this.stream.columns || 120) - 1)}\x1b[K`);
+    this.line.redraw(`[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${step}/${this.totalSteps} ` +
+      `epoch ${epoch + 1}/${epochs} loss ${loss.toPrecision(4)} ${this.rate.toFixed(0)} img/s ETA ${duration(eta)}`);
   }
 
   /** Prints a message on its own line, keeping the bar below it. */
   log(message: string): void {
-    this.stream.write(`\r\x1b[K${message}\n`);
+    this.line.log(message);
     this.lastDraw = 0;
   }
 
-  done(): void { this.stream.write('\n'); }
+  done(): void { this.line.done(); }
 }
