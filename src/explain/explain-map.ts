@@ -141,7 +141,8 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const notes: string[] = [];
     const methods = (o.methods ?? ATTRIBUTION_METHOD_NAMES).filter((m) => {
       const why = unavailableReason(model, m);
-      if (why && o.methods) notes.push(`skipped ${m}: ${why}`);
+      // Said whether the method was asked for or is one of the defaults: a skipped method is never silent.
+      if (why) notes.push(`skipped ${m}: ${why}`);
       return why === null;
     });
     for (const method of methods) {

@@ -4,14 +4,28 @@
 //   m = torch.jit.script(model)          # encode/decode decorated with @torch.jit.export
 //   m.save('autoencoder.pt')
 // `encode` may return the latent maps, or a tuple (mu, logvar) whose mu is used as z.
+// Grad-CAM convention (README "Analysing your own model"): a one-file module that also exports
+// `encoder_activation(x)` (the encoder activation Grad-CAM reads) and `encode_from_activation(a)` (the
+// rest of the encoder, returning what `encode` returns) offers them as its encoderCut; the two must
+// compose to `encode` (checked once on a fixed input). Without them Grad-CAM is skipped with a note.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as F from '../engine/functional.js';
 import { zeros } from '../engine/create.js';
 import { noGrad } from '../engine/autograd.js';
 import { ScriptModule, type ScriptValue } from '../engine/script.js';
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, tensor } from '../engine/tensor.js';
 import { scope } from '../engine/scope.js';
 import { checkStateValue } from '../nn/module.js';
-import type { Encoding, LatentModel, LossTerms, ModelConfig, ParamGroup, UpdateFn } from './types.js';
+import type { EncoderCut, Encoding, LatentModel, LossTerms, ModelConfig, ParamGroup, UpdateFn } from './types.js';
+
+/** The methods of the Grad-CAM convention. */
+export const GRADCAM_METHODS = { activation: 'encoder_activation', latent: 'encode_from_activation' } as const;
+
+/** Lower-case hex SHA-256 of a file's bytes. */
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
 
 export interface TorchScriptModelOptions {
   /** One file with encode/decode methods. */
@@ -23,6 +37,11 @@ export interface TorchScriptModelOptions {
   inputShape: [number, number, number];
   /** Device to load onto. Default 'cpu'. */
   device?: string;
+  /**
+   * SHA-256 (hex) the file at `path` must have: a file that no longer matches is refused before it is
+   * loaded (an imported run records it in config.json). Default: not checked.
+   */
+  sha256?: string;
 }
 
 function asEncoding(v: ScriptValue, where: string): Encoding {
@@ -38,8 +57,14 @@ export class TorchScriptModel implements LatentModel {
   private readonly split: boolean;
 
   constructor(readonly options: TorchScriptModelOptions) {
-    const { path, encoderPath, decoderPath, device } = options;
+    const { path, encoderPath, decoderPath, device, sha256 } = options;
     if (path) {
+      if (sha256 !== undefined) {
+        const got = sha256File(path);
+        if (got !== sha256.toLowerCase()) {
+          throw new Error(`${path}: SHA-256 ${got} does not match the recorded ${sha256}: the file was changed or replaced since it was recorded; refusing to load it`);
+        }
+      }
       this.enc = this.dec = ScriptModule.load(path, device);
       for (const m of ['encode', 'decode']) {
         if (!this.enc.hasMethod(m)) throw new Error(`${path}: TorchScript model has no '${m}' method (it has ${this.enc.methodNames().join(', ')}); decorate it with @torch.jit.export, or pass encoderPath and decoderPath`);
@@ -55,7 +80,50 @@ export class TorchScriptModel implements LatentModel {
     this.eval();
     const zShape = scope(() => noGrad(() => this.encode(zeros([1, ...options.inputShape])).z.shape));
     const grid: [number, number] = zShape.length === 4 ? [zShape[2]!, zShape[3]!] : [1, 1];
-    this.config = { kind: 'torchscript', inputShape: options.inputShape, latentMaps: zShape[1]!, latentGrid: grid, path, encoderPath, decoderPath };
+    this.config = { kind: 'torchscript', inputShape: options.inputShape, latentMaps: zShape[1]!, latentGrid: grid, path, encoderPath, decoderPath, ...(sha256 !== undefined ? { sha256 } : {}) };
+  }
+
+  private cut: { cut: EncoderCut } | { why: string } | null = null;
+
+  /** The Grad-CAM convention's cut (see the file's header), or why this module offers none. */
+  encoderCut(): { cut: EncoderCut } | { why: string } {
+    this.cut ??= this.findCut();
+    return this.cut;
+  }
+
+  private findCut(): { cut: EncoderCut } | { why: string } {
+    const { activation, latent } = GRADCAM_METHODS;
+    const how = `export ${activation}(x) and ${latent}(a) with encode(x) == ${latent}(${activation}(x)) (README "Analysing your own model")`;
+    if (this.split) return { why: `a TorchScript encoder given as its own file offers no encoder activation (for Grad-CAM, give one file that has encode/decode and ${how})` };
+    const missing = [activation, latent].filter((m) => !this.enc.hasMethod(m));
+    if (missing.length) return { why: `the TorchScript module does not export ${missing.join(' and ')} (for Grad-CAM, ${how})` };
+    const where = this.options.path!;
+    const cut: EncoderCut = {
+      layer: activation,
+      activation: (x) => this.enc.callTensor(activation, x),
+      latent: (a) => {
+        const e = asEncoding(this.enc.call(latent, a), `${where}: ${latent}`);
+        return e.z.ndim === 2 ? e.z.unsqueeze(2).unsqueeze(3) : e.z;
+      },
+    };
+    // The cut must be the encoder: on a fixed input, the composition gives encode's latent.
+    const check = () => scope(() => noGrad(() => {
+      const n = this.options.inputShape.reduce((a, b) => a * b, 1);
+      const x = tensor(Array.from({ length: n }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5), [1, ...this.options.inputShape]);
+      const a = cut.activation(x);
+      if (a.ndim !== 4) return `${activation} returns ${a.ndim} dimensions, not N x C x h x w`;
+      const z = this.encode(x).z, zc = cut.latent(a);
+      if (zc.shape.join() !== z.shape.join()) return `${latent}(${activation}(x)) has shape [${zc.shape}], encode(x) [${z.shape}]`;
+      const diff = zc.sub(z).abs().max().item(), scale = z.abs().max().item();
+      return diff <= 1e-4 * Math.max(1, scale) ? null : `${latent}(${activation}(x)) differs from encode(x) by up to ${diff.toPrecision(3)}`;
+    }));
+    let gap: string | null;
+    try {
+      gap = check();
+    } catch (err) {
+      gap = `calling them failed: ${(err as Error).message.split('\n')[0]}`;
+    }
+    return gap === null ? { cut } : { why: `the TorchScript module's Grad-CAM methods do not compose to its encoder: ${gap}` };
   }
 
   encode(x: Tensor): Encoding {

@@ -67,4 +67,19 @@ export interface LatentModel {
    * model cannot offer one (a TorchScript module): those methods are then skipped with a note.
    */
   encoderStack?(): Sequential;
+  /**
+   * For models without a layer stack: the encoder cut at one activation, for Grad-CAM (a TorchScript
+   * module's `encoder_activation` / `encode_from_activation` methods). `{ why }` says why there is none.
+   */
+  encoderCut?(): { cut: EncoderCut } | { why: string };
+}
+
+/** An encoder split at the activation Grad-CAM reads: encode(x).z === latent(activation(x)). */
+export interface EncoderCut {
+  /** Where the cut is (recorded as Grad-CAM's layer), e.g. 'encoder_activation'. */
+  layer: string;
+  /** x (N x C x H x W) to the activation, N x C' x h' x w'. */
+  activation(x: Tensor): Tensor;
+  /** The activation to the latent maps z (the first K channels are used, as for [mu, logvar] stacks). */
+  latent(a: Tensor): Tensor;
 }

@@ -87,7 +87,7 @@ export async function buildReport(runDir: string, options: ReportOptions = {}): 
   return '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body>` +
-    `<header><h1>${esc(title)}</h1><p>Run folder <code>${esc(resolve(runDir))}</code>; ${esc(files.config.model.kind)} trained ${esc(files.config.created)}; report written ${esc(new Date().toISOString())} by latentlens ${esc(files.config.versions.latentlens)}.</p></header>` +
+    `<header><h1>${esc(title)}</h1><p>Run folder <code>${esc(resolve(runDir))}</code>; ${esc(files.config.model.kind)} ${files.config.imported ? 'imported' : 'trained'} ${esc(files.config.created)}; report written ${esc(new Date().toISOString())} by latentlens ${esc(files.config.versions.latentlens)}.</p></header>` +
     healthBanner(files.health) +
     `<nav>${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` +
     `<main>${sections.map(section).join('\n')}</main></body></html>\n`;

@@ -3,12 +3,10 @@
 // existed, computed on the fly from the run's own data (one pass over its val split) and written to
 // health.json, so `report` and `serve`, which only read files, show it too. An analysis on other data
 // (--data) of a run without health.json cannot compute it: it says "health not recorded".
-import { existsSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import type { ImageDataset } from '../data/types.js';
-import { CHECKPOINTS, latestCheckpoint } from '../train/checkpoint.js';
 import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } from '../train/health.js';
-import type { OpenedRun } from '../train/run-folder.js';
+import { runWeightsFile, type OpenedRun } from '../train/run-folder.js';
 import { trainingSplits } from '../train/trainer.js';
 
 export type RunHealth =
@@ -24,9 +22,8 @@ export interface HealthSummary {
 
 /** The weights `openRun` loads, relative to the run folder ('/'-separated), or null when there are none. */
 export function currentWeights(dir: string): string | null {
-  if (existsSync(join(dir, 'model.safetensors'))) return 'model.safetensors';
-  const latest = latestCheckpoint(dir);
-  return latest ? [CHECKPOINTS, latest.dir, 'model.safetensors'].join('/') : null;
+  const p = runWeightsFile(dir);
+  return p ? relative(dir, p).split(sep).join('/') : null;
 }
 
 /** health.json when it describes the weights `weights` (a record without `weights` is taken as current). */

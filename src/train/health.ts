@@ -10,9 +10,10 @@
 //      still count 0. (`metrics`' active units average each map over its grid first, by default, and
 //      use 0.01 for every model: they can read 0/8 where this check finds cells that vary in all 8 maps;
 //      `metrics --pooling flatten` counts a VAE's cells as here.)
-// The record is written to <run>/health.json (atomically) when training finishes, and by the first
-// analysis of a run that has none (runs made before the check existed; src/runs/run-health.ts). Every
-// analysis prints its warning, `report` shows a banner on top and the explorer one in the run's panel.
+// The record is written to <run>/health.json (atomically) when training finishes or a model is imported
+// (import.ts), and by the first analysis of a run that has none (runs made before the check existed;
+// src/runs/run-health.ts). Every analysis prints its warning, `report` shows a banner on top and the
+// explorer one in the run's panel.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
@@ -41,8 +42,8 @@ export interface HealthRecord {
   format: 'latentlens-health';
   version: 1;
   created: string;
-  /** 'train': written when training finished; 'analysis': computed by an analysis of a run without one. */
-  source: 'train' | 'analysis';
+  /** 'train': written when training finished; 'import': when the model was imported (import.ts); 'analysis': computed by an analysis of a run without one. */
+  source: 'train' | 'import' | 'analysis';
   /** The weights checked, relative to the run folder (model.safetensors, or a checkpoint's). */
   weights?: string;
   /** Training step of those weights, when known. */

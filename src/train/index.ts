@@ -1,7 +1,8 @@
 // The trainer's public face.
 export { trainModel, trainingSplits, type TrainEvent } from './trainer.js';
 export { resumeRun } from './resume.js';
-export { openRun, readRunConfig, latentlensVersion, type OpenedRun, type RunConfig } from './run-folder.js';
+export { openRun, readRunConfig, latentlensVersion, runWeightsFile, IMPORTED_TORCHSCRIPT, type OpenedRun, type RunConfig, type ImportRecord } from './run-folder.js';
+export { importModel, stateDictMismatches, type ImportOptions, type ImportResult } from './import.js';
 export { resolveTrainOptions, type TrainOptions, type ResolvedTrainOptions } from './options.js';
 export { NonFiniteLossError, type TrainResult, type EpochRecord, type StepRecord, type ValidationRecord, type TrainerState, type StopReason } from './state.js';
 export { lrFactor, type ScheduleKind, type ScheduleOptions } from './schedule.js';

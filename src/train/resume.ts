@@ -14,6 +14,7 @@ import type { TrainOptions } from './options.js';
  */
 export async function resumeRun(dir: string, o: Pick<TrainOptions, 'signal' | 'progress'> = {}, onEvent?: (e: TrainEvent) => void): Promise<TrainResult> {
   const config = readRunConfig(dir);
+  if (config.imported || !config.train) throw new Error(`${dir} holds an imported model (${config.imported?.format ?? 'no training settings'}): it was not trained, so there is nothing to resume`);
   const spec = config.dataSpec;
   if (typeof spec !== 'string') throw new Error(`${dir}/config.json has no dataSpec; resume it from code with trainModel(model, data, { out, resume: true })`);
   const data = await loadDataset(spec);

@@ -45,7 +45,7 @@ test('train CLI: Ctrl-C checkpoints, --resume reaches the uninterrupted weights,
     const run = openRun(a);
     assert.equal(run.config.model.kind, 'conv-ae');
     assert.equal(run.config.dataSpec, SPEC);
-    assert.equal(run.config.train.steps, 8);
+    assert.equal(run.config.train?.steps, 8);
     assert.equal(run.log().filter((l) => l.type === 'step').length, 8);
     const ds = await loadDataset(SPEC);
     scope(() => {

@@ -5,7 +5,7 @@ import type { Tensor } from '../../engine/index.js';
 import type { LatentModel } from '../../models/types.js';
 import type { MapTarget } from '../target.js';
 import { channelOcclusion } from './channel-occlusion.js';
-import { gradCam } from './gradcam.js';
+import { gradCam, encoderActivationUnavailable } from './gradcam.js';
 import { gradientAttribution, gradientTimesInput, integratedGradients, smoothGrad } from './gradients.js';
 import { occlusion } from './occlusion.js';
 
@@ -49,8 +49,11 @@ export interface AttributionMethodSpec {
   usesBaseline: boolean;
   /** 'net' or 'abs' channel share (AttributionResult.channelShare); null for spatial-only methods. */
   share: 'net' | 'abs' | null;
-  /** Model capability the method needs, if any (see LatentModel.encoderStack). */
-  needs?: 'encoder-stack';
+  /**
+   * Model capability the method needs, if any: 'encoder-layer', an encoder activation to read (a layer
+   * stack, LatentModel.encoderStack, or an encoder cut, LatentModel.encoderCut).
+   */
+  needs?: 'encoder-layer';
   /** Whether the method needs spatial latents (K x h x w with h x w > 1). */
   spatialOnly?: boolean;
   run(b: MethodBatch): MethodOutput;
@@ -86,7 +89,7 @@ export const ATTRIBUTION_METHODS = {
   },
   'grad-cam': {
     summary: 'Grad-CAM on an encoder layer (Selvaraju et al. 2017); spatial only',
-    usesBaseline: false, share: null, needs: 'encoder-stack', spatialOnly: true,
+    usesBaseline: false, share: null, needs: 'encoder-layer', spatialOnly: true,
     run: (b) => {
       const [n, c, h, w] = b.x.shape as [number, number, number, number];
       const r = gradCam(b.model, b.x, b.target, b.settings.layer);
@@ -118,9 +121,10 @@ export const isAttributionMethod = (name: string): name is AttributionMethod => 
 /** Why `method` cannot run on `model`, or null when it can. */
 export function unavailableReason(model: LatentModel, method: AttributionMethod): string | null {
   const spec: AttributionMethodSpec = ATTRIBUTION_METHODS[method];
-  if (spec.needs === 'encoder-stack' && !model.encoderStack) {
-    return `${method} reads an encoder layer, and a ${model.config.kind} model does not expose its encoder as a layer stack`;
-  }
   if (spec.spatialOnly && model.config.latentGrid[0] * model.config.latentGrid[1] <= 1) return `${method} needs spatial latent maps (this model's are vectors)`;
+  if (spec.needs === 'encoder-layer') {
+    const why = encoderActivationUnavailable(model);
+    if (why) return `${method} reads an encoder activation: ${why}`;
+  }
   return null;
 }

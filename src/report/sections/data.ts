@@ -34,7 +34,8 @@ export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, sampl
     ['Model', `<code>${esc(m.kind)}</code>`],
     ['Latent maps × grid', `${esc(m.latentMaps ?? '?')} × ${esc(Array.isArray(m.latentGrid) ? m.latentGrid.join('×') : (m.latentGrid ?? '?'))}`],
     ['Model settings', `<code>${esc(JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => !['kind', 'latentMaps', 'latentGrid', 'inputShape'].includes(k)))))}</code>`],
-    ['Training', `${t.epochs} epochs${t.steps ? ` (at most ${t.steps} steps)` : ''}, batch ${t.batchSize}, ${esc(t.optimizer)} lr ${t.lr} (${esc(t.schedule)}), seed ${c.seed}`],
+    t ? ['Training', `${t.epochs} epochs${t.steps ? ` (at most ${t.steps} steps)` : ''}, batch ${t.batchSize}, ${esc(t.optimizer)} lr ${t.lr} (${esc(t.schedule)}), seed ${c.seed}`]
+      : ['Training', c.imported ? `none: imported (${esc(c.imported.format)}) from <code>${esc(c.imported.from)}</code>, SHA-256 <code>${esc(c.imported.sha256)}</code>` : 'not recorded'],
     ['Versions', `latentlens ${esc(c.versions.latentlens)}, libtorch ${esc(c.versions.libtorch)}, Node ${esc(c.versions.node)}; created ${esc(c.created)}`],
   ];
   const kv = (r: [string, string][]) => table(['', ''], r.map(([k, v]) => [`<strong>${esc(k)}</strong>`, v]), { cls: 'kv' });

@@ -27,7 +27,7 @@ export function healthTable(files: RunFiles): string {
     ['Verdict', r.passed ? '<span class="yes">passed</span>' : `<span class="no">failed</span>: ${r.reasons.map(esc).join('; ')}`],
   ];
   return `<h3>Health check</h3><p class="note">On ${r.cases.count} ${esc(r.cases.split)} cases, weights ${esc(r.weights ?? 'of the run')}` +
-    `${r.step !== undefined ? ` (step ${r.step})` : ''}; ${r.source === 'train' ? 'recorded when training finished' : 'computed by a later analysis'}.</p>` +
+    `${r.step !== undefined ? ` (step ${r.step})` : ''}; ${({ train: 'recorded when training finished', import: 'recorded when the model was imported' } as Record<string, string>)[r.source] ?? 'computed by a later analysis'}.</p>` +
     table(['check', 'value'], rows.map((row) => [row[0]!, row[1]!]), { cls: 'kv num' });
 }
 
