@@ -53,6 +53,8 @@ export function mapView(run, k, ex, rank, meta) {
   const extras = other.map((f) => h('figure', {}, h('img', { class: 'extra', src: figureUrl(run, f), alt: f }), h('figcaption', {}, f.split('/').pop().replace(/\.png$/, ''))));
 
   return h('div', {}, head, conclusion, shareTable,
-    h('p', { class: 'muted small' }, `Heatmaps over each input channel (${meta.channels.join(', ')}): red where the attribution is positive, blue where negative.`),
+    h('p', { class: 'muted small' }, `Heatmaps over each input channel (${meta.channels.join(', ')}): red where the attribution is positive, blue where negative.` +
+      (ex.figureOutlines?.length ? ` Ground truth outlined: ${ex.figureOutlines.map((o) => `${o.mask} in ${o.colour}`).join(', ')}.` : '') +
+      (ex.figureCases ? ` Cases ${ex.figureCases.cases.join(', ')}: ${ex.figureCases.rule}.` : '')),
     h('div', { class: 'heat-grid' }, ...heatmaps), extras.length ? h('div', { class: 'extras' }, ...extras) : null);
 }

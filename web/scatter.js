@@ -16,6 +16,16 @@ function ramp(t) {
   return `rgb(${c.join(',')})`;
 }
 
+/** Axis limits robust to outliers: 1st..99th percentile widened by 5%, never beyond the data (robustLimits in src/embed/scatter.ts). */
+function robustLimits(v) {
+  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return [0, 1];
+  const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+  const lo = at(0.01), hi = at(0.99), pad = 0.05 * (hi - lo);
+  return [Math.max(s[0], lo - pad), Math.min(s[s.length - 1], hi + pad)];
+}
+const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+
 export class Scatter {
   constructor(run, meta, onPick) {
     this.run = run;
@@ -55,9 +65,12 @@ export class Scatter {
     const n = e.coords.length;
     const indices = e.indices ?? Array.from({ length: n }, (_, i) => i);
     const xs = e.coords.map((p) => p[0]), ys = e.coords.map((p) => p[1]);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    // Robust limits: one far outlier no longer squashes the rest into a corner; outliers sit on the edge.
+    const [x0, x1] = robustLimits(xs), [y0, y1] = robustLimits(ys);
+    this.atEdge = xs.filter((x, i) => x < x0 || x > x1 || ys[i] < y0 || ys[i] > y1).length;
+    this.palette = e.palette ?? 'categorical';
     const sx = (SIZE - 2 * PAD) / Math.max(x1 - x0, 1e-9), sy = (SIZE - 2 * PAD) / Math.max(y1 - y0, 1e-9);
-    this.emb = { method: m, indices, trust: e.trustworthiness, px: xs.map((x) => PAD + (x - x0) * sx), py: ys.map((y) => SIZE - PAD - (y - y0) * sy) };
+    this.emb = { method: m, indices, trust: e.trustworthiness, px: xs.map((x) => PAD + (clamp(x, x0, x1) - x0) * sx), py: ys.map((y) => SIZE - PAD - (clamp(y, y0, y1) - y0) * sy) };
     await this.draw();
   }
 
@@ -73,13 +86,16 @@ export class Scatter {
     const { indices } = this.emb;
     if (this.colour === 'label' && this.meta.labels) {
       const classes = [...new Set(this.meta.labels)].sort((a, b) => a - b);
-      this.legend.replaceChildren(...classes.map((c, j) => {
+      // Ordered classes (grades; embed recorded palette 'sequential') on a scale, others categorical.
+      const k = Math.max(this.meta.classNames?.length ?? 0, classes.length ? classes[classes.length - 1] + 1 : 0);
+      const colourOf = this.palette === 'sequential' ? (c) => ramp(k > 1 ? c / (k - 1) : 0) : (c) => PALETTE[classes.indexOf(c) % PALETTE.length];
+      this.legend.replaceChildren(...classes.map((c) => {
         // Through CSSOM, not a style attribute: the page's CSP forbids inline style attributes.
         const swatch = h('i');
-        swatch.style.background = PALETTE[j % PALETTE.length];
+        swatch.style.background = colourOf(c);
         return h('span', { class: 'key' }, swatch, this.meta.classNames?.[c] ?? `label ${c}`);
-      }));
-      return indices.map((i) => PALETTE[classes.indexOf(this.meta.labels[i]) % PALETTE.length]);
+      }), this.atEdge ? ` · ${this.atEdge} outlying point${this.atEdge === 1 ? '' : 's'} at the edge` : '');
+      return indices.map((i) => colourOf(this.meta.labels[i]));
     }
     if (this.colour === 'map' && this.map !== null) {
       this.pooled ??= await getJson(`${enc(this.run)}/latents`);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { explainMap } from '../explain/explain-map.js';
-import { attributionFigureName, overlayPng, stripPng, traversalFigureName } from '../explain/figures.js';
+import { attributionFigureName, FIGURE_CASES, OUTLINE_COLOURS, overlayPng, stripPng, traversalFigureName } from '../explain/figures.js';
 import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
@@ -13,10 +13,10 @@ import { loadRunData } from '../runs/run-data.js';
 import { runDesign, runNuisance } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
 import { healthSummary } from '../runs/run-health.js';
-import { positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
+import { indexListFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 import { StageProgress } from '../util/progress.js';
 
-interface ExplainFlags { map: string; methods?: string; cases: number; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
+interface ExplainFlags { map: string; methods?: string; cases: number; figureCases?: number[]; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
 
 
 function resolveMap(dir: string, map: string): number {
@@ -39,6 +39,7 @@ export function registerExplain(program: Command): void {
     .requiredOption('--map <k|top>', "map index, or 'top' for the first of rank.json")
     .option('--methods <list>', `attribution methods, comma-separated (${METHODS.join(', ')})`)
     .option('--cases <n>', 'cases to explain (of the positive class when there are labels)', atLeast('--cases'), 32)
+    .option('--figure-cases <i,j,...>', `cases shown in the figures and traversed (indices of the loaded cases, of the explained class; default: ${FIGURE_CASES} spread over the map's activation)`, indexListFlag('--figure-cases'))
     .option('--data <spec>', 'data (default: the spec the run was trained on)')
     .option('--split <name>', 'train, val, test or all', 'all')
     .option('--max-cases <n>', 'cases loaded for the population-level tests', atLeast('--max-cases'), 2000)
@@ -60,39 +61,49 @@ export function registerExplain(program: Command): void {
       const progress = new StageProgress(process.stderr);
       const r = explainMap(
         { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
-        { map, methods, maxCases: f.cases, seed: f.seed, ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => progress.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
+        { map, methods, maxCases: f.cases, seed: f.seed, ...(f.figureCases ? { figureCases: f.figureCases } : {}), ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => progress.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
       // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
       // Paths relative to the run folder (a run given as ./run or run/ is not joined twice): absolute from here on.
       const outDir = mkdirInRun(dir, 'explain');
       const figDir = mkdirInRun(dir, join('figures', `map-${map}`));
-      const figures = await writeFigures(r, dir, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3]);
+      const outlines = (rd.masks ?? []).slice(0, OUTLINE_COLOURS.length).map((m, j) => ({ ...m, colour: OUTLINE_COLOURS[j]! }));
+      const figures = await writeFigures(r, dir, figDir, rd.data.channelNames, rd.data.shape[2], rd.data.shape[3], outlines);
       const { figureData: _omit, ...json } = r;
       void _omit;
-      writeJsonAtomic(insideRun(dir, join(outDir, `map-${map}.json`)), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')) });
+      writeJsonAtomic(insideRun(dir, join(outDir, `map-${map}.json`)), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figureOutlines: outlines.map((m) => ({ mask: m.name, colour: m.colour.name })), figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
       const sel = r.cases.referenceSelection;
       if (sel && sel.method !== 'none') console.log(`reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`);
+      if (r.figureCases) console.log(`figures: cases ${r.figureCases.cases.join(', ')} (${r.figureCases.rule})${outlines.length ? `; ground truth outlined: ${outlines.map((m) => `${m.name} ${m.colour.name}`).join(', ')}` : ''}`);
       for (const line of designSummary(design)) console.log(line);
       console.log(`-> ${join(dir, 'explain', `map-${map}.json`)} and ${figures.length} figures in ${join(dir, 'figures', `map-${map}`)}`);
     });
 }
 
-/** Writes the figure PNGs into `dir` (inside run folder `run`), named by method, case and channel index; returns their absolute paths. */
-async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: string, channels: string[], h: number, w: number): Promise<string[]> {
+type Outline = { name: string; data: Uint8Array; colour: (typeof OUTLINE_COLOURS)[number] };
+
+/**
+ * Writes the figure PNGs into `dir` (inside run folder `run`), named by method, case and channel index:
+ * overlays of the figure cases (r.figureCases) with each ground-truth mask outlined; returns their absolute paths.
+ */
+async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: string, channels: string[], h: number, w: number, outlines: Outline[]): Promise<string[]> {
   const fd = r.figureData!;
   const written: string[] = [];
   const c = channels.length;
   const hw = h * w;
-  const shown = Math.min(4, r.cases.explained.length);
   for (const [method, a] of Object.entries(fd.attributions)) {
     // Channel occlusion gives one number per channel: an overlay would be a flat colour, its shares are in the JSON.
     if (method === 'channel-occlusion') continue;
-    for (let i = 0; i < shown; i++) for (let ch = 0; ch < c; ch++) {
-      const off = (i * c + ch) * hw;
-      const p = join(dir, attributionFigureName(method, r.cases.explained[i]!, ch, channels[ch]!));
-      written.push(writeRunFile(run, p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w)));
+    for (const i of fd.figurePositions) {
+      const index = r.cases.explained[i]!;
+      const masks = outlines.map((m) => ({ mask: m.data.subarray(index * hw, (index + 1) * hw), rgb: m.colour.rgb }));
+      for (let ch = 0; ch < c; ch++) {
+        const off = (i * c + ch) * hw;
+        const p = join(dir, attributionFigureName(method, index, ch, channels[ch]!));
+        written.push(writeRunFile(run, p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w, { outlines: masks })));
+      }
     }
   }
   const [q, n] = fd.traversal.shape;

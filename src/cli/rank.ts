@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CONDITIONAL_MEANING, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
-import { intervalChart, svgFile } from '../report/charts.js';
+import { allZero, intervalChart, svgFile } from '../report/charts.js';
 import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
 import { aucWithDirection } from '../explain/importance/meaning.js';
@@ -105,10 +105,12 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
       ...(g.conditional ? [{ label, value: g.conditional.mean, lo: g.conditional.ciLow, hi: g.conditional.ciHigh, group: 'conditional' }] : []),
     ];
   };
+  const importance = ordered.flatMap(rows);
   const charts: [string, Promise<string>][] = [[
     'rank-importance.svg',
-    intervalChart(ordered.flatMap(rows),
-      { title: `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant at FDR ${r.settings.fdr})`, valueTitle: 'Brier importance', labelTitle: 'map', groupTitle: 'test', rule: 0 }),
+    intervalChart(importance,
+      { title: allZero(importance) ? 'Every map\'s Brier importance is exactly 0: replacing a map never changed a held-out prediction'
+        : `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant at FDR ${r.settings.fdr})`, valueTitle: 'Brier importance', labelTitle: 'map', groupTitle: 'test', rule: 0 }),
   ]];
   // p-values of the verdicts: bar -log10 p, whisker to -log10 q; the dashed rule is the FDR level.
   const logp = (p: number) => -Math.log10(Math.max(p, 1e-300));

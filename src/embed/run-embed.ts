@@ -49,12 +49,26 @@ export function poolMaps(z: Float32Array, shape: [number, number, number, number
   return pooled;
 }
 
+const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+
+/**
+ * Whether label colours should read as a scale: an ordinal target, or the labels as they are when the
+ * data says they are grades (task 'ordinal') or there are more than two classes, all named by numbers.
+ * A binary target (label>=2, one-vs-rest) is two groups, so categorical.
+ */
+export function orderedLabels(data: Pick<ImageDataset, 'task' | 'classNames'>, classNames: string[] | undefined, target?: Pick<Target, 'kind'>): boolean {
+  if (target?.kind === 'ordinal') return true;
+  if (target?.kind === 'binary') return false;
+  if (data.task === 'ordinal') return true;
+  return (classNames?.length ?? 0) > 2 && classNames!.every((s) => NUMERIC.test(s));
+}
+
 function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled: Float32Array, k: number, target?: Target): ScatterOptions {
   if (spec === 'none') return {};
   if (spec === 'label') {
-    if (target) return { labels: target.labels, classNames: target.classNames, colorName: target.expression };
+    if (target) return { labels: target.labels, classNames: target.classNames, colorName: target.expression, ordered: orderedLabels(data, target.classNames, target) };
     if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error('--color label needs single-label data');
-    return { labels: Array.from(indices, (i) => data.labels![i]), classNames: data.classNames, colorName: 'label' };
+    return { labels: Array.from(indices, (i) => data.labels![i]), classNames: data.classNames, colorName: 'label', ordered: orderedLabels(data, data.classNames) };
   }
   const [kind, arg] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
   if (kind === 'factor') {
@@ -105,7 +119,7 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     mkdirInRun(dir, 'figures');
     const jsonAt = insideRun(dir, `embed-${method}.json`);
     const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
-    writeEmbeddingJson(jsonAt, result, { pool, latentShape: shape.slice(1), color, ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
+    writeEmbeddingJson(jsonAt, result, { pool, latentShape: shape.slice(1), color, ...(colour.labels ? { palette: colour.ordered ? 'sequential' : 'categorical' } : {}), ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
     await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     return { result, json, png, ...(target ? { target } : {}) };
   } finally {

@@ -15,6 +15,11 @@ export interface ScatterOptions {
   labels?: ArrayLike<number>;
   /** Name of each class index, for the legend. Default: the index. */
   classNames?: string[];
+  /**
+   * The classes are ordered (grades, an ordinal target, more than two numeric classes): coloured by a
+   * sequential palette (viridis, lowest class dark) instead of the categorical tab10. Default false.
+   */
+  ordered?: boolean;
   /** One number per point (a factor, a map's activation), coloured low→high by viridis. Ignored when `labels` is given. */
   values?: ArrayLike<number>;
   /** Legend heading for `values` (or `labels`). Default `'value'` / `'label'`. */
@@ -48,13 +53,41 @@ function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+const hex = (rgb: [number, number, number]) => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+
+/**
+ * Colour (as #rrggbb) of each class index: tab10 for unordered classes; for ordered ones viridis at the
+ * class's place among `classes` of them (0 = lowest = dark purple .. highest = yellow), so grades read as
+ * a scale rather than as unrelated groups.
+ */
+export function classColours(present: number[], ordered: boolean, classes = 0): (c: number) => string {
+  if (!ordered) return (c) => TAB10[((c % 10) + 10) % 10];
+  const k = Math.max(classes, present.length ? Math.max(...present) + 1 : 0);
+  return (c) => hex(viridis(k > 1 ? c / (k - 1) : 0));
+}
+
+/**
+ * Axis limits robust to a few outliers: the 1st..99th percentile widened by 5% of its range on each side,
+ * never beyond the data's own range (equal to min..max when no point lies far out). Points outside are
+ * drawn at the edge.
+ */
+export function robustLimits(v: ArrayLike<number>): [number, number] {
+  const s = Array.from(v).filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return [0, 1];
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
+  const lo = at(0.01), hi = at(0.99);
+  const pad = 0.05 * (hi - lo);
+  return [Math.max(s[0]!, lo - pad), Math.min(s[s.length - 1]!, hi + pad)];
+}
+
 /** Colour of each point and the legend entries that explain them. */
 function colourPoints(n: number, o: ScatterOptions): { rgb: Uint8Array; legend: { colour: string; text: string }[]; heading: string; gradient?: [number, number] } {
   const rgb = new Uint8Array(3 * n).fill(60);
   if (o.labels) {
     const present = [...new Set(Array.from(o.labels))].sort((x, y) => x - y);
-    for (let i = 0; i < n; i++) rgb.set(hexRgb(TAB10[((o.labels[i] % 10) + 10) % 10]), 3 * i);
-    const legend = present.map((c) => ({ colour: TAB10[((c % 10) + 10) % 10], text: o.classNames?.[c] ?? String(c) }));
+    const colourOf = classColours(present, o.ordered ?? false, o.classNames?.length);
+    for (let i = 0; i < n; i++) rgb.set(hexRgb(colourOf(o.labels[i])), 3 * i);
+    const legend = present.map((c) => ({ colour: colourOf(c), text: o.classNames?.[c] ?? String(c) }));
     return { rgb, legend, heading: o.colorName ?? 'label' };
   }
   if (o.values) {
@@ -73,11 +106,8 @@ export function rasterizeScatter(coords: Float32Array | Float64Array, options: S
   const n = coords.length / 2;
   const rgba = new Uint8Array(width * height * 4).fill(255);
   const { rgb } = colourPoints(n, options);
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let i = 0; i < n; i++) {
-    minX = Math.min(minX, coords[2 * i]); maxX = Math.max(maxX, coords[2 * i]);
-    minY = Math.min(minY, coords[2 * i + 1]); maxY = Math.max(maxY, coords[2 * i + 1]);
-  }
+  const [minX, maxX] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i]));
+  const [minY, maxY] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i + 1]));
   const plotW = width - 2 * MARGIN - LEGEND_WIDTH, plotH = height - 2 * MARGIN - 16;
   // One scale for both axes: distances in the picture mean what they mean in the embedding.
   const scale = Math.min(plotW / (maxX - minX || 1), plotH / (maxY - minY || 1));
@@ -85,8 +115,9 @@ export function rasterizeScatter(coords: Float32Array | Float64Array, options: S
   const radius = options.pointRadius ?? (n < 2000 ? 3 : 2);
   const alpha = options.alpha ?? 0.7;
   for (let i = 0; i < n; i++) {
-    const cx = offX + (coords[2 * i] - minX) * scale;
-    const cy = offY + (maxY - coords[2 * i + 1]) * scale;
+    // A point beyond the robust limits is drawn on the edge it lies past.
+    const cx = offX + (Math.min(maxX, Math.max(minX, coords[2 * i])) - minX) * scale;
+    const cy = offY + (maxY - Math.min(maxY, Math.max(minY, coords[2 * i + 1]))) * scale;
     for (let y = Math.floor(cy - radius - 1); y <= Math.ceil(cy + radius + 1); y++) {
       if (y < 0 || y >= height) continue;
       for (let x = Math.floor(cx - radius - 1); x <= Math.ceil(cx + radius + 1); x++) {
@@ -101,7 +132,18 @@ export function rasterizeScatter(coords: Float32Array | Float64Array, options: S
   return { rgba, width, height };
 }
 
-function legendSvg(width: number, height: number, n: number, o: ScatterOptions): string {
+/** How many points lie beyond the robust axis limits (drawn at the edge). */
+export function pointsAtEdge(coords: Float32Array | Float64Array): number {
+  const n = coords.length / 2;
+  const [x0, x1] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i]));
+  const [y0, y1] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i + 1]));
+  let out = 0;
+  for (let i = 0; i < n; i++) if (coords[2 * i] < x0 || coords[2 * i] > x1 || coords[2 * i + 1] < y0 || coords[2 * i + 1] > y1) out++;
+  return out;
+}
+
+function legendSvg(width: number, height: number, coords: Float32Array | Float64Array, o: ScatterOptions): string {
+  const n = coords.length / 2;
   const { legend, heading, gradient } = colourPoints(n, o);
   const x0 = width - LEGEND_WIDTH - MARGIN / 2;
   const parts: string[] = [];
@@ -118,13 +160,15 @@ function legendSvg(width: number, height: number, n: number, o: ScatterOptions):
     parts.push(`<rect x="${x0}" y="${y}" width="16" height="160" fill="url(#v)"/>`);
     parts.push(`<text x="${x0 + 22}" y="${y + 10}" font-size="12">${gradient[1].toPrecision(3)}</text><text x="${x0 + 22}" y="${y + 160}" font-size="12">${gradient[0].toPrecision(3)}</text>`);
   }
+  const edge = pointsAtEdge(coords);
+  if (edge > 0) parts.push(`<text x="${x0}" y="${height - MARGIN}" font-size="11" fill="#555">${edge} outlying point${edge === 1 ? '' : 's'} drawn at the edge</text><text x="${x0}" y="${height - MARGIN + 13}" font-size="11" fill="#555">(axes: 1st-99th percentile)</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans, sans-serif" fill="#222">${parts.join('')}</g></svg>`;
 }
 
 /** The scatter plot as PNG bytes. */
 export async function scatterPng(coords: Float32Array | Float64Array, options: ScatterOptions = {}): Promise<Buffer> {
   const { rgba, width, height } = rasterizeScatter(coords, options);
-  const overlay = Buffer.from(legendSvg(width, height, coords.length / 2, options));
+  const overlay = Buffer.from(legendSvg(width, height, coords, options));
   return sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), { raw: { width, height, channels: 4 } })
     .composite([{ input: overlay, top: 0, left: 0 }])
     .png()

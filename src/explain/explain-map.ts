@@ -23,6 +23,7 @@ import { exemplars, type Exemplars } from './exemplars.js';
 import { takeRows } from '../util/rows.js';
 import type { DesignReport } from './design.js';
 import { chooseReference, type ReferenceChoice } from './reference.js';
+import { figureCasePositions, figureCaseRule } from './figures.js';
 
 export interface ExplainInput {
   model: LatentModel;
@@ -59,8 +60,26 @@ export interface ExplainOptions {
   entanglementThreshold?: number;
   /** Activation-maximisation steps (0 skips). Default 150. */
   activationMaxSteps?: number;
+  /**
+   * Cases (indices into `x`, of the explained class) shown in figures and traversed; each is explained
+   * (added to the explained cases if needed). Default: FIGURE_CASES cases spread over the map's activation
+   * (figureCasePositions in figures.ts).
+   */
+  figureCases?: number[];
   seed?: number;
   onProgress?: (stage: string) => void;
+}
+
+/** Which explained cases the figures show, and the rule that chose them (absent in files written before it). */
+export interface FigureCases {
+  /** Case indices, in the order the figures show them. */
+  cases: number[];
+  /** The map's mean activation of each. */
+  activation: number[];
+  /** `spread` (the default rule) or `user` (--figure-cases). */
+  chosen: 'spread' | 'user';
+  /** The rule in words, for the report and the explorer. */
+  rule: string;
 }
 
 export interface ExplainResult {
@@ -92,6 +111,8 @@ export interface ExplainResult {
     traversal: { quantiles: number[]; levels: number[] };
   };
   responds: { exemplars: Exemplars; activationMax: { startValue: number; finalValue: number } | null };
+  /** The explained cases the figures show (attribution overlays and the traversal) and why. */
+  figureCases?: FigureCases;
   conclusion: {
     /** The input channel that drives the map: significant in the muting test and largest in the contrastive share; null when the evidence disagrees or is weak. */
     inputChannel: string | null;
@@ -102,7 +123,7 @@ export interface ExplainResult {
     notes: string[];
   };
   /** Data kept for figures (not written to JSON). */
-  figureData?: { attributions: Partial<Record<AttributionMethod, AttributionResult>>; explained: Float32Array; traversal: Traversal; activationMax: Float32Array | null };
+  figureData?: { attributions: Partial<Record<AttributionMethod, AttributionResult>>; explained: Float32Array; traversal: Traversal; activationMax: Float32Array | null; figurePositions: number[] };
 }
 
 /** +1 when the explained cases' mean of the map is at least the reference cases', else -1 (+1 without reference). */
@@ -123,7 +144,16 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const maxCases = o.maxCases ?? 32;
   const positive = o.positiveClass ?? 1;
   const labels = input.labels;
-  const explained = o.cases ?? (labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i)).slice(0, maxCases);
+  let explained = o.cases ?? (labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i)).slice(0, maxCases);
+  if (o.figureCases) {
+    for (const i of o.figureCases) {
+      if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`figure case ${i}: the cases are 0..${n - 1}`);
+      if (labels && labels[i] !== positive) throw new RangeError(`figure case ${i} is of class ${labels[i]}, not of the explained class ${positive}`);
+    }
+    // Every picked case is explained: picked ones first, then the others up to the cap.
+    const picked = new Set(o.figureCases);
+    explained = [...o.figureCases, ...explained.filter((i) => !picked.has(i))].slice(0, Math.max(maxCases, o.figureCases.length));
+  }
   const candidates = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] !== positive) : [];
   const choice = chooseReference(explained, candidates, { count: maxCases, seed, nuisance: input.nuisance });
   const { reference, ...referenceSelection } = choice;
@@ -207,7 +237,14 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const ent = entanglementIndex(effects);
     const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });
     const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
-    const traversal = traverseMap(model, select(z, explained.slice(0, 4)), o.map, population);
+    // The cases the figures show: the user's, or spread over the map's activation among the explained cases.
+    const activation = explained.map((i) => population[i]!);
+    const figurePositions = o.figureCases ? o.figureCases.map((i) => explained.indexOf(i)) : figureCasePositions(activation);
+    const figureCases: FigureCases = {
+      cases: figurePositions.map((p) => explained[p]!), activation: figurePositions.map((p) => activation[p]!),
+      chosen: o.figureCases ? 'user' : 'spread', rule: o.figureCases ? 'chosen with --figure-cases' : figureCaseRule(o.map, figurePositions.length, explained.length),
+    };
+    const traversal = traverseMap(model, select(z, figureCases.cases), o.map, population);
 
     say('exemplars and activation maximisation');
     const ex = exemplars(pooled, n, k, o.map, 8, input.ids);
@@ -239,8 +276,9 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
       decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },
+      figureCases,
       conclusion: { inputChannel, decoderChannels, decoderEntangled, notes },
-      figureData: { attributions: kept, explained: xe.toFloat32(), traversal, activationMax: am?.image ?? null },
+      figureData: { attributions: kept, explained: xe.toFloat32(), traversal, activationMax: am?.image ?? null, figurePositions },
     };
   });
 }

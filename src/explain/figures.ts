@@ -1,5 +1,6 @@
 // PNG figures of explanations: each input channel in gray with a signed heatmap on top (red where the
-// attribution is positive, blue where negative), upscaled so small phantoms stay readable.
+// attribution is positive, blue where negative) and the ground-truth outlines where masks exist, upscaled
+// so small phantoms stay readable; which explained cases they show, and the rule that chose them.
 import sharp from 'sharp';
 import { fileSlug } from '../util/run-paths.js';
 
@@ -8,6 +9,16 @@ export interface OverlayOptions {
   scale?: number;
   /** Heat value that saturates the colour; default the largest |heat|. */
   maxAbs?: number;
+  /** Ground-truth regions (H x W, nonzero inside) outlined on top, each in its colour. */
+  outlines?: { mask: ArrayLike<number>; rgb: [number, number, number] }[];
+}
+
+/** Whether output pixel (x, y) of an image upscaled by `scale` lies on the inner edge of `mask`'s region, `t` output pixels thick. */
+function onEdge(mask: ArrayLike<number>, h: number, w: number, scale: number, x: number, y: number, t: number): boolean {
+  const inside = (X: number, Y: number) => X >= 0 && Y >= 0 && X < w * scale && Y < h * scale && mask[Math.floor(Y / scale) * w + Math.floor(X / scale)] !== 0;
+  if (!inside(x, y)) return false;
+  for (let d = 1; d <= t; d++) if (!inside(x - d, y) || !inside(x + d, y) || !inside(x, y - d) || !inside(x, y + d)) return true;
+  return false;
 }
 
 /** One channel (H x W values in 0..1) with its heatmap (H x W, signed) as an RGB PNG. */
@@ -16,6 +27,7 @@ export async function overlayPng(gray: ArrayLike<number>, heat: ArrayLike<number
   let maxAbs = o.maxAbs ?? 0;
   if (!o.maxAbs) for (let p = 0; p < h * w; p++) maxAbs = Math.max(maxAbs, Math.abs(heat[p]!));
   const W = w * scale, H = h * scale;
+  const t = scale >= 4 ? 2 : 1;
   const rgb = new Uint8Array(W * H * 3);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
     const p = Math.floor(y / scale) * w + Math.floor(x / scale);
@@ -26,21 +38,51 @@ export async function overlayPng(gray: ArrayLike<number>, heat: ArrayLike<number
     rgb[o3] = Math.round(255 * (g * (1 - a) + (hot ? a : 0)));
     rgb[o3 + 1] = Math.round(255 * (g * (1 - a) + a * 0.15));
     rgb[o3 + 2] = Math.round(255 * (g * (1 - a) + (hot ? 0 : a)));
+    for (const ol of o.outlines ?? []) if (onEdge(ol.mask, h, w, scale, x, y, t)) rgb.set(ol.rgb, o3);
   }
   return sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
 }
 
-/** Grayscale images side by side (each H x W in 0..1) as one PNG, e.g. a traversal row. */
-export async function stripPng(images: ArrayLike<number>[], h: number, w: number, scale = Math.max(1, Math.round(96 / w))): Promise<Buffer> {
-  const W = w * scale * images.length, H = h * scale;
-  const out = new Uint8Array(W * H);
+/** Grayscale images side by side (each H x W in 0..1) as one PNG, e.g. a traversal row; `gap` mid-gray pixels between them, so white frames stay apart. */
+export async function stripPng(images: ArrayLike<number>[], h: number, w: number, scale = Math.max(1, Math.round(96 / w)), gap = 2): Promise<Buffer> {
+  const step = w * scale + gap;
+  const W = Math.max(1, step * images.length - gap), H = h * scale;
+  const out = new Uint8Array(W * H).fill(128);
   images.forEach((img, k) => {
     for (let y = 0; y < H; y++) for (let x = 0; x < w * scale; x++) {
-      out[y * W + k * w * scale + x] = Math.round(255 * Math.min(1, Math.max(0, img[Math.floor(y / scale) * w + Math.floor(x / scale)]!)));
+      out[y * W + k * step + x] = Math.round(255 * Math.min(1, Math.max(0, img[Math.floor(y / scale) * w + Math.floor(x / scale)]!)));
     }
   });
   return sharp(Buffer.from(out), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
 }
+
+/** Explained cases shown in figures by default. */
+export const FIGURE_CASES = 4;
+
+/**
+ * Which of the explained cases the figures show: `count` of them at evenly spaced ranks of the map's
+ * activation, lowest to highest (rank round(j (m - 1) / (count - 1)) of m, ties in case order), so the
+ * figures span the activation range instead of being whichever cases come first. Returns positions into
+ * `activation`, in increasing activation.
+ */
+export function figureCasePositions(activation: ArrayLike<number>, count = FIGURE_CASES): number[] {
+  const m = activation.length;
+  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => (activation[a]! - activation[b]!) || a - b);
+  const shown = Math.min(count, m);
+  if (shown <= 1) return order.slice(0, shown);
+  return Array.from({ length: shown }, (_, j) => order[Math.round((j * (m - 1)) / (shown - 1))]!);
+}
+
+/** The default rule in words (recorded in the explain JSON; the report and the explorer print it). */
+export function figureCaseRule(map: number, shown: number, explained: number): string {
+  return shown >= explained ? `every explained case (${explained}), in increasing mean activation of map ${map}`
+    : `${shown} of the ${explained} explained cases at evenly spaced ranks of map ${map}'s mean activation, lowest to highest (the lowest, the highest and ranks evenly between them), so they span its range`;
+}
+
+/** Colours of ground-truth outlines on overlays, one per mask in order (none is red or blue, the heatmap's colours). */
+export const OUTLINE_COLOURS: { name: string; rgb: [number, number, number] }[] = [
+  { name: 'green', rgb: [0, 200, 83] }, { name: 'yellow', rgb: [255, 214, 0] }, { name: 'cyan', rgb: [0, 229, 255] }, { name: 'magenta', rgb: [255, 64, 255] },
+];
 
 // File names of explain's figures. Channel names come from the run's data spec and may hold anything
 // ('/', '..', '</script>'), so the channel's index carries the meaning and a slug of its name is only a

@@ -7,6 +7,7 @@ import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { noGrad, scope, tensor } from '../engine/index.js';
 import { openRun, trainingSplits } from '../train/index.js';
+import { fitPng } from './html.js';
 
 /** Per-channel display window: the 1st and 99th percentile of a sample of pixels, so every source (0..1, HU, scanner units) shows contrast. */
 export function channelWindows(data: ImageDataset, maxCases = 256): [number, number][] {
@@ -77,12 +78,12 @@ export async function sampleImages(data: ImageDataset, perClass: number): Promis
     const cases = g.members.slice(0, perClass);
     // One PNG per channel would need one window each; a shared PNG uses each row's own window instead.
     const rows = await Promise.all(Array.from({ length: c }, (_, ch) => gridPng([cases.map((i) => plane(data, i, ch))], h, w, windows[ch]!)));
-    classes.push({ name: g.name, count: g.members.length, cases, png: await stackPngs(rows) });
+    classes.push({ name: g.name, count: g.members.length, cases, png: await fitPng(await stackPngs(rows)) });
   }
   return { classes, channels: data.channelNames };
 }
 
-/** PNGs of equal width stacked vertically with a 2-pixel white gap. */
+/** PNGs of equal width (grayscale) stacked vertically with a 2-pixel white gap, as one grayscale PNG. */
 async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
   const metas = await Promise.all(pngs.map((p) => sharp(p).metadata()));
   const width = Math.max(...metas.map((m) => m.width ?? 0));
@@ -92,7 +93,9 @@ async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
     top += (metas[i]!.height ?? 0) + 2;
     return layer;
   });
-  return sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
+  // Composited in RGB (sharp creates 3 channels at least), written as one gray channel: a third of the bytes.
+  const rgb = await sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
+  return sharp(rgb).grayscale().png().toBuffer();
 }
 
 export interface Reconstructions {
@@ -118,7 +121,7 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
     const windows = channelWindows(data);
     const channels = await Promise.all(data.channelNames.map(async (name, ch) => {
       const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
-      const png = await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!);
+      const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
       return { name, png };
     }));
     return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
@@ -138,5 +141,5 @@ export async function casesPng(data: ImageDataset, cases: number[], windows = ch
   const [, c, h, w] = data.shape;
   const rows = Array.from({ length: c }, (_, ch) => cases.map((i) => plane(data, i, ch)));
   // One window per row: gridPng takes one, so rows are rendered separately and stacked.
-  return stackPngs(await Promise.all(rows.map((row, ch) => gridPng([row], h, w, windows[ch]!))));
+  return fitPng(await stackPngs(await Promise.all(rows.map((row, ch) => gridPng([row], h, w, windows[ch]!)))));
 }

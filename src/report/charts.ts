@@ -88,6 +88,14 @@ export interface IntervalChartOptions {
   highlightLegend?: [string, string];
 }
 
+/**
+ * True when a point-and-interval chart of `rows` would be an empty axis: no rows, or every estimate and
+ * interval end exactly 0 (bars of length 0 on a degenerate scale). Callers say so in words instead.
+ */
+export function allZero(rows: Pick<IntervalRow, 'value' | 'lo' | 'hi'>[]): boolean {
+  return rows.every((r) => r.value === 0 && r.lo === 0 && r.hi === 0);
+}
+
 /** Horizontal point-and-interval chart: one row per label (grouped rows offset), bars for the estimate, whiskers for its interval. */
 export function intervalChart(rows: IntervalRow[], o: IntervalChartOptions): Promise<string> {
   const grouped = rows.some((r) => r.group !== undefined);

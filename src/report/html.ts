@@ -1,5 +1,21 @@
 // HTML building blocks of the report. Every string that came from a file (channel names, class names,
 // notes, data specs) goes through `esc`: a run folder is data, and data may contain markup.
+import sharp from 'sharp';
+
+/** The widest a figure is shown (the stylesheet's `figure { max-width }`): inlined images are no wider. */
+export const FIGURE_WIDTH = 520;
+
+/**
+ * A PNG no wider than `maxWidth` pixels, the width it is displayed at: wider ones are scaled down
+ * (aspect kept) and re-encoded, so the report carries no pixels nobody sees (a 96 px run's report is
+ * several MB smaller). Grayscale stays one channel.
+ */
+export async function fitPng(png: Uint8Array, maxWidth = FIGURE_WIDTH): Promise<Uint8Array> {
+  const meta = await sharp(png).metadata();
+  if (!meta.width || meta.width <= maxWidth) return png;
+  const out = await sharp(png).resize({ width: maxWidth, kernel: 'lanczos3' }).png({ compressionLevel: 9 }).toBuffer();
+  return out.length < png.length ? out : png;
+}
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function esc(value: unknown): string {

@@ -19,7 +19,7 @@ export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: strin
 export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[]; target?: TargetRecord; design?: DesignReport };
 
 /** explain/map-<k>.json: the ExplainResult without figure data, plus figure paths relative to the run folder. */
-export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[]; target?: TargetRecord };
+export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[]; target?: TargetRecord; /** Ground-truth masks outlined on the overlays, with their colours (absent before outlines were drawn). */ figureOutlines?: { mask: string; colour: string }[] };
 
 /** embed-<method>.json as `latentlens embed` writes it. */
 export interface EmbedFile {

@@ -30,7 +30,12 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .gallery { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
-figure { margin: 6px 0; max-width: 520px; }
+figure { margin: 6px 0; max-width: 520px; min-width: 0; }
+/* A strip wider than its figure (7 traversal frames of a 96 px image) is scaled down, never drawn over the next one. */
+figure img { display: block; max-width: 100%; height: auto; }
+/* Figures that can be white (activation maximisation of a bright channel, traversals): framed on a dark ground. */
+img.framed { border: 1px solid #555; background: #000; padding: 2px; }
+.empty-chart { border-left: 3px solid var(--line); padding: 4px 10px; }
 figcaption { color: var(--muted); font-size: 12px; max-width: 560px; }
 img { image-rendering: pixelated; }
 img.embed { image-rendering: auto; width: 100%; height: auto; }

@@ -44,6 +44,6 @@ for (const [i, form] of ['./run', 'run/', run].entries()) {
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     assert.ok(!html.includes('figure file(s) listed in the JSON are missing'), 'no missing figures');
     assert.match(html, /decoded with <code>model\.safetensors<\/code>/);
-    for (let k = 0; k <= i; k++) assert.match(html, new RegExp(`<h4>Traversal</h4><p class="note">Decoded outputs of one explained case as map ${k}\\b`));
+    for (let k = 0; k <= i; k++) assert.match(html, new RegExp(`<h4>Traversal</h4><p class="note">Decoded outputs of explained case \\d+ \\(the first figure case\\) as map ${k}\\b`));
   });
 }

@@ -1,5 +1,5 @@
 // The encoder half of a map card: which input channel and region drive map k, each claim beside its control.
-import { intervalChart } from '../charts.js';
+import { allZero, intervalChart } from '../charts.js';
 import { esc, interval, num, pct, pval, table } from '../html.js';
 import type { ExplainFile } from '../run-files.js';
 
@@ -25,9 +25,9 @@ export async function attributionBlock(r: ExplainFile): Promise<string> {
   const head = ['method', ...ch.map((n) => `share ${esc(n)}`), ...ch.map((n) => `|share| ${esc(n)}`), 'IG completeness |δ| max'];
   const chartRows = entries.flatMap(([m, a]) => (a?.share ? ch.map((n, i) => ({ label: n, group: METHOD_NAMES[m] ?? m, value: a.share!.mean[i]!, lo: a.share!.ci[i]![0], hi: a.share!.ci[i]![1] })) : []));
   if (c) chartRows.push(...ch.map((n, i) => ({ label: n, group: 'contrastive (IG)', value: c.share[i]!, lo: c.ci[i]![0], hi: c.ci[i]![1] })));
-  const chart = chartRows.length
-    ? await intervalChart(chartRows, { title: 'Attribution share per input channel (95% bootstrap intervals over cases)', valueTitle: 'share of attribution', labelTitle: 'input channel', groupTitle: 'method', width: 380 })
-    : '';
+  const chart = !chartRows.length ? ''
+    : allZero(chartRows) ? '<p class="note empty-chart">No share chart: every channel\'s attribution share is exactly 0 for every method (the attributions are 0 everywhere).</p>'
+      : await intervalChart(chartRows, { title: 'Attribution share per input channel (95% bootstrap intervals over cases)', valueTitle: 'share of attribution', labelTitle: 'input channel', groupTitle: 'method', width: 380 });
   const noShare = entries.filter(([, a]) => !a?.share).map(([m]) => methodName(m));
   return `<h4>Attribution per input channel</h4>` +
     `<p class="note">Signed share: each channel's part of the attribution summed over pixels, mean over ${r.cases.explained.length} explained cases. ` +

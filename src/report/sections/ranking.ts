@@ -3,7 +3,7 @@
 // verdict; descriptive AUC/accuracy drop, impurity share, optional PIMP, stability and univariate AUC.
 import { aucWithDirection, CONDITIONAL_MEANING, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
 import type { ImportanceTest } from '../../explain/importance/types.js';
-import { intervalChart } from '../charts.js';
+import { allZero, intervalChart, type IntervalRow } from '../charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
 import { designBlock } from './design.js';
@@ -56,13 +56,17 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     ...(hasPimp ? ['PIMP p / q (reference)'] : []),
     `stability: top-1 / top-${s.topK} / mean rank`, 'univariate AUC (direction)',
   ];
-  const chart = await intervalChart(ordered.flatMap((g) => {
+  const chartRows: IntervalRow[] = ordered.flatMap((g) => {
     const label = chartLabel(g.name, g.marginal, g.conditional);
     return [
       { label, value: g.marginal.mean, lo: g.marginal.ciLow, hi: g.marginal.ciHigh, group: 'marginal' },
       ...(g.conditional ? [{ label, value: g.conditional.mean, lo: g.conditional.ciLow, hi: g.conditional.ciHigh, group: 'conditional' }] : []),
     ];
-  }), { title: `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant marginally / conditionally)`, valueTitle: 'Brier importance (mean over cases)', labelTitle: 'map', groupTitle: 'test', rule: 0 });
+  });
+  // All zero: a chart would be an empty axis that reads as "nothing was computed".
+  const chart = allZero(chartRows) ? `<p class="note empty-chart"><strong>No importance chart: every map's Brier importance is exactly 0</strong> (${hasCond ? 'marginal and conditional, ' : ''}intervals included). ` +
+    `Replacing any one map never changed a held-out prediction of the forest: it predicts the same for every case, or splits on none of the maps' features. Nothing here ranks the maps.</p>`
+    : await intervalChart(chartRows, { title: `Rise in held-out Brier score when the map is replaced, ${conf}% intervals (M* / C*: significant marginally / conditionally)`, valueTitle: 'Brier importance (mean over cases)', labelTitle: 'map', groupTitle: 'test', rule: 0 });
   const sigM = ordered.filter((g) => g.marginal.significant);
   const sigC = ordered.filter((g) => g.conditional?.significant);
   const where = r.evaluation === 'cv'
