@@ -1,11 +1,15 @@
 // The explorer driven in Debian's headless Chromium through playwright-core (no browser download): load
-// it, pick a map in the ranking, move that map's slider, and see the decoded image change. Reports
-// itself skipped by name when /usr/bin/chromium or playwright-core is missing.
+// it, pick a map in the ranking, move that map's slider, and see the decoded image change; and a report
+// and the explorer made from a run given as `./run` (issue 16: its figure paths lost their first letters
+// and every figure was broken) show no broken image. Reports itself skipped by name when
+// /usr/bin/chromium or playwright-core is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startServer } from '../../src/serve/index.js';
 import { makeRunFolder } from './fixture.js';
 
@@ -74,6 +78,61 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
   } finally {
     await ctx.close();
     await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+/** Images in the page that have a source but did not load (naturalWidth 0), by alt text. */
+const brokenImages = (page: import('playwright-core').Page) => page.evaluate(() => [...document.images]
+  .filter((i) => i.getAttribute('src') && (!i.complete || i.naturalWidth === 0)).map((i) => i.alt || i.src.slice(0, 80)));
+
+test('a run given as ./run: its report and the explorer show every figure, none broken', { skip, timeout: 180_000 }, async () => {
+  const { dir, tmp } = await makeRunFolder();
+  const rel = `./${basename(dir)}`;
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/cli/main.js'), ...args], { cwd: dirname(dir), encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+    assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+  };
+  // The top map is preselected in the explorer, so its figures are on screen without a click.
+  cli('explain', rel, '--map', 'top', '--methods', 'gradient,integrated-gradients', '--cases', '6', '--max-cases', '160');
+  cli('report', rel, '--samples', '2', '--reconstructions', '2');
+  const top = (JSON.parse(readFileSync(join(dir, 'rank.json'), 'utf8')) as { ranking: number[] }).ranking[0]!;
+  const figures = (JSON.parse(readFileSync(join(dir, 'explain', `map-${top}.json`), 'utf8')) as { figures: string[] }).figures;
+  assert.ok(figures.length > 0 && figures.every((f) => f.startsWith(`figures/map-${top}/`) && existsSync(join(dir, f))), figures.join(' '));
+
+  const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
+  const cwd = process.cwd();
+  process.chdir(dirname(dir)); // the explorer is given the run as ./<name>, as a user types it
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const ctx = await playwright!.chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1500, height: 1100 } });
+  try {
+    server = await startServer({ runs: [rel], threads: 1 });
+    const page = ctx.pages()[0] ?? await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    const html = await page.content();
+    assert.ok(!html.includes('figure file(s) listed in the JSON are missing'), 'the report misses no figure');
+    assert.match(html, /decoded with <code>model\.safetensors<\/code>/);
+    const inReport = await page.locator(`#map-${top} img`).count();
+    assert.ok(inReport >= figures.length - 1, `${inReport} images in map ${top}'s card for ${figures.length} figures`);
+    assert.deepEqual(await brokenImages(page), [], 'no broken image in the report');
+
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    const panel = page.locator('.panel').first();
+    await panel.locator('img.heatmap').first().waitFor({ timeout: 30_000 });
+    const shown = await panel.locator('img.heatmap, img.extra').count();
+    assert.equal(shown, figures.length, 'every recorded figure is on the map view');
+    await page.waitForFunction(() => [...document.querySelectorAll('img.heatmap, img.extra')].every((i) => (i as HTMLImageElement).complete), null, { timeout: 30_000 });
+    assert.deepEqual(await brokenImages(page), [], 'no broken image in the explorer');
+    assert.deepEqual(errors, [], 'no errors in the page');
+  } finally {
+    process.chdir(cwd);
+    await ctx.close();
+    await server?.close();
     rmSync(profile, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
