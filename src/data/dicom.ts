@@ -8,6 +8,7 @@ import dicomParser from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
 import sharp from 'sharp';
 import { DataError } from './errors.js';
+import { checkMemory, type MemoryItem } from './memory-budget.js';
 import { squarePlane } from './resize.js';
 import type { ImageDataset, SkippedItem } from './types.js';
 
@@ -76,8 +77,19 @@ function nums(ds: DataSet, tag: string): number[] | null {
 
 const tagName = (t: string) => `tag (${t.slice(1, 5).toUpperCase()},${t.slice(5).toUpperCase()})`;
 
-/** Parses and decodes one DICOM file. Throws a DataError naming the file and tag for anything it cannot read. */
-export async function readDicom(file: string, bytes?: Uint8Array): Promise<DicomImage> {
+/** Options of `readDicom`. */
+export interface ReadDicomOptions {
+  /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
+  /** What the caller already holds, counted against the budget with this file's pixels. */
+  held?: MemoryItem[];
+}
+
+/**
+ * Parses and decodes one DICOM file. Throws a DataError naming the file and tag for anything it cannot
+ * read, and before decoding when its pixels (with `options.held`) would exceed the memory budget.
+ */
+export async function readDicom(file: string, bytes?: Uint8Array, options: ReadDicomOptions = {}): Promise<DicomImage> {
   let buf = bytes;
   if (!buf) {
     try {
@@ -115,13 +127,23 @@ export async function readDicom(file: string, bytes?: Uint8Array): Promise<Dicom
 
   const plane = rows * columns;
   const perFrame = plane * samples;
-  const raw = new Float64Array(frames * perFrame);
-  if (UNCOMPRESSED.includes(ts)) {
-    const bytesPer = bitsAllocated / 8;
-    const need = frames * perFrame * bytesPer;
+  const uncompressed = UNCOMPRESSED.includes(ts);
+  if (uncompressed) {
+    const need = frames * perFrame * (bitsAllocated / 8);
     if (pixel.length < need || pixel.dataOffset + need > buf.length) {
       throw new DataError(file, `pixel data has ${Math.min(pixel.length, buf.length - pixel.dataOffset)} bytes; expected ${need} for ${frames} x ${rows} x ${columns} x ${samples} at ${bitsAllocated} bits`, tagName('x7fe00010'));
     }
+  }
+  checkMemory(file, [
+    ...(options.held ?? []),
+    { what: 'the file', bytes: buf.length },
+    { what: `float64 pixels (${frames} frames of ${rows} x ${columns} x ${samples})`, bytes: frames * perFrame * 8, elements: frames * perFrame },
+    { what: 'float32 pixels', bytes: frames * perFrame * 4 },
+  ], options.memoryBudget);
+  const raw = new Float64Array(frames * perFrame);
+  if (uncompressed) {
+    const bytesPer = bitsAllocated / 8;
+    const need = frames * perFrame * bytesPer;
     const dv = new DataView(buf.buffer, buf.byteOffset + pixel.dataOffset, need);
     const le = ts !== '1.2.840.10008.1.2.2';
     const shift = 32 - bitsStored;
@@ -228,6 +250,8 @@ export interface DicomOptions {
   size?: number;
   /** For folders holding several series: the Series Instance UID to load. Default: the series with most images. */
   series?: string;
+  /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
 }
 
 function listFiles(dir: string): string[] {
@@ -261,16 +285,30 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
   }
   const skipped: SkippedItem[] = [];
   let images: DicomImage[] = [];
-  if (!isDir) images.push(await readDicom(path));
+  // Memory: the decoded images read so far and the dataset array they will fill, counted before each
+  // file is read and decoded (a series is refused as soon as it would pass the budget).
+  let heldBytes = 0;
+  let outBytes = 0;
+  const held = (): MemoryItem[] => [
+    { what: `${images.length} images read so far`, bytes: heldBytes },
+    { what: 'their dataset array', bytes: outBytes },
+  ];
+  const keep = (im: DicomImage) => {
+    images.push(im);
+    heldBytes += im.data.byteLength;
+    outBytes += im.frames * im.samples * (options.size ? options.size ** 2 : im.rows * im.columns) * 4;
+  };
+  if (!isDir) keep(await readDicom(path, undefined, { memoryBudget: options.memoryBudget }));
   else {
     for (const f of listFiles(path)) {
+      checkMemory(f, [...held(), { what: 'the file', bytes: statSync(f).size }], options.memoryBudget);
       const b = readFileSync(f);
       const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       if (!looksLikeDicom(bytes, f)) {
         skipped.push({ item: f, reason: 'not a DICOM file (no DICM marker, no .dcm extension)' });
         continue;
       }
-      images.push(await readDicom(f, bytes));
+      keep(await readDicom(f, bytes, { memoryBudget: options.memoryBudget, held: held() }));
     }
     if (images.length === 0) throw new DataError(path, `no DICOM files found${skipped.length ? ` (${skipped.length} other files skipped)` : ''}; expected .dcm files or files with the DICM marker`);
     // One series.
@@ -307,6 +345,10 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
   const W = options.size ?? images[0]!.columns;
   const N = images.reduce((a, im) => a + im.frames, 0);
   const C = samples;
+  checkMemory(path, [
+    { what: `${images.length} decoded images`, bytes: images.reduce((a, im) => a + im.data.byteLength, 0) },
+    { what: `float32 dataset array of ${N} x ${C} x ${H} x ${W}`, bytes: N * C * H * W * 4, elements: N * C * H * W },
+  ], options.memoryBudget);
   const out = new Float32Array(N * C * H * W);
   const ids: string[] = [];
   // The group of each image: its patient, else its series, else the path loaded (one series is loaded).

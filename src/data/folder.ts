@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { ImageSource } from './batches.js';
 import { parseCsv } from './csv.js';
 import { DataError } from './errors.js';
+import { checkMemory } from './memory-budget.js';
 import type { ImageDataset, SkippedItem } from './types.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp|gif|bmp)$/i;
@@ -29,6 +30,8 @@ export interface ImageFolderOptions {
   missing?: 'error' | 'skip';
   /** Images decoded at once. Default 4. */
   concurrency?: number;
+  /** Memory budget in bytes for each `read` (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
 }
 
 /** An ImageSource over a folder, plus the per-sample metadata held in memory. */
@@ -178,6 +181,13 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     source: `folder:${dir}${options.csv ? `?csv=${options.csv}` : ''}`,
     async read(indices) {
       const plane = C * H * W;
+      // The batch's float32 pixels, and per image decoding at once: the decoded source (as large as the
+      // first image, with up to 4 bands), the resized raw pixels and their float32 copy.
+      const decoding = (meta.width ?? W) * (meta.height ?? H) * 4 + H * W * 4 + plane * 4;
+      checkMemory(dir, [
+        { what: `float32 pixels of ${indices.length} images of ${C} x ${H} x ${W}`, bytes: indices.length * plane * 4, elements: indices.length * plane },
+        { what: `decoding ${Math.min(concurrency, indices.length)} images at once`, bytes: Math.min(concurrency, indices.length) * decoding },
+      ], options.memoryBudget);
       const out = new Float32Array(indices.length * plane);
       let next = 0;
       const worker = async () => {

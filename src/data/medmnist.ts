@@ -5,7 +5,8 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataError, assertFinite, dataWarning } from './errors.js';
 import { MEDMNIST_INFO } from './medmnist-info.js';
-import { readNpz, type NpyArray } from './npy.js';
+import { checkMemory } from './memory-budget.js';
+import { openNpz, type NpyArray } from './npy.js';
 import type { ImageDataset, LabelTask, SplitName } from './types.js';
 
 /** Options of `loadMedMNIST`. */
@@ -30,6 +31,8 @@ export interface MedMNISTOptions {
    * stored value as it is (uint8 too; combine with a `norm`).
    */
   pixels?: 'range' | 'raw';
+  /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
 }
 
 /** The default MedMNIST folder: `$MEDMNIST_ROOT` or `~/.medmnist`. */
@@ -79,36 +82,61 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   const info = MEDMNIST_INFO[flag];
   const wanted = options.split && options.split !== 'all' ? [options.split] : SPLITS;
   const names = wanted.flatMap((s) => [`${s}_images`, `${s}_labels`]);
-  const arrays = readNpz(path, names);
-  const present = wanted.filter((s) => arrays.has(`${s}_images`));
+  // The zip directory and the .npy headers first: shapes are checked and the memory loading takes is
+  // sized before any array's data is read.
+  const npz = openNpz(path, names);
+  const headers = npz.arrays;
+  const present = wanted.filter((s) => headers.has(`${s}_images`));
   if (present.length === 0) {
-    throw new DataError(path, `no ${wanted.map((s) => `${s}_images`).join('/')} array; expected a MedMNIST .npz with train_images, train_labels, val_images, ... (found: ${[...arrays.keys()].join(', ') || 'none of them'})`);
+    npz.close();
+    throw new DataError(path, `no ${wanted.map((s) => `${s}_images`).join('/')} array; expected a MedMNIST .npz with train_images, train_labels, val_images, ... (found: ${[...headers.keys()].join(', ') || 'none of them'})`);
   }
-  const skipped = wanted.filter((s) => !arrays.has(`${s}_images`)).map((s) => ({ item: `${path}:${s}_images.npy`, reason: 'split not in file' }));
+  const skipped = wanted.filter((s) => !headers.has(`${s}_images`)).map((s) => ({ item: `${path}:${s}_images.npy`, reason: 'split not in file' }));
 
   // Work out the layout from the first split present. A subset's INFO says whether it holds volumes;
   // for other files an N x A x B x C array is channels when C is 1, 3 or 4, volumes only when the
   // volumes option says so, and refused otherwise (guessing would silently pick the wrong one).
-  const first = arrays.get(`${present[0]}_images`)!;
+  const first = headers.get(`${present[0]}_images`)!;
   const nd = first.shape.length;
   const volumetric = info ? info.volumetric : nd === 4 && options.volumes !== undefined;
   const volumes = options.volumes ?? 'middle';
   let C: number, H: number, W: number, perCase: number; // perCase: 2D samples per stored item
-  if (!volumetric) {
-    if (nd === 3) [C, H, W] = [1, first.shape[1]!, first.shape[2]!];
-    else if (nd === 4 && [1, 3, 4].includes(first.shape[3]!)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
-    else {
-      const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (middle, channels or slices) is given';
-      const why = nd === 4 ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}` : '';
-      throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`);
+  let arrays: Map<string, NpyArray>;
+  try {
+    if (!volumetric) {
+      if (nd === 3) [C, H, W] = [1, first.shape[1]!, first.shape[2]!];
+      else if (nd === 4 && [1, 3, 4].includes(first.shape[3]!)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
+      else {
+        const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (middle, channels or slices) is given';
+        const why = nd === 4 ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}` : '';
+        throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`);
+      }
+      perCase = 1;
+    } else {
+      if (nd !== 4) throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
+      const D = first.shape[1]!;
+      [H, W] = [first.shape[2]!, first.shape[3]!];
+      C = volumes === 'channels' ? D : 1;
+      perCase = volumes === 'slices' ? D : 1;
     }
-    perCase = 1;
-  } else {
-    if (nd !== 4) throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
-    const D = first.shape[1]!;
-    [H, W] = [first.shape[2]!, first.shape[3]!];
-    C = volumes === 'channels' ? D : 1;
-    perCase = volumes === 'slices' ? D : 1;
+    // Memory: every array read is held until the dataset is built, plus the dataset's own arrays.
+    let n2d = 0;
+    let labelCells = 0;
+    for (const s of present) {
+      n2d += (headers.get(`${s}_images`)!.shape[0] ?? 0) * perCase;
+      const lab = headers.get(`${s}_labels`);
+      if (lab) labelCells += lab.shape.reduce((a, b) => a * b, 1) * perCase;
+    }
+    const held = [...headers.values()];
+    checkMemory(path, [
+      { what: `arrays as stored (${held.length})`, bytes: held.reduce((a, h) => a + h.outBytes, 0) },
+      { what: 'reading one array', bytes: Math.max(...held.map((h) => h.readBytes)) },
+      { what: 'float32 images', bytes: n2d * C * H * W * 4, elements: n2d * C * H * W },
+      { what: 'labels', bytes: labelCells * 4 },
+    ], options.memoryBudget);
+    arrays = new Map([...headers.keys()].map((k) => [k, npz.read(k)]));
+  } finally {
+    npz.close();
   }
 
   // Check every split, count samples.

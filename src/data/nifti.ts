@@ -2,10 +2,12 @@
 // sform/qform to one canonical orientation (RAS+), several co-registered volumes of one case stacked
 // as named channels, 2D slices along a chosen axis, and an optional segmentation that selects slices,
 // gives per-slice labels and per-slice masks.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { gunzipSync } from 'fflate';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { gunzipSync as fflateGunzip } from 'fflate';
 import { DataError, assertFinite } from './errors.js';
+import { checkMemory, type MemoryItem } from './memory-budget.js';
 import { squareLabels, squarePlane } from './resize.js';
 import type { ImageDataset, SkippedItem } from './types.js';
 
@@ -36,16 +38,36 @@ const DATATYPES: Record<number, { name: string; bytes: number }> = {
   1280: { name: 'uint64', bytes: 8 },
 };
 
-/** Parses NIfTI bytes (gzip-compressed or not). `file` names the source in errors. */
-export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
-  let bytes = input;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new DataError(file, `cannot gunzip (truncated or corrupt .nii.gz): ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+/** What the header of a NIfTI file says, read before any voxel is: enough to size every allocation. */
+export interface NiftiHeader {
+  file: string;
+  /** Size of the file (compressed, for .nii.gz). */
+  fileBytes: number;
+  /** Whether the file is gzip-compressed. */
+  gzip: boolean;
+  littleEndian: boolean;
+  /** NIfTI-2 (540-byte header) rather than NIfTI-1. */
+  v2: boolean;
+  /** Voxel counts along the file's own axes i, j, k. */
+  dims: [number, number, number];
+  /** NIfTI datatype code and its name and bytes per voxel. */
+  datatype: number;
+  typeName: string;
+  bytesPerVoxel: number;
+  /** Where the voxels start in the (inflated) file. */
+  voxOffset: number;
+  slope: number;
+  inter: number;
+  useScale: boolean;
+  qformCode: number;
+  sformCode: number;
+  pixdim: number[];
+  q: number[];
+  srow: number[];
+}
+
+// Parses and checks the header at the start of `bytes` (inflated).
+function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: number): NiftiHeader {
   if (bytes.length < 348) throw new DataError(file, `only ${bytes.length} bytes; expected a NIfTI header of 348 (NIfTI-1) or 540 (NIfTI-2) bytes`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le = true;
@@ -111,28 +133,124 @@ export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
   if (useScale && !Number.isFinite(inter)) {
     throw new DataError(file, `scl_inter is ${inter} with scl_slope ${slope}; expected a finite intercept (or scl_slope 0 for unscaled data)`, 'header');
   }
-  const nvox = nx * ny * nz;
-  const need = voxOffset + nvox * dt.bytes;
-  if (bytes.length < need) {
-    throw new DataError(file, `header says ${nx} x ${ny} x ${nz} ${dt.name} voxels (${nvox * dt.bytes} bytes from offset ${voxOffset}), but the file has ${bytes.length - voxOffset} bytes of data`);
-  }
+  return {
+    file, fileBytes, gzip, littleEndian: le, v2, dims: [nx, ny, nz], datatype, typeName: dt.name, bytesPerVoxel: dt.bytes,
+    voxOffset, slope, inter, useScale, qformCode, sformCode, pixdim, q, srow,
+  };
+}
 
-  // Voxel values, scaled.
-  const raw = new Uint8Array(bytes.subarray(voxOffset, need)); // a copy (Buffer.slice would share)
-  if (!le && dt.bytes > 1) for (let o = 0; o < raw.length; o += dt.bytes) raw.subarray(o, o + dt.bytes).reverse();
+const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+// The first bytes of a gzip stream, inflated from as small a prefix of the compressed bytes as gives
+// `want` bytes, so a 1024^3 volume is never inflated to read its header (a prefix grows only while it
+// inflates to fewer than `want` bytes, and deflate gives at most ~1 KiB per byte). `readPrefix(n)` returns
+// the first n compressed bytes, `total` is the compressed size.
+function inflateHead(readPrefix: (n: number) => Uint8Array, total: number, want: number, file: string): Uint8Array {
+  const fail = (err: unknown): never => {
+    throw new DataError(file, `cannot gunzip (truncated or corrupt .nii.gz): ${err instanceof Error ? err.message : String(err)}`);
+  };
+  for (let n = 1024; ; n *= 4) {
+    const part = readPrefix(Math.min(n, total));
+    let out: Uint8Array = new Uint8Array(0);
+    try {
+      // Z_SYNC_FLUSH: inflate as far as the prefix goes, without an error for its missing end.
+      out = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      fail(err);
+    }
+    if (out.length >= want) return out;
+    if (n >= total) {
+      // The whole file inflates to less than a header: inflate it properly, so truncation is reported.
+      try {
+        return gunzipSync(part);
+      } catch (err) {
+        return fail(err);
+      }
+    }
+  }
+}
+
+/** Reads the header of a .nii or .nii.gz file without reading (or inflating) its voxels. */
+export function readNiftiHeader(path: string): NiftiHeader {
+  return withFile(path, (fd, size) => headerFrom((n) => readRange(fd, 0, Math.min(n, size), path), size, path));
+}
+
+function headerFrom(readPrefix: (n: number) => Uint8Array, size: number, file: string): NiftiHeader {
+  const start = readPrefix(Math.min(size, 2));
+  if (isGzip(start)) return parseHeader(inflateHead(readPrefix, size, 544, file), file, true, size);
+  return parseHeader(readPrefix(Math.min(size, 544)), file, false, size);
+}
+
+/**
+ * Bytes a NIfTI file with this header needs while it is read (`transient`) and once read (`kept`), for
+ * checkMemory. `owned`: the reader reads the file into its own buffer (else the caller's bytes are used).
+ */
+export function niftiMemory(h: NiftiHeader, owned = true): { transient: MemoryItem[]; kept: MemoryItem } {
+  const nvox = h.dims[0] * h.dims[1] * h.dims[2];
+  const stored = nvox * h.bytesPerVoxel;
+  const items: MemoryItem[] = [{ what: h.gzip ? 'the compressed file' : 'the file', bytes: h.fileBytes }];
+  if (h.gzip) items.push({ what: `inflated ${h.typeName} voxels`, bytes: h.voxOffset + stored, elements: h.voxOffset + stored });
+  // Voxels are viewed in place when the reader owns the bytes and they are aligned (else copied);
+  // 64-bit integers become float64.
+  if (h.voxOffset % h.bytesPerVoxel !== 0 || !(owned || h.gzip)) items.push({ what: `${h.typeName} voxels (aligned copy)`, bytes: stored, elements: stored });
+  if (h.datatype === 1024 || h.datatype === 1280) items.push({ what: 'float64 copy of 64-bit voxels', bytes: nvox * 8, elements: nvox });
+  items.push({ what: 'float32 voxels', bytes: nvox * 4, elements: nvox });
+  return { transient: items, kept: { what: 'float32 voxels in RAS+ order', bytes: nvox * 4, elements: nvox } };
+}
+
+/**
+ * Parses NIfTI bytes (gzip-compressed or not). `file` names the source in errors. The header is read
+ * first (from a small inflated prefix) and the memory the voxels need is checked against the budget
+ * (`memoryBudget` bytes, else LATENTLENS_MEMORY_BUDGET, else half of this machine's memory).
+ */
+export function parseNifti(input: Uint8Array, file: string, options: { memoryBudget?: number } = {}): NiftiVolume {
+  const h = headerFrom((n) => input.subarray(0, n), input.length, file);
+  const m = niftiMemory(h, false);
+  checkMemory(file, [...m.transient, m.kept], options.memoryBudget);
+  return decodeVolume(h, h.gzip ? inflateAll(input, h) : input, false);
+}
+
+// Inflates a whole .nii.gz into a buffer of exactly the bytes the header says (more is not kept).
+function inflateAll(compressed: Uint8Array, h: NiftiHeader): Uint8Array {
+  const need = h.voxOffset + h.dims[0] * h.dims[1] * h.dims[2] * h.bytesPerVoxel;
+  try {
+    return fflateGunzip(compressed, { out: new Uint8Array(need) });
+  } catch (err) {
+    throw new DataError(h.file, `cannot gunzip (truncated or corrupt .nii.gz): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+// Voxels of an (inflated) file. `owned`: the bytes may be swapped and viewed in place.
+function decodeVolume(h: NiftiHeader, bytes: Uint8Array, owned: boolean): NiftiVolume {
+  const { file, voxOffset, datatype } = h;
+  const [nx, ny, nz] = h.dims;
+  const le = h.littleEndian;
+  const nvox = nx * ny * nz;
+  const need = voxOffset + nvox * h.bytesPerVoxel;
+  if (bytes.length < need) {
+    throw new DataError(file, `header says ${nx} x ${ny} x ${nz} ${h.typeName} voxels (${nvox * h.bytesPerVoxel} bytes from offset ${voxOffset}), but the file has ${Math.max(0, bytes.length - voxOffset)} bytes of data`);
+  }
+  const { slope, inter, useScale } = h;
+  const bpv = h.bytesPerVoxel;
+
+  // Voxel values, scaled. Viewed in place when this reader owns the bytes and they are aligned.
+  const inPlace = (owned || h.gzip) && (bytes.byteOffset + voxOffset) % bpv === 0;
+  const raw = inPlace ? bytes.subarray(voxOffset, need) : new Uint8Array(bytes.subarray(voxOffset, need)); // a copy (Buffer.slice would share)
+  if (!le && bpv > 1) for (let o = 0; o < raw.length; o += bpv) raw.subarray(o, o + bpv).reverse();
   const buf = raw.buffer;
+  const at = raw.byteOffset;
   let src: ArrayLike<number>;
   switch (datatype) {
-    case 2: src = new Uint8Array(buf); break;
-    case 4: src = new Int16Array(buf); break;
-    case 8: src = new Int32Array(buf); break;
-    case 16: src = new Float32Array(buf); break;
-    case 64: src = new Float64Array(buf); break;
-    case 256: src = new Int8Array(buf); break;
-    case 512: src = new Uint16Array(buf); break;
-    case 768: src = new Uint32Array(buf); break;
-    case 1024: src = Float64Array.from(new BigInt64Array(buf), Number); break;
-    default: src = Float64Array.from(new BigUint64Array(buf), Number); break;
+    case 2: src = new Uint8Array(buf, at, nvox); break;
+    case 4: src = new Int16Array(buf, at, nvox); break;
+    case 8: src = new Int32Array(buf, at, nvox); break;
+    case 16: src = new Float32Array(buf, at, nvox); break;
+    case 64: src = new Float64Array(buf, at, nvox); break;
+    case 256: src = new Int8Array(buf, at, nvox); break;
+    case 512: src = new Uint16Array(buf, at, nvox); break;
+    case 768: src = new Uint32Array(buf, at, nvox); break;
+    case 1024: src = Float64Array.from(new BigInt64Array(buf, at, nvox), Number); break;
+    default: src = Float64Array.from(new BigUint64Array(buf, at, nvox), Number); break;
   }
   if (datatype === 16 || datatype === 64) assertFinite(src, [nz, ny, nx], file, 'voxel [k, j, i]');
   const values = new Float32Array(nvox);
@@ -147,14 +265,14 @@ export function parseNifti(input: Uint8Array, file: string): NiftiVolume {
   // Voxel-to-world affine (3 x 4, row-major) of the file's i, j, k.
   let M: number[];
   let from: NiftiVolume['orientationFrom'];
-  if (sformCode > 0) {
-    M = srow;
+  if (h.sformCode > 0) {
+    M = h.srow;
     from = 'sform';
-  } else if (qformCode > 0) {
-    M = quaternionAffine(q, pixdim);
+  } else if (h.qformCode > 0) {
+    M = quaternionAffine(h.q, h.pixdim);
     from = 'qform';
   } else {
-    M = [pixdim[1]!, 0, 0, 0, 0, pixdim[2]!, 0, 0, 0, 0, pixdim[3]!, 0];
+    M = [h.pixdim[1]!, 0, 0, 0, 0, h.pixdim[2]!, 0, 0, 0, 0, h.pixdim[3]!, 0];
     from = 'pixdim';
   }
   return canonicalize(values, [nx, ny, nz], M, file, from, datatype);
@@ -235,15 +353,49 @@ function canonicalize(values: Float32Array, dims: [number, number, number], M: n
   return { file, dims: outDims, spacing, data: out, affine, fileOrientation, orientationFrom: from, datatype };
 }
 
-/** Reads a .nii or .nii.gz file into canonical RAS+ orientation. */
-export function readNifti(path: string): NiftiVolume {
-  let bytes: Uint8Array;
+/** Reads a .nii or .nii.gz file into canonical RAS+ orientation, within the memory budget (see parseNifti). */
+export function readNifti(path: string, options: { memoryBudget?: number; held?: MemoryItem[] } = {}): NiftiVolume {
+  return withFile(path, (fd, size) => {
+    const h = headerFrom((n) => readRange(fd, 0, Math.min(n, size), path), size, path);
+    const m = niftiMemory(h);
+    checkMemory(path, [...(options.held ?? []), ...m.transient, m.kept], options.memoryBudget);
+    const bytes = readRange(fd, 0, size, path);
+    return decodeVolume(h, h.gzip ? inflateAll(bytes, h) : bytes, true);
+  });
+}
+
+// Opens a file for reading, naming it when it cannot be read.
+function withFile<T>(path: string, body: (fd: number, size: number) => T): T {
+  let fd: number;
+  let size: number;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
+    size = fstatSync(fd).size;
   } catch (err) {
     throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return parseNifti(bytes, path);
+  try {
+    return body(fd, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Bytes [offset, offset + length) of an open file, read in pieces (files over 2 GiB included).
+function readRange(fd: number, offset: number, length: number, path: string): Uint8Array {
+  const out = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    let n: number;
+    try {
+      n = readSync(fd, out, got, Math.min(length - got, 1 << 30), offset + got);
+    } catch (err) {
+      throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    if (n === 0) return out.subarray(0, got);
+    got += n;
+  }
+  return out;
 }
 
 /** Slicing axis: `axial` (fixed z), `coronal` (fixed y) or `sagittal` (fixed x). */
@@ -290,6 +442,25 @@ export interface NiftiCaseOptions {
   structure?: string;
   /** Centre-crop each slice to a square and resize it to size x size (area averaging). Default: native size. */
   size?: number;
+  /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
+}
+
+// What loadNiftiCase holds at its peak: every volume's float32 voxels, the largest read in progress, the
+// segmentation's labels, and the kept slices twice (the slices, then the dataset's array).
+function niftiCaseMemory(headers: NiftiHeader[], channels: number, options: NiftiCaseOptions): MemoryItem[] {
+  const nvox = (h: NiftiHeader) => h.dims[0] * h.dims[1] * h.dims[2];
+  const kept = headers.reduce((a, h) => a + niftiMemory(h).kept.bytes, 0);
+  const reading = Math.max(...headers.map((h) => niftiMemory(h).transient.reduce((a, i) => a + i.bytes, 0)));
+  const h0 = headers[0]!;
+  const outVoxels = options.size ? Math.max(...h0.dims) * options.size ** 2 : nvox(h0);
+  const items: MemoryItem[] = [
+    { what: `float32 volumes (${headers.length})`, bytes: kept },
+    { what: 'reading one file', bytes: reading },
+    { what: 'the slices and their dataset array', bytes: 2 * outVoxels * channels * 4, elements: outVoxels * channels },
+  ];
+  if (options.seg) items.push({ what: 'segmentation labels and masks', bytes: nvox(h0) + 2 * outVoxels });
+  return items;
 }
 
 /**
@@ -308,7 +479,10 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
   const minLabel = options.minLabelVoxels ?? 1;
   const structure = options.structure ?? 'tumour';
 
-  const vols = names.map((n) => readNifti(options.channels[n]!));
+  // Every header first: the memory the whole case needs is checked before any voxel is read.
+  const headers = [...names.map((n) => readNiftiHeader(options.channels[n]!)), ...(options.seg ? [readNiftiHeader(options.seg)] : [])];
+  checkMemory(headers[0]!.file, niftiCaseMemory(headers, names.length, options), options.memoryBudget);
+  const vols = names.map((n) => readNifti(options.channels[n]!, { memoryBudget: options.memoryBudget }));
   const ref = vols[0]!;
   const check = (v: NiftiVolume, what: string) => {
     if (v.dims.join() !== ref.dims.join()) {
@@ -320,7 +494,7 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
   vols.forEach((v, c) => check(v, `channel ${names[c]}`));
   let seg: Uint8Array | null = null;
   if (options.seg) {
-    const s = readNifti(options.seg);
+    const s = readNifti(options.seg, { memoryBudget: options.memoryBudget });
     check(s, 'the segmentation');
     seg = new Uint8Array(s.data.length);
     for (let p = 0; p < seg.length; p++) {

@@ -1,8 +1,9 @@
 // NumPy .npy and .npz reading in TypeScript: header, dtypes, C and Fortran order.
-// .npz is a zip of .npy files (numpy.savez / savez_compressed), opened with fflate.
+// .npz is a zip of .npy files (numpy.savez / savez_compressed), read with zip.ts: array headers first,
+// data only when asked for, CRC-32 checked.
 import { readFileSync } from 'node:fs';
-import { unzipSync } from 'fflate';
 import { DataError } from './errors.js';
+import { entryMemory, fileSource, memorySource, readEntry, readEntryHead, readZipDirectory, type ByteSource, type ZipEntry } from './zip.js';
 
 /** A typed array as read from a .npy file, always in C (row-major) order. */
 export type NpyData = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
@@ -24,8 +25,26 @@ export interface NpyArray {
 
 const SUPPORTED = 'bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, float32, float64';
 
-/** Parses the bytes of one .npy file. `name` is used in error messages (file or zip entry). */
-export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+/** What a .npy header says, read before the data: enough to size the array. */
+export interface NpyHeader {
+  dtype: string;
+  shape: number[];
+  fortranOrder: boolean;
+  /** Offset of the data from the start of the .npy bytes. */
+  dataStart: number;
+  /** Bytes of data the header says follow. */
+  nbytes: number;
+  /** Bytes of the typed array `parseNpy` returns (64-bit integers become float64, float16 float32). */
+  outBytes: number;
+}
+
+const ITEMSIZE: Record<string, number> = { b1: 1, i1: 1, u1: 1, i2: 2, u2: 2, f2: 2, i4: 4, u4: 4, f4: 4, i8: 8, u8: 8, f8: 8 };
+
+/**
+ * Parses a .npy header from the first bytes of the file (`bytes` may stop after the header; 12 bytes
+ * give the header's length). `name` is used in error messages (file or zip entry).
+ */
+export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) {
     throw new DataError(name, 'not a .npy array: expected the magic bytes \\x93NUMPY at the start');
@@ -56,21 +75,34 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     throw new DataError(name, `malformed .npy header ${JSON.stringify(header.trim())}; expected descr, fortran_order and shape`);
   }
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DataError(name, `malformed shape (${shapeText}) in .npy header`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new DataError(name, `malformed shape (${shapeText}) in .npy header`);
   const count = shape.reduce((a, b) => a * b, 1);
 
   const order = descr[0]!;
   const kind = descr.slice(1);
-  const big = order === '>';
   if (!['<', '>', '|', '='].includes(order)) throw new DataError(name, `unsupported npy dtype '${descr}'; expected one of ${SUPPORTED}`);
-  const itemsize: Record<string, number> = { b1: 1, i1: 1, u1: 1, i2: 2, u2: 2, f2: 2, i4: 4, u4: 4, f4: 4, i8: 8, u8: 8, f8: 8 };
-  const size = itemsize[kind];
+  const size = ITEMSIZE[kind];
   if (size === undefined) {
     const what = kind.startsWith('c') ? ' (complex)' : kind.startsWith('U') || kind.startsWith('S') ? ' (string)' : kind === 'O' ? ' (Python object)' : kind.startsWith('M') || kind.startsWith('m') ? ' (date/time)' : '';
     throw new DataError(name, `unsupported npy dtype '${descr}'${what}; expected one of ${SUPPORTED}`);
   }
-  const dataStart = headerStart + headerLen;
-  const nbytes = count * size;
+  const outSize = kind === 'i8' || kind === 'u8' ? 8 : kind === 'f2' ? 4 : size;
+  return { dtype: descr, shape, fortranOrder: fortran === 'True', dataStart: headerStart + headerLen, nbytes: count * size, outBytes: count * outSize };
+}
+
+/** Bytes `parseNpy` holds at once besides its input: the aligned copy, a widened copy, a C-order copy. */
+export function npyMemory(h: NpyHeader): number {
+  const widened = h.outBytes !== h.nbytes || h.dtype.endsWith('f2') ? h.outBytes : 0;
+  return h.nbytes + widened + (h.fortranOrder && h.shape.length > 1 ? h.outBytes : 0);
+}
+
+/** Parses the bytes of one .npy file. `name` is used in error messages (file or zip entry). */
+export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+  const h = parseNpyHeader(bytes, name);
+  const { dtype: descr, shape, dataStart, nbytes } = h;
+  const kind = descr.slice(1);
+  const size = ITEMSIZE[kind]!;
+  const big = descr[0] === '>';
   if (bytes.length - dataStart < nbytes) {
     throw new DataError(name, `truncated data: shape (${shape.join(', ')}) of '${descr}' needs ${nbytes} bytes, the file has ${bytes.length - dataStart}`);
   }
@@ -96,9 +128,8 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     case 'f2': data = Float32Array.from(new Uint16Array(buf), halfToFloat); break;
     default: throw new DataError(name, `unsupported npy dtype '${descr}'`);
   }
-  const fortranOrder = fortran === 'True';
-  if (fortranOrder && shape.length > 1) data = fortranToC(data, shape);
-  return { dtype: descr, shape, fortranOrder, data };
+  if (h.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
+  return { dtype: descr, shape, fortranOrder: h.fortranOrder, data };
 }
 
 function halfToFloat(h: number): number {
@@ -139,49 +170,100 @@ export function readNpy(path: string): NpyArray {
   return parseNpy(readBytes(path), path);
 }
 
-/**
- * Parses the bytes of a .npz archive. Returns the arrays by name (without `.npy`).
- * `only` limits decompression to those array names.
- */
-export function parseNpz(bytes: Uint8Array, file: string, only?: string[]): Map<string, NpyArray> {
-  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+/** One array of an open .npz: its entry and its .npy header (no data read yet). */
+export interface NpzArrayInfo extends NpyHeader {
+  /** The zip entry, e.g. `train_images.npy`. */
+  entry: string;
+  /** Bytes reading it holds at once (its zip entry, the parse copies) besides the returned array. */
+  readBytes: number;
+}
+
+/** A .npz whose directory and array headers are read; `read` reads one array's data. */
+export interface NpzFile {
+  file: string;
+  /** Size of the .npz file. */
+  fileBytes: number;
+  /** Arrays by name (without `.npy`), in the archive's order. */
+  arrays: Map<string, NpzArrayInfo>;
+  /** Reads one array (CRC-32 checked). */
+  read(name: string): NpyArray;
+  close(): void;
+}
+
+function openNpzSource(src: ByteSource, file: string, only?: string[]): NpzFile {
+  if (src.size < 4 || src.read(0, 2)[0] !== 0x50 || src.read(0, 2)[1] !== 0x4b) {
+    src.close();
     throw new DataError(file, 'not a zip archive; expected a .npz written by numpy.savez or savez_compressed');
   }
-  let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes, { filter: (f) => !only || only.includes(f.name.replace(/\.npy$/, '')) });
+    const entries = new Map<string, ZipEntry>();
+    const arrays = new Map<string, NpzArrayInfo>();
+    for (const e of readZipDirectory(src, file, '.npz')) {
+      if (!e.name.endsWith('.npy')) continue;
+      const name = e.name.replace(/\.npy$/, '');
+      if (only && !only.includes(name)) continue;
+      const where = `${file}:${e.name}`;
+      let head = readEntryHead(src, e, 12, file);
+      const len = head.length >= 12 ? (head[6] === 1 ? 10 + (head[8]! | (head[9]! << 8)) : 12 + new DataView(head.buffer, head.byteOffset).getUint32(8, true)) : 12;
+      if (len > head.length) head = readEntryHead(src, e, Math.min(len, 16 * 1024 * 1024), file);
+      const h = parseNpyHeader(head, where);
+      entries.set(name, e);
+      arrays.set(name, { ...h, entry: e.name, readBytes: entryMemory(e) + npyMemory(h) });
+    }
+    return {
+      file,
+      fileBytes: src.size,
+      arrays,
+      read(name) {
+        const e = entries.get(name);
+        if (!e) throw new DataError(file, `no array ${name}`);
+        return parseNpy(readEntry(src, e, file), `${file}:${e.name}`);
+      },
+      close: () => src.close(),
+    };
   } catch (err) {
-    throw new DataError(file, `cannot unzip (truncated or corrupt .npz): ${err instanceof Error ? err.message : String(err)}`);
+    src.close();
+    throw err;
   }
-  const out = new Map<string, NpyArray>();
-  for (const [entry, data] of Object.entries(entries)) {
-    if (!entry.endsWith('.npy')) continue;
-    out.set(entry.replace(/\.npy$/, ''), parseNpy(data, `${file}:${entry}`));
+}
+
+/**
+ * Opens a .npz file: reads its zip directory and the header of every array (`only`: those names)
+ * without reading their data, so their sizes can be checked before anything large is allocated.
+ */
+export function openNpz(path: string, only?: string[]): NpzFile {
+  return openNpzSource(fileSource(path), path, only);
+}
+
+/**
+ * Parses the bytes of a .npz archive. Returns the arrays by name (without `.npy`).
+ * `only` limits decompression to those array names. Every entry's CRC-32 is checked.
+ */
+export function parseNpz(bytes: Uint8Array, file: string, only?: string[]): Map<string, NpyArray> {
+  const npz = openNpzSource(memorySource(bytes), file, only);
+  try {
+    return new Map([...npz.arrays.keys()].map((n) => [n, npz.read(n)]));
+  } finally {
+    npz.close();
   }
-  return out;
 }
 
 /** Names of the arrays in a .npz archive, read from the zip's central directory without decompressing. */
 export function listNpz(bytes: Uint8Array, file: string): string[] {
-  const names: string[] = [];
-  parseNpzFilterOnly(bytes, file, names);
-  return names;
-}
-
-function parseNpzFilterOnly(bytes: Uint8Array, file: string, names: string[]): void {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw new DataError(file, 'not a zip archive; expected a .npz written by numpy.savez or savez_compressed');
   }
-  try {
-    unzipSync(bytes, { filter: (f) => (names.push(f.name.replace(/\.npy$/, '')), false) });
-  } catch (err) {
-    throw new DataError(file, `cannot read the zip directory (truncated or corrupt .npz): ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return readZipDirectory(memorySource(bytes), file, '.npz').map((e) => e.name.replace(/\.npy$/, ''));
 }
 
 /** Reads a .npz file from disk (see `parseNpz`). */
 export function readNpz(path: string, only?: string[]): Map<string, NpyArray> {
-  return parseNpz(readBytes(path), path, only);
+  const npz = openNpz(path, only);
+  try {
+    return new Map([...npz.arrays.keys()].map((n) => [n, npz.read(n)]));
+  } finally {
+    npz.close();
+  }
 }
 
 function readBytes(path: string): Uint8Array {

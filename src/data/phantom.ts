@@ -2,6 +2,7 @@
 // methods on them: the label is driven by a lesion visible only in chosen channels, a distractor
 // unrelated to the label sits in another channel, and the factors and masks of both are returned.
 import { DataError } from './errors.js';
+import { checkMemory } from './memory-budget.js';
 import { Random } from './random.js';
 import { randomSplits } from './splits.js';
 import type { ImageDataset } from './types.js';
@@ -44,6 +45,8 @@ export interface PhantomOptions {
   texture?: number;
   /** Fractions for the seeded random val/test splits (stratified by label). Default `{ val: 0.1, test: 0.2 }`. */
   splits?: { val: number; test: number };
+  /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
+  memoryBudget?: number;
 }
 
 /** Names of the factors, in column order, of `generatePhantoms().factors`. */
@@ -155,6 +158,11 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
   const W = size;
   const HW = H * W;
   const F = PHANTOM_FACTORS.length;
+  checkMemory('phantom', [
+    { what: 'float32 images', bytes: n * C * HW * 4, elements: n * C * HW },
+    { what: 'lesion and distractor masks', bytes: 2 * n * HW, elements: n * HW },
+    { what: 'factors and labels', bytes: n * (F + 1) * 4 },
+  ], options.memoryBudget, `n=${n}, ${C} x ${H} x ${W}`);
   const images = new Float32Array(n * C * HW);
   const labels = new Int32Array(n);
   const factors = new Float32Array(n * F);

@@ -7,6 +7,7 @@ import { loadDicom, type DicomOptions } from './dicom.js';
 import { DataError } from './errors.js';
 import { loadImageFolder, type ImageFolderOptions } from './folder.js';
 import { loadMedMNIST, type MedMNISTOptions } from './medmnist.js';
+import { parseByteSize } from './memory-budget.js';
 import { loadNiftiCase, type NiftiCaseOptions, type SliceAxis } from './nifti.js';
 import { generatePhantoms, type PhantomOptions } from './phantom.js';
 import { takeSplit } from './splits.js';
@@ -26,12 +27,12 @@ export interface DataSpec {
   options: Record<string, string>;
 }
 
-const COMMON = ['norm', 'split'];
+const COMMON = ['norm', 'split', 'memory'];
 const KEYS: Record<DataKind, string[]> = {
   medmnist: ['root', 'volumes', 'size', 'pixels', ...COMMON],
-  folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'norm'],
-  dicom: ['window', 'size', 'series', 'norm'],
-  nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm'],
+  folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'norm', 'memory'],
+  dicom: ['window', 'size', 'series', 'norm', 'memory'],
+  nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm', 'memory'],
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
 };
 
@@ -117,16 +118,24 @@ function oneOf<T extends string>(spec: string, key: string, v: string, allowed: 
 
 /**
  * Loads the dataset a spec names. Common options: `norm=zscore|minmax|percentile` normalises each
- * channel (fitted on the train split when there is one); `split=train|val|test` keeps one split.
+ * channel (fitted on the train split when there is one); `split=train|val|test` keeps one split;
+ * `memory=16GiB` sets the memory budget the reader checks before it allocates (memory-budget.ts).
  */
 export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset> {
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
   const text = typeof spec === 'string' ? spec : `${s.kind}:${s.target}`;
   const o = s.options;
+  let memoryBudget: number | undefined;
+  if (o.memory !== undefined) {
+    const v = parseByteSize(o.memory);
+    if (v === null) throw new DataError(text, `option memory=${o.memory}; expected a memory budget in bytes or with a unit, e.g. memory=16GiB`);
+    memoryBudget = v;
+  }
+  const budget = memoryBudget === undefined ? {} : { memoryBudget };
   let ds: ImageDataset;
   switch (s.kind) {
     case 'medmnist': {
-      const opts: MedMNISTOptions = {};
+      const opts: MedMNISTOptions = { ...budget };
       if (o.split) opts.split = oneOf(text, 'split', o.split, ['train', 'val', 'test', 'all'] as const);
       if (o.root) opts.root = o.root;
       if (o.volumes) opts.volumes = oneOf(text, 'volumes', o.volumes, ['middle', 'channels', 'slices'] as const);
@@ -136,7 +145,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       break;
     }
     case 'folder': {
-      const opts: ImageFolderOptions = {};
+      const opts: ImageFolderOptions = { ...budget };
       if (o.csv) opts.csv = o.csv;
       if (o.path) opts.pathColumn = o.path;
       if (o.label) opts.labelColumn = o.label;
@@ -148,7 +157,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       break;
     }
     case 'dicom': {
-      const opts: DicomOptions = {};
+      const opts: DicomOptions = { ...budget };
       if (o.size) opts.size = int(text, 'size', o.size);
       if (o.series) opts.series = o.series;
       if (o.window) {
@@ -169,7 +178,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
         if (v.includes(',')) throw new DataError(text, `channel ${k} names several files; expected one file per channel`);
         channels[k] = at(v);
       }
-      const opts: NiftiCaseOptions = { channels };
+      const opts: NiftiCaseOptions = { channels, ...budget };
       if (o.seg) opts.seg = at(o.seg);
       if (o.axis) opts.axis = oneOf(text, 'axis', o.axis, ['axial', 'coronal', 'sagittal'] as const satisfies readonly SliceAxis[]);
       if (o.keep) opts.keep = oneOf(text, 'keep', o.keep, ['nonempty', 'labelled', 'all'] as const);
@@ -180,7 +189,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       break;
     }
     case 'phantom': {
-      const opts: PhantomOptions = {};
+      const opts: PhantomOptions = { ...budget };
       if (o.n) opts.n = int(text, 'n', o.n);
       if (o.size) opts.size = int(text, 'size', o.size, 8);
       if (o.seed) opts.seed = /^-?\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
