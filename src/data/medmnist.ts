@@ -119,6 +119,14 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
       C = volumes === 'channels' ? D : 1;
       perCase = volumes === 'slices' ? D : 1;
     }
+    // An images array without rows would give a split (or a dataset) without cases.
+    const rows = (t: SplitName) => headers.get(`${t}_images`)!.shape[0] ?? 1;
+    const empty = present.find((t) => rows(t) === 0);
+    if (empty) {
+      const others = present.filter((t) => rows(t) > 0);
+      const hint = others.length ? `; load a split that has cases (${others.map((t) => `split=${t}`).join(', ')}) or remove the empty split's arrays from the file` : '';
+      throw new DataError(path, `has 0 cases (shape (${headers.get(`${empty}_images`)!.shape.join(', ')})); expected at least one image in every split loaded${hint}`, `${empty}_images.npy`);
+    }
     // Memory: every array read is held until the dataset is built, plus the dataset's own arrays.
     let n2d = 0;
     let labelCells = 0;
