@@ -1,8 +1,8 @@
 // Image folders: PNG/JPEG/TIFF/WebP files, decoded with sharp, grayscale or RGB, centre-cropped and
 // resized to a target size; labels and extra columns from a CSV, or one subfolder per class.
 // `openImageFolder` reads pixels lazily (bounded memory); `loadImageFolder` reads them all.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import type { ImageSource } from './batches.js';
 import { parseCsv } from './csv.js';
@@ -16,7 +16,7 @@ const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp|gif|bmp)$/i;
 export interface ImageFolderOptions {
   /** CSV listing the images (relative to the folder or absolute). Without it: one subfolder per class, or unlabelled images. */
   csv?: string;
-  /** CSV column holding image paths, relative to the CSV's folder. Default: the first of image, path, file, filename; else the first column. */
+  /** CSV column holding image paths, relative to the CSV's folder (inside the folder unless `paths` is `any`). Default: the first of image, path, file, filename; else the first column. */
   pathColumn?: string;
   /** CSV column holding the class. Default: `label` if present, else no labels. */
   labelColumn?: string;
@@ -28,6 +28,11 @@ export interface ImageFolderOptions {
   channels?: 'gray' | 'rgb' | 'auto';
   /** What to do with CSV rows naming missing files: `error` (default) or `skip` (counted in `skipped`). */
   missing?: 'error' | 'skip';
+  /**
+   * Where CSV rows may point: `folder` (default: inside the folder, symlinks resolved, so a CSV cannot
+   * name `../../etc/passwd` or an absolute path elsewhere) or `any` (any file on the machine).
+   */
+  paths?: 'folder' | 'any';
   /** Images decoded at once. Default 4. */
   concurrency?: number;
   /** Memory budget in bytes for each `read` (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
@@ -80,18 +85,32 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     if (gi >= 0) groups = [];
     const extra = h.map((name, k) => [name, k] as const).filter(([, k]) => k !== pi && k !== li);
     const base = dirname(csvPath);
+    const root = realpathSync(dir);
+    const realBase = realpathSync(base);
+    const inside = (p: string) => {
+      const r = relative(root, p);
+      return !isAbsolute(r) && r !== '..' && !r.startsWith(`..${sep}`);
+    };
+    const confined = (options.paths ?? 'folder') === 'folder';
     const labels: string[] = [];
     const cols: Record<string, string[]> = Object.fromEntries(extra.map(([name]) => [name, [] as string[]]));
     for (const r of table.rows) {
       const rel = r.fields[pi]!.trim();
       if (!rel) throw new DataError(csvPath, `empty ${pathCol}; expected an image path`, `line ${r.line}`);
       const file = resolve(base, rel);
+      // Rows stay inside the folder (as written, then with symlinks resolved) unless paths=any.
+      const outside = (how: string) => new DataError(csvPath, `${pathCol} ${rel} ${how} outside the folder ${root}; expected images inside it (paths=any in the data spec allows files elsewhere)`, `line ${r.line}`);
+      if (confined && !inside(resolve(realBase, rel))) throw outside('is');
       if (!existsSync(file)) {
         if (options.missing === 'skip') {
           skipped.push({ item: `${csvPath} line ${r.line}`, reason: `file ${rel} not found` });
           continue;
         }
         throw new DataError(csvPath, `file ${rel} not found (looked at ${file}); expected every listed image to exist`, `line ${r.line}`);
+      }
+      if (confined) {
+        const real = realpathSync(file);
+        if (!inside(real)) throw outside(`resolves (through a symbolic link) to ${real},`);
       }
       if (li >= 0) {
         const lab = r.fields[li]!.trim();

@@ -30,7 +30,7 @@ export interface DataSpec {
 const COMMON = ['norm', 'split', 'memory'];
 const KEYS: Record<DataKind, string[]> = {
   medmnist: ['root', 'volumes', 'size', 'pixels', ...COMMON],
-  folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'norm', 'memory'],
+  folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'paths', 'norm', 'memory'],
   dicom: ['window', 'size', 'series', 'norm', 'memory'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm', 'memory'],
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
@@ -153,6 +153,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.size) opts.size = int(text, 'size', o.size);
       if (o.channels) opts.channels = oneOf(text, 'channels', o.channels, ['gray', 'rgb', 'auto'] as const);
       if (o.missing) opts.missing = oneOf(text, 'missing', o.missing, ['error', 'skip'] as const);
+      if (o.paths) opts.paths = oneOf(text, 'paths', o.paths, ['folder', 'any'] as const);
       ds = await loadImageFolder(s.target, opts);
       break;
     }
