@@ -49,29 +49,62 @@ function optimizerTensors(optimizers: Map<string, Optimizer>): { map: Map<string
   return { map, meta };
 }
 
-/** Writes a complete checkpoint of model, optimizers and trainer state; returns its folder. */
+/** A checkpoint that could not be written; the run's previous checkpoint is left in place. */
+export class CheckpointWriteError extends Error {
+  constructor(readonly step: number, readonly kept: LatestPointer | null, cause: unknown) {
+    const keptText = kept ? `the last checkpoint (${kept.dir}, step ${kept.step}) is kept, and --resume continues from it` : 'no earlier checkpoint exists';
+    super(`checkpoint of step ${step} not written: ${(cause as Error)?.message ?? String(cause)}; its temporary folder was removed and ${keptText}`, { cause });
+    this.name = 'CheckpointWriteError';
+  }
+}
+
+/**
+ * Writes a complete checkpoint of model, optimizers and trainer state; returns its folder. A failed
+ * write (a full disk) removes what it wrote, keeps the previous checkpoint and latest.json as they were,
+ * and throws a CheckpointWriteError naming the file that failed.
+ */
 export function saveCheckpoint(runDir: string, model: LatentModel, optimizers: Map<string, Optimizer>, state: TrainerState, keep: number): string {
   const root = join(runDir, CHECKPOINTS);
-  mkdirSync(root, { recursive: true });
   const name = checkpointName(state.step);
   const tmp = join(root, `.tmp-${name}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  scope(() => {
-    saveTensorMap(join(tmp, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
-    const { map, meta } = optimizerTensors(optimizers);
-    saveTensorMap(join(tmp, 'optimizer.safetensors'), map, { groups: JSON.stringify(meta) });
-  });
-  writeJsonAtomic(join(tmp, 'state.json'), state);
   const final = join(root, name);
-  if (existsSync(final)) {
-    // Same step written again (a resumed run): move the old one aside first so the swap stays atomic.
-    const old = join(root, `.old-${name}-${process.pid}`);
-    renameSync(final, old);
+  const old = join(root, `.old-${name}-${process.pid}`);
+  let previous: LatestPointer | null = null;
+  try { previous = latestCheckpoint(runDir); } catch { /* unreadable latest.json: named by resume, not here */ }
+  let replaced = false;
+  let placed = false;
+  try {
+    mkdirSync(root, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    scope(() => {
+      saveTensorMap(join(tmp, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
+      const { map, meta } = optimizerTensors(optimizers);
+      saveTensorMap(join(tmp, 'optimizer.safetensors'), map, { groups: JSON.stringify(meta) });
+    });
+    writeJsonAtomic(join(tmp, 'state.json'), state);
+    if (existsSync(final)) {
+      // Same step written again (a resumed run): move the old one aside first so the swap stays atomic.
+      renameSync(final, old);
+      replaced = true;
+    }
     renameSync(tmp, final);
-    rmSync(old, { recursive: true, force: true });
-  } else renameSync(tmp, final);
-  writeJsonAtomic(join(root, LATEST), { step: state.step, dir: name } satisfies LatestPointer);
+    placed = true;
+    writeJsonAtomic(join(root, LATEST), { step: state.step, dir: name } satisfies LatestPointer);
+  } catch (err) {
+    // Back to the state before this call: the new folder (or its temporary) gone, a moved-aside same-step
+    // checkpoint back in place; latest.json was never changed (its write is atomic).
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+      if (placed && !replaced) rmSync(final, { recursive: true, force: true });
+      if (replaced) {
+        if (placed) rmSync(final, { recursive: true, force: true });
+        renameSync(old, final);
+      }
+    } catch { /* the error below says what failed first */ }
+    throw new CheckpointWriteError(state.step, previous, err);
+  }
+  if (replaced) rmSync(old, { recursive: true, force: true });
   pruneCheckpoints(root, keep, name);
   return final;
 }

@@ -1,7 +1,7 @@
 // train.jsonl: one JSON object per line, each written with its own write() so a crash loses nothing
 // already logged.
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { FileWriteError, writeFileAtomic } from '../util/atomic-write.js';
 
 export class JsonlLog {
   private fd: number | null;
@@ -11,7 +11,12 @@ export class JsonlLog {
   }
 
   write(record: object): void {
-    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    if (this.fd === null) return;
+    try {
+      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    } catch (err) {
+      throw new FileWriteError(this.path!, err);
+    }
   }
 
   close(): void {

@@ -7,21 +7,54 @@ import { basename, dirname, join } from 'node:path';
 /** Names of the atomic writer's temporary files: `.<target>.<pid>.<ms>.tmp` (the pid comes first). */
 export const ATOMIC_TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
 
+/** A file that could not be written: the message names it (the system error alone, e.g. ENOSPC, names none). */
+export class FileWriteError extends Error {
+  /** The system error's code (`ENOSPC`, `EACCES`, `EDQUOT`, ...), when it had one. */
+  readonly code: string | undefined;
+  constructor(readonly path: string, cause: unknown) {
+    const e = cause as NodeJS.ErrnoException;
+    const hint = e?.code === 'ENOSPC' || e?.code === 'EDQUOT' ? ` (the disk holding ${dirname(path)} is full; free space and retry)` : '';
+    super(`cannot write ${path}: ${e?.message ?? String(cause)}${hint}`, { cause });
+    this.name = 'FileWriteError';
+    this.code = e?.code;
+  }
+}
+
+// A test's stand-in for a failing disk: called before each write of `bytes` to `path` (the target, not
+// the temporary file); throwing from it fails that write as the system would.
+let writeFault: ((path: string, bytes: number) => void) | null = null;
+
+/** Makes every later atomic write call `fault` before writing (tests only; null restores normal writes). */
+export function setWriteFaultForTests(fault: ((path: string, bytes: number) => void) | null): void {
+  writeFault = fault;
+}
+
+/**
+ * Writes `data` to `path` atomically. A failure (a full disk included) removes the temporary file, leaves
+ * any previous `path` as it was, and throws a FileWriteError naming `path`.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+  let fd: number | null = null;
   try {
+    fd = openSync(tmp, 'w');
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    while (off < bytes.length) {
+      writeFault?.(path, Math.min(bytes.length - off, 1 << 30));
+      off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
+    }
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== null) {
+      try { closeSync(fd); } catch { /* already failing */ }
+    }
     rmSync(tmp, { force: true });
-    throw err;
+    throw new FileWriteError(path, err);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
