@@ -188,8 +188,19 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
     throw new DataError(file, `transfer syntax ${ts} (${name}) is not supported; expected uncompressed (Implicit/Explicit VR Little Endian, Explicit VR Big Endian) or JPEG Baseline. Decompress it first, e.g. with dcmdjpeg or gdcmconv --raw`, tagName('x00020010'));
   }
 
-  const slope = nums(ds, 'x00281053')?.[0] ?? 1;
-  const intercept = nums(ds, 'x00281052')?.[0] ?? 0;
+  // Rescale Slope/Intercept: absent means 1 and 0; present but not a finite number (NaN, Inf, text) or a
+  // zero slope would make every pixel NaN or constant, so it is refused.
+  const rescale = (tag: string, name: string, absent: number): number => {
+    const text = ds.string(tag);
+    if (text === undefined || text.trim() === '') return absent;
+    const v = Number(text.split('\\')[0]!.trim());
+    if (!Number.isFinite(v) || (tag === 'x00281053' && v === 0)) {
+      throw new DataError(file, `${name} is "${text.trim()}"; expected a finite${tag === 'x00281053' ? ', nonzero' : ''} number (or the tag left out for ${absent})`, tagName(tag));
+    }
+    return v;
+  };
+  const slope = rescale('x00281053', 'Rescale Slope', 1);
+  const intercept = rescale('x00281052', 'Rescale Intercept', 0);
   const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
   const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
   const range: [number, number] = [Math.min(lo * slope + intercept, hi * slope + intercept), Math.max(lo * slope + intercept, hi * slope + intercept)];

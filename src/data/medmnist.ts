@@ -164,6 +164,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     labelWidth = lab.shape.length > 1 ? lab.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
     if (img.dtype.endsWith('f4') || img.dtype.endsWith('f8') || img.dtype.endsWith('f2')) assertFinite(img.data, img.shape, path, entry);
     checkPixelType(img, path, entry, options.pixels);
+    checkFloatPixels(img, path, entry, options.pixels);
     checkIntegerLabels(lab, path, `${s}_labels.npy`);
     N += img.shape[0]! * perCase;
   }
@@ -281,6 +282,26 @@ function checkPixelType(img: NpyArray, path: string, entry: string, pixels: MedM
   throw new DataError(path, `pixels are ${r.name} (dtype '${img.dtype}', ${stored}); expected uint8 (read as x / 255) or float pixels. `
     + `Convert the file (numpy: x.astype(np.uint8) when the values are 0..255, else ((x - x.min()) / (x.max() - x.min())).astype(np.float32)), `
     + `or pass pixels=range to scale the ${r.name} range [${r.min}, ${r.max}] to [0, 1], or pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`, entry);
+}
+
+// Float pixels are kept as stored: whole numbers above 1.5 are 8-bit (or other integer) pixels saved as
+// float, which would pass as 0..255 where uint8 files give 0..1. Refused unless pixels=raw.
+function checkFloatPixels(img: NpyArray, path: string, entry: string, pixels: MedMNISTOptions['pixels']): void {
+  const bits = { f2: 16, f4: 32, f8: 64 }[img.dtype.slice(1)];
+  if (!bits || pixels === 'raw' || img.data.length === 0) return;
+  const d = img.data;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let p = 0; p < d.length; p++) {
+    const v = d[p]!;
+    if (!Number.isInteger(v)) return;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (hi <= 1.5) return;
+  const eight = lo >= 0 && hi <= 255;
+  throw new DataError(path, `float${bits} pixels that are all whole numbers ${lo}..${hi}: ${eight ? '8-bit pixels' : 'integer pixels'} stored as float (uint8 files are read as x / 255, float pixels as stored, so these would stay ${lo}..${hi}); expected float pixels in [0, 1]. `
+    + `Convert the file (numpy: ${eight ? 'x.astype(np.uint8), or (x / 255).astype(np.float32)' : '((x - x.min()) / (x.max() - x.min())).astype(np.float32)'}), or pass pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`, entry);
 }
 
 // Scale and offset taking stored pixel values to floats: value * scale + offset.

@@ -133,8 +133,8 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
 
   if (!(Number.isInteger(n) && n >= 1)) throw new DataError('phantom', `n must be a positive integer, got ${n}`);
   if (!(Number.isInteger(size) && size >= 8 && size <= 4096)) throw new DataError('phantom', `size must be an integer in 8..4096, got ${size}`);
-  if (channels.length === 0 || new Set(channels).size !== channels.length) {
-    throw new DataError('phantom', `channels must be distinct names, got [${channels.join(', ')}]`);
+  if (channels.length === 0 || new Set(channels).size !== channels.length || channels.some((c) => c.trim() === '')) {
+    throw new DataError('phantom', `channels must be distinct non-empty names, got [${channels.join(', ')}]`);
   }
   for (const [what, list] of [['lesion', lesionChannels], ['distractor', distractorChannels]] as const) {
     for (const ch of list) {

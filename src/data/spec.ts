@@ -36,6 +36,10 @@ const KEYS: Record<DataKind, string[]> = {
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
 };
 
+const EXAMPLES: Record<string, string> = {
+  channels: 'channels=T1,T2,FLAIR', lesion: 'lesion=FLAIR', n: 'n=1000', size: 'size=64', memory: 'memory=16GiB', label: 'label=diagnosis',
+};
+
 /** Percent-decodes one value; a malformed escape names the spec, the field and what was expected. */
 function decodeValue(text: string, spec: string, field: string): string {
   try {
@@ -86,6 +90,11 @@ export function parseDataSpec(spec: string): DataSpec {
   for (const [k, v] of parseOptions(optText, spec)) {
     if (!KEYS[kind].includes(k)) throw new DataError(spec, `unknown option "${k}" for ${kind}; expected one of ${KEYS[kind].join(', ')}`);
     if (k in options) throw new DataError(spec, `option "${k}" given twice`);
+    // An empty value would silently mean the default (channels= gave T1,T2,FLAIR); only distractor=
+    // has a meaning empty (no distractor, like distractor=none).
+    if (v.trim() === '' && !(kind === 'phantom' && k === 'distractor')) {
+      throw new DataError(spec, `option ${k}= has no value; give one (e.g. ${EXAMPLES[k] ?? `${k}=...`}) or leave the option out for its default`);
+    }
     options[k] = v;
   }
   return { kind, target, options };

@@ -2,7 +2,7 @@
 // named (or read with a stated warning), built here in a temporary folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { DataError } from '../../src/data/errors.js';
 import { encodeNpy, type NpyData } from '../../src/data/npy.js';
 import { loadDataset } from '../../src/data/spec.js';
+import { imageElements, writeDicom } from '../helpers/dicom-writer.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'll-inputs-'));
 
@@ -66,4 +67,74 @@ test('CSV rows of a folder dataset stay inside the folder unless paths=any; erro
   assert.deepEqual((await loadDataset(`${dotdot}&paths=any`)).shape, [2, 3, 4, 4]);
   assert.deepEqual((await loadDataset(`${link}&paths=any`)).shape, [1, 3, 4, 4]);
   await assert.rejects(loadDataset(`${ok}&paths=anywhere`), /option paths=anywhere; expected one of folder, any/);
+});
+
+test('float npz pixels that are whole numbers 0..255 are refused with how to convert them (pixels=raw keeps them)', async () => {
+  const dir = tmp();
+  const img = Float64Array.from({ length: 2 * 4 * 4 }, (_, i) => (i * 17) % 256);
+  const file = npz(join(dir, 'float255.npz'), { train_images: [img, [2, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadDataset(`medmnist:${file}`), (e: Error) => e instanceof DataError
+    && e.message.startsWith(`${file} (train_images.npy): float64 pixels that are all whole numbers 0..255: 8-bit pixels stored as float (uint8 files are read as x / 255, float pixels as stored, so these would stay 0..255); expected float pixels in [0, 1]. Convert the file (numpy: x.astype(np.uint8), or (x / 255).astype(np.float32)), or pass pixels=raw`));
+  const raw = await loadDataset(`medmnist:${file}?pixels=raw`);
+  assert.equal(Math.max(...raw.images), 255);
+  // Integer-valued floats beyond 0..255 (e.g. CT numbers) get the general advice; real floats pass.
+  const hu = npz(join(dir, 'hu.npz'), { train_images: [Float32Array.from(img, (v) => v * 10 - 1000), [2, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  await assert.rejects(loadDataset(`medmnist:${hu}`), /float32 pixels that are all whole numbers -1000\.\.1550: integer pixels stored as float/);
+  const unit = npz(join(dir, 'unit.npz'), { train_images: [Float32Array.from(img, (v) => v / 255), [2, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  assert.deepEqual((await loadDataset(`medmnist:${unit}`)).shape, [2, 1, 4, 4]);
+  const binary = npz(join(dir, 'binary.npz'), { train_images: [Float32Array.from(img, (v) => (v > 100 ? 1 : 0)), [2, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
+  assert.deepEqual((await loadDataset(`medmnist:${binary}`)).shape, [2, 1, 4, 4], 'whole numbers within 0..1 are fine');
+});
+
+test('an npz with a flipped data byte is refused by its zip CRC-32, stored or deflated', async () => {
+  const dir = tmp();
+  const arrays: Record<string, [NpyData, number[]]> = {
+    train_images: [Uint8Array.from({ length: 3 * 8 * 8 }, (_, i) => i % 251), [3, 8, 8]], train_labels: [Uint8Array.from([0, 1, 0]), [3, 1]],
+  };
+  for (const level of [0, 6] as const) {
+    const file = npz(join(dir, `flip${level}.npz`), arrays, level);
+    assert.deepEqual((await loadDataset(`medmnist:${file}`)).shape, [3, 1, 8, 8]);
+    const bytes = readFileSync(file);
+    if (level === 0) {
+      // Stored: the pixel bytes lie in the file as they are; flip one in the middle of the images.
+      const at = bytes.indexOf(Buffer.from([100, 101, 102, 103]));
+      bytes[at + 1]! ^= 0x01;
+    } else {
+      // Deflated: flip a bit of the last literal-coded byte before the labels entry's local header.
+      const labels = bytes.indexOf(Buffer.from('PK\x03\x04', 'latin1'), 4);
+      bytes[labels - 3]! ^= 0x04;
+    }
+    writeFileSync(file, bytes);
+    await assert.rejects(loadDataset(`medmnist:${file}`), (e: Error) => e instanceof DataError
+      && e.message.startsWith(`${file} (train_images.npy): `)
+      && (level === 0 ? /CRC-32 0x[0-9a-f]{8} of the contents does not match 0x[0-9a-f]{8} in the zip directory: the file is corrupt/.test(e.message) : /CRC-32|cannot unzip/.test(e.message)), `level ${level}`);
+  }
+});
+
+test('DICOM Rescale Slope NaN (or Inf, text, 0) is refused naming the file and tag; an absent slope means 1', async () => {
+  const dir = tmp();
+  const write = (name: string, slope?: string, intercept?: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, writeDicom([...imageElements({ rows: 2, columns: 2, ...(slope === undefined ? {} : { slope }), ...(intercept === undefined ? {} : { intercept }) }), { tag: [0x7fe0, 0x0010], vr: 'OW', value: new Uint8Array(8) }]));
+    return p;
+  };
+  for (const bad of ['NaN', 'Infinity', 'abc', '0']) {
+    const p = write(`slope-${bad}.dcm`, bad);
+    await assert.rejects(loadDataset(`dicom:${p}`), (e: Error) => e instanceof DataError
+      && e.message === `${p} (tag (0028,1053)): Rescale Slope is "${bad}"; expected a finite, nonzero number (or the tag left out for 1)`);
+  }
+  const inter = write('intercept-nan.dcm', '1', 'NaN');
+  await assert.rejects(loadDataset(`dicom:${inter}`), /\(tag \(0028,1052\)\): Rescale Intercept is "NaN"; expected a finite number \(or the tag left out for 0\)/);
+  assert.deepEqual((await loadDataset(`dicom:${write('plain.dcm')}`)).shape, [1, 1, 2, 2]);
+});
+
+test('an empty spec option is refused instead of meaning its default (phantom:channels= gave T1,T2,FLAIR)', async () => {
+  await assert.rejects(loadDataset('phantom:channels='), (e: Error) => e instanceof DataError
+    && e.message === 'phantom:channels=: option channels= has no value; give one (e.g. channels=T1,T2,FLAIR) or leave the option out for its default');
+  await assert.rejects(loadDataset('phantom:n=,size=16'), /option n= has no value/);
+  await assert.rejects(loadDataset('phantom:lesion=&n=10'), /option lesion= has no value/);
+  await assert.rejects(loadDataset('phantom:channels=,A,n=10,size=16'), /channels must be distinct non-empty names, got \[, A\]/);
+  // distractor= keeps its documented meaning: no distractor.
+  const ds = await loadDataset('phantom:n=10,size=16,distractor=');
+  assert.deepEqual(ds.channelNames, ['T1', 'T2', 'FLAIR']);
 });
