@@ -2,12 +2,12 @@
 // slope/intercept, window centre/width, MONOCHROME1 inversion, multi-frame files. Parsed with the
 // maintained dicom-parser package. Uncompressed transfer syntaxes and JPEG Baseline (decoded with
 // sharp) are supported; any other compressed syntax gives an error naming it.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import dicomParser from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
 import sharp from 'sharp';
-import { DataError } from './errors.js';
+import { DataError, dataWarning } from './errors.js';
 import { checkMemory, type MemoryItem } from './memory-budget.js';
 import { squarePlane } from './resize.js';
 import type { ImageDataset, SkippedItem } from './types.js';
@@ -265,13 +265,42 @@ export interface DicomOptions {
   memoryBudget?: number;
 }
 
-function listFiles(dir: string): string[] {
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
+
+// Files under `dir`, recursively, sorted. Entries that cannot be read (a broken symbolic link, an entry
+// of /proc that vanished, a folder without permission), that are not regular files (devices, FIFOs,
+// sockets: reading one could block) or that loop back to a folder already walked are skipped and
+// recorded as `unreadable`, never raised raw.
+function listFiles(dir: string, unreadable: SkippedItem[], seen = new Set<string>(), top = true): string[] {
+  let names: string[];
+  try {
+    const real = realpathSync(dir);
+    if (seen.has(real)) {
+      unreadable.push({ item: dir, reason: `a folder already walked (${real}): a symbolic link loop` });
+      return [];
+    }
+    seen.add(real);
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    if (top) throw new DataError(dir, `cannot list the folder (${code(err)}); expected a readable folder of DICOM files`);
+    unreadable.push({ item: dir, reason: `cannot list the folder (${code(err)})` });
+    return [];
+  }
   const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  for (const name of names) {
     if (name.startsWith('.')) continue;
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      const why = code(err) === 'ENOENT' ? ': a broken symbolic link, or removed while the folder was read' : '';
+      unreadable.push({ item: p, reason: `cannot read (${code(err)}${why})` });
+      continue;
+    }
+    if (st.isDirectory()) out.push(...listFiles(p, unreadable, seen, false));
+    else if (st.isFile()) out.push(p);
+    else unreadable.push({ item: p, reason: 'not a regular file (a device, FIFO or socket)' });
   }
   return out;
 }
@@ -311,9 +340,17 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
   };
   if (!isDir) keep(await readDicom(path, undefined, { memoryBudget: options.memoryBudget }));
   else {
-    for (const f of listFiles(path)) {
-      checkMemory(f, [...held(), { what: 'the file', bytes: statSync(f).size }], options.memoryBudget);
-      const b = readFileSync(f);
+    const unreadable: SkippedItem[] = [];
+    for (const f of listFiles(path, unreadable)) {
+      let b: Buffer;
+      try {
+        checkMemory(f, [...held(), { what: 'the file', bytes: statSync(f).size }], options.memoryBudget);
+        b = readFileSync(f);
+      } catch (err) {
+        if (err instanceof DataError) throw err;
+        unreadable.push({ item: f, reason: `cannot read (${code(err)})` });
+        continue;
+      }
       const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       if (!looksLikeDicom(bytes, f)) {
         skipped.push({ item: f, reason: 'not a DICOM file (no DICM marker, no .dcm extension)' });
@@ -321,7 +358,11 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
       }
       keep(await readDicom(f, bytes, { memoryBudget: options.memoryBudget, held: held() }));
     }
-    if (images.length === 0) throw new DataError(path, `no DICOM files found${skipped.length ? ` (${skipped.length} other files skipped)` : ''}; expected .dcm files or files with the DICM marker`);
+    if (unreadable.length > 0) {
+      skipped.push(...unreadable);
+      dataWarning(path, `${unreadable.length} entr${unreadable.length === 1 ? 'y' : 'ies'} of the folder could not be read and ${unreadable.length === 1 ? 'was' : 'were'} skipped (${unreadable.slice(0, 3).map((u) => `${u.item}: ${u.reason}`).join('; ')}${unreadable.length > 3 ? '; ...' : ''}); all are listed in the skipped items`);
+    }
+    if (images.length === 0) throw new DataError(path, `no DICOM files found${skipped.length ? ` (${skipped.length} other entries skipped)` : ''}; expected .dcm files or files with the DICM marker`);
     // One series.
     const bySeries = new Map<string, DicomImage[]>();
     for (const im of images) bySeries.set(im.series, [...(bySeries.get(im.series) ?? []), im]);

@@ -16,6 +16,24 @@ export interface SafeTensor {
 const BYTES: Record<SafeDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
+/** A safetensors file that cannot be read; the message names the file once (`reason` is the rest). */
+export class SafetensorsError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/**
+ * `err` as an error naming `file` once: a SafetensorsError about that file as it is, anything else with
+ * `file: ` in front (callers that add the weights file to a model's loadStateDict error use this).
+ */
+export function namingFile(file: string, err: unknown): Error {
+  if (err instanceof SafetensorsError && err.file === file) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new Error(msg.startsWith(`${file}: `) ? msg : `${file}: ${msg}`, { cause: err });
+}
+
 function bytesOf(v: ArrayBufferView): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -71,7 +89,7 @@ function typedView(dtype: SafeDtype, bytes: Uint8Array): ArrayBufferView {
 
 /** Parses safetensors bytes, validating the header against the spec; `source` names the file in errors. */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
-  const fail = (why: string): never => { throw new Error(`${source}: not a valid safetensors file: ${why}`); };
+  const fail = (why: string): never => { throw new SafetensorsError(source, `not a valid safetensors file: ${why}`); };
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, the 8-byte header length is missing`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER || 8 + n > bytes.length) fail(`header length ${n} does not fit in ${bytes.length} bytes`);
@@ -114,5 +132,11 @@ export function saveSafetensors(path: string, tensors: Record<string, SafeTensor
 }
 
 export function loadSafetensors(path: string): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
-  return decodeSafetensors(readFileSync(path), path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new SafetensorsError(path, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return decodeSafetensors(bytes, path);
 }

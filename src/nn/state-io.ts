@@ -5,7 +5,7 @@ import type { Dtype, TypedArray } from '../engine/native.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Module } from './module.js';
-import { loadSafetensors, saveSafetensors, type SafeDtype, type SafeTensor } from './safetensors.js';
+import { loadSafetensors, namingFile, saveSafetensors, type SafeDtype, type SafeTensor } from './safetensors.js';
 
 const TO_SAFE: Partial<Record<Dtype, SafeDtype>> = {
   float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
@@ -40,7 +40,7 @@ export function loadStateDict(module: Module, path: string, strict = true): Reco
     try {
       module.loadStateDict(state, strict);
     } catch (err) {
-      throw new Error(`${path}: ${(err as Error).message}`);
+      throw namingFile(path, err);
     }
   });
   return metadata;

@@ -7,7 +7,7 @@ import { scope } from '../engine/scope.js';
 import type { Optimizer } from '../engine/optim/optimizer.js';
 import type { Tensor } from '../engine/tensor.js';
 import { fromSafeTensor, toSafeTensor } from '../nn/state-io.js';
-import { loadSafetensors, saveSafetensors, type SafeTensor } from '../nn/safetensors.js';
+import { loadSafetensors, namingFile, saveSafetensors, type SafeTensor } from '../nn/safetensors.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { LatentModel } from '../models/types.js';
 import type { TrainerState } from './state.js';
@@ -132,7 +132,7 @@ export function loadCheckpoint(dir: string, model: LatentModel, optimizers: Map<
     try {
       model.loadStateDict(loadTensorMap(weights).tensors, true);
     } catch (err) {
-      throw new Error(`${weights}: ${(err as Error).message}`);
+      throw namingFile(weights, err);
     }
     const { tensors, metadata } = loadTensorMap(join(dir, 'optimizer.safetensors'));
     const meta = JSON.parse(metadata.groups ?? '{}') as Record<string, { step: number; lr: number; params: number }>;

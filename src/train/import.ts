@@ -15,7 +15,7 @@ import { scope } from '../engine/scope.js';
 import { tensor } from '../engine/tensor.js';
 import { createModel, MODEL_KINDS, type ModelOptions } from '../models/registry.js';
 import type { LatentModel, ModelKind } from '../models/types.js';
-import { loadSafetensors } from '../nn/safetensors.js';
+import { loadSafetensors, SafetensorsError } from '../nn/safetensors.js';
 import { fromSafeTensor } from '../nn/state-io.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { CHECKPOINTS, saveTensorMap } from './checkpoint.js';
@@ -156,7 +156,7 @@ export function importModel(o: ImportOptions): ImportResult {
       try {
         tensors = loadSafetensors(file).tensors;
       } catch (err) {
-        throw new Error(`import: ${o.file} is neither a TorchScript archive nor a readable .safetensors file: ${(err as Error).message}`);
+        throw new Error(`import: ${o.file} is neither a TorchScript archive nor a readable .safetensors file: ${err instanceof SafetensorsError ? err.reason : (err as Error).message}`);
       }
       model = createModel(kind, { ...(o.modelOptions ?? {}), inputShape } as ModelOptions);
       const mismatched = stateDictMismatches(model, new Map(Object.entries(tensors).map(([n, t]) => [n, t.shape])));

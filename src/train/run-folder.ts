@@ -8,6 +8,7 @@ import { torchVersion } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
 import type { ImageDataset, Splits } from '../data/types.js';
 import { modelFromConfig } from '../models/registry.js';
+import { namingFile } from '../nn/safetensors.js';
 import type { LatentModel, ModelConfig } from '../models/types.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { CHECKPOINTS, latestCheckpoint, loadTensorMap } from './checkpoint.js';
@@ -144,7 +145,7 @@ export function openRun(dir: string): OpenedRun {
       try {
         model.loadStateDict(loadTensorMap(weights).tensors, true);
       } catch (err) {
-        throw new Error(`${weights}: ${(err as Error).message}`);
+        throw namingFile(weights, err);
       }
     });
   }

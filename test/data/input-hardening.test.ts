@@ -2,6 +2,7 @@
 // named (or read with a stated warning), built here in a temporary folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,4 +138,34 @@ test('an empty spec option is refused instead of meaning its default (phantom:ch
   // distractor= keeps its documented meaning: no distractor.
   const ds = await loadDataset('phantom:n=10,size=16,distractor=');
   assert.deepEqual(ds.channelNames, ['T1', 'T2', 'FLAIR']);
+});
+
+test('DICOM folder walk: broken symlinks, FIFOs, unreadable entries and link loops are skipped, counted and warned about', async () => {
+  const dir = tmp();
+  const series = join(dir, 'series');
+  mkdirSync(join(series, 'sub'), { recursive: true });
+  for (let k = 0; k < 2; k++) {
+    writeFileSync(join(series, `img${k}.dcm`), writeDicom([...imageElements({ rows: 2, columns: 2, position: `0\\0\\${k}`, series: '1.2.9', instance: String(k + 1) }), { tag: [0x7fe0, 0x0010], vr: 'OW', value: new Uint8Array(8) }]));
+  }
+  symlinkSync(join(dir, 'gone.dcm'), join(series, 'broken.dcm'));
+  symlinkSync(series, join(series, 'sub', 'loop'));
+  const fifo = spawnSync('mkfifo', [join(series, 'pipe.dcm')]).status === 0;
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => { if (w.name === 'DataWarning') warnings.push(w.message); };
+  process.on('warning', onWarning);
+  try {
+    const ds = await loadDataset(`dicom:${series}`);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.deepEqual(ds.shape, [2, 1, 2, 2]);
+    const reasons = Object.fromEntries(ds.skipped.map((s) => [s.item, s.reason]));
+    assert.equal(reasons[join(series, 'broken.dcm')], 'cannot read (ENOENT: a broken symbolic link, or removed while the folder was read)');
+    assert.equal(reasons[join(series, 'sub', 'loop')], `a folder already walked (${series}): a symbolic link loop`);
+    if (fifo) assert.equal(reasons[join(series, 'pipe.dcm')], 'not a regular file (a device, FIFO or socket)');
+    const n = fifo ? 3 : 2;
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0]!.startsWith(`${series}: ${n} entries of the folder could not be read and were skipped (${join(series, 'broken.dcm')}: cannot read (ENOENT`), warnings[0]);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  await assert.rejects(loadDataset(`dicom:${join(series, 'broken.dcm')}`), /broken\.dcm: not found; expected a DICOM file or a folder/);
 });
