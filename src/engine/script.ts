@@ -8,6 +8,29 @@ import { Tensor } from './tensor.js';
 
 export type ScriptValue = NativeResult;
 
+/** The environment variable that puts libtorch's whole message into a ScriptLoadError. */
+export const DEBUG_ENV = 'LATENTLENS_DEBUG';
+
+/**
+ * libtorch refused a file that passed the archive check (src/engine/script-archive.ts): a broken code/
+ * folder, an unsupported version, a torch.save pickle. The message names the file, says it is not a
+ * loadable TorchScript archive and gives the first line of libtorch's message (with the code file and
+ * line a compile error points at); the whole message, often a multi-line compiler dump or C++ stack, is
+ * `libtorchMessage`, and is printed too when LATENTLENS_DEBUG=1.
+ */
+export class ScriptLoadError extends Error {
+  constructor(readonly file: string, readonly libtorchMessage: string, device?: string) {
+    const lines = libtorchMessage.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const first = (lines[0] ?? 'no message').replace(/:$/, '');
+    const at = /File "([^"]+)", line (\d+)/.exec(libtorchMessage);
+    const where = at ? ` in ${at[1]} line ${at[2]}` : '';
+    const debug = process.env[DEBUG_ENV] === '1';
+    super(`${file}: not a loadable TorchScript archive${device ? ` (loading onto ${device})` : ''}: libtorch says "${first}"${where}`
+      + (debug ? `\nlibtorch's full message:\n${libtorchMessage}` : lines.length > 1 ? ` (${DEBUG_ENV}=1 prints libtorch's full message)` : ''));
+    this.name = 'ScriptLoadError';
+  }
+}
+
 export class ScriptModule {
   private constructor(readonly path: string, private readonly handle: NativeScript) {}
 
@@ -18,7 +41,13 @@ export class ScriptModule {
   static load(path: string, device?: string): ScriptModule {
     if (!existsSync(path)) throw new Error(`TorchScript file not found: ${path}`);
     verifyScriptArchive(path);
-    return new ScriptModule(path, new native.Script(path, device));
+    let handle: NativeScript;
+    try {
+      handle = new native.Script(path, device);
+    } catch (err) {
+      throw new ScriptLoadError(path, err instanceof Error ? err.message : String(err), device);
+    }
+    return new ScriptModule(path, handle);
   }
 
   /** Calls a method by name; arguments are converted by the method's TorchScript schema. */
