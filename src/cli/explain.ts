@@ -74,6 +74,7 @@ export function registerExplain(program: Command): void {
       writeJsonAtomic(insideRun(dir, join(outDir, `map-${map}.json`)), { ...json, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), figureOutlines: outlines.map((m) => ({ mask: m.name, colour: m.colour.name })), figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')) });
       console.log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
       for (const note of r.conclusion.notes) console.log(`  - ${note}`);
+      if (r.cases.explainedSelection) console.log(`explained: ${r.cases.explained.length} cases, ${r.cases.explainedSelection}`);
       const sel = r.cases.referenceSelection;
       if (sel && sel.method !== 'none') console.log(`reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`);
       if (r.figureCases) console.log(`figures: cases ${r.figureCases.cases.join(', ')} (${r.figureCases.rule})${outlines.length ? `; ground truth outlined: ${outlines.map((m) => `${m.name} ${m.colour.name}`).join(', ')}` : ''}`);

@@ -4,6 +4,7 @@
 // the randomised-encoder sanity check and deletion/insertion faithfulness; on the decoder side,
 // single-map ablation against other maps, the entanglement index, masked decoding against random sets and
 // a traversal; and what the map responds to (exemplars, activation maximisation).
+import { Random } from '../data/random.js';
 import { noGrad, scope, tensor, type Tensor } from '../engine/index.js';
 import type { LatentModel } from '../models/types.js';
 import { activationMaximization } from './activation-max.js';
@@ -49,7 +50,7 @@ export interface ExplainOptions {
   map: number;
   /** Attribution methods; default every method the model supports (methods.ts). */
   methods?: AttributionMethod[];
-  /** Cases explained (default: up to 32 of the positive class, or the first 32). The reference cases (other classes) are matched on `nuisance` or sampled with the seed (reference.ts), up to `maxCases`. */
+  /** Cases explained (default: all cases of the positive class, or a seeded random sample of 32 of them). The reference cases (other classes) are matched on `nuisance` or sampled with the seed (reference.ts), up to `maxCases`. */
   cases?: number[];
   maxCases?: number;
   /** Class whose cases are explained; the others are the reference. Default 1. */
@@ -88,7 +89,7 @@ export interface ExplainResult {
   map: number;
   channels: string[];
   /** Explained and reference cases; `referenceSelection` says how the reference was chosen (matched on nuisance statistics, or a seeded random sample; absent in older files). */
-  cases: { explained: number[]; reference: number[]; referenceSelection?: Omit<ReferenceChoice, 'reference'> };
+  cases: { explained: number[]; reference: number[]; explainedSelection?: string; referenceSelection?: Omit<ReferenceChoice, 'reference'> };
   /** Study-design diagnostics (groups, split, cases per class, confound check), when given. */
   design?: DesignReport;
   encoder: {
@@ -144,7 +145,14 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const maxCases = o.maxCases ?? 32;
   const positive = o.positiveClass ?? 1;
   const labels = input.labels;
-  let explained = o.cases ?? (labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i)).slice(0, maxCases);
+  // Explained cases: the caller's, or a seeded random sample of the explained class (never its first
+  // cases: file order can follow slice level, scanner or date).
+  const pool = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i);
+  const sampled = !o.cases && pool.length > maxCases;
+  let explained = o.cases ? o.cases.slice(0, maxCases)
+    : sampled ? Array.from(new Random(`${seed}/explained`).permutation(pool.length).subarray(0, maxCases), (i) => pool[i]!).sort((a, b) => a - b)
+    : pool;
+  const explainedSelection = o.cases ? 'given by the caller' : sampled ? `a seeded random sample of ${maxCases} of the ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}` : `all ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}`;
   if (o.figureCases) {
     for (const i of o.figureCases) {
       if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`figure case ${i}: the cases are 0..${n - 1}`);
@@ -271,7 +279,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       if (!s.passed) notes.push(`sanity check: the ${s.method} heatmaps change little with a randomised encoder (rank correlation ${s.rankCorrelation.toFixed(2)}); read them as input structure as much as model evidence`);
     }
     return {
-      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference, referenceSelection },
+      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference, explainedSelection, referenceSelection },
       ...(input.design ? { design: input.design } : {}),
       encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
       decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },

@@ -31,7 +31,7 @@ export async function attributionBlock(r: ExplainFile): Promise<string> {
   const noShare = entries.filter(([, a]) => !a?.share).map(([m]) => methodName(m));
   return `<h4>Attribution per input channel</h4>` +
     `<p class="note">Signed share: each channel's part of the attribution summed over pixels, mean over ${r.cases.explained.length} explained cases. ` +
-    `|share| uses absolute values. The contrastive share attributes the <em>difference</em> between explained and ${r.cases.reference.length} reference cases${referenceHow(r)}, so structure common to both classes cancels.` +
+    `|share| uses absolute values. The contrastive share attributes the <em>difference</em> between ${r.cases.explained.length} explained cases${r.cases.explainedSelection ? ` (${esc(r.cases.explainedSelection)})` : ''} and ${r.cases.reference.length} reference cases${referenceHow(r)}, so structure common to both classes cancels.` +
     `${noShare.length ? ` ${noShare.join(', ')} ${noShare.length === 1 ? 'gives a map' : 'give maps'}, not channel shares.` : ''}</p>` +
     `<div class="charts">${chart}</div>${table(head, rows, { cls: 'num' })}`;
 }
