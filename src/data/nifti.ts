@@ -11,6 +11,9 @@ import { checkMemory, type MemoryItem } from './memory-budget.js';
 import { squareLabels, squarePlane } from './resize.js';
 import type { ImageDataset, SkippedItem } from './types.js';
 
+/** Largest voxel size accepted where pixdim sets the orientation (mm). */
+const MAX_VOXEL_MM = 1e4;
+
 /** A 3D volume in canonical RAS+ orientation: index x grows to the patient's Right, y to Anterior, z to Superior. */
 export interface NiftiVolume {
   /** The file it came from. */
@@ -120,7 +123,12 @@ function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: 
   };
   if (sformCode <= 0) {
     // qform and the pixdim fallback take the voxel size from pixdim; the sform carries its own.
-    for (let k = 1; k <= 3; k++) finite(`pixdim[${k}]`, pixdim[k]!, `the voxel size along axis ${k}, used by the ${qformCode > 0 ? 'qform' : 'pixdim orientation (no sform or qform code)'}`);
+    for (let k = 1; k <= 3; k++) {
+      const why = `the voxel size along axis ${k}, used by the ${qformCode > 0 ? 'qform' : 'pixdim orientation (no sform or qform code)'}`;
+      finite(`pixdim[${k}]`, pixdim[k]!, why);
+      // A voxel of more than 10 m is a corrupt field, not a scanner setting.
+      if (Math.abs(pixdim[k]!) > MAX_VOXEL_MM) throw new DataError(file, `pixdim[${k}] is ${pixdim[k]}; expected a voxel size of at most ${MAX_VOXEL_MM} mm (${why})`, 'header');
+    }
   }
   if (sformCode > 0) {
     srow.forEach((v, k) => finite(`srow_${'xyz'[Math.floor(k / 4)]}[${k % 4}]`, v, `sform_code is ${sformCode}, so the sform gives the orientation`));

@@ -195,6 +195,7 @@ test('header fields that would give wrong voxels or orientation are refused, nam
 
   // NaN voxel size where it sets the orientation (no sform): pixdim[2] is byte 84.
   assert.throws(() => parseNifti(withF32(84, NaN), 'pd.nii'), /pd\.nii \(header\): pixdim\[2\] is NaN; expected a finite number \(the voxel size along axis 2, used by the pixdim orientation/);
+  assert.throws(() => parseNifti(withF32(84, 1e30), 'pd.nii'), /pd\.nii \(header\): pixdim\[2\] is 1\.0000000150474662e\+30; expected a voxel size of at most 10000 mm/);
   const q = nifti1({ dims: [2, 2, 2], data: ramp(8), quatern: [0, 0, 0, 0, 0, 0] });
   assert.throws(() => parseNifti(withF32(80, Infinity, q), 'qpd.nii'), /qpd\.nii \(header\): pixdim\[1\] is Infinity; expected a finite number \(the voxel size along axis 1, used by the qform\)/);
   // NaN quaternion (quatern_c, byte 260) and NaN sform entry (srow_y[1], byte 280 + 4 * 5).
