@@ -7,9 +7,11 @@ import { loadDicom, type DicomOptions } from './dicom.js';
 import { DataError } from './errors.js';
 import { loadImageFolder, type ImageFolderOptions } from './folder.js';
 import { loadMedMNIST, type MedMNISTOptions } from './medmnist.js';
+import { applyImagingDefaults, defaultNote } from './defaults.js';
 import { parseByteSize } from './memory-budget.js';
 import { loadNiftiCase, type NiftiCaseOptions, type SliceAxis } from './nifti.js';
 import { generatePhantoms, type PhantomOptions } from './phantom.js';
+import { loadNiftiSubjects, type NiftiSubjectsOptions } from './subjects.js';
 import { takeSplit } from './splits.js';
 import { normalize, type NormalizationMethod } from './transforms.js';
 import type { ImageDataset, SplitName } from './types.js';
@@ -32,7 +34,7 @@ const KEYS: Record<DataKind, string[]> = {
   medmnist: ['root', 'volumes', 'size', 'pixels', ...COMMON],
   folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'paths', 'norm', 'memory'],
   dicom: ['window', 'size', 'series', 'norm', 'memory'],
-  nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'norm', 'memory'],
+  nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'channels', 'cases', 'norm', 'memory'],
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
 };
 
@@ -125,6 +127,29 @@ function oneOf<T extends string>(spec: string, key: string, v: string, allowed: 
   return v as T;
 }
 
+// nifti:<folder>: a folder of subject folders (subjects.ts); defaults and normalisation per subject.
+async function loadSubjects(text: string, folder: string, o: Record<string, string>, budget: { memoryBudget?: number }): Promise<ImageDataset> {
+  if (o.seg && o.seg !== 'auto' && o.seg !== 'none') throw new DataError(text, `option seg=${o.seg}; a folder of subjects finds each subject's *_seg.nii.gz itself: expected seg=auto or seg=none`);
+  if (o.cases) {
+    const cases = oneOf(text, 'cases', o.cases, ['slices', 'volumes'] as const);
+    if (cases === 'volumes') throw new DataError(text, 'cases=volumes: volumes as cases need the 3D data model (issue 15, item 2), which this build does not have yet; expected cases=slices');
+  }
+  if (o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
+  const opts: NiftiSubjectsOptions = { ...budget };
+  if (o.seg) opts.seg = o.seg as 'auto' | 'none';
+  if (o.channels) opts.channels = o.channels.split(',');
+  if (o.axis) opts.axis = oneOf(text, 'axis', o.axis, ['axial', 'coronal', 'sagittal'] as const satisfies readonly SliceAxis[]);
+  if (o.keep) opts.keep = oneOf(text, 'keep', o.keep, ['nonempty', 'labelled', 'all'] as const);
+  if (o.size) opts.size = int(text, 'size', o.size);
+  if (o.min) opts.minLabelVoxels = int(text, 'min', o.min);
+  if (o.structure) opts.structure = o.structure;
+  opts.perSubject = (ds) => applyImagingDefaults(ds, { norm: o.norm, size: o.size }, text, true);
+  const ds = await loadNiftiSubjects(o.dir && !isAbsolute(folder) ? join(o.dir, folder) : folder, opts);
+  const size = ds.defaults?.find((d) => d.startsWith('size='));
+  if (size) defaultNote(text, `default ${size}`);
+  return ds;
+}
+
 /**
  * Loads the dataset a spec names. Common options: `norm=zscore|minmax|percentile` normalises each
  * channel (fitted on the train split when there is one); `split=train|val|test` keeps one split;
@@ -182,6 +207,11 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       break;
     }
     case 'nifti': {
+      if (!s.target.includes('=')) {
+        ds = await loadSubjects(text, s.target, o, budget);
+        break;
+      }
+      for (const k of ['channels', 'cases'] as const) if (o[k]) throw new DataError(text, `option ${k}= is for a folder of subjects (nifti:<folder>); name the files as nifti:T1=t1.nii.gz,... for one case`);
       const at = (p: string) => (o.dir && !isAbsolute(p) ? join(o.dir, p) : p);
       const channels: Record<string, string> = {};
       for (const [k, v] of parseOptions(s.target, text, 'channel')) {
@@ -219,7 +249,11 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       break;
     }
   }
+  const imaging = s.kind === 'nifti' || s.kind === 'dicom';
+  // NIfTI folders of subjects apply the defaults per subject (loadSubjects); one case or a DICOM series here.
+  if (imaging && !(s.kind === 'nifti' && !s.target.includes('='))) ds = applyImagingDefaults(ds, { norm: o.norm, size: o.size }, text);
+  if (imaging && o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
   if (o.split && s.kind !== 'medmnist') ds = takeSplit(ds, oneOf(text, 'split', o.split, ['train', 'val', 'test'] as const satisfies readonly SplitName[]));
-  if (o.norm) ds = normalize(ds, { method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]) }).dataset;
+  if (o.norm && !imaging) ds = normalize(ds, { method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]) }).dataset;
   return { ...ds, source: typeof spec === 'string' ? spec : ds.source };
 }

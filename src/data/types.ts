@@ -109,6 +109,12 @@ export interface ImageDataset {
   columns?: Record<string, string[]>;
   /** Physical pixel size in mm `[row, column]` where the source knows it (DICOM, NIfTI). */
   spacing?: [number, number];
+  /**
+   * Defaults the loader applied that the spec did not name, each as the option and why (NIfTI and
+   * DICOM: `norm=percentile (per subject ...)`, `size=128 (slices are 240 x 240 pixels ...)`; see
+   * defaults.ts). Absent when none was.
+   */
+  defaults?: string[];
   /** Inputs left out while reading, with reasons. Empty when nothing was skipped. */
   skipped: SkippedItem[];
   /** Where the data came from: a data spec or description, for run configs and reports. */
