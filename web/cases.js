@@ -1,4 +1,4 @@
-// The case browser: a paged grid of thumbnails (every input channel) with labels, filterable by label.
+// The case browser: a paged grid of thumbnails (every input channel; RGB runs: their colour composite first) with labels, filterable by label.
 import { thumbUrl } from './api.js';
 import { h, labelText } from './dom.js';
 

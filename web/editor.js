@@ -17,7 +17,8 @@ export class LatentEditor {
     this.title = h('h3', {});
     this.input = h('img', { class: 'strip', alt: 'input channels' });
     this.decoded = h('img', { class: 'strip decoded', alt: 'decoding', 'data-version': '0' });
-    this.captions = () => h('div', { class: 'captions' }, ...meta.channels.map((c) => h('span', {}, c)));
+    // RGB runs: the strips start with the colour composite (RunMeta.composite).
+    this.captions = () => h('div', { class: 'captions' }, ...[...(meta.composite ? ['RGB'] : []), ...meta.channels].map((c) => h('span', {}, c)));
     this.sliders = h('div', { class: 'sliders' });
     this.note = h('p', { class: 'muted small' });
     this.root = h('div', { class: 'editor' },

@@ -1,6 +1,7 @@
 // Summaries of a dataset (shape, channels, class balance per split, intensity statistics) and a
 // contact-sheet PNG of samples per class and channel, as shown by `latentlens data inspect`.
 import sharp from 'sharp';
+import { compositeWindow, grayPng, rgbChannels, rgbPng, toByte } from '../util/png.js';
 import { resizePlane } from './resize.js';
 import type { ImageDataset } from './types.js';
 
@@ -143,7 +144,9 @@ export interface ContactSheetOptions {
 /**
  * Renders a contact sheet PNG: for each class (or all samples when unlabelled) one row per channel
  * showing the first `perClass` samples of that class; each channel scaled from its 1st to 99th
- * percentile. Rows are labelled `class / channel`. Returns the PNG bytes.
+ * percentile. RGB data (channels R, G, B: util/png.ts rgbChannels) gets a colour composite row first in
+ * each class, through one window shared by R, G and B (0..1 as it is when the pixels lie in 0..1), and the
+ * sheet is an RGB PNG; otherwise gray. Rows are labelled `class / channel` (`class / RGB`). Returns the PNG bytes.
  */
 export async function contactSheet(ds: ImageDataset, options: ContactSheetOptions = {}): Promise<Buffer> {
   const [n, C, H, W] = ds.shape;
@@ -163,19 +166,44 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
   }
   const gap = 2;
   const margin = 150;
-  const rows = groups.length * C;
+  const HW = H * W;
+  const rgb = rgbChannels(ds.channelNames);
+  // Rows per class: the composite (RGB data), then each channel.
+  const R = C + (rgb ? 1 : 0), first = rgb ? 1 : 0;
+  const rows = groups.length * R;
   const width = margin + per * (tw + gap);
   const height = rows * (th + gap) + gap;
   const canvas = Buffer.alloc(width * height, 24);
-  const HW = H * W;
+  const tileOf = (i: number, c: number) => {
+    const plane = ds.images.subarray((i * C + c) * HW, (i * C + c + 1) * HW);
+    return th === H && tw === W ? plane : resizePlane(plane, H, W, th, tw);
+  };
+  const colour = rgb ? Buffer.alloc(width * height * 3, 24) : null;
+  if (rgb) {
+    const [lo, hi] = compositeWindow(ds.images, C, HW, rgb);
+    groups.forEach((g, gi) => {
+      const top = gi * R * (th + gap) + gap;
+      g.idx.forEach((i, col) => {
+        const [r, gr, b] = rgb.map((c) => tileOf(i, c));
+        const left = margin + col * (tw + gap);
+        for (let y = 0; y < th; y++) {
+          for (let x = 0; x < tw; x++) {
+            const o = ((top + y) * width + left + x) * 3, p = y * tw + x;
+            colour![o] = toByte(r![p]!, lo, hi);
+            colour![o + 1] = toByte(gr![p]!, lo, hi);
+            colour![o + 2] = toByte(b![p]!, lo, hi);
+          }
+        }
+      });
+    });
+  }
   groups.forEach((g, gi) => {
     for (let c = 0; c < C; c++) {
-      const top = (gi * C + c) * (th + gap) + gap;
+      const top = (gi * R + first + c) * (th + gap) + gap;
       const lo = stats[c]!.p1;
       const range = stats[c]!.p99 - lo || 1;
       g.idx.forEach((i, col) => {
-        const plane = ds.images.subarray((i * C + c) * HW, (i * C + c + 1) * HW);
-        const t = th === H && tw === W ? plane : resizePlane(plane, H, W, th, tw);
+        const t = tileOf(i, c);
         const left = margin + col * (tw + gap);
         for (let y = 0; y < th; y++) {
           for (let x = 0; x < tw; x++) {
@@ -187,16 +215,18 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
     }
   });
   const esc = (s: string) => s.replace(/[<>&"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  const texts = groups.flatMap((g, gi) => ds.channelNames.map((ch, c) => {
-    const y = (gi * C + c) * (th + gap) + gap + th / 2 + 4;
+  const texts = groups.flatMap((g, gi) => [...(rgb ? ['RGB'] : []), ...ds.channelNames].map((ch, c) => {
+    const y = (gi * R + c) * (th + gap) + gap + th / 2 + 4;
     return `<text x="4" y="${y}" font-family="sans-serif" font-size="11" fill="white">${esc(`${g.name.slice(0, 16)} / ${ch}`)}</text>`;
   }));
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${margin}" height="${height}">${texts.join('')}</svg>`);
-  const base = sharp(canvas, { raw: { width, height, channels: 1 } });
+  // The channel rows into the RGB sheet: the gray canvas is background (24) in the composite rows, the RGB one in the channel rows.
+  if (colour) for (let p = 0; p < width * height; p++) if (canvas[p] !== 24) colour.fill(canvas[p]!, p * 3, p * 3 + 3);
+  const raw = colour ?? canvas, bands = colour ? 3 : 1;
   try {
-    return await base.composite([{ input: svg, left: 0, top: 0 }]).png().toBuffer();
+    return await sharp(raw, { raw: { width, height, channels: bands } }).composite([{ input: svg, left: 0, top: 0 }]).png().toBuffer();
   } catch {
     // Text rendering unavailable: the sheet without row labels.
-    return await sharp(canvas, { raw: { width, height, channels: 1 } }).png().toBuffer();
+    return colour ? await rgbPng(colour, width, height) : await grayPng(canvas, width, height);
   }
 }

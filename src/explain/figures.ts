@@ -1,7 +1,7 @@
 // PNG figures of explanations: each input channel in gray with a signed heatmap on top (red where the
 // attribution is positive, blue where negative) and the ground-truth outlines where masks exist, upscaled
 // so small phantoms stay readable; which explained cases they show, and the rule that chose them.
-import sharp from 'sharp';
+import { grayPng, rgbPng } from '../util/png.js';
 import { fileSlug } from '../util/run-paths.js';
 
 export interface OverlayOptions {
@@ -40,7 +40,7 @@ export async function overlayPng(gray: ArrayLike<number>, heat: ArrayLike<number
     rgb[o3 + 2] = Math.round(255 * (g * (1 - a) + (hot ? 0 : a)));
     for (const ol of o.outlines ?? []) if (onEdge(ol.mask, h, w, scale, x, y, t)) rgb.set(ol.rgb, o3);
   }
-  return sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  return rgbPng(rgb, W, H);
 }
 
 /** Grayscale images side by side (each H x W in 0..1) as one PNG, e.g. a traversal row; `gap` mid-gray pixels between them, so white frames stay apart. */
@@ -53,7 +53,7 @@ export async function stripPng(images: ArrayLike<number>[], h: number, w: number
       out[y * W + k * step + x] = Math.round(255 * Math.min(1, Math.max(0, img[Math.floor(y / scale) * w + Math.floor(x / scale)]!)));
     }
   });
-  return sharp(Buffer.from(out), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+  return grayPng(out, W, H);
 }
 
 /** Explained cases shown in figures by default. */

@@ -7,7 +7,11 @@ import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
 import { noGrad, scope, tensor } from '../engine/index.js';
 import { openRun, trainingSplits } from '../train/index.js';
+import { compositeWindow, grayPng, paintComposite, rgbChannels, rgbPng } from '../util/png.js';
 import { fitPng } from './html.js';
+
+/** Name of the colour composite beside the channels of RGB data. */
+export const COMPOSITE_NAME = 'RGB composite';
 
 /** Per-channel display window: the 1st and 99th percentile of a sample of pixels, so every source (0..1, HU, scanner units) shows contrast. */
 export function channelWindows(data: ImageDataset, maxCases = 256): [number, number][] {
@@ -44,7 +48,25 @@ export async function gridPng(tiles: ArrayLike<number>[][], h: number, w: number
       out[(y0 + y) * W + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
     }
   }));
-  return sharp(Buffer.from(out), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+  return grayPng(out, W, H);
+}
+
+/** Like gridPng, each tile the colour composite of its R, G, B planes through one shared window, as an RGB PNG. */
+export async function compositeGridPng(tiles: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][][], h: number, w: number, window: [number, number], scale = Math.max(1, Math.round(64 / w))): Promise<Uint8Array> {
+  const gap = 2;
+  const rows = tiles.length, cols = Math.max(...tiles.map((r) => r.length));
+  const W = cols * w * scale + (cols - 1) * gap, H = rows * h * scale + (rows - 1) * gap;
+  const out = new Uint8Array(W * H * 3).fill(255);
+  tiles.forEach((row, r) => row.forEach((planes, k) => paintComposite(out, W, k * (w * scale + gap), r * (h * scale + gap), planes, h, w, window, scale)));
+  return rgbPng(out, W, H);
+}
+
+/** The colour composite of RGB data (channel order and shared window), or null when the channels are not R, G, B. */
+export function dataComposite(data: ImageDataset): { rgb: [number, number, number]; window: [number, number] } | null {
+  const rgb = rgbChannels(data.channelNames);
+  if (!rgb) return null;
+  const [, c, h, w] = data.shape;
+  return { rgb, window: compositeWindow(data.images, c, h * w, rgb) };
 }
 
 const plane = (data: ImageDataset, i: number, ch: number) => {
@@ -54,15 +76,21 @@ const plane = (data: ImageDataset, i: number, ch: number) => {
 };
 
 export interface SampleImages {
-  /** One PNG per class (or one 'all cases' row without labels): rows are channels, columns cases. */
+  /** One PNG per class (or one 'all cases' row without labels): rows are channels (RGB data: the colour composite first), columns cases. */
   classes: { name: string; count: number; cases: number[]; png: Uint8Array }[];
   channels: string[];
+  /** Set for RGB data: the first row is the colour composite, shown through this window shared by R, G and B. */
+  composite?: { window: [number, number] };
 }
+
+const compositeTiles = (data: ImageDataset, cases: number[], rgb: [number, number, number]) =>
+  cases.map((i) => rgb.map((ch) => plane(data, i, ch)) as [Float32Array, Float32Array, Float32Array]);
 
 /** The first `perClass` cases of each class, every channel, shown through per-channel windows. */
 export async function sampleImages(data: ImageDataset, perClass: number): Promise<SampleImages> {
   const [n, c, h, w] = data.shape;
   const windows = channelWindows(data);
+  const composite = dataComposite(data);
   const single = data.labels && (data.labelWidth ?? 1) === 1 ? data.labels : null;
   const groups: { name: string; members: number[] }[] = [];
   if (single) {
@@ -78,12 +106,13 @@ export async function sampleImages(data: ImageDataset, perClass: number): Promis
     const cases = g.members.slice(0, perClass);
     // One PNG per channel would need one window each; a shared PNG uses each row's own window instead.
     const rows = await Promise.all(Array.from({ length: c }, (_, ch) => gridPng([cases.map((i) => plane(data, i, ch))], h, w, windows[ch]!)));
+    if (composite) rows.unshift(await compositeGridPng([compositeTiles(data, cases, composite.rgb)], h, w, composite.window));
     classes.push({ name: g.name, count: g.members.length, cases, png: await fitPng(await stackPngs(rows)) });
   }
-  return { classes, channels: data.channelNames };
+  return composite ? { classes, channels: data.channelNames, composite: { window: composite.window } } : { classes, channels: data.channelNames };
 }
 
-/** PNGs of equal width (grayscale) stacked vertically with a 2-pixel white gap, as one grayscale PNG. */
+/** PNGs stacked vertically with a 2-pixel white gap, as one PNG: gray when they all are, else RGB. */
 async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
   const metas = await Promise.all(pngs.map((p) => sharp(p).metadata()));
   const width = Math.max(...metas.map((m) => m.width ?? 0));
@@ -93,14 +122,14 @@ async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
     top += (metas[i]!.height ?? 0) + 2;
     return layer;
   });
-  // Composited in RGB (sharp creates 3 channels at least), written as one gray channel: a third of the bytes.
+  // Composited in RGB (sharp creates 3 channels at least); written as one gray channel when no input has colour: a third of the bytes.
   const rgb = await sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
-  return sharp(rgb).grayscale().png().toBuffer();
+  return metas.some((m) => (m.channels ?? 1) >= 3) ? rgb : sharp(rgb).grayscale().png().toBuffer();
 }
 
 export interface Reconstructions {
-  /** Per channel, a PNG with the inputs on the top row and their reconstructions below. */
-  channels: { name: string; png: Uint8Array }[];
+  /** Per channel, a PNG with the inputs on the top row and their reconstructions below; for RGB data the colour composite (COMPOSITE_NAME, `composite` set) comes first. */
+  channels: { name: string; png: Uint8Array; composite?: true }[];
   cases: number[];
   split: string;
   weights: string;
@@ -119,11 +148,17 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
     cases.forEach((i, j) => x.set(data.images.subarray(i * len, (i + 1) * len), j * len));
     const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, c, h, w])).toFloat32()));
     const windows = channelWindows(data);
-    const channels = await Promise.all(data.channelNames.map(async (name, ch) => {
+    const channels: Reconstructions['channels'] = await Promise.all(data.channelNames.map(async (name, ch) => {
       const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
       const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
       return { name, png };
     }));
+    const comp = dataComposite(data);
+    if (comp) {
+      const at = (src: Float32Array, j: number) => comp.rgb.map((ch) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w)) as [Float32Array, Float32Array, Float32Array];
+      const png = await fitPng(await compositeGridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, comp.window));
+      channels.unshift({ name: COMPOSITE_NAME, png, composite: true });
+    }
     return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
   } finally {
     run.model.dispose();
@@ -136,10 +171,12 @@ export async function loadRunDataset(dataSpec: unknown): Promise<ImageDataset> {
   return loadDataset(dataSpec);
 }
 
-/** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars). */
-export async function casesPng(data: ImageDataset, cases: number[], windows = channelWindows(data)): Promise<Uint8Array> {
+/** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars); RGB data: the colour composite row first. */
+export async function casesPng(data: ImageDataset, cases: number[], windows = channelWindows(data), composite = dataComposite(data)): Promise<Uint8Array> {
   const [, c, h, w] = data.shape;
   const rows = Array.from({ length: c }, (_, ch) => cases.map((i) => plane(data, i, ch)));
   // One window per row: gridPng takes one, so rows are rendered separately and stacked.
-  return fitPng(await stackPngs(await Promise.all(rows.map((row, ch) => gridPng([row], h, w, windows[ch]!)))));
+  const pngs = await Promise.all(rows.map((row, ch) => gridPng([row], h, w, windows[ch]!)));
+  if (composite) pngs.unshift(await compositeGridPng([compositeTiles(data, cases, composite.rgb)], h, w, composite.window));
+  return fitPng(await stackPngs(pngs));
 }

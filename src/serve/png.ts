@@ -1,6 +1,7 @@
-// PNGs the explorer shows: the channels of one image side by side in gray, upscaled so 28-32 pixel
-// images stay readable. Encoded with sharp on libuv's pool, so it does not block the HTTP thread.
-import sharp from 'sharp';
+// PNGs the explorer shows: the channels of one image side by side in gray (RGB images: their colour
+// composite first), upscaled so 28-32 pixel images stay readable. Encoded with sharp on libuv's pool
+// (util/png.ts), so it does not block the HTTP thread.
+import { grayPng, paintComposite, rgbPng, toByte } from '../util/png.js';
 
 /** Largest scale a request may ask for. */
 export const MAX_SCALE = 16;
@@ -14,6 +15,11 @@ export interface StripOptions {
   channel?: number;
   /** Gap between channels, in output pixels. Default 4. */
   gap?: number;
+  /**
+   * Indices of the R, G and B channels (util/png.ts rgbChannels): without `channel`, the strip starts with
+   * their colour composite (0..1 as black..full colour, like the gray panels) and is an RGB PNG.
+   */
+  composite?: [number, number, number];
 }
 
 /**
@@ -22,30 +28,39 @@ export interface StripOptions {
  */
 export function stripScale(shape: [number, number, number], o: StripOptions = {}): number {
   const [c, h, w] = shape;
-  const n = o.channel === undefined ? c : 1;
+  const n = o.channel === undefined ? c + (o.composite ? 1 : 0) : 1;
   const gap = n > 1 ? (o.gap ?? 4) : 0;
   const fits = Math.floor(Math.min((MAX_STRIP_SIDE - (n - 1) * gap) / (n * w), MAX_STRIP_SIDE / h));
   return Math.max(1, Math.min(MAX_SCALE, fits, Math.round(o.scale ?? 128 / w)));
 }
 
-/** C x H x W values (0..1 shown as black..white, clamped) as one gray PNG, at stripScale's scale. */
+/**
+ * C x H x W values (0..1 shown as black..white, clamped) as one gray PNG, at stripScale's scale; with
+ * `composite` (and no `channel`) the colour composite comes first and the strip is an RGB PNG.
+ */
 export async function channelStripPng(pixels: Float32Array, shape: [number, number, number], o: StripOptions = {}): Promise<Buffer> {
   const [c, h, w] = shape;
   const scale = stripScale(shape, o);
   const channels = o.channel === undefined ? Array.from({ length: c }, (_, i) => i) : [o.channel];
-  const gap = channels.length > 1 ? (o.gap ?? 4) : 0;
+  const composite = o.channel === undefined ? o.composite : undefined;
+  const panels = channels.length + (composite ? 1 : 0);
+  const gap = panels > 1 ? (o.gap ?? 4) : 0;
   const cw = w * scale;
-  const W = channels.length * cw + (channels.length - 1) * gap, H = h * scale;
-  const out = new Uint8Array(W * H).fill(255);
+  const W = panels * cw + (panels - 1) * gap, H = h * scale;
+  const bands = composite ? 3 : 1;
+  const out = new Uint8Array(W * H * bands).fill(255);
+  const hw = h * w;
+  if (composite) paintComposite(out, W, 0, 0, composite.map((ch) => pixels.subarray(ch * hw, (ch + 1) * hw)) as [Float32Array, Float32Array, Float32Array], h, w, [0, 1], scale);
   channels.forEach((ch, j) => {
-    const x0 = j * (cw + gap);
+    const x0 = (j + (composite ? 1 : 0)) * (cw + gap);
     for (let y = 0; y < H; y++) {
-      const row = ch * h * w + Math.floor(y / scale) * w;
+      const row = ch * hw + Math.floor(y / scale) * w;
       for (let x = 0; x < cw; x++) {
-        const v = pixels[row + Math.floor(x / scale)]!;
-        out[y * W + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)));
+        const v = toByte(pixels[row + Math.floor(x / scale)]!, 0, 1);
+        const o3 = (y * W + x0 + x) * bands;
+        for (let b = 0; b < bands; b++) out[o3 + b] = v;
       }
     }
   });
-  return sharp(Buffer.from(out.buffer), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+  return composite ? rgbPng(out, W, H) : grayPng(out, W, H);
 }

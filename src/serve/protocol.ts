@@ -21,6 +21,8 @@ export interface RunMeta {
   /** C, H, W of one case. */
   shape: [number, number, number];
   channels: string[];
+  /** Indices of the R, G, B channels when the images are RGB (util/png.ts rgbChannels): strips of every channel then start with their colour composite. Null otherwise. */
+  composite: [number, number, number] | null;
   labels: number[] | null;
   classNames: string[] | null;
   ids: string[] | null;

@@ -56,7 +56,7 @@ async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['
   }
 }
 
-function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; scale?: number } {
+function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; scale?: number; composite?: [number, number, number] } {
   const channel = query.has('channel') ? intParam(query.get('channel'), 'channel') : undefined;
   if (channel !== undefined && channel >= m.shape[0]) throw new HttpError(400, `channel must be in 0..${m.shape[0] - 1}`);
   const s = query.get('scale');
@@ -64,7 +64,9 @@ function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; sca
   if (scale !== undefined && !(scale >= 1 && scale <= MAX_SCALE)) {
     throw new HttpError(400, `scale must be an integer in 1..${MAX_SCALE} (it is lowered further so no side exceeds ${MAX_STRIP_SIDE} px)`);
   }
-  return { channel, scale };
+  // RGB runs: a strip of every channel starts with their colour composite.
+  const composite = channel === undefined ? m.composite : null;
+  return composite ? { channel, scale, composite } : { channel, scale };
 }
 
 export function status(ctx: ApiContext) {

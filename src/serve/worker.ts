@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadRunData, type RunData } from '../runs/run-data.js';
 import { noGrad, scope, setNumThreads, tensor } from '../engine/index.js';
+import { rgbChannels } from '../util/png.js';
 import type { ComputeRequest, ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta, WorkerInit, WorkerMessage } from './protocol.js';
 
 class BadRequest extends Error {}
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   const cfg = rd.run.config.model;
   const width = rd.data.labelWidth ?? 1;
   meta = {
-    n: rd.data.shape[0], shape: [c, h, w], channels: rd.data.channelNames,
+    n: rd.data.shape[0], shape: [c, h, w], channels: rd.data.channelNames, composite: rgbChannels(rd.data.channelNames),
     labels: rd.data.labels && width === 1 ? Array.from(rd.data.labels) : null,
     classNames: rd.data.classNames ?? null, ids: rd.data.ids ?? null,
     k: cfg.latentMaps, grid: cfg.latentGrid, modelKind: cfg.kind,

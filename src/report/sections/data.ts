@@ -1,7 +1,7 @@
 // "Data" and "Reconstructions": what the model saw and how well it gives it back.
 import type { ImageDataset } from '../../data/types.js';
 import type { Reconstructions, SampleImages } from '../case-images.js';
-import { esc, figure, pngImg, table, type Section } from '../html.js';
+import { esc, figure, num, pngImg, table, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
 
 /** A value that is either there or failed with a reason (images the report renders itself). */
@@ -41,7 +41,8 @@ export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, sampl
   const kv = (r: [string, string][]) => table(['', ''], r.map(([k, v]) => [`<strong>${esc(k)}</strong>`, v]), { cls: 'kv' });
   let body = `<div class="cols"><div>${kv(rows)}</div><div>${kv(model)}</div></div>`;
   if (samples.ok) {
-    body += `<h3>Sample cases</h3><p class="note">The first ${samples.value.classes[0]?.cases.length ?? 0} cases of each class. Rows are the input channels (${samples.value.channels.map(esc).join(', ')}, top to bottom), each shown between its 1st and 99th percentile over the data.</p><div class="gallery">`;
+    const comp = samples.value.composite;
+    body += `<h3>Sample cases</h3><p class="note">The first ${samples.value.classes[0]?.cases.length ?? 0} cases of each class. ${comp ? `The top row is the colour composite of ${compositeWords(comp.window)}; below it the` : 'Rows are the'} input channels (${samples.value.channels.map(esc).join(', ')}, top to bottom), each shown between its 1st and 99th percentile over the data.</p><div class="gallery">`;
     for (const cls of samples.value.classes) {
       body += figure(pngImg(cls.png, `sample cases of ${cls.name}`), `${esc(cls.name)} — ${cls.count} cases; shown: ${cls.cases.map(String).join(', ')}`);
     }
@@ -52,10 +53,16 @@ export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, sampl
   return { id: 'data', title: 'Data', body };
 }
 
+/** How a colour composite is shown, in words. */
+function compositeWords(window: [number, number]): string {
+  return window[0] === 0 && window[1] === 1 ? 'the R, G and B channels (their values 0..1 as they are: the true colours)'
+    : `the R, G and B channels (one window, ${num(window[0])} to ${num(window[1])}, shared by the three so hues are kept)`;
+}
+
 export function reconstructionSection(recon: Maybe<Reconstructions>): Section {
   if (!recon.ok) return { id: 'reconstructions', title: 'Reconstructions', body: `<p class="missing">Reconstructions not shown: ${esc(recon.reason)}</p>` };
   const r = recon.value;
-  let body = `<p class="note">${r.cases.length} cases of the ${esc(r.split)} split (indices ${r.cases.join(', ')}), decoded with <code>${esc(r.weights)}</code>. Top row: input; bottom row: reconstruction; both through the same per-channel window.</p><div class="gallery">`;
-  for (const ch of r.channels) body += figure(pngImg(ch.png, `reconstructions of ${ch.name}`), `<code>${esc(ch.name)}</code>`);
+  let body = `<p class="note">${r.cases.length} cases of the ${esc(r.split)} split (indices ${r.cases.join(', ')}), decoded with <code>${esc(r.weights)}</code>. Top row: input; bottom row: reconstruction; both through the same per-channel window${r.channels.some((ch) => ch.composite) ? ' (the RGB composite: one window shared by R, G and B, values clamped to it)' : ''}.</p><div class="gallery">`;
+  for (const ch of r.channels) body += figure(pngImg(ch.png, `reconstructions of ${ch.name}`), ch.composite ? esc(ch.name) : `<code>${esc(ch.name)}</code>`);
   return { id: 'reconstructions', title: 'Reconstructions', body: `${body}</div>` };
 }
