@@ -6,7 +6,11 @@ import type { Module } from '../nn/module.js';
 export interface BackboneOptions {
   /** Input channels, height, width (height and width from 28 to 256). */
   inputShape: [number, number, number];
-  /** Latent grid h x w; the input size divided by a power of two. Default: a quarter of the input (28 -> 7). */
+  /**
+   * Latent grid h x w; the input size divided by a power of two. Default (`defaultLatentGrid`): a quarter
+   * of the input, halved further while its side is above 16 (28 -> 7, 64 -> 16, 128 -> 16, 240 -> 15),
+   * so a large input still passes a bottleneck.
+   */
   latentGrid?: [number, number];
   /**
    * The conv stack's grid when the latent itself is not spatial (vector VAEs, InfoGAN report a 1 x 1
@@ -31,11 +35,25 @@ export interface Backbone {
   latentGrid: [number, number];
 }
 
+/** Largest latent-grid side the default grid keeps when the input allows halving further. */
+export const DEFAULT_GRID_MAX_SIDE = 16;
+
+/**
+ * The default latent grid of an h x w input: a quarter of it (28 -> 7, 64 -> 16), halved again while
+ * its longer side is above DEFAULT_GRID_MAX_SIDE and both sides stay whole (128 -> 16, 240 -> 15,
+ * 256 -> 16; 200 -> 25, which cannot halve to a whole number). Inputs up to 64 pixels keep a quarter.
+ */
+export function defaultLatentGrid(h: number, w: number): [number, number] {
+  let f = 4;
+  while (Math.max(h, w) / f > DEFAULT_GRID_MAX_SIDE && h % (2 * f) === 0 && w % (2 * f) === 0) f *= 2;
+  return f === 4 ? [Math.round(h / 4), Math.round(w / 4)] : [h / f, w / f];
+}
+
 /** Checks the geometry and returns the number of stages and their widths. */
 export function planBackbone(o: BackboneOptions): Backbone {
   const [, h, w] = o.inputShape;
   if (h < 28 || w < 28 || h > 256 || w > 256) throw new RangeError(`input ${h}x${w}: latentlens models take 28 to 256 pixels per side`);
-  const grid = o.backboneGrid ?? o.latentGrid ?? [Math.round(h / 4), Math.round(w / 4)];
+  const grid = o.backboneGrid ?? o.latentGrid ?? defaultLatentGrid(h, w);
   const depth = Math.log2(h / grid[0]);
   if (!Number.isInteger(depth) || depth < 1 || h / grid[0] !== w / grid[1]) {
     throw new RangeError(`latent grid ${grid[0]}x${grid[1]} must be the ${h}x${w} input divided by one power of two (e.g. ${h / 4}x${w / 4})`);

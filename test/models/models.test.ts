@@ -48,6 +48,21 @@ test('the latent grid must be the input divided by a power of two', () => {
   assert.throws(() => createModel('conv-ae', { inputShape: [1, 16, 16] }), /28 to 256 pixels/);
 });
 
+test('the default latent grid is a quarter of the input, halved while above 16 per side (a bottleneck for large inputs)', () => {
+  const grid = (kind: ModelKind, side: number, extra: object = {}) => {
+    const m = createModel(kind, { inputShape: [1, side, side], width: 4, latentMaps: 2, ...extra });
+    const g = (m.config as { backboneGrid?: [number, number] }).backboneGrid ?? m.config.latentGrid;
+    m.dispose();
+    return g;
+  };
+  assert.deepEqual(grid('conv-ae', 28), [7, 7]);
+  assert.deepEqual(grid('conv-ae', 64), [16, 16]);
+  assert.deepEqual(grid('conv-ae', 128), [16, 16]);
+  assert.deepEqual(grid('conv-ae', 240), [15, 15]);
+  assert.deepEqual(grid('vae', 128), [16, 16]);
+  assert.deepEqual(grid('conv-ae', 128, { latentGrid: [32, 32] }), [32, 32], 'an explicit grid is kept');
+});
+
 test('every model kind is rebuilt from its own config with the same parameter shapes', () => {
   for (const [kind, extra] of [['conv-ae', {}], ['vae', { latent: 'vector' }], ['beta-tcvae', { latent: 'vector' }], ['factor-vae', {}], ['infogan', {}]] as const) {
     const a = createModel(kind, { ...base, ...extra });

@@ -23,7 +23,7 @@ const readExplain = (k: number) => JSON.parse(readFileSync(join(run, 'explain', 
 
 before(() => {
   ok('train', '--data', 'phantom:n=96,size=96,channels=T1,T2,FLAIR,T1c,lesion=FLAIR,distractor=T1', '--model', 'conv-ae', '--latent-maps', '4',
-    '--width', '8', '--steps', '4', '--batch-size', '32', '--out', 'run');
+    '--width', '8', '--latent-grid', '24x24', '--steps', '4', '--batch-size', '32', '--out', 'run');
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
