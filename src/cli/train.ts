@@ -46,6 +46,7 @@ function describe(e: TrainEvent, progressBar: boolean): void {
     const v = e.val ? ` val ${(e.val.terms.loss ?? e.val.mse).toPrecision(4)} PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}` : '';
     console.error(`epoch ${e.epoch + 1} (step ${e.step}): train ${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`);
   } else if (e.type === 'checkpoint' && !progressBar) console.error(`checkpoint: ${e.dir}`);
+  else if (e.type === 'warning' && !progressBar) console.error(`warning: ${e.message}`);
 }
 
 function summary(r: TrainResult): void {
@@ -124,7 +125,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('--out <run>', 'run folder to create (or to continue with --resume)')
     .option('--resume', 'continue the run in --out from its latest checkpoint, with its recorded settings', false)
     .option('--latent-maps <k>', "number of latent maps K (default: the model's, 16 for conv-ae)", int('--latent-maps'))
-    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7 (default: a quarter of the input side)', pair('--latent-grid', /x/i))
+    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7 (default: a quarter of the input side, halved while above 16: 64 -> 16x16, 128 -> 16x16, 240 -> 15x15)', pair('--latent-grid', /x/i))
     .option('--width <c>', 'channels of the first stage, doubled per stage (default 32)', int('--width'))
     .option('--norm <kind>', 'batch|group|none (default batch)')
     .option('--upsample <kind>', 'transposed|resize (default transposed)')

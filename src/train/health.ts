@@ -95,6 +95,28 @@ export interface HealthOptions {
 
 const db = (v: number) => `${v.toFixed(1)} dB`;
 
+/**
+ * The mean-image baseline alone: every case of `evalIdx` predicted by the mean image of `train`; its
+ * MSE and PSNR (the trainer compares the first epoch's validation PSNR with it).
+ */
+export function meanImageBaseline(data: ImageDataset, train: ArrayLike<number>, evalIdx: ArrayLike<number>, dataRange = 1): { mse: number; psnr: number } {
+  const [, c, h, w] = data.shape;
+  const per = c * h * w;
+  const mean = new Float64Array(per);
+  for (let r = 0; r < train.length; r++) {
+    const off = train[r]! * per;
+    for (let p = 0; p < per; p++) mean[p] += data.images[off + p]!;
+  }
+  for (let p = 0; p < per; p++) mean[p] /= Math.max(1, train.length);
+  let sq = 0;
+  for (let r = 0; r < evalIdx.length; r++) {
+    const off = evalIdx[r]! * per;
+    for (let p = 0; p < per; p++) sq += (data.images[off + p]! - mean[p]!) ** 2;
+  }
+  const mse = sq / Math.max(1, evalIdx.length * per);
+  return { mse, psnr: psnrFromMse(mse, dataRange) };
+}
+
 /** The checks on `model` (left in the training mode it was in). */
 export function checkHealth(model: LatentModel, data: ImageDataset, o: HealthOptions): HealthRecord {
   const [, c, h, w] = data.shape;

@@ -22,7 +22,7 @@ import { seedStep, seedValidation, shuffleSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
 import { evaluateReconstruction } from './validate.js';
 import { firstNonFinite } from './finite.js';
-import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } from './health.js';
+import { checkHealth, HEALTH_FILE, meanImageBaseline, readHealth, writeHealth, type HealthRecord } from './health.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 
 /** Everything `onEvent` is told, in order; step and epoch events are also the lines of train.jsonl. */
@@ -34,7 +34,13 @@ export type TrainEvent =
   | { type: 'stop'; step: number; reason: TrainResult['stopReason'] }
   /** Resuming a run that had already finished: nothing was trained; `wrote` are the final files that were missing. */
   | { type: 'finalized'; step: number; reason: TrainResult['stopReason']; checkpoint: string; wrote: string[] }
-  | { type: 'error'; step: number; message: string };
+  | { type: 'error'; step: number; message: string }
+  /**
+   * Something the run should know now rather than at the end: `below-baseline` when the first epoch's
+   * validation PSNR is below the mean-image baseline's (every validation case predicted by the training
+   * split's mean image), with both PSNRs. Written to train.jsonl and said on stderr.
+   */
+  | { type: 'warning'; step: number; epoch: number; kind: 'below-baseline'; message: string; psnr: number; baselinePsnr: number };
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -253,6 +259,17 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
     state.history.push(rec);
     emit(rec);
     if (bar && val) bar.log(`epoch ${state.epoch + 1}: train ${fmt(train.loss)} val ${fmt(valLoss)} PSNR ${val.psnr.toFixed(2)} dB SSIM ${val.ssim.toFixed(4)}`);
+    if (state.epoch === 0 && val) {
+      // Caught after one epoch instead of at the end: a model that does worse than predicting the mean
+      // image (often raw intensities outside 0..1, or a too-high learning rate).
+      const base = meanImageBaseline(data, trainIdx, splits.val, o.dataRange);
+      if (val.psnr < base.psnr) {
+        const message = `epoch 1: validation PSNR ${val.psnr.toFixed(2)} dB is below the mean-image baseline's ${base.psnr.toFixed(2)} dB ` +
+          '(every case predicted by the training split\'s mean image); check that the pixels are in 0..1 (norm=percentile) and the learning rate';
+        emit({ type: 'warning', step: state.step, epoch: state.epoch, kind: 'below-baseline', message, psnr: val.psnr, baselinePsnr: base.psnr });
+        bar?.log(`warning: ${message}`);
+      }
+    }
     state.epoch++;
     state.batchInEpoch = 0;
     state.epochTermSums = {};
