@@ -10,6 +10,8 @@ import { DataError } from '../../src/data/errors.js';
 import { loadDataset } from '../../src/data/spec.js';
 import { subjectFileRole } from '../../src/data/subjects.js';
 import type { ImageDataset } from '../../src/data/types.js';
+import { imageElements, writeDicom } from '../helpers/dicom-writer.js';
+import { needSharedData, sharedData } from '../helpers/shared-data.js';
 
 // A NIfTI-1 int16 volume, 1 mm voxels, no sform/qform (pixdim orientation).
 function niftiInt16(dims: [number, number, number], voxels: Int16Array): Uint8Array {
@@ -165,4 +167,31 @@ test('the defaults on a raw-intensity NIfTI case (nifti:T1=...): [0, 1] and size
   assert.ok(raw.images.some((v) => v > 6000));
   await assert.rejects(loadDataset(`nifti:T1=BRATS_002_T1.nii?dir=${dir}&norm=robust`), /option norm=robust; expected one of zscore, minmax, percentile, none/);
   await assert.rejects(loadDataset(`nifti:T1=BRATS_002_T1.nii?dir=${dir}&channels=T1`), /option channels= is for a folder of subjects/);
+});
+
+test('the defaults on a raw DICOM series: per-patient [0, 1] and size=128 for 160 px slices', async () => {
+  const series = mkdtempSync(join(tmpdir(), 'll-dicom-defaults-'));
+  for (let k = 0; k < 2; k++) {
+    const px = new Uint16Array(160 * 160).map((_, i) => 1000 + ((i * 37 + k * 11) % 3000));
+    writeFileSync(join(series, `img${k}.dcm`), writeDicom([...imageElements({ rows: 160, columns: 160, position: `0\\0\\${k}`, series: '1.2.9', instance: String(k + 1) }), { tag: [0x7fe0, 0x0010], vr: 'OW', value: new Uint8Array(px.buffer) }]));
+  }
+  const { ds, notes } = await loadNoting(`dicom:${series}`);
+  assert.deepEqual(ds.shape, [2, 1, 128, 128]);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of ds.images) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  assert.deepEqual([lo, hi], [0, 1]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /default size=128 \(slices are 160 x 160 pixels/);
+  const raw = await loadDataset(`dicom:${series}?norm=none&size=160`);
+  assert.ok(raw.images.some((v) => v > 3000) && raw.defaults === undefined);
+});
+
+test('the one glioma subject (real files) as a subject folder: four channels, 128 px, [0, 1], one group', { skip: needSharedData('brats_tcga_du_7294') }, async () => {
+  const { ds, notes } = await loadNoting(`nifti:${sharedData('brats_tcga_du_7294')}?keep=labelled`);
+  assert.deepEqual(ds.channelNames, ['T1', 'T1c', 'T2', 'FLAIR']);
+  assert.deepEqual(ds.shape.slice(1), [4, 128, 128]);
+  assert.ok(ds.shape[0] > 10 && ds.labels!.every((v) => v === 1));
+  assert.deepEqual([...new Set(ds.groups)], ['brats_tcga_du_7294']);
+  assert.ok(ds.images.every((v) => v >= 0 && v <= 1));
+  assert.match(notes[0]!, /default size=128 \(slices are 240 x 240 pixels/);
 });
