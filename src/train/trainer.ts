@@ -265,7 +265,8 @@ export async function trainModel(model: LatentModel, data: ImageDataset, options
       const base = meanImageBaseline(data, trainIdx, splits.val, o.dataRange);
       if (val.psnr < base.psnr) {
         const message = `epoch 1: validation PSNR ${val.psnr.toFixed(2)} dB is below the mean-image baseline's ${base.psnr.toFixed(2)} dB ` +
-          '(every case predicted by the training split\'s mean image); check that the pixels are in 0..1 (norm=percentile) and the learning rate';
+          '(every case predicted by the training split\'s mean image); check that the pixels are in 0..1 (norm=percentile for scanner data) ' +
+          'and the learning rate, unless one epoch is too few steps to tell';
         emit({ type: 'warning', step: state.step, epoch: state.epoch, kind: 'below-baseline', message, psnr: val.psnr, baselinePsnr: base.psnr });
         bar?.log(`warning: ${message}`);
       }
