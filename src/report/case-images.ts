@@ -122,9 +122,11 @@ async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
     top += (metas[i]!.height ?? 0) + 2;
     return layer;
   });
-  // Composited in RGB (sharp creates 3 channels at least); written as one gray channel when no input has colour: a third of the bytes.
+  // Composited in RGB (sharp creates 3 channels at least; compositing adds alpha, dropped: everything is opaque);
+  // written as one gray channel when no input has colour: a third of the bytes.
   const rgb = await sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
-  return metas.some((m) => (m.channels ?? 1) >= 3) ? rgb : sharp(rgb).grayscale().png().toBuffer();
+  const colour = metas.some((m) => (m.channels ?? 1) - (m.hasAlpha ? 1 : 0) >= 3);
+  return colour ? sharp(rgb).removeAlpha().png().toBuffer() : sharp(rgb).removeAlpha().grayscale().png().toBuffer();
 }
 
 export interface Reconstructions {
