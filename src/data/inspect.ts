@@ -30,6 +30,8 @@ export interface DatasetSummary {
   factors?: Array<{ name: string; min: number; max: number; mean: number }>;
   /** For each mask: its channels and the fraction of samples where it is non-empty. */
   masks?: Array<{ name: string; channels: string[]; nonEmpty: number }>;
+  /** Defaults the loader applied that the spec did not name (`dataset.defaults`), if any. */
+  defaults?: string[];
   /** Number of skipped inputs, and the first few with reasons. */
   skipped: number;
   skippedExamples: Array<{ item: string; reason: string }>;
@@ -68,6 +70,7 @@ export function summarizeDataset(ds: ImageDataset): DatasetSummary {
     skipped: ds.skipped.length,
     skippedExamples: ds.skipped.slice(0, 10),
   };
+  if (ds.defaults) summary.defaults = [...ds.defaults];
   if (ds.task) summary.task = ds.task;
   if (ds.labels && ds.classNames) {
     summary.classNames = [...ds.classNames];
@@ -127,6 +130,7 @@ export function formatSummary(s: DatasetSummary): string {
   for (const c of s.channels) lines.push(`  ${c.name.padEnd(8)} ${f(c.min)} / ${f(c.p1)} / ${f(c.mean)} ± ${f(c.std)} / ${f(c.p99)} / ${f(c.max)}`);
   if (s.factors) lines.push(`factors   ${s.factors.map((x) => `${x.name} [${f(x.min)}, ${f(x.max)}]`).join(', ')}`);
   if (s.masks) for (const m of s.masks) lines.push(`mask      ${m.name} in ${m.channels.join('+') || '(no channel)'}: non-empty in ${(100 * m.nonEmpty).toFixed(1)}% of samples`);
+  for (const d of s.defaults ?? []) lines.push(`default   ${d}`);
   lines.push(`skipped   ${s.skipped}`);
   for (const k of s.skippedExamples) lines.push(`  ${k.item}: ${k.reason}`);
   if (s.skipped > s.skippedExamples.length) lines.push(`  ... and ${s.skipped - s.skippedExamples.length} more`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/data/errors.js';
+import { formatSummary, summarizeDataset } from '../../src/data/inspect.js';
 import { loadDataset } from '../../src/data/spec.js';
 import { subjectFileRole } from '../../src/data/subjects.js';
 import type { ImageDataset } from '../../src/data/types.js';
@@ -128,6 +129,7 @@ test('a two-subject folder: slices as cases, subjects as groups, channels and la
   assert.match(ds.defaults![0]!, /^size=128 \(slices are 140 x 140 pixels/);
   assert.match(ds.defaults![1]!, /^norm=percentile \(per subject and channel/);
   assert.equal(notes.length, 1, 'the size default is said once, not per subject');
+  assert.match(formatSummary(summarizeDataset(ds)), /^default   size=128 \(slices are 140 x 140 pixels.*\ndefault   norm=percentile/m);
   assert.match(notes[0]!, /: default size=128 \(slices are 140 x 140 pixels/);
 });
 
