@@ -26,7 +26,11 @@ export interface RunConfig {
   /** The model's config (kind, inputShape, latentMaps, latentGrid and its options): enough to rebuild it. */
   model: ModelConfig;
   /** Where the data came from, its shape and split sizes. */
-  data: { source: string; shape: number[]; channelNames: string[]; splits: { train: number; val: number; test: number } };
+  data: {
+    source: string; shape: number[]; channelNames: string[]; splits: { train: number; val: number; test: number };
+    /** Defaults the loader applied that the spec did not name (`ImageDataset.defaults`: NIfTI/DICOM size and normalisation). */
+    defaults?: string[];
+  };
   /** Set when the model was imported, not trained (import.ts). */
   imported?: ImportRecord;
   /** Anything the caller added (the CLI: `dataSpec` and `modelOptions`). */
@@ -74,6 +78,7 @@ export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; mo
     data: {
       source: c.data.source, shape: [...c.data.shape], channelNames: c.data.channelNames,
       splits: { train: c.splits.train.length, val: c.splits.val.length, test: c.splits.test.length },
+      ...(c.data.defaults ? { defaults: [...c.data.defaults] } : {}),
     },
   };
   writeJsonAtomic(join(out, 'config.json'), config);
