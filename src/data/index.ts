@@ -9,6 +9,8 @@ export { MEMORY_BUDGET_ENV, MAX_ARRAY_ELEMENTS, checkMemory, memoryBudget, parse
 export { loadMedMNIST, resolveMedMNIST, defaultMedMNISTRoot, parseMedMNISTName, type MedMNISTOptions } from './medmnist.js';
 export { MEDMNIST_INFO, type MedMNISTInfo } from './medmnist-info.js';
 export { readNifti, readNiftiHeader, parseNifti, slicePlane, loadNiftiCase, type NiftiVolume, type NiftiHeader, type NiftiCaseOptions, type SliceAxis } from './nifti.js';
+export { loadNiftiSubjects, findSubjects, subjectFileRole, SUBJECT_CHANNEL_TOKENS, SUBJECT_SEG_TOKENS, type NiftiSubjectsOptions, type SubjectFiles } from './subjects.js';
+export { applyImagingDefaults, normalizePerGroup, resizeDataset, DEFAULT_MAX_SIDE, type ImagingDefaultOptions } from './defaults.js';
 export { readDicom, loadDicom, applyWindow, type DicomImage, type DicomOptions } from './dicom.js';
 export { loadImageFolder, openImageFolder, type ImageFolderOptions, type ImageFolderSource } from './folder.js';
 export { parseCsv, type CsvTable } from './csv.js';
