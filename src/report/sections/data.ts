@@ -28,6 +28,7 @@ export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, sampl
     ['Classes', dataset.ok ? classCounts(dataset.value) : `not loaded (${esc(dataset.reason)})`],
     ['Splits (train / val / test)', `${d.splits.train} / ${d.splits.val} / ${d.splits.test}`],
   ];
+  if (d.defaults?.length) rows.push(['Defaults applied', d.defaults.map((x) => `<code>${esc(x)}</code>`).join('<br>')]);
   if (dataset.ok && dataset.value.factors) rows.push(['Ground-truth factors', dataset.value.factors.names.map(esc).join(', ')]);
   if (dataset.ok && dataset.value.masks?.length) rows.push(['Ground-truth masks', dataset.value.masks.map((mk) => `${esc(mk.name)} (in ${mk.channels.map(esc).join(', ') || 'no channel'})`).join('; ')]);
   const model: [string, string][] = [
