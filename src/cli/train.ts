@@ -157,6 +157,7 @@ export function registerTrain(program: Command): void {
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .addHelpText('after', `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
       'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
-      'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch.')
+      'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch, and a warning line (also on stderr) when\n' +
+      'the first epoch\'s validation PSNR is below the mean-image baseline.')
     .action(action);
 }
