@@ -4,10 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { explainMap } from '../explain/explain-map.js';
-import { attributionFigureName, FIGURE_CASES, OUTLINE_COLOURS, overlayPng, stripPng, traversalFigureName } from '../explain/figures.js';
+import { attributionFigureName, compositeStripPng, FIGURE_CASES, OUTLINE_COLOURS, overlayPng, stripPng, TRAVERSAL_COMPOSITE_FIGURE, traversalFigureName } from '../explain/figures.js';
 import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { rgbChannels } from '../util/png.js';
 import { insideRun, mkdirInRun, writeRunFile } from '../util/run-paths.js';
 import { loadRunData } from '../runs/run-data.js';
 import { runDesign, runNuisance } from '../runs/run-design.js';
@@ -113,9 +114,16 @@ async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: 
     const p = join(dir, traversalFigureName(ch, channels[ch]!));
     written.push(writeRunFile(run, p, await stripPng(frames, h, w)));
   }
+  // RGB data: the traversal as colour composites too, and the activation maximisation's composite before its channels.
+  const rgb = rgbChannels(channels);
+  if (rgb) {
+    const frames = Array.from({ length: q }, (_, s) => rgb.map((ch) => fd.traversal.images.subarray(((s * n) * c + ch) * hw, ((s * n) * c + ch + 1) * hw)) as [Float32Array, Float32Array, Float32Array]);
+    written.push(writeRunFile(run, join(dir, TRAVERSAL_COMPOSITE_FIGURE), await compositeStripPng(frames, h, w)));
+  }
   if (fd.activationMax) {
     const frames = channels.map((_, ch) => fd.activationMax!.subarray(ch * hw, (ch + 1) * hw));
-    written.push(writeRunFile(run, join(dir, 'activation-max.png'), await stripPng(frames, h, w)));
+    const png = rgb ? await compositeStripPng([rgb.map((ch) => frames[ch]!) as [Float32Array, Float32Array, Float32Array]], h, w, frames) : await stripPng(frames, h, w);
+    written.push(writeRunFile(run, join(dir, 'activation-max.png'), png));
   }
   return written;
 }

@@ -1,7 +1,7 @@
 // PNG figures of explanations: each input channel in gray with a signed heatmap on top (red where the
 // attribution is positive, blue where negative) and the ground-truth outlines where masks exist, upscaled
 // so small phantoms stay readable; which explained cases they show, and the rule that chose them.
-import { grayPng, rgbPng } from '../util/png.js';
+import { grayPng, paintComposite, rgbPng } from '../util/png.js';
 import { fileSlug } from '../util/run-paths.js';
 
 export interface OverlayOptions {
@@ -55,6 +55,22 @@ export async function stripPng(images: ArrayLike<number>[], h: number, w: number
   });
   return grayPng(out, W, H);
 }
+
+/**
+ * Colour composites side by side (each frame the R, G, B planes, H x W in 0..1 as black..full colour,
+ * clamped) as an RGB PNG, laid out as stripPng lays out gray frames; the `gray` frames (H x W) follow them.
+ */
+export async function compositeStripPng(frames: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][], h: number, w: number, gray: ArrayLike<number>[] = [], scale = Math.max(1, Math.round(96 / w)), gap = 2): Promise<Buffer> {
+  const step = w * scale + gap, count = frames.length + gray.length;
+  const W = Math.max(1, step * count - gap), H = h * scale;
+  const out = new Uint8Array(W * H * 3).fill(128);
+  frames.forEach((planes, k) => paintComposite(out, W, k * step, 0, planes, h, w, [0, 1], scale));
+  gray.forEach((img, j) => paintComposite(out, W, (frames.length + j) * step, 0, [img, img, img], h, w, [0, 1], scale));
+  return rgbPng(out, W, H);
+}
+
+/** File name of the traversal strip of RGB outputs as colour composites. */
+export const TRAVERSAL_COMPOSITE_FIGURE = 'traversal-rgb.png';
 
 /** Explained cases shown in figures by default. */
 export const FIGURE_CASES = 4;
@@ -118,6 +134,7 @@ export function parseFigureName(name: string, channels: readonly string[]): Expl
   };
   const att = /^(.+?)-case(\d+)-(.+)$/.exec(name);
   if (att) return { kind: 'attribution', method: att[1]!, caseIndex: att[2]!, channel: channelOf(att[3]!) };
+  if (`${name}.png` === TRAVERSAL_COMPOSITE_FIGURE) return { kind: 'traversal', channel: 'RGB composite' };
   const trav = /^traversal-(.+)$/.exec(name);
   if (trav) return { kind: 'traversal', channel: channelOf(trav[1]!) };
   return null;

@@ -10,6 +10,7 @@ import { readRunPng, type ExplainFile, type RunFiles } from '../run-files.js';
 import { attributionBlock, localisationBlock, methodName, mutingBlock, sanityBlock } from './map-encoder.js';
 import { ablationBlock, maskedDecodeBlock, respondsBlock } from './map-decoder.js';
 import { targetLine } from './ranking.js';
+import { rgbChannels } from '../../util/png.js';
 
 /** Renders exemplar cases (by index and id) as inline images, or null when the data cannot be matched to them. */
 export type ExemplarRenderer = (cases: { index: number; id?: string }[], caption: string) => Promise<string | null>;
@@ -92,7 +93,7 @@ async function figuresBlock(files: RunFiles, r: ExplainFile): Promise<string> {
     html += `<h4>Traversal</h4><p class="note">Decoded outputs of ${which} as map ${r.map} is set to each traversal level (left to right: the population quantiles above), other maps fixed.</p><div class="gallery">`;
     html += traversals.map(([ch, png]) => figure(pngImg(png, `traversal ${ch}`, { cls: 'framed' }), `output channel <code>${esc(ch)}</code>`)).join('') + '</div>';
   }
-  if (actMax) html += `<h4>Activation maximisation</h4><div class="gallery">${figure(pngImg(actMax, 'activation maximisation', { cls: 'framed' }), `Input optimised to maximise map ${r.map}; input channels ${r.channels.map(esc).join(', ')} left to right.`)}</div>`;
+  if (actMax) html += `<h4>Activation maximisation</h4><div class="gallery">${figure(pngImg(actMax, 'activation maximisation', { cls: 'framed' }), `Input optimised to maximise map ${r.map}; ${rgbChannels(r.channels) ? 'its RGB composite, then ' : ''}input channels ${r.channels.map(esc).join(', ')} left to right.`)}</div>`;
   if (other.length) html += `<h4>Other figures</h4><div class="gallery">${other.map(([n, png]) => figure(pngImg(png, n), esc(n))).join('')}</div>`;
   if (missing) html += `<p class="missing">${missing} figure file(s) listed in the JSON are missing or not PNGs.</p>`;
   return html;
