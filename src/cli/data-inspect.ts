@@ -1,5 +1,5 @@
 // `latentlens data inspect <spec>`: shape, channels, labels and class balance, intensity statistics,
-// and a contact-sheet PNG of samples per class and channel.
+// and a contact-sheet PNG of samples per class and channel (RGB data: with a colour composite row per class).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
@@ -19,7 +19,7 @@ export function registerDataCommands(program: Command): void {
     .command('inspect')
     .description('Load a data spec and print shape, channels, class balance and intensity statistics; optionally write a contact sheet.')
     .argument('<spec>', 'data spec, e.g. medmnist:pneumoniamnist, folder:./imgs?csv=labels.csv&size=64, phantom:n=200')
-    .option('--sheet <file.png>', 'write a contact sheet PNG of samples per class and channel')
+    .option('--sheet <file.png>', 'write a contact sheet PNG of samples per class and channel (RGB data: a colour composite row first in each class)')
     .option('--per-class <n>', 'samples per class in the contact sheet', positiveIntFlag('--per-class'), 8)
     .option('--json', 'print the summary as JSON')
     .action(async (spec: string, opts: { sheet?: string; perClass: number; json?: boolean }) => {
