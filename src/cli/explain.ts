@@ -1,5 +1,6 @@
 // `latentlens explain <run> --map <k|top>`: writes explain/map-<k>.json and PNG figures (per input channel:
 // attribution overlays of the first cases, the traversal, the activation-maximising input).
+import { checkRunFile } from '../runs/run-file-format.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -27,7 +28,9 @@ function resolveMap(dir: string, map: string): number {
   }
   const p = join(dir, 'rank.json');
   if (!existsSync(p)) throw new Error(`--map top needs ${p}: run \`latentlens rank ${dir}\` first`);
-  const k = (JSON.parse(readFileSync(p, 'utf8')) as { ranking?: unknown[] }).ranking?.[0];
+  const rank: unknown = JSON.parse(readFileSync(p, 'utf8'));
+  checkRunFile('rank', rank, p);
+  const k = (rank as { ranking?: unknown[] }).ranking?.[0];
   // The index becomes a file name (explain/map-<k>.json, figures/map-<k>/): nothing but a whole number.
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error(`${p}: ranking[0] is not a map index (${JSON.stringify(k)})`);
   return k;

@@ -12,6 +12,7 @@ import type { TargetRecord } from '../data/target.js';
 import type { EpochRecord, StepRecord } from '../train/state.js';
 import { readRunConfig, type RunConfig } from '../train/run-folder.js';
 import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
+import { checkRunFile, type RunFileKind } from '../runs/run-file-format.js';
 
 export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: T };
 
@@ -67,10 +68,12 @@ export interface RunFiles {
 
 export const EMBED_METHODS = ['pca', 'tsne', 'umap'] as const;
 
-function readJson<T>(path: string): FileRead<T> {
+function readJson<T>(path: string, kind?: RunFileKind): FileRead<T> {
   if (!existsSync(path)) return { status: 'absent' };
   try {
-    return { status: 'ok', value: JSON.parse(readFileSync(path, 'utf8')) as T };
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (kind) checkRunFile(kind, value, path);
+    return { status: 'ok', value: value as T };
   } catch (err) {
     return { status: 'error', error: (err as Error).message };
   }
@@ -112,17 +115,17 @@ export function readRunFiles(dir: string): RunFiles {
   const explainDir = join(dir, 'explain');
   const explains = existsSync(explainDir)
     ? readdirSync(explainDir).map((f) => /^map-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ map: Number(m[1]), file: relative(dir, join(explainDir, m[0])), read: readJson<ExplainFile>(join(explainDir, m[0])) }))
+      .map((m) => ({ map: Number(m[1]), file: relative(dir, join(explainDir, m[0])), read: readJson<ExplainFile>(join(explainDir, m[0]), 'explain') }))
       .sort((a, b) => a.map - b.map)
     : [];
   const embeds = EMBED_METHODS.map((method) => ({ method, read: readJson<EmbedFile>(join(dir, `embed-${method}.json`)), png: readRunPng(dir, join('figures', `embed-${method}.png`)) }))
     .filter((e) => e.read.status !== 'absent' || e.png);
   return {
     dir, config, ...readTrainLog(join(dir, 'train.jsonl')),
-    rank: readJson<RankFile>(join(dir, 'rank.json')),
+    rank: readJson<RankFile>(join(dir, 'rank.json'), 'rank'),
     explains, embeds,
-    tcav: readJson<TcavFile>(join(dir, 'tcav.json')),
+    tcav: readJson<TcavFile>(join(dir, 'tcav.json'), 'tcav'),
     metrics: readJson<MetricsFile>(join(dir, 'metrics.json')),
-    health: readJson<HealthRecord>(join(dir, HEALTH_FILE)),
+    health: readJson<HealthRecord>(join(dir, HEALTH_FILE), 'health'),
   };
 }
