@@ -52,7 +52,7 @@ export function registerRank(program: Command): void {
       const result = await rankFeatureMaps(features, target.labels, {
         forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
         marginalNull: f.marginalNull, nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
-        repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups,
+        repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups, caseOrder: rd.sliceIndex,
         onProgress: (p) => progress.update(p.stage, p.done, p.total),
       });
       progress.end();
@@ -79,7 +79,7 @@ export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5):
     `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
     `  ${MARGINAL_MEANING}`,
     `  ${CONDITIONAL_MEANING}`,
-    ...((s.marginalNull ?? 0) > 0 ? [`  marginal p-values: the mean against its value on ${s.marginalNull} label shuffles (the same evaluation re-run), so the bias of replacing correlated maps cancels.`] : []),
+    ...((s.marginalNull ?? 0) > 0 ? [`  marginal p-values: the mean against its value on ${s.marginalNull} label ${s.marginalNullPermutation === 'within-group shifts' ? 'shifts along each subject\'s slices' : s.marginalNullPermutation === 'groups' ? 'permutations across subjects' : 'shuffles'} (the same evaluation re-run), so the bias of replacing correlated maps cancels.`] : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
   ];
   for (const m of r.ranking.slice(0, top)) {

@@ -16,14 +16,63 @@
 // stays small (default 19), which BH across many maps needs; `exceedances` (null means >= m) gives the
 // distribution-free rank p-value (exceedances + 1) / (B + 1) beside it.
 //
-// Labels are permuted across cases. With case groups (slices of one subject) the real labels are
-// correlated within groups and the shuffled ones are not: the null is then narrower than it should be
-// and the test somewhat liberal (rank.ts warns).
+// How labels are permuted (labelPermuter): a shuffle across cases assumes exchangeable cases. With case
+// groups (the slices of one subject) that fails, and the null comes out narrower than it should be:
+// - every group's cases share one label (a label per subject): the groups' labels are permuted among the
+//   groups, each group keeping one label;
+// - labels vary within groups and each case's position in its group is known (slice index): each group's
+//   labels are rotated by a random shift along that order, so a run of tumour slices stays a run, moved
+//   elsewhere in the stack — the correlation of neighbouring slices is kept;
+// - otherwise the cases are shuffled and rank.ts warns that the p-values are somewhat liberal.
 
 import { deriveSeed, Rng, type BinnedMatrix, RandomForest, type ForestOptions } from '../../forest/index.js';
 import { caseImportance } from './cpi.js';
 import { planEvaluation, type PlanOptions } from './plan.js';
 import { mean, std, tUpperTail } from '../../core/stats.js';
+
+/** How the labels of the null are permuted (see the header). */
+export type NullPermutation = 'cases' | 'groups' | 'within-group shifts';
+
+/**
+ * The permutation the null uses for these labels, groups and in-group positions, and a function that
+ * writes one permuted copy of `yIdx` into `out` from `rng`.
+ */
+export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | number> | undefined, order: ArrayLike<number> | undefined): { kind: NullPermutation; permute: (rng: Rng, out: Int32Array) => void } {
+  const n = yIdx.length;
+  const members = new Map<string | number, number[]>();
+  if (groups) for (let i = 0; i < n; i++) { const g = groups[i]!; let m = members.get(g); if (!m) members.set(g, (m = [])); m.push(i); }
+  const blocks = [...members.values()];
+  const shuffleCases = (rng: Rng, out: Int32Array): void => {
+    const perm = Int32Array.from({ length: n }, (_, i) => i);
+    rng.shuffle(perm);
+    for (let i = 0; i < n; i++) out[i] = yIdx[perm[i]!]!;
+  };
+  if (!groups || blocks.every((b) => b.length === 1)) return { kind: 'cases', permute: shuffleCases };
+  if (blocks.length >= 2 && blocks.every((b) => b.every((i) => yIdx[i] === yIdx[b[0]!]))) {
+    const label = blocks.map((b) => yIdx[b[0]!]!);
+    return {
+      kind: 'groups',
+      permute: (rng, out) => {
+        const perm = Int32Array.from({ length: blocks.length }, (_, i) => i);
+        rng.shuffle(perm);
+        blocks.forEach((b, k) => { for (const i of b) out[i] = label[perm[k]!]!; });
+      },
+    };
+  }
+  if (order) {
+    const sorted = blocks.map((b) => [...b].sort((a, c) => order[a]! - order[c]! || a - c));
+    return {
+      kind: 'within-group shifts',
+      permute: (rng, out) => {
+        for (const b of sorted) {
+          const shift = b.length > 1 ? 1 + rng.int(b.length - 1) : 0;
+          for (let j = 0; j < b.length; j++) out[b[j]!] = yIdx[b[(j + shift) % b.length]!]!;
+        }
+      },
+    };
+  }
+  return { kind: 'cases', permute: shuffleCases };
+}
 
 export interface MarginalNullOptions {
   groupOf: Int32Array;
@@ -35,6 +84,8 @@ export interface MarginalNullOptions {
   permutations: number;
   /** The plan of the observed evaluation (its labels are replaced by the permuted ones). */
   plan: Omit<PlanOptions, 'forestSeed'>;
+  /** Each case's position within its group (slice index), for within-group shifts. */
+  caseOrder?: ArrayLike<number>;
   forest: ForestOptions;
   seed: number;
   onProgress?: (done: number, total: number) => void;
@@ -52,18 +103,14 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   const G = o.nGroups;
   const B = o.permutations;
   const means = new Float64Array(B * G);
-  const perm = new Int32Array(n);
+  const { permute } = labelPermuter(yIdx, o.plan.caseGroups, o.caseOrder);
   const permY = new Int32Array(n);
   const labels = new Float64Array(n);
   const sum = new Float64Array(G * n);
   const count = new Int32Array(n);
   for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) perm[i] = i;
-    new Rng(deriveSeed(o.seed, b, 0x6d6e756c)).shuffle(perm);
-    for (let i = 0; i < n; i++) {
-      permY[i] = yIdx[perm[i]];
-      labels[i] = o.classes[permY[i]];
-    }
+    permute(new Rng(deriveSeed(o.seed, b, 0x6d6e756c)), permY);
+    for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
     const forestSeed = deriveSeed(o.seed, b, 0x6e666f72);
     const { fits } = planEvaluation(permY, K, { ...o.plan, forestSeed });
     sum.fill(0);

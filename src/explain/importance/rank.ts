@@ -59,7 +59,7 @@
 
 import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
-import { marginalNull, marginalNullTest } from './marginal-null.js';
+import { labelPermuter, marginalNull, marginalNullTest } from './marginal-null.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
@@ -221,6 +221,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     const nul = await marginalNull(binned, yIdx, K, {
       groupOf, nGroups: G, classes, metric, repeats, permutations: marginalNullPermutations,
       plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
+      caseOrder: options.caseOrder,
       forest: forestOpts,
       seed: deriveSeed(seed, 4, 0x6d6e756c),
       onProgress: (done, total) => progress?.({ stage: 'marginal-null', done, total }),
@@ -360,9 +361,12 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     warnings.push(`marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
       'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
   }
-  const groupedRows = options.caseGroups ? groupSizeMax(options.caseGroups) > 1 : false;
-  if (marginalNullPermutations > 0 && groupedRows) {
-    warnings.push('the marginal null shuffles labels across cases; with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
+  const nullKind = labelPermuter(yIdx, options.caseGroups, options.caseOrder).kind;
+  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && options.caseGroups && groupSizeMax(options.caseGroups) > 1) {
+    warnings.push(`the conditional t-tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && nullKind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
+  }
+  if (marginalNullPermutations > 0 && nullKind === 'cases' && options.caseGroups && groupSizeMax(options.caseGroups) > 1) {
+    warnings.push('the marginal null shuffles labels across cases (labels vary within groups and the cases\' order in their group is unknown); with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
   }
   if (G > 1 && groups[ranking[0]].marginal.mean === groups[ranking[1]].marginal.mean) {
     warnings.push(`${groups[ranking[0]].name} and ${groups[ranking[1]].name} tie on marginal Brier importance; their order comes from the tie-break (conditional, then |AUC - 0.5|, then index).`);
@@ -389,7 +393,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     split: plan.split,
     settings: {
       nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
-      marginalNull: marginalNullPermutations, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
+      marginalNull: marginalNullPermutations, marginalNullPermutation: nullKind, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
     },
     timings,
   };

@@ -59,6 +59,11 @@ export interface RankOptions {
    * one side (plan.ts). Absent, or one case per group: the case-level split, unchanged.
    */
   caseGroups?: ArrayLike<string | number>;
+  /**
+   * Each case's position within its group (slice index). With groups whose labels vary, the marginal
+   * null then rotates each group's labels along this order instead of shuffling cases (marginal-null.ts).
+   */
+  caseOrder?: ArrayLike<number>;
   /** Secondary, descriptive metric: 'auto' (default: AUC for two classes, accuracy otherwise), 'auc' (binary only) or 'accuracy'. */
   metric?: 'auto' | 'auc' | 'accuracy';
   /** Replacement draws per map and case (the d_i average over them). Default 10. */
@@ -248,6 +253,8 @@ export interface RankResult {
     fdr: number;
     /** Label permutations of the marginal null (0 = off). Absent in older rank.json files. */
     marginalNull?: number;
+    /** How the marginal null permuted the labels: across cases, across groups, or shifted within groups. Absent in older files. */
+    marginalNullPermutation?: 'cases' | 'groups' | 'within-group shifts';
     nullPermutations: number;
     nullStatistic: NullStatistic;
     nullTrees: number;
