@@ -1,6 +1,7 @@
 // `latentlens explain <run> --map <k|top>`: writes explain/map-<k>.json and PNG figures (per input channel:
 // attribution overlays of the first cases, the traversal, the activation-maximising input).
 import { checkRunFile } from '../runs/run-file-format.js';
+import type { RankResult } from '../explain/importance/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -36,6 +37,24 @@ function resolveMap(dir: string, map: string): number {
   return k;
 }
 
+/** One sentence on the map's rank.json verdicts, or null without a readable rank.json that has the map. */
+function rankVerdictNote(dir: string, map: number): string | null {
+  const p = join(dir, 'rank.json');
+  if (!existsSync(p)) return null;
+  try {
+    const rank: unknown = JSON.parse(readFileSync(p, 'utf8'));
+    checkRunFile('rank', rank, p);
+    const g = (rank as RankResult).groups?.[map];
+    if (!g?.marginal) return null;
+    const q = (t: { qValue: number } | null) => (t ? (t.qValue < 1e-3 ? t.qValue.toExponential(1) : t.qValue.toFixed(3)) : '—');
+    const verdicts = `marginal q ${q(g.marginal)}${g.conditional ? `, conditional q ${q(g.conditional)}` : ''}`;
+    if (g.marginal.significant || g.conditional?.significant) return `rank.json: map ${map} is significant (${verdicts}; rank ${g.rank})`;
+    return `rank.json: map ${map} is not significant (${verdicts}; rank ${g.rank}): what follows describes the map, not evidence that it predicts the label`;
+  } catch (err) {
+    return `rank.json could not be read (${(err as Error).message}): the map's verdict is not known`;
+  }
+}
+
 export function registerExplain(program: Command): void {
   program
     .command('explain <run>')
@@ -67,6 +86,10 @@ export function registerExplain(program: Command): void {
         { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
         { map, methods, maxCases: f.cases, seed: f.seed, ...(f.figureCases ? { figureCases: f.figureCases } : {}), ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (s) => progress.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) },
       );
+      // What rank.json says of this map leads the notes: an explanation of a map that does not predict the
+      // label describes the map, not evidence about the label.
+      const rankNote = rankVerdictNote(dir, map);
+      if (rankNote) r.conclusion.notes.unshift(rankNote);
       // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
       // Paths relative to the run folder (a run given as ./run or run/ is not joined twice): absolute from here on.
       const outDir = mkdirInRun(dir, 'explain');

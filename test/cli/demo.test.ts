@@ -23,8 +23,13 @@ test('latentlens demo (reduced) trains two models and writes every analysis', as
     }
     const explained = readdirSync(join(dir, 'explain'));
     assert.ok(explained.length >= 1 && explained.every((f) => /^map-\d+\.json$/.test(f)));
-    const r = JSON.parse(readFileSync(join(dir, 'explain', explained[0]!), 'utf8')) as { format: string; figures: string[] };
+    const r = JSON.parse(readFileSync(join(dir, 'explain', explained[0]!), 'utf8')) as { format: string; figures: string[]; map: number; conclusion: { notes: string[] } };
     assert.equal(r.format, 'latentlens-explain');
+    // The explanation opens with what rank.json says of the map: significant or not, with its q-values.
+    const rank = JSON.parse(readFileSync(join(dir, 'rank.json'), 'utf8')) as { groups: { marginal: { significant: boolean }; conditional: { significant: boolean } | null }[] };
+    const g = rank.groups[r.map]!;
+    const starred = g.marginal.significant || g.conditional?.significant === true;
+    assert.match(r.conclusion.notes[0]!, new RegExp(`^rank\\.json: map ${r.map} is ${starred ? '' : 'not '}significant \\(marginal q`));
     assert.ok(r.figures.every((f) => existsSync(join(dir, f))));
     for (const f of ['tcav.json', 'embed-umap.json', 'embed-pca.json', 'metrics.json', 'report.html']) {
       const stage = { 'tcav.json': 'TCAV', 'embed-umap.json': 'embed (UMAP)', 'embed-pca.json': 'embed (PCA)', 'metrics.json': 'disentanglement metrics', 'report.html': 'report' }[f]!;
