@@ -60,10 +60,11 @@
 import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { labelPermuter, marginalNull, marginalNullTest } from './marginal-null.js';
+import { CORRELATED, maxAbsCorrelation, univariateAucs } from './map-stats.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
-import { auc, benjaminiHochberg, mean, std, tCritical, tUpperTail } from '../../core/stats.js';
+import { benjaminiHochberg, mean, std, tCritical, tUpperTail } from '../../core/stats.js';
 import type { FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
 
 export { CONDITIONAL_MEANING, MARGINAL_MEANING } from './meaning.js';
@@ -445,61 +446,4 @@ function groupSizeMax(caseGroups: ArrayLike<string | number>): number {
     if (c > max) max = c;
   }
   return max;
-}
-
-/** |Pearson r| from which a map counts as correlated with another (see the calibration warning). */
-const CORRELATED = 0.3;
-
-/** Per map: the largest |Pearson correlation| of its pooled value (mean of its columns) with another map's. */
-export function maxAbsCorrelation(features: FeatureMatrix): Float64Array {
-  const { rows: n, cols: d, data } = features;
-  const G = features.groupNames.length;
-  const pooled = new Float64Array(G * n);
-  const cnt = new Int32Array(G);
-  for (let c = 0; c < d; c++) cnt[features.groupOf[c]]++;
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) pooled[features.groupOf[c] * n + r] += data[r * d + c] / cnt[features.groupOf[c]];
-  for (let g = 0; g < G; g++) {
-    const s = pooled.subarray(g * n, (g + 1) * n);
-    let m = 0;
-    for (let r = 0; r < n; r++) m += s[r];
-    m /= n;
-    let ss = 0;
-    for (let r = 0; r < n; r++) { s[r] -= m; ss += s[r] * s[r]; }
-    const norm = Math.sqrt(ss) || 1;
-    for (let r = 0; r < n; r++) s[r] /= norm;
-  }
-  const out = new Float64Array(G);
-  for (let a = 0; a < G; a++) for (let b = a + 1; b < G; b++) {
-    let dot = 0;
-    for (let r = 0; r < n; r++) dot += pooled[a * n + r] * pooled[b * n + r];
-    const v = Math.abs(dot);
-    if (v > out[a]) out[a] = v;
-    if (v > out[b]) out[b] = v;
-  }
-  return out;
-}
-
-/**
- * Univariate baseline: AUC of each map's pooled value (the mean of its columns) — for two classes
- * against class index 1, otherwise the macro average of one-vs-rest AUCs.
- */
-export function univariateAucs(features: FeatureMatrix, yIdx: ArrayLike<number>, K: number): Float64Array {
-  const { rows: n, cols: d, data } = features;
-  const G = features.groupNames.length;
-  const pooled = new Float64Array(G * n);
-  const cnt = new Int32Array(G);
-  for (let c = 0; c < d; c++) cnt[features.groupOf[c]]++;
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) pooled[features.groupOf[c] * n + r] += data[r * d + c];
-  const out = new Float64Array(G);
-  for (let g = 0; g < G; g++) {
-    const s = pooled.subarray(g * n, (g + 1) * n);
-    if (cnt[g] > 0) for (let r = 0; r < n; r++) s[r] /= cnt[g];
-    if (K === 2) out[g] = auc(s, Array.from(yIdx, (v) => (v === 1 ? 1 : 0)));
-    else {
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += auc(s, Array.from(yIdx, (v) => (v === k ? 1 : 0)));
-      out[g] = sum / K;
-    }
-  }
-  return out;
 }
