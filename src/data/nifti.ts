@@ -2,7 +2,7 @@
 // sform/qform to one canonical orientation (RAS+), several co-registered volumes of one case stacked
 // as named channels, 2D slices along a chosen axis, and an optional segmentation that selects slices,
 // gives per-slice labels and per-slice masks.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { withFileSource } from './byte-source.js';
 import { basename } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { gunzipSync as fflateGunzip } from 'fflate';
@@ -180,7 +180,7 @@ function inflateHead(readPrefix: (n: number) => Uint8Array, total: number, want:
 
 /** Reads the header of a .nii or .nii.gz file without reading (or inflating) its voxels. */
 export function readNiftiHeader(path: string): NiftiHeader {
-  return withFile(path, (fd, size) => headerFrom((n) => readRange(fd, 0, Math.min(n, size), path), size, path));
+  return withFileSource(path, (src) => headerFrom((n) => src.read(0, n), src.size, path));
 }
 
 function headerFrom(readPrefix: (n: number) => Uint8Array, size: number, file: string): NiftiHeader {
@@ -363,47 +363,13 @@ function canonicalize(values: Float32Array, dims: [number, number, number], M: n
 
 /** Reads a .nii or .nii.gz file into canonical RAS+ orientation, within the memory budget (see parseNifti). */
 export function readNifti(path: string, options: { memoryBudget?: number; held?: MemoryItem[] } = {}): NiftiVolume {
-  return withFile(path, (fd, size) => {
-    const h = headerFrom((n) => readRange(fd, 0, Math.min(n, size), path), size, path);
+  return withFileSource(path, (src) => {
+    const h = headerFrom((n) => src.read(0, n), src.size, path);
     const m = niftiMemory(h);
     checkMemory(path, [...(options.held ?? []), ...m.transient, m.kept], options.memoryBudget);
-    const bytes = readRange(fd, 0, size, path);
+    const bytes = src.read(0, src.size);
     return decodeVolume(h, h.gzip ? inflateAll(bytes, h) : bytes, true);
   });
-}
-
-// Opens a file for reading, naming it when it cannot be read.
-function withFile<T>(path: string, body: (fd: number, size: number) => T): T {
-  let fd: number;
-  let size: number;
-  try {
-    fd = openSync(path, 'r');
-    size = fstatSync(fd).size;
-  } catch (err) {
-    throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    return body(fd, size);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-// Bytes [offset, offset + length) of an open file, read in pieces (files over 2 GiB included).
-function readRange(fd: number, offset: number, length: number, path: string): Uint8Array {
-  const out = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    let n: number;
-    try {
-      n = readSync(fd, out, got, Math.min(length - got, 1 << 30), offset + got);
-    } catch (err) {
-      throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    if (n === 0) return out.subarray(0, got);
-    got += n;
-  }
-  return out;
 }
 
 /** Slicing axis: `axial` (fixed z), `coronal` (fixed y) or `sagittal` (fixed x). */

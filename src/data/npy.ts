@@ -3,7 +3,8 @@
 // data only when asked for, CRC-32 checked.
 import { readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
-import { entryMemory, fileSource, memorySource, readEntry, readEntryHead, readZipDirectory, type ByteSource, type ZipEntry } from './zip.js';
+import { fileSource, memorySource, type ByteSource } from './byte-source.js';
+import { entryMemory, readEntry, readEntryHead, readZipDirectory, type ZipEntry } from './zip.js';
 
 /** A typed array as read from a .npy file, always in C (row-major) order. */
 export type NpyData = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;

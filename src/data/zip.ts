@@ -2,55 +2,10 @@
 // inflated without inflating the rest (to read a .npy header and size the array before reading it), and
 // a whole entry is read into a buffer of the size the directory gives, its CRC-32 checked as Python's
 // zipfile (and so numpy.load) does. Stored (0) and deflate (8) entries; zip64 sizes and offsets.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { inflateSync } from 'fflate';
 import { DataError } from './errors.js';
-
-/** Random access to the bytes of a zip file: in memory or an open file. */
-export interface ByteSource {
-  size: number;
-  /** Bytes [offset, offset + length); fewer only at the end. */
-  read(offset: number, length: number): Uint8Array;
-  close(): void;
-}
-
-/** A ByteSource over bytes in memory. */
-export function memorySource(bytes: Uint8Array): ByteSource {
-  return { size: bytes.length, read: (o, n) => bytes.subarray(o, o + n), close: () => {} };
-}
-
-/** A ByteSource over a file (read in pieces, so files over 2 GiB work); errors name the file. */
-export function fileSource(path: string): ByteSource {
-  let fd: number;
-  let size: number;
-  try {
-    fd = openSync(path, 'r');
-    size = fstatSync(fd).size;
-  } catch (err) {
-    throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return {
-    size,
-    read(offset, length) {
-      const n = Math.max(0, Math.min(length, size - offset));
-      const out = new Uint8Array(n);
-      let got = 0;
-      while (got < n) {
-        let k: number;
-        try {
-          k = readSync(fd, out, got, Math.min(n - got, 1 << 30), offset + got);
-        } catch (err) {
-          throw new DataError(path, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-        }
-        if (k === 0) return out.subarray(0, got);
-        got += k;
-      }
-      return out;
-    },
-    close: () => closeSync(fd),
-  };
-}
+import type { ByteSource } from './byte-source.js';
 
 /** One entry of the central directory. */
 export interface ZipEntry {
