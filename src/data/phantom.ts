@@ -1,6 +1,7 @@
 // Phantoms: synthetic multi-channel cases whose answer is known. Every later stage proves its
 // methods on them: the label is driven by a lesion visible only in chosen channels, a distractor
 // unrelated to the label sits in another channel, and the factors and masks of both are returned.
+import { normalQuantile } from '../core/stats.js';
 import { DataError } from './errors.js';
 import { checkMemory } from './memory-budget.js';
 import { Random } from './random.js';
@@ -64,30 +65,13 @@ export const PHANTOM_FACTORS = [
   'organ_scale', // nuisance: scale of the organ ellipse
 ] as const;
 
-// Inverse normal CDF (Acklam's rational approximation, |error| < 1.2e-9): a quantile table of it
-// gives fast, exact-in-distribution Gaussian noise from one 16-bit random index per pixel.
-function inverseNormalCdf(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const lo = 0.02425;
-  if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  }
-  if (p > 1 - lo) return -inverseNormalCdf(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
-    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
-}
-
+// A quantile table of the normal distribution gives fast, exact-in-distribution Gaussian noise from one
+// 16-bit random index per pixel.
 let normalTable: Float32Array | null = null;
 function gaussianTable(): Float32Array {
   if (!normalTable) {
     normalTable = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) normalTable[i] = inverseNormalCdf((i + 0.5) / 65536);
+    for (let i = 0; i < 65536; i++) normalTable[i] = normalQuantile((i + 0.5) / 65536);
   }
   return normalTable;
 }
