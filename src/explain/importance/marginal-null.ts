@@ -34,11 +34,16 @@ import { mean, std, tUpperTail } from '../../core/stats.js';
 /** How the labels of the null are permuted (see the header). */
 export type NullPermutation = 'cases' | 'groups' | 'within-group shifts';
 
-/**
- * The permutation the null uses for these labels, groups and in-group positions, and a function that
- * writes one permuted copy of `yIdx` into `out` from `rng`.
- */
-export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | number> | undefined, order: ArrayLike<number> | undefined): { kind: NullPermutation; permute: (rng: Rng, out: Int32Array) => void } {
+/** How the null permutes labels: its kind, whether some group holds several cases, and the permutation itself. */
+export interface LabelPermuter {
+  kind: NullPermutation;
+  grouped: boolean;
+  /** Writes one permuted copy of the labels into `out`, drawing from `rng`. */
+  permute: (rng: Rng, out: Int32Array) => void;
+}
+
+/** The permutation the null uses for these labels, groups and in-group positions (see the header). */
+export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | number> | undefined, order: ArrayLike<number> | undefined): LabelPermuter {
   const n = yIdx.length;
   const members = new Map<string | number, number[]>();
   if (groups) for (let i = 0; i < n; i++) { const g = groups[i]!; let m = members.get(g); if (!m) members.set(g, (m = [])); m.push(i); }
@@ -48,11 +53,13 @@ export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | numbe
     rng.shuffle(perm);
     for (let i = 0; i < n; i++) out[i] = yIdx[perm[i]!]!;
   };
-  if (!groups || blocks.every((b) => b.length === 1)) return { kind: 'cases', permute: shuffleCases };
+  const grouped = blocks.some((b) => b.length > 1);
+  if (!grouped) return { kind: 'cases', grouped, permute: shuffleCases };
   if (blocks.length >= 2 && blocks.every((b) => b.every((i) => yIdx[i] === yIdx[b[0]!]))) {
     const label = blocks.map((b) => yIdx[b[0]!]!);
     return {
       kind: 'groups',
+      grouped,
       permute: (rng, out) => {
         const perm = Int32Array.from({ length: blocks.length }, (_, i) => i);
         rng.shuffle(perm);
@@ -64,6 +71,7 @@ export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | numbe
     const sorted = blocks.map((b) => [...b].sort((a, c) => order[a]! - order[c]! || a - c));
     return {
       kind: 'within-group shifts',
+      grouped,
       permute: (rng, out) => {
         for (const b of sorted) {
           const shift = b.length > 1 ? 1 + rng.int(b.length - 1) : 0;
@@ -72,7 +80,7 @@ export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | numbe
       },
     };
   }
-  return { kind: 'cases', permute: shuffleCases };
+  return { kind: 'cases', grouped, permute: shuffleCases };
 }
 
 export interface MarginalNullOptions {
@@ -85,8 +93,8 @@ export interface MarginalNullOptions {
   permutations: number;
   /** The plan of the observed evaluation (its labels are replaced by the permuted ones). */
   plan: Omit<PlanOptions, 'forestSeed'>;
-  /** Each case's position within its group (slice index), for within-group shifts. */
-  caseOrder?: ArrayLike<number>;
+  /** How labels are permuted (labelPermuter of the observed labels). */
+  permute: LabelPermuter['permute'];
   forest: ForestOptions;
   seed: number;
   onProgress?: (done: number, total: number) => void;
@@ -104,7 +112,7 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   const G = o.nGroups;
   const B = o.permutations;
   const means = new Float64Array(B * G);
-  const { permute } = labelPermuter(yIdx, o.plan.caseGroups, o.caseOrder);
+  const { permute } = o;
   const permY = new Int32Array(n);
   const labels = new Float64Array(n);
   const sum = new Float64Array(G * n);

@@ -217,12 +217,13 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   };
   const marginal = Array.from({ length: G }, (_, g) => caseTest(perCase(sumM, g), confidence));
   // 4b. The marginal statistic's own null under shuffled labels (marginal-null.ts): it replaces the t-test's p.
+  const permuter = labelPermuter(yIdx, options.caseGroups, options.caseOrder);
   if (marginalNullPermutations > 0) {
     t0 = performance.now();
     const nul = await marginalNull(binned, yIdx, K, {
       groupOf, nGroups: G, classes, metric, repeats, permutations: marginalNullPermutations,
       plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
-      caseOrder: options.caseOrder,
+      permute: permuter.permute,
       forest: forestOpts,
       seed: deriveSeed(seed, 4, 0x6d6e756c),
       onProgress: (done, total) => progress?.({ stage: 'marginal-null', done, total }),
@@ -356,17 +357,17 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   // Measured by bench calibration: with shuffled labels, 52% of a PneumoniaMNIST ConvAE's maps were starred
   // marginally (0% conditionally), while decorrelated maps gave 2%. Replacing one of several correlated maps
   // puts cases where no real case lies, and a forest fitted to noise predicts slightly worse there.
-  const corr = maxAbsCorrelation(features);
-  const correlatedStars = marginalNullPermutations > 0 ? [] : marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : []));
+  // Only the plain t-test needs it (marginalNull 0): the label-shuffle null carries that bias.
+  const corr = marginalNullPermutations > 0 ? null : maxAbsCorrelation(features);
+  const correlatedStars = corr ? marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : [])) : [];
   if (correlatedStars.length) {
     warnings.push(`marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
       'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
   }
-  const nullKind = labelPermuter(yIdx, options.caseGroups, options.caseOrder).kind;
-  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && options.caseGroups && groupSizeMax(options.caseGroups) > 1) {
-    warnings.push(`the conditional t-tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && nullKind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
+  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && permuter.grouped) {
+    warnings.push(`the conditional t-tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
   }
-  if (marginalNullPermutations > 0 && nullKind === 'cases' && options.caseGroups && groupSizeMax(options.caseGroups) > 1) {
+  if (marginalNullPermutations > 0 && permuter.kind === 'cases' && permuter.grouped) {
     warnings.push('the marginal null shuffles labels across cases (labels vary within groups and the cases\' order in their group is unknown); with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
   }
   if (G > 1 && groups[ranking[0]].marginal.mean === groups[ranking[1]].marginal.mean) {
@@ -394,7 +395,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     split: plan.split,
     settings: {
       nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
-      marginalNull: marginalNullPermutations, marginalNullPermutation: nullKind, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
+      marginalNull: marginalNullPermutations, marginalNullPermutation: permuter.kind, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
     },
     timings,
   };
@@ -436,14 +437,3 @@ export function caseTest(d: ArrayLike<number>, level: number): Omit<ImportanceTe
   return { mean: m, std: s, ciLow: m - half, ciHigh: m + half, t, pValue: tUpperTail(t, df), nCases: nc, nChanged };
 }
 
-/** Size of the largest case group. */
-function groupSizeMax(caseGroups: ArrayLike<string | number>): number {
-  const count = new Map<string | number, number>();
-  let max = 0;
-  for (let i = 0; i < caseGroups.length; i++) {
-    const c = (count.get(caseGroups[i]!) ?? 0) + 1;
-    count.set(caseGroups[i]!, c);
-    if (c > max) max = c;
-  }
-  return max;
-}
