@@ -1,7 +1,5 @@
 // `latentlens explain <run> --map <k|top>`: writes explain/map-<k>.json and PNG figures (per input channel:
 // attribution overlays of the first cases, the traversal, the activation-maximising input).
-import { checkRunFile } from '../runs/run-file-format.js';
-import type { RankResult } from '../explain/importance/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -18,41 +16,49 @@ import { designSummary } from '../explain/design.js';
 import { healthSummary } from '../runs/run-health.js';
 import { indexListFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 import { StageProgress } from '../util/progress.js';
+import type { RankResult } from '../explain/importance/types.js';
+import { checkRunFile } from '../runs/run-file-format.js';
+import { formatQ } from './rank.js';
 
 interface ExplainFlags { map: string; methods?: string; cases: number; figureCases?: number[]; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
 
 
-function resolveMap(dir: string, map: string): number {
+/** rank.json of the run, read once: absent, unreadable (with why), or its parsed value. */
+type RankRead = { path: string; value?: RankResult; error?: Error };
+
+function readRank(dir: string): RankRead {
+  const path = join(dir, 'rank.json');
+  if (!existsSync(path)) return { path };
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    checkRunFile('rank', value, path);
+    return { path, value: value as RankResult };
+  } catch (err) {
+    return { path, error: err as Error };
+  }
+}
+
+function resolveMap(dir: string, map: string, rank: RankRead): number {
   if (map !== 'top') {
     if (!/^\s*\d+\s*$/.test(map)) throw new Error(`--map ${map}: expected a map index (a whole number >= 0) or 'top'`);
     return Number(map);
   }
-  const p = join(dir, 'rank.json');
-  if (!existsSync(p)) throw new Error(`--map top needs ${p}: run \`latentlens rank ${dir}\` first`);
-  const rank: unknown = JSON.parse(readFileSync(p, 'utf8'));
-  checkRunFile('rank', rank, p);
-  const k = (rank as { ranking?: unknown[] }).ranking?.[0];
+  if (rank.error) throw rank.error;
+  if (!rank.value) throw new Error(`--map top needs ${rank.path}: run \`latentlens rank ${dir}\` first`);
+  const k: unknown = rank.value.ranking?.[0];
   // The index becomes a file name (explain/map-<k>.json, figures/map-<k>/): nothing but a whole number.
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error(`${p}: ranking[0] is not a map index (${JSON.stringify(k)})`);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error(`${rank.path}: ranking[0] is not a map index (${JSON.stringify(k)})`);
   return k;
 }
 
-/** One sentence on the map's rank.json verdicts, or null without a readable rank.json that has the map. */
-function rankVerdictNote(dir: string, map: number): string | null {
-  const p = join(dir, 'rank.json');
-  if (!existsSync(p)) return null;
-  try {
-    const rank: unknown = JSON.parse(readFileSync(p, 'utf8'));
-    checkRunFile('rank', rank, p);
-    const g = (rank as RankResult).groups?.[map];
-    if (!g?.marginal) return null;
-    const q = (t: { qValue: number } | null) => (t ? (t.qValue < 1e-3 ? t.qValue.toExponential(1) : t.qValue.toFixed(3)) : '—');
-    const verdicts = `marginal q ${q(g.marginal)}${g.conditional ? `, conditional q ${q(g.conditional)}` : ''}`;
-    if (g.marginal.significant || g.conditional?.significant) return `rank.json: map ${map} is significant (${verdicts}; rank ${g.rank})`;
-    return `rank.json: map ${map} is not significant (${verdicts}; rank ${g.rank}): what follows describes the map, not evidence that it predicts the label`;
-  } catch (err) {
-    return `rank.json could not be read (${(err as Error).message}): the map's verdict is not known`;
-  }
+/** One sentence on the map's rank.json verdicts, or null without a rank.json that has the map. */
+function rankVerdictNote(map: number, rank: RankRead): string | null {
+  if (rank.error) return `rank.json could not be read (${rank.error.message}): the map's verdict is not known`;
+  const g = rank.value?.groups?.[map];
+  if (!g?.marginal) return null;
+  const verdicts = `marginal q ${formatQ(g.marginal.qValue)}${g.conditional ? `, conditional q ${formatQ(g.conditional.qValue)}` : ''}`;
+  if (g.marginal.significant || g.conditional?.significant) return `rank.json: map ${map} is significant (${verdicts}; rank ${g.rank})`;
+  return `rank.json: map ${map} is not significant (${verdicts}; rank ${g.rank}): what follows describes the map, not evidence that it predicts the label`;
 }
 
 export function registerExplain(program: Command): void {
@@ -73,7 +79,8 @@ export function registerExplain(program: Command): void {
       const bad = names?.filter((m) => !isAttributionMethod(m));
       if (bad?.length) throw new Error(`--methods: unknown ${bad.join(', ')} (one of ${METHODS.join(', ')})`);
       const methods = names?.filter(isAttributionMethod);
-      const map = resolveMap(dir, f.map);
+      const rank = readRank(dir);
+      const map = resolveMap(dir, f.map, rank);
       const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
       const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
       if (target) console.log(`target: ${target.description}`);
@@ -88,7 +95,7 @@ export function registerExplain(program: Command): void {
       );
       // What rank.json says of this map leads the notes: an explanation of a map that does not predict the
       // label describes the map, not evidence about the label.
-      const rankNote = rankVerdictNote(dir, map);
+      const rankNote = rankVerdictNote(map, rank);
       if (rankNote) r.conclusion.notes.unshift(rankNote);
       // Every output stays inside the run folder (names from its files are not trusted: src/util/run-paths.ts).
       // Paths relative to the run folder (a run given as ./run or run/ is not joined twice): absolute from here on.

@@ -67,8 +67,11 @@ export function registerRank(program: Command): void {
     });
 }
 
+/** A q-value as every command prints it. */
+export const formatQ = (q: number): string => (q < 1e-3 ? q.toExponential(1) : q.toFixed(3));
+
 const verdict = (t: ImportanceTest | null, digits = 4): string =>
-  t === null ? '—' : `${t.mean.toFixed(digits)} [${t.ciLow.toFixed(digits)}, ${t.ciHigh.toFixed(digits)}] q ${t.qValue < 1e-3 ? t.qValue.toExponential(1) : t.qValue.toFixed(3)}${t.significant ? ' *' : '  '}`;
+  t === null ? '—' : `${t.mean.toFixed(digits)} [${t.ciLow.toFixed(digits)}, ${t.ciHigh.toFixed(digits)}] q ${formatQ(t.qValue)}${t.significant ? ' *' : '  '}`;
 
 /** The console summary of a ranking: the top maps with both verdicts, what they mean, and the warnings. */
 export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5): string[] {
