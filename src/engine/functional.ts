@@ -33,6 +33,32 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
     o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1);
 }
 
+type Triple = number | [number, number, number];
+
+export interface Conv3dOptions { stride?: Triple; padding?: Triple; dilation?: Triple; groups?: number }
+
+/** 3-D convolution (volumes). input N x Cin x D x H x W, weight Cout x Cin/groups x kD x kH x kW. */
+export function conv3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv3dOptions = {}): Tensor {
+  expectRank('conv3d', input, 5, 'input N x C x D x H x W');
+  const groups = o.groups ?? 1;
+  if (input.shape[1] !== weight.shape[1]! * groups) {
+    throw new RangeError(`conv3d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[1]! * groups}`);
+  }
+  return op('conv3d', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, groups);
+}
+
+export interface ConvTranspose3dOptions extends Conv3dOptions { outputPadding?: Triple }
+
+/** 3-D transposed convolution. weight Cin x Cout/groups x kD x kH x kW. */
+export function convTranspose3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose3dOptions = {}): Tensor {
+  expectRank('convTranspose3d', input, 5, 'input N x C x D x H x W');
+  if (input.shape[1] !== weight.shape[0]) {
+    throw new RangeError(`convTranspose3d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
+  }
+  return op('conv_transpose3d.input', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0,
+    o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1);
+}
+
 /** x W^T + b. weight out x in. */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (input.shape[input.ndim - 1] !== weight.shape[1]) {
@@ -103,6 +129,12 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   const scales = o.size ? null : [o.scaleFactor ?? 1, o.scaleFactor ?? 1];
   if ((o.mode ?? 'nearest') === 'nearest') return op('upsample_nearest2d.vec', x.id, size, scales);
   return op('upsample_bilinear2d.vec', x.id, size, o.alignCorners ?? false, scales);
+}
+
+/** Nearest-neighbour resize of N x C x D x H x W volumes by an integer `scaleFactor` (the 3D decoder's 'resize' upsampling). */
+export function interpolate3d(x: Tensor, scaleFactor: number): Tensor {
+  expectRank('interpolate3d', x, 5, 'input N x C x D x H x W');
+  return op('upsample_nearest3d.vec', x.id, null, [scaleFactor, scaleFactor, scaleFactor]);
 }
 
 /** Inverted dropout: zeroes with probability p and scales the rest by 1/(1-p) when training. */

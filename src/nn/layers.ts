@@ -41,6 +41,44 @@ export class ConvTranspose2d extends Module {
   forward(x: Tensor): Tensor { return F.convTranspose2d(x, this.weight, this.bias, this.options); }
 }
 
+type Triple = number | [number, number, number];
+const triple = (p: Triple): [number, number, number] => (typeof p === 'number' ? [p, p, p] : p);
+
+export interface Conv3dOptions { stride?: Triple; padding?: Triple; dilation?: Triple; groups?: number; bias?: boolean }
+
+/** torch.nn.Conv3d: the volumetric twin of Conv2d (same parameter names, kernel kD x kH x kW). */
+export class Conv3d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Triple, readonly options: Conv3dOptions = {}) {
+    super();
+    const groups = options.groups ?? 1;
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(`Conv3d: channels ${inChannels} -> ${outChannels} do not split into ${groups} groups`);
+    }
+    this.weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, ...triple(kernelSize)]));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.conv3d(x, this.weight, this.bias, this.options); }
+}
+
+export interface ConvTranspose3dOptions extends Conv3dOptions { outputPadding?: Triple }
+
+/** torch.nn.ConvTranspose3d. */
+export class ConvTranspose3d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Triple, readonly options: ConvTranspose3dOptions = {}) {
+    super();
+    const groups = options.groups ?? 1;
+    this.weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...triple(kernelSize)]));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.convTranspose3d(x, this.weight, this.bias, this.options); }
+}
+
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -56,6 +94,8 @@ export class Linear extends Module {
 export interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean }
 
 export class BatchNorm2d extends Module {
+  /** Input rank this layer takes: 4 (N x C x H x W); BatchNorm3d takes 5. */
+  protected readonly rank: number = 4;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
   readonly runningMean: Tensor;
@@ -71,8 +111,9 @@ export class BatchNorm2d extends Module {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64' }));
   }
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) {
-      throw new RangeError(`BatchNorm2d(${this.numFeatures}): expected N x ${this.numFeatures} x H x W, got [${x.shape}]`);
+    if (x.ndim !== this.rank || x.shape[1] !== this.numFeatures) {
+      const name = this.rank === 4 ? 'BatchNorm2d' : 'BatchNorm3d';
+      throw new RangeError(`${name}(${this.numFeatures}): expected N x ${this.numFeatures} x ${this.rank === 4 ? '' : 'D x '}H x W, got [${x.shape}]`);
     }
     if (this.training) this.numBatchesTracked.add_(1);
     return F.batchNorm(x, {
@@ -80,6 +121,11 @@ export class BatchNorm2d extends Module {
       training: this.training, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5,
     });
   }
+}
+
+/** torch.nn.BatchNorm3d: BatchNorm2d over N x C x D x H x W (same parameters and buffers). */
+export class BatchNorm3d extends BatchNorm2d {
+  protected override readonly rank: number = 5;
 }
 
 export class GroupNorm extends Module {
@@ -108,6 +154,8 @@ export const Softplus = () => new Lambda('Softplus', (x) => F.softplus(x));
 export const Flatten = (startDim = 1) => new Lambda('Flatten', (x) => x.flatten(startDim));
 export const Upsample = (scaleFactor: number, mode: 'nearest' | 'bilinear' = 'nearest') =>
   new Lambda('Upsample', (x) => F.interpolate(x, { scaleFactor, mode }));
+/** Nearest-neighbour upsampling of volumes by an integer factor. */
+export const Upsample3d = (scaleFactor: number) => new Lambda('Upsample', (x) => F.interpolate3d(x, scaleFactor));
 
 /** Children named "0", "1", ... as in torch.nn.Sequential. */
 export class Sequential extends Module {
