@@ -7,6 +7,7 @@
         "native/allocator.cc",
         "native/convert.cc",
         "native/dispatch.cc",
+        "native/generator.cc",
         "native/script.cc",
         "native/tensor.cc"
       ],

@@ -1,5 +1,5 @@
-// Entry point of the latentlens addon: classes, runtime settings (threads, OpenBLAS, seed, grad mode,
-// devices) and the allocator, registered per environment so the addon also loads in worker threads.
+// Entry point of the latentlens addon: classes (ops, TorchScript, generators), runtime settings (threads,
+// OpenBLAS, seed, grad mode, devices) and the allocator, registered per environment so the addon also loads in worker threads.
 #include <dlfcn.h>
 
 #include <thread>
@@ -40,34 +40,37 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->opCtor = Napi::Persistent(op);
   Napi::Function script = initScript(env);
   data->scriptCtor = Napi::Persistent(script);
+  Napi::Function generator = initGenerator(env);
+  data->generatorCtor = Napi::Persistent(generator);
   exports.Set("Op", op);
   exports.Set("Script", script);
+  exports.Set("Generator", generator);
   exports.Set("torchVersion", TORCH_VERSION);
   exports.Set("openblasLimited", openblas);
   allocatorExports(env, exports);
 
-  exports.Set("setNumThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("setNumThreads", guarded(env, [](const Napi::CallbackInfo& info) {
     const int n = info[0].As<Napi::Number>().Int32Value();
     if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads: expected at least 1 thread");
     at::set_num_threads(n);
   }));
-  exports.Set("getNumThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("getNumThreads", guarded(env, [](const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), at::get_num_threads());
   }));
-  exports.Set("manualSeed", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("manualSeed", guarded(env, [](const Napi::CallbackInfo& info) {
     const int64_t seed = info[0].As<Napi::Number>().Int64Value();
     torch::manual_seed(uint64_t(seed));
   }));
-  exports.Set("setGradEnabled", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("setGradEnabled", guarded(env, [](const Napi::CallbackInfo& info) {
     c10::GradMode::set_enabled(info[0].ToBoolean().Value());
   }));
-  exports.Set("isGradEnabled", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("isGradEnabled", guarded(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
   }));
-  exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("cudaDeviceCount", guarded(env, [](const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(torch::cuda::device_count()));
   }));
-  exports.Set("trackedStorage", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("trackedStorage", guarded(env, [](const Napi::CallbackInfo& info) {
     InstanceData& d = instance(info.Env());
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("buffers", double(d.storages.size()));

@@ -111,7 +111,7 @@ void installCachingAllocator() {
 }
 
 Napi::Object allocatorExports(Napi::Env env, Napi::Object exports) {
-  exports.Set("allocatorStats", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("allocatorStats", guarded(env, [](const Napi::CallbackInfo& info) {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
     Napi::Object o = Napi::Object::New(info.Env());
@@ -123,8 +123,8 @@ Napi::Object allocatorExports(Napi::Env env, Napi::Object exports) {
     o.Set("misses", double(c.misses));
     return o;
   }));
-  exports.Set("emptyCache", Napi::Function::New(env, [](const Napi::CallbackInfo&) { emptyCache(); }));
-  exports.Set("setCacheLimit", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+  exports.Set("emptyCache", guarded(env, [](const Napi::CallbackInfo&) { emptyCache(); }));
+  exports.Set("setCacheLimit", guarded(env, [](const Napi::CallbackInfo& info) {
     Cache& c = cache();
     {
       std::lock_guard<std::mutex> lock(c.mu);

@@ -136,8 +136,8 @@ c10::IValue toIValue(Napi::Env env, Napi::Value v, const c10::TypePtr& type, c10
     case K::DeviceObjType:
       return parseDevice(env, v);
     case K::GeneratorType:
-      if (!v.IsNull() && !v.IsUndefined()) badArg(env, where, "null (generators are seeded globally)", v);
-      return c10::IValue();
+      if (v.IsNull() || v.IsUndefined()) return c10::IValue();  // libtorch's global generator
+      return unwrapGenerator(env, v, where);
     case K::ListType: {
       const c10::TypePtr& elem = type->castRaw<c10::ListType>()->getElementType();
       switch (elem->kind()) {

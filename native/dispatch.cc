@@ -9,6 +9,7 @@ class OpWrap : public Napi::ObjectWrap<OpWrap> {
  public:
   explicit OpWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OpWrap>(info) {
     Napi::Env env = info.Env();
+    LL_TRY
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "op(name, overload): name must be a string such as 'aten::add'");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     if (name.find("::") == std::string::npos) name = "aten::" + name;
@@ -19,6 +20,7 @@ class OpWrap : public Napi::ObjectWrap<OpWrap> {
                                       " (name and overload as in native_functions.yaml, e.g. op('aten::add', 'Tensor'))");
     }
     handle_ = *found;
+    LL_CATCH(env)
   }
 
   static Napi::Function Init(Napi::Env env) {
@@ -39,7 +41,9 @@ class OpWrap : public Napi::ObjectWrap<OpWrap> {
     LL_CATCH(env)
   }
   Napi::Value Schema(const Napi::CallbackInfo& info) {
+    LL_TRY
     return Napi::String::New(info.Env(), c10::toString(handle_->schema()));
+    LL_CATCH(info.Env())
   }
 
   c10::optional<c10::OperatorHandle> handle_;

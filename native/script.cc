@@ -10,9 +10,9 @@ class ScriptWrap : public Napi::ObjectWrap<ScriptWrap> {
   // new NativeScript(path, device?)
   explicit ScriptWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScriptWrap>(info) {
     Napi::Env env = info.Env();
+    LL_TRY
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadScript(path): path must be a string");
     const std::string path = info[0].As<Napi::String>().Utf8Value();
-    LL_TRY
     c10::optional<c10::Device> device;
     if (info.Length() > 1 && info[1].IsString()) device = parseDevice(env, info[1]);
     module_ = torch::jit::load(path, device);
@@ -55,10 +55,12 @@ class ScriptWrap : public Napi::ObjectWrap<ScriptWrap> {
     LL_CATCH(env)
   }
   Napi::Value MethodNames(const Napi::CallbackInfo& info) {
+    LL_TRY
     auto methods = module_->get_methods();
     Napi::Array a = Napi::Array::New(info.Env(), methods.size());
     for (size_t i = 0; i < methods.size(); i++) a.Set(uint32_t(i), methods[i].name());
     return a;
+    LL_CATCH(info.Env())
   }
   Napi::Value MethodSchema(const Napi::CallbackInfo& info) {
     LL_TRY
@@ -77,13 +79,27 @@ class ScriptWrap : public Napi::ObjectWrap<ScriptWrap> {
     }
     return a;
   }
-  Napi::Value NamedParameters(const Napi::CallbackInfo& info) { return pairs(info.Env(), module_->named_parameters(true)); }
-  Napi::Value NamedBuffers(const Napi::CallbackInfo& info) { return pairs(info.Env(), module_->named_buffers(true)); }
+  Napi::Value NamedParameters(const Napi::CallbackInfo& info) {
+    LL_TRY
+    return pairs(info.Env(), module_->named_parameters(true));
+    LL_CATCH(info.Env())
+  }
+  Napi::Value NamedBuffers(const Napi::CallbackInfo& info) {
+    LL_TRY
+    return pairs(info.Env(), module_->named_buffers(true));
+    LL_CATCH(info.Env())
+  }
   Napi::Value Train(const Napi::CallbackInfo& info) {
+    LL_TRY
     module_->train(info.Length() == 0 || info[0].ToBoolean().Value());
     return info.This();
+    LL_CATCH(info.Env())
   }
-  Napi::Value IsTraining(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), module_->is_training()); }
+  Napi::Value IsTraining(const Napi::CallbackInfo& info) {
+    LL_TRY
+    return Napi::Boolean::New(info.Env(), module_->is_training());
+    LL_CATCH(info.Env())
+  }
   Napi::Value To(const Napi::CallbackInfo& info) {
     LL_TRY
     module_->to(parseDevice(info.Env(), info[0]));

@@ -1,5 +1,6 @@
 // Tensor handles: a per-environment slot table of at::Tensor addressed by integers from JS, typed-array
 // transfer, metadata, autograd, and external-memory accounting per underlying buffer.
+#include <cmath>
 #include <cstring>
 
 #include "common.h"
@@ -27,9 +28,27 @@ void account(Napi::Env env, InstanceData& d, const at::Tensor& t, int sign) {
   }
 }
 
-uint32_t handleOf(Napi::Env env, Napi::Value v, const std::string& what) {
-  if (v.IsNumber()) return v.As<Napi::Number>().Uint32Value();
-  throw Napi::TypeError::New(env, what + ": expected a tensor");
+constexpr double kSlotSpan = 4294967296.0;  // handle = generation * 2^32 + slot
+// Generations wrap below 2^20 so handles stay exact doubles (under 2^52); a stale handle would have to
+// outlive a million reuses of its slot to be mistaken for a live one.
+constexpr uint32_t kGenerations = 1u << 20;
+
+struct HandleParts {
+  uint32_t slot;
+  uint32_t generation;
+};
+
+// A handle's slot and generation, or nothing when the value is not a handle at all.
+c10::optional<HandleParts> splitHandle(Napi::Value v) {
+  if (!v.IsNumber()) return c10::nullopt;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d >= kSlotSpan * kGenerations || std::floor(d) != d) return c10::nullopt;
+  const double gen = std::floor(d / kSlotSpan);
+  return HandleParts{uint32_t(d - gen * kSlotSpan), uint32_t(gen)};
+}
+
+std::string handleName(Napi::Value v) {
+  return v.IsNumber() ? c10::str(int64_t(v.As<Napi::Number>().DoubleValue())) : "?";
 }
 
 size_t elementSize(napi_typedarray_type t) {
@@ -126,40 +145,41 @@ Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
   LL_CATCH(env)
 }
 
-using Method = Napi::Value (*)(Napi::Env, at::Tensor&, const Napi::CallbackInfo&);
+using Method = Napi::Value (*)(Napi::Env, const at::Tensor&, const Napi::CallbackInfo&);
 
 // Exposes fn(handle, ...rest) with the handle resolved and libtorch errors converted.
 template <Method fn>
 Napi::Value onTensor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LL_TRY
-  return fn(env, unwrapTensor(env, info[0], "tensor"), info);
+  const at::Tensor t = unwrapTensor(env, info[0], "tensor");
+  return fn(env, t, info);
   LL_CATCH(env)
 }
 
-Napi::Value shape(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) {
+Napi::Value shape(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) {
   const auto sizes = t.sizes();
   Napi::Array a = Napi::Array::New(env, sizes.size());
   for (size_t i = 0; i < sizes.size(); i++) a.Set(uint32_t(i), double(sizes[i]));
   return a;
 }
-Napi::Value dtype(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, dtypeName(t.scalar_type())); }
-Napi::Value device(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, deviceName(t.device())); }
-Napi::Value numel(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Number::New(env, double(t.numel())); }
-Napi::Value requiresGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.requires_grad()); }
-Napi::Value isLeaf(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.is_leaf()); }
-Napi::Value setRequiresGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+Napi::Value dtype(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, dtypeName(t.scalar_type())); }
+Napi::Value device(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return Napi::String::New(env, deviceName(t.device())); }
+Napi::Value numel(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Number::New(env, double(t.numel())); }
+Napi::Value requiresGrad(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.requires_grad()); }
+Napi::Value isLeaf(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return Napi::Boolean::New(env, t.is_leaf()); }
+Napi::Value setRequiresGrad(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo& info) {
   t.requires_grad_(info[1].ToBoolean().Value());
   return env.Undefined();
 }
-Napi::Value grad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.grad()); }
-Napi::Value setGrad(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+Napi::Value grad(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.grad()); }
+Napi::Value setGrad(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo& info) {
   if (info[1].IsNull() || info[1].IsUndefined()) t.mutable_grad().reset();
   else t.mutable_grad() = unwrapTensor(env, info[1], "setGrad");
   return env.Undefined();
 }
 // backward(handle, gradient?, retainGraph?)
-Napi::Value backward(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+Napi::Value backward(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo& info) {
   at::Tensor g;
   if (info[1].IsNumber()) g = unwrapTensor(env, info[1], "backward gradient");
   c10::optional<bool> retain;
@@ -167,31 +187,35 @@ Napi::Value backward(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& inf
   t.backward(g, retain);
   return env.Undefined();
 }
-Napi::Value detach(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.detach()); }
-Napi::Value toArrayOf(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) { return toArray(env, t); }
-Napi::Value item(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo&) {
+Napi::Value detach(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return wrapTensor(env, t.detach()); }
+Napi::Value toArrayOf(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) { return toArray(env, t); }
+Napi::Value item(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo&) {
   if (t.numel() != 1) throw Napi::Error::New(env, "item(): tensor has " + std::to_string(t.numel()) + " elements, expected 1");
   if (t.scalar_type() == at::kBool) return Napi::Boolean::New(env, t.item<bool>());
   return Napi::Number::New(env, t.item<double>());
 }
-Napi::Value sameStorage(Napi::Env env, at::Tensor& t, const Napi::CallbackInfo& info) {
+Napi::Value sameStorage(Napi::Env env, const at::Tensor& t, const Napi::CallbackInfo& info) {
   const void* other = storageKey(unwrapTensor(env, info[1], "sameStorage"));
   return Napi::Boolean::New(env, other != nullptr && other == storageKey(t));
 }
 
 }  // namespace
 
-uint32_t newHandle(Napi::Env env, at::Tensor t) {
+double newHandle(Napi::Env env, at::Tensor t) {
   InstanceData& d = instance(env);
   account(env, d, t, +1);
+  uint32_t id;
   if (!d.freeSlots.empty()) {
-    const uint32_t id = d.freeSlots.back();
+    id = d.freeSlots.back();
     d.freeSlots.pop_back();
-    d.slots[id] = std::move(t);
-    return id;
+  } else {
+    if (d.slots.size() >= size_t(kSlotSpan)) throw Napi::RangeError::New(env, "too many live tensors (2^32)");
+    id = uint32_t(d.slots.size());
+    d.slots.emplace_back();
   }
-  d.slots.push_back(std::move(t));
-  return uint32_t(d.slots.size() - 1);
+  TensorSlot& slot = d.slots[id];
+  slot.tensor = std::move(t);
+  return double(slot.generation) * kSlotSpan + double(id);
 }
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor t, TensorForm form) {
@@ -203,28 +227,37 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor t, TensorForm form) {
   return o;
 }
 
-at::Tensor& unwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
-  const uint32_t id = handleOf(env, v, what);
+at::Tensor unwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
+  const auto h = splitHandle(v);
+  if (!h) throw Napi::TypeError::New(env, what + ": expected a tensor");
   InstanceData& d = instance(env);
-  if (id >= d.slots.size() || !d.slots[id].defined())
-    throw Napi::Error::New(env, what + ": tensor used after dispose() (handle " + std::to_string(id) + ")");
-  return d.slots[id];
+  if (h->slot >= d.slots.size())
+    throw Napi::Error::New(env, what + ": handle " + handleName(v) + " names no tensor of this thread");
+  const TensorSlot& slot = d.slots[h->slot];
+  if (slot.generation != h->generation || !slot.tensor.defined())
+    throw Napi::Error::New(env, what + ": tensor used after dispose() (stale handle " + handleName(v) + ")");
+  return slot.tensor;
 }
 
-void releaseHandle(Napi::Env env, uint32_t id) {
+bool releaseHandle(Napi::Env env, Napi::Value v) {
+  const auto h = splitHandle(v);
   InstanceData& d = instance(env);
-  if (id >= d.slots.size() || !d.slots[id].defined()) return;
-  account(env, d, d.slots[id], -1);
-  d.slots[id] = at::Tensor();
-  d.freeSlots.push_back(id);
+  if (!h || h->slot >= d.slots.size()) return false;
+  TensorSlot& slot = d.slots[h->slot];
+  if (slot.generation != h->generation || !slot.tensor.defined()) return false;
+  account(env, d, slot.tensor, -1);
+  slot.tensor = at::Tensor();
+  slot.generation = slot.generation + 1 < kGenerations ? slot.generation + 1 : 1;
+  d.freeSlots.push_back(h->slot);
+  return true;
 }
 
 void initTensor(Napi::Env env, Napi::Object exports) {
   Napi::Object t = Napi::Object::New(env);
-  t.Set("fromArray", Napi::Function::New(env, fromArray));
+  t.Set("fromArray", Napi::Function::New(env, fromArray));  // LL_TRY inside
   t.Set("autogradGrad", Napi::Function::New(env, autogradGrad));
-  t.Set("release", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    releaseHandle(info.Env(), info[0].As<Napi::Number>().Uint32Value());
+  t.Set("release", guarded(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), releaseHandle(info.Env(), info[0]));
   }));
   t.Set("shape", Napi::Function::New(env, onTensor<shape>));
   t.Set("dtype", Napi::Function::New(env, onTensor<dtype>));

@@ -24,7 +24,8 @@ export interface NativeTensorApi {
     outputs: Handle[], inputs: Handle[], gradOutputs: Handle[] | null,
     retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean,
   ): (Handle | null)[];
-  release(h: Handle): void;
+  /** Frees the handle's tensor; false (nothing freed) for a stale or unknown handle. */
+  release(h: Handle): boolean;
   shape(h: Handle): number[];
   dtype(h: Handle): Dtype;
   device(h: Handle): string;
@@ -58,6 +59,13 @@ export interface NativeScript {
   to(device: string): NativeScript;
 }
 
+/** A CPU random generator owned by JS (freed by GC): the `generator` argument of random ops. */
+export interface NativeGenerator {
+  /** The seed it was made with. */
+  readonly initialSeed: number;
+  readonly device: string;
+}
+
 export interface AllocatorStats {
   cachedBytes: number;
   inUseBytes: number;
@@ -71,6 +79,7 @@ interface Addon {
   tensor: NativeTensorApi;
   Op: new (name: string, overload: string) => NativeOp;
   Script: new (path: string, device?: string) => NativeScript;
+  Generator: new (seed: number) => NativeGenerator;
   torchVersion: string;
   openblasLimited: boolean;
   setNumThreads(n: number): void;
