@@ -1,6 +1,7 @@
 // Editing latents for decoder-side experiments: filling maps with zeros, the dataset mean or another
 // case's values; shifting one map's level.
-import { F, noGrad, randperm, tensor, type Tensor } from '../../engine/index.js';
+import { F, generator, noGrad, randperm, tensor, type Tensor } from '../../engine/index.js';
+import { streamSeed } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
 
 export type FillKind = 'zero' | 'mean' | 'other-case';
@@ -15,8 +16,13 @@ export function encodeAll(model: LatentModel, x: Tensor, batchSize = 128): Tenso
   });
 }
 
-/** z with every map not in `keep` replaced by the fill. `mean`: K x h x w dataset mean latent. */
-export function fillMaps(z: Tensor, keep: number[], fill: FillKind, mean?: Tensor): Tensor {
+/**
+ * z with every map not in `keep` replaced by the fill. `mean`: K x h x w dataset mean latent.
+ * 'other-case' takes each case's fill from another case, the donors a permutation from stream
+ * (seed, 'other-case'): the same seed gives the same donors, so decodings that differ only in `keep`
+ * differ only by the maps kept, and no global random state is read or advanced.
+ */
+export function fillMaps(z: Tensor, keep: number[], fill: FillKind, mean?: Tensor, seed = 0): Tensor {
   const [n, k] = z.shape as [number, number];
   const keepMask = tensor(Array.from({ length: k }, (_, m) => (keep.includes(m) ? 1 : 0)), [1, k, 1, 1]);
   let filler: Tensor;
@@ -24,7 +30,7 @@ export function fillMaps(z: Tensor, keep: number[], fill: FillKind, mean?: Tenso
   else if (fill === 'mean') {
     if (!mean) throw new Error("fill 'mean' needs the dataset mean latent");
     filler = mean.unsqueeze(0).expand(...z.shape);
-  } else filler = z.indexSelect(0, randperm(n));
+  } else filler = z.indexSelect(0, randperm(n, { generator: generator(streamSeed(seed, 'other-case')) }).to(z.device));
   return z.mul(keepMask).add(filler.mul(keepMask.neg().add(1)));
 }
 

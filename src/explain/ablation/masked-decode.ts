@@ -40,8 +40,8 @@ export function maskedDecodeReport(model: LatentModel, z: Tensor, o: {
   const k = z.shape[1]!;
   const rnd = new Random(o.seed ?? 0);
   return noGrad(() => scope(() => {
-    const kept = model.decode(fillMaps(z, o.keep, fill, o.meanLatent));
-    const none = model.decode(fillMaps(z, [], fill, o.meanLatent));
+    const kept = model.decode(fillMaps(z, o.keep, fill, o.meanLatent, o.seed ?? 0));
+    const none = model.decode(fillMaps(z, [], fill, o.meanLatent, o.seed ?? 0));
     const dev = kept.sub(o.meanImage.unsqueeze(0));
     const naive = channelEnergy(dev);
     const naiveTotal = naive.reduce((a, b) => a + b, 0) || 1;
@@ -54,7 +54,7 @@ export function maskedDecodeReport(model: LatentModel, z: Tensor, o: {
     }
     const keptEffect = channelEnergy(kept.sub(none));
     const randomEffects = controlSets(k, o.keep, sets, rnd).map((pick) =>
-      scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent)).sub(none))));
+      scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent, o.seed ?? 0)).sub(none))));
     const c = keptEffect.length;
     const n = z.shape[0]!;
     const pixels = n * (kept.shape[2]! * kept.shape[3]!);
