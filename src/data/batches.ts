@@ -1,14 +1,14 @@
 // Batches: from an in-memory dataset, or streamed from disk with bounded memory through an
 // ImageSource (for data larger than memory, e.g. a folder of 100,000 PNGs).
 import { Random } from './random.js';
-import type { ImageDataset } from './types.js';
+import { caseSize, type CaseDataset, type ImageDataset } from './types.js';
 
 /** One batch of samples. */
 export interface Batch {
-  /** NCHW float32 pixels of the batch. */
+  /** NCHW float32 pixels of the batch (NCDHW for volumes). */
   images: Float32Array;
-  /** `[B, C, H, W]`. */
-  shape: [number, number, number, number];
+  /** `[B, C, H, W]`, or `[B, C, D, H, W]` for a batch of volumes. */
+  shape: [number, number, number, number] | [number, number, number, number, number];
   /** Labels of the batch (B x labelWidth), when the source has labels. */
   labels?: Int32Array;
   /** Dataset indices of the samples in this batch. */
@@ -64,19 +64,19 @@ function labelsOf(labels: Int32Array | undefined, width: number, idx: Int32Array
   return out;
 }
 
-/** Iterates batches of an in-memory dataset (copies; the dataset is not changed). */
-export function* batches(ds: ImageDataset, options: BatchOptions = {}): Generator<Batch> {
+/** Iterates batches of an in-memory dataset of images or volumes (copies; the dataset is not changed). */
+export function* batches(ds: CaseDataset, options: BatchOptions = {}): Generator<Batch> {
   const bs = options.batchSize ?? 64;
   if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
-  const [n, C, H, W] = ds.shape;
-  const plane = C * H * W;
+  const n = ds.shape[0];
+  const plane = caseSize(ds);
   const idx = order(n, options);
   for (let start = 0; start < idx.length; start += bs) {
     const chunk = idx.subarray(start, Math.min(idx.length, start + bs));
     if (options.dropLast && chunk.length < bs) break;
     const images = new Float32Array(chunk.length * plane);
     chunk.forEach((i, k) => images.set(ds.images.subarray(i * plane, (i + 1) * plane), k * plane));
-    const batch: Batch = { images, shape: [chunk.length, C, H, W], indices: Int32Array.from(chunk) };
+    const batch: Batch = { images, shape: [chunk.length, ...ds.shape.slice(1)] as Batch['shape'], indices: Int32Array.from(chunk) };
     const labels = labelsOf(ds.labels, ds.labelWidth ?? 1, chunk);
     if (labels) batch.labels = labels;
     yield batch;

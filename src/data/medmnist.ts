@@ -7,7 +7,7 @@ import { DataError, assertFinite, dataWarning } from './errors.js';
 import { MEDMNIST_INFO } from './medmnist-info.js';
 import { checkMemory } from './memory-budget.js';
 import { openNpz, type NpyArray } from './npy.js';
-import type { ImageDataset, LabelTask, SplitName } from './types.js';
+import type { CaseDataset, ImageDataset, LabelTask, SplitName, VolumeDataset } from './types.js';
 
 /** Options of `loadMedMNIST`. */
 export interface MedMNISTOptions {
@@ -19,11 +19,12 @@ export interface MedMNISTOptions {
    */
   root?: string;
   /**
-   * How a 3D subset (N x D x H x W volumes) becomes 2D images: `'middle'` (default) keeps the middle
-   * slice along the first spatial axis, so N stays the number of volumes; `'channels'` makes the D
-   * slices the channels (C = D); `'slices'` makes every slice a sample (N x D samples, labels repeated).
+   * How a 3D subset (N x D x H x W volumes) is read. `'volumes'` (default) keeps them volumes: a
+   * VolumeDataset of N x 1 x D x H x W. The others make 2D images, only when asked: `'middle'` keeps the
+   * middle slice along the first spatial axis, so N stays the number of volumes; `'channels'` makes the
+   * D slices the channels (C = D); `'slices'` makes every slice a sample (N x D samples, labels repeated).
    */
-  volumes?: 'middle' | 'channels' | 'slices';
+  volumes?: VolumeReading;
   /**
    * How integer pixels other than uint8 become floats. Default: refused (uint8 pixels are divided by
    * 255, float pixels kept; int8/int16/uint16/int32/... have no agreed scale). `'range'` maps the
@@ -34,6 +35,12 @@ export interface MedMNISTOptions {
   /** Memory budget in bytes (see memory-budget.ts). Default: LATENTLENS_MEMORY_BUDGET, else half of this machine's memory. */
   memoryBudget?: number;
 }
+
+/** How a MedMNIST 3D subset is read: as volumes, or as 2D images in one of three ways. */
+export type VolumeReading = 'volumes' | 'middle' | 'channels' | 'slices';
+/** The readings that make 2D images of a 3D subset. */
+export type SliceReading = Exclude<VolumeReading, 'volumes'>;
+export const VOLUME_READINGS: readonly VolumeReading[] = ['volumes', 'middle', 'channels', 'slices'];
 
 /** The default MedMNIST folder: `$MEDMNIST_ROOT` or `~/.medmnist`. */
 export function defaultMedMNISTRoot(): string {
@@ -76,7 +83,9 @@ const SPLITS: SplitName[] = ['train', 'val', 'test'];
  * task and class names follow MedMNIST's INFO table (labels outside its classes are refused); files of
  * unknown subsets get classes `0`..max from their labels, with a warning when some have no cases.
  */
-export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions = {}): Promise<ImageDataset> {
+export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions & { volumes: SliceReading }): Promise<ImageDataset>;
+export async function loadMedMNIST(nameOrPath: string, options?: MedMNISTOptions): Promise<CaseDataset>;
+export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions = {}): Promise<CaseDataset> {
   const path = resolveMedMNIST(nameOrPath, options.root);
   const { flag } = parseMedMNISTName(basename(path).replace(/\.npz$/, ''));
   const info = MEDMNIST_INFO[flag];
@@ -99,25 +108,27 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   const first = headers.get(`${present[0]}_images`)!;
   const nd = first.shape.length;
   const volumetric = info ? info.volumetric : nd === 4 && options.volumes !== undefined;
-  const volumes = options.volumes ?? 'middle';
-  let C: number, H: number, W: number, perCase: number; // perCase: 2D samples per stored item
+  const volumes = options.volumes ?? 'volumes';
+  let C: number, H: number, W: number, perCase: number; // perCase: samples per stored item
+  let D = 1; // depth of a sample: 1 for 2D images, the volume's D when read as volumes
   let arrays: Map<string, NpyArray>;
   try {
     if (!volumetric) {
       if (nd === 3) [C, H, W] = [1, first.shape[1]!, first.shape[2]!];
       else if (nd === 4 && [1, 3, 4].includes(first.shape[3]!)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
       else {
-        const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (middle, channels or slices) is given';
+        const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (volumes, middle, channels or slices) is given';
         const why = nd === 4 ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}` : '';
         throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`);
       }
       perCase = 1;
     } else {
       if (nd !== 4) throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
-      const D = first.shape[1]!;
+      const depth = first.shape[1]!;
       [H, W] = [first.shape[2]!, first.shape[3]!];
-      C = volumes === 'channels' ? D : 1;
-      perCase = volumes === 'slices' ? D : 1;
+      C = volumes === 'channels' ? depth : 1;
+      if (volumes === 'volumes') D = depth;
+      perCase = volumes === 'slices' ? depth : 1;
     }
     // An images array without rows would give a split (or a dataset) without cases.
     const rows = (t: SplitName) => headers.get(`${t}_images`)!.shape[0] ?? 1;
@@ -139,7 +150,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     checkMemory(path, [
       { what: `arrays as stored (${held.length})`, bytes: held.reduce((a, h) => a + h.outBytes, 0) },
       { what: 'reading one array', bytes: Math.max(...held.map((h) => h.readBytes)) },
-      { what: 'float32 images', bytes: n2d * C * H * W * 4, elements: n2d * C * H * W },
+      { what: 'float32 images', bytes: n2d * C * D * H * W * 4, elements: n2d * C * D * H * W },
       { what: 'labels', bytes: labelCells * 4 },
     ], options.memoryBudget);
     arrays = new Map([...headers.keys()].map((k) => [k, npz.read(k)]));
@@ -169,7 +180,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     N += img.shape[0]! * perCase;
   }
 
-  const plane = C * H * W;
+  const plane = C * D * H * W;
   const images = new Float32Array(N * plane);
   const labels = new Int32Array(N * labelWidth);
   const ids: string[] = new Array(N);
@@ -234,9 +245,7 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     throw new DataError(path, `${labelWidth} label columns; expected ${K} for ${flag}`);
   }
 
-  return {
-    images,
-    shape: [N, C, H, W],
+  const fields = {
     channelNames: volumetric ? (C === 1 ? ['gray'] : Array.from({ length: C }, (_, i) => `z${i}`)) : C === 3 ? ['R', 'G', 'B'] : C === 4 ? ['R', 'G', 'B', 'A'] : ['gray'],
     labels,
     labelWidth,
@@ -248,6 +257,8 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     skipped,
     source: `medmnist:${path}`,
   };
+  if (volumetric && volumes === 'volumes') return { images, shape: [N, C, D, H, W], ...fields } satisfies VolumeDataset;
+  return { images, shape: [N, C, H, W], ...fields } satisfies ImageDataset;
 }
 
 // Integer dtypes other than uint8 (and bool) have no agreed pixel scale: their [min, max] range.
@@ -357,7 +368,8 @@ function writeSample(
   }
   const D = img.shape[1]!;
   const base = i * D * HW;
-  if (volumes === 'channels') for (let q = 0; q < D * HW; q++) dst[q] = src[base + q]! * scale + offset;
+  // As volumes or as channels the stored D x H x W block is copied whole, in the same order.
+  if (volumes === 'channels' || volumes === 'volumes') for (let q = 0; q < D * HW; q++) dst[q] = src[base + q]! * scale + offset;
   else {
     const z = volumes === 'slices' ? j : Math.floor(D / 2);
     for (let p = 0; p < HW; p++) dst[p] = src[base + z * HW + p]! * scale + offset;

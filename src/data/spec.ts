@@ -6,18 +6,19 @@ import { isAbsolute, join } from 'node:path';
 import { loadDicom, type DicomOptions } from './dicom.js';
 import { DataError } from './errors.js';
 import { loadImageFolder, type ImageFolderOptions } from './folder.js';
-import { loadMedMNIST, type MedMNISTOptions } from './medmnist.js';
+import { loadMedMNIST, VOLUME_READINGS, type MedMNISTOptions } from './medmnist.js';
 import { applyImagingDefaults, defaultNote } from './defaults.js';
 import { parseByteSize } from './memory-budget.js';
 import { loadNiftiCase, type NiftiCaseOptions, type SliceAxis } from './nifti.js';
 import { generatePhantoms, type PhantomOptions } from './phantom.js';
+import { generateVolumePhantoms, type VolumePhantomOptions } from './phantom-volumes.js';
 import { loadNiftiSubjects, type NiftiSubjectsOptions } from './subjects.js';
 import { takeSplit } from './splits.js';
 import { normalize, type NormalizationMethod } from './transforms.js';
-import type { ImageDataset, SplitName } from './types.js';
+import { isVolumeDataset, type CaseDataset, type ImageDataset, type SplitName } from './types.js';
 
 /** Kinds of data source. */
-export type DataKind = 'medmnist' | 'folder' | 'dicom' | 'nifti' | 'phantom';
+export type DataKind = 'medmnist' | 'folder' | 'dicom' | 'nifti' | 'phantom' | 'phantom3d';
 
 /** A parsed data spec. */
 export interface DataSpec {
@@ -36,6 +37,7 @@ const KEYS: Record<DataKind, string[]> = {
   dicom: ['window', 'size', 'series', 'norm', 'memory'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'channels', 'cases', 'norm', 'memory'],
   phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
+  phantom3d: ['n', 'size', 'seed', 'channels', 'lesion', 'lesionRate', 'noise', 'lesionIntensity', 'lesionRadius', ...COMMON],
 };
 
 const EXAMPLES: Record<string, string> = {
@@ -81,7 +83,7 @@ export function parseDataSpec(spec: string): DataSpec {
   const rest = spec.slice(colon + 1);
   let target = '';
   let optText = '';
-  if (kind === 'phantom') optText = rest.startsWith('?') ? rest.slice(1) : rest;
+  if (kind === 'phantom' || kind === 'phantom3d') optText = rest.startsWith('?') ? rest.slice(1) : rest;
   else {
     const q = rest.indexOf('?');
     target = q < 0 ? rest : rest.slice(0, q);
@@ -132,7 +134,7 @@ async function loadSubjects(text: string, folder: string, o: Record<string, stri
   if (o.seg && o.seg !== 'auto' && o.seg !== 'none') throw new DataError(text, `option seg=${o.seg}; a folder of subjects finds each subject's *_seg.nii.gz itself: expected seg=auto or seg=none`);
   if (o.cases) {
     const cases = oneOf(text, 'cases', o.cases, ['slices', 'volumes'] as const);
-    if (cases === 'volumes') throw new DataError(text, 'cases=volumes: volumes as cases need the 3D data model (issue 15, item 2), which this build does not have yet; expected cases=slices');
+    if (cases === 'volumes') throw new DataError(text, 'cases=volumes: NIfTI subjects as volume cases are not supported yet (the 3D data model reads MedMNIST 3D subsets and phantom3d: volumes); expected cases=slices');
   }
   if (o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
   const opts: NiftiSubjectsOptions = { ...budget };
@@ -150,12 +152,46 @@ async function loadSubjects(text: string, folder: string, o: Record<string, stri
   return ds;
 }
 
+/** Options of `loadDataset`. */
+export interface LoadDatasetOptions {
+  /**
+   * The command (or function) the data is for, named in the error when the spec holds volumes, which
+   * loadDataset refuses (e.g. `tcav`). Default: "this command".
+   */
+  command?: string;
+}
+
 /**
- * Loads the dataset a spec names. Common options: `norm=zscore|minmax|percentile` normalises each
- * channel (fitted on the train split when there is one); `split=train|val|test` keeps one split;
- * `memory=16GiB` sets the memory budget the reader checks before it allocates (memory-budget.ts).
+ * Loads the 2D images a spec names (see `loadCases` for the options). A spec that holds 3D volumes
+ * (a MedMNIST 3D subset read as volumes, the default; `phantom3d:`) is refused with a DataError naming
+ * the command and the 2D readings to ask for instead: the callers of this function are written for
+ * N x C x H x W images, and a volume must never reach them as wrongly sized images.
  */
-export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset> {
+export async function loadDataset(spec: string | DataSpec, o: LoadDatasetOptions = {}): Promise<ImageDataset> {
+  const ds = await loadCases(spec);
+  if (!isVolumeDataset(ds)) return ds;
+  const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
+  const text = typeof spec === 'string' ? spec : `${s.kind}:${s.target}`;
+  throw new DataError(text, `holds 3D volumes (${ds.shape.join(' x ')}, N x C x D x H x W), and ${o.command ?? 'this command'} takes 2D images only (volumes work in ${VOLUME_COMMANDS}); ${sliceHint(s)}`);
+}
+
+/** The commands that take volumes, for the refusals of the others. */
+export const VOLUME_COMMANDS = 'train, rank and explain --method ig/occlusion/gradcam';
+
+// What to ask for instead of volumes, per source kind.
+function sliceHint(s: DataSpec): string {
+  if (s.kind === 'phantom3d') return 'use a 2D phantom (phantom:...) instead';
+  return 'read 2D images from it with volumes=middle (the middle slice of each volume), volumes=slices (every slice a case, grouped by volume) or volumes=channels (the slices as channels)';
+}
+
+/**
+ * Loads the dataset a spec names: 2D images (ImageDataset) or 3D volumes (VolumeDataset: MedMNIST 3D
+ * subsets, read as volumes unless `volumes=` asks for slices; `phantom3d:`). Common options:
+ * `norm=zscore|minmax|percentile` normalises each channel (fitted on the train split when there is
+ * one); `split=train|val|test` keeps one split; `memory=16GiB` sets the memory budget the reader checks
+ * before it allocates (memory-budget.ts).
+ */
+export async function loadCases(spec: string | DataSpec): Promise<CaseDataset> {
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
   const text = typeof spec === 'string' ? spec : `${s.kind}:${s.target}`;
   const o = s.options;
@@ -166,13 +202,13 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
     memoryBudget = v;
   }
   const budget = memoryBudget === undefined ? {} : { memoryBudget };
-  let ds: ImageDataset;
+  let ds: CaseDataset;
   switch (s.kind) {
     case 'medmnist': {
       const opts: MedMNISTOptions = { ...budget };
       if (o.split) opts.split = oneOf(text, 'split', o.split, ['train', 'val', 'test', 'all'] as const);
       if (o.root) opts.root = o.root;
-      if (o.volumes) opts.volumes = oneOf(text, 'volumes', o.volumes, ['middle', 'channels', 'slices'] as const);
+      if (o.volumes) opts.volumes = oneOf(text, 'volumes', o.volumes, VOLUME_READINGS);
       if (o.pixels) opts.pixels = oneOf(text, 'pixels', o.pixels, ['range', 'raw'] as const);
       const name = o.size && int(text, 'size', o.size) !== 28 ? `${s.target}_${o.size}` : s.target;
       ds = await loadMedMNIST(name, opts);
@@ -203,7 +239,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
           opts.window = [num(text, 'window', parts[0]!), num(text, 'window', parts[1]!)];
         }
       }
-      ds = await loadDicom(s.target, opts);
+      ds = applyImagingDefaults(await loadDicom(s.target, opts), { norm: o.norm, size: o.size }, text);
       break;
     }
     case 'nifti': {
@@ -225,7 +261,7 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       if (o.size) opts.size = int(text, 'size', o.size);
       if (o.min) opts.minLabelVoxels = int(text, 'min', o.min);
       if (o.structure) opts.structure = o.structure;
-      ds = await loadNiftiCase(opts);
+      ds = applyImagingDefaults(await loadNiftiCase(opts), { norm: o.norm, size: o.size }, text);
       break;
     }
     case 'phantom': {
@@ -248,10 +284,24 @@ export async function loadDataset(spec: string | DataSpec): Promise<ImageDataset
       ds = generatePhantoms(opts);
       break;
     }
+    case 'phantom3d': {
+      const opts: VolumePhantomOptions = { ...budget };
+      if (o.n) opts.n = int(text, 'n', o.n);
+      if (o.size) opts.size = int(text, 'size', o.size, 8);
+      if (o.seed) opts.seed = /^-?\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
+      if (o.channels) opts.channels = o.channels.split(',');
+      if (o.lesion) opts.lesionChannels = o.lesion.split(',');
+      if (o.lesionRate) opts.lesionRate = num(text, 'lesionRate', o.lesionRate);
+      if (o.noise) opts.noise = num(text, 'noise', o.noise);
+      if (o.lesionIntensity) opts.lesionIntensity = range(text, 'lesionIntensity', o.lesionIntensity);
+      if (o.lesionRadius) opts.lesionRadius = range(text, 'lesionRadius', o.lesionRadius);
+      ds = generateVolumePhantoms(opts);
+      break;
+    }
   }
+  // The imaging defaults (NIfTI, DICOM) were applied in their cases above: per subject for a folder of
+  // NIfTI subjects (loadSubjects), to the one case or DICOM series otherwise.
   const imaging = s.kind === 'nifti' || s.kind === 'dicom';
-  // NIfTI folders of subjects apply the defaults per subject (loadSubjects); one case or a DICOM series here.
-  if (imaging && !(s.kind === 'nifti' && !s.target.includes('='))) ds = applyImagingDefaults(ds, { norm: o.norm, size: o.size }, text);
   if (imaging && o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
   if (o.split && s.kind !== 'medmnist') ds = takeSplit(ds, oneOf(text, 'split', o.split, ['train', 'val', 'test'] as const satisfies readonly SplitName[]));
   if (o.norm && !imaging) ds = normalize(ds, { method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]) }).dataset;

@@ -1,6 +1,6 @@
 // Train/val/test splits: kept from the source where it has them, otherwise drawn with a seed.
 import { Random } from './random.js';
-import type { ImageDataset, SplitName, Splits } from './types.js';
+import { caseSize, maskSize, type CaseDataset, type SplitName, type Splits } from './types.js';
 
 /** Options of `randomSplits`. */
 export interface RandomSplitOptions {
@@ -52,9 +52,10 @@ export function randomSplits(n: number, options: RandomSplitOptions = {}): Split
 }
 
 /** Copies the samples at `indices` (in that order) into a new dataset; every per-sample field follows. */
-export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {
-  const [n, c, h, w] = ds.shape;
-  const plane = c * h * w;
+export function subset<T extends CaseDataset>(ds: T, indices: ArrayLike<number>): T {
+  const n = ds.shape[0];
+  const plane = caseSize(ds);
+  const cells = maskSize(ds); // one mask plane (H x W) or volume (D x H x W)
   const m = indices.length;
   for (let k = 0; k < m; k++) {
     const i = indices[k]!;
@@ -65,10 +66,10 @@ export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDatas
     const i = indices[k]!;
     images.set(ds.images.subarray(i * plane, (i + 1) * plane), k * plane);
   }
-  const out: ImageDataset = {
+  const out: T = {
     ...ds,
     images,
-    shape: [m, c, h, w],
+    shape: [m, ...ds.shape.slice(1)] as T['shape'],
     channelNames: [...ds.channelNames],
     skipped: [...ds.skipped],
   };
@@ -87,8 +88,8 @@ export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDatas
   }
   if (ds.masks) {
     out.masks = ds.masks.map((mask) => {
-      const data = new Uint8Array(m * h * w);
-      for (let k = 0; k < m; k++) data.set(mask.data.subarray(indices[k]! * h * w, (indices[k]! + 1) * h * w), k * h * w);
+      const data = new Uint8Array(m * cells);
+      for (let k = 0; k < m; k++) data.set(mask.data.subarray(indices[k]! * cells, (indices[k]! + 1) * cells), k * cells);
       return { name: mask.name, channels: [...mask.channels], data };
     });
   }
@@ -116,13 +117,13 @@ export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDatas
 }
 
 /** The samples of one split as their own dataset (its `splits` then holds only that split). */
-export function takeSplit(ds: ImageDataset, split: SplitName): ImageDataset {
+export function takeSplit<T extends CaseDataset>(ds: T, split: SplitName): T {
   if (!ds.splits) throw new Error(`dataset from ${ds.source} has no splits; use randomSplits() first`);
   return subset(ds, ds.splits[split]);
 }
 
 /** Returns the dataset with `splits` set (a shallow copy; pixel arrays are shared). */
-export function withSplits(ds: ImageDataset, splits: Splits): ImageDataset {
+export function withSplits<T extends CaseDataset>(ds: T, splits: Splits): T {
   const n = ds.shape[0];
   const seen = new Uint8Array(n);
   for (const name of ['train', 'val', 'test'] as const) {

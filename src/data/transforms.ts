@@ -1,6 +1,6 @@
 // Per-channel intensity normalisation and seeded augmentation (flips, small affine transforms).
 import { Random } from './random.js';
-import type { ImageDataset } from './types.js';
+import { maskSize, type CaseDataset } from './types.js';
 
 /**
  * How to bring each channel to a common scale.
@@ -40,10 +40,10 @@ export interface Normalization {
 const MAX_EXACT = 2_000_000;
 
 /** Fits a per-channel normalisation. Percentiles are exact up to 2M values per channel, else from an even subsample. */
-export function fitNormalization(ds: ImageDataset, options: NormalizeOptions = {}): Normalization {
+export function fitNormalization(ds: CaseDataset, options: NormalizeOptions = {}): Normalization {
   const method = options.method ?? 'zscore';
-  const [n, C, H, W] = ds.shape;
-  const HW = H * W;
+  const [n, C] = ds.shape;
+  const HW = maskSize(ds); // values of one channel of one case: H x W, or D x H x W for volumes
   const fitOn = options.fitOn ?? (ds.splits && ds.splits.train.length > 0 ? ds.splits.train : null);
   const samples = fitOn ? Array.from(fitOn) : Array.from({ length: n }, (_, i) => i);
   if (samples.length === 0) throw new RangeError('fitNormalization: no samples to fit on');
@@ -103,11 +103,11 @@ function quantile(sorted: Float32Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Applies a fitted normalisation to NCHW images (a dataset's or a batch's); returns a new array. */
+/** Applies a fitted normalisation to NCHW images or NCDHW volumes (a dataset's or a batch's); returns a new array. */
 export function applyNormalization(images: Float32Array, shape: readonly number[], norm: Normalization): Float32Array {
-  const [n, C, H, W] = shape as [number, number, number, number];
+  const [n, C] = shape as [number, number];
   if (C !== norm.shift.length) throw new RangeError(`normalisation has ${norm.shift.length} channels, images have ${C}`);
-  const HW = H * W;
+  const HW = shape.slice(2).reduce((a, b) => a * b, 1);
   const out = new Float32Array(images.length);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < C; c++) {
@@ -129,7 +129,7 @@ export function applyNormalization(images: Float32Array, shape: readonly number[
 }
 
 /** Fits (see `fitNormalization`) and applies a normalisation; returns the new dataset and the fit. */
-export function normalize(ds: ImageDataset, options: NormalizeOptions = {}): { dataset: ImageDataset; normalization: Normalization } {
+export function normalize<T extends CaseDataset>(ds: T, options: NormalizeOptions = {}): { dataset: T; normalization: Normalization } {
   const normalization = fitNormalization(ds, options);
   return { dataset: { ...ds, images: applyNormalization(ds.images, ds.shape, normalization) }, normalization };
 }

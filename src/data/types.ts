@@ -35,7 +35,8 @@ export interface Factors {
 }
 
 /**
- * A ground-truth region, one H x W plane per sample, plus the input channels that show it.
+ * A ground-truth region, one H x W plane per sample (one D x H x W volume per case in a VolumeDataset),
+ * plus the input channels that show it.
  * For example a phantom lesion visible only in FLAIR is `{ name: 'lesion', channels: ['FLAIR'] }`,
  * and a tumour segmentation of a multi-contrast MRI case lists every channel.
  */
@@ -45,7 +46,7 @@ export interface GroundTruthMask {
   /** Names of the input channels (members of `channelNames`) in which the region is visible. */
   channels: string[];
   /**
-   * Row-major N x H x W. 0 is outside; nonzero is inside. A binary mask stores 1; a segmentation
+   * Row-major N x H x W (volumes: N x D x H x W). 0 is outside; nonzero is inside. A binary mask stores 1; a segmentation
    * stores its label value (e.g. 1, 2, 4 for a BraTS segmentation).
    */
   data: Uint8Array;
@@ -60,17 +61,12 @@ export interface SkippedItem {
 }
 
 /**
- * The in-memory dataset: N samples x C named channels x H x W, float32, NCHW like PyTorch.
- *
- * Pixel values are whatever the reader documents (MedMNIST and image folders: 0..1; DICOM: rescaled
- * units such as Hounsfield units, or 0..1 after a window; NIfTI: scaled voxel values; phantoms: about
- * 0..1.5). Use `normalize()` to bring channels to a common scale.
+ * What 2D and 3D datasets share: everything but the shape of one case, its masks and its spacing.
+ * `ImageDataset` (N x C x H x W) and `VolumeDataset` (N x C x D x H x W) add those.
  */
-export interface ImageDataset {
-  /** Pixel values, contiguous NCHW: pixel (i, c, y, x) is at `((i * C + c) * H + y) * W + x`. */
+export interface DatasetFields {
+  /** Values, contiguous, case after case, channel after channel (NCHW, or NCDHW for volumes). */
   images: Float32Array;
-  /** `[N, C, H, W]`. */
-  shape: [number, number, number, number];
   /** One name per channel, C of them (e.g. `['T1', 'T1c', 'T2', 'FLAIR']`, `['gray']`, `['R','G','B']`). */
   channelNames: string[];
   /**
@@ -88,8 +84,6 @@ export interface ImageDataset {
   splits?: Splits;
   /** Ground-truth factors (phantoms). */
   factors?: Factors;
-  /** Ground-truth masks: which region of which channels carries each factor (phantoms, segmentations). */
-  masks?: GroundTruthMask[];
   /** One identifier per sample (file name, `train/17`, `slice 80`, ...), for reports and exemplars. */
   ids?: string[];
   /**
@@ -107,8 +101,6 @@ export interface ImageDataset {
   sliceIndex?: Int32Array;
   /** Extra per-sample columns (e.g. CSV columns other than path and label), each N strings. */
   columns?: Record<string, string[]>;
-  /** Physical pixel size in mm `[row, column]` where the source knows it (DICOM, NIfTI). */
-  spacing?: [number, number];
   /**
    * Defaults the loader applied that the spec did not name, each as the option and why (NIfTI and
    * DICOM: `norm=percentile (per subject ...)`, `size=128 (slices are 240 x 240 pixels ...)`; see
@@ -121,7 +113,57 @@ export interface ImageDataset {
   source: string;
 }
 
+/**
+ * The in-memory dataset of 2D images: N samples x C named channels x H x W, float32, NCHW like PyTorch.
+ *
+ * Pixel values are whatever the reader documents (MedMNIST and image folders: 0..1; DICOM: rescaled
+ * units such as Hounsfield units, or 0..1 after a window; NIfTI: scaled voxel values; phantoms: about
+ * 0..1.5). Use `normalize()` to bring channels to a common scale.
+ */
+export interface ImageDataset extends DatasetFields {
+  /** `[N, C, H, W]`. Pixel (i, c, y, x) is at `((i * C + c) * H + y) * W + x`. */
+  shape: [number, number, number, number];
+  /** Ground-truth masks: which region of which channels carries each factor (phantoms, segmentations). */
+  masks?: GroundTruthMask[];
+  /** Physical pixel size in mm `[row, column]` where the source knows it (DICOM, NIfTI). */
+  spacing?: [number, number];
+}
+
+/**
+ * The in-memory dataset of 3D volumes: N cases x C named channels x D x H x W, float32, NCDHW like
+ * PyTorch's Conv3d. Voxel (i, c, z, y, x) is at `(((i * C + c) * D + z) * H + y) * W + x`. A separate
+ * type from ImageDataset on purpose: a function written for 2D images cannot be handed volumes by
+ * mistake (the compiler refuses), and the loaders for 2D commands refuse volumes by name
+ * (`loadDataset`), so no 2D code reads a volume as a stack of wrong-sized images.
+ */
+export interface VolumeDataset extends DatasetFields {
+  /** `[N, C, D, H, W]`. */
+  shape: [number, number, number, number, number];
+  /** Ground-truth masks, each row-major N x D x H x W (one D x H x W volume per case). */
+  masks?: GroundTruthMask[];
+  /** Physical voxel size in mm `[slice, row, column]` where the source knows it. */
+  spacing?: [number, number, number];
+}
+
+/** A dataset of either kind: what the commands that handle volumes (train, rank, explain) take. */
+export type CaseDataset = ImageDataset | VolumeDataset;
+
+/** Whether a dataset holds volumes (N x C x D x H x W). */
+export function isVolumeDataset(ds: CaseDataset): ds is VolumeDataset {
+  return ds.shape.length === 5;
+}
+
+/** Values of one case: C x H x W (images) or C x D x H x W (volumes). */
+export function caseSize(ds: CaseDataset): number {
+  return ds.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** Cells of one mask plane of a case: H x W (images) or D x H x W (volumes). */
+export function maskSize(ds: CaseDataset): number {
+  return ds.shape.slice(2).reduce((a, b) => a * b, 1);
+}
+
 /** Number of samples in a dataset. */
-export function datasetLength(ds: ImageDataset): number {
+export function datasetLength(ds: CaseDataset): number {
   return ds.shape[0];
 }

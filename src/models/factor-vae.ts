@@ -36,7 +36,7 @@ export class FactorVAE extends VAE {
     this.gamma = o.gamma ?? 6;
     this.dLr = o.discriminatorLr ?? 1e-4;
     this.config.gamma = this.gamma;
-    const dims = this.config.latentMaps * this.config.latentGrid[0] * this.config.latentGrid[1];
+    const dims = this.config.latentMaps * this.config.latentGrid.reduce((x, y) => x * y, 1);
     const width = o.discriminatorWidth ?? 256;
     const layers: Module[] = [];
     let inF = dims;

@@ -28,8 +28,15 @@ export const modelOptionsHelp: Record<ModelKind, string> = {
   torchscript: "a user's TorchScript autoencoder (encode/decode methods, or encoder + decoder files)",
 };
 
+/** The kinds with a 3D variant, built when inputShape is [C, D, H, W] (volumes). */
+export const VOLUME_MODEL_KINDS: ModelKind[] = ['conv-ae', 'vae', 'beta-vae', 'beta-tcvae', 'factor-vae'];
+
 export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
   if (!o.inputShape && kind !== 'torchscript') throw new Error(`createModel(${kind}): inputShape [C, H, W] is required`);
+  // Models on the shared backbone become 3D with a 4-element inputShape; the others have no 3D variant.
+  if (o.inputShape?.length === 4 && !VOLUME_MODEL_KINDS.includes(kind)) {
+    throw new Error(`${kind} has no 3D variant for volumes (input ${o.inputShape.join(' x ')}); use one of ${VOLUME_MODEL_KINDS.join(', ')}, or read 2D slices of the data (e.g. volumes=slices)`);
+  }
   switch (kind) {
     case 'conv-ae': return new ConvAE(o);
     case 'vae': return new VAE(o, 'vae');

@@ -33,8 +33,8 @@ export interface TorchScriptModelOptions {
   /** Or separate encoder and decoder files (each called through forward). */
   encoderPath?: string;
   decoderPath?: string;
-  /** C x H x W the model takes (needed to find its latent shape). */
-  inputShape: [number, number, number];
+  /** C x H x W the model takes, or C x D x H x W for volumes (needed to find its latent shape). */
+  inputShape: [number, number, number] | [number, number, number, number];
   /** Device to load onto. Default 'cpu'. */
   device?: string;
   /**

@@ -22,11 +22,11 @@ export type UpdateFn = (group: string, loss: Tensor) => void;
 
 export interface ModelConfig {
   kind: ModelKind;
-  /** Input channels, height and width. */
-  inputShape: [number, number, number];
-  /** Number of latent maps K and the latent grid h x w (1 x 1 for vector latents). */
+  /** Input channels, height and width; channels, depth, height and width for a 3D model (volumes). */
+  inputShape: [number, number, number] | [number, number, number, number];
+  /** Number of latent maps K and the latent grid h x w (d x h x w for 3D; 1 x 1 (x 1) for vector latents). */
   latentMaps: number;
-  latentGrid: [number, number];
+  latentGrid: [number, number] | [number, number, number];
   /** Everything else the model was built with, for config.json. */
   [option: string]: unknown;
 }

@@ -41,9 +41,11 @@ export class VAE extends Module implements LatentModel {
     this.opts = o;
     const plan = planBackbone(o);
     const last = plan.widths[plan.widths.length - 1]!;
-    const cells = plan.latentGrid[0] * plan.latentGrid[1];
+    const cells = plan.latentGrid.reduce((a, b) => a * b, 1);
+    // A vector latent is reported as K maps of one cell: 1 x 1, or 1 x 1 x 1 for a 3D model.
+    const oneCell: [number, number] | [number, number, number] = plan.volumetric ? [1, 1, 1] : [1, 1];
     this.config = {
-      ...o, kind, latentMaps: this.k, latentGrid: vector ? [1, 1] : plan.latentGrid, backboneGrid: plan.latentGrid,
+      ...o, kind, latentMaps: this.k, latentGrid: vector ? oneCell : plan.latentGrid, backboneGrid: plan.latentGrid,
       latent: vector ? 'vector' : 'spatial', reconLoss: o.reconLoss ?? 'bce', beta: o.beta ?? 1,
     };
     this.encoder = this.registerModule('encoder', buildEncoder(o, vector ? last : 2 * this.k));
@@ -54,10 +56,14 @@ export class VAE extends Module implements LatentModel {
   }
   private readonly gridShape: number[];
 
-  /** Posterior mean and log-variance, each N x K x h x w (vector: N x K x 1 x 1). */
+  /** Posterior mean and log-variance, each N x K x h x w (vector: N x K x 1 x 1; 3D: one more spatial axis). */
   posterior(x: Tensor): { mu: Tensor; logvar: Tensor } {
     const h = this.encoder.forward(x);
-    const stats = this.toLatent ? this.toLatent.forward(h.flatten(1)).unsqueeze(2).unsqueeze(3) : h;
+    let stats = h;
+    if (this.toLatent) {
+      stats = this.toLatent.forward(h.flatten(1));
+      for (let a = 2; a < h.ndim; a++) stats = stats.unsqueeze(a);
+    }
     return { mu: stats.narrow(1, 0, this.k), logvar: stats.narrow(1, this.k, this.k) };
   }
 
@@ -73,8 +79,7 @@ export class VAE extends Module implements LatentModel {
   /** Decoder logits for latents z (N x K x h x w, or N x K for vector latents). */
   logits(z: Tensor): Tensor {
     if (!this.fromLatent) return this.decoder.forward(z);
-    const [c, h, w] = this.gridShape as [number, number, number];
-    return this.decoder.forward(this.fromLatent.forward(z.flatten(1)).reshape(z.shape[0]!, c, h, w));
+    return this.decoder.forward(this.fromLatent.forward(z.flatten(1)).reshape(z.shape[0]!, ...this.gridShape));
   }
   decode(z: Tensor): Tensor { return this.logits(z).sigmoid(); }
   reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }

@@ -4,7 +4,7 @@
 // health.json, so `report` and `serve`, which only read files, show it too. An analysis on other data
 // (--data) of a run without health.json cannot compute it: it says "health not recorded".
 import { relative, sep } from 'node:path';
-import type { ImageDataset } from '../data/types.js';
+import type { CaseDataset } from '../data/types.js';
 import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } from '../train/health.js';
 import { runWeightsFile, type OpenedRun } from '../train/run-folder.js';
 import { trainingSplits } from '../train/trainer.js';
@@ -36,7 +36,7 @@ export function recordedHealth(dir: string, weights: string | null): HealthRecor
  * The health of an opened run. `data` and `dataSpec` are what the analysis loaded: the check is computed
  * only on the run's own data spec. With `write` (default true) a computed record is written to health.json.
  */
-export function runHealth(run: OpenedRun, data: ImageDataset | null, o: { dataSpec?: string; write?: boolean } = {}): RunHealth {
+export function runHealth(run: OpenedRun, data: CaseDataset | null, o: { dataSpec?: string; write?: boolean } = {}): RunHealth {
   const weights = relative(run.dir, run.weights).split(sep).join('/');
   const recorded = recordedHealth(run.dir, weights);
   if (recorded) return { status: 'recorded', record: recorded };

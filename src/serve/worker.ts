@@ -118,12 +118,18 @@ async function main(): Promise<void> {
   }
   const [, c, h, w] = rd.data.shape;
   const cfg = rd.run.config.model;
+  // A 3D model's data are volumes, which loadRunData already refuses for the explorer; this says so
+  // for a run whose config alone is 3D.
+  if (cfg.latentGrid.length !== 2) {
+    post({ type: 'failed', error: `the explorer shows 2D models only; ${init.dir} holds a 3D model (latent grid ${cfg.latentGrid.join(' x ')}): use latentlens rank and explain on volumes` });
+    return;
+  }
   const width = rd.data.labelWidth ?? 1;
   meta = {
     n: rd.data.shape[0], shape: [c, h, w], channels: rd.data.channelNames, composite: rgbChannels(rd.data.channelNames),
     labels: rd.data.labels && width === 1 ? Array.from(rd.data.labels) : null,
     classNames: rd.data.classNames ?? null, ids: rd.data.ids ?? null,
-    k: cfg.latentMaps, grid: cfg.latentGrid, modelKind: cfg.kind,
+    k: cfg.latentMaps, grid: cfg.latentGrid as [number, number], modelKind: cfg.kind,
   };
   port.on('message', (m: { id: number; req: ComputeRequest }) => {
     try {

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
-import type { ImageDataset } from '../data/types.js';
+import { caseSize, type CaseDataset } from '../data/types.js';
 import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/functional.js';
 import { scope } from '../engine/scope.js';
@@ -99,9 +99,8 @@ const db = (v: number) => `${v.toFixed(1)} dB`;
  * The mean-image baseline alone: every case of `evalIdx` predicted by the mean image of `train`; its
  * MSE and PSNR (the trainer compares the first epoch's validation PSNR with it).
  */
-export function meanImageBaseline(data: ImageDataset, train: ArrayLike<number>, evalIdx: ArrayLike<number>, dataRange = 1): { mse: number; psnr: number } {
-  const [, c, h, w] = data.shape;
-  const per = c * h * w;
+export function meanImageBaseline(data: CaseDataset, train: ArrayLike<number>, evalIdx: ArrayLike<number>, dataRange = 1): { mse: number; psnr: number } {
+  const per = caseSize(data);
   const mean = new Float64Array(per);
   for (let r = 0; r < train.length; r++) {
     const off = train[r]! * per;
@@ -118,9 +117,8 @@ export function meanImageBaseline(data: ImageDataset, train: ArrayLike<number>, 
 }
 
 /** The checks on `model` (left in the training mode it was in). */
-export function checkHealth(model: LatentModel, data: ImageDataset, o: HealthOptions): HealthRecord {
-  const [, c, h, w] = data.shape;
-  const per = c * h * w;
+export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOptions): HealthRecord {
+  const per = caseSize(data);
   if (o.train.length === 0) throw new Error('health: no training cases for the mean-image baseline');
   const mean = new Float64Array(per);
   for (let r = 0; r < o.train.length; r++) {
@@ -149,7 +147,7 @@ export function checkHealth(model: LatentModel, data: ImageDataset, o: HealthOpt
           modelSq += F.mseLoss(model.decode(enc.z), x, 'sum').item();
           const s = enc.z.shape;
           k = s[1]!;
-          cells = (s[2] ?? 1) * (s[3] ?? 1);
+          cells = s.slice(2).reduce((a, b) => a * b, 1); // h x w, or d x h x w for volumes
           flat ??= new Float32Array(evalIdx.length * k * cells);
           flat.set(enc.z.toFloat32(), row * k * cells);
           row += b.shape[0];

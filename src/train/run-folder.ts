@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { torchVersion } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
-import type { ImageDataset, Splits } from '../data/types.js';
+import type { CaseDataset, Splits } from '../data/types.js';
 import { modelFromConfig } from '../models/registry.js';
 import { namingFile } from '../nn/safetensors.js';
 import type { LatentModel, ModelConfig } from '../models/types.js';
@@ -67,7 +67,7 @@ export function latentlensVersion(): string {
   return (cachedVersion = 'unknown');
 }
 
-export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; model: ModelConfig; data: ImageDataset; splits: Splits; extra?: Record<string, unknown> }): RunConfig {
+export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; model: ModelConfig; data: CaseDataset; splits: Splits; extra?: Record<string, unknown> }): RunConfig {
   const config: RunConfig = {
     ...(c.extra ?? {}),
     versions: { latentlens: latentlensVersion(), libtorch: torchVersion, node: process.version },

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
 import { randomSplits } from '../data/splits.js';
-import type { ImageDataset, Splits } from '../data/types.js';
+import type { CaseDataset, Splits } from '../data/types.js';
 import { Adam, AdamW } from '../engine/optim/adam.js';
 import type { Optimizer } from '../engine/optim/optimizer.js';
 import { scope } from '../engine/scope.js';
@@ -62,7 +62,7 @@ function freshState(): TrainerState {
 }
 
 /** The dataset's splits, or seeded random ones (val 10%, no test) when it has none. */
-export function trainingSplits(data: ImageDataset, seed: number): Splits {
+export function trainingSplits(data: CaseDataset, seed: number): Splits {
   return data.splits ?? randomSplits(data.shape[0], { val: 0.1, test: 0, seed: `latentlens-split:${seed}` });
 }
 
@@ -74,7 +74,7 @@ export function trainingSplits(data: ImageDataset, seed: number): Splits {
  * last checkpoint, see TrainResult.finalized). Either way, temporary files of killed writes are removed first.
  * Throws NonFiniteLossError when a loss term turns NaN/Inf (the last good checkpoint stays as it was).
  */
-export async function trainModel(model: LatentModel, data: ImageDataset, options: TrainOptions = {}, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
+export async function trainModel(model: LatentModel, data: CaseDataset, options: TrainOptions = {}, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveTrainOptions(options);
   const out = options.out ?? null;

@@ -7,7 +7,8 @@ import { zipSync } from 'fflate';
 import { loadMedMNIST, resolveMedMNIST } from '../../src/data/medmnist.js';
 import { encodeNpy, parseNpy, parseNpz, readNpy, type NpyData } from '../../src/data/npy.js';
 import { DataError } from '../../src/data/errors.js';
-import { loadDataset } from '../../src/data/spec.js';
+import { loadCases, loadDataset } from '../../src/data/spec.js';
+import { isVolumeDataset } from '../../src/data/types.js';
 import { needSharedData, sharedData, SHARED_DATA } from '../helpers/shared-data.js';
 
 function counts(labels: Int32Array, idx: Int32Array, k: number): number[] {
@@ -94,11 +95,18 @@ test('multi-label ChestMNIST-like file keeps N x 14 labels', async () => {
   assert.deepEqual([...ds.labels!.subarray(28, 42)].flatMap((v, i) => (v ? [i] : [])), [0, 5]);
 });
 
-test('3D subset: middle slice, slices as channels, or every slice a sample', async () => {
+test('3D subset: volumes by default (N x 1 x D x H x W); middle slice, slices as channels, or every slice a sample when asked', async () => {
   const vol = new Uint8Array(2 * 3 * 2 * 2);
   vol.forEach((_, i) => (vol[i] = i)); // (n, z, y, x)
   const p = npz('nodulemnist3d.npz', { val_images: [vol, [2, 3, 2, 2]], val_labels: [Uint8Array.from([1, 0]), [2, 1]] });
-  const mid = await loadMedMNIST(p);
+  const asVolumes = await loadMedMNIST(p);
+  assert.deepEqual(asVolumes.shape, [2, 1, 3, 2, 2]);
+  assert.deepEqual([...asVolumes.images].map((v) => Math.round(v * 255)), [...vol]); // stored order is N x D x H x W
+  assert.deepEqual(asVolumes.channelNames, ['gray']);
+  assert.deepEqual([...asVolumes.labels!], [1, 0]);
+  assert.deepEqual(asVolumes.ids, ['val/0', 'val/1']);
+  assert.equal(asVolumes.groups, undefined);
+  const mid = await loadMedMNIST(p, { volumes: 'middle' });
   assert.deepEqual(mid.shape, [2, 1, 2, 2]);
   assert.deepEqual([...mid.images.subarray(4, 8)].map((v) => Math.round(v * 255)), [16, 17, 18, 19]); // n=1, z=1
   const ch = await loadMedMNIST(p, { volumes: 'channels' });
@@ -203,7 +211,7 @@ test('an N x H x W x 5 array is refused as ambiguous unless volumes= says it hol
   const img = new Uint8Array(2 * 4 * 4 * 5);
   const p = npz('five.npz', { train_images: [img, [2, 4, 4, 5]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] });
   await assert.rejects(loadMedMNIST(p), (e: Error) => e instanceof DataError
-    && e.message === `${p}:train_images.npy: shape (2, 4, 4, 5); a last axis of 5 is not a channel count (1, 3 or 4) and the file does not say it holds volumes; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA), or N x D x H x W volumes when the volumes option (middle, channels or slices) is given`);
+    && e.message === `${p}:train_images.npy: shape (2, 4, 4, 5); a last axis of 5 is not a channel count (1, 3 or 4) and the file does not say it holds volumes; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA), or N x D x H x W volumes when the volumes option (volumes, middle, channels or slices) is given`);
   const vol = await loadMedMNIST(p, { volumes: 'channels' });
   assert.deepEqual(vol.shape, [2, 4, 4, 5]);
   const rgba = await loadMedMNIST(npz('rgba.npz', { train_images: [new Uint8Array(2 * 4 * 4 * 4), [2, 4, 4, 4]], train_labels: [Uint8Array.from([0, 1]), [2, 1]] }));
@@ -238,4 +246,22 @@ test('non-integer labels are refused naming the index and value; gaps in unknown
   assert.deepEqual(warned, [`${gap}: labels take the values 0, 7, so 8 classes 0..7 are made and 6 of them (1-6) have no cases. "gap" is not a MedMNIST subset whose classes latentlens knows; if the labels are codes rather than class numbers, renumber them 0..1 (numpy: np.unique(y, return_inverse=True))`]);
   // No gap, no warning.
   assert.deepEqual(await warningsOf(() => loadMedMNIST(npz('nogap.npz', { train_images: [img, [3, 2, 2]], train_labels: [Uint8Array.from([0, 2, 1]), [3, 1]] }))), []);
+});
+
+test('data specs: a 3D subset loads as volumes through loadCases; loadDataset (2D commands) refuses it naming the command and the 2D readings', async () => {
+  const vol = new Uint8Array(2 * 4 * 3 * 3).fill(51);
+  const p = npz('organmnist3d.npz', { test_images: [vol, [2, 4, 3, 3]], test_labels: [Uint8Array.from([1, 0]), [2, 1]] });
+  const cases = await loadCases(`medmnist:${p}`);
+  assert.deepEqual(cases.shape, [2, 1, 4, 3, 3]);
+  assert.equal(isVolumeDataset(cases), true);
+  await assert.rejects(loadDataset(`medmnist:${p}`, { command: 'tcav' }), (e: Error) => e instanceof DataError
+    && e.message.includes('holds 3D volumes (2 x 1 x 4 x 3 x 3, N x C x D x H x W), and tcav takes 2D images only')
+    && e.message.includes('volumes=middle (the middle slice of each volume), volumes=slices (every slice a case, grouped by volume)'));
+  const slices = await loadDataset(`medmnist:${p}?volumes=slices`);
+  assert.deepEqual(slices.shape, [8, 1, 3, 3]);
+  assert.equal(isVolumeDataset(await loadCases(`medmnist:${p}?volumes=middle`)), false);
+  // norm= and split= work on volumes too: z-score over every voxel of the channel.
+  const normed = await loadCases(`medmnist:${p}?norm=zscore`);
+  assert.ok(normed.images.every((v) => v === 0), 'a constant channel z-scores to 0');
+  await assert.rejects(loadCases(`medmnist:${p}?volumes=stack`), /option volumes=stack; expected one of volumes, middle, channels, slices/);
 });

@@ -147,7 +147,7 @@ test('options turn the defaults off; channels, seg=none and a single subject fol
   assert.deepEqual(one.ds.defaults, [one.ds.defaults![0]]);
   const zs = await loadDataset(`nifti:${root}?norm=zscore&keep=labelled`);
   assert.deepEqual(zs.groups, ['BraTS_001', 'BraTS_002']);
-  await assert.rejects(loadDataset(`nifti:${root}?cases=volumes`), /cases=volumes: volumes as cases need the 3D data model/);
+  await assert.rejects(loadDataset(`nifti:${root}?cases=volumes`), /cases=volumes: NIfTI subjects as volume cases are not supported yet/);
   await assert.rejects(loadDataset(`nifti:${root}?seg=x.nii`), /expected seg=auto or seg=none/);
   await assert.rejects(loadDataset(`nifti:${root}?channels=T2`), (e: Error) => e instanceof DataError && /no subject has every channel of T2/.test(e.message));
   await assert.rejects(loadDataset(`nifti:${join(root, 'notes')}`), /no subject found; expected subject folders holding \*_t1\.nii\.gz/);
