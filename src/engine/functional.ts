@@ -131,10 +131,15 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   return op('upsample_bilinear2d.vec', x.id, size, o.alignCorners ?? false, scales);
 }
 
-/** Nearest-neighbour resize of N x C x D x H x W volumes by an integer `scaleFactor` (the 3D decoder's 'resize' upsampling). */
-export function interpolate3d(x: Tensor, scaleFactor: number): Tensor {
+export interface Interpolate3dOptions { size?: [number, number, number]; scaleFactor?: number; mode?: 'nearest' | 'trilinear'; alignCorners?: boolean }
+/** Resizes N x C x D x H x W volumes to `size` or by `scaleFactor` (the 3D decoder's upsampling, Grad-CAM on volumes). */
+export function interpolate3d(x: Tensor, o: Interpolate3dOptions): Tensor {
   expectRank('interpolate3d', x, 5, 'input N x C x D x H x W');
-  return op('upsample_nearest3d.vec', x.id, null, [scaleFactor, scaleFactor, scaleFactor]);
+  const size = o.size ?? null;
+  const f = o.scaleFactor ?? 1;
+  const scales = o.size ? null : [f, f, f];
+  if ((o.mode ?? 'nearest') === 'nearest') return op('upsample_nearest3d.vec', x.id, size, scales);
+  return op('upsample_trilinear3d.vec', x.id, size, o.alignCorners ?? false, scales);
 }
 
 /** Inverted dropout: zeroes with probability p and scales the rest by 1/(1-p) when training. */

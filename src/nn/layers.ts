@@ -155,7 +155,7 @@ export const Flatten = (startDim = 1) => new Lambda('Flatten', (x) => x.flatten(
 export const Upsample = (scaleFactor: number, mode: 'nearest' | 'bilinear' = 'nearest') =>
   new Lambda('Upsample', (x) => F.interpolate(x, { scaleFactor, mode }));
 /** Nearest-neighbour upsampling of volumes by an integer factor. */
-export const Upsample3d = (scaleFactor: number) => new Lambda('Upsample', (x) => F.interpolate3d(x, scaleFactor));
+export const Upsample3d = (scaleFactor: number) => new Lambda('Upsample', (x) => F.interpolate3d(x, { scaleFactor }));
 
 /** Children named "0", "1", ... as in torch.nn.Sequential. */
 export class Sequential extends Module {

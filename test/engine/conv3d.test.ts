@@ -13,7 +13,8 @@ const cases: Case[] = [
   { name: 'conv3d anisotropic kernel, groups', shapes: [[1, 4, 3, 4, 5], [2, 2, 1, 3, 2]], fn: (x, w) => F.conv3d(x, w, null, { groups: 2, padding: [0, 1, 0] }) },
   { name: 'convTranspose3d', shapes: [[1, 3, 2, 2, 2], [3, 2, 4, 4, 4], [2]], fn: (x, w, b) => F.convTranspose3d(x, w, b, { stride: 2, padding: 1 }) },
   { name: 'batchNorm on volumes (training)', shapes: [[3, 2, 2, 3, 2], [2], [2]], fn: (x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }) },
-  { name: 'interpolate3d nearest', shapes: [[1, 2, 2, 2, 2]], fn: (x) => F.interpolate3d(x, 2).exp() },
+  { name: 'interpolate3d nearest', shapes: [[1, 2, 2, 2, 2]], fn: (x) => F.interpolate3d(x, { scaleFactor: 2 }).exp() },
+  { name: 'interpolate3d trilinear', shapes: [[1, 1, 2, 3, 2]], fn: (x) => F.interpolate3d(x, { size: [4, 5, 3], mode: 'trilinear' }) },
 ];
 
 for (const c of cases) {

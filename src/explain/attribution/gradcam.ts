@@ -24,7 +24,7 @@ export function encoderActivationUnavailable(model: LatentModel): string | null 
 }
 
 /**
- * Grad-CAM maps N x 1 x H x W. `layer`: index into the encoder's layers (default: the last stage's
+ * Grad-CAM maps N x 1 x H x W (N x 1 x D x H x W for volumes). `layer`: index into the encoder's layers (default: the last stage's
  * activation); a model cut by encoderCut has its one layer (its name is returned, `layer` must be unset).
  */
 export function gradCam(model: LatentModel, x: Tensor, target: MapTarget, layer?: number): { cam: Tensor; layer: number | string } {
@@ -51,6 +51,11 @@ export function gradCam(model: LatentModel, x: Tensor, target: MapTarget, layer?
   // Variational encoders output [mu, logvar]: the first K maps are the latent.
   const z = out.narrow(1, 0, model.config.latentMaps);
   const [g] = grad(poolTarget(z, target).sum(), act);
+  if (act.ndim === 5) {
+    // Volumes: the same weights (the gradient's mean over the layer's d x h x w), upsampled trilinearly.
+    const cam = act.mul(g!.mean([2, 3, 4], true)).sum(1, true).relu();
+    return { cam: F.interpolate3d(cam, { size: [x.shape[2]!, x.shape[3]!, x.shape[4]!], mode: 'trilinear' }), layer: at };
+  }
   const weights = g!.mean([2, 3], true);
   const cam = act.mul(weights).sum(1, true).relu();
   return { cam: F.interpolate(cam, { size: [x.shape[2]!, x.shape[3]!], mode: 'bilinear' }), layer: at };
