@@ -3,7 +3,7 @@
 // Writes rank.json into the run folder.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CONDITIONAL_MEANING, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
+import { conditionalMeaning, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
 import { allZero, intervalChart, svgFile } from '../report/charts.js';
 import { chartLabel } from '../report/sections/ranking.js';
 import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
@@ -18,7 +18,7 @@ import { levelFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from 
 
 interface RankFlags {
   data?: string; split: 'train' | 'val' | 'test' | 'all'; pooling: Pooling; trees: number; evaluation: RankEvaluation; folds: number; cvRepeats: number;
-  conditional: boolean; marginalNull: number; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
+  conditional: boolean | 'loco' | 'cpi'; conditionalNull: number; marginalNull: number; nullPermutations: number; bootstraps: number; repeats: number; fdr: number; seed: number; maxCases?: number; target?: string;
 }
 
 export function registerRank(program: Command): void {
@@ -32,7 +32,9 @@ export function registerRank(program: Command): void {
     .option('--evaluation <kind>', "where importance is measured: 'cv' (stratified K-fold), 'holdout' (25%) or 'oob'", 'cv')
     .option('--folds <n>', 'folds of --evaluation cv', atLeast('--folds', 2), 5)
     .option('--cv-repeats <n>', 'repeats of the K-fold split', atLeast('--cv-repeats'), 1)
-    .option('--no-conditional', 'skip the conditional test (map given the other maps)')
+    .option('--conditional <method>', "the conditional test (map given the other maps): 'loco' (refit without the map, against refits with other seeds) or 'cpi' (linear conditional draws, paired t-test; cheaper, errs towards the marginal answer)", conditionalMethod, 'loco')
+    .option('--no-conditional', 'skip the conditional test')
+    .option('--conditional-null <n>', 'LOCO: forests refitted with every map and other seeds per fit, the conditional verdict\'s null', atLeast('--conditional-null', 5), 19)
     .option('--marginal-null <n>', 'label permutations of the marginal verdict\'s null: the evaluation re-run on shuffled labels (0: the uncalibrated t-test)', whole('--marginal-null'), 19)
     .option('--null-permutations <n>', 'label permutations of the PIMP null model, for reference only (0 skips it)', whole('--null-permutations'), 0)
     .option('--bootstraps <n>', 'bootstrap refits for rank stability (0 skips)', whole('--bootstraps'), 30)
@@ -50,7 +52,8 @@ export function registerRank(program: Command): void {
       const t0 = performance.now();
       const progress = new StageProgress(process.stderr);
       const result = await rankFeatureMaps(features, target.labels, {
-        forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats, conditional: f.conditional,
+        forest: { nTrees: f.trees }, evaluation: f.evaluation, folds: f.folds, cvRepeats: f.cvRepeats,
+        conditional: f.conditional !== false, conditionalMethod: f.conditional === false ? undefined : f.conditional === true ? 'loco' : f.conditional, conditionalNull: f.conditionalNull,
         marginalNull: f.marginalNull, nullPermutations: f.nullPermutations, stabilityBootstraps: f.bootstraps,
         repeats: f.repeats, fdr: f.fdr, seed: f.seed, caseGroups: rd.groups, caseOrder: rd.sliceIndex,
         onProgress: (p) => progress.update(p.stage, p.done, p.total),
@@ -67,6 +70,11 @@ export function registerRank(program: Command): void {
     });
 }
 
+function conditionalMethod(v: string): 'loco' | 'cpi' {
+  if (v !== 'loco' && v !== 'cpi') throw new Error(`--conditional must be loco or cpi, got '${v}'`);
+  return v;
+}
+
 /** A q-value as every command prints it. */
 export const formatQ = (q: number): string => (q < 1e-3 ? q.toExponential(1) : q.toFixed(3));
 
@@ -81,7 +89,8 @@ export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5):
     ...(r.target ? [`target: ${r.target.description}`] : []),
     `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
     `  ${MARGINAL_MEANING}`,
-    `  ${CONDITIONAL_MEANING}`,
+    ...(s.conditional ? [`  ${conditionalMeaning(s.conditionalMethod)}`] : []),
+    ...((s.conditionalNull ?? 0) > 0 ? [`  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ).`] : []),
     ...((s.marginalNull ?? 0) > 0 ? [`  marginal p-values: the mean against its value on ${s.marginalNull} label ${s.marginalNullPermutation === 'within-group shifts' ? 'shifts along each subject\'s slices' : s.marginalNullPermutation === 'groups' ? 'permutations across subjects' : 'shuffles'} (the same evaluation re-run), so the bias of replacing correlated maps cancels.`] : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
   ];
@@ -120,7 +129,7 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
   charts.push(['rank-pvalues.svg', intervalChart(ordered.flatMap((g) => [
     { label: g.name, value: logp(g.marginal.pValue), lo: logp(g.marginal.pValue), hi: logp(g.marginal.qValue), group: 'marginal' },
     ...(g.conditional ? [{ label: g.name, value: logp(g.conditional.pValue), lo: logp(g.conditional.pValue), hi: logp(g.conditional.qValue), group: 'conditional' }] : []),
-  ]), { title: (r.settings.marginalNull ?? 0) > 0 ? 'p-values: marginal against its label-shuffle null, conditional per-case t-test (bar: -log10 p; whisker to -log10 q)' : 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', groupTitle: 'test', rule: -Math.log10(r.settings.fdr) })]);
+  ]), { title: (r.settings.marginalNull ?? 0) > 0 ? `p-values: marginal against its label-shuffle null, conditional ${(r.settings.conditionalNull ?? 0) > 0 ? 'against refits with other seeds' : 'per-case t-test'} (bar: -log10 p; whisker to -log10 q)` : 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)', valueTitle: '-log10 p', labelTitle: 'map', groupTitle: 'test', rule: -Math.log10(r.settings.fdr) })]);
   if (ordered[0]?.stability) {
     charts.push(['rank-stability.svg', intervalChart(ordered.flatMap((g) => [
       { label: g.name, value: g.stability!.top1, lo: g.stability!.top1, hi: g.stability!.top1, group: 'top-1' },

@@ -1,6 +1,6 @@
-// Map importance: per-case held-out Brier importance, marginal and conditional (CPI), with t-tests and
-// FDR; opt-in PIMP null-model p-values; rank stability; univariate baselines — all behind rankFeatureMaps.
-export { rankFeatureMaps, rankGroups, caseTest, MARGINAL_MEANING, CONDITIONAL_MEANING } from './rank.js';
+// Map importance: per-case held-out Brier importance, marginal (against a label-shuffle null) and conditional (LOCO refits or CPI),
+// with FDR; opt-in PIMP null-model p-values; rank stability; univariate baselines — all behind rankFeatureMaps.
+export { rankFeatureMaps, rankGroups, caseTest, MARGINAL_MEANING, conditionalMeaning } from './rank.js';
 export { univariateAucs } from './map-stats.js';
 export { planEvaluation, stratifiedFolds, stratifiedGroupFolds, stratifiedSplit, groupIndex, groupsOnBothSides, type EvaluationPlan, type PlannedFit, type PlanOptions } from './plan.js';
 export { caseImportance, fitConditionalSampler, mapMeans, type CaseImportanceOptions, type CaseImportanceResult, type ConditionalSampler } from './cpi.js';

@@ -3,8 +3,15 @@
 
 /** What a starred marginal verdict means, in one sentence. */
 export const MARGINAL_MEANING = 'marginal: the forest relies on the map (its held-out Brier score worsens when the map is replaced by another case\'s, more than it does with shuffled labels).';
-/** What a starred conditional verdict means, in one sentence. */
-export const CONDITIONAL_MEANING = 'conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps\' means, assuming a linear relation).';
+/**
+ * What a starred conditional verdict means, in one sentence, for the method that made it (rank.json's
+ * settings.conditionalMethod; absent in files written before LOCO, whose test was 'cpi').
+ */
+export function conditionalMeaning(method: 'loco' | 'cpi' | undefined): string {
+  return method === 'loco'
+    ? 'conditional: the map carries label information that the other maps do not (a forest refitted without it predicts worse than forests refitted with other seeds do).'
+    : 'conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps\' means, assuming a linear relation).';
+}
 
 /**
  * A univariate AUC with its direction, as every output prints it: `0.207 (lower in positive: label>=2)`

@@ -18,15 +18,14 @@
 //   evaluated case (a permutation). Its null is the map being independent of the label and of the other
 //   maps; in an autoencoder every map is associated with the others, so a map that merely copies an
 //   informative map also passes.
-// - conditional — "the map carries label information that the other maps do not": each column of the map
-//   is regressed (least squares, small ridge) on the per-map means of all other maps, on the training rows
-//   of the fold; the replacement is prediction + a residual permuted among the evaluation cases (one
-//   permutation shared by the map's columns), re-binned with the forest's bin edges. Assumption: a linear
-//   relation to the other maps' means with exchangeable residuals. Where the real relation is non-linear
-//   (or runs through the other maps' spatial pattern rather than their means), the residuals keep some of
-//   the other maps' information, the permutation breaks it, the draw can land where no real case lies,
-//   and the test errs towards the marginal answer: it can flag information the other maps carry
-//   non-linearly.
+// - conditional — "the map carries label information that the other maps do not". Default LOCO (loco.ts):
+//   the forest is refitted without the map, d_i = Brier(refit without it) - Brier(all maps), and the mean is
+//   referred to B full-forest refits with other seeds (refit noise is shared by many cases, so a paired
+//   t-test would take it for signal). 'cpi': each column of the map is regressed (least squares, small
+//   ridge) on the per-map means of all other maps, on the training rows of the fold; the replacement is
+//   prediction + a residual permuted among the evaluation cases, tested by the paired t-test. It assumes a
+//   linear relation; where the real one is non-linear the draw can land where no real case lies, and the
+//   test errs towards the marginal answer.
 //
 // Evaluation rows: stratified K-fold cross-validation by default (every case evaluated by the forest of
 // its own fold), 'holdout' (one split or explicit testRows) or 'oob' (per-case out-of-bag predictions of
@@ -53,21 +52,23 @@
 //   training rows; it is reported for reference and never sets `significant`.
 //
 // Steps (all seeded from options.seed, independent of thread count): bin all columns once (labels unused,
-// so nothing leaks); plan the fits; per fit: fit the forest, fit the conditional sampler on its training
-// rows, per-case importance on its evaluation rows; pool per case; test; PIMP (opt-in); stability;
-// univariate AUC.
+// so nothing leaks); plan the fits; per fit: fit the forest, (cpi) fit the conditional sampler on its
+// training rows, per-case importance on its evaluation rows; pool per case; the marginal null; (loco) the
+// refits without each map and the refit null; test; PIMP (opt-in); stability; univariate AUC.
 
-import { binMatrix, deriveSeed, RandomForest, type BinnedMatrix } from '../../forest/index.js';
+import { binMatrix, RandomForest, type BinnedMatrix } from '../../forest/index.js';
+import { deriveSeed } from '../../core/random.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { labelPermuter, marginalNull, marginalNullTest } from './marginal-null.js';
+import { locoImportance } from './loco.js';
 import { CORRELATED, maxAbsCorrelation, univariateAucs } from './map-stats.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
 import { rankStability } from './stability.js';
 import { benjaminiHochberg, mean, std, tCritical, tUpperTail } from '../../core/stats.js';
-import type { FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
+import type { ConditionalMethod, FeatureMatrix, GroupRank, ImportanceTest, RankEvaluation, RankOptions, RankResult } from './types.js';
 
-export { CONDITIONAL_MEANING, MARGINAL_MEANING } from './meaning.js';
+export { conditionalMeaning, MARGINAL_MEANING } from './meaning.js';
 
 /** Fewer evaluated cases of a class than this draws a warning. */
 const FEW_CASES = 10;
@@ -97,7 +98,13 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   if (evaluation !== 'cv' && evaluation !== 'holdout' && evaluation !== 'oob') throw new Error(`unknown evaluation ${String(evaluation)}`);
   const repeats = Math.max(1, Math.floor(options.repeats ?? 10));
   const confidence = options.confidence ?? 0.95;
-  const useConditional = options.conditional ?? true;
+  // With one map there is nothing to condition on.
+  const useConditional = (options.conditional ?? true) && G > 1;
+  const conditionalMethod: ConditionalMethod = options.conditionalMethod ?? 'loco';
+  if (conditionalMethod !== 'loco' && conditionalMethod !== 'cpi') throw new Error(`unknown conditional method ${String(conditionalMethod)} (loco or cpi)`);
+  const useCpi = useConditional && conditionalMethod === 'cpi';
+  const conditionalNullRefits = Math.floor(options.conditionalNull ?? 19);
+  if (useConditional && conditionalMethod === 'loco' && !(conditionalNullRefits >= 5)) throw new Error(`conditionalNull must be at least 5 refits, got ${options.conditionalNull}`);
   const conditionalRidge = options.conditionalRidge ?? 1e-3;
   const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
   const marginalNullPermutations = Math.floor(options.marginalNull ?? 19);
@@ -144,7 +151,8 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   for (const f of fits) if (f.train.length === 0 || f.eval.length === 0) throw new Error('empty training or evaluation rows');
 
   // 3. Per fit: forest, conditional sampler, per-case importance; pooled per case.
-  const means = useConditional ? mapMeans(features.data, n, d, groupOf, G) : null;
+  const means = useCpi ? mapMeans(features.data, n, d, groupOf, G) : null;
+  const fullBrier: Float64Array[] = [];
   const sumM = new Float64Array(G * n);
   const sumC = new Float64Array(G * n);
   const sumBrier = new Float64Array(n);
@@ -176,7 +184,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     for (let g = 0; g < G; g++) impurity[g] += imp[g] / fits.length;
 
     t0 = performance.now();
-    const sampler = useConditional ? fitConditionalSampler(features.data, n, d, groupOf, G, means!, fit.train, conditionalRidge) : null;
+    const sampler = useCpi ? fitConditionalSampler(features.data, n, d, groupOf, G, means!, fit.train, conditionalRidge) : null;
     const ci = caseImportance(forest, binned, yIdx, {
       groupOf,
       nGroups: G,
@@ -190,6 +198,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     });
     clock('permutation', t0);
     baselines.push(ci.baseline);
+    fullBrier.push(ci.brier.map((b, i) => (ci.valid[i] ? b : NaN)));
     drops.push({ marginal: ci.marginalDrops, conditional: ci.conditionalDrops });
     const m = fit.eval.length;
     for (let i = 0; i < m; i++) {
@@ -234,7 +243,24 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     }
     clock('marginal-null', t0);
   }
-  const conditional = useConditional ? Array.from({ length: G }, (_, g) => caseTest(perCase(sumC, g), confidence)) : null;
+  let conditional = useCpi ? Array.from({ length: G }, (_, g) => caseTest(perCase(sumC, g), confidence)) : null;
+  // 4c. Conditional by LOCO refits, against the refit null (loco.ts).
+  if (useConditional && !useCpi) {
+    t0 = performance.now();
+    const loco = await locoImportance(binned, labels, yIdx, {
+      groupOf, nGroups: G, fits, fullBrier, refits: conditionalNullRefits, forest: forestOpts,
+      seed: deriveSeed(seed, 5, 0x6c6f636f),
+      onProgress: (done, total) => progress?.({ stage: 'conditional', done, total }),
+    });
+    const nullMeans = new Float64Array(conditionalNullRefits);
+    for (let j = 0; j < conditionalNullRefits; j++) nullMeans[j] = mean(perCase(loco.nullSum, j));
+    conditional = Array.from({ length: G }, (_, g) => {
+      const test = caseTest(perCase(loco.sum, g), confidence);
+      const r = marginalNullTest(test.mean, { means: nullMeans, permutations: conditionalNullRefits }, 0, 1);
+      return { ...test, t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
+    });
+    clock('conditional', t0);
+  }
   const finish = (tests: Omit<ImportanceTest, 'qValue' | 'significant'>[]): ImportanceTest[] => {
     const q = benjaminiHochberg(tests.map((t) => t.pValue));
     return tests.map((t, g) => ({ ...t, qValue: q[g], significant: q[g] <= fdr && t.ciLow > 0 }));
@@ -348,7 +374,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
   const nSigM = marginalTests.filter((t) => t.significant).length;
   if (nSigM === 0) warnings.push(`no map is significant in the marginal test (BH FDR ${fdr}, interval above 0).`);
   if (conditionalTests && nSigM > 0 && !conditionalTests.some((t) => t.significant)) {
-    warnings.push('no map is significant in the conditional test: the maps the forest relies on carry overlapping information (or the linear sampler cannot separate them).');
+    warnings.push(`no map is significant in the conditional test: the maps the forest relies on carry overlapping information${useCpi ? ' (or the linear sampler cannot separate them)' : ' (each can be left out without loss)'}.`);
   }
   for (const [which, tests] of [['marginal', marginalTests], ['conditional', conditionalTests]] as const) {
     const names = (tests ?? []).flatMap((t, g) => (t.significant && t.nChanged < FEW_CASES ? [`${groups[g].name} (${t.nChanged})`] : []));
@@ -365,7 +391,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
       'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
   }
   if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && permuter.grouped) {
-    warnings.push(`the conditional t-tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
+    warnings.push(`the conditional tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
   }
   if (marginalNullPermutations > 0 && permuter.kind === 'cases' && permuter.grouped) {
     warnings.push('the marginal null shuffles labels across cases (labels vary within groups and the cases\' order in their group is unknown); with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
@@ -394,7 +420,8 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     warnings,
     split: plan.split,
     settings: {
-      nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalRidge, fdr,
+      nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalMethod,
+      conditionalNull: useConditional && !useCpi ? conditionalNullRefits : 0, conditionalRidge, fdr,
       marginalNull: marginalNullPermutations, marginalNullPermutation: permuter.kind, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
     },
     timings,

@@ -15,7 +15,7 @@ export interface FeatureMatrix {
   groupNames: string[];
 }
 
-export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'null' | 'stability' | 'univariate';
+export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'null' | 'stability' | 'univariate';
 
 /** Progress of long work: `done` of `total` units within `stage`. */
 export interface RankProgress {
@@ -23,6 +23,9 @@ export interface RankProgress {
   done: number;
   total: number;
 }
+
+/** How the conditional statistic is made (see RankOptions.conditionalMethod). */
+export type ConditionalMethod = 'loco' | 'cpi';
 
 /** Statistic whose null distribution PIMP builds (see pimp.ts). */
 export type NullStatistic = 'oob-permutation' | 'impurity';
@@ -70,9 +73,18 @@ export interface RankOptions {
   repeats?: number;
   /** Confidence level of the intervals. Default 0.95. */
   confidence?: number;
-  /** Compute the conditional test too. Default true. */
+  /** Compute the conditional test too (it needs at least two maps). Default true. */
   conditional?: boolean;
-  /** Ridge of the conditional sampler's regressions, relative to the mean diagonal of the Gram matrix. Default 1e-3. */
+  /**
+   * How the conditional statistic is made: 'loco' (default; loco.ts) refits the forest without the map and
+   * refers the held-out Brier loss to refits with other seeds; 'cpi' (cpi.ts) replaces the map by a draw
+   * from a linear model of it given the other maps' means, tested by the paired t-test — cheaper (no
+   * refits) but it errs towards the marginal answer where the maps' relation is non-linear.
+   */
+  conditionalMethod?: ConditionalMethod;
+  /** LOCO only: full-forest refits with other seeds per fit, the null of the conditional verdict. Default 19; at least 5. */
+  conditionalNull?: number;
+  /** 'cpi' only: ridge of the conditional sampler's regressions, relative to the mean diagonal of the Gram matrix. Default 1e-3. */
   conditionalRidge?: number;
   /** FDR level of `significant` (Benjamini–Hochberg across maps, separately for marginal and conditional). Default 0.05. */
   fdr?: number;
@@ -107,7 +119,8 @@ export interface RankOptions {
 /**
  * One map's per-case held-out Brier test. Each evaluated case i has d_i = Brier(case i with the map
  * replaced, averaged over the draws) - Brier(case i) under a forest that did not train on the case;
- * Brier = sum over classes of (p_k - 1[y = k])^2.
+ * Brier = sum over classes of (p_k - 1[y = k])^2. Conditional LOCO (the default): d_i = Brier(case i,
+ * forest refitted without the map) - Brier(case i).
  */
 export interface ImportanceTest {
   /** mean_i d_i (positive = replacing the map worsens the forest's predictions). */
@@ -117,18 +130,19 @@ export interface ImportanceTest {
   /** mean -/+ t_{n-1} sd / sqrt(n) at `confidence`: it reflects which cases were evaluated, not only the draws. */
   ciLow: number;
   ciHigh: number;
-  /** The t statistic: mean / (sd / sqrt(n)), or against the null for the marginal test with its label-permutation null. */
+  /** The t statistic: against `null` when there is one, else mean / (sd / sqrt(n)). */
   t: number;
   /**
-   * One-sided p-value of mean d above its null. Conditional (and marginal with marginalNull 0): the paired
-   * t-test of mean d > 0 (Watson & Wright's CPI test). Marginal: the observed mean against its
-   * label-permutation null (`null`), t = (mean - null.mean) / (null.std sqrt(1 + 1/B)), B - 1 df.
+   * One-sided p-value of mean d above its null `null`: t = (mean - null.mean) / (null.std sqrt(1 + 1/B)),
+   * B - 1 df. Marginal: B evaluations on permuted labels. Conditional LOCO: B full forests refitted with
+   * other seeds (the refit noise). Without a null (marginalNull 0; conditional 'cpi') the paired t-test of
+   * mean d > 0 (Watson & Wright's CPI test).
    */
   pValue: number;
   /**
-   * Marginal test with the label-permutation null only: the mean d of the B evaluations on shuffled labels
-   * (their mean and sd) and how many reached the observed mean ((exceedances + 1) / (B + 1) is the
-   * distribution-free rank p-value).
+   * The null's B means of d (their mean and sd) and how many reached the observed mean ((exceedances + 1) /
+   * (B + 1) is the distribution-free rank p-value): evaluations on permuted labels (marginal) or the
+   * refit null of LOCO (conditional).
    */
   null?: { mean: number; std: number; permutations: number; exceedances: number };
   /** Benjamini–Hochberg q-value across maps (within this test). */
@@ -249,6 +263,10 @@ export interface RankResult {
     repeats: number;
     confidence: number;
     conditional: boolean;
+    /** Absent in older rank.json files, whose conditional test was 'cpi'. */
+    conditionalMethod?: ConditionalMethod;
+    /** LOCO's null refits per fit. Absent in older files. */
+    conditionalNull?: number;
     conditionalRidge: number;
     fdr: number;
     /** Label permutations of the marginal null (0 = off). Absent in older rank.json files. */

@@ -1,7 +1,7 @@
 // "Map ranking": which latent maps the random forest relies on to predict the label — per-case held-out
 // Brier importance, marginal and conditional on the other maps, each with its interval, BH q-value and
 // verdict; descriptive AUC/accuracy drop, impurity share, optional PIMP, stability and univariate AUC.
-import { aucWithDirection, CONDITIONAL_MEANING, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
+import { aucWithDirection, conditionalMeaning, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
 import type { ImportanceTest } from '../../explain/importance/types.js';
 import { allZero, intervalChart, type IntervalRow } from '../charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
@@ -75,9 +75,9 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
   const names = (gs: typeof ordered) => (gs.length ? `: ${gs.map((g) => esc(g.name)).join(', ')}` : '');
   const intro = `${targetLine(r.target)}<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
     `(${esc(r.pooling ?? 'summary')} pooling: ${r.nColumns} columns from ${r.groups.length} maps${r.latentShape ? `, latent shape ${esc(r.latentShape.join('×'))}` : ''}) on ${r.nRows} cases. ` +
-    `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then ${(s.marginalNull ?? 0) > 0 ? `for the marginal test the mean against its value on ${s.marginalNull} label shuffles (the whole evaluation re-run, so the bias of replacing correlated maps cancels), for the conditional test a one-sided t-test over cases,` : 'a one-sided t-test over cases'} and Benjamini–Hochberg across maps. ` +
+    `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then ${(s.marginalNull ?? 0) > 0 ? `for the marginal test the mean against its value on ${s.marginalNull} label shuffles (the whole evaluation re-run, so the bias of replacing correlated maps cancels), ${(s.conditionalNull ?? 0) > 0 ? `for the conditional test (the forest refitted without the map) the mean against ${s.conditionalNull} refits with every map and other seeds,` : 'for the conditional test a one-sided t-test over cases,'}` : 'a one-sided t-test over cases'} and Benjamini–Hochberg across maps. ` +
     `Unreplaced Brier score ${num(r.baselineBrier, 4)}, ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}; seed ${s.seed}.</p>` +
-    `<ul><li>${esc(MARGINAL_MEANING)}</li>${hasCond ? `<li>${esc(CONDITIONAL_MEANING)}</li>` : ''}</ul>` +
+    `<ul><li>${esc(MARGINAL_MEANING)}</li>${hasCond ? `<li>${esc(conditionalMeaning(s.conditionalMethod))}</li>` : ''}</ul>` +
     `<p><strong>${sigM.length} of ${r.groups.length} maps</strong> are significant marginally${names(sigM)}` +
     (hasCond ? `; <strong>${sigC.length}</strong> conditionally${names(sigC)}` : '') +
     ` (BH q ≤ ${s.fdr} and the ${conf}% interval above 0).` +
