@@ -26,7 +26,7 @@ import { manualSeed, scope, tensor } from '../src/engine/index.js';
 import { closeSharedPool } from '../src/forest/index.js';
 import { generatePhantoms } from '../src/data/phantom.js';
 import { loadMedMNIST } from '../src/data/medmnist.js';
-import { Random } from '../src/data/random.js';
+import { Random } from '../src/core/random.js';
 import { createModel } from '../src/models/registry.js';
 import { encodeLatents, type LatentMaps } from '../src/metrics/index.js';
 import { rankFeatureMaps, type FeatureMatrix } from '../src/explain/importance/index.js';

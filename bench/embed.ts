@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UMAP as UmapJs } from 'umap-js';
 import { loadMedMNIST } from '../src/data/index.js';
-import { Random } from '../src/data/random.js';
+import { Random } from '../src/core/random.js';
 import { TSNE, UMAP, pca, trustworthiness } from '../src/embed/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
-import { RandomForest, binMatrix, closeSharedPool, Rng, type Matrix } from '../src/forest/index.js';
+import { RandomForest, binMatrix, closeSharedPool, type Matrix } from '../src/forest/index.js';
+import { Random } from '../src/core/random.js';
 import { pimpNull } from '../src/explain/importance/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,7 +52,7 @@ function loadData(): Dataset {
     const n = img.shape[0];
     const labels = Int32Array.from(lab.data.subarray(0, n));
     // Random conv encoder: 32 filters 4x4, stride 4, bias, ReLU.
-    const rng = new Rng(1234);
+    const rng = new Random(1234);
     const w = new Float32Array(maps * 16);
     const b = new Float32Array(maps);
     for (let i = 0; i < w.length; i++) w[i] = rng.normal() / 4;
@@ -91,7 +92,7 @@ function loadData(): Dataset {
   }
   // Synthetic fallback: same shapes, 74% positives, signal in maps 2 and 5.
   const n = 4708;
-  const rng = new Rng(99);
+  const rng = new Random(99);
   const labels = new Int32Array(n);
   for (let r = 0; r < n; r++) labels[r] = rng.next() < 0.742 ? 1 : 0;
   const d = maps * cells;

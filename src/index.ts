@@ -1,6 +1,7 @@
 // latentlens as a library: the public surface. Each layer's index lists its own exports; layers whose
 // names could clash are namespaced.
 export * from './engine/index.js';
+export { Random, randomStream, streamSeed } from './core/random.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export { createModel, modelFromConfig, MODEL_KINDS } from './models/registry.js';

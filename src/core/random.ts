@@ -46,8 +46,8 @@ export function randomStream(seed: number, purpose: string, index = 0): Random {
 
 /**
  * Seeded pseudo-random numbers: xoshiro128** (period 2^128 - 1), state filled by splitmix32. Not
- * cryptographic. The seed is taken as an unsigned 32-bit integer (seed >>> 0); name sub-tasks with
- * randomStream / streamSeed rather than with arithmetic on seeds.
+ * cryptographic. Name sub-tasks with randomStream / streamSeed rather than with arithmetic on seeds or
+ * string seeds built by hand.
  */
 export class Random {
   private a: number;
@@ -55,9 +55,10 @@ export class Random {
   private c: number;
   private d: number;
 
-  constructor(seed = 0) {
-    if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
-    let s = seed >>> 0;
+  /** @param seed a finite number (taken as seed >>> 0) or a string (hashed, FNV-1a); equal seeds, equal streams. */
+  constructor(seed: number | string = 0) {
+    if (typeof seed === 'number' && !Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+    let s = typeof seed === 'string' ? purposeSalt(seed) : seed >>> 0;
     this.a = s = splitmix32(s);
     this.b = s = splitmix32(s);
     this.c = s = splitmix32(s);

@@ -1,6 +1,6 @@
 // Batches: from an in-memory dataset, or streamed from disk with bounded memory through an
 // ImageSource (for data larger than memory, e.g. a folder of 100,000 PNGs).
-import { Random } from './random.js';
+import { Random } from '../core/random.js';
 import { caseSize, type CaseDataset, type ImageDataset } from './types.js';
 
 /** One batch of samples. */

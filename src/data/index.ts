@@ -2,7 +2,6 @@
 export type { ImageDataset, Splits, SplitName, LabelTask, Factors, GroundTruthMask, SkippedItem } from './types.js';
 export { datasetLength } from './types.js';
 export { DataError, assertFinite } from './errors.js';
-export { Random, createRandom } from './random.js';
 export { generatePhantoms, channelMask, PHANTOM_FACTORS, type PhantomOptions } from './phantom.js';
 export { parseNpy, parseNpyHeader, readNpy, parseNpz, readNpz, openNpz, listNpz, encodeNpy, type NpyArray, type NpyData, type NpyHeader, type NpzFile, type NpzArrayInfo } from './npy.js';
 export { MEMORY_BUDGET_ENV, MAX_ARRAY_ELEMENTS, checkMemory, memoryBudget, parseByteSize, formatGiB, type MemoryBudget, type MemoryItem } from './memory-budget.js';

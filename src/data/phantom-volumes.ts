@@ -4,7 +4,7 @@
 // models and the attributions on volumes can be checked against where the lesion really is.
 import { DataError } from './errors.js';
 import { checkMemory } from './memory-budget.js';
-import { Random } from './random.js';
+import { Random } from '../core/random.js';
 import { randomSplits } from './splits.js';
 import type { VolumeDataset } from './types.js';
 

@@ -4,7 +4,7 @@
 import { normalQuantile } from '../core/stats.js';
 import { DataError } from './errors.js';
 import { checkMemory } from './memory-budget.js';
-import { Random } from './random.js';
+import { Random } from '../core/random.js';
 import { randomSplits } from './splits.js';
 import type { ImageDataset } from './types.js';
 

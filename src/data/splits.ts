@@ -1,5 +1,5 @@
 // Train/val/test splits: kept from the source where it has them, otherwise drawn with a seed.
-import { Random } from './random.js';
+import { Random } from '../core/random.js';
 import { caseSize, maskSize, type CaseDataset, type SplitName, type Splits } from './types.js';
 
 /** Options of `randomSplits`. */

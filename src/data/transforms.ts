@@ -1,5 +1,5 @@
 // Per-channel intensity normalisation and seeded augmentation (flips, small affine transforms).
-import { Random } from './random.js';
+import { Random } from '../core/random.js';
 import { maskSize, type CaseDataset } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 // Small dense symmetric eigen-solvers for PCA: cyclic Jacobi (exact, for small matrices) and block
 // subspace iteration with Rayleigh-Ritz (top components of large ones). Float64 throughout.
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 
 /** Eigen-decomposition of a symmetric m x m matrix (row-major, not modified): values descending, vectors as rows. */
 export function jacobiEigen(matrix: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { loadDataset } from '../data/spec.js';
 import type { ImageDataset } from '../data/types.js';
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 import { resolveTarget, targetRecord, type Target } from '../data/target.js';
 import { encodeImages } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';

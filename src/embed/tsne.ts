@@ -4,7 +4,7 @@
 // gains (+0.2 / x0.8, floor 0.01), learning rate 'auto' = max(N / exaggeration / 4, 50), and the same
 // convergence checks every 50 iterations.
 import { availableParallelism } from 'node:os';
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 import { pca } from './pca.js';
 import { QuadTree } from './quadtree.js';
 import type { Csr } from './sparse.js';

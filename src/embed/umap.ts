@@ -3,7 +3,7 @@
 // proportion to its weight, `negativeSampleRate` random repulsions per sample, gradients clipped at 4,
 // learning rate decaying linearly to 0. Faster than umap-js mostly from flat arrays, one pow per edge and
 // an exact kNN that is cheap at these sizes.
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 import { pca } from './pca.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';

@@ -4,7 +4,7 @@
 // the randomised-encoder sanity check and deletion/insertion faithfulness; on the decoder side,
 // single-map ablation against other maps, the entanglement index, masked decoding against random sets and
 // a traversal; and what the map responds to (exemplars, activation maximisation).
-import { Random } from '../data/random.js';
+import { randomStream } from '../core/random.js';
 import { noGrad, scope, tensor, type Tensor } from '../engine/index.js';
 import type { LatentModel } from '../models/types.js';
 import { activationMaximization } from './activation-max.js';
@@ -150,7 +150,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const pool = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i);
   const sampled = !o.cases && pool.length > maxCases;
   let explained = o.cases ? o.cases.slice(0, maxCases)
-    : sampled ? Array.from(new Random(`${seed}/explained`).permutation(pool.length).subarray(0, maxCases), (i) => pool[i]!).sort((a, b) => a - b)
+    : sampled ? Array.from(randomStream(seed, 'explained').permutation(pool.length).subarray(0, maxCases), (i) => pool[i]!).sort((a, b) => a - b)
     : pool;
   const explainedSelection = o.cases ? 'given by the caller' : sampled ? `a seeded random sample of ${maxCases} of the ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}` : `all ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}`;
   if (o.figureCases) {

@@ -9,7 +9,7 @@
 // - without them: a seeded random sample of the candidates — `method: 'random'`.
 // `meanDistance` is the matched (or sampled) pairs' mean distance in the standardised statistics and
 // `randomMeanDistance` the mean over all explained x candidate pairs (what random pairing gives on average).
-import { Random } from '../data/random.js';
+import { randomStream } from '../core/random.js';
 
 export interface ReferenceChoice {
   /** Reference case indices; for 'matched', the matches in the order of the explained cases (fewer when candidates run out). */
@@ -48,7 +48,7 @@ export function chooseReference(explained: number[], candidates: number[], o: Re
   }
   const z = (r: number): Float64Array => Float64Array.from(keep, ({ j, mean, sd }) => (Number(nu!.values[r * F + j]) - mean) / sd);
   const dist = (a: Float64Array, b: Float64Array): number => { let d = 0; for (let q = 0; q < a.length; q++) d += (a[q]! - b[q]!) ** 2; return Math.sqrt(d); };
-  const rnd = new Random(`${o.seed}/reference`);
+  const rnd = randomStream(o.seed, 'reference');
   if (keep.length === 0 || explained.length === 0) {
     const order = Array.from(rnd.permutation(candidates.length), (i) => candidates[i]!);
     return { reference: order.slice(0, Math.min(o.count, candidates.length)), method: 'random', statistics: [], meanDistance: null, randomMeanDistance: null };

@@ -1,5 +1,5 @@
 // Small statistics used by the explanation methods: ranks, Spearman correlation, bootstrap intervals.
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 
 /** Ranks 1..n with ties given their average rank. */
 export function ranks(v: ArrayLike<number>): Float64Array {

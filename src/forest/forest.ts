@@ -13,7 +13,7 @@
 
 import { binMatrix, sharedArray, toMatrix, type BinnedMatrix, type MatrixLike } from './binning.js';
 import { defaultThreads, sharedPool, type TreePool } from './pool.js';
-import { deriveSeed, Rng } from './random.js';
+import { deriveSeed, Random } from '../core/random.js';
 import { buildTree, sampleCounts, type Criterion, type TreeArrays, type TreeBuildResult, type TreeData, type TreeParams } from './tree.js';
 
 export type ForestTask = 'classification' | 'regression';
@@ -351,7 +351,7 @@ export class RandomForest {
   inBagCounts(tree: number, rows: Int32Array, n: number): Int32Array {
     const o = this.options;
     const maxSamples = o.maxSamples === null ? 0 : o.maxSamples <= 1 ? Math.max(1, Math.round(o.maxSamples * rows.length)) : Math.floor(o.maxSamples);
-    return sampleCounts(new Rng(this.treeSeeds[tree]), rows, n, o.bootstrap, maxSamples);
+    return sampleCounts(new Random(this.treeSeeds[tree]), rows, n, o.bootstrap, maxSamples);
   }
 
   private computeOob(binned: BinnedMatrix, rows: Int32Array, yClass: Int32Array | null, yReg: Float64Array | null): void {

@@ -15,7 +15,7 @@
 // parent's histograms are almost never the ones the child needs. It would pay off only for mtry === d
 // (the regression default), at the cost of keeping d x 256 histograms per open node; not done yet.
 
-import { Rng } from './random.js';
+import { Random } from '../core/random.js';
 
 export type Criterion = 'gini' | 'entropy' | 'squared_error';
 
@@ -82,7 +82,7 @@ export interface TreeBuildResult {
 }
 
 /** Bootstrap (or plain) counts of each row for the tree with this seed. Draws come first from the rng. */
-export function sampleCounts(rng: Rng, rows: Int32Array, n: number, bootstrap: boolean, maxSamples: number): Int32Array {
+export function sampleCounts(rng: Random, rows: Int32Array, n: number, bootstrap: boolean, maxSamples: number): Int32Array {
   const counts = new Int32Array(n);
   const m = rows.length;
   if (bootstrap) {
@@ -103,7 +103,7 @@ function xlogx(x: number): number {
 
 /** Grows one tree. Deterministic in (data, params, seed). */
 export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuildResult {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const { n, d, codes } = data;
   const counts = sampleCounts(rng, data.rows, n, p.bootstrap, p.maxSamples);
   const reg = p.regression;
@@ -682,7 +682,7 @@ function oobPermutation(
   counts: Int32Array,
   reg: boolean,
   K: number,
-  rng: Rng,
+  rng: Random,
 ): { drop: Float64Array | null; nOob: number } {
   const { n, codes, rows } = data;
   const groupOf = data.groupOf!;

@@ -1,6 +1,6 @@
 // computeMetrics: every disentanglement metric of one latent matrix against ground-truth factors, with
 // one seed drawn up front so the result does not depend on which metrics run or in what order.
-import { Random } from '../data/random.js';
+import { Random } from '../core/random.js';
 import { dci, type DciResult } from './dci.js';
 import { asMatrix, prepareFactors, splitRows, type FactorTable } from './factors.js';
 import { betaVaeScore, factorVaeScore, type BetaVaeScoreResult, type FactorVaeScoreResult } from './fixed-factor-scores.js';

@@ -4,7 +4,7 @@
 // fixed" means "same class code of factor k" (same value for discrete factors, same quantile bin for
 // continuous ones). The approximation: the held factor still varies inside its bin, and the other
 // factors vary only as they happen to in the data (correlated factors stay correlated).
-import type { Random } from '../data/random.js';
+import type { Random } from '../core/random.js';
 import { fitLogistic, accuracy, type Matrix } from './linear.js';
 import { columnVariance, type PreparedFactor } from './factors.js';
 

@@ -1,5 +1,6 @@
 // One seed drives every random choice of a run. Each consumer gets its own value mixed from the seed and
 // its position (epoch, step), so a run resumed at any step draws exactly what an uninterrupted one would.
+import { streamSeed } from '../core/random.js';
 import { manualSeed } from '../engine/runtime.js';
 
 function mix32(h: number): number {
@@ -26,5 +27,5 @@ export function seedStep(seed: number, step: number): void { manualSeed(mixSeed(
 /** Reseeds libtorch's generator for the validation after epoch `epoch` (from 0). */
 export function seedValidation(seed: number, epoch: number): void { manualSeed(mixSeed(seed, SEED_VAL, epoch)); }
 
-/** The seed of the data Random that orders epoch `epoch`'s batches. */
-export const shuffleSeed = (seed: number, epoch: number): string => `latentlens-train:${seed}:${epoch}`;
+/** The seed of the data Random that orders epoch `epoch`'s batches: stream (seed, 'train/shuffle', epoch). */
+export const shuffleSeed = (seed: number, epoch: number): number => streamSeed(seed, 'train/shuffle', epoch);

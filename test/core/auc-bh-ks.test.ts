@@ -1,7 +1,7 @@
 // AUC, Benjamini–Hochberg, KS and t critical values with hand-checked answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/forest/index.js';
+import { Random } from '../../src/core/random.js';
 import { auc, benjaminiHochberg, ksUniform, tCritical } from '../../src/core/stats.js';
 
 test('AUC: perfect, inverted, ties count half', () => {
@@ -19,7 +19,7 @@ test('Benjamini–Hochberg matches the textbook example', () => {
 });
 
 test('KS: uniform passes, skewed fails; t critical values', () => {
-  const rng = new Rng(1);
+  const rng = new Random(1);
   const u = Array.from({ length: 500 }, () => rng.next());
   assert.ok(ksUniform(u).p > 0.05);
   assert.ok(ksUniform(u.map((v) => v * v)).p < 1e-6);

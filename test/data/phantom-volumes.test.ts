@@ -5,7 +5,7 @@ import { generateVolumePhantoms, VOLUME_PHANTOM_FACTORS } from '../../src/data/p
 import { loadCases, loadDataset } from '../../src/data/spec.js';
 
 test('volume phantom: label = lesion presence, the mask is the sphere of the factors, visible in FLAIR only', () => {
-  const ds = generateVolumePhantoms({ n: 12, size: 20, seed: 3, noise: 0 });
+  const ds = generateVolumePhantoms({ n: 12, size: 20, seed: 4, noise: 0 });
   assert.deepEqual(ds.shape, [12, 2, 20, 20, 20]);
   assert.deepEqual(ds.channelNames, ['T1', 'FLAIR']);
   const F = VOLUME_PHANTOM_FACTORS.length;

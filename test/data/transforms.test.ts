@@ -5,7 +5,7 @@ import { randomSplits, subset, takeSplit } from '../../src/data/splits.js';
 import { batches, streamBatches, datasetSource, type ImageSource } from '../../src/data/batches.js';
 import { resizePlane, resizeLabels, squarePlane } from '../../src/data/resize.js';
 import { generatePhantoms } from '../../src/data/phantom.js';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import type { ImageDataset } from '../../src/data/types.js';
 
 function tiny(values: number[][], splits = true): ImageDataset {

@@ -1,6 +1,6 @@
 // Well-separated Gaussian clusters with known labels, and a 2-D kNN classifier to score how well an
 // embedding keeps them apart.
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 
 export function gaussianClusters(perCluster: number, clusters: number, d: number, separation: number, seed: number): { data: Float32Array; labels: Int32Array; n: number } {
   const rng = new Random(seed);

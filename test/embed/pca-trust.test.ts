@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import { pca, fitPCA, trustworthiness, exactKnn } from '../../src/embed/index.js';
 
 function lineData(n: number, d: number, axis: number[], sdAlong: number, sdNoise: number, seed: number): Float32Array {

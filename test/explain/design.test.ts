@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { generatePhantoms, PHANTOM_FACTORS } from '../../src/data/phantom.js';
 import { loadNiftiCase } from '../../src/data/nifti.js';
-import { closeSharedPool, Rng } from '../../src/forest/index.js';
+import { closeSharedPool } from '../../src/forest/index.js';
+import { Random } from '../../src/core/random.js';
 import { planEvaluation, rankFeatureMaps, type FeatureMatrix } from '../../src/explain/importance/index.js';
 import { nuisanceStatistics, studyDesign } from '../../src/explain/design.js';
 import { chooseReference } from '../../src/explain/reference.js';
@@ -18,8 +19,8 @@ import { needSharedData, sharedData } from '../helpers/shared-data.js';
 after(() => closeSharedPool());
 
 /** Cases in groups: each group has a latent position (4 maps of 2 cells), its cases sit close to it; labels per case given by `label(group, rng)`. */
-function grouped(groups: number, perGroup: (g: number) => number, label: (g: number, rng: Rng) => number, seed: number) {
-  const rng = new Rng(seed);
+function grouped(groups: number, perGroup: (g: number) => number, label: (g: number, rng: Random) => number, seed: number) {
+  const rng = new Random(seed);
   const rows: number[][] = [];
   const labels: number[] = [];
   const caseGroups: string[] = [];
@@ -66,7 +67,7 @@ test('one group: the few-groups warning, and a split that puts the group on both
 test('group-aware cross-validation never puts a group on both sides, and removes the subject leak', async () => {
   const seed = testSeed(1);
   // 60 subjects of 1..8 cases; the label is a subject property (a coin per subject) unrelated to the features.
-  const coin = new Rng(seed + 99);
+  const coin = new Random(seed + 99);
   const subjectLabel = Array.from({ length: 60 }, () => (coin.next() < 0.5 ? 1 : 0));
   const { features, labels, caseGroups } = grouped(60, (g) => 1 + (g % 8), (g) => subjectLabel[g]!, seed);
   const n = labels.length;

@@ -2,7 +2,8 @@
 // Every forest runs in the calling thread (threads: 0) so the file stays light on a shared machine.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { closeSharedPool, Rng } from '../../src/forest/index.js';
+import { closeSharedPool } from '../../src/forest/index.js';
+import { Random } from '../../src/core/random.js';
 import { caseTest, ksUniform, rankFeatureMaps, type FeatureMatrix, type RankResult } from '../../src/explain/importance/index.js';
 import { labelPermuter } from '../../src/explain/importance/marginal-null.js';
 import { atLeast, atMost, testSeed } from '../helpers/margin.js';
@@ -15,7 +16,7 @@ type Synthetic = { features: FeatureMatrix; labels: Int32Array };
  * `maps` maps of `cells` columns: for each case, `row(r)` gives each map's latent value u_m (drawn in map
  * order) and then the label; every cell is u_m plus `cellNoise` N(0, 1).
  */
-function mapMatrix(n: number, maps: number, cells: number, cellNoise: number, rng: Rng, row: (r: number) => { u: (m: number) => number; label: () => number }): Synthetic {
+function mapMatrix(n: number, maps: number, cells: number, cellNoise: number, rng: Random, row: (r: number) => { u: (m: number) => number; label: () => number }): Synthetic {
   const d = maps * cells;
   const data = new Float32Array(n * d);
   const labels = new Int32Array(n);
@@ -36,7 +37,7 @@ function mapMatrix(n: number, maps: number, cells: number, cellNoise: number, rn
  * value u_m plus noise). The label depends only on the maps in `signal` (none = labels independent of X).
  */
 function latentMaps(n: number, maps: number, cells: number, signal: number[], seed: number): Synthetic {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   return mapMatrix(n, maps, cells, 0.5, rng, () => {
     let z = 0;
     return {
@@ -55,7 +56,7 @@ function latentMaps(n: number, maps: number, cells: number, signal: number[], se
  * other maps are independent noise. Cells carry 0.1 N(0, 1) each.
  */
 function noisyCopy(n: number, maps: number, a: number, b: number, noise: number, seed: number): Synthetic {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   return mapMatrix(n, maps, 2, 0.1, rng, () => {
     const ua = rng.normal();
     const ub = ua + noise * rng.normal();
@@ -65,7 +66,7 @@ function noisyCopy(n: number, maps: number, a: number, b: number, noise: number,
 
 /** Perfectly separable: each map in `signal` puts the classes at +-(1 + 0.5|N|) (a gap of 2); the others are noise. */
 function separable(n: number, maps: number, signal: number[], seed: number): Synthetic {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   return mapMatrix(n, maps, 2, 0.2, rng, (r) => {
     const y = r % 2;
     return { u: (m) => (signal.includes(m) ? (y ? 1 : -1) * (1 + 0.5 * Math.abs(rng.normal())) : rng.normal()), label: () => y };
@@ -254,7 +255,7 @@ describe('rankFeatureMaps', () => {
     let runsWithFlags = 0;
     let maps = 0;
     for (const seed of seeds) {
-      const rng = new Rng(seed);
+      const rng = new Random(seed);
       const { features, labels } = mapMatrix(3000, 6, 2, 0.05, rng, () => {
         const z = rng.normal();
         return { u: () => z, label: () => (rng.next() < 0.74 ? 1 : 0) };
@@ -280,7 +281,7 @@ describe('rankFeatureMaps', () => {
     const y = Int32Array.from([0, 0, 1, 1, 1, 0, 0, 0]);
     const perGroup = labelPermuter(Int32Array.from([0, 0, 1, 1, 1, 0, 0, 0]), ['a', 'a', 'b', 'b', 'b', 'c', 'c', 'c'], undefined);
     assert.equal(perGroup.kind, 'groups');
-    const rng = new Rng(1);
+    const rng = new Random(1);
     const out = new Int32Array(8);
     for (let k = 0; k < 20; k++) {
       perGroup.permute(rng, out);
@@ -308,7 +309,7 @@ describe('rankFeatureMaps', () => {
     let minShuffle = 1;
     for (const s of [0, 1, 2]) {
       const seed = testSeed(400 + s);
-      const rng2 = new Rng(seed);
+      const rng2 = new Random(seed);
       const n = 160;
       const slice = Int32Array.from({ length: n }, (_, i) => i);
       const { features } = mapMatrix(n, 4, 2, 0.05, rng2, (r) => ({ u: (m) => Math.cos((m + 1) * Math.PI * r / n), label: () => 0 }));
@@ -335,7 +336,7 @@ describe('rankFeatureMaps', () => {
     // A generous FDR (0.5) and a wide interval (99.9%) make q <= fdr with ciLow <= 0 common among weak maps.
     // Map 3 drives the label; maps 5-7 weakly (weight 0.3 each), so their tests sit near the threshold.
     const seed = testSeed(7);
-    const rng = new Rng(seed);
+    const rng = new Random(seed);
     const w = [0, 0, 0, 1, 0, 0.3, 0.3, 0.3];
     const n = 240;
     const data = new Float32Array(n * 16);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { grad, scope, ScriptModule, tensor } from '../../src/engine/index.js';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import { runTcav, scriptLabelHead } from '../../src/explain/tcav/index.js';
 import { assertClose } from '../helpers/close.js';
 import { atLeast, atMost, testSeed } from '../helpers/margin.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { regularizedIncompleteBeta, studentTCdf, twoSidedP, welchTTest, logGamma, wilsonLowerBound } from '../../src/core/stats.js';
 import { CavFitter } from '../../src/explain/tcav/cav.js';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, scope } from '../../src/engine/index.js';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import type { ImageDataset } from '../../src/data/types.js';
 import { createModel } from '../../src/models/registry.js';
 import { encodeLatents, type LatentMaps } from '../../src/metrics/index.js';

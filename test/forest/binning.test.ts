@@ -1,10 +1,11 @@
 // Quantile binning: codes agree with the cut points, ties are never split, few distinct values get a bin each.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyBins, binMatrix, Rng } from '../../src/forest/index.js';
+import { applyBins, binMatrix } from '../../src/forest/index.js';
+import { Random } from '../../src/core/random.js';
 
 test('binning: codes match edges, bins <= maxBins, discrete columns keep one bin per value', () => {
-  const rng = new Rng(3);
+  const rng = new Random(3);
   const n = 3000;
   const d = 4;
   const data = new Float32Array(n * d);

@@ -2,14 +2,15 @@
 // thread counts, OOB sanity, serialisation, class weights and the growth limits.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { RandomForest, Rng, closeSharedPool, type Matrix } from '../../src/forest/index.js';
+import { RandomForest, closeSharedPool, type Matrix } from '../../src/forest/index.js';
+import { Random } from '../../src/core/random.js';
 import { normalCdf } from './helpers.js';
 
 after(() => closeSharedPool());
 
 /** Two Gaussian classes (equal priors) at -mu and +mu along column 0, sd 1; other columns pure noise. */
 function gaussians(n: number, d: number, mu: number, seed: number): { X: Matrix; y: Float64Array } {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const data = new Float32Array(n * d);
   const y = new Float64Array(n);
   for (let r = 0; r < n; r++) {
@@ -58,7 +59,7 @@ describe('random forest classification', () => {
   });
 
   test('multi-class blobs (gini and entropy) with arbitrary label values', async () => {
-    const rng = new Rng(9);
+    const rng = new Random(9);
     const centres = [[0, 0], [4, 0], [0, 4]];
     const labels = [3, 7, 11];
     const make = (n: number) => {
@@ -90,13 +91,13 @@ describe('random forest classification', () => {
     const f = await new RandomForest({ nTrees: 100, oobScore: true, seed: 5, threads: 2 }).fit(train.X, train.y);
     const acc = accuracy(f.predict(testSet.X), testSet.y);
     assert.ok(f.oobScore !== null && Math.abs(f.oobScore - acc) < 0.03, `oob ${f.oobScore} vs test ${acc}`);
-    const shuffled = new Rng(4).shuffle(Float64Array.from(train.y));
+    const shuffled = new Random(4).shuffle(Float64Array.from(train.y));
     const g = await new RandomForest({ nTrees: 100, oobScore: true, seed: 5, threads: 2 }).fit(train.X, shuffled);
     assert.ok(Math.abs(g.oobScore! - 0.5) < 0.05, `oob on shuffled labels ${g.oobScore}`);
   });
 
   test("class weight 'balanced' raises minority recall", async () => {
-    const rng = new Rng(21);
+    const rng = new Random(21);
     const rows: number[][] = [];
     const y: number[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -123,7 +124,7 @@ describe('random forest classification', () => {
 
 describe('random forest regression', () => {
   test('learns y = 2 sin(x0) + x1^2 (R^2 > 0.9, RMSE near the noise)', async () => {
-    const rng = new Rng(31);
+    const rng = new Random(31);
     const make = (n: number) => {
       const data = new Float32Array(n * 3);
       const y = new Float64Array(n);

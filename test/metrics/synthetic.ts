@@ -1,6 +1,6 @@
 // Synthetic factors with known answers for the metric tests: independent discrete and continuous
 // factors, latents equal to them (standardised), a random rotation of those, and pure noise.
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import type { FactorTable } from '../../src/metrics/index.js';
 
 export interface Synthetic {

@@ -5,7 +5,7 @@ import { full, tensor } from '../../src/engine/tensor.js';
 import { lrFactor, type ScheduleOptions } from '../../src/train/schedule.js';
 import { clipGradNorm, gradNorm } from '../../src/train/clip.js';
 import { gaussianWindow, psnr, ssim, ssimPerImage } from '../../src/train/image-quality.js';
-import { Random } from '../../src/data/random.js';
+import { Random } from '../../src/core/random.js';
 import { assertClose } from '../helpers/close.js';
 
 const sched = (o: Partial<ScheduleOptions>): ScheduleOptions => ({ kind: 'constant', warmupSteps: 0, totalSteps: 100, minLrRatio: 0, stepSize: 10, gamma: 0.1, ...o });

@@ -2,7 +2,7 @@
 // map at once, which gives single-map ablation (map k against the other maps as a control) and the
 // decoder-entanglement index.
 import { noGrad, scope, type Tensor } from '../../engine/index.js';
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
 import { meanOf } from '../stats.js';
 import { ablateMap } from './latent-edit.js';

@@ -2,7 +2,7 @@
 // control: the same with as many random maps. What the naive image shows is mostly the decoder's answer
 // to an off-distribution latent; only the part that the chosen maps add beyond random ones is theirs.
 import { noGrad, scope, type Tensor } from '../../engine/index.js';
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
 import { fillMaps, type FillKind } from './latent-edit.js';
 

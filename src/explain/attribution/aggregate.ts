@@ -2,7 +2,7 @@
 // the mean channel share, and the class-contrastive share E[A_c | positive] - E[A_c | reference], which
 // removes what every case's attribution contains (anatomy, a label-independent distractor) and keeps what
 // distinguishes the cases that carry the label: the controlled answer to "which input image".
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import { bootstrapMeanCI, meanOf } from '../stats.js';
 import type { AttributionResult } from './types.js';
 

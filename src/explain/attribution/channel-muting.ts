@@ -14,7 +14,7 @@
 // more tied to that channel than latent features in general (`mapSpecific`); in autoencoders that spread
 // one factor over many maps it is often not, and that is worth knowing, not a reason to name no channel.
 import { noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
 import { bootstrapMeanCI, meanOf, spearman } from '../stats.js';
 import { makeBaseline, type BaselineKind } from './baseline.js';

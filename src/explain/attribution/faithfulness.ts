@@ -3,7 +3,7 @@
 // the normalised curves are compared with a random pixel order, the control: a faithful heatmap deletes
 // faster (lower deletion AUC) and inserts faster (higher insertion AUC) than random.
 import { noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
 import { targetOf, type MapTarget } from '../target.js';
 import type { AttributionResult } from './types.js';

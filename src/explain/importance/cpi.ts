@@ -24,7 +24,8 @@
 // Trees are walked on bin codes, as in permutation.ts: each (tree, case) path is walked once unreplaced;
 // a replaced walk is needed only where that path reads map g.
 
-import { deriveSeed, Rng, type BinnedMatrix, type RandomForest } from '../../forest/index.js';
+import { type BinnedMatrix, type RandomForest } from '../../forest/index.js';
+import { Random, deriveSeed } from '../../core/random.js';
 import { auc } from '../../core/stats.js';
 
 /** Coefficients of the conditional sampler of one fit: every column regressed on the other maps' means. */
@@ -301,7 +302,7 @@ export function caseImportance(forest: RandomForest, binned: BinnedMatrix, yClas
     const cols = members[g];
     const nc = cols.length;
     if (nc === 0) continue;
-    const rngM = new Rng(deriveSeed(o.seed, g, 0x6d617267));
+    const rngM = new Random(deriveSeed(o.seed, g, 0x6d617267));
     for (let rg = 0; rg < R; rg++) {
       for (let i = 0; i < m; i++) perm[i] = i;
       rngM.shuffle(perm);
@@ -327,7 +328,7 @@ export function caseImportance(forest: RandomForest, binned: BinnedMatrix, yClas
           resid[j * m + i] = data[r * d + c] - p;
         }
       }
-      const rngC = new Rng(deriveSeed(o.seed, g, 0x636f6e64));
+      const rngC = new Random(deriveSeed(o.seed, g, 0x636f6e64));
       for (let rg = 0; rg < R; rg++) {
         for (let i = 0; i < m; i++) perm[i] = i;
         rngC.shuffle(perm);

@@ -26,7 +26,8 @@
 //   elsewhere in the stack — the correlation of neighbouring slices is kept;
 // - otherwise the cases are shuffled and rank.ts warns that the p-values are somewhat liberal.
 
-import { deriveSeed, Rng, type BinnedMatrix, RandomForest, type ForestOptions } from '../../forest/index.js';
+import { type BinnedMatrix, RandomForest, type ForestOptions } from '../../forest/index.js';
+import { Random, deriveSeed } from '../../core/random.js';
 import { caseImportance } from './cpi.js';
 import { planEvaluation, type PlanOptions } from './plan.js';
 import { mean, std, tUpperTail } from '../../core/stats.js';
@@ -39,7 +40,7 @@ export interface LabelPermuter {
   kind: NullPermutation;
   grouped: boolean;
   /** Writes one permuted copy of the labels into `out`, drawing from `rng`. */
-  permute: (rng: Rng, out: Int32Array) => void;
+  permute: (rng: Random, out: Int32Array) => void;
 }
 
 /** The permutation the null uses for these labels, groups and in-group positions (see the header). */
@@ -48,7 +49,7 @@ export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | numbe
   const members = new Map<string | number, number[]>();
   if (groups) for (let i = 0; i < n; i++) { const g = groups[i]!; let m = members.get(g); if (!m) members.set(g, (m = [])); m.push(i); }
   const blocks = [...members.values()];
-  const shuffleCases = (rng: Rng, out: Int32Array): void => {
+  const shuffleCases = (rng: Random, out: Int32Array): void => {
     const perm = Int32Array.from({ length: n }, (_, i) => i);
     rng.shuffle(perm);
     for (let i = 0; i < n; i++) out[i] = yIdx[perm[i]!]!;
@@ -118,7 +119,7 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   const sum = new Float64Array(G * n);
   const count = new Int32Array(n);
   for (let b = 0; b < B; b++) {
-    permute(new Rng(deriveSeed(o.seed, b, 0x6d6e756c)), permY);
+    permute(new Random(deriveSeed(o.seed, b, 0x6d6e756c)), permY);
     for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
     const forestSeed = deriveSeed(o.seed, b, 0x6e666f72);
     const { fits } = planEvaluation(permY, K, { ...o.plan, forestSeed });

@@ -23,7 +23,8 @@
 // more than the fit); 'impurity' is the map's share of the mean decrease in impurity — biased on its
 // own, but PIMP corrects that bias, and it is the cheapest (Altmann et al. used it).
 
-import { deriveSeed, RandomForest, Rng, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
+import { RandomForest, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
+import { Random, deriveSeed } from '../../core/random.js';
 import type { NullStatistic } from './types.js';
 
 /** Settings shared by every analysis that refits grouped forests (PIMP nulls, bootstrap stability). */
@@ -82,7 +83,7 @@ export async function pimpNull(binned: BinnedMatrix, labels: ArrayLike<number>, 
   let next = 0;
   let done = 0;
   const one = async (p: number): Promise<void> => {
-    const rng = new Rng(deriveSeed(seed, p, 0x6e756c6c));
+    const rng = new Random(deriveSeed(seed, p, 0x6e756c6c));
     const y = Float64Array.from(labels);
     const vals = train.map((r) => labels[r]);
     rng.shuffle(vals);

@@ -13,7 +13,7 @@
 // and 'oob' (bootstrap rows, not groups) are never group-aware. `split.groupsOnBothSides` counts the
 // groups with cases on both sides of some fit: the study-design warnings (design.ts) report it.
 
-import { deriveSeed, Rng } from '../../forest/index.js';
+import { Random, deriveSeed } from '../../core/random.js';
 import type { RankEvaluation, SplitInfo } from './types.js';
 
 /** One forest of the plan: the rows it trains on and the rows it is evaluated on. */
@@ -179,7 +179,7 @@ export function planEvaluation(yIdx: Int32Array, K: number, o: PlanOptions): Eva
 
 /** Stratified K-fold assignment: fold[r] in 0..folds-1, each class spread evenly over the folds. */
 export function stratifiedFolds(yIdx: Int32Array, K: number, folds: number, seed: number): Int32Array {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const fold = new Int32Array(yIdx.length);
   let offset = 0;
   for (let k = 0; k < K; k++) {
@@ -207,7 +207,7 @@ export function stratifiedGroupFolds(yIdx: Int32Array, K: number, groupOf: Int32
   const classTotal = new Float64Array(K);
   for (let r = 0; r < n; r++) classTotal[yIdx[r]!]++;
   const order = Array.from({ length: nGroups }, (_, g) => g);
-  new Rng(seed).shuffle(order);
+  new Random(seed).shuffle(order);
   const spread = (g: number): number => {
     let m = 0;
     for (let k = 0; k < K; k++) m += counts[g * K + k]!;
@@ -255,7 +255,7 @@ export function stratifiedGroupFolds(yIdx: Int32Array, K: number, groupOf: Int32
 /** Stratified split: about `fraction` of each class goes to the evaluation rows. Returns [train, eval]. */
 export function stratifiedSplit(yIdx: Int32Array, K: number, fraction: number, seed: number): [Int32Array, Int32Array] {
   if (!(fraction > 0 && fraction < 1)) throw new Error('testFraction must be in (0, 1)');
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const train: number[] = [];
   const test: number[] = [];
   for (let k = 0; k < K; k++) {

@@ -6,7 +6,8 @@
 // which every refit yields at almost no extra cost; the headline ranking of rankFeatureMaps uses
 // held-out permutation importance of one forest, so the two can differ where maps are close.
 
-import { deriveSeed, RandomForest, Rng, type BinnedMatrix } from '../../forest/index.js';
+import { RandomForest, type BinnedMatrix } from '../../forest/index.js';
+import { Random, deriveSeed } from '../../core/random.js';
 import { groupStatistic, type GroupedRefitOptions } from './pimp.js';
 
 export interface StabilityOptions extends GroupedRefitOptions {
@@ -46,7 +47,7 @@ export async function rankStability(binned: BinnedMatrix, labels: ArrayLike<numb
   let next = 0;
   let done = 0;
   const one = async (b: number): Promise<void> => {
-    const rng = new Rng(deriveSeed(seed, b, 0x626f6f74));
+    const rng = new Random(deriveSeed(seed, b, 0x626f6f74));
     const rows = new Int32Array(base.length);
     for (let i = 0; i < rows.length; i++) rows[i] = base[rng.int(base.length)];
     const forest = new RandomForest({ ...o.forest, oobScore: false, seed: deriveSeed(seed, b, 0x66727374) });

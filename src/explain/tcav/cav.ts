@@ -9,7 +9,7 @@
 // Cholesky factor of the rows' Gram matrix, the logistic regression on the features L (n x n) with
 // weights beta has the same losses and penalty as the one on the rows with w = X^T L^-T beta. That is
 // the same optimum at a fraction of the cost (the Gram matrix of all cases is computed once).
-import type { Random } from '../../data/random.js';
+import type { Random } from '../../core/random.js';
 import { lbfgs } from '../../metrics/lbfgs.js';
 
 export interface Cav {

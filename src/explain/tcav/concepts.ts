@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseCsv } from '../../data/csv.js';
-import { Random } from '../../data/random.js';
+import { randomStream } from '../../core/random.js';
 import { labelCountsText, labelSource, selectLabelClasses } from '../../data/target.js';
 import type { Factors } from '../../data/types.js';
 
@@ -147,7 +147,7 @@ export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
     case 'random': {
       const size = Number(rest);
       if (!(Number.isInteger(size) && size >= 2 && size <= ctx.n)) throw new Error(`random:${rest}: expected a size from 2 to ${ctx.n}`);
-      indices = Array.from(new Random(`${ctx.seed ?? 0}/${spec}`).permutation(ctx.n).subarray(0, size)).sort((a, b) => a - b);
+      indices = Array.from(randomStream(ctx.seed ?? 0, `concept/${spec}`).permutation(ctx.n).subarray(0, size)).sort((a, b) => a - b);
       break;
     }
     default: throw new Error(`concept '${spec}': unknown kind '${kind}' (factor, ids, folder, label, indices, random)`);

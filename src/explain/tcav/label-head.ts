@@ -4,7 +4,7 @@
 // their gradients are taken with respect to the raw latents, the space the CAVs live in.
 import { Adam, F, generator, noGrad, scope, keep, tensor, type Tensor } from '../../engine/index.js';
 import type { ScriptModule } from '../../engine/script.js';
-import { Random } from '../../data/random.js';
+import { randomStream, type Random } from '../../core/random.js';
 import { withInitGenerator } from '../../nn/init.js';
 import { Linear, ReLU, Sequential } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
@@ -80,7 +80,7 @@ export function trainProbe(maps: LatentMaps, labels: ArrayLike<number>, o: Probe
   let classes = 0;
   for (let i = 0; i < n; i++) classes = Math.max(classes, labels[i]! + 1);
   if (classes < 2) throw new Error('probe: labels need at least two classes');
-  const split = stratifiedSplit(labels, o.testFraction ?? 0.2, new Random(`${seed}/probe`));
+  const split = stratifiedSplit(labels, o.testFraction ?? 0.2, randomStream(seed, 'probe'));
   // Standardisation constants from the training cases.
   const mu = new Float32Array(d);
   const sd = new Float32Array(d);

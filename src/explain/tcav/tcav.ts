@@ -12,7 +12,7 @@
 // all handled exactly. p is Bonferroni-corrected over the concepts. A verdict is withheld when the label
 // head does not beat the majority-class rate, or when the concept is defined by the label itself.
 import { grad, noGrad, scope, tensor } from '../../engine/index.js';
-import { Random } from '../../data/random.js';
+import { Random } from '../../core/random.js';
 import type { LatentMaps } from '../../metrics/latents.js';
 import { CavFitter } from './cav.js';
 import type { Concept } from './concepts.js';

@@ -1,6 +1,7 @@
+// core/random.ts: the one seeded generator, its moments, permutations, forks and named streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random } from '../../src/data/random.js';
+import { deriveSeed, Random, randomStream, streamSeed } from '../../src/core/random.js';
 
 test('equal seeds give equal streams, different seeds differ', () => {
   const a = new Random(42);
@@ -62,4 +63,25 @@ test('permutation is a permutation; fork gives an independent reproducible strea
   const pv = Array.from({ length: 50 }, () => parent.nextUint32());
   const cv = Array.from({ length: 50 }, () => child.nextUint32());
   assert.equal(pv.filter((v) => cv.includes(v)).length, 0);
+});
+
+test("the forest's generator, bit for bit: the values forest/random.ts's Rng gave, so rank's numbers stay", () => {
+  // Recorded from the forest's Rng(12345) and deriveSeed before the two generators were merged.
+  const r = new Random(12345);
+  assert.deepEqual([r.nextUint32(), r.nextUint32(), r.int(1000), r.normal(), r.next()],
+    [4164816853, 1512695896, 73, -1.5716545946132778, 0.7898352516349405]);
+  assert.equal(deriveSeed(7, 3, 0x626f6f74), 3162088407);
+  assert.deepEqual(Array.from(new Random(9).permutation(10)), [0, 5, 9, 8, 3, 6, 7, 4, 2, 1]);
+});
+
+test('streams are named by (seed, purpose, index): each triple is its own reproducible stream', () => {
+  const draw = (s: number, p: string, i: number) => Array.from({ length: 4 }, (() => { const g = randomStream(s, p, i); return () => g.nextUint32(); })());
+  assert.deepEqual(draw(3, 'smoothgrad', 5), draw(3, 'smoothgrad', 5));
+  assert.equal(streamSeed(3, 'smoothgrad', 5), streamSeed(3, 'smoothgrad', 5));
+  const others = [draw(3, 'smoothgrad', 6), draw(3, 'sanity', 5), draw(4, 'smoothgrad', 5), draw(3, 'smoothgrad', 4)];
+  for (const o of others) assert.notDeepEqual(o, draw(3, 'smoothgrad', 5));
+  // The index of a stream is not an offset into another: stream i+1 is not stream i advanced.
+  const g = randomStream(3, 'smoothgrad', 5);
+  const long = Array.from({ length: 64 }, () => g.nextUint32());
+  assert.equal(draw(3, 'smoothgrad', 6).filter((v) => long.includes(v)).length, 0);
 });
