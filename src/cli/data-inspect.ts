@@ -24,7 +24,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (spec: string, opts: { sheet?: string; perClass: number; json?: boolean }) => {
       const t0 = performance.now();
-      const ds = await loadDataset(spec);
+      const ds = await loadDataset(spec, { command: 'data inspect' });
       const summary = summarizeDataset(ds);
       if (opts.json) console.log(JSON.stringify(summary, null, 2));
       else {

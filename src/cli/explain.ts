@@ -10,7 +10,9 @@ import { resolveTarget, targetRecord } from '../data/target.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { rgbChannels } from '../util/png.js';
 import { insideRun, mkdirInRun, writeRunFile } from '../util/run-paths.js';
-import { loadRunData } from '../runs/run-data.js';
+import { loadRunData, type RunData } from '../runs/run-data.js';
+import { isVolumeDataset } from '../data/types.js';
+import { explainVolumes } from './explain-volumes.js';
 import { runDesign, runNuisance } from '../runs/run-design.js';
 import { designSummary } from '../explain/design.js';
 import { healthSummary } from '../runs/run-health.js';
@@ -20,7 +22,7 @@ import type { RankResult } from '../explain/importance/types.js';
 import { checkRunFile } from '../runs/run-file-format.js';
 import { formatQ } from './rank.js';
 
-interface ExplainFlags { map: string; methods?: string; cases: number; figureCases?: number[]; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string }
+interface ExplainFlags { map: string; methods?: string; cases: number; figureCases?: number[]; data?: string; split: 'train' | 'val' | 'test' | 'all'; seed: number; maxCases: number; target?: string; occlusionWindow?: number; occlusionStride?: number }
 
 
 /** rank.json of the run, read once: absent, unreadable (with why), or its parsed value. */
@@ -74,6 +76,10 @@ export function registerExplain(program: Command): void {
     .option('--max-cases <n>', 'cases loaded for the population-level tests', atLeast('--max-cases'), 2000)
     .option('--seed <n>', 'seed of every random choice', whole('--seed'), 0)
     .option('--target <expr>', "positive and reference cases: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
+    .option('--occlusion-window <n>', 'volumes: side of the cubic occlusion window in voxels (default a quarter of the shortest side)', atLeast('--occlusion-window'))
+    .option('--occlusion-stride <n>', 'volumes: step between occlusion windows in voxels (default the window; smaller costs more forward passes)', atLeast('--occlusion-stride'))
+    .addHelpText('after', '\nOn a 3D model (volumes) explain runs integrated-gradients, occlusion (3D window) and grad-cam only, and\n' +
+      'says what else is not computed on volumes yet (decoder effects and entanglement, channel muting, traversals, TCAV, figures).')
     .action(async (dir: string, f: ExplainFlags) => {
       const names = f.methods?.split(',').map((s) => s.trim());
       const bad = names?.filter((m) => !isAttributionMethod(m));
@@ -81,7 +87,13 @@ export function registerExplain(program: Command): void {
       const methods = names?.filter(isAttributionMethod);
       const rank = readRank(dir);
       const map = resolveMap(dir, f.map, rank);
-      const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
+      const loaded = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases, volumes: true, command: 'explain' });
+      if (isVolumeDataset(loaded.data)) {
+        const note = rankVerdictNote(map, rank);
+        explainVolumes(dir, map, loaded, { methods: names, cases: f.cases, target: f.target, occlusionWindow: f.occlusionWindow, occlusionStride: f.occlusionStride }, note ? [note] : []);
+        return;
+      }
+      const rd = loaded as RunData; // 2D images (isVolumeDataset narrows rd.data, not rd): the full explanation
       const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
       if (target) console.log(`target: ${target.description}`);
       // Study design, and nuisance statistics to match each explained case with its reference case.

@@ -30,7 +30,7 @@ export function registerImport(program: Command): void {
       const kind = f.model as ModelKind | undefined;
       if (kind !== undefined && !MODEL_KINDS.includes(kind)) throw new Error(`import: --model ${f.model}: expected one of ${MODEL_KINDS.join(', ')}`);
       const modelOptions = parseModelOpts(f.modelOpt);
-      const data = await loadDataset(f.data);
+      const data = await loadDataset(f.data, { command: 'import' });
       const r = importModel({
         file, data, dataSpec: f.data, out: f.out, seed: f.seed, ...(kind ? { model: kind } : {}), modelOptions,
         ...(f.modelOpt.length ? { extraConfig: { modelOptions } } : {}),

@@ -29,7 +29,7 @@ export function registerMetrics(program: Command): void {
     .action(async (dir: string, f: MetricsFlags) => {
       if (f.pooling !== 'mean' && f.pooling !== 'flatten') throw new Error(`--pooling ${f.pooling}: expected mean or flatten`);
       if (f.dciImportance !== 'forest' && f.dciImportance !== 'lasso') throw new Error(`--dci-importance ${f.dciImportance}: expected forest or lasso`);
-      const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice });
+      const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice, command: 'metrics' });
       const table = latentTable(enc.maps, f.pooling);
       const factors = enc.data.factors;
       let metrics = f.metrics ? (f.metrics.split(',').map((s) => s.trim()) as MetricName[]) : [...METRIC_NAMES];

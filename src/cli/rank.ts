@@ -44,7 +44,7 @@ export function registerRank(program: Command): void {
     .option('--seed <n>', 'seed of every random choice', whole('--seed'), 0)
     .option('--target <expr>', "what the forest predicts: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .action(async (dir: string, f: RankFlags) => {
-      const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases });
+      const rd = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases, volumes: true, command: 'rank' }); // maps of volumes are pooled over d x h x w
       if (!rd.labels && f.target === undefined) throw new Error('rank: the data has no single-label labels to predict (a column of the data: --target <column>)');
       const target = resolveTarget(f.target, rd.data, rd.indices);
       const enc = encodeLatents(rd.run.model, rd.x);

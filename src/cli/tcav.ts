@@ -35,7 +35,7 @@ export function registerTcav(program: Command): void {
     .option('--keep-random-concept', "draw a concept's random sets from all cases (Kim et al.), not only from cases outside it")
     .option('--out <file>', 'output JSON (default <run>/tcav.json)')
     .action(async (dir: string, f: TcavFlags) => {
-      const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice });
+      const enc = await encodeRun(dir, { data: f.data, split: f.split as SplitChoice, command: 'tcav' });
       const { data, indices } = enc;
       if (f.target === undefined && (!data.labels || (data.labelWidth ?? 1) !== 1)) throw new Error(`${enc.dataSpec}: TCAV needs single-label data (or a column: --target <column>)`);
       const target = resolveTarget(f.target, data, indices);

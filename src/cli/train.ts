@@ -1,7 +1,7 @@
 // `latentlens train`: parse flags, load the data spec, build the model from the registry, call
 // trainModel (library), print progress. Ctrl-C writes a checkpoint and exits; --resume continues it.
 import type { Command } from 'commander';
-import { loadDataset } from '../data/spec.js';
+import { loadCases } from '../data/spec.js';
 import { getNumThreads, manualSeed, setNumThreads, torchVersion } from '../engine/runtime.js';
 import { createModel, MODEL_KINDS, modelOptionsHelp, type ModelOptions } from '../models/registry.js';
 import type { ModelKind } from '../models/types.js';
@@ -14,7 +14,7 @@ import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 
 interface TrainFlags {
   data?: string; model: string; out: string; resume?: boolean;
-  latentMaps?: number; latentGrid?: [number, number]; width?: number; norm?: string; upsample?: string; activation?: string;
+  latentMaps?: number; latentGrid?: [number, number] | [number, number, number]; width?: number; norm?: string; upsample?: string; activation?: string;
   reconLoss?: string; latent?: string; beta?: number; modelOpt: string[];
   epochs: number; steps?: number; batchSize: number; optimizer: string; lr: number; weightDecay?: number; betas: [number, number];
   schedule: string; warmupSteps: number; minLrRatio: number; lrStepSize: number; lrGamma: number; clipGradNorm: number;
@@ -26,6 +26,12 @@ const pair = (flag: string, sep: RegExp) => (v: string): [number, number] => {
   const p = v.split(sep).map(num(flag));
   if (p.length !== 2) throw new Error(`${flag} ${v}: expected two numbers`);
   return [p[0]!, p[1]!];
+};
+// --latent-grid: h x w for images, d x h x w for volumes (the backbone checks it against the data).
+const grid = (v: string): [number, number] | [number, number, number] => {
+  const p = v.split(/x/i).map(num('--latent-grid'));
+  if (p.length !== 2 && p.length !== 3) throw new Error(`--latent-grid ${v}: expected hxw (e.g. 7x7), or dxhxw for volumes (e.g. 7x7x7)`);
+  return p as [number, number] | [number, number, number];
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -87,15 +93,16 @@ async function action(f: TrainFlags): Promise<void> {
     if (!f.data) throw new Error('train: --data <spec> is required (e.g. --data medmnist:pneumoniamnist)');
     const kind = f.model as ModelKind;
     if (!MODEL_KINDS.includes(kind)) throw new Error(`train: --model ${f.model}: expected one of ${MODEL_KINDS.join(', ')}`);
-    const data = await loadDataset(f.data);
-    const [, c, h, w] = data.shape;
+    // Images or volumes: a volume's [C, D, H, W] builds the model's 3D variant (backbone.ts).
+    const data = await loadCases(f.data);
+    const inputShape = data.shape.slice(1) as ModelOptions['inputShape'];
     const modelOptions: Record<string, unknown> = { ...parseModelOpts(f.modelOpt) };
     for (const k of ['latentMaps', 'latentGrid', 'width', 'norm', 'upsample', 'activation', 'reconLoss', 'latent', 'beta'] as const) {
       if (f[k] !== undefined) modelOptions[k] = f[k];
     }
     if (kind === 'beta-tcvae' && modelOptions.datasetSize === undefined) modelOptions.datasetSize = trainingSplits(data, f.seed).train.length;
     manualSeed(f.seed); // the model's initial weights
-    const model = createModel(kind, { ...modelOptions, inputShape: [c, h, w] } as ModelOptions);
+    const model = createModel(kind, { ...modelOptions, inputShape } as ModelOptions);
     const options: TrainOptions = {
       out: f.out, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer as 'adam' | 'adamw', lr: f.lr, betas: f.betas,
       schedule: f.schedule as TrainOptions['schedule'], warmupSteps: f.warmupSteps, minLrRatio: f.minLrRatio, lrStepSize: f.lrStepSize,
@@ -120,12 +127,12 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model on a data spec into a run folder (config.json, train.jsonl, checkpoints/, model.safetensors)')
-    .option('--data <spec>', 'data spec, e.g. medmnist:pneumoniamnist or phantom:n=2000,size=64 (see `latentlens data inspect`)')
+    .option('--data <spec>', 'data spec, e.g. medmnist:pneumoniamnist or phantom:n=2000,size=64; volumes (medmnist:organmnist3d, phantom3d:n=200) train the 3D variant of conv-ae and the VAEs (see `latentlens data inspect`)')
     .option('--model <kind>', `model: ${MODEL_KINDS.filter((k) => k !== 'torchscript').join('|')}`, 'conv-ae')
     .requiredOption('--out <run>', 'run folder to create (or to continue with --resume)')
     .option('--resume', 'continue the run in --out from its latest checkpoint, with its recorded settings', false)
     .option('--latent-maps <k>', "number of latent maps K (default: the model's, 16 for conv-ae)", int('--latent-maps'))
-    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7 (default: a quarter of the input side, halved while above 16: 64 -> 16x16, 128 -> 16x16, 240 -> 15x15)', pair('--latent-grid', /x/i))
+    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7, or 7x7x7 for volumes (default: a quarter of the input side, halved while above 16: 64 -> 16x16, 128 -> 16x16, 240 -> 15x15)', grid)
     .option('--width <c>', 'channels of the first stage, doubled per stage (default 32)', int('--width'))
     .option('--norm <kind>', 'batch|group|none (default batch)')
     .option('--upsample <kind>', 'transposed|resize (default transposed)')

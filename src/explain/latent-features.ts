@@ -1,21 +1,26 @@
 // Latent feature maps as a feature matrix for the forest: per map either pooled summaries (mean, max,
-// std) or its whole h x w grid. Every column knows its map, so importance is computed per map.
+// std) or its whole h x w grid. Every column knows its map, so importance is computed per map. Maps of
+// volumes (d x h x w) are pooled the same way over all their cells.
 import type { Tensor } from '../engine/index.js';
-import { encodeImages } from '../models/encode.js';
+import { encodeImages, encodeVolumes } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import type { FeatureMatrix } from './importance/types.js';
 
 export type Pooling = 'summary' | 'grid';
 
-/** Encodes x in batches (bounded memory) and returns N x K x h x w latents as a flat array. */
-export function encodeLatents(model: LatentModel, x: Tensor, batchSize = 256): { values: Float32Array; shape: [number, number, number, number] } {
+/** Latent maps of N cases: N x K x h x w, or N x K x d x h x w for a 3D model. */
+export type LatentShape = [number, number, number, number] | [number, number, number, number, number];
+
+/** Encodes x in batches (bounded memory) and returns N x K x h x w latents (d x h x w for volumes) as a flat array. */
+export function encodeLatents(model: LatentModel, x: Tensor, batchSize = 256): { values: Float32Array; shape: LatentShape } {
+  if (x.ndim === 5) return encodeVolumes(model, x.toFloat32(), x.shape, Math.min(batchSize, 32));
   return encodeImages(model, x.toFloat32(), x.shape, batchSize);
 }
 
-/** Feature columns per map from latents N x K x h x w. */
-export function latentFeatures(values: Float32Array, shape: [number, number, number, number], pooling: Pooling = 'summary'): FeatureMatrix {
-  const [n, k, h, w] = shape;
-  const hw = h * w;
+/** Feature columns per map from latents N x K x h x w (or N x K x d x h x w: 'grid' then gives d x h x w columns per map). */
+export function latentFeatures(values: Float32Array, shape: LatentShape, pooling: Pooling = 'summary'): FeatureMatrix {
+  const [n, k] = shape;
+  const hw = shape.slice(2).reduce((a, b) => a * b, 1); // cells of one map
   const per = pooling === 'grid' ? hw : 3;
   const data = new Float32Array(n * k * per);
   for (let i = 0; i < n; i++) for (let m = 0; m < k; m++) {

@@ -170,7 +170,7 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
 /** The run's dataset from the spec recorded in config.json. */
 export async function loadRunDataset(dataSpec: unknown): Promise<ImageDataset> {
   if (typeof dataSpec !== 'string') throw new Error('config.json records no dataSpec (runs trained from code can pass one in extraConfig)');
-  return loadDataset(dataSpec);
+  return loadDataset(dataSpec, { command: 'report (its case images)' });
 }
 
 /** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars); RGB data: the colour composite row first. */

@@ -1,8 +1,8 @@
 // What the analysis commands share: open a run folder, reload its data (the spec it was trained on, or
 // another one), check it fits the model, pick the cases of a split, and print the model's health warning
 // when it failed the health check (run-health.ts), so no analysis of a failed model goes out silently.
-import { loadDataset } from '../data/spec.js';
-import type { ImageDataset } from '../data/types.js';
+import { loadCases, loadDataset } from '../data/spec.js';
+import { caseSize, maskSize, type CaseDataset, type ImageDataset } from '../data/types.js';
 import { tensor, type Tensor } from '../engine/index.js';
 import { openRun, type OpenedRun } from '../train/index.js';
 import { takeRows } from '../util/rows.js';
@@ -11,9 +11,10 @@ import { currentWeights, printHealth, recordedHealth, runHealth, type RunHealth 
 export const SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
 
-export interface RunCases {
+/** The loaded cases of a run: 2D images (`D` = ImageDataset), or either kind for commands that take volumes. */
+export interface RunCases<D extends CaseDataset = ImageDataset> {
   run: OpenedRun;
-  data: ImageDataset;
+  data: D;
   dataSpec: string;
   /** Indices of the cases used (the chosen split, capped by maxCases), into the dataset. */
   indices: Int32Array;
@@ -30,17 +31,33 @@ export interface OpenRunOptions {
    * of a failed model; 'read': read health.json only, print nothing (the explorer, which only reads files).
    */
   health?: true | 'read';
+  /** The command the cases are for, named when volumes are refused (see `volumes`). */
+  command?: string;
+  /**
+   * true: the command handles volumes (N x C x D x H x W), so data holding them is loaded as such.
+   * Default false: volumes are refused with a DataError naming `command` and the 2D readings to use.
+   */
+  volumes?: boolean;
 }
 
-export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise<RunCases> {
+/** OpenRunOptions of a command that takes volumes. */
+export type OpenRunVolumeOptions = OpenRunOptions & { volumes: true };
+
+export async function openRunCases(dir: string, o: OpenRunVolumeOptions): Promise<RunCases<CaseDataset>>;
+export async function openRunCases(dir: string, o?: OpenRunOptions): Promise<RunCases>;
+export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise<RunCases<CaseDataset>> {
   const run = openRun(dir);
   const dataSpec = o.data ?? (typeof run.config.dataSpec === 'string' ? run.config.dataSpec : undefined);
   if (!dataSpec) throw new Error(`${dir}/config.json records no data spec: pass --data <spec>`);
-  const data = await loadDataset(dataSpec);
-  const [n, c, h, w] = data.shape;
   const want = run.config.model.inputShape;
-  if (want && (want[0] !== c || want[1] !== h || want[2] !== w)) {
-    throw new Error(`data ${dataSpec} is ${c}x${h}x${w} per case, the model in ${dir} takes ${want.join('x')}`);
+  // A 3D model (inputShape C x D x H x W) in a command without volumes: say so before reading any data.
+  if (want && want.length === 4 && !o.volumes) throw new Error(`${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, rank and explain`);
+  const data: CaseDataset = o.volumes ? await loadCases(dataSpec) : await loadDataset(dataSpec, { command: o.command });
+  const n = data.shape[0];
+  const per = data.shape.slice(1);
+  if (want && want.join('x') !== per.join('x')) {
+    const hint = per.length === 4 && want.length === 3 ? ' (the data holds volumes; a 2D model was trained on 2D readings of them, e.g. --data <spec>?volumes=middle)' : '';
+    throw new Error(`data ${dataSpec} is ${per.join('x')} per case, the model in ${dir} takes ${want.join('x')}${hint}`);
   }
   const split = o.split ?? 'all';
   if (!SPLITS.includes(split)) throw new Error(`--split ${split}: expected one of ${SPLITS.join(', ')}`);
@@ -52,8 +69,8 @@ export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise
   return { run, data, dataSpec, indices, health };
 }
 
-export interface RunData extends RunCases {
-  /** The chosen cases' images, N x C x H x W. */
+export interface RunData<D extends CaseDataset = ImageDataset> extends RunCases<D> {
+  /** The chosen cases' images, N x C x H x W (volumes: N x C x D x H x W). */
   x: Tensor;
   labels?: Int32Array;
   masks?: { name: string; data: Uint8Array }[];
@@ -64,15 +81,16 @@ export interface RunData extends RunCases {
 }
 
 /** The chosen cases as a tensor, with their single-label labels, ground-truth masks, groups and slice indices. */
-export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<RunData> {
-  const rc = await openRunCases(dir, o);
+export async function loadRunData(dir: string, o: OpenRunVolumeOptions): Promise<RunData<CaseDataset>>;
+export async function loadRunData(dir: string, o?: OpenRunOptions): Promise<RunData>;
+export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<RunData<CaseDataset>> {
+  const rc = await openRunCases(dir, { ...o, volumes: o.volumes === true } as OpenRunVolumeOptions);
   const { data, indices } = rc;
-  const [, c, h, w] = data.shape;
   const labels = data.labels && (data.labelWidth ?? 1) === 1 ? takeRows(data.labels, 1, indices) : undefined;
-  const masks = data.masks?.map((m) => ({ name: m.name, data: takeRows(m.data, h * w, indices) }));
+  const masks = data.masks?.map((m) => ({ name: m.name, data: takeRows(m.data, maskSize(data), indices) }));
   const groups = data.groups && Array.from(indices, (i) => data.groups![i]!);
   const sliceIndex = data.sliceIndex && Int32Array.from(indices, (i) => data.sliceIndex![i]!);
-  return { ...rc, x: tensor(takeRows(data.images, c * h * w, indices), [indices.length, c, h, w]), labels, masks, groups, sliceIndex };
+  return { ...rc, x: tensor(takeRows(data.images, caseSize(data), indices), [indices.length, ...data.shape.slice(1)]), labels, masks, groups, sliceIndex };
 }
 
 /**

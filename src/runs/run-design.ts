@@ -5,11 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nuisanceStatistics, studyDesign, type DesignReport, type DesignSplitOptions, type NuisanceStats } from '../explain/design.js';
 import type { RankResult } from '../explain/importance/types.js';
+import type { CaseDataset } from '../data/types.js';
 import type { RunData } from './run-data.js';
 
 /** Nuisance statistics of the loaded cases (foreground area and median intensity outside the ground-truth masks per channel, slice index where known). */
-export function runNuisance(rd: RunData): NuisanceStats {
-  return nuisanceStatistics(rd.data.images, rd.data.shape, rd.data.channelNames, { rows: rd.indices, sliceIndex: rd.sliceIndex ?? null, exclude: rd.data.masks ?? [] });
+export function runNuisance(rd: RunData<CaseDataset>): NuisanceStats {
+  // The statistics are per channel over a case's pixels; a volume's D x H x W voxels are read as one
+  // (D·H) x W plane, so its foreground area is its foreground volume in voxels.
+  const [n, c, ...sides] = rd.data.shape;
+  const shape: [number, number, number, number] = sides.length === 3 ? [n, c, sides[0]! * sides[1]!, sides[2]!] : [n, c, sides[0]!, sides[1]!];
+  return nuisanceStatistics(rd.data.images, shape, rd.data.channelNames, { rows: rd.indices, sliceIndex: rd.sliceIndex ?? null, exclude: rd.data.masks ?? [] });
 }
 
 export interface RunDesignOptions {
@@ -29,7 +34,7 @@ export interface RunDesignOptions {
 }
 
 /** studyDesign on the loaded cases. */
-export async function runDesign(rd: RunData, o: RunDesignOptions = {}): Promise<DesignReport> {
+export async function runDesign(rd: RunData<CaseDataset>, o: RunDesignOptions = {}): Promise<DesignReport> {
   let rank: Pick<RankResult, 'baselineScore' | 'metric'> | null = o.rank ?? null;
   if (!rank && o.dir) {
     const p = join(o.dir, 'rank.json');

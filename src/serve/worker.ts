@@ -111,7 +111,7 @@ function handle(req: ComputeRequest): { result: unknown; transfer: ArrayBuffer[]
 async function main(): Promise<void> {
   if (init.threads) setNumThreads(init.threads);
   try {
-    rd = await loadRunData(init.dir, { health: 'read' });
+    rd = await loadRunData(init.dir, { health: 'read', command: 'serve (the explorer)' });
   } catch (err) {
     post({ type: 'failed', error: (err as Error).message });
     return;

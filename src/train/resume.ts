@@ -1,5 +1,5 @@
 // Resuming a run from its folder alone: the data spec and model config come from config.json.
-import { loadDataset } from '../data/spec.js';
+import { loadCases } from '../data/spec.js';
 import { modelFromConfig } from '../models/registry.js';
 import type { ModelConfig } from '../models/types.js';
 import { readRunConfig } from './run-folder.js';
@@ -17,7 +17,7 @@ export async function resumeRun(dir: string, o: Pick<TrainOptions, 'signal' | 'p
   if (config.imported || !config.train) throw new Error(`${dir} holds an imported model (${config.imported?.format ?? 'no training settings'}): it was not trained, so there is nothing to resume`);
   const spec = config.dataSpec;
   if (typeof spec !== 'string') throw new Error(`${dir}/config.json has no dataSpec; resume it from code with trainModel(model, data, { out, resume: true })`);
-  const data = await loadDataset(spec);
+  const data = await loadCases(spec); // images or volumes, as the run was trained on
   const model = modelFromConfig(config.model as ModelConfig & { kind: ModelConfig['kind'] });
   const t = config.train;
   const options: TrainOptions = { ...t, steps: t.steps ?? undefined, out: dir, resume: true, ...o };

@@ -1,0 +1,51 @@
+// `latentlens explain` on a 3D model: the attribution methods that run on volumes (integrated gradients,
+// 3D occlusion, Grad-CAM), written to explain/map-<k>.json, with what the 2D explanation has beyond them
+// said to be not computed on volumes.
+import { join } from 'node:path';
+import { resolveTarget, targetRecord } from '../data/target.js';
+import type { CaseDataset } from '../data/types.js';
+import { VOLUME_ATTRIBUTION_METHODS, type VolumeAttributionMethod } from '../explain/attribution/volumes.js';
+import { explainVolumeMap } from '../explain/explain-volume-map.js';
+import type { RunData } from '../runs/run-data.js';
+import { healthSummary } from '../runs/run-health.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import { insideRun, mkdirInRun } from '../util/run-paths.js';
+
+export interface VolumeExplainFlags {
+  methods?: string[];
+  cases: number;
+  target?: string;
+  occlusionWindow?: number;
+  occlusionStride?: number;
+}
+
+const isVolumeMethod = (m: string): m is VolumeAttributionMethod => (VOLUME_ATTRIBUTION_METHODS as readonly string[]).includes(m);
+
+/** Explains map `map` of a 3D run on its volumes; `notes` (rank.json's verdict) lead the printed notes. */
+export function explainVolumes(dir: string, map: number, rd: RunData<CaseDataset>, f: VolumeExplainFlags, notes: string[]): void {
+  const bad = f.methods?.filter((m) => !isVolumeMethod(m));
+  if (bad?.length) throw new Error(`explain --methods ${bad.join(', ')}: not available on volumes yet; on volumes: ${VOLUME_ATTRIBUTION_METHODS.join(', ')}`);
+  const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
+  if (target) console.log(`target: ${target.description}`);
+  const t0 = performance.now();
+  const r = explainVolumeMap(
+    { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.data.masks && rd.masks?.map((m, j) => ({ ...m, channels: rd.data.masks![j]!.channels })) },
+    {
+      map, maxCases: f.cases, positiveClass: target?.positiveClass, methods: f.methods?.filter(isVolumeMethod),
+      occlusion: { ...(f.occlusionWindow ? { window: f.occlusionWindow } : {}), ...(f.occlusionStride ? { stride: f.occlusionStride } : {}) },
+      onProgress: (s) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`),
+    },
+  );
+  const outDir = mkdirInRun(dir, 'explain');
+  const out = insideRun(dir, join(outDir, `map-${map}.json`));
+  writeJsonAtomic(out, { ...r, cases: { ...r.cases, explained: r.cases.explained.map((i) => rd.indices[i]!) }, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), notes });
+  console.log(`map ${map} on ${r.cases.explained.length} volumes (baseline: ${r.cases.baseline}, ${r.cases.reference} cases): input channel ${r.inputChannel ?? 'not determined'}`);
+  for (const note of notes) console.log(`  - ${note}`);
+  for (const m of r.methods) {
+    const share = m.channelShare ? Object.entries(m.channelShare).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : 'spatial only';
+    const masks = m.masks.filter((k) => k.cases > 0).map((k) => `${(100 * k.inMask).toFixed(0)}% in ${k.mask} (chance ${(100 * k.chance).toFixed(1)}%), peak in it ${(100 * k.pointing).toFixed(0)}%`).join('; ');
+    console.log(`  ${m.method}: ${share}; ${m.forwardPassesPerVolume} forward passes per volume, ${m.seconds.toFixed(1)} s${masks ? `; ${masks}` : ''}`);
+  }
+  console.log(`  not computed on volumes yet: ${r.notComputed.join('; ')}`);
+  console.log(`-> ${out}`);
+}

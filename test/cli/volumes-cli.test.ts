@@ -1,0 +1,59 @@
+// Volumes end to end through the CLI: train builds the 3D ConvAE for phantom3d volumes, rank pools its
+// d x h x w maps, explain runs the volume attributions with occlusion's cost in forward passes per
+// volume, and the commands without volume support refuse by name, saying what to use instead.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+const root = mkdtempSync(join(tmpdir(), 'll-volumes-cli-'));
+const run = join(root, 'run');
+const SPEC = 'phantom3d:n=48&size=16&seed=4';
+
+const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const ok = (...args: string[]) => {
+  const r = latentlens(...args);
+  assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
+};
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('train, rank and explain on volumes; tcav, data inspect and embed refuse them by name', () => {
+  const trained = ok('train', '--data', SPEC, '--out', run, '--width', '4', '--latent-maps', '4', '--steps', '12', '--batch-size', '8', '--no-progress');
+  assert.match(trained, /training conv-ae on phantom3d:n=48&size=16&seed=4 \(48 x 2 x 16 x 16 x 16\)/);
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+  assert.deepEqual(config.model.inputShape, [2, 16, 16, 16]);
+  assert.deepEqual(config.model.latentGrid, [4, 4, 4]);
+  assert.deepEqual(config.data.shape, [48, 2, 16, 16, 16]);
+
+  ok('rank', run, '--trees', '10', '--bootstraps', '0', '--marginal-null', '0', '--folds', '2', '--no-conditional');
+  const rank = JSON.parse(readFileSync(join(run, 'rank.json'), 'utf8'));
+  assert.deepEqual(rank.latentShape, [4, 4, 4, 4]);
+  assert.equal(rank.ranking.length, 4);
+
+  const explained = ok('explain', run, '--map', '0', '--cases', '2');
+  assert.match(explained, /occlusion: .*129 forward passes per volume/); // 1 + 2 channels x (16 / 4)^3 windows
+  assert.match(explained, /not computed on volumes yet: decoder effects and the entanglement index/);
+  const e = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8'));
+  assert.equal(e.volumes, true);
+  assert.deepEqual(e.methods.map((m: { method: string }) => m.method), ['integrated-gradients', 'occlusion', 'grad-cam']);
+  assert.equal(e.methods[1].forwardPassesPerVolume, 129);
+  assert.equal(e.methods[0].masks[0].mask, 'lesion');
+  const strided = ok('explain', run, '--map', '0', '--cases', '1', '--methods', 'occlusion', '--occlusion-window', '8', '--occlusion-stride', '4');
+  assert.match(strided, /occlusion: .*55 forward passes per volume/); // 1 + 2 x 3^3 windows (starts 0, 4, 8)
+  const noSmooth = latentlens('explain', run, '--map', '0', '--methods', 'smoothgrad');
+  assert.notEqual(noSmooth.status, 0);
+  assert.match(noSmooth.stderr, /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/);
+
+  const tcav = latentlens('tcav', run, '--concept', 'lesion');
+  assert.notEqual(tcav.status, 0);
+  assert.match(tcav.stderr, /tcav takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, rank and explain/);
+  const inspect = latentlens('data', 'inspect', SPEC);
+  assert.notEqual(inspect.status, 0);
+  assert.match(inspect.stderr, /holds 3D volumes \(48 x 2 x 16 x 16 x 16, N x C x D x H x W\), and data inspect takes 2D images only/);
+  assert.ok(!existsSync(join(run, 'tcav.json')));
+});
