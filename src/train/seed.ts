@@ -1,5 +1,13 @@
 // One seed drives every random choice of a run. Each consumer gets its own value mixed from the seed and
 // its position (epoch, step), so a run resumed at any step draws exactly what an uninterrupted one would.
+//
+// Training, unlike library calls (engine/generator.ts), keeps libtorch's global generator, reseeded here
+// before every step and validation: the models draw inside their trainStep (reparameterisation noise,
+// InfoGAN codes, FactorVAE's permutations), a user's TorchScript model draws inside its own graph
+// (dropout, which takes no generator argument), so an explicit generator could not reach every draw; the
+// per-step reseed already makes each step's draws a function of (seed, step) alone, which is what resume
+// needs. Library analyses never read the global generator, so reseeding it disturbs none of them. The step seeds are unchanged by
+// the move to core/random.ts (mixSeed is kept), so only the batch order moved (shuffleSeed).
 import { streamSeed } from '../core/random.js';
 import { manualSeed } from '../engine/runtime.js';
 
