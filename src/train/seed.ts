@@ -6,8 +6,8 @@
 // InfoGAN codes, FactorVAE's permutations), a user's TorchScript model draws inside its own graph
 // (dropout, which takes no generator argument), so an explicit generator could not reach every draw; the
 // per-step reseed already makes each step's draws a function of (seed, step) alone, which is what resume
-// needs. Library analyses never read the global generator, so reseeding it disturbs none of them. The step seeds are unchanged by
-// the move to core/random.ts (mixSeed is kept), so only the batch order moved (shuffleSeed).
+// needs. Library analyses never read the global generator, so reseeding it disturbs none of them. The
+// step seeds are unchanged by the move to core/random.ts (mixSeed is kept); only the batch order moved.
 import { streamSeed } from '../core/random.js';
 import { manualSeed } from '../engine/runtime.js';
 
