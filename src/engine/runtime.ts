@@ -5,7 +5,11 @@ import { native, type AllocatorStats } from './native.js';
 export const setNumThreads = (n: number): void => native.setNumThreads(n);
 export const getNumThreads = (): number => native.getNumThreads();
 
-/** Seeds libtorch's global generator (weights initialisation, randn, dropout, shuffles drawn in libtorch). */
+/**
+ * Seeds libtorch's global generator (weights initialisation, randn, dropout, shuffles drawn in libtorch).
+ * Training reseeds it per step (train/seed.ts); library calls never use it, they pass a generator of their
+ * own (generator.ts).
+ */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);
 
 export const torchVersion: string = native.torchVersion;
