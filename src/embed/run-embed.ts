@@ -91,7 +91,7 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
   try {
     const spec = o.data ?? run.config.dataSpec;
     if (typeof spec !== 'string') throw new Error(`${dir}/config.json records no dataSpec; pass the data with --data <spec>`);
-    const data = await loadDataset(spec);
+    const data = await loadDataset(spec, { command: 'embed' });
     const n = data.shape[0];
     const max = o.maxPoints ?? 5000;
     const seed = o.embed.seed ?? 0;

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ImageDataset } from '../data/types.js';
 import { writeRunFile } from '../util/run-paths.js';
 import { casesPng, loadRunDataset, reconstructions, sampleImages } from './case-images.js';
+import { isVolumeExplanation, volumeMapCard } from './sections/map-volume.js';
 import { esc, healthBanner, notComputed, pngImg, section, type Section } from './html.js';
 import { readRunFiles, type RunFiles } from './run-files.js';
 import { embedSection, metricsSection, tcavSection } from './sections/analyses.js';
@@ -54,7 +55,7 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
   if (!files.explains.length) return { id, title, body: notComputed('explanations of individual maps (explain/map-<k>.json)', `latentlens explain ${files.dir} --map top`) };
   const render = exemplarRenderer(dataset);
   const cards: string[] = [];
-  for (const e of files.explains) cards.push(await mapCard(files, e, render));
+  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value) ? volumeMapCard(e.read.value) : await mapCard(files, e, render));
   let lead = `<p>${files.explains.length} map(s) explained: ${files.explains.map((e) => `<a href="#map-${e.map}">map ${e.map}</a>`).join(', ')}.</p>`;
   if (files.rank.status === 'ok') {
     const done = new Set(files.explains.map((e) => e.map));

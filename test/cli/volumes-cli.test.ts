@@ -49,6 +49,12 @@ test('train, rank and explain on volumes; tcav, data inspect and embed refuse th
   assert.notEqual(noSmooth.status, 0);
   assert.match(noSmooth.stderr, /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/);
 
+  // The report shows the volume explanation as its own card and says why it has no case images.
+  ok('report', run);
+  const html = readFileSync(join(run, 'report.html'), 'utf8');
+  assert.match(html, /Map 0 <span class="sub">\(volumes\)<\/span>/);
+  assert.match(html, /report \(its case images\) takes 2D images only/);
+
   const tcav = latentlens('tcav', run, '--concept', 'lesion');
   assert.notEqual(tcav.status, 0);
   assert.match(tcav.stderr, /tcav takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, rank and explain/);
