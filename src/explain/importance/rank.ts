@@ -1,19 +1,20 @@
 // rankFeatureMaps: which latent maps predict the label — one statistic per verdict, on the same cases.
 //
-// The statistic (cpi.ts). For every evaluated case i and map g,
-//     d_i = Brier(case i with map g replaced, averaged over `repeats` draws) - Brier(case i),
+// The statistic (cpi.ts, loco.ts). For every evaluated case i and map g,
+//     d_i = Brier(case i with map g replaced, averaged over `repeats` draws, or left out) - Brier(case i),
 // where Brier = sum_k (p_k - 1[y = k])^2 of the class probabilities of a forest that did not train on
 // case i. The Brier score is a proper scoring rule and bounded, so no clipping is needed, and it still
 // moves when AUC or accuracy are saturated at 1.
 //
-// The test (Watson & Wright, "Testing conditional independence in supervised learning algorithms",
-// Machine Learning 2021: conditional predictive impact, CPI). mean_i d_i with the t-interval
-// mean ± t_{n-1} sd / sqrt(n) at `confidence` — it reflects which cases were evaluated, not only the
-// draws — and the one-sided paired t-test of mean d > 0 (H0: replacing the map does not worsen the
-// predictions). Benjamini–Hochberg q-values across maps, separately for each test; `significant` =
-// q <= fdr AND ciLow > 0, so a map whose interval reaches zero or below is never starred.
+// The test. mean_i d_i with the t-interval mean ± t_{n-1} sd / sqrt(n) at `confidence` — it reflects
+// which cases were evaluated, not only the draws — and a one-sided p of mean d above its null: the same
+// evaluation on permuted labels (marginal, marginal-null.ts), forests refitted with other seeds
+// (conditional LOCO), or without a null the paired t-test of mean d > 0 (Watson & Wright's CPI, Machine
+// Learning 2021; marginalNull 0 or conditional 'cpi'). Benjamini–Hochberg q-values across maps,
+// separately for each test; `significant` = q <= fdr AND ciLow > 0, so a map whose interval reaches zero
+// or below is never starred.
 //
-// Two replacements, two questions (reported side by side):
+// Two questions (reported side by side):
 // - marginal — "the forest relies on the map": the map's columns are taken together from another
 //   evaluated case (a permutation). Its null is the map being independent of the label and of the other
 //   maps; in an autoencoder every map is associated with the others, so a map that merely copies an
