@@ -5,6 +5,7 @@ import { registerInfo } from './info.js';
 import { registerSmoke } from './smoke.js';
 import { registerDataCommands } from './data-inspect.js';
 import { registerTrain } from './train.js';
+import { registerTrainDecoder } from './train-decoder.js';
 import { registerImport } from './import.js';
 import { registerEmbed } from './embed.js';
 import { registerRank } from './rank.js';
@@ -16,4 +17,4 @@ import { registerServe } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerImport, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerReport, registerServe];
+export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerTrainDecoder, registerImport, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerReport, registerServe];

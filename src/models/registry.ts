@@ -1,5 +1,6 @@
 // Building models by kind name, from CLI options or from a run's config.json.
 import { ConvAE, type ConvAEOptions } from './conv-ae.js';
+import { DiffusionAE, type DiffusionDecoderOptions } from './diffusion/diffusion-ae.js';
 import { FactorVAE, type FactorVAEOptions } from './factor-vae.js';
 import { InfoGAN, type InfoGANOptions } from './infogan.js';
 import { TorchScriptModel, type TorchScriptModelOptions } from './torchscript-model.js';
@@ -26,6 +27,7 @@ export const modelOptionsHelp: Record<ModelKind, string> = {
   'factor-vae': 'FactorVAE: VAE + gamma (6) x discriminator TC estimate, own optimizer',
   infogan: 'InfoGAN: categorical (10) + continuous (2) codes; Q network is the encoder',
   torchscript: "a user's TorchScript autoencoder (encode/decode methods, or encoder + decoder files)",
+  'diffusion-ae': 'a trained encoder (frozen) with a DDIM diffusion decoder; made by `train-decoder --from <run>`, not by --model',
 };
 
 /** The kinds with a 3D variant, built when inputShape is [C, D, H, W] (volumes). */
@@ -46,6 +48,12 @@ export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
     case 'factor-vae': return new FactorVAE(o);
     case 'infogan': return new InfoGAN(o);
     case 'torchscript': return new TorchScriptModel(o as TorchScriptModelOptions);
+    // A diffusion decoder's config holds its encoder's config: the encoder is built first, then wrapped.
+    case 'diffusion-ae': {
+      const enc = (o as { encoder?: { kind: ModelKind } & ModelOptions }).encoder;
+      if (!enc) throw new Error('createModel(diffusion-ae): the encoder\'s config (encoder) is required');
+      return new DiffusionAE(createModel(enc.kind, enc), o as DiffusionDecoderOptions);
+    }
     default: throw new Error(`unknown model '${String(kind)}' (one of ${MODEL_KINDS.join(', ')})`);
   }
 }
