@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   'explain-fp': () => import('./explain-fp.js'),
   embed: () => import('./embed.js'),
   train: () => import('./train.js'),
+  train3d: () => import('./train3d.js'),
   disentangle: () => import('./disentangle.js'),
   contention: () => import('./contention.js'),
   calibration: () => import('./calibration.js'),

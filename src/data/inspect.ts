@@ -21,6 +21,8 @@ export interface ChannelStats {
 export interface DatasetSummary {
   source: string;
   shape: [number, number, number, number];
+  /** Volumes only (summarizeVolumes): N x C x D x H x W; `shape` then reads each channel's voxels as a (D·H) x W plane. */
+  volumeShape?: [number, number, number, number, number];
   channelNames: string[];
   task?: string;
   classNames?: string[];
@@ -117,7 +119,7 @@ export function formatSummary(s: DatasetSummary): string {
   const f = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
   const lines = [
     `source    ${s.source}`,
-    `shape     ${s.shape.join(' x ')}  (N x C x H x W)`,
+    s.volumeShape ? `shape     ${s.volumeShape.join(' x ')}  (N x C x D x H x W: volumes)` : `shape     ${s.shape.join(' x ')}  (N x C x H x W)`,
     `channels  ${s.channelNames.join(', ')}`,
   ];
   if (s.classNames && s.classCounts) {
