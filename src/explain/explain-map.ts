@@ -67,9 +67,36 @@ export interface ExplainOptions {
    * (figureCasePositions in figures.ts).
    */
   figureCases?: number[];
+  /** The sizes of the explanation's tests (EXPLAIN_PLAN for the defaults); recorded in the result. */
+  plan?: Partial<ExplainPlan>;
   seed?: number;
   onProgress?: (stage: string) => void;
 }
+
+/** How much evidence each part of an explanation gathers. */
+export interface ExplainPlan {
+  /** Cases of the channel-muting tests, spread evenly over all cases (each costs C + 1 encodings). */
+  mutingCases: number;
+  /** Permutations of the naive muting reading (the controlled test uses its own default). */
+  naiveMutingPermutations: number;
+  /** Permutations of the single-map ablation test against other maps. */
+  ablationPermutations: number;
+  /** Bootstrap resamples of the contrastive channel shares. */
+  contrastiveBootstraps: number;
+  /** Deletion / insertion steps of the faithfulness check. */
+  faithfulnessSteps: number;
+  /** Top (and bottom) cases listed as exemplars. */
+  exemplars: number;
+  /**
+   * The ground-truth mask the decoder-side tests measure inside (ablation, masked decoding): by name; by
+   * default the mask named 'lesion' when there is one, else the first.
+   */
+  decoderMask?: string;
+}
+
+export const EXPLAIN_PLAN: ExplainPlan = {
+  mutingCases: 512, naiveMutingPermutations: 200, ablationPermutations: 500, contrastiveBootstraps: 1000, faithfulnessSteps: 16, exemplars: 8,
+};
 
 /** Which explained cases the figures show, and the rule that chose them (absent in files written before it). */
 export interface FigureCases {
@@ -114,6 +141,8 @@ export interface ExplainResult {
   responds: { exemplars: Exemplars; activationMax: { startValue: number; finalValue: number } | null };
   /** The explained cases the figures show (attribution overlays and the traversal) and why. */
   figureCases?: FigureCases;
+  /** The test sizes used, and the mask the decoder-side tests measured inside (absent in older files). */
+  plan?: ExplainPlan;
   conclusion: {
     /** The input channel that drives the map: significant in the muting test and largest in the contrastive share; null when the evidence disagrees or is weak. */
     inputChannel: string | null;
@@ -143,6 +172,10 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const seed = o.seed ?? 0;
   const say = o.onProgress ?? (() => {});
   const maxCases = o.maxCases ?? 32;
+  const masks = input.masks ?? [];
+  const decoderMask = o.plan?.decoderMask ?? (masks.find((m) => m.name === 'lesion') ?? masks[0])?.name;
+  if (decoderMask !== undefined && !masks.some((m) => m.name === decoderMask)) throw new Error(`explain: no mask named '${decoderMask}' (masks: ${masks.map((m) => m.name).join(', ') || 'none'})`);
+  const plan: ExplainPlan = { ...EXPLAIN_PLAN, ...o.plan, ...(decoderMask !== undefined ? { decoderMask } : {}) };
   const positive = o.positiveClass ?? 1;
   const labels = input.labels;
   // Explained cases: the caller's, or a seeded random sample of the explained class (never its first
@@ -198,15 +231,15 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     let contrastive: ContrastiveShares | null = null;
     if (ig && reference.length) {
       say('contrastive attribution');
-      contrastive = contrastiveShares(ig, attribute(model, select(x, reference), { method: 'integrated-gradients', target, meanImage, seed }), channels, 1000, seed);
+      contrastive = contrastiveShares(ig, attribute(model, select(x, reference), { method: 'integrated-gradients', target, meanImage, seed }), channels, plan.contrastiveBootstraps, seed);
     }
     say('channel muting tests');
     // The muting test correlates across cases: it needs many (it costs C + 1 encodings), drawn from all classes.
-    const step = Math.max(1, Math.floor(n / 512));
-    const sample = Array.from({ length: Math.min(n, 512) }, (_, i) => i * step);
+    const step = Math.max(1, Math.floor(n / plan.mutingCases));
+    const sample = Array.from({ length: Math.min(n, plan.mutingCases) }, (_, i) => i * step);
     const xm = select(x, sample);
     const controlled = channelMutingTest(model, xm, { map: o.map, baseline: 'mean', meanImage: x.mean(0), channelNames: channels, alpha, seed });
-    const naive = channelMutingTest(model, xm, { map: o.map, baseline: 'zero', channelNames: channels, alpha, seed, permutations: 200 });
+    const naive = channelMutingTest(model, xm, { map: o.map, baseline: 'zero', channelNames: channels, alpha, seed, permutations: plan.naiveMutingPermutations });
     const loc: Record<string, LocalizationResult> = {};
     const heatSource = ig ?? kept['gradient-x-input'];
     const pooled = noGrad(() => z.mean([2, 3]).toFloat32());
@@ -234,14 +267,15 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     let faith: FaithfulnessResult | null = null;
     if (heatSource) {
       say('faithfulness');
-      faith = faithfulness(model, xe, meanImage.unsqueeze(0).expand(...xe.shape).contiguous(), heatSource, target, 16, seed);
+      faith = faithfulness(model, xe, meanImage.unsqueeze(0).expand(...xe.shape).contiguous(), heatSource, target, plan.faithfulnessSteps, seed);
     }
 
     say('decoder: ablation and entanglement');
     const ze = select(z, explained);
     const effects = mapEffects(model, ze, meanLatent);
-    const lesionMasks = input.masks?.[0] ? takeRows(input.masks[0].data, h * w, explained) : undefined;
-    const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, 500, seed);
+    const mask = masks.find((m) => m.name === plan.decoderMask);
+    const lesionMasks = mask ? takeRows(mask.data, h * w, explained) : undefined;
+    const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, plan.ablationPermutations, seed);
     const ent = entanglementIndex(effects);
     const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });
     const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
@@ -255,7 +289,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const traversal = traverseMap(model, select(z, figureCases.cases), o.map, population);
 
     say('exemplars and activation maximisation');
-    const ex = exemplars(pooled, n, k, o.map, 8, input.ids);
+    const ex = exemplars(pooled, n, k, o.map, plan.exemplars, input.ids);
     const am = (o.activationMaxSteps ?? 150) > 0 ? activationMaximization(model, { target, inputShape: [c, h, w], steps: o.activationMaxSteps ?? 150, seed }) : null;
 
     const maxContrastive = contrastive ? channels[contrastive.share.indexOf(Math.max(...contrastive.share))]! : null;
@@ -285,6 +319,7 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },
       figureCases,
+      plan,
       conclusion: { inputChannel, decoderChannels, decoderEntangled, notes },
       figureData: { attributions: kept, explained: xe.toFloat32(), traversal, activationMax: am?.image ?? null, figurePositions },
     };
