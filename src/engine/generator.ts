@@ -12,3 +12,28 @@ export type Generator = NativeGenerator;
 export function generator(seed: number): Generator {
   return new native.Generator(seed);
 }
+
+let current: Generator | null = null;
+
+/**
+ * Runs `fn` (synchronous) with `gen` as the generator of every random constructor and initialiser that
+ * is not given one (create.ts, nn/init.ts): code that draws deep inside, such as a model's
+ * reparameterisation noise during evaluation or a layer's initial weights, then leaves the global
+ * generator alone. A generator seeded with s draws what manualSeed(s) before `fn` would have.
+ */
+export function withGenerator<T>(gen: Generator, fn: () => T): T {
+  const outer = current;
+  current = gen;
+  try {
+    const result = fn();
+    if (result instanceof Promise) throw new Error('withGenerator: fn must be synchronous (the generator would leak into other work)');
+    return result;
+  } finally {
+    current = outer;
+  }
+}
+
+/** The generator set by the innermost withGenerator, or null (libtorch's global generator). */
+export function currentGenerator(): Generator | null {
+  return current;
+}

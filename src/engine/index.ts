@@ -1,7 +1,7 @@
 // The engine layer's public face: tensors, ops, autograd, optimizers, TorchScript, runtime settings.
 export { Tensor, tensor, full, isDtype, type CreateOptions, type TensorOrNumber } from './tensor.js';
 export * from './create.js';
-export { generator, type Generator } from './generator.js';
+export { generator, withGenerator, currentGenerator, type Generator } from './generator.js';
 export * as F from './functional.js';
 export { noGrad, grad, isGradEnabled, type GradOptions } from './autograd.js';
 export { scope, keep, track, type Disposable } from './scope.js';

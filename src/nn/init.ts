@@ -1,27 +1,11 @@
-// Weight initialisation, in place, drawing from libtorch's seeded global generator, or from an explicit
-// generator inside withInitGenerator (library code that builds a small net, e.g. TCAV's label head, so
-// that it leaves global random state alone). The defaults reproduce PyTorch's reset_parameters():
+// Weight initialisation, in place, drawing from libtorch's seeded global generator, or inside the engine's
+// withGenerator from that generator (library code that builds a small net, e.g. TCAV's label head, so it
+// leaves global random state alone). The defaults reproduce PyTorch's reset_parameters():
 // kaiming_uniform(a=sqrt(5)) weights, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 import { noGrad } from '../engine/autograd.js';
 import { callAten } from '../engine/functional.js';
-import type { Generator } from '../engine/generator.js';
+import { currentGenerator } from '../engine/generator.js';
 import type { Tensor } from '../engine/tensor.js';
-
-let initGenerator: Generator | null = null;
-
-/**
- * Runs `build` with every initialisation drawn from `gen` instead of the global generator. A generator
- * seeded with s gives the same weights as manualSeed(s) before `build` did.
- */
-export function withInitGenerator<T>(gen: Generator, build: () => T): T {
-  const outer = initGenerator;
-  initGenerator = gen;
-  try {
-    return build();
-  } finally {
-    initGenerator = outer;
-  }
-}
 
 /** fan_in and fan_out as PyTorch computes them: dims 1 and 0 times the receptive field size. */
 export function fans(t: Tensor): { fanIn: number; fanOut: number } {
@@ -36,7 +20,10 @@ function inPlace(key: string, t: Tensor, args: unknown[], named?: Record<string,
   return t;
 }
 
-const drawFrom = () => (initGenerator ? { generator: initGenerator } : undefined);
+const drawFrom = () => {
+  const generator = currentGenerator();
+  return generator ? { generator } : undefined;
+};
 export const uniform_ = (t: Tensor, low: number, high: number) => inPlace('uniform_', t, [low, high], drawFrom());
 export const normal_ = (t: Tensor, mean = 0, std = 1) => inPlace('normal_', t, [mean, std], drawFrom());
 export const constant_ = (t: Tensor, v: number) => inPlace('fill_.Scalar', t, [v]);

@@ -2,7 +2,7 @@
 // its position (epoch, step), so a run resumed at any step draws exactly what an uninterrupted one would.
 //
 // Training, unlike library calls (engine/generator.ts), keeps libtorch's global generator, reseeded here
-// before every step and validation: the models draw inside their trainStep (reparameterisation noise,
+// before every step (validation draws from a generator of its own, seeded by validationSeed): the models draw inside their trainStep (reparameterisation noise,
 // InfoGAN codes, FactorVAE's permutations), a user's TorchScript model draws inside its own graph
 // (dropout, which takes no generator argument), so an explicit generator could not reach every draw; the
 // per-step reseed already makes each step's draws a function of (seed, step) alone, which is what resume
@@ -32,8 +32,11 @@ export const SEED_VAL = 2;
 /** Reseeds libtorch's generator for training step `step` (from 1). */
 export function seedStep(seed: number, step: number): void { manualSeed(mixSeed(seed, SEED_STEP, step)); }
 
-/** Reseeds libtorch's generator for the validation after epoch `epoch` (from 0). */
-export function seedValidation(seed: number, epoch: number): void { manualSeed(mixSeed(seed, SEED_VAL, epoch)); }
+/**
+ * The seed of the validation after epoch `epoch` (from 0): its draws come from a generator of its own
+ * (validate.ts), the same values the global generator gave when it was reseeded with this value.
+ */
+export function validationSeed(seed: number, epoch: number): number { return mixSeed(seed, SEED_VAL, epoch); }
 
 /** The seed of the data Random that orders epoch `epoch`'s batches: stream (seed, 'train/shuffle', epoch). */
 export const shuffleSeed = (seed: number, epoch: number): number => streamSeed(seed, 'train/shuffle', epoch);

@@ -18,7 +18,7 @@ import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } fro
 import { ProgressBar } from './progress-bar.js';
 import { writeRunConfig } from './run-folder.js';
 import { lrFactor } from './schedule.js';
-import { seedStep, seedValidation, shuffleSeed } from './seed.js';
+import { seedStep, shuffleSeed, validationSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
 import { evaluateReconstruction } from './validate.js';
 import { firstNonFinite } from './finite.js';
@@ -244,8 +244,7 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
   function endEpoch(epochStart: number): boolean {
     let val = null;
     if (splits.val.length > 0) {
-      seedValidation(o.seed, state.epoch);
-      val = evaluateReconstruction(model, data, splits.val, { batchSize: o.valBatchSize, dataRange: o.dataRange });
+      val = evaluateReconstruction(model, data, splits.val, { batchSize: o.valBatchSize, dataRange: o.dataRange, seed: validationSeed(o.seed, state.epoch) });
     }
     const valLoss = val ? (val.terms.loss ?? val.mse) : null;
     const improved = valLoss !== null && (state.bestValLoss === null || valLoss < state.bestValLoss - o.minDelta);

@@ -1,5 +1,6 @@
 // Validation: the model's own loss terms plus reconstruction MSE, PSNR and SSIM over a split.
 import { noGrad } from '../engine/autograd.js';
+import { generator, withGenerator } from '../engine/generator.js';
 import * as F from '../engine/functional.js';
 import { scope } from '../engine/scope.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
@@ -14,6 +15,11 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Pixel range for PSNR and SSIM. Default 1. */
   dataRange?: number;
+  /**
+   * Seed of any draws the model makes during evaluation (noise in its loss terms), taken from a
+   * generator of their own: libtorch's global generator is neither read nor advanced. Default 0.
+   */
+  seed?: number;
 }
 
 /**
@@ -26,7 +32,7 @@ export function evaluateReconstruction(model: LatentModel, data: CaseDataset, in
   let sqErr = 0, pixels = 0, ssimSum = 0, images = 0;
   model.eval();
   try {
-    noGrad(() => {
+    withGenerator(generator(o.seed ?? 0), () => noGrad(() => {
       for (const b of batches(data, { batchSize: o.batchSize ?? 256, indices })) {
         scope(() => {
           const x = tensor(b.images, b.shape);
@@ -39,7 +45,7 @@ export function evaluateReconstruction(model: LatentModel, data: CaseDataset, in
           images += n;
         });
       }
-    });
+    }));
   } finally {
     model.train(true);
   }

@@ -2,8 +2,8 @@
 // the same seed whatever ran before, and leave libtorch's global generator where it was.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { bernoulli, full, generator, manualSeed, rand, randint, randn, randperm, scope } from '../../src/engine/index.js';
-import { init, Linear } from '../../src/nn/index.js';
+import { bernoulli, full, generator, manualSeed, rand, randint, randn, randperm, scope, withGenerator } from '../../src/engine/index.js';
+import { Linear } from '../../src/nn/index.js';
 
 const values = (t: { toNumbers(): number[] }) => t.toNumbers();
 
@@ -46,7 +46,7 @@ test('a generator is a stream: successive draws differ; different seeds differ',
   });
 });
 
-test('withInitGenerator builds the weights manualSeed would, without touching the global generator', () => {
+test('withGenerator: layers built inside get the weights manualSeed would give, the global generator untouched', () => {
   scope(() => {
     manualSeed(5);
     const reference = new Linear(4, 3);
@@ -54,7 +54,7 @@ test('withInitGenerator builds the weights manualSeed would, without touching th
     manualSeed(99);
     const expectedNext = values(rand([3]));
     manualSeed(99);
-    const own = init.withInitGenerator(generator(5), () => new Linear(4, 3));
+    const own = withGenerator(generator(5), () => new Linear(4, 3));
     assert.deepEqual(own.parameters().map(values), refWeights);
     assert.deepEqual(values(rand([3])), expectedNext);
     reference.dispose();

@@ -2,10 +2,9 @@
 // probe trained here on the latents (logistic: one linear layer; mlp: one hidden ReLU layer), or a
 // user's TorchScript classifier over latents. Probes standardise their inputs with fixed constants, so
 // their gradients are taken with respect to the raw latents, the space the CAVs live in.
-import { Adam, F, generator, noGrad, scope, keep, tensor, type Tensor } from '../../engine/index.js';
+import { Adam, F, generator, noGrad, scope, keep, tensor, withGenerator, type Tensor } from '../../engine/index.js';
 import type { ScriptModule } from '../../engine/script.js';
 import { randomStream, type Random } from '../../core/random.js';
-import { withInitGenerator } from '../../nn/init.js';
 import { Linear, ReLU, Sequential } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
 import type { LatentMaps } from '../../metrics/latents.js';
@@ -91,7 +90,7 @@ export function trainProbe(maps: LatentMaps, labels: ArrayLike<number>, o: Probe
   const sdT = keep(tensor(sd, [1, d]));
   // Initial weights from a generator of the probe's own (the same weights manualSeed(seed) gave), so
   // training a probe neither depends on nor changes libtorch's global random state.
-  const net: Module = withInitGenerator(generator(seed), () => kind === 'logistic'
+  const net: Module = withGenerator(generator(seed), () => kind === 'logistic'
     ? new Linear(d, classes)
     : new Sequential(new Linear(d, o.hidden ?? 32), ReLU(), new Linear(o.hidden ?? 32, classes)));
   const forward = (z: Tensor): Tensor => net.forward(z.reshape(z.shape[0]!, d).sub(muT).div(sdT));
