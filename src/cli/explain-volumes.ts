@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { resolveTarget, targetRecord } from '../data/target.js';
 import type { CaseDataset } from '../data/types.js';
 import { VOLUME_ATTRIBUTION_METHODS, type VolumeAttributionMethod } from '../explain/attribution/volumes.js';
-import { explainVolumeMap } from '../explain/explain-volume-map.js';
+import { explainVolumeMap, type VolumeMapExplanation } from '../explain/explain-volume-map.js';
+import { OUTLINE_COLOURS } from '../explain/figures.js';
+import { peakVoxel, sliceOverlays, volumeFigureName } from '../explain/figures-volume.js';
 import type { RunData } from '../runs/run-data.js';
 import { healthSummary } from '../runs/run-health.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { insideRun, mkdirInRun } from '../util/run-paths.js';
+import { insideRun, mkdirInRun, writeRunFile } from '../util/run-paths.js';
 
 export interface VolumeExplainFlags {
   methods?: string[];
@@ -22,7 +24,7 @@ export interface VolumeExplainFlags {
 const isVolumeMethod = (m: string): m is VolumeAttributionMethod => (VOLUME_ATTRIBUTION_METHODS as readonly string[]).includes(m);
 
 /** Explains map `map` of a 3D run on its volumes; `notes` (rank.json's verdict) lead the printed notes. */
-export function explainVolumes(dir: string, map: number, rd: RunData<CaseDataset>, f: VolumeExplainFlags, notes: string[]): void {
+export async function explainVolumes(dir: string, map: number, rd: RunData<CaseDataset>, f: VolumeExplainFlags, notes: string[]): Promise<void> {
   const bad = f.methods?.filter((m) => !isVolumeMethod(m));
   if (bad?.length) throw new Error(`explain --methods ${bad.join(', ')}: not available on volumes yet; on volumes: ${VOLUME_ATTRIBUTION_METHODS.join(', ')}`);
   const target = rd.labels || f.target !== undefined ? resolveTarget(f.target, rd.data, rd.indices) : undefined;
@@ -38,7 +40,10 @@ export function explainVolumes(dir: string, map: number, rd: RunData<CaseDataset
   );
   const outDir = mkdirInRun(dir, 'explain');
   const out = insideRun(dir, join(outDir, `map-${map}.json`));
-  writeJsonAtomic(out, { ...r, cases: { ...r.cases, explained: r.cases.explained.map((i) => rd.indices[i]!) }, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), notes });
+  const figures = await writeVolumeFigures(r, dir, mkdirInRun(dir, join('figures', `map-${map}`)), rd);
+  const { figureData: _omit, ...json } = r;
+  void _omit;
+  writeJsonAtomic(out, { ...json, figures, cases: { ...r.cases, explained: r.cases.explained.map((i) => rd.indices[i]!) }, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health), notes });
   console.log(`map ${map} on ${r.cases.explained.length} volumes (baseline: ${r.cases.baseline}, ${r.cases.reference} cases): input channel ${r.inputChannel ?? 'not determined'}`);
   for (const note of notes) console.log(`  - ${note}`);
   for (const m of r.methods) {
@@ -47,5 +52,38 @@ export function explainVolumes(dir: string, map: number, rd: RunData<CaseDataset
     console.log(`  ${m.method}: ${share}; ${m.forwardPassesPerVolume} forward passes per volume, ${m.seconds.toFixed(1)} s${masks ? `; ${masks}` : ''}`);
   }
   console.log(`  not computed on volumes yet: ${r.notComputed.join('; ')}`);
-  console.log(`-> ${out}`);
+  console.log(`-> ${out} and ${figures.length} figures (three orthogonal slices through each attribution's peak) in ${join(dir, 'figures', `map-${map}`)}`);
+}
+
+/** A slice figure as the JSON lists it: where it is (relative to the run) and what it shows. */
+export interface VolumeFigure { path: string; method: string; case: number; channel: string; axis: string; index: number }
+
+// Three orthogonal slices through each shown volume's attribution peak, per method and input channel,
+// ground-truth masks outlined (Grad-CAM, spatial only, is drawn over every channel).
+async function writeVolumeFigures(r: VolumeMapExplanation, run: string, figDir: string, rd: RunData<CaseDataset>): Promise<VolumeFigure[]> {
+  const fd = r.figureData;
+  if (!fd) return [];
+  const dims = rd.data.shape.slice(2) as [number, number, number];
+  const V = dims[0] * dims[1] * dims[2];
+  const channels = rd.data.channelNames;
+  const written: VolumeFigure[] = [];
+  for (const [method, heats] of Object.entries(fd.heatmaps)) {
+    for (const [k, pos] of fd.positions.entries()) {
+      const local = r.cases.explained[pos]!;
+      const heat = heats![k]!;
+      const hc = heat.length / V;
+      const at = peakVoxel(heat, 0, hc, dims);
+      const outlines = (rd.masks ?? []).slice(0, OUTLINE_COLOURS.length).map((m, j) => ({ mask: m.data.subarray(local * V, (local + 1) * V), rgb: OUTLINE_COLOURS[j]!.rgb }));
+      for (let ch = 0; ch < channels.length; ch++) {
+        const h = hc === 1 ? heat : heat.subarray(ch * V, (ch + 1) * V);
+        for (const s of await sliceOverlays(fd.inputs[k]!.subarray(ch * V, (ch + 1) * V), h, dims, at, outlines)) {
+          const caseIndex = rd.indices[local]!;
+          const name = volumeFigureName(method, caseIndex, ch, channels[ch]!, s.axis, s.index);
+          writeRunFile(run, join(figDir, name), s.png);
+          written.push({ path: `figures/map-${r.map}/${name}`, method, case: caseIndex, channel: channels[ch]!, axis: s.axis, index: s.index });
+        }
+      }
+    }
+  }
+  return written;
 }

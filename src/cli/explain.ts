@@ -90,7 +90,7 @@ export function registerExplain(program: Command): void {
       const loaded = await loadRunData(dir, { data: f.data, split: f.split, maxCases: f.maxCases, volumes: true, command: 'explain' });
       if (isVolumeDataset(loaded.data)) {
         const note = rankVerdictNote(map, rank);
-        explainVolumes(dir, map, loaded, { methods: names, cases: f.cases, target: f.target, occlusionWindow: f.occlusionWindow, occlusionStride: f.occlusionStride }, note ? [note] : []);
+        await explainVolumes(dir, map, loaded, { methods: names, cases: f.cases, target: f.target, occlusionWindow: f.occlusionWindow, occlusionStride: f.occlusionStride }, note ? [note] : []);
         return;
       }
       const rd = loaded as RunData; // 2D images (isVolumeDataset narrows rd.data, not rd): the full explanation

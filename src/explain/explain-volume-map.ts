@@ -14,7 +14,7 @@ export const NOT_ON_VOLUMES = [
   'channel muting with its controls',
   'gradient, gradient x input, SmoothGrad and channel occlusion',
   'traversals and activation maximisation',
-  'exemplars and figures',
+  'exemplars',
   'TCAV',
 ] as const;
 
@@ -39,7 +39,19 @@ export interface VolumeMapOptions {
   /** Integrated-gradients steps. Default 32. */
   steps?: number;
   occlusion?: Occlusion3dOptions;
+  /** Explained volumes whose inputs and heatmaps are returned in `figureData` (the first ones). Default 2. */
+  figureCases?: number;
   onProgress?: (line: string) => void;
+}
+
+/** What the figures need, kept out of the JSON: inputs and heatmaps of the first explained volumes. */
+export interface VolumeFigureData {
+  /** Positions in `cases.explained` of the volumes shown. */
+  positions: number[];
+  /** Each shown volume's input, C x D x H x W. */
+  inputs: Float32Array[];
+  /** Per method, each shown volume's heatmap: C x D x H x W, or 1 x D x H x W for Grad-CAM. */
+  heatmaps: Partial<Record<VolumeAttributionMethod, Float32Array[]>>;
 }
 
 export interface VolumeMethodResult {
@@ -65,6 +77,7 @@ export interface VolumeMapExplanation {
   /** The channel with the largest integrated-gradients share, when it holds more than half. */
   inputChannel: string | null;
   notComputed: string[];
+  figureData?: VolumeFigureData;
 }
 
 /** Explains map `map` on volumes with the attribution methods that run on them. */
@@ -88,10 +101,14 @@ export function explainVolumeMap(input: VolumeMapInput, o: VolumeMapOptions): Vo
   const baseline = refMean.unsqueeze(0).expand(...xe.shape).contiguous();
   const methods = o.methods ?? [...VOLUME_ATTRIBUTION_METHODS];
   const results: VolumeMethodResult[] = [];
+  const positions = Array.from({ length: Math.min(o.figureCases ?? 2, explained.length) }, (_, i) => i);
+  const figureData: VolumeFigureData = { positions, inputs: positions.map((i) => values.slice(explained[i]! * per, (explained[i]! + 1) * per)), heatmaps: {} };
   for (const method of methods) {
     const t0 = performance.now();
     const a = attributeVolumes(model, xe, { method, target: { map: o.map }, baseline, steps: o.steps, occlusion: o.occlusion });
     const seconds = (performance.now() - t0) / 1000;
+    const hPer = a.heatmaps.length / explained.length;
+    figureData.heatmaps[method] = positions.map((i) => a.heatmaps.slice(i * hPer, (i + 1) * hPer));
     const share = a.channelShare && Object.fromEntries(channelNames.map((name, ch) => [name, mean(explained.map((_, i) => a.channelShare![i * c + ch]!))]));
     const masks = (input.masks ?? []).map((m) => ({
       mask: m.name, channels: m.channels,
@@ -108,7 +125,7 @@ export function explainVolumeMap(input: VolumeMapInput, o: VolumeMapOptions): Vo
   return {
     map: o.map, volumes: true,
     cases: { explained, reference: reference.length, baseline: input.labels ? 'mean volume of the reference class' : 'mean volume of all loaded cases' },
-    methods: results, inputChannel: top && top[1] > 0.5 ? top[0] : null, notComputed: [...NOT_ON_VOLUMES],
+    methods: results, inputChannel: top && top[1] > 0.5 ? top[0] : null, notComputed: [...NOT_ON_VOLUMES], figureData,
   };
 }
 

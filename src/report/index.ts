@@ -55,7 +55,7 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
   if (!files.explains.length) return { id, title, body: notComputed('explanations of individual maps (explain/map-<k>.json)', `latentlens explain ${files.dir} --map top`) };
   const render = exemplarRenderer(dataset);
   const cards: string[] = [];
-  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value) ? volumeMapCard(e.read.value) : await mapCard(files, e, render));
+  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value) ? volumeMapCard(files.dir, e.read.value) : await mapCard(files, e, render));
   let lead = `<p>${files.explains.length} map(s) explained: ${files.explains.map((e) => `<a href="#map-${e.map}">map ${e.map}</a>`).join(', ')}.</p>`;
   if (files.rank.status === 'ok') {
     const done = new Set(files.explains.map((e) => e.map));

@@ -44,6 +44,10 @@ test('train, rank, explain, report and data inspect on volumes; tcav and embed r
   assert.deepEqual(e.methods.map((m: { method: string }) => m.method), ['integrated-gradients', 'occlusion', 'grad-cam']);
   assert.equal(e.methods[1].forwardPassesPerVolume, 129);
   assert.equal(e.methods[0].masks[0].mask, 'lesion');
+  // Figures: 3 methods x 2 shown volumes x 2 channels x 3 orthogonal slices, listed with what they show.
+  assert.equal(e.figures.length, 36);
+  assert.ok(e.figures.every((f: { path: string }) => existsSync(join(run, f.path))));
+  assert.deepEqual(e.figures.slice(0, 3).map((f: { axis: string }) => f.axis), ['depth', 'height', 'width']);
   const strided = ok('explain', run, '--map', '0', '--cases', '1', '--methods', 'occlusion', '--occlusion-window', '8', '--occlusion-stride', '4');
   assert.match(strided, /occlusion: .*55 forward passes per volume/); // 1 + 2 x 3^3 windows (starts 0, 4, 8)
   const noSmooth = latentlens('explain', run, '--map', '0', '--methods', 'smoothgrad');
@@ -54,6 +58,7 @@ test('train, rank, explain, report and data inspect on volumes; tcav and embed r
   ok('report', run);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, /Map 0 <span class="sub">\(volumes\)<\/span>/);
+  assert.match(html, /Three orthogonal slices/);
   assert.match(html, /report \(its case images\) takes 2D images only/);
 
   const tcav = latentlens('tcav', run, '--concept', 'lesion');

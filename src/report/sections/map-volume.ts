@@ -1,15 +1,23 @@
 // The report card of a map explained on volumes (explain/map-<k>.json with `volumes: true`): the three
-// volume attribution methods' channel shares, cost and ground-truth localisation as a table, and what
-// was not computed on volumes. (The 2D card's figures and decoder parts do not exist for volumes yet.)
+// volume attribution methods' channel shares, cost and ground-truth localisation as a table, the three
+// orthogonal slices through each attribution's peak, and what was not computed on volumes. (The 2D
+// card's decoder parts do not exist for volumes yet.)
 import type { VolumeMapExplanation } from '../../explain/explain-volume-map.js';
-import { esc, num } from '../html.js';
+import { esc, figure, num, pngImg } from '../html.js';
+import { readRunPng } from '../run-files.js';
+
+/** A slice figure as explain lists it (src/cli/explain-volumes.ts). */
+interface SliceFigure { path: string; method: string; case: number; channel: string; axis: string; index: number }
 
 /** Whether an explain file holds a volume explanation. */
 export function isVolumeExplanation(value: unknown): value is VolumeMapExplanation {
   return typeof value === 'object' && value !== null && (value as { volumes?: unknown }).volumes === true;
 }
 
-export function volumeMapCard(r: VolumeMapExplanation): string {
+export function volumeMapCard(dir: string, r: VolumeMapExplanation): string {
+  // The figure list explain wrote (entries that are not slice figures, e.g. of a 2D file, are ignored).
+  const listed: unknown = (r as { figures?: unknown }).figures;
+  const figures = Array.isArray(listed) ? listed.filter((f): f is SliceFigure => typeof f === 'object' && f !== null && typeof (f as SliceFigure).path === 'string') : [];
   const rows = r.methods.map((m) => {
     const share = m.channelShare ? Object.entries(m.channelShare).map(([k, v]) => `${esc(k)} ${num(v, 2)}`).join(', ') : 'spatial only';
     const masks = m.masks.filter((k) => k.cases > 0).map((k) => `${esc(k.mask)}: ${num(100 * k.inMask, 0)}% inside (chance ${num(100 * k.chance, 1)}%), peak inside ${num(100 * k.pointing, 0)}%`).join('; ') || '—';
@@ -18,5 +26,24 @@ export function volumeMapCard(r: VolumeMapExplanation): string {
   return `<article class="card" id="map-${r.map}"><h3>Map ${r.map} <span class="sub">(volumes)</span></h3>` +
     `<p>Input channel: <b>${esc(r.inputChannel ?? 'not determined')}</b> (integrated gradients' net share), on ${r.cases.explained.length} volumes against the ${esc(r.cases.baseline)}.</p>` +
     `<table><tr><th>method</th><th>channel share</th><th>forward passes per volume</th><th>attribution in ground-truth masks</th></tr>${rows}</table>` +
+    sliceFigures(dir, figures) +
     `<p class="note">Not computed on volumes yet: ${r.notComputed.map(esc).join('; ')}.</p></article>`;
+}
+
+// One row of three slices (depth, height, width) per method, case and channel; unreadable files are skipped.
+function sliceFigures(dir: string, figures: SliceFigure[]): string {
+  const groups = new Map<string, SliceFigure[]>();
+  for (const f of figures) {
+    const key = `${f.method} / case ${f.case} / ${f.channel}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const rows: string[] = [];
+  for (const [key, fs] of groups) {
+    const imgs = fs.map((f) => {
+      const png = readRunPng(dir, f.path);
+      return png ? pngImg(png, `${key}, slice ${f.index} across ${f.axis}`, { width: 160 }) : '';
+    }).join(' ');
+    if (imgs.trim()) rows.push(figure(imgs, `${esc(key)}: slices through the attribution's peak (${fs.map((f) => `${esc(f.axis)} ${f.index}`).join(', ')}); ground truth outlined`));
+  }
+  return rows.length ? `<h4 class="part">Three orthogonal slices</h4>${rows.join('')}` : '';
 }
