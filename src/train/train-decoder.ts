@@ -2,7 +2,9 @@
 // denoiser is trained by the ordinary trainer (batches, checkpoints, resume, train.jsonl, health), and
 // the new run folder's model is a DiffusionAE, so openRun and every analysis open it like any run.
 import { resolve } from 'node:path';
+import { streamSeed } from '../core/random.js';
 import { loadCases } from '../data/spec.js';
+import { generator, withGenerator } from '../engine/generator.js';
 import type { CaseDataset } from '../data/types.js';
 import { encodeImages } from '../models/encode.js';
 import { DiffusionAE, type DiffusionDecoderOptions } from '../models/diffusion/diffusion-ae.js';
@@ -51,12 +53,16 @@ export async function trainDiffusionDecoder(fromRun: string, o: TrainDiffusionDe
     if (spec === undefined) throw new Error(`${fromRun}/config.json records no data spec; pass the data to train the decoder on`);
     const data = typeof spec === 'string' ? await loadCases(spec) : spec;
     const seed = o.seed ?? enc.config.seed;
-    model = new DiffusionAE(enc.model, { ...o.decoder, noiseSeed: o.decoder?.noiseSeed ?? seed });
-    const stats = latentStats(model, data, trainingSplits(data, seed).train);
-    model.setLatentStats(stats.mean, stats.std);
+    // The denoiser's initial weights from a generator of their own stream: the run depends on its seed
+    // only, never on what libtorch's global generator drew before.
+    const init = generator(streamSeed(seed, 'diffusion/init'));
+    const built = withGenerator(init, () => new DiffusionAE(enc.model, { ...o.decoder, noiseSeed: o.decoder?.noiseSeed ?? seed }));
+    model = built;
+    const stats = latentStats(built, data, trainingSplits(data, seed).train);
+    built.setLatentStats(stats.mean, stats.std);
     const extra = { ...(o.extraConfig ?? {}), decoder: 'diffusion', from: resolve(fromRun), ...(typeof spec === 'string' ? { dataSpec: spec } : {}) };
     const { data: _d, decoder: _o, ...train } = o;
-    return await trainModel(model, data, { ...train, seed, extraConfig: extra }, onEvent);
+    return await trainModel(built, data, { ...train, seed, extraConfig: extra }, onEvent);
   } finally {
     // The DiffusionAE owns the encoder once built; before that the opened run's model is freed alone.
     if (model) model.dispose();
