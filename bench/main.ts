@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   disentangle: () => import('./disentangle.js'),
   contention: () => import('./contention.js'),
   calibration: () => import('./calibration.js'),
+  generative: () => import('./generative.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 // The trainer's public face.
 export { trainModel, trainingSplits, type TrainEvent } from './trainer.js';
 export { resumeRun } from './resume.js';
+export { trainDiffusionDecoder, latentStats, type TrainDiffusionDecoderOptions } from './train-decoder.js';
 export { openRun, readRunConfig, latentlensVersion, runWeightsFile, IMPORTED_TORCHSCRIPT, type OpenedRun, type RunConfig, type ImportRecord } from './run-folder.js';
 export { importModel, stateDictMismatches, type ImportOptions, type ImportResult } from './import.js';
 export { resolveTrainOptions, type TrainOptions, type ResolvedTrainOptions } from './options.js';
