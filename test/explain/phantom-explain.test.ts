@@ -26,12 +26,14 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   atLeast(Math.abs(topRank.univariateAuc - 0.5), 0.3, 'phantom-explain: |AUC - 0.5| of the top map');
   atMost(topRank.marginal.qValue, 0.05, 'phantom-explain: marginal q of the top map');
   assert.ok(topRank.marginal.significant);
-  // Conditionally on the other maps (LOCO refits against refitting noise) one map carries the lesion:
-  // over seeds 0-7 exactly one map was flagged (once two); the linear CPI sampler flagged 3 to 7 of 8.
-  // Which map is not asserted: on one seed of 8 another map than the top marginal one carried it.
+  // Conditionally on the other maps (LOCO refits against refitting noise). Over seed offsets 0-9: one map
+  // flagged on 7, three on 2 (the lesion map, conditional mean 0.013, and two maps adding 0.0025-0.005 of
+  // complementary information, each with its per-case interval above 0), none on 1, where two maps (AUC
+  // 0.96 and 0.99) carry the lesion redundantly — neither adds anything beyond the other, and rank says
+  // the information overlaps. The linear CPI sampler flagged 3 to 7 of 8.
   const conditional = rank.groups.filter((g) => g.conditional?.significant).length;
-  atLeast(conditional, 1, 'phantom-explain: maps significant conditionally');
-  atMost(conditional, 2, 'phantom-explain: maps significant conditionally (the lesion map and at most one other)');
+  atMost(conditional, 3, 'phantom-explain: maps significant conditionally');
+  if (conditional === 0) assert.ok(rank.warnings.some((w) => /carry overlapping information/.test(w)), rank.warnings.join('; '));
 
   const r = scope(() => explainMap(
     { model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
