@@ -51,6 +51,10 @@ export async function explainVolumes(dir: string, map: number, rd: RunData<CaseD
     const masks = m.masks.filter((k) => k.cases > 0).map((k) => `${(100 * k.inMask).toFixed(0)}% in ${k.mask} (chance ${(100 * k.chance).toFixed(1)}%), peak in it ${(100 * k.pointing).toFixed(0)}%`).join('; ');
     console.log(`  ${m.method}: ${share}; ${m.forwardPassesPerVolume} forward passes per volume, ${m.seconds.toFixed(1)} s${masks ? `; ${masks}` : ''}`);
   }
+  if (r.decoder) {
+    const abl = Object.entries(r.decoder.ablation).map(([k, v]) => `${k} ${v.ratio.toFixed(2)}x the other maps (p ${v.pValue.toFixed(3)}${v.insideMask !== undefined ? `, ${(100 * v.insideMask).toFixed(0)}% in the mask` : ''})`).join(', ');
+    console.log(`  decoder: ablating the map changes ${abl}; entanglement ${r.decoder.entanglement.map.toFixed(2)} (all maps ${r.decoder.entanglement.overall.toFixed(2)}); ${r.decoder.decodesPerVolume} decodes per volume`);
+  } else if (r.decoderNote) console.log(`  decoder: ${r.decoderNote}`);
   console.log(`  not computed on volumes yet: ${r.notComputed.join('; ')}`);
   console.log(`-> ${out} and ${figures.length} figures (three orthogonal slices through each attribution's peak) in ${join(dir, 'figures', `map-${map}`)}`);
 }

@@ -1,16 +1,18 @@
 // One latent map of a 3D model explained on volumes: which input channel and which region drive it, by
 // integrated gradients, 3D occlusion and Grad-CAM, each with its cost in forward passes per volume and,
-// where the data has ground-truth masks, how much of its attribution lies inside them. The 2D
-// explanation's other parts (decoder effects and entanglement, channel muting with controls, traversal,
-// activation maximisation, exemplars, TCAV) are not computed on volumes yet and are listed as such.
+// where the data has ground-truth masks, how much of its attribution lies inside them; and on the
+// decoder side, single-map ablation against the other maps and the entanglement index. The 2D
+// explanation's other parts (channel muting with controls, traversal, activation maximisation,
+// exemplars, TCAV) are not computed on volumes yet and are listed as such.
 import { tensor, type Tensor } from '../engine/index.js';
 import type { LatentModel } from '../models/types.js';
 import { takeRows } from '../util/rows.js';
+import { volumeDecoderEffects } from './ablation/volume-effects.js';
 import { attributeVolumes, maskMass, VOLUME_ATTRIBUTION_METHODS, type MaskMass, type Occlusion3dOptions, type VolumeAttributionMethod } from './attribution/volumes.js';
 
 /** What the 2D `explain` computes that volumes do not get yet (said in the JSON and by the CLI). */
 export const NOT_ON_VOLUMES = [
-  'decoder effects and the entanglement index',
+  'masked decoding',
   'channel muting with its controls',
   'gradient, gradient x input, SmoothGrad and channel occlusion',
   'traversals and activation maximisation',
@@ -39,6 +41,11 @@ export interface VolumeMapOptions {
   /** Integrated-gradients steps. Default 32. */
   steps?: number;
   occlusion?: Occlusion3dOptions;
+  /** Decoder effects (ablation, entanglement) when the model decodes. Default true. */
+  decoder?: boolean;
+  /** Sign-flip permutations of the ablation's consistency p-value. Default 500. */
+  ablationPermutations?: number;
+  seed?: number;
   /** Explained volumes whose inputs and heatmaps are returned in `figureData` (the first ones). Default 2. */
   figureCases?: number;
   onProgress?: (line: string) => void;
@@ -76,6 +83,19 @@ export interface VolumeMapExplanation {
   methods: VolumeMethodResult[];
   /** The channel with the largest integrated-gradients share, when it holds more than half. */
   inputChannel: string | null;
+  /**
+   * Decoder side, on the explained volumes: ablating the map (set to its dataset mean) against ablating
+   * each other map, per output channel (effect, control, ratio, consistency p-value, share inside the
+   * first mask); the entanglement index (0: the map changes the decoding where no other map does, 1:
+   * where every other does). Null when the model has no decoder or `decoder` was false (`decoderNote` says).
+   */
+  decoder: null | {
+    ablation: Record<string, { effect: number; control: number; ratio: number; pValue: number; insideMask?: number }>;
+    entanglement: { map: number; overall: number };
+    decodesPerVolume: number;
+    seconds: number;
+  };
+  decoderNote?: string;
   notComputed: string[];
   figureData?: VolumeFigureData;
 }
@@ -120,12 +140,32 @@ export function explainVolumeMap(input: VolumeMapInput, o: VolumeMapOptions): Vo
     });
     o.onProgress?.(`${method}: ${seconds.toFixed(1)} s, ${a.forwardPassesPerVolume} forward passes per volume`);
   }
+  let decoder: VolumeMapExplanation['decoder'] = null;
+  let decoderNote: string | undefined;
+  if (o.decoder === false) decoderNote = 'decoder effects were not asked for';
+  else if (typeof model.decode !== 'function') decoderNote = `no decoder effects: the ${model.config.kind} model does not decode`;
+  else {
+    const t0 = performance.now();
+    const first = input.masks?.[0];
+    const d = volumeDecoderEffects(model, x, explained, o.map, channelNames, {
+      ...(first ? { masks: takeRows(first.data, V, explained) } : {}), permutations: o.ablationPermutations, seed: o.seed,
+    });
+    const a = d.ablation;
+    decoder = {
+      ablation: Object.fromEntries(channelNames.map((name, ch) => [name, {
+        effect: a.effect[ch]!, control: a.controlMean[ch]!, ratio: a.ratio[ch]!, pValue: a.pValue[ch]!, ...(a.insideMask ? { insideMask: a.insideMask[ch]! } : {}),
+      }])),
+      entanglement: { map: d.entanglement.perMap[o.map]!, overall: d.entanglement.overall },
+      decodesPerVolume: d.decodesPerVolume, seconds: (performance.now() - t0) / 1000,
+    };
+    o.onProgress?.(`decoder: ablation and entanglement, ${decoder.seconds.toFixed(1)} s, ${d.decodesPerVolume} decodes per volume`);
+  }
   const ig = results.find((r) => r.method === 'integrated-gradients')?.channelShare;
   const top = ig ? Object.entries(ig).sort((p, q) => q[1] - p[1])[0] : undefined;
   return {
     map: o.map, volumes: true,
     cases: { explained, reference: reference.length, baseline: input.labels ? 'mean volume of the reference class' : 'mean volume of all loaded cases' },
-    methods: results, inputChannel: top && top[1] > 0.5 ? top[0] : null, notComputed: [...NOT_ON_VOLUMES], figureData,
+    methods: results, inputChannel: top && top[1] > 0.5 ? top[0] : null, decoder, ...(decoderNote ? { decoderNote } : {}), notComputed: [...NOT_ON_VOLUMES], figureData,
   };
 }
 

@@ -38,12 +38,15 @@ test('train, rank, explain, report and data inspect on volumes; tcav and embed r
 
   const explained = ok('explain', run, '--map', '0', '--cases', '2');
   assert.match(explained, /occlusion: .*129 forward passes per volume/); // 1 + 2 channels x (16 / 4)^3 windows
-  assert.match(explained, /not computed on volumes yet: decoder effects and the entanglement index/);
+  assert.match(explained, /decoder: ablating the map changes T1 .*; entanglement [\d.]+ \(all maps [\d.]+\); 5 decodes per volume/); // 1 + 4 maps
+  assert.match(explained, /not computed on volumes yet: masked decoding; channel muting with its controls/);
   const e = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8'));
   assert.equal(e.volumes, true);
   assert.deepEqual(e.methods.map((m: { method: string }) => m.method), ['integrated-gradients', 'occlusion', 'grad-cam']);
   assert.equal(e.methods[1].forwardPassesPerVolume, 129);
   assert.equal(e.methods[0].masks[0].mask, 'lesion');
+  assert.deepEqual(Object.keys(e.decoder.ablation), ['T1', 'FLAIR']);
+  assert.ok(e.decoder.entanglement.overall >= 0 && e.decoder.entanglement.overall <= 1);
   // Figures: 3 methods x 2 shown volumes x 2 channels x 3 orthogonal slices, listed with what they show.
   assert.equal(e.figures.length, 36);
   assert.ok(e.figures.every((f: { path: string }) => existsSync(join(run, f.path))));
@@ -59,6 +62,7 @@ test('train, rank, explain, report and data inspect on volumes; tcav and embed r
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, /Map 0 <span class="sub">\(volumes\)<\/span>/);
   assert.match(html, /Three orthogonal slices/);
+  assert.match(html, /Decoder: what the map changes in the output/);
   assert.match(html, /report \(its case images\) takes 2D images only/);
 
   const tcav = latentlens('tcav', run, '--concept', 'lesion');

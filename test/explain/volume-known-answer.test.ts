@@ -2,6 +2,8 @@
 // FLAIR-minus-T1 detector) beside a nuisance map (map 1, local T1 brightness: the organ, unrelated to the
 // label). On volume phantoms with a FLAIR-only lesion, rank (maps pooled over d x h x w) must put map 0
 // first and call it significant, and integrated gradients on it must name FLAIR and lie in the lesion.
+// Its decoder writes map 0 to FLAIR and map 1 to T1 only: ablating map 0 changes FLAIR alone, inside the
+// lesion, and the two maps' effects do not overlap (entanglement 0).
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { generateVolumePhantoms } from '../../src/data/phantom-volumes.js';
@@ -24,9 +26,12 @@ function twoMapEncoder(): LatentModel {
     (enc.layers[2] as Conv3d).weight.copy_(tensor([1, 0, 0, 1], [2, 2, 1, 1, 1]));
     (enc.layers[2] as Conv3d).bias!.copy_(zeros([2]));
   });
+  const dec = new Conv3d(2, 2, 1, { bias: false });
+  noGrad(() => dec.weight.copy_(tensor([0, 1, 1, 0], [2, 2, 1, 1, 1]))); // T1 <- map 1, FLAIR <- map 0
   return {
     config: { kind: 'conv-ae', inputShape: [2, SIZE, SIZE, SIZE], latentMaps: 2, latentGrid: [SIZE, SIZE, SIZE] },
     encode: (x: Parameters<LatentModel['encode']>[0]) => ({ z: enc.forward(x) }),
+    decode: (z: Parameters<LatentModel['decode']>[0]) => dec.forward(z),
     encoderStack: () => enc,
     eval: () => enc.eval(),
     train: (on = true) => enc.train(on),
@@ -46,8 +51,13 @@ test('volumes: rank finds the lesion map, integrated gradients its channel (FLAI
   assert.equal(r.groups[0]!.marginal!.significant, true);
   const e = scope(() => explainVolumeMap(
     { model, x, channelNames: ds.channelNames, labels: ds.labels!, masks: ds.masks },
-    { map: r.ranking[0]!, methods: ['integrated-gradients'], maxCases: 4, steps: 16 },
+    { map: r.ranking[0]!, methods: ['integrated-gradients'], maxCases: 4, steps: 16, ablationPermutations: 50 },
   ));
+  const abl = e.decoder!.ablation;
+  assert.equal(abl.T1!.effect, 0);
+  assert.ok(abl.FLAIR!.effect > 1e-3 && abl.FLAIR!.insideMask! > 0.5, `FLAIR effect ${abl.FLAIR!.effect}, ${abl.FLAIR!.insideMask} inside the lesion`);
+  assert.equal(e.decoder!.entanglement.map, 0);
+  assert.equal(e.decoder!.decodesPerVolume, 3);
   assert.equal(e.inputChannel, 'FLAIR');
   const lesion = e.methods[0]!.masks[0]!;
   assert.equal(lesion.cases, 4);

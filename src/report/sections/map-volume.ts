@@ -26,8 +26,18 @@ export function volumeMapCard(dir: string, r: VolumeMapExplanation): string {
   return `<article class="card" id="map-${r.map}"><h3>Map ${r.map} <span class="sub">(volumes)</span></h3>` +
     `<p>Input channel: <b>${esc(r.inputChannel ?? 'not determined')}</b> (integrated gradients' net share), on ${r.cases.explained.length} volumes against the ${esc(r.cases.baseline)}.</p>` +
     `<table><tr><th>method</th><th>channel share</th><th>forward passes per volume</th><th>attribution in ground-truth masks</th></tr>${rows}</table>` +
+    decoderBlock(r) +
     sliceFigures(dir, figures) +
     `<p class="note">Not computed on volumes yet: ${r.notComputed.map(esc).join('; ')}.</p></article>`;
+}
+
+// Ablation per output channel and the entanglement index, or why there are none.
+function decoderBlock(r: VolumeMapExplanation): string {
+  if (!r.decoder) return r.decoderNote ? `<p class="note">Decoder: ${esc(r.decoderNote)}.</p>` : '';
+  const rows = Object.entries(r.decoder.ablation).map(([ch, v]) => `<tr><td>${esc(ch)}</td><td>${num(v.effect, 4)}</td><td>${num(v.control, 4)}</td><td>${num(v.ratio, 2)}</td><td>${num(v.pValue, 3)}</td><td>${v.insideMask === undefined ? '—' : `${num(100 * v.insideMask, 0)}%`}</td></tr>`).join('');
+  return `<h4 class="part">Decoder: what the map changes in the output</h4>` +
+    `<table><tr><th>output channel</th><th>effect of ablating the map</th><th>other maps (control)</th><th>ratio</th><th>consistency p</th><th>in the mask</th></tr>${rows}</table>` +
+    `<p>Entanglement index ${num(r.decoder.entanglement.map, 2)} (all maps ${num(r.decoder.entanglement.overall, 2)}; 0: the map changes the decoding where no other map does).</p>`;
 }
 
 // One row of three slices (depth, height, width) per method, case and channel; unreadable files are skipped.
