@@ -4,11 +4,11 @@
 // steps with the inferred x_T (DDIM inversion of the case) and with a random one (the model's fixed
 // noise), the same with the latents shuffled across cases (does the decoder use them?), the mean-image
 // baseline, and decoding time per image. One JSON line last.
-//   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0
+//   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 import { generatePhantoms } from '../src/data/phantom.js';
 import { Adam, generator, getNumThreads, manualSeed, noGrad, scope, tensor, torchVersion, withGenerator, type Tensor } from '../src/engine/index.js';
 import { ConvAE } from '../src/models/conv-ae.js';
-import { DiffusionAE } from '../src/models/diffusion/diffusion-ae.js';
+import { DiffusionAE, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
 import { psnr, ssim } from '../src/train/image-quality.js';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -34,6 +34,8 @@ const round = (v: number, d = 3) => Number(v.toFixed(d));
 export async function run(args: string[]): Promise<void> {
   const encSteps = arg(args, 'enc-steps', 600), steps = arg(args, 'steps', 1500), batch = arg(args, 'batch', 16);
   const width = arg(args, 'width', 16), cases = arg(args, 'cases', 32), seed = arg(args, 'seed', 0);
+  const pi = args.indexOf('--prediction');
+  const prediction = (pi >= 0 ? args[pi + 1] : 'eps') as DiffusionPrediction;
   const data = generatePhantoms({ n: 640, size: 32, seed, channels: ['T1', 'FLAIR'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15] });
   const all = tensor(data.images, data.shape).clamp(0, 1);
   const xTrain = all.narrow(0, 0, 640 - cases), xTest = all.narrow(0, 640 - cases, cases);
@@ -44,7 +46,7 @@ export async function run(args: string[]): Promise<void> {
   enc.train();
   const encSeconds = fit((x, s, u) => enc.trainStep(x, s, u), enc.parameters(), xTrain, encSteps, 32, 2e-3);
   enc.eval();
-  const model = withGenerator(generator(seed + 1), () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed }));
+  const model = withGenerator(generator(seed + 1), () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction }));
   // Latent standardisation from the training cases, as trainDiffusionDecoder does it.
   noGrad(() => scope(() => {
     const z = enc.encode(xTrain).z;
@@ -81,7 +83,7 @@ export async function run(args: string[]): Promise<void> {
   model.dispose();
   console.log(JSON.stringify({
     suite: 'generative', data: 'phantoms 2x32x32', trainCases: 640 - cases, testCases: cases, encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
-    decoder: { kind: 'diffusion', conditioning: 'adagn+spatial', schedule: 'linear', T: 1000, width, mults: [1, 2, 2], parameters: params, steps, batch, trainSeconds: round(decSeconds, 1) },
+    decoder: { kind: 'diffusion', prediction, conditioning: 'adagn+spatial', schedule: 'linear', T: 1000, width, mults: [1, 2, 2], parameters: params, steps, batch, trainSeconds: round(decSeconds, 1) },
     threads: getNumThreads(), rows,
   }));
 }

@@ -4,7 +4,7 @@
 // decoder's own settings. Progress goes to stderr, the summary to stdout.
 import type { Command } from 'commander';
 import { getNumThreads, setNumThreads, torchVersion } from '../engine/runtime.js';
-import type { DiffusionConditioning } from '../models/diffusion/diffusion-ae.js';
+import type { DiffusionConditioning, DiffusionPrediction } from '../models/diffusion/diffusion-ae.js';
 import type { ScheduleKind } from '../models/diffusion/schedule.js';
 import { resumeRun } from '../train/resume.js';
 import type { TrainResult } from '../train/state.js';
@@ -15,7 +15,7 @@ import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 
 interface Flags {
   from?: string; out: string; decoder: string; data?: string; resume: boolean;
-  conditioning: string; width: number; mults: string; noiseSchedule: string; timesteps: number; ddimSteps: number;
+  conditioning: string; prediction: string; width: number; mults: string; noiseSchedule: string; timesteps: number; ddimSteps: number;
   epochs: number; steps?: number; batchSize: number; lr: number; clipGradNorm: number; checkpointEvery: number; seed?: number;
   threads?: number; progress: boolean;
 }
@@ -59,7 +59,7 @@ async function action(f: Flags): Promise<void> {
       batchSize: f.batchSize, lr: f.lr, clipGradNorm: f.clipGradNorm, checkpointEvery: f.checkpointEvery, ...(f.seed !== undefined ? { seed: f.seed } : {}),
       progress, signal: ctl.signal, extraConfig: { threads: getNumThreads() },
       decoder: {
-        conditioning: f.conditioning as DiffusionConditioning, width: f.width, mults,
+        conditioning: f.conditioning as DiffusionConditioning, prediction: f.prediction as DiffusionPrediction, width: f.width, mults,
         schedule: { kind: f.noiseSchedule as ScheduleKind, steps: f.timesteps }, ddimSteps: f.ddimSteps,
       },
     }, onEvent);
@@ -79,6 +79,7 @@ export function registerTrainDecoder(program: Command): void {
     .option('--data <spec>', "data spec (default: the encoder run's)")
     .option('--resume', 'continue the decoder run in --out from its latest checkpoint', false)
     .option('--conditioning <kind>', 'adagn (pooled latent scales and shifts, as Diff-AE) | adagn+spatial (also the maps concatenated to x_t)', 'adagn+spatial')
+    .option('--prediction <kind>', 'what the U-Net learns: eps (the noise, as DDPM and Diff-AE) | v (Salimans & Ho; decodes from noise far better in short training, see README)', 'eps')
     .option('--width <c>', 'U-Net channels of the first level', int('--width'), 32)
     .option('--mults <list>', 'U-Net channel multipliers per level', '1,2,2')
     .option('--noise-schedule <kind>', 'linear (DDPM, beta 1e-4..0.02) | cosine (Nichol & Dhariwal)', 'linear')

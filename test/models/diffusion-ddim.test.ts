@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generator, manualSeed, noGrad, rand, randn, scope, setNumThreads, tensor, type Tensor } from '../../src/engine/index.js';
+import { ConvAE } from '../../src/models/conv-ae.js';
 import { ddimDecode, ddimInvert, type EpsModel } from '../../src/models/diffusion/ddim.js';
+import { DiffusionAE } from '../../src/models/diffusion/diffusion-ae.js';
 import { makeSchedule } from '../../src/models/diffusion/schedule.js';
 import { atMost } from '../helpers/margin.js';
 
@@ -62,5 +64,19 @@ test('eta 0 is deterministic; eta > 0 depends only on its generator and leaves t
     assert.ok(maxAbs(s1, s3) > 1e-3, 'another generator seed: another sample');
     assert.ok(maxAbs(s1, a) > 1e-3, 'eta 0.5 differs from eta 0');
     assert.throws(() => ddimDecode(bent, xT, schedule, { steps: 10, eta: 0.5 }), /generator/);
+  }));
+});
+
+test("v-prediction's noise is sqrt(ab) v + sqrt(1 - ab) x_t: an untrained (zero-output) v network predicts sqrt(1 - ab) x_t", () => {
+  scope(() => noGrad(() => {
+    const enc = new ConvAE({ inputShape: [1, 28, 28], latentMaps: 2, latentGrid: [7, 7], width: 4 });
+    const model = new DiffusionAE(enc, { width: 4, mults: [1], prediction: 'v' });
+    const x = randn([2, 1, 28, 28], { generator: generator(3) });
+    const eps = model.epsModel(enc.encode(x).z);
+    for (const t of [0, 500, 999]) {
+      atMost(maxAbs(eps(x, t), x.mul(Math.sqrt(1 - model.schedule.alphaBar[t]!))), 1e-6, `v network's eps at t = ${t}`);
+    }
+    assert.throws(() => new DiffusionAE(enc, { prediction: 'x0' as 'v' }), /eps or v/);
+    model.dispose();
   }));
 });

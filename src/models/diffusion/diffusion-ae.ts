@@ -23,6 +23,9 @@ import { ddimDecode, ddimInvert, qSample, type EpsModel } from './ddim.js';
 import { makeSchedule, type NoiseSchedule, type ScheduleKind } from './schedule.js';
 import { UNet } from './unet.js';
 
+/** What the denoiser is trained to output. */
+export type DiffusionPrediction = 'eps' | 'v';
+
 /** How the latent reaches the denoiser. */
 export type DiffusionConditioning = 'adagn' | 'adagn+spatial';
 
@@ -41,6 +44,13 @@ export interface DiffusionDecoderOptions {
   schedule?: { kind?: ScheduleKind; steps?: number };
   /** DDIM steps of decode and reconstruct. Default 20. */
   ddimSteps?: number;
+  /**
+   * What the network outputs and the loss compares: 'eps' (the noise, DDPM's and Diff-AE's choice,
+   * default) or 'v' (v = sqrt(ab) eps - sqrt(1 - ab) x_0, Salimans & Ho 2022). Sampling always works in
+   * eps: a v network's eps is sqrt(ab) v + sqrt(1 - ab) x_t, exact where eps-prediction is hardest
+   * (high noise, where an eps error is multiplied by 1 / sqrt(ab) = 157 in x_0).
+   */
+  prediction?: DiffusionPrediction;
   /** Seed of every draw: training noise and timesteps per step, validation noise, decode's fixed x_T. Default 0. */
   noiseSeed?: number;
 }
@@ -54,6 +64,7 @@ export interface DiffusionAEConfig extends ModelConfig {
   mults: number[];
   schedule: { kind: ScheduleKind; steps: number };
   ddimSteps: number;
+  prediction: DiffusionPrediction;
   noiseSeed: number;
 }
 
@@ -82,9 +93,10 @@ export class DiffusionAE extends Module implements LatentModel {
     this.config = {
       kind: 'diffusion-ae', inputShape: enc.inputShape, latentMaps: k, latentGrid: enc.latentGrid, encoder: enc,
       conditioning: o.conditioning ?? 'adagn+spatial', width: o.width ?? 32, mults: o.mults ?? [1, 2, 2],
-      schedule: { kind: o.schedule?.kind ?? 'linear', steps: o.schedule?.steps ?? 1000 }, ddimSteps: o.ddimSteps ?? 20, noiseSeed: o.noiseSeed ?? 0,
+      schedule: { kind: o.schedule?.kind ?? 'linear', steps: o.schedule?.steps ?? 1000 }, ddimSteps: o.ddimSteps ?? 20, prediction: o.prediction ?? 'eps', noiseSeed: o.noiseSeed ?? 0,
     };
     if (!['adagn', 'adagn+spatial'].includes(this.config.conditioning)) throw new RangeError(`diffusion decoder: conditioning must be adagn or adagn+spatial, got '${this.config.conditioning}'`);
+    if (!['eps', 'v'].includes(this.config.prediction)) throw new RangeError(`diffusion decoder: prediction must be eps or v, got '${this.config.prediction}'`);
     this.schedule = makeSchedule(this.config.schedule);
     this.registerModule('encoder', encoder);
     this.denoiser = this.registerModule('denoiser', new UNet({
@@ -129,7 +141,12 @@ export class DiffusionAE extends Module implements LatentModel {
   /** The closure eps(x_t, t) conditioned on latents z, which the samplers call. */
   epsModel(z: Tensor): EpsModel {
     const { pooled, spatial } = this.conditioning(z);
-    return (x, t) => this.denoiser.forward(x, this.denoiser.embedTimesteps(new Array<number>(x.shape[0]!).fill(t)), spatial, pooled);
+    return (x, t) => {
+      const out = this.denoiser.forward(x, this.denoiser.embedTimesteps(new Array<number>(x.shape[0]!).fill(t)), spatial, pooled);
+      if (this.config.prediction === 'eps') return out;
+      const a = this.schedule.alphaBar[t]!;
+      return out.mul(Math.sqrt(a)).add(x.mul(Math.sqrt(1 - a)));
+    };
   }
 
   /** DDIM inversion of images x (pixels in 0..1) conditioned on z: their x_T. */
@@ -186,10 +203,14 @@ export class DiffusionAE extends Module implements LatentModel {
     const ts = Array.from({ length: n }, () => rnd.int(this.schedule.steps));
     const noise = randn(x.shape, { generator: generator(streamSeed(this.config.noiseSeed, `${stream}/eps`, index)) });
     const z = noGrad(() => this.encode(x).z.detach());
-    const xt = qSample(x.mul(2).sub(1), noise, ts.map((t) => this.schedule.alphaBar[t]!));
+    const ab = ts.map((t) => this.schedule.alphaBar[t]!);
+    const x0 = x.mul(2).sub(1);
+    const xt = qSample(x0, noise, ab);
     const { pooled, spatial } = this.conditioning(z);
     const pred = this.denoiser.forward(xt, this.denoiser.embedTimesteps(ts), spatial, pooled);
-    return F.mseLoss(pred, noise);
+    // v = sqrt(ab) eps - sqrt(1 - ab) x_0 is qSample with the coefficients swapped and one negated.
+    const target = this.config.prediction === 'eps' ? noise : qSample(noise, x0.neg(), ab);
+    return F.mseLoss(pred, target);
   }
 
   trainStep(x: Tensor, step: number, update: UpdateFn): LossTerms {
