@@ -13,6 +13,7 @@ import { loadNiftiCase, type NiftiCaseOptions, type SliceAxis } from './nifti.js
 import { generatePhantoms, type PhantomOptions } from './phantom.js';
 import { generateVolumePhantoms, type VolumePhantomOptions } from './phantom-volumes.js';
 import { loadNiftiSubjects, type NiftiSubjectsOptions } from './subjects.js';
+import { loadNiftiSubjectVolumes } from './subject-volumes.js';
 import { takeSplit } from './splits.js';
 import { normalize, type NormalizationMethod } from './transforms.js';
 import { isVolumeDataset, type CaseDataset, type ImageDataset, type SplitName } from './types.js';
@@ -130,13 +131,20 @@ function oneOf<T extends string>(spec: string, key: string, v: string, allowed: 
 }
 
 // nifti:<folder>: a folder of subject folders (subjects.ts); defaults and normalisation per subject.
-async function loadSubjects(text: string, folder: string, o: Record<string, string>, budget: { memoryBudget?: number }): Promise<ImageDataset> {
+async function loadSubjects(text: string, folder: string, o: Record<string, string>, budget: { memoryBudget?: number }): Promise<CaseDataset> {
   if (o.seg && o.seg !== 'auto' && o.seg !== 'none') throw new DataError(text, `option seg=${o.seg}; a folder of subjects finds each subject's *_seg.nii.gz itself: expected seg=auto or seg=none`);
-  if (o.cases) {
-    const cases = oneOf(text, 'cases', o.cases, ['slices', 'volumes'] as const);
-    if (cases === 'volumes') throw new DataError(text, 'cases=volumes: NIfTI subjects as volume cases are not supported yet (the 3D data model reads MedMNIST 3D subsets and phantom3d: volumes); expected cases=slices');
+  const cases = o.cases ? oneOf(text, 'cases', o.cases, ['slices', 'volumes'] as const) : 'slices';
+  const norm = o.norm ? oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const) : undefined;
+  const dir = o.dir && !isAbsolute(folder) ? join(o.dir, folder) : folder;
+  if (cases === 'volumes') {
+    // Each subject one C x D x H x W case (subject-volumes.ts); the slice options do not apply.
+    const sliceOnly = ['axis', 'keep', 'min', 'size'].filter((k) => o[k] !== undefined);
+    if (sliceOnly.length) throw new DataError(text, `option ${sliceOnly.join(', ')} is for slices; cases=volumes reads each subject whole, without resizing (expected channels, seg, structure, norm, dir, memory)`);
+    return loadNiftiSubjectVolumes(dir, {
+      ...budget, ...(o.channels ? { channels: o.channels.split(',') } : {}), ...(o.seg ? { seg: o.seg as 'auto' | 'none' } : {}),
+      ...(norm ? { norm } : {}), ...(o.structure ? { structure: o.structure } : {}),
+    });
   }
-  if (o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
   const opts: NiftiSubjectsOptions = { ...budget };
   if (o.seg) opts.seg = o.seg as 'auto' | 'none';
   if (o.channels) opts.channels = o.channels.split(',');
@@ -146,7 +154,7 @@ async function loadSubjects(text: string, folder: string, o: Record<string, stri
   if (o.min) opts.minLabelVoxels = int(text, 'min', o.min);
   if (o.structure) opts.structure = o.structure;
   opts.perSubject = (ds) => applyImagingDefaults(ds, { norm: o.norm, size: o.size }, text, true);
-  const ds = await loadNiftiSubjects(o.dir && !isAbsolute(folder) ? join(o.dir, folder) : folder, opts);
+  const ds = await loadNiftiSubjects(dir, opts);
   const size = ds.defaults?.find((d) => d.startsWith('size='));
   if (size) defaultNote(text, `default ${size}`);
   return ds;

@@ -110,25 +110,7 @@ export function findSubjects(folder: string): { subjects: SubjectFiles[]; skippe
  * from the headers before any voxel is read.
  */
 export async function loadNiftiSubjects(folder: string, options: NiftiSubjectsOptions = {}): Promise<ImageDataset> {
-  const found = findSubjects(folder);
-  const skipped = [...found.skipped];
-  const order = Object.keys(SUBJECT_CHANNEL_TOKENS);
-  let names: string[];
-  if (options.channels) {
-    for (const c of options.channels) if (!order.includes(c)) throw new DataError(folder, `channel "${c}"; expected some of ${order.join(', ')}`);
-    names = options.channels;
-  } else {
-    names = order.filter((c) => found.subjects.every((s) => s.channels[c]));
-    if (names.length === 0) throw new DataError(folder, `no channel is present in every subject (${found.subjects.map((s) => `${s.subject}: ${Object.keys(s.channels).join(', ')}`).join('; ')}); give channels=... and the subjects without them are skipped`);
-  }
-  const subjects = found.subjects.filter((s) => {
-    const missing = names.filter((c) => !s.channels[c]);
-    if (missing.length > 0) skipped.push({ item: s.folder, reason: `no ${missing.join(', ')} file` });
-    return missing.length === 0;
-  });
-  if (subjects.length === 0) throw new DataError(folder, `no subject has every channel of ${names.join(', ')}`);
-  if (subjects.length < found.subjects.length) dataWarning(folder, `${found.subjects.length - subjects.length} subject(s) skipped for missing channels (listed in skipped)`);
-  const useSeg = options.seg !== 'none' && subjects.every((s) => s.seg);
+  const { names, subjects, skipped, useSeg } = chooseSubjects(folder, options);
   if (options.keep === 'labelled' && !useSeg) throw new DataError(folder, 'keep=labelled needs a segmentation (*_seg.nii.gz) in every subject');
 
   // Every header first: the largest subject's case plus every subject's slices (held until joined, then the joined array).
@@ -168,6 +150,35 @@ export async function loadNiftiSubjects(folder: string, options: NiftiSubjectsOp
   }
   if (parts.length === 0) throw new DataError(folder, 'no subject has a slice kept');
   return joinSubjects(folder, parts, skipped, useSeg);
+}
+
+/**
+ * The subjects of a folder that have every channel read, and those channels: `channels` (names of
+ * SUBJECT_CHANNEL_TOKENS) or those all subjects have; subjects lacking one are skipped and listed.
+ * `useSeg`: whether segmentations are read (`seg` not `none` and every subject has one). Shared by the
+ * slice reader (loadNiftiSubjects) and the volume reader (subject-volumes.ts).
+ */
+export function chooseSubjects(folder: string, options: { channels?: string[]; seg?: 'auto' | 'none' }): { names: string[]; subjects: SubjectFiles[]; skipped: SkippedItem[]; useSeg: boolean } {
+  const found = findSubjects(folder);
+  const skipped = [...found.skipped];
+  const order = Object.keys(SUBJECT_CHANNEL_TOKENS);
+  let names: string[];
+  if (options.channels) {
+    for (const c of options.channels) if (!order.includes(c)) throw new DataError(folder, `channel "${c}"; expected some of ${order.join(', ')}`);
+    names = options.channels;
+  } else {
+    names = order.filter((c) => found.subjects.every((s) => s.channels[c]));
+    if (names.length === 0) throw new DataError(folder, `no channel is present in every subject (${found.subjects.map((s) => `${s.subject}: ${Object.keys(s.channels).join(', ')}`).join('; ')}); give channels=... and the subjects without them are skipped`);
+  }
+  const subjects = found.subjects.filter((s) => {
+    const missing = names.filter((c) => !s.channels[c]);
+    if (missing.length > 0) skipped.push({ item: s.folder, reason: `no ${missing.join(', ')} file` });
+    return missing.length === 0;
+  });
+  if (subjects.length === 0) throw new DataError(folder, `no subject has every channel of ${names.join(', ')}`);
+  if (subjects.length < found.subjects.length) dataWarning(folder, `${found.subjects.length - subjects.length} subject(s) skipped for missing channels (listed in skipped)`);
+  const useSeg = options.seg !== 'none' && subjects.every((s) => s.seg);
+  return { names, subjects, skipped, useSeg };
 }
 
 // Concatenates the subjects' datasets (same channels; same slice size, else refused suggesting size=).

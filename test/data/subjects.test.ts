@@ -13,21 +13,7 @@ import { subjectFileRole } from '../../src/data/subjects.js';
 import type { ImageDataset } from '../../src/data/types.js';
 import { imageElements, writeDicom } from '../helpers/dicom-writer.js';
 import { needSharedData, sharedData } from '../helpers/shared-data.js';
-
-// A NIfTI-1 int16 volume, 1 mm voxels, no sform/qform (pixdim orientation).
-function niftiInt16(dims: [number, number, number], voxels: Int16Array): Uint8Array {
-  const out = new Uint8Array(352 + voxels.byteLength);
-  const dv = new DataView(out.buffer);
-  dv.setInt32(0, 348, true);
-  [3, ...dims, 1, 1, 1, 1].forEach((d, k) => dv.setInt16(40 + 2 * k, d, true));
-  dv.setInt16(70, 4, true);
-  dv.setInt16(72, 16, true);
-  [1, 1, 1, 1].forEach((p, k) => dv.setFloat32(76 + 4 * k, p, true));
-  dv.setFloat32(108, 352, true);
-  out.set([0x6e, 0x2b, 0x31, 0], 344);
-  out.set(new Uint8Array(voxels.buffer), 352);
-  return out;
-}
+import { niftiInt16 } from '../helpers/nifti-writer.js';
 
 const X = 140, Y = 140, Z = 3;
 // Raw scanner-like intensities in the thousands: a bright disc on a body of `base`, zero outside.
@@ -147,7 +133,8 @@ test('options turn the defaults off; channels, seg=none and a single subject fol
   assert.deepEqual(one.ds.defaults, [one.ds.defaults![0]]);
   const zs = await loadDataset(`nifti:${root}?norm=zscore&keep=labelled`);
   assert.deepEqual(zs.groups, ['BraTS_001', 'BraTS_002']);
-  await assert.rejects(loadDataset(`nifti:${root}?cases=volumes`), /cases=volumes: NIfTI subjects as volume cases are not supported yet/);
+  // Volumes as cases are read (subject-volumes.test.ts), and refused by the 2D loader naming them.
+  await assert.rejects(loadDataset(`nifti:${root}?cases=volumes`), /holds 3D volumes \(2 x 2 x 3 x 140 x 140, N x C x D x H x W\), and this command takes 2D images only/);
   await assert.rejects(loadDataset(`nifti:${root}?seg=x.nii`), /expected seg=auto or seg=none/);
   await assert.rejects(loadDataset(`nifti:${root}?channels=T2`), (e: Error) => e instanceof DataError && /no subject has every channel of T2/.test(e.message));
   await assert.rejects(loadDataset(`nifti:${join(root, 'notes')}`), /no subject found; expected subject folders holding \*_t1\.nii\.gz/);
