@@ -67,7 +67,7 @@ test('train, rank, explain, report and data inspect on volumes; tcav and embed r
 
   const tcav = latentlens('tcav', run, '--concept', 'lesion');
   assert.notEqual(tcav.status, 0);
-  assert.match(tcav.stderr, /tcav takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, rank and explain/);
+  assert.match(tcav.stderr, /tcav takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, rank, explain, report and data inspect/);
   const embed = latentlens('embed', run, '--method', 'pca');
   assert.notEqual(embed.status, 0);
   assert.match(embed.stderr, /holds 3D volumes \(48 x 2 x 16 x 16 x 16, N x C x D x H x W\), and embed takes 2D images only/);
