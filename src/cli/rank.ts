@@ -90,8 +90,10 @@ export function rankSummary(r: RankResult & { target?: TargetRecord }, top = 5):
     `Brier importance on ${r.nEval} cases (${where}); unreplaced Brier ${r.baselineBrier.toFixed(4)}, ${r.metric.toUpperCase()} ${r.baselineScore.toFixed(3)}. * = BH q <= ${s.fdr} and ${Math.round(100 * s.confidence)}% interval above 0.`,
     `  ${MARGINAL_MEANING}`,
     ...(s.conditional ? [`  ${conditionalMeaning(s.conditionalMethod)}`] : []),
-    ...((s.conditionalNull ?? 0) > 0 ? [`  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ).`] : []),
     ...((s.marginalNull ?? 0) > 0 ? [`  marginal p-values: the mean against its value on ${s.marginalNull} label ${s.marginalNullPermutation === 'within-group shifts' ? 'shifts along each subject\'s slices' : s.marginalNullPermutation === 'groups' ? 'permutations across subjects' : 'shuffles'} (the same evaluation re-run), so the bias of replacing correlated maps cancels.`] : []),
+    ...((s.conditionalNull ?? 0) > 0 ? [s.conditionalNullKind === 'within-group shifts'
+      ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shifts along each subject's slices (subjects sit on both sides of the split: recognising a neighbouring slice predicts its label, which refit noise alone does not show).`
+      : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ).`] : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
   ];
   for (const m of r.ranking.slice(0, top)) {

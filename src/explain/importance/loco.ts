@@ -19,9 +19,10 @@
 // Cost: per fit, one forest per map plus B null forests.
 
 import { RandomForest, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
-import { deriveSeed } from '../../core/random.js';
+import { deriveSeed, Random } from '../../core/random.js';
 import { leafCodes } from '../../forest/forest.js';
-import type { PlannedFit } from './plan.js';
+import { planEvaluation, type PlanOptions, type PlannedFit } from './plan.js';
+import type { LabelPermuter } from './marginal-null.js';
 
 export interface LocoOptions {
   groupOf: Int32Array;
@@ -126,4 +127,55 @@ export async function locoImportance(binned: BinnedMatrix, labels: ArrayLike<num
     for (let j = 0; j < B; j++) accumulate(await refit(binned, deriveSeed(fitSeed, G + j)), nullSum, j);
   }
   return { sum, nullSum, count };
+}
+
+export interface LocoLabelNullOptions {
+  groupOf: Int32Array;
+  nGroups: number;
+  /** Class values, indexed by class index. */
+  classes: number[];
+  permutations: number;
+  /** The observed evaluation's plan (re-made on each permutation's labels). */
+  plan: Omit<PlanOptions, 'forestSeed'>;
+  permute: LabelPermuter['permute'];
+  forest: ForestOptions;
+  seed: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The LOCO statistic re-made on permuted labels, for a study whose subjects sit on both sides of the split
+ * with labels that run along their slices: there a map that tells neighbouring slices apart predicts the
+ * label by recognising the slice next door, which is no evidence about the label — and refit noise does
+ * not contain it. Labels rotated along each subject's slices keep those runs (and so that shortcut)
+ * while breaking the link to the images, so each rotation's LOCO means per map form the null (B x G,
+ * as the marginal null's). Cost: B x fits x (1 + maps) forests.
+ */
+export async function locoLabelNull(binned: BinnedMatrix, K: number, n: number, o: LocoLabelNullOptions): Promise<{ means: Float64Array; permutations: number }> {
+  const G = o.nGroups;
+  const B = o.permutations;
+  const means = new Float64Array(B * G);
+  const permY = new Int32Array(n);
+  const labels = new Float64Array(n);
+  for (let b = 0; b < B; b++) {
+    o.permute(new Random(deriveSeed(o.seed, b, 0x6c6e756c)), permY);
+    for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
+    const { fits } = planEvaluation(permY, K, { ...o.plan, forestSeed: deriveSeed(o.seed, b, 0x6c666f72) });
+    const fullBrier: Float64Array[] = [];
+    for (const fit of fits) {
+      const forest = new RandomForest({ ...o.forest, seed: fit.forestSeed, oobScore: false });
+      await forest.fitBinned(binned, labels, { rows: fit.train });
+      // A fold whose permuted training rows lack a class is not scored (as in the marginal null).
+      fullBrier.push(forest.nClasses === K ? heldOutBrier(forest, binned, permY, fit) : new Float64Array(fit.eval.length).fill(NaN));
+    }
+    const r = await locoImportance(binned, labels, permY, { groupOf: o.groupOf, nGroups: G, fits, fullBrier, refits: 0, forest: o.forest, seed: deriveSeed(o.seed, b, 0x6c6c6f63) });
+    for (let g = 0; g < G; g++) {
+      let s = 0;
+      let c = 0;
+      for (let i = 0; i < n; i++) if (r.count[i] > 0) { s += r.sum[g * n + i] / r.count[i]; c++; }
+      means[b * G + g] = c > 0 ? s / c : NaN;
+    }
+    o.onProgress?.(b + 1, B);
+  }
+  return { means, permutations: B };
 }

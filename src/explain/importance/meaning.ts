@@ -9,7 +9,7 @@ export const MARGINAL_MEANING = 'marginal: the forest relies on the map (its hel
  */
 export function conditionalMeaning(method: 'loco' | 'cpi' | undefined): string {
   return method === 'loco'
-    ? 'conditional: the map carries label information that the other maps do not (a forest refitted without it predicts worse than forests refitted with other seeds do).'
+    ? 'conditional: the map carries label information that the other maps do not (a forest refitted without it predicts worse, by more than refitting alone or permuted labels make it).'
     : 'conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps\' means, assuming a linear relation).';
 }
 

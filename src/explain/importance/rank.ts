@@ -61,7 +61,7 @@ import { binMatrix, RandomForest, type BinnedMatrix } from '../../forest/index.j
 import { deriveSeed } from '../../core/random.js';
 import { caseImportance, fitConditionalSampler, mapMeans } from './cpi.js';
 import { labelPermuter, marginalNull, marginalNullTest } from './marginal-null.js';
-import { locoImportance } from './loco.js';
+import { locoImportance, locoLabelNull } from './loco.js';
 import { CORRELATED, maxAbsCorrelation, univariateAucs } from './map-stats.js';
 import { groupStatistic, pimpNull, pimpPValues } from './pimp.js';
 import { planEvaluation } from './plan.js';
@@ -245,19 +245,32 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     clock('marginal-null', t0);
   }
   let conditional = useCpi ? Array.from({ length: G }, (_, g) => caseTest(perCase(sumC, g), confidence)) : null;
-  // 4c. Conditional by LOCO refits, against the refit null (loco.ts).
+  // 4c. Conditional by LOCO refits, against the refit null or, where subjects straddle the split with
+  // labels along their slices, against LOCO on rotated labels (loco.ts).
+  const conditionalNullKind: 'refits' | 'within-group shifts' | null = useConditional && !useCpi
+    ? (permuter.kind === 'within-group shifts' && plan.split.groupsOnBothSides > 0 ? 'within-group shifts' : 'refits') : null;
   if (useConditional && !useCpi) {
     t0 = performance.now();
     const loco = await locoImportance(binned, labels, yIdx, {
-      groupOf, nGroups: G, fits, fullBrier, refits: conditionalNullRefits, forest: forestOpts,
+      groupOf, nGroups: G, fits, fullBrier, refits: conditionalNullKind === 'refits' ? conditionalNullRefits : 0, forest: forestOpts,
       seed: deriveSeed(seed, 5, 0x6c6f636f),
       onProgress: (done, total) => progress?.({ stage: 'conditional', done, total }),
     });
     const nullMeans = new Float64Array(conditionalNullRefits);
     for (let j = 0; j < conditionalNullRefits; j++) nullMeans[j] = mean(perCase(loco.nullSum, j));
+    // Subjects on both sides of the split with labels running along their slices: refit noise misses the
+    // shortcut of recognising the neighbouring slice, so the null is LOCO on labels rotated along the slices.
+    const shiftNull = conditionalNullKind === 'within-group shifts'
+      ? await locoLabelNull(binned, K, n, {
+        groupOf, nGroups: G, classes, permutations: conditionalNullRefits, permute: permuter.permute, forest: forestOpts,
+        plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
+        seed: deriveSeed(seed, 6, 0x6c736866),
+        onProgress: (done, total) => progress?.({ stage: 'conditional-null', done, total }),
+      })
+      : null;
     conditional = Array.from({ length: G }, (_, g) => {
       const test = caseTest(perCase(loco.sum, g), confidence);
-      const r = marginalNullTest(test.mean, { means: nullMeans, permutations: conditionalNullRefits }, 0, 1);
+      const r = shiftNull ? marginalNullTest(test.mean, shiftNull, g, G) : marginalNullTest(test.mean, { means: nullMeans, permutations: conditionalNullRefits }, 0, 1);
       return { ...test, t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
     });
     clock('conditional', t0);
@@ -391,7 +404,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     warnings.push(`marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
       'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
   }
-  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && permuter.grouped) {
+  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && permuter.grouped && conditionalNullKind !== 'within-group shifts') {
     warnings.push(`the conditional tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
   }
   if (marginalNullPermutations > 0 && permuter.kind === 'cases' && permuter.grouped) {
@@ -422,7 +435,7 @@ export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike
     split: plan.split,
     settings: {
       nTrees, folds, cvRepeats, testFraction, repeats, confidence, conditional: useConditional, conditionalMethod,
-      conditionalNull: useConditional && !useCpi ? conditionalNullRefits : 0, conditionalRidge, fdr,
+      conditionalNull: useConditional && !useCpi ? conditionalNullRefits : 0, ...(conditionalNullKind ? { conditionalNullKind } : {}), conditionalRidge, fdr,
       marginalNull: marginalNullPermutations, marginalNullPermutation: permuter.kind, nullPermutations, nullStatistic, nullTrees, stabilityBootstraps, topK, seed,
     },
     timings,

@@ -15,7 +15,7 @@ export interface FeatureMatrix {
   groupNames: string[];
 }
 
-export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'null' | 'stability' | 'univariate';
+export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'conditional-null' | 'null' | 'stability' | 'univariate';
 
 /** Progress of long work: `done` of `total` units within `stage`. */
 export interface RankProgress {
@@ -265,8 +265,13 @@ export interface RankResult {
     conditional: boolean;
     /** Absent in older rank.json files, whose conditional test was 'cpi'. */
     conditionalMethod?: ConditionalMethod;
-    /** LOCO's null refits per fit. Absent in older files. */
+    /** LOCO's null size B (refits per fit, or label rotations). Absent in older files. */
     conditionalNull?: number;
+    /**
+     * LOCO's null: 'refits' (full forests with other seeds) or 'within-group shifts' (LOCO re-made on labels
+     * rotated along each subject's slices, used when subjects sit on both sides of the split). Absent in older files.
+     */
+    conditionalNullKind?: 'refits' | 'within-group shifts';
     conditionalRidge: number;
     fdr: number;
     /** Label permutations of the marginal null (0 = off). Absent in older rank.json files. */
