@@ -1,15 +1,16 @@
 // Generative benchmark (issue 17 item 4, first part): the same trained ConvAE encoder with its own conv
-// decoder and with a diffusion decoder (AdaGN, + spatial by default; DDPM, linear schedule) trained on
+// decoder and with a diffusion decoder (AdaGN, + spatial by default; DDPM, linear schedule by default) trained on
 // its frozen latents, on phantoms. Reconstruction PSNR / SSIM of held-out cases at 10, 20 and 50 DDIM
 // steps with the inferred x_T (DDIM inversion of the case) and with a random one (the model's fixed
 // noise), the same with the latents shuffled across cases (does the decoder use them?), the mean-image
 // baseline, and decoding time per image. One JSON line last.
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
-//   --conditioning adagn+spatial|adagn
+//   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
 import { generatePhantoms } from '../src/data/phantom.js';
 import { Adam, generator, getNumThreads, manualSeed, noGrad, scope, tensor, torchVersion, withGenerator, type Tensor } from '../src/engine/index.js';
 import { ConvAE } from '../src/models/conv-ae.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
+import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
 import { psnr, ssim } from '../src/train/image-quality.js';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -37,6 +38,8 @@ export async function run(args: string[]): Promise<void> {
   const width = arg(args, 'width', 16), cases = arg(args, 'cases', 32), seed = arg(args, 'seed', 0);
   const pi = args.indexOf('--prediction');
   const prediction = (pi >= 0 ? args[pi + 1] : 'eps') as DiffusionPrediction;
+  const si = args.indexOf('--noise-schedule');
+  const schedule = (si >= 0 ? args[si + 1] : 'linear') as ScheduleKind;
   const ci = args.indexOf('--conditioning');
   const conditioning = (ci >= 0 ? args[ci + 1] : 'adagn+spatial') as DiffusionConditioning;
   const data = generatePhantoms({ n: 640, size: 32, seed, channels: ['T1', 'FLAIR'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15] });
@@ -49,7 +52,7 @@ export async function run(args: string[]): Promise<void> {
   enc.train();
   const encSeconds = fit((x, s, u) => enc.trainStep(x, s, u), enc.parameters(), xTrain, encSteps, 32, 2e-3);
   enc.eval();
-  const model = withGenerator(generator(seed + 1), () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning }));
+  const model = withGenerator(generator(seed + 1), () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }));
   // Latent standardisation from the training cases, as trainDiffusionDecoder does it.
   noGrad(() => scope(() => {
     const z = enc.encode(xTrain).z;
@@ -86,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
   model.dispose();
   console.log(JSON.stringify({
     suite: 'generative', data: 'phantoms 2x32x32', trainCases: 640 - cases, testCases: cases, encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
-    decoder: { kind: 'diffusion', prediction, conditioning, schedule: 'linear', T: 1000, width, mults: [1, 2, 2], parameters: params, steps, batch, trainSeconds: round(decSeconds, 1) },
+    decoder: { kind: 'diffusion', prediction, conditioning, schedule, T: 1000, width, mults: [1, 2, 2], parameters: params, steps, batch, trainSeconds: round(decSeconds, 1) },
     threads: getNumThreads(), rows,
   }));
 }
