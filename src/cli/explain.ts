@@ -78,8 +78,9 @@ export function registerExplain(program: Command): void {
     .option('--target <expr>', "positive and reference cases: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)")
     .option('--occlusion-window <n>', 'volumes: side of the cubic occlusion window in voxels (default a quarter of the shortest side)', atLeast('--occlusion-window'))
     .option('--occlusion-stride <n>', 'volumes: step between occlusion windows in voxels (default the window; smaller costs more forward passes)', atLeast('--occlusion-stride'))
-    .addHelpText('after', '\nOn a 3D model (volumes) explain runs integrated-gradients, occlusion (3D window) and grad-cam only, and\n' +
-      'says what else is not computed on volumes yet (decoder effects and entanglement, channel muting, traversals, TCAV, figures).')
+    .addHelpText('after', '\nOn a 3D model (volumes) explain runs the attribution methods integrated-gradients, occlusion (3D window) and grad-cam,\n' +
+      'decoder-side ablation and the entanglement index, and says what else is not computed on volumes yet (masked\n' +
+      'decoding, channel muting, traversals, activation maximisation, exemplars).')
     .action(async (dir: string, f: ExplainFlags) => {
       const names = f.methods?.split(',').map((s) => s.trim());
       const bad = names?.filter((m) => !isAttributionMethod(m));

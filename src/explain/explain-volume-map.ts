@@ -2,8 +2,8 @@
 // integrated gradients, 3D occlusion and Grad-CAM, each with its cost in forward passes per volume and,
 // where the data has ground-truth masks, how much of its attribution lies inside them; and on the
 // decoder side, single-map ablation against the other maps and the entanglement index. The 2D
-// explanation's other parts (channel muting with controls, traversal, activation maximisation,
-// exemplars, TCAV) are not computed on volumes yet and are listed as such.
+// explanation's other parts (masked decoding, channel muting with controls, traversal, activation
+// maximisation, exemplars) are not computed on volumes yet and are listed as such.
 import { tensor, type Tensor } from '../engine/index.js';
 import type { LatentModel } from '../models/types.js';
 import { takeRows } from '../util/rows.js';
@@ -17,7 +17,6 @@ export const NOT_ON_VOLUMES = [
   'gradient, gradient x input, SmoothGrad and channel occlusion',
   'traversals and activation maximisation',
   'exemplars',
-  'TCAV',
 ] as const;
 
 export interface VolumeMapInput {
