@@ -2,7 +2,7 @@
 // TorchScript autoencoder, or a .safetensors state dict of a latentlens architecture), without training;
 // calls importModel (library) and prints the health check's line.
 import type { Command } from 'commander';
-import { loadDataset } from '../data/spec.js';
+import { loadCases } from '../data/spec.js';
 import { MODEL_KINDS } from '../models/registry.js';
 import type { ModelKind } from '../models/types.js';
 import { HEALTH_FILE, healthLine } from '../train/health.js';
@@ -30,7 +30,7 @@ export function registerImport(program: Command): void {
       const kind = f.model as ModelKind | undefined;
       if (kind !== undefined && !MODEL_KINDS.includes(kind)) throw new Error(`import: --model ${f.model}: expected one of ${MODEL_KINDS.join(', ')}`);
       const modelOptions = parseModelOpts(f.modelOpt);
-      const data = await loadDataset(f.data, { command: 'import' });
+      const data = await loadCases(f.data); // images or volumes
       const r = importModel({
         file, data, dataSpec: f.data, out: f.out, seed: f.seed, ...(kind ? { model: kind } : {}), modelOptions,
         ...(f.modelOpt.length ? { extraConfig: { modelOptions } } : {}),

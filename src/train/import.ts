@@ -8,7 +8,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmdirSync, rmSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { ImageDataset } from '../data/types.js';
+import { caseSize, type CaseDataset } from '../data/types.js';
 import { noGrad } from '../engine/autograd.js';
 import { torchVersion } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
@@ -27,7 +27,7 @@ export interface ImportOptions {
   /** The model file: a TorchScript archive (`torch.jit.script(model).save(...)`) or a `.safetensors` state dict. */
   file: string;
   /** The data the model is checked on and the run's data (its shape must be what the model takes). */
-  data: ImageDataset;
+  data: CaseDataset;
   /** The data's spec, recorded as config.json's `dataSpec` so analyses reload it. Default: none (analyses then need --data). */
   dataSpec?: string;
   /** Run folder to create (it must not hold a run). */
@@ -92,17 +92,18 @@ export function stateDictMismatches(model: LatentModel, file: Map<string, readon
 }
 
 /** Refuses a model whose reconstruction of the data's cases does not come back in their shape. */
-function checkFits(model: LatentModel, data: ImageDataset, what: string): void {
-  const [, c, h, w] = data.shape;
+function checkFits(model: LatentModel, data: CaseDataset, what: string): void {
+  const per = data.shape.slice(1); // C x H x W, or C x D x H x W for volumes
+  const cases = per.join(' x ');
   const got = scope(() => noGrad(() => {
     try {
-      return model.reconstruct(tensor(data.images.subarray(0, 2 * c * h * w), [Math.min(2, data.shape[0]), c, h, w])).shape;
+      return model.reconstruct(tensor(data.images.subarray(0, 2 * caseSize(data)), [Math.min(2, data.shape[0]), ...per])).shape;
     } catch (err) {
-      throw new Error(`${what} does not take the data's ${c} x ${h} x ${w} cases: ${interpreterError((err as Error).message)}`);
+      throw new Error(`${what} does not take the data's ${cases} cases: ${interpreterError((err as Error).message)}`);
     }
   }));
-  if (got.length !== 4 || got[1] !== c || got[2] !== h || got[3] !== w) {
-    throw new Error(`${what} reconstructs ${c} x ${h} x ${w} cases as ${got.slice(1).join(' x ')}: decode(encode(x)) must have the input's shape`);
+  if (got.slice(1).join(' x ') !== cases) {
+    throw new Error(`${what} reconstructs ${cases} cases as ${got.slice(1).join(' x ')}: decode(encode(x)) must have the input's shape`);
   }
 }
 
@@ -115,7 +116,7 @@ function checkFits(model: LatentModel, data: ImageDataset, what: string): void {
 export function importModel(o: ImportOptions): ImportResult {
   const file = resolve(o.file);
   if (!existsSync(file)) throw new Error(`import: ${o.file} not found`);
-  if (o.data.shape.length !== 4 || o.data.shape[0] === 0) throw new Error('import: the data has no cases');
+  if (o.data.shape[0] === 0) throw new Error('import: the data has no cases');
   const out = o.out;
   for (const f of ['config.json', 'train.jsonl', CHECKPOINTS]) {
     if (existsSync(join(out, f))) throw new Error(`import: ${out} already holds a run (${f}); choose another folder`);
@@ -128,8 +129,8 @@ export function importModel(o: ImportOptions): ImportResult {
   if (kind === 'torchscript' && !zip) throw new Error(`import: ${o.file} is not a TorchScript archive (not a zip file); export one with torch.jit.script(model).save(path)`);
   const bytes = readFileSync(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const [, c, h, w] = o.data.shape;
-  const inputShape: [number, number, number] = [c, h, w];
+  // C x H x W, or C x D x H x W: volumes build a latentlens model's 3D variant.
+  const inputShape = o.data.shape.slice(1) as [number, number, number] | [number, number, number, number];
 
   const existed = existsSync(out);
   mkdirSync(out, { recursive: true });
@@ -145,7 +146,7 @@ export function importModel(o: ImportOptions): ImportResult {
         model = createModel('torchscript', { path: weights, inputShape, sha256 });
       } catch (err) {
         const msg = (err as Error).message;
-        if (/TorchScript interpreter/.test(msg)) throw new Error(`import: ${o.file} does not take the data's ${c} x ${h} x ${w} cases: ${interpreterError(msg)}`);
+        if (/TorchScript interpreter/.test(msg)) throw new Error(`import: ${o.file} does not take the data's ${inputShape.join(' x ')} cases: ${interpreterError(msg)}`);
         const hint = /constants\.pkl|PytorchStreamReader/.test(msg)
           ? ' (torch.save writes a pickle, not TorchScript: export the model with torch.jit.script(model).save(path), or save its state dict with safetensors.torch.save_file and import that with its latentlens model)' : '';
         throw new Error(`import: ${o.file}: ${msg.split(`${weights}: `).join('')}${hint}`);
