@@ -16,7 +16,7 @@ import { loadTensorMap } from '../../src/train/checkpoint.js';
 import { resumeRun } from '../../src/train/resume.js';
 import { openRun } from '../../src/train/run-folder.js';
 import { trainDiffusionDecoder } from '../../src/train/train-decoder.js';
-import { trainModel, type TrainEvent } from '../../src/train/trainer.js';
+import { trainingSplits, trainModel, type TrainEvent } from '../../src/train/trainer.js';
 
 setNumThreads(1);
 const SPEC = 'phantom:n=64,size=28,channels=T1,FLAIR,seed=2';
@@ -31,6 +31,7 @@ async function encoderRun(dir: string): Promise<void> {
   model.dispose();
 }
 
+const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 const tensors = (file: string, prefix: string) => scope(() => {
   const { tensors: t } = loadTensorMap(file);
   return new Map([...t].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Array.from(v.toFloat32())]));
@@ -55,6 +56,17 @@ test('train-decoder: a diffusion-ae run on the frozen encoder, deterministic rec
     const run = openRun(a);
     assert.ok(run.model instanceof DiffusionAE);
     const data = await loadCases(SPEC);
+    // The latent standardisation is the per-map mean and (population) sd over the training split.
+    scope(() => noGrad(() => {
+      const idx = trainingSplits(data, 4).train;
+      const per = 2 * 28 * 28;
+      const xs = new Float32Array(idx.length * per);
+      idx.forEach((i, r) => xs.set(data.images.subarray(i * per, (i + 1) * per), r * per));
+      const z = (run.model as DiffusionAE).encode(tensor(xs, [idx.length, 2, 28, 28])).z;
+      const m = run.model as DiffusionAE;
+      assert.ok(maxDiff(m.latentMean.toNumbers(), z.mean([0, 2, 3]).toNumbers()) < 1e-4, 'latent mean');
+      assert.ok(maxDiff(m.latentStd.toNumbers(), z.std([0, 2, 3], false, false).toNumbers()) < 1e-4, 'latent sd');
+    }));
     scope(() => noGrad(() => {
       const x = tensor(data.images.subarray(0, 4 * 2 * 28 * 28), [4, 2, 28, 28]).clamp(0, 1);
       const y = run.model.reconstruct(x);
