@@ -1,11 +1,11 @@
 // Embedding a trained run: encode its dataset (batches of 256, no grad), pool or flatten the latent
 // maps, embed, colour, and write embed-<method>.json and figures/embed-<method>.png into the run folder.
 import { join } from 'node:path';
-import { loadDataset } from '../data/spec.js';
-import type { ImageDataset } from '../data/types.js';
+import { loadCases } from '../data/spec.js';
+import type { CaseDataset, ImageDataset } from '../data/types.js';
 import { Random } from '../core/random.js';
 import { resolveTarget, targetRecord, type Target } from '../data/target.js';
-import { encodeImages } from '../models/encode.js';
+import { encodeImages, encodeVolumes } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import { openRun } from '../train/index.js';
 import { embedAsync, type EmbedOptions } from './index.js';
@@ -30,10 +30,19 @@ export interface EmbedRunOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. */
-export function encodeLatents(model: LatentModel, data: ImageDataset, indices: Int32Array, batch = 256): { z: Float32Array; shape: [number, number, number, number] } {
+/**
+ * Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. Volumes' maps
+ * K x d x h x w come as K x (d·h) x w (the embedding pools or flattens a map's cells, never reads their
+ * geometry); `latentShape` is the model's own.
+ */
+export function encodeLatents(model: LatentModel, data: CaseDataset, indices: Int32Array, batch = 256): { z: Float32Array; shape: [number, number, number, number]; latentShape: number[] } {
+  if (data.shape.length === 5) {
+    const r = encodeVolumes(model, data.images, data.shape, Math.min(batch, 32), indices);
+    const [n, k, d, h, w] = r.shape;
+    return { z: r.values, shape: [n, k, d * h, w], latentShape: r.shape.slice(1) };
+  }
   const r = encodeImages(model, data.images, data.shape, batch, indices);
-  return { z: r.values, shape: r.shape };
+  return { z: r.values, shape: r.shape, latentShape: r.shape.slice(1) };
 }
 
 /** Mean of each latent map over its grid: N x K. */
@@ -63,7 +72,7 @@ export function orderedLabels(data: Pick<ImageDataset, 'task' | 'classNames'>, c
   return (classNames?.length ?? 0) > 2 && classNames!.every((s) => NUMERIC.test(s));
 }
 
-function colourFor(spec: string, data: ImageDataset, indices: Int32Array, pooled: Float32Array, k: number, target?: Target): ScatterOptions {
+function colourFor(spec: string, data: CaseDataset, indices: Int32Array, pooled: Float32Array, k: number, target?: Target): ScatterOptions {
   if (spec === 'none') return {};
   if (spec === 'label') {
     if (target) return { labels: target.labels, classNames: target.classNames, colorName: target.expression, ordered: orderedLabels(data, target.classNames, target) };
@@ -91,12 +100,12 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
   try {
     const spec = o.data ?? run.config.dataSpec;
     if (typeof spec !== 'string') throw new Error(`${dir}/config.json records no dataSpec; pass the data with --data <spec>`);
-    const data = await loadDataset(spec, { command: 'embed' });
+    const data = await loadCases(spec); // images or volumes
     const n = data.shape[0];
     const max = o.maxPoints ?? 5000;
     const seed = o.embed.seed ?? 0;
     const indices = n > max ? new Random(seed).permutation(n).slice(0, max).sort() : Int32Array.from({ length: n }, (_, i) => i);
-    const { z, shape } = encodeLatents(run.model, data, indices);
+    const { z, shape, latentShape } = encodeLatents(run.model, data, indices);
     const pooled = poolMaps(z, shape);
     const pool = o.pool ?? 'mean';
     const x = pool === 'mean' ? pooled : z;
@@ -119,7 +128,7 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     mkdirInRun(dir, 'figures');
     const jsonAt = insideRun(dir, `embed-${method}.json`);
     const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
-    writeEmbeddingJson(jsonAt, result, { pool, latentShape: shape.slice(1), color, ...(colour.labels ? { palette: colour.ordered ? 'sequential' : 'categorical' } : {}), ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
+    writeEmbeddingJson(jsonAt, result, { pool, latentShape, color, ...(colour.labels ? { palette: colour.ordered ? 'sequential' : 'categorical' } : {}), ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
     await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     return { result, json, png, ...(target ? { target } : {}) };
   } finally {

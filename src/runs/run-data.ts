@@ -51,7 +51,7 @@ export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise
   if (!dataSpec) throw new Error(`${dir}/config.json records no data spec: pass --data <spec>`);
   const want = run.config.model.inputShape;
   // A 3D model (inputShape C x D x H x W) in a command without volumes: say so before reading any data.
-  if (want && want.length === 4 && !o.volumes) throw new Error(`${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, report and data inspect`);
+  if (want && want.length === 4 && !o.volumes) throw new Error(`${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, embed, report and data inspect`);
   const data: CaseDataset = o.volumes ? await loadCases(dataSpec) : await loadDataset(dataSpec, { command: o.command });
   const n = data.shape[0];
   const per = data.shape.slice(1);
@@ -104,7 +104,7 @@ export async function printRunHealth(dir: string, data?: string): Promise<RunHea
     printHealth(h);
     return h;
   }
-  const rc = await openRunCases(dir, { data });
+  const rc = await openRunCases(dir, { data, volumes: true }); // health is computed on images or volumes alike
   rc.run.model.dispose();
   return rc.health;
 }

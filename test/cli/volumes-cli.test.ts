@@ -1,13 +1,14 @@
 // Volumes end to end through the CLI: train builds the 3D ConvAE for phantom3d volumes, rank pools its
 // d x h x w maps, explain runs the volume attributions with occlusion's cost in forward passes per
-// volume, tcav and metrics read their maps' cells, data inspect shows them, and the commands without
-// volume support refuse by name, saying what to use instead.
+// volume, tcav, metrics and embed read their maps' cells, data inspect shows them, and the explorer,
+// without volume support, refuses by name, saying what to use instead.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { openRunCases } from '../../src/runs/run-data.js';
 
 const cli = join(process.cwd(), 'dist/src/cli/main.js');
 const root = mkdtempSync(join(tmpdir(), 'll-volumes-cli-'));
@@ -23,7 +24,7 @@ const ok = (...args: string[]) => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('train, rank, explain, tcav, metrics, report and data inspect on volumes; embed refuses them by name', () => {
+test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; the explorer refuses them by name', async () => {
   const trained = ok('train', '--data', SPEC, '--out', run, '--width', '4', '--latent-maps', '4', '--steps', '12', '--batch-size', '8', '--no-progress');
   assert.match(trained, /training conv-ae on phantom3d:n=48&size=16&seed=4 \(48 x 2 x 16 x 16 x 16\)/);
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
@@ -71,9 +72,10 @@ test('train, rank, explain, tcav, metrics, report and data inspect on volumes; e
   assert.equal(JSON.parse(readFileSync(join(run, 'tcav.json'), 'utf8')).result.concepts.length, 1);
   ok('metrics', run);
   assert.ok(existsSync(join(run, 'metrics.json')));
-  const embed = latentlens('embed', run, '--method', 'pca');
-  assert.notEqual(embed.status, 0);
-  assert.match(embed.stderr, /holds 3D volumes \(48 x 2 x 16 x 16 x 16, N x C x D x H x W\), and embed takes 2D images only/);
+  ok('embed', run, '--method', 'pca');
+  assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).latentShape, [4, 4, 4, 4]);
+  // The explorer does not take volumes: opening the run for it is refused by name.
+  await assert.rejects(openRunCases(run, { command: 'serve (the explorer)' }), /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/);
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.
   const inspected = ok('data', 'inspect', SPEC, '--sheet', join(root, 'sheet.png'));
   assert.match(inspected, /shape {5}48 x 2 x 16 x 16 x 16 {2}\(N x C x D x H x W: volumes\)/);
