@@ -97,35 +97,29 @@ export async function locoImportance(binned: BinnedMatrix, labels: ArrayLike<num
   const sum = new Float64Array(G * n);
   const nullSum = new Float64Array(B * n);
   const count = new Int32Array(n);
+  o.fits.forEach((fit, fi) => fit.eval.forEach((r, i) => { if (!Number.isNaN(o.fullBrier[fi][i])) count[r]++; }));
   const total = o.fits.length * (G + B);
   let done = 0;
-  const reduced = Array.from({ length: G }, (_, g) => withoutGroup(binned, o.groupOf, g));
-  for (let fi = 0; fi < o.fits.length; fi++) {
+  // Fits forest `slot` of fit fi on `bm` and adds (its Brier - the full forest's) per evaluated case into
+  // out[slot * n + r]; a case the other forest cannot predict (out of bag for none of its trees) adds 0.
+  const refit = async (bm: BinnedMatrix, fi: number, slot: number, out: Float64Array): Promise<void> => {
     const fit = o.fits[fi];
     const full = o.fullBrier[fi];
-    const fitSeed = deriveSeed(o.seed, fi, 0x6c6f636f);
-    for (let i = 0; i < fit.eval.length; i++) if (!Number.isNaN(full[i])) count[fit.eval[i]]++;
-    // Adds (other - full) per evaluated case into out[slot * n + r]; a case the other forest cannot
-    // predict (out of bag for none of its trees) adds 0.
-    const accumulate = (other: Float64Array, out: Float64Array, slot: number): void => {
-      for (let i = 0; i < fit.eval.length; i++) {
-        if (Number.isNaN(full[i])) continue;
-        if (!Number.isNaN(other[i])) out[slot * n + fit.eval[i]] += other[i] - full[i];
-      }
-    };
-    const refit = async (bm: BinnedMatrix, seed: number): Promise<Float64Array> => {
-      const forest = new RandomForest({ ...o.forest, seed, oobScore: false });
-      await forest.fitBinned(bm, labels, { rows: fit.train });
-      const b = heldOutBrier(forest, bm, yIdx, fit);
-      o.onProgress?.(++done, total);
-      return b;
-    };
-    for (let g = 0; g < G; g++) {
-      if (reduced[g].cols === binned.cols) continue; // a map without columns: d = 0
-      accumulate(await refit(reduced[g], deriveSeed(fitSeed, g)), sum, g);
+    const forest = new RandomForest({ ...o.forest, seed: deriveSeed(deriveSeed(o.seed, fi, 0x6c6f636f), slot), oobScore: false });
+    await forest.fitBinned(bm, labels, { rows: fit.train });
+    const other = heldOutBrier(forest, bm, yIdx, fit);
+    for (let i = 0; i < fit.eval.length; i++) {
+      if (!Number.isNaN(full[i]) && !Number.isNaN(other[i])) out[(slot < G ? slot : slot - G) * n + fit.eval[i]] += other[i] - full[i];
     }
-    for (let j = 0; j < B; j++) accumulate(await refit(binned, deriveSeed(fitSeed, G + j)), nullSum, j);
+    o.onProgress?.(++done, total);
+  };
+  // One reduced matrix at a time (each is a copy of the binned codes).
+  for (let g = 0; g < G; g++) {
+    const reduced = withoutGroup(binned, o.groupOf, g);
+    if (reduced.cols === binned.cols) continue; // a map without columns: d = 0
+    for (let fi = 0; fi < o.fits.length; fi++) await refit(reduced, fi, g, sum);
   }
+  for (let j = 0; j < B; j++) for (let fi = 0; fi < o.fits.length; fi++) await refit(binned, fi, G + j, nullSum);
   return { sum, nullSum, count };
 }
 
