@@ -1,5 +1,5 @@
 // DiffusionAE: a trained latentlens encoder (frozen) with a diffusion decoder in place of its conv
-// decoder, as Diff-AE does it: a U-Net trained by DDPM (epsilon prediction) and conditioned on the
+// decoder, as Diff-AE does it: a U-Net trained by DDPM (epsilon prediction, or v) and conditioned on the
 // encoder's latent through AdaGN, decoded with deterministic DDIM. It is a LatentModel, so a run folder
 // holding one opens, encodes and reconstructs like any other model.
 //   encode(x)      the encoder's latent, unchanged (rank, TCAV and attribution read the same maps).
