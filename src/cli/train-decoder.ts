@@ -78,7 +78,7 @@ export function registerTrainDecoder(program: Command): void {
     .option('--decoder <kind>', 'decoder kind: diffusion (the only one so far)', 'diffusion')
     .option('--data <spec>', "data spec (default: the encoder run's)")
     .option('--resume', 'continue the decoder run in --out from its latest checkpoint', false)
-    .option('--conditioning <kind>', 'adagn (pooled latent scales and shifts, as Diff-AE) | adagn+spatial (also the maps concatenated to x_t)', 'adagn+spatial')
+    .option('--conditioning <kind>', 'adagn (pooled latent scales and shifts, as Diff-AE) | adagn+spatial (also the maps concatenated to x_t) | adagn+cross-attention (also attention to the maps as tokens, as EncDiff)', 'adagn+spatial')
     .option('--prediction <kind>', 'what the U-Net learns: eps (the noise, as DDPM and Diff-AE) | v (Salimans & Ho; decodes from noise far better in short training, see README)', 'eps')
     .option('--width <c>', 'U-Net channels of the first level', int('--width'), 32)
     .option('--mults <list>', 'U-Net channel multipliers per level', '1,2,2')

@@ -3,8 +3,8 @@
 // reconstructs training cases to a stated PSNR, reconstruction and decoding are deterministic, and the
 // latent steers the decoding (the right latent beats a shuffled one from the same x_T), and the
 // decoder-side analyses run through it (their values are not claimed here).
-// Measured on a 2-core AMD EPYC, 150 steps, LATENTLENS_TEST_SEED 0-3: loss last/first 0.092-0.102;
-// PSNR at 20 DDIM steps 28.5-28.9 dB; MSE with shuffled latents 2.2-6.3 x the right latents'.
+// Measured on a 2-core AMD EPYC, 150 steps, LATENTLENS_TEST_SEED 0-6: loss last/first 0.088-0.117;
+// PSNR at 20 DDIM steps 28.35-28.9 dB; MSE with shuffled latents 2.2-6.7 x the right latents.
 // Note what the PSNR does not show: inversion then decoding is exact for a predictor that returns zero
 // (test/models/diffusion-ddim.test.ts), so an untrained denoiser also round-trips; the PSNR bounds the
 // discretisation error of a trained, non-trivial predictor. That the decoder uses the latent is the

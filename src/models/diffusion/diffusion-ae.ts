@@ -27,13 +27,15 @@ import { UNet } from './unet.js';
 export type DiffusionPrediction = 'eps' | 'v';
 
 /** How the latent reaches the denoiser. */
-export type DiffusionConditioning = 'adagn' | 'adagn+spatial';
+export type DiffusionConditioning = 'adagn' | 'adagn+spatial' | 'adagn+cross-attention';
 
 export interface DiffusionDecoderOptions {
   /**
    * 'adagn': the latent pooled over its grid to a K-vector scales and shifts every block (Diff-AE);
-   * 'adagn+spatial': that, and the latent maps (nearest-upsampled to the image) concatenated to x_t.
-   * Default 'adagn+spatial' (a pooled vector cannot say where a lesion is).
+   * 'adagn+spatial': that, and the latent maps (nearest-upsampled to the image) concatenated to x_t;
+   * 'adagn+cross-attention': that, and cross-attention from the lowest-resolution features to the K
+   * latent maps as tokens (cross-attention.ts, as EncDiff). Default 'adagn+spatial' (a pooled vector
+   * cannot say where a lesion is).
    */
   conditioning?: DiffusionConditioning;
   /** U-Net channels of its first level. Default 32. */
@@ -95,13 +97,16 @@ export class DiffusionAE extends Module implements LatentModel {
       conditioning: o.conditioning ?? 'adagn+spatial', width: o.width ?? 32, mults: o.mults ?? [1, 2, 2],
       schedule: { kind: o.schedule?.kind ?? 'linear', steps: o.schedule?.steps ?? 1000 }, ddimSteps: o.ddimSteps ?? 20, prediction: o.prediction ?? 'eps', noiseSeed: o.noiseSeed ?? 0,
     };
-    if (!['adagn', 'adagn+spatial'].includes(this.config.conditioning)) throw new RangeError(`diffusion decoder: conditioning must be adagn or adagn+spatial, got '${this.config.conditioning}'`);
+    if (!['adagn', 'adagn+spatial', 'adagn+cross-attention'].includes(this.config.conditioning)) {
+      throw new RangeError(`diffusion decoder: conditioning must be adagn, adagn+spatial or adagn+cross-attention, got '${this.config.conditioning}'`);
+    }
     if (!['eps', 'v'].includes(this.config.prediction)) throw new RangeError(`diffusion decoder: prediction must be eps or v, got '${this.config.prediction}'`);
     this.schedule = makeSchedule(this.config.schedule);
     this.registerModule('encoder', encoder);
     this.denoiser = this.registerModule('denoiser', new UNet({
       imageChannels: c, spatialChannels: this.config.conditioning === 'adagn+spatial' ? k : 0, condDim: k,
       width: this.config.width, mults: this.config.mults,
+      ...(this.config.conditioning === 'adagn+cross-attention' ? { tokens: { maps: k, cells: enc.latentGrid[0] * enc.latentGrid[1]! } } : {}),
     }));
     this.latentMean = this.registerBuffer('latent_mean', zeros([k]));
     this.latentStd = this.registerBuffer('latent_std', ones([k]));
@@ -129,20 +134,21 @@ export class DiffusionAE extends Module implements LatentModel {
   encode(x: Tensor): Encoding { return this.encoder.encode(x); }
 
   /** What the denoiser sees of latents z: the standardised latent pooled to N x K, and upsampled to the image. */
-  conditioning(z: Tensor): { pooled: Tensor; spatial?: Tensor } {
+  conditioning(z: Tensor): { pooled: Tensor; spatial?: Tensor; latent?: Tensor } {
     const [, h, w] = this.config.inputShape as [number, number, number];
     const k = this.config.latentMaps;
     const zn = z.sub(this.latentMean.reshape(1, k, 1, 1)).div(this.latentStd.reshape(1, k, 1, 1));
     const pooled = zn.mean([2, 3]);
+    if (this.config.conditioning === 'adagn+cross-attention') return { pooled, latent: zn };
     if (this.config.conditioning !== 'adagn+spatial') return { pooled };
     return { pooled, spatial: F.interpolate(zn, { size: [h, w] }) };
   }
 
   /** The closure eps(x_t, t) conditioned on latents z, which the samplers call. */
   epsModel(z: Tensor): EpsModel {
-    const { pooled, spatial } = this.conditioning(z);
+    const { pooled, spatial, latent } = this.conditioning(z);
     return (x, t) => {
-      const out = this.denoiser.forward(x, this.denoiser.embedTimesteps(new Array<number>(x.shape[0]!).fill(t)), spatial, pooled);
+      const out = this.denoiser.forward(x, this.denoiser.embedTimesteps(new Array<number>(x.shape[0]!).fill(t)), spatial, pooled, latent);
       if (this.config.prediction === 'eps') return out;
       const a = this.schedule.alphaBar[t]!;
       return out.mul(Math.sqrt(a)).add(x.mul(Math.sqrt(1 - a)));
@@ -206,8 +212,8 @@ export class DiffusionAE extends Module implements LatentModel {
     const ab = ts.map((t) => this.schedule.alphaBar[t]!);
     const x0 = x.mul(2).sub(1);
     const xt = qSample(x0, noise, ab);
-    const { pooled, spatial } = this.conditioning(z);
-    const pred = this.denoiser.forward(xt, this.denoiser.embedTimesteps(ts), spatial, pooled);
+    const { pooled, spatial, latent } = this.conditioning(z);
+    const pred = this.denoiser.forward(xt, this.denoiser.embedTimesteps(ts), spatial, pooled, latent);
     // v = sqrt(ab) eps - sqrt(1 - ab) x_0 is qSample with the coefficients swapped and one negated.
     const target = this.config.prediction === 'eps' ? noise : qSample(noise, x0.neg(), ab);
     return F.mseLoss(pred, target);

@@ -9,6 +9,8 @@ import * as F from '../../engine/functional.js';
 import { constant_ } from '../../nn/init.js';
 import { Conv2d, GroupNorm, Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
+import { CrossAttention, LatentTokens } from './cross-attention.js';
+import { normGroups } from './groups.js';
 
 export interface UNetOptions {
   /** Image channels C (the denoiser predicts C noise channels). */
@@ -21,13 +23,14 @@ export interface UNetOptions {
   width?: number;
   /** Channel multiplier per level; one stride-2 downsampling between levels. Default [1, 2, 2]. */
   mults?: number[];
+  /**
+   * Cross-attention to the latent maps as tokens (K maps of `cells` = h*w each) at the lowest
+   * resolution, after the middle block and after the lowest up block. Default none.
+   */
+  tokens?: { maps: number; cells: number };
 }
 
-/** Groups of a GroupNorm over c channels: the largest of 8..1 that divides c. */
-export function normGroups(c: number): number {
-  for (let g = Math.min(8, c); g > 1; g--) if (c % g === 0) return g;
-  return 1;
-}
+export { normGroups };
 
 /**
  * Sinusoidal timestep embedding (Vaswani et al.; DDPM): for each t, [sin(t w_i), cos(t w_i)] with
@@ -106,6 +109,8 @@ export class UNet extends Module {
   private readonly mid: AdaGNResBlock;
   private readonly up: AdaGNResBlock[] = [];
   private readonly upsample: Conv2d[] = [];
+  private readonly tokenizer: LatentTokens | null = null;
+  private readonly attention: CrossAttention[] = [];
   private readonly outNorm: GroupNorm;
   private readonly outConv: Conv2d;
 
@@ -129,6 +134,10 @@ export class UNet extends Module {
       if (i < widths.length - 1) this.downsample.push(this.registerModule(`downsample.${i}`, new Conv2d(c, c, 3, { stride: 2, padding: 1 })));
     });
     this.mid = this.registerModule('mid', new AdaGNResBlock(c, c, emb, condEmb));
+    if (options.tokens) {
+      this.tokenizer = this.registerModule('tokens', new LatentTokens(options.tokens.maps, options.tokens.cells, c));
+      for (const name of ['attn_mid', 'attn_up']) this.attention.push(this.registerModule(name, new CrossAttention(c, c)));
+    }
     for (let i = widths.length - 1; i >= 0; i--) {
       // Levels above the bottom first upsample (nearest to the skip's size, then a 3x3 conv).
       if (i < widths.length - 1) this.upsample[i] = this.registerModule(`upsample.${i}`, new Conv2d(c, c, 3, { padding: 1 }));
@@ -143,9 +152,12 @@ export class UNet extends Module {
 
   /**
    * x N x C x H x W at timesteps `ts` (one per case); `spatial` N x spatialChannels x H x W (already at
-   * the image size) when the UNet has spatialChannels; `cond` N x condDim when it has condDim.
+   * the image size) when the UNet has spatialChannels; `cond` N x condDim when it has condDim;
+   * `latent` N x K x h x w (the tokens' source) when it has tokens.
    */
-  forward(x: Tensor, tEmbedding: Tensor, spatial?: Tensor, cond?: Tensor): Tensor {
+  forward(x: Tensor, tEmbedding: Tensor, spatial?: Tensor, cond?: Tensor, latent?: Tensor): Tensor {
+    if (this.tokenizer && !latent) throw new Error('UNet: this denoiser attends to latent tokens; pass the latent');
+    const tokens = this.tokenizer && latent ? this.tokenizer.forward(latent) : null;
     const temb = F.silu(this.time2.forward(F.silu(this.time1.forward(tEmbedding))));
     const cemb = this.cond1 && this.cond2 && cond ? this.cond2.forward(F.silu(this.cond1.forward(cond))) : undefined;
     let h = this.inConv.forward(this.options.spatialChannels > 0 && spatial ? F.cat([x, spatial], 1) : x);
@@ -156,12 +168,14 @@ export class UNet extends Module {
       if (i < this.downsample.length) h = this.downsample[i]!.forward(h);
     });
     h = this.mid.forward(h, temb, cemb);
+    if (tokens) h = this.attention[0]!.forward(h, tokens);
     for (let i = this.up.length - 1; i >= 0; i--) {
       const skip = skips[i]!;
       if (i < this.up.length - 1) {
         h = this.upsample[i]!.forward(F.interpolate(h, { size: [skip.shape[2]!, skip.shape[3]!] }));
       }
       h = this.up[i]!.forward(F.cat([h, skip], 1), temb, cemb);
+      if (tokens && i === this.up.length - 1) h = this.attention[1]!.forward(h, tokens);
     }
     return this.outConv.forward(F.silu(this.outNorm.forward(h)));
   }
