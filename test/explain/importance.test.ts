@@ -74,6 +74,18 @@ function separable(n: number, maps: number, signal: number[], seed: number): Syn
 }
 
 /** What must hold in every result: the star needs q <= fdr AND an interval above zero; intervals contain the mean. */
+/**
+ * One subject of 160 slices whose 4 maps encode only the slice position (cosines of rising frequency),
+ * labelled by a run of 40 slices starting at 80 + 10 s (a tumour).
+ */
+function positionStack(seed: number, s: number): Synthetic & { n: number; slice: Int32Array } {
+  const n = 160;
+  const slice = Int32Array.from({ length: n }, (_, i) => i);
+  const { features } = mapMatrix(n, 4, 2, 0.05, new Random(seed), (r) => ({ u: (m) => Math.cos((m + 1) * Math.PI * r / n), label: () => 0 }));
+  const start = 20 + 10 * s;
+  return { n, slice, features, labels: Int32Array.from(slice, (i) => (i >= start + 60 && i < start + 100 ? 1 : 0)) };
+}
+
 function checkVerdicts(res: RankResult): void {
   for (const g of res.groups) {
     for (const t of [g.marginal, g.conditional]) {
@@ -309,12 +321,7 @@ describe('rankFeatureMaps', () => {
     let minShuffle = 1;
     for (const s of [0, 1, 2]) {
       const seed = testSeed(400 + s);
-      const rng2 = new Random(seed);
-      const n = 160;
-      const slice = Int32Array.from({ length: n }, (_, i) => i);
-      const { features } = mapMatrix(n, 4, 2, 0.05, rng2, (r) => ({ u: (m) => Math.cos((m + 1) * Math.PI * r / n), label: () => 0 }));
-      const start = 20 + 10 * s;
-      const labels = Int32Array.from(slice, (i) => (i >= start + 60 && i < start + 100 ? 1 : 0));
+      const { n, slice, features, labels } = positionStack(seed, s);
       const groups = Array(n).fill('subject');
       const opts = { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 3, conditional: false, caseGroups: groups, seed, threads: 0 };
       const shifted = await rankFeatureMaps(features, labels, { ...opts, caseOrder: slice });
@@ -343,12 +350,7 @@ describe('rankFeatureMaps', () => {
     let minRefit = 1;
     for (const s of [0, 1, 2]) {
       const seed = testSeed(410 + s);
-      const rng2 = new Random(seed);
-      const n = 160;
-      const slice = Int32Array.from({ length: n }, (_, i) => i);
-      const { features } = mapMatrix(n, 4, 2, 0.05, rng2, (r) => ({ u: (m) => Math.cos((m + 1) * Math.PI * r / n), label: () => 0 }));
-      const start = 20 + 10 * s;
-      const labels = Int32Array.from(slice, (i) => (i >= start + 60 && i < start + 100 ? 1 : 0));
+      const { n, slice, features, labels } = positionStack(seed, s);
       const opts = { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 2, marginalNull: 5, conditionalNull: 9, caseGroups: Array(n).fill('subject'), seed, threads: 0 };
       const shifted = await rankFeatureMaps(features, labels, { ...opts, caseOrder: slice });
       const refit = await rankFeatureMaps(features, labels, opts);

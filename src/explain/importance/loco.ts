@@ -21,8 +21,8 @@
 import { RandomForest, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
 import { deriveSeed, Random } from '../../core/random.js';
 import { leafCodes } from '../../forest/forest.js';
-import { planEvaluation, type PlanOptions, type PlannedFit } from './plan.js';
-import type { LabelPermuter } from './marginal-null.js';
+import { planEvaluation, type PlannedFit } from './plan.js';
+import type { MarginalNullOptions } from './marginal-null.js';
 
 export interface LocoOptions {
   groupOf: Int32Array;
@@ -123,19 +123,8 @@ export async function locoImportance(binned: BinnedMatrix, labels: ArrayLike<num
   return { sum, nullSum, count };
 }
 
-export interface LocoLabelNullOptions {
-  groupOf: Int32Array;
-  nGroups: number;
-  /** Class values, indexed by class index. */
-  classes: number[];
-  permutations: number;
-  /** The observed evaluation's plan (re-made on each permutation's labels). */
-  plan: Omit<PlanOptions, 'forestSeed'>;
-  permute: LabelPermuter['permute'];
-  forest: ForestOptions;
-  seed: number;
-  onProgress?: (done: number, total: number) => void;
-}
+/** The marginal null's options less its replacement draws: LOCO refits instead of replacing. */
+export type LocoLabelNullOptions = Omit<MarginalNullOptions, 'metric' | 'repeats'>;
 
 /**
  * The LOCO statistic re-made on permuted labels, for a study whose subjects sit on both sides of the split
