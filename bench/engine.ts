@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<void> {
 
   const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/engine_peer.py', import.meta.url)), [String(threads)],
     { OPENBLAS_NUM_THREADS: '1' });
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion}, ${threads} threads, ${availableParallelism()} cores`);
+  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores`);
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(5); infer(5);
   await peer.next('train 5'); await peer.next('infer 5');

@@ -45,7 +45,7 @@ export async function run(args: string[]): Promise<void> {
   const data = generatePhantoms({ n: 640, size: 32, seed, channels: ['T1', 'FLAIR'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15] });
   const all = tensor(data.images, data.shape).clamp(0, 1);
   const xTrain = all.narrow(0, 0, 640 - cases), xTest = all.narrow(0, 640 - cases, cases);
-  console.error(`generative: libtorch ${torchVersion}, ${getNumThreads()} threads; ${640 - cases} training phantoms 2x32x32, ${cases} held out`);
+  console.error(`generative: libtorch ${torchVersion()}, ${getNumThreads()} threads; ${640 - cases} training phantoms 2x32x32, ${cases} held out`);
 
   manualSeed(seed);
   const enc = new ConvAE({ inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [8, 8], width: 16 });

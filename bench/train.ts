@@ -32,7 +32,7 @@ export async function run(args: string[]): Promise<void> {
   const splits = data.splits!;
   const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/train_peer.py', import.meta.url)), [String(threads), String(BATCH), npz, '0'],
     { OPENBLAS_NUM_THREADS: '1' });
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion}, ${threads} threads, ${availableParallelism()} cores; ` +
+  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores; ` +
     `train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
 
   const ll: number[] = [], py: number[] = [], llPsnr: number[] = [], pyPsnr: number[] = [];

@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<void> {
   const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/train3d_peer.py', import.meta.url)), [String(threads), String(batch), String(side)],
     { OPENBLAS_NUM_THREADS: '1' });
   const nParams = params.reduce((a, p) => a + p.numel, 0);
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion}, ${threads} threads, ${availableParallelism()} cores, ${nParams} parameters`);
+  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores, ${nParams} parameters`);
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(1);
   await peer.next('train 1');

@@ -8,7 +8,7 @@ export function registerInfo(program: Command): void {
     .description('print the libtorch version, threads, devices and memory of the engine')
     .action(() => {
       console.log(JSON.stringify({
-        libtorch: torchVersion,
+        libtorch: torchVersion(),
         libtorchLocation: process.env.LIBTORCH ?? 'Debian libtorch-dev',
         threads: getNumThreads(),
         cudaDevices: cudaDeviceCount(),

@@ -44,7 +44,7 @@ export function registerSmoke(program: Command): void {
     .option('--batch <n>', 'batch size', positiveIntFlag('--batch'), 32)
     .option('--seed <n>', 'seed of every random choice', wholeNumberFlag('--seed'), 0)
     .action((o: { steps: number; batch: number; seed: number }) => {
-      console.log(`latentlens smoke run: libtorch ${torchVersion}, ${getNumThreads()} threads`);
+      console.log(`latentlens smoke run: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
       const t0 = performance.now();
       const losses = smokeTrain({ ...o, cases: 1024 }, (step, loss) => {
         if (step === 1 || step % 20 === 0) console.log(`step ${String(step).padStart(4)}  loss ${loss.toFixed(5)}`);

@@ -53,7 +53,7 @@ async function action(f: Flags): Promise<void> {
     }
     if (!f.from) throw new Error('train-decoder: --from <run> (the trained encoder\'s run folder) is required');
     const mults = f.mults.split(',').map(num('--mults'));
-    console.error(`training a diffusion decoder on the frozen encoder of ${f.from}, libtorch ${torchVersion}, ${getNumThreads()} threads -> ${f.out}`);
+    console.error(`training a diffusion decoder on the frozen encoder of ${f.from}, libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${f.out}`);
     const r = await trainDiffusionDecoder(f.from, {
       out: f.out, ...(f.data ? { data: f.data } : {}), epochs: f.epochs, ...(f.steps !== undefined ? { steps: f.steps } : {}),
       batchSize: f.batchSize, lr: f.lr, clipGradNorm: f.clipGradNorm, checkpointEvery: f.checkpointEvery, ...(f.seed !== undefined ? { seed: f.seed } : {}),

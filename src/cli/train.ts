@@ -112,7 +112,7 @@ async function action(f: TrainFlags): Promise<void> {
     };
     if (f.steps !== undefined) options.steps = f.steps;
     if (f.weightDecay !== undefined) options.weightDecay = f.weightDecay;
-    console.error(`training ${kind} on ${f.data} (${data.shape.join(' x ')}), libtorch ${torchVersion}, ${getNumThreads()} threads -> ${f.out}`);
+    console.error(`training ${kind} on ${f.data} (${data.shape.join(' x ')}), libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${f.out}`);
     try {
       summary(await trainModel(model, data, options, onEvent));
     } finally {

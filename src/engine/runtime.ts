@@ -12,7 +12,7 @@ export const getNumThreads = (): number => native.getNumThreads();
  */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);
 
-export const torchVersion: string = native.torchVersion;
+export const torchVersion = (): string => native.torchVersion;
 
 export const cudaDeviceCount = (): number => native.cudaDeviceCount();
 export const cudaAvailable = (): boolean => native.cudaDeviceCount() > 0;

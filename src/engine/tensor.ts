@@ -1,13 +1,13 @@
 // The TypeScript Tensor: a handle on a libtorch tensor with PyTorch-like methods. Every tensor made by an
 // op registers with the current scope (scope.ts) so loops free memory deterministically.
 import { aten } from './dispatch.js';
-import { native, type Dtype, type Handle, type NativeValue, type TypedArray } from './native.js';
+import { nativePart, type Dtype, type Handle, type NativeValue, type TypedArray } from './native.js';
 import { track, type Disposable } from './scope.js';
 
 export type TensorOrNumber = Tensor | number;
 type Dims = number | number[];
 
-const T = native.tensor;
+const T = nativePart('tensor');
 
 // Frees tensors that were never disposed and belong to no scope, once JS drops them. Scoped tensors are
 // never registered: the scope frees them, and registering every op result would cost time on the hot path.

@@ -181,7 +181,7 @@ export function importModel(o: ImportOptions): ImportResult {
     const config: RunConfig = {
       ...(o.extraConfig ?? {}),
       ...(o.dataSpec !== undefined ? { dataSpec: o.dataSpec } : {}),
-      versions: { latentlens: latentlensVersion(), libtorch: torchVersion, node: process.version },
+      versions: { latentlens: latentlensVersion(), libtorch: torchVersion(), node: process.version },
       created: new Date().toISOString(),
       seed,
       // A TorchScript model's file is recorded relative to the run folder, with the checksum openRun verifies.

@@ -70,7 +70,7 @@ export function latentlensVersion(): string {
 export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; model: ModelConfig; data: CaseDataset; splits: Splits; extra?: Record<string, unknown> }): RunConfig {
   const config: RunConfig = {
     ...(c.extra ?? {}),
-    versions: { latentlens: latentlensVersion(), libtorch: torchVersion, node: process.version },
+    versions: { latentlens: latentlensVersion(), libtorch: torchVersion(), node: process.version },
     created: new Date().toISOString(),
     seed: c.train.seed,
     train: c.train,

@@ -29,7 +29,7 @@ export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
   const dir = join(tmpdir(), 'latentlens-test-cache');
   mkdirSync(dir, { recursive: true });
   // Trained weights differ by CPU kind, thread count and libtorch version: the cache key names all three.
-  const machine = `${torchVersion}-${getNumThreads()}t-${(cpus()[0]?.model ?? 'cpu').replace(/[^A-Za-z0-9]+/g, '_')}`;
+  const machine = `${torchVersion()}-${getNumThreads()}t-${(cpus()[0]?.model ?? 'cpu').replace(/[^A-Za-z0-9]+/g, '_')}`;
   const file = join(dir, `phantom-convae-v4-${steps}-${seed}-${machine}.safetensors`);
   if (existsSync(file)) {
     loadStateDict(model, file);
