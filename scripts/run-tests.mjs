@@ -1,6 +1,6 @@
 // Runs every compiled test file with node's built-in runner; optional arguments filter files by name.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -19,12 +19,16 @@ if (files.length === 0) {
 }
 // spec for people, TAP to a file for the closing count line that CI reads.
 const tap = join(tmpdir(), `latentlens-tests-${process.pid}.tap`);
+// Two test files at a time, each libtorch single-threaded: on two cores this halves the wall time of a
+// suite whose files are mostly single-threaded, without two thread pools fighting over the same cores.
+const concurrency = Number(process.env.LATENTLENS_TEST_CONCURRENCY) || Math.max(1, availableParallelism());
+const env = { ...process.env, LATENTLENS_THREADS: process.env.LATENTLENS_THREADS ?? (concurrency > 1 ? '1' : '') };
 const started = Date.now();
 const r = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap',
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap',
     `--test-reporter-destination=${tap}`, ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
 const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
