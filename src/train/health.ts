@@ -56,6 +56,11 @@ export interface HealthRecord {
   baseline: { mse: number; psnr: number; what: string };
   /** Required PSNR gain over the baseline, dB. */
   marginDb: number;
+  /**
+   * The model decodes the latents of a frozen encoder trained and checked in another run (a diffusion
+   * decoder, `train-decoder --from`): a failed reconstruction then indicts this decoder, not the latents.
+   */
+  frozenEncoder?: boolean;
   dataRange: number;
   activeUnits: {
     /** Active maps: maps with at least one active cell. */
@@ -171,6 +176,7 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     model: { mse: modelMse, psnr: psnrFromMse(modelMse, dataRange) },
     baseline: { mse: baseMse, psnr: psnrFromMse(baseMse, dataRange), what: 'mean image of the training split' },
     marginDb: HEALTH_MARGIN_DB,
+    ...(model.config.kind === 'diffusion-ae' ? { frozenEncoder: true } : {}),
     activeUnits: {
       count: mapActive.filter(Boolean).length, of: k, cells: { active: au.count, of: k * cells },
       threshold: au.threshold, thresholdKind: variational ? 'absolute' as const : 'relative' as const, variance: mapVariance,
@@ -185,7 +191,7 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
 }
 
 /** The reasons a record fails and its warning line (null when it passes). */
-export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits'>): { reasons: string[]; warning: string | null } {
+export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits' | 'frozenEncoder'>): { reasons: string[]; warning: string | null } {
   const reasons: string[] = [];
   const parts: string[] = [];
   const gain = r.model.psnr - r.baseline.psnr;
@@ -202,7 +208,12 @@ export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 
     reasons.push(`no active units: no cell of the ${a.of} latent maps varies across cases (variance of the encoded mean above ${a.threshold.toPrecision(2)})`);
     parts.push(`has no active latent units (0 of ${a.of})`);
   }
-  const warning = parts.length ? `WARNING: this model ${parts.join(' and ')}; analyses of its latents describe noise` : null;
+  // A frozen encoder's latents were checked in its own run: only the analyses that decode are in doubt.
+  const consequence = r.frozenEncoder && a.count > 0
+    ? 'its encoder is the frozen one of the run it was trained from, so analyses of the latents (rank, attribution, TCAV) stand, ' +
+      'but those that decode them (masked decoding, ablation, traversals, the entanglement index, live decoding) describe this decoder\'s failure'
+    : 'analyses of its latents describe noise';
+  const warning = parts.length ? `WARNING: this model ${parts.join(' and ')}; ${consequence}` : null;
   return { reasons, warning };
 }
 

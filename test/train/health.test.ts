@@ -121,4 +121,10 @@ test('the gate: PSNR at least 1 dB above the baseline, and at least one active u
   assert.equal(dead.reasons.length, 1);
   assert.match(dead.warning!, /^WARNING: this model has no active latent units \(0 of 8\)/);
   assert.equal(judge({ ...rec(30, 22.7), model: { mse: NaN, psnr: NaN } }).reasons.length, 1);
+  // A diffusion decoder on a frozen encoder checked in its own run: the failure is the decoder's.
+  const decoder = judge({ ...rec(8.3, 21.3), frozenEncoder: true });
+  assert.equal(decoder.reasons.length, 1);
+  assert.match(decoder.warning!, /PSNR 8\.3 dB vs 21\.3 dB baseline\); its encoder is the frozen one .* analyses of the latents \(rank, attribution, TCAV\) stand, but those that decode them .* describe this decoder's failure$/);
+  assert.doesNotMatch(decoder.warning!, /describe noise/);
+  assert.match(judge({ ...rec(8.3, 21.3, 0), frozenEncoder: true }).warning!, /analyses of its latents describe noise$/, 'no active units: the latents themselves are in doubt');
 });
