@@ -1,18 +1,11 @@
 // Engine benchmark: the reference autoencoder trained on random 1 x 64 x 64 inputs, batch 32, MSE, Adam
 // 1e-3, in latentlens and in Python PyTorch, alternating rounds in one run with the same thread count.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { availableParallelism } from 'node:os';
-import { Adam, F, getNumThreads, manualSeed, noGrad, rand, scope, torchVersion } from '../src/engine/index.js';
+import { Adam, getNumThreads, manualSeed, noGrad, rand, scope } from '../src/engine/index.js';
 import { ReferenceAE } from '../src/models/reference-ae.js';
-import { PythonPeer } from './python-peer.js';
+import { announceSides, numberArg as arg, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
 
 const BATCH = 32;
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
 
 export async function run(args: string[]): Promise<void> {
   const rounds = arg(args, 'rounds', 5);
@@ -25,19 +18,7 @@ export async function run(args: string[]): Promise<void> {
   const opt = new Adam(model.parameters(), { lr: 1e-3 });
   const x = rand([BATCH, 1, 64, 64]);
 
-  const train = (steps: number) => {
-    model.train();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) {
-      scope(() => {
-        opt.zeroGrad();
-        const loss = F.mseLoss(model.forward(x), x);
-        loss.backward();
-        opt.step();
-      });
-    }
-    return (performance.now() - t0) / 1000;
-  };
+  const train = reconstructionTrainer(model, opt, x);
   const infer = (steps: number) => {
     model.eval();
     const t0 = performance.now();
@@ -45,9 +26,8 @@ export async function run(args: string[]): Promise<void> {
     return (performance.now() - t0) / 1000;
   };
 
-  const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/engine_peer.py', import.meta.url)), [String(threads)],
-    { OPENBLAS_NUM_THREADS: '1' });
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores`);
+  const peer = startPeer('engine_peer.py', [String(threads)]);
+  await announceSides(peer, threads);
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(5); infer(5);
   await peer.next('train 5'); await peer.next('infer 5');
@@ -81,7 +61,5 @@ export async function run(args: string[]): Promise<void> {
     gomp_spincount: process.env.GOMP_SPINCOUNT ?? null,
     omp_wait_policy: process.env.OMP_WAIT_POLICY ?? null,
   };
-  console.log(JSON.stringify(result));
+  printResult(result);
 }
-
-const round = (v: number, digits = 1) => Number(v.toFixed(digits));

@@ -3,16 +3,9 @@
 // random volumes, and the identical module and optimiser in Python PyTorch (bench/peers/train3d_peer.py),
 // alternating rounds in one run with the same thread count. Reports volumes per second of training and
 // the ratio (pytorch seconds / latentlens seconds: above 1 means latentlens is faster).
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Adam, F, getNumThreads, manualSeed, rand, scope, torchVersion } from '../src/engine/index.js';
+import { Adam, getNumThreads, manualSeed, rand } from '../src/engine/index.js';
 import { ConvAE } from '../src/models/conv-ae.js';
-import { PythonPeer } from './python-peer.js';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
+import { announceSides, numberArg as arg, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
 
 export async function run(args: string[]): Promise<void> {
   const rounds = arg(args, 'rounds', 3);
@@ -25,24 +18,10 @@ export async function run(args: string[]): Promise<void> {
   const params = model.parameters();
   const opt = new Adam(params, { lr: 1e-3 });
   const x = rand([batch, 1, side, side, side]);
-  const train = (n: number) => {
-    model.train();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      scope(() => {
-        opt.zeroGrad();
-        const loss = F.mseLoss(model.forward(x), x);
-        loss.backward();
-        opt.step();
-        if (i === n - 1) loss.item();
-      });
-    }
-    return (performance.now() - t0) / 1000;
-  };
-  const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/train3d_peer.py', import.meta.url)), [String(threads), String(batch), String(side)],
-    { OPENBLAS_NUM_THREADS: '1' });
+  const train = reconstructionTrainer(model, opt, x, true);
+  const peer = startPeer('train3d_peer.py', [String(threads), String(batch), String(side)]);
   const nParams = params.reduce((a, p) => a + p.numel, 0);
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores, ${nParams} parameters`);
+  await announceSides(peer, threads, `, ${nParams} parameters`);
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(1);
   await peer.next('train 1');
@@ -56,11 +35,9 @@ export async function run(args: string[]): Promise<void> {
   opt.dispose();
   model.dispose();
   const vols = rounds * steps * batch;
-  console.log(JSON.stringify({
+  printResult({
     suite: 'train3d', side, batch, threads,
     latentlens_train_vol_s: round(vols / ll), pytorch_train_vol_s: round(vols / py),
     speedup: round(py / ll, 3),
-  }));
+  });
 }
-
-const round = (v: number, digits = 1) => Number(v.toFixed(digits));

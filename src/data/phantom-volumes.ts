@@ -4,8 +4,8 @@
 // models and the attributions on volumes can be checked against where the lesion really is.
 import { DataError } from './errors.js';
 import { checkMemory } from './memory-budget.js';
-import { Random } from '../core/random.js';
-import { randomSplits } from './splits.js';
+import { checkLayout, checkRange, checkRate } from './phantom-checks.js';
+import { drawObject, lesionLabels, paintObject, phantomStreams, sphere, type Canvas } from './phantom-objects.js';
 import type { VolumeDataset } from './types.js';
 
 /** Options of `generateVolumePhantoms`; every field has a default. Positions and sizes are fractions of `size`. */
@@ -49,12 +49,6 @@ export const VOLUME_PHANTOM_FACTORS = [
   'organ_scale', // nuisance
 ] as const;
 
-function checkRange(name: string, r: [number, number], lo: number, hi: number): void {
-  if (!(r.length === 2 && r[0] <= r[1] && r[0] >= lo && r[1] <= hi)) {
-    throw new DataError('phantom3d', `${name} must be [min, max] within [${lo}, ${hi}], got [${r.join(', ')}]`);
-  }
-}
-
 /**
  * Generates N volume phantoms of C x size x size x size (a VolumeDataset). Each case: background 0.05,
  * an ellipsoid organ with a one-voxel soft edge (brightness 0.35, 0.45, 0.55, ... by channel), Gaussian
@@ -75,19 +69,12 @@ export function generateVolumePhantoms(options: VolumePhantomOptions = {}): Volu
   const organScale = options.organScale ?? [0.9, 1.1];
   const noise = options.noise ?? 0.03;
 
-  if (!(Number.isInteger(n) && n >= 1)) throw new DataError('phantom3d', `n must be a positive integer, got ${n}`);
-  if (!(Number.isInteger(size) && size >= 8 && size <= 512)) throw new DataError('phantom3d', `size must be an integer in 8..512, got ${size}`);
-  if (channels.length === 0 || new Set(channels).size !== channels.length || channels.some((c) => c.trim() === '')) {
-    throw new DataError('phantom3d', `channels must be distinct non-empty names, got [${channels.join(', ')}]`);
-  }
-  for (const ch of lesionChannels) {
-    if (!channels.includes(ch)) throw new DataError('phantom3d', `lesion channel "${ch}" is not one of the channels [${channels.join(', ')}]`);
-  }
-  if (!(lesionRate >= 0 && lesionRate <= 1)) throw new DataError('phantom3d', `lesionRate must be in [0, 1], got ${lesionRate}`);
-  checkRange('lesionRadius', lesionRadius, 0, 0.5);
-  checkRange('lesionPosition', lesionPosition, 0, 1);
-  checkRange('lesionIntensity', lesionIntensity, -10, 10);
-  checkRange('organScale', organScale, 0.1, 1.4);
+  checkLayout('phantom3d', n, size, 512, channels, [['lesion', lesionChannels]]);
+  checkRate('phantom3d', 'lesionRate', lesionRate);
+  checkRange('phantom3d', 'lesionRadius', lesionRadius, 0, 0.5);
+  checkRange('phantom3d', 'lesionPosition', lesionPosition, 0, 1);
+  checkRange('phantom3d', 'lesionIntensity', lesionIntensity, -10, 10);
+  checkRange('phantom3d', 'organScale', organScale, 0.1, 1.4);
   if (!(noise >= 0)) throw new DataError('phantom3d', 'noise must be >= 0');
 
   const C = channels.length;
@@ -105,22 +92,15 @@ export function generateVolumePhantoms(options: VolumePhantomOptions = {}): Volu
   const lesionIn = channels.map((ch) => lesionChannels.includes(ch));
   const background = 0.05;
 
-  const rng = new Random(seed);
-  const factorRng = rng.fork();
-  const voxelRng = rng.fork();
-  const splitSeed = rng.nextUint32();
-  const uni = (r: [number, number]) => factorRng.uniform(r[0], r[1]);
+  const { factors: factorRng, pixels: voxelRng, splitSeed } = phantomStreams(seed);
+  const lesion = { rate: lesionRate, radius: lesionRadius, position: lesionPosition, intensity: lesionIntensity };
+  const canvas: Canvas = { images, mask: lesionMask, D, H, W, shownIn: lesionIn };
   const anatomy = new Float32Array(V);
   const c0 = (size - 1) / 2;
 
   for (let i = 0; i < n; i++) {
-    const lp = factorRng.bernoulli(lesionRate) ? 1 : 0;
-    const lr = uni(lesionRadius);
-    const lx = uni(lesionPosition);
-    const ly = uni(lesionPosition);
-    const lz = uni(lesionPosition);
-    const li = uni(lesionIntensity);
-    const os = uni(organScale);
+    const [lp, lr, lx, ly, lz, li] = drawObject(factorRng, lesion, 3);
+    const os = factorRng.uniform(organScale[0], organScale[1]);
     factors.set([lp, lr, lx, ly, lz, li, os], i * F);
     labels[i] = lp;
 
@@ -144,37 +124,14 @@ export function generateVolumePhantoms(options: VolumePhantomOptions = {}): Volu
       const off = base + c * V;
       for (let p = 0; p < V; p++) images[off + p] = background + anatomy[p]! * lvl + (noise > 0 ? noise * voxelRng.normal() : 0);
     }
-    // Lesion: soft-edged sphere in the lesion channels; mask = voxel centres inside it.
-    if (lp) {
-      const R = lr * size, X = lx * W, Y = ly * H, Z = lz * D;
-      const lo = (v: number) => Math.max(0, Math.floor(v - R - 1));
-      const hi = (v: number, m: number) => Math.min(m - 1, Math.ceil(v + R + 1));
-      for (let z = lo(Z); z <= hi(Z, D); z++) {
-        for (let y = lo(Y); y <= hi(Y, H); y++) {
-          for (let x = lo(X); x <= hi(X, W); x++) {
-            const d = Math.hypot(x + 0.5 - X, y + 0.5 - Y, z + 0.5 - Z);
-            let a = R - d + 0.5;
-            if (a <= 0) continue;
-            if (a > 1) a = 1;
-            const p = (z * H + y) * W + x;
-            if (d <= R) lesionMask[i * V + p] = 1;
-            for (let c = 0; c < C; c++) if (lesionIn[c]) images[base + c * V + p]! += li * a;
-          }
-        }
-      }
-    }
+    if (lp) paintObject(canvas, i, lx * W, ly * H, lz * D, lr * size, li, sphere);
   }
 
-  const fractions = options.splits ?? { val: 0.1, test: 0.2 };
   return {
     images,
     shape: [n, C, D, H, W],
     channelNames: [...channels],
-    labels,
-    labelWidth: 1,
-    task: 'binary',
-    classNames: ['no lesion', 'lesion'],
-    splits: randomSplits(n, { val: fractions.val, test: fractions.test, seed: splitSeed, stratify: labels }),
+    ...lesionLabels(labels, splitSeed, options.splits),
     factors: { names: [...VOLUME_PHANTOM_FACTORS], values: factors },
     masks: [{ name: 'lesion', channels: [...lesionChannels], data: lesionMask }],
     ids: Array.from({ length: n }, (_, i) => `phantom3d ${i}`),

@@ -4,8 +4,8 @@
 import { normalQuantile } from '../core/stats.js';
 import { DataError } from './errors.js';
 import { checkMemory } from './memory-budget.js';
-import { Random } from '../core/random.js';
-import { randomSplits } from './splits.js';
+import { checkLayout, checkRange, checkRate } from './phantom-checks.js';
+import { disc, drawObject, lesionLabels, paintObject, phantomStreams, square, type Canvas } from './phantom-objects.js';
 import type { ImageDataset } from './types.js';
 
 /** Options of `generatePhantoms`; every field has a default. Positions and sizes are fractions of `size`. */
@@ -76,12 +76,6 @@ function gaussianTable(): Float32Array {
   return normalTable;
 }
 
-function checkRange(name: string, r: [number, number], lo: number, hi: number): void {
-  if (!(r.length === 2 && r[0] <= r[1] && r[0] >= lo && r[1] <= hi)) {
-    throw new DataError('phantom', `${name} must be [min, max] within [${lo}, ${hi}], got [${r.join(', ')}]`);
-  }
-}
-
 /**
  * Generates N phantom cases of C x size x size.
  *
@@ -115,26 +109,16 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
   const noise = options.noise ?? 0.03;
   const texture = options.texture ?? 0.08;
 
-  if (!(Number.isInteger(n) && n >= 1)) throw new DataError('phantom', `n must be a positive integer, got ${n}`);
-  if (!(Number.isInteger(size) && size >= 8 && size <= 4096)) throw new DataError('phantom', `size must be an integer in 8..4096, got ${size}`);
-  if (channels.length === 0 || new Set(channels).size !== channels.length || channels.some((c) => c.trim() === '')) {
-    throw new DataError('phantom', `channels must be distinct non-empty names, got [${channels.join(', ')}]`);
-  }
-  for (const [what, list] of [['lesion', lesionChannels], ['distractor', distractorChannels]] as const) {
-    for (const ch of list) {
-      if (!channels.includes(ch)) throw new DataError('phantom', `${what} channel "${ch}" is not one of the channels [${channels.join(', ')}]`);
-    }
-  }
-  for (const [name, p] of [['lesionRate', lesionRate], ['distractorRate', distractorRate]] as const) {
-    if (!(p >= 0 && p <= 1)) throw new DataError('phantom', `${name} must be in [0, 1], got ${p}`);
-  }
-  checkRange('lesionRadius', lesionRadius, 0, 0.5);
-  checkRange('lesionPosition', lesionPosition, 0, 1);
-  checkRange('distractorRadius', distractorRadius, 0, 0.5);
-  checkRange('distractorPosition', distractorPosition, 0, 1);
-  checkRange('lesionIntensity', lesionIntensity, -10, 10);
-  checkRange('distractorIntensity', distractorIntensity, -10, 10);
-  checkRange('organScale', organScale, 0.1, 1.4);
+  checkLayout('phantom', n, size, 4096, channels, [['lesion', lesionChannels], ['distractor', distractorChannels]]);
+  checkRate('phantom', 'lesionRate', lesionRate);
+  checkRate('phantom', 'distractorRate', distractorRate);
+  checkRange('phantom', 'lesionRadius', lesionRadius, 0, 0.5);
+  checkRange('phantom', 'lesionPosition', lesionPosition, 0, 1);
+  checkRange('phantom', 'distractorRadius', distractorRadius, 0, 0.5);
+  checkRange('phantom', 'distractorPosition', distractorPosition, 0, 1);
+  checkRange('phantom', 'lesionIntensity', lesionIntensity, -10, 10);
+  checkRange('phantom', 'distractorIntensity', distractorIntensity, -10, 10);
+  checkRange('phantom', 'organScale', organScale, 0.1, 1.4);
   if (!(noise >= 0) || !(texture >= 0)) throw new DataError('phantom', `noise and texture must be >= 0`);
 
   const C = channels.length;
@@ -161,33 +145,24 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
   const textureWeight = Float32Array.from(channels, (_, c) => 1 - 0.2 * (c % 3));
   const background = 0.05;
 
-  const rng = new Random(seed);
-  const factorRng = rng.fork();
-  const pixelRng = rng.fork();
-  const splitSeed = rng.nextUint32();
+  const { factors: factorRng, pixels: pixelRng, splitSeed } = phantomStreams(seed);
+  const lesion = { rate: lesionRate, radius: lesionRadius, position: lesionPosition, intensity: lesionIntensity };
+  const distractor = { rate: distractorRate, radius: distractorRadius, position: distractorPosition, intensity: distractorIntensity };
+  const lesionCanvas: Canvas = { images, mask: lesionMask, D: 1, H, W, shownIn: lesionIn };
+  const distractorCanvas: Canvas = { images, mask: distractorMask, D: 1, H, W, shownIn: distractorIn };
   const table = gaussianTable();
 
   const anatomy = new Float32Array(HW); // soft organ membership 0..1
   const tex = new Float32Array(HW); // texture inside the organ
   const rowA = new Float32Array(3 * H);
   const colA = new Float32Array(3 * W);
-  const uni = (r: [number, number]) => factorRng.uniform(r[0], r[1]);
 
   for (let i = 0; i < n; i++) {
     // Factors, drawn in a fixed order from their own stream.
-    const lp = factorRng.bernoulli(lesionRate) ? 1 : 0;
-    const lr = uni(lesionRadius);
-    const lx = uni(lesionPosition);
-    const ly = uni(lesionPosition);
-    const li = uni(lesionIntensity);
-    const dp = factorRng.bernoulli(distractorRate) ? 1 : 0;
-    const dr = uni(distractorRadius);
-    const dx = uni(distractorPosition);
-    const dy = uni(distractorPosition);
-    const di = uni(distractorIntensity);
-    const os = uni(organScale);
-    const fr = factors.subarray(i * F, (i + 1) * F);
-    fr.set([lp, lr, lx, ly, li, dp, dr, dx, dy, di, os]);
+    const [lp, lr, lx, ly, li] = drawObject(factorRng, lesion, 2);
+    const [dp, dr, dx, dy, di] = drawObject(factorRng, distractor, 2);
+    const os = factorRng.uniform(organScale[0], organScale[1]);
+    factors.set([lp, lr, lx, ly, li, dp, dr, dx, dy, di, os], i * F);
     labels[i] = lp;
 
     // Anatomy: an ellipse with a soft one-pixel edge and a separable smooth texture (3 cosine terms).
@@ -240,60 +215,15 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
       }
     }
 
-    // Lesion: soft-edged disc, added to the lesion channels; mask = pixel centres inside the disc.
-    if (lp) {
-      const R = lr * size;
-      const X = lx * W;
-      const Y = ly * H;
-      const y0 = Math.max(0, Math.floor(Y - R - 1));
-      const y1 = Math.min(H - 1, Math.ceil(Y + R + 1));
-      const x0 = Math.max(0, Math.floor(X - R - 1));
-      const x1 = Math.min(W - 1, Math.ceil(X + R + 1));
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) {
-          const d = Math.hypot(x + 0.5 - X, y + 0.5 - Y);
-          let a = R - d + 0.5;
-          if (a <= 0) continue;
-          if (a > 1) a = 1;
-          const p = y * W + x;
-          if (d <= R) lesionMask[i * HW + p] = 1;
-          for (let c = 0; c < C; c++) if (lesionIn[c]) images[base + c * HW + p]! += li * a;
-        }
-      }
-    }
-    // Distractor: bright square artefact in its own channels, independent of the label.
-    if (dp) {
-      const R = dr * size;
-      const X = dx * W;
-      const Y = dy * H;
-      const y0 = Math.max(0, Math.floor(Y - R - 1));
-      const y1 = Math.min(H - 1, Math.ceil(Y + R + 1));
-      const x0 = Math.max(0, Math.floor(X - R - 1));
-      const x1 = Math.min(W - 1, Math.ceil(X + R + 1));
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) {
-          const d = Math.max(Math.abs(x + 0.5 - X), Math.abs(y + 0.5 - Y));
-          let a = R - d + 0.5;
-          if (a <= 0) continue;
-          if (a > 1) a = 1;
-          const p = y * W + x;
-          if (d <= R) distractorMask[i * HW + p] = 1;
-          for (let c = 0; c < C; c++) if (distractorIn[c]) images[base + c * HW + p]! += di * a;
-        }
-      }
-    }
+    if (lp) paintObject(lesionCanvas, i, lx * W, ly * H, 0.5, lr * size, li, disc);
+    if (dp) paintObject(distractorCanvas, i, dx * W, dy * H, 0.5, dr * size, di, square);
   }
 
-  const fractions = options.splits ?? { val: 0.1, test: 0.2 };
   return {
     images,
     shape: [n, C, H, W],
     channelNames: [...channels],
-    labels,
-    labelWidth: 1,
-    task: 'binary',
-    classNames: ['no lesion', 'lesion'],
-    splits: randomSplits(n, { val: fractions.val, test: fractions.test, seed: splitSeed, stratify: labels }),
+    ...lesionLabels(labels, splitSeed, options.splits),
     factors: { names: [...PHANTOM_FACTORS], values: factors },
     masks: [
       { name: 'lesion', channels: [...lesionChannels], data: lesionMask },

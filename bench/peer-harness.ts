@@ -1,0 +1,56 @@
+// The harness of the suites that time latentlens against a Python PyTorch peer doing the same steps
+// (engine, train3d). Kept in one place so that both start their peer, name the two sides and time a
+// training step alike, and their ratios compare like with like.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { F, scope, torchVersion, type Optimizer, type Tensor } from '../src/engine/index.js';
+import type { Module } from '../src/nn/module.js';
+import { PythonPeer } from './python-peer.js';
+
+/** The number after `--name` in `args`, or `fallback` when the flag is absent. */
+export function numberArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/**
+ * Starts bench/peers/<script> with `args`. OpenBLAS is held to one thread so that the peer's threads
+ * are torch's own pool, sized like latentlens's.
+ */
+export function startPeer(script: string, args: string[]): PythonPeer {
+  return new PythonPeer(fileURLToPath(new URL(`../../bench/peers/${script}`, import.meta.url)), args, { OPENBLAS_NUM_THREADS: '1' });
+}
+
+/** Writes to stderr what each side runs on: the peer's first line, then libtorch, threads, cores and `extra`. */
+export async function announceSides(peer: PythonPeer, threads: number, extra = ''): Promise<void> {
+  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores${extra}`);
+}
+
+/**
+ * A timer of training steps: it runs `steps` Adam steps of MSE reconstruction of `x` and returns the
+ * seconds taken. `readLastLoss` reads the last step's loss back before the clock stops, as the peers
+ * do after their steps.
+ */
+export function reconstructionTrainer(model: Module, opt: Optimizer, x: Tensor, readLastLoss = false): (steps: number) => number {
+  return (steps) => {
+    model.train();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) {
+      scope(() => {
+        opt.zeroGrad();
+        const loss = F.mseLoss(model.forward(x), x);
+        loss.backward();
+        opt.step();
+        if (readLastLoss && i === steps - 1) loss.item();
+      });
+    }
+    return (performance.now() - t0) / 1000;
+  };
+}
+
+export const round = (v: number, digits = 1) => Number(v.toFixed(digits));
+
+/** Prints the suite's result: one JSON object on the last line of stdout, which is what bench/main.ts promises. */
+export function printResult(result: Record<string, unknown>): void {
+  console.log(JSON.stringify(result));
+}
