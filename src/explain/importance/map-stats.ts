@@ -6,7 +6,7 @@ import type { FeatureMatrix } from './types.js';
 
 const pooledMeans = (f: FeatureMatrix): Float64Array => mapMeans(f.data, f.rows, f.cols, Int32Array.from(f.groupOf), f.groupNames.length);
 
-/** |Pearson r| from which a map counts as correlated with another (rank.ts's calibration warning). */
+/** |Pearson r| from which a map counts as correlated with another (rank-warnings.ts's calibration warning). */
 export const CORRELATED = 0.3;
 
 /** Per map: the largest |Pearson correlation| of its pooled value with another map's. */

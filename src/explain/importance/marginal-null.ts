@@ -24,7 +24,7 @@
 // - labels vary within groups and each case's position in its group is known (slice index): each group's
 //   labels are rotated by a random shift along that order, so a run of tumour slices stays a run, moved
 //   elsewhere in the stack — the correlation of neighbouring slices is kept;
-// - otherwise the cases are shuffled and rank.ts warns that the p-values are somewhat liberal.
+// - otherwise the cases are shuffled and rank-warnings.ts warns that the p-values are somewhat liberal.
 
 import { type BinnedMatrix, RandomForest, type ForestOptions } from '../../forest/index.js';
 import { Random, deriveSeed } from '../../core/random.js';

@@ -1,0 +1,109 @@
+// rankFeatureMaps' options checked and completed with their defaults, and the labels turned into class
+// indices: everything the stages of rank.ts read but never change.
+
+import type { ForestOptions } from '../../forest/index.js';
+import type { PlanOptions } from './plan.js';
+import type { ConditionalMethod, FeatureMatrix, NullStatistic, RankEvaluation, RankOptions } from './types.js';
+
+/** The settings every stage of rankFeatureMaps shares, defaults filled in (RankOptions documents them). */
+export interface RankSettings {
+  n: number;
+  d: number;
+  /** Number of maps (column groups). */
+  G: number;
+  groupOf: Int32Array;
+  /** Columns per map. */
+  nCols: Int32Array;
+  seed: number;
+  evaluation: RankEvaluation;
+  repeats: number;
+  confidence: number;
+  useConditional: boolean;
+  conditionalMethod: ConditionalMethod;
+  useCpi: boolean;
+  conditionalNullRefits: number;
+  conditionalRidge: number;
+  nullPermutations: number;
+  marginalNullPermutations: number;
+  nullStatistic: NullStatistic;
+  fdr: number;
+  stabilityBootstraps: number;
+  topK: number;
+  forestOpts: ForestOptions & { task: 'classification'; seed: number };
+  nTrees: number;
+  nullTrees: number;
+  progress: RankOptions['onProgress'];
+  /** The plan of the observed evaluation, less its forest seed: the nulls re-plan with their own. */
+  plan: Omit<PlanOptions, 'forestSeed'>;
+}
+
+/** Labels as class indices, and the descriptive metric they allow. */
+export interface RankClasses {
+  /** Sorted distinct labels. */
+  classes: number[];
+  K: number;
+  /** Class index of every row. */
+  yIdx: Int32Array;
+  metric: 'auc' | 'accuracy';
+}
+
+/** Checks the shapes and options (in this order, so the same input meets the same error) and fills in the defaults. */
+export function resolveRankSettings(features: FeatureMatrix, labels: ArrayLike<number>, options: RankOptions): RankSettings {
+  const { rows: n, cols: d } = features;
+  if (features.data.length !== n * d) throw new Error(`features.data has ${features.data.length} values, expected ${n} x ${d}`);
+  if (labels.length !== n) throw new Error(`labels has ${labels.length} entries, expected ${n}`);
+  if (features.groupOf.length !== d) throw new Error(`groupOf has ${features.groupOf.length} entries, expected ${d}`);
+  const G = features.groupNames.length;
+  const groupOf = Int32Array.from(features.groupOf);
+  const nCols = new Int32Array(G);
+  for (let c = 0; c < d; c++) {
+    if (!(groupOf[c] >= 0 && groupOf[c] < G)) throw new Error(`column ${c} has group ${groupOf[c]}, outside 0..${G - 1}`);
+    nCols[groupOf[c]]++;
+  }
+  const seed = (options.seed ?? 0) >>> 0;
+  if (options.testRows && options.evaluation !== undefined && options.evaluation !== 'holdout') throw new Error(`testRows need evaluation 'holdout', not '${options.evaluation}'`);
+  const evaluation: RankEvaluation = options.evaluation ?? (options.testRows ? 'holdout' : 'cv');
+  if (evaluation !== 'cv' && evaluation !== 'holdout' && evaluation !== 'oob') throw new Error(`unknown evaluation ${String(evaluation)}`);
+  const repeats = Math.max(1, Math.floor(options.repeats ?? 10));
+  const confidence = options.confidence ?? 0.95;
+  // With one map there is nothing to condition on.
+  const useConditional = (options.conditional ?? true) && G > 1;
+  const conditionalMethod: ConditionalMethod = options.conditionalMethod ?? 'loco';
+  if (conditionalMethod !== 'loco' && conditionalMethod !== 'cpi') throw new Error(`unknown conditional method ${String(conditionalMethod)} (loco or cpi)`);
+  const useCpi = useConditional && conditionalMethod === 'cpi';
+  const conditionalNullRefits = Math.floor(options.conditionalNull ?? 19);
+  if (useConditional && conditionalMethod === 'loco' && !(conditionalNullRefits >= 5)) throw new Error(`conditionalNull must be at least 5 refits, got ${options.conditionalNull}`);
+  const conditionalRidge = options.conditionalRidge ?? 1e-3;
+  const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
+  const marginalNullPermutations = Math.floor(options.marginalNull ?? 19);
+  if (!(marginalNullPermutations === 0 || marginalNullPermutations >= 5)) throw new Error(`marginalNull must be 0 (off) or at least 5 permutations, got ${options.marginalNull}`);
+  const nullStatistic = options.nullStatistic ?? 'oob-permutation';
+  const fdr = options.fdr ?? 0.05;
+  const stabilityBootstraps = Math.max(0, Math.floor(options.stabilityBootstraps ?? 30));
+  const topK = Math.max(1, Math.min(G, Math.floor(options.topK ?? 3)));
+  const threads = options.threads ?? options.forest?.threads;
+  const forestOpts = { ...options.forest, task: 'classification' as const, seed: options.forest?.seed ?? seed, ...(threads !== undefined ? { threads } : {}) };
+  const nTrees = forestOpts.nTrees ?? 100;
+  const nullTrees = Math.floor(options.nullTrees ?? nTrees);
+  return {
+    n, d, G, groupOf, nCols, seed, evaluation, repeats, confidence, useConditional, conditionalMethod, useCpi, conditionalNullRefits, conditionalRidge,
+    nullPermutations, marginalNullPermutations, nullStatistic, fdr, stabilityBootstraps, topK, forestOpts, nTrees, nullTrees,
+    progress: options.onProgress,
+    plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
+  };
+}
+
+/** The sorted distinct labels, each row's class index, and the metric ('auto': AUC for two classes, else accuracy). */
+export function indexClasses(labels: ArrayLike<number>, metricOption: RankOptions['metric']): RankClasses {
+  const n = labels.length;
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  if (classes.length < 2) throw new Error('labels need at least two classes');
+  for (const c of classes) if (!Number.isFinite(c)) throw new Error('labels must be finite numbers');
+  const K = classes.length;
+  const yIdx = new Int32Array(n);
+  const cIndex = new Map(classes.map((c, i) => [c, i]));
+  for (let r = 0; r < n; r++) yIdx[r] = cIndex.get(labels[r])!;
+  const metric = metricOption === undefined || metricOption === 'auto' ? (K === 2 ? 'auc' : 'accuracy') : metricOption;
+  if (metric === 'auc' && K !== 2) throw new Error('metric auc needs two classes');
+  return { classes, K, yIdx, metric };
+}
