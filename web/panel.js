@@ -38,8 +38,12 @@ export class RunPanel {
   async load() {
     // Only files the run list says exist are asked for: an analysis not run yet is not an error.
     const files = this.info.files ?? {};
-    const maybe = (name) => (files[name] ? getJson(`${enc(this.id)}/${name}`) : null);
-    const [meta, config, rank, tcav, health] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav'), maybe('health')]);
+    // An analysis file the server refuses (another version: it says what to re-run) is shown as such, not as absent.
+    const maybe = (name) => (files[name] ? getJson(`${enc(this.id)}/${name}`).catch((err) => ({ unreadable: err.message })) : null);
+    const [meta, config, rankFile, tcavFile, health] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav'), maybe('health')]);
+    const unreadable = (f) => h('p', { class: 'flag small' }, `Unreadable: ${f.unreadable}`);
+    // rank.json and tcav.json are envelopes {format, version, created, inputs, settings, result} (src/runs/run-file.ts).
+    const rank = rankFile?.result ?? null;
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;
@@ -57,10 +61,10 @@ export class RunPanel {
     this.root.append(
       section('Cases', this.grid.root),
       section('Case and live decoding', this.editor.root),
-      section('Map ranking', designWarnings(rank), rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
+      section('Map ranking', designWarnings(rank), rankFile?.unreadable ? unreadable(rankFile) : rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
       section('Selected map', this.mapBox),
       section('Embedding', this.scatter.root),
-      section('TCAV', tcav ? tcavTable(tcav) : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.')),
+      section('TCAV', tcavFile?.unreadable ? unreadable(tcavFile) : tcavFile ? tcavTable(tcavFile.result) : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.')),
     );
     await Promise.all([this.grid.load(), this.scatter.load(this.info.files?.embed ?? [])]);
     await this.showCase(this.shared.value, false);
@@ -81,7 +85,7 @@ export class RunPanel {
     for (const tr of this.root.querySelectorAll('tr[data-map]')) tr.classList.toggle('selected', Number(tr.dataset.map) === k);
     this.editor.focusMap(k);
     this.scatter.colourByMap(k);
-    const ex = (this.info.files?.explain ?? []).includes(k) ? await getJson(`${enc(this.id)}/explain/${k}`) : null;
+    const ex = (this.info.files?.explain ?? []).includes(k) ? (await getJson(`${enc(this.id)}/explain/${k}`))?.result ?? null : null;
     this.mapBox.replaceChildren(mapView(this.id, k, ex, this.rank, this.meta));
   }
 }

@@ -61,9 +61,9 @@ export class Scatter {
 
   async loadMethod(m) {
     this.methodSel.value = m;
-    const e = await getJson(`${enc(this.run)}/embed/${enc(m)}`);
-    const n = e.coords.length;
-    const indices = e.indices ?? Array.from({ length: n }, (_, i) => i);
+    const file = await getJson(`${enc(this.run)}/embed/${enc(m)}`); // an envelope (src/runs/run-file.ts)
+    const e = file.result;
+    const indices = file.inputs.indices;
     const xs = e.coords.map((p) => p[0]), ys = e.coords.map((p) => p[1]);
     // Robust limits: one far outlier no longer squashes the rest into a corner; outliers sit on the edge.
     const [x0, x1] = robustLimits(xs), [y0, y1] = robustLimits(ys);

@@ -8,8 +8,7 @@ const sigCell = (t) => h('td', { class: t?.significant ? 'yes' : 'no' }, t ? (t.
 /** Maps sorted by rank; clicking a row picks the map. */
 export function rankingTable(rank, onPick, current) {
   const rows = [...rank.groups].sort((a, b) => a.rank - b.rank);
-  if (!rows.every((g) => g.marginal)) return h('p', { class: 'muted' }, `rank.json version ${rank.version} has no per-case Brier tests: rerun latentlens rank.`);
-  const conf = Math.round(100 * (rank.settings?.confidence ?? 0.95));
+  const conf = Math.round(100 * rank.settings.confidence);
   const head = ['rank', 'map', `marginal [${conf}% CI]`, 'q', 'sig.', `conditional [${conf}% CI]`, 'q', 'sig.', 'top-1 stab.', 'AUC'];
   return h('div', {},
     h('p', { class: 'muted small' }, `Importance = rise in held-out Brier score when the map is replaced, on ${rank.nEval} ${rank.evaluation} cases (${rank.metric.toUpperCase()} ${fmt(rank.baselineScore)}). ` +
@@ -27,18 +26,15 @@ export function rankingTable(rank, onPick, current) {
       h('td', {}, fmt(g.stability?.top1)), h('td', {}, fmt(g.univariateAuc)))))));
 }
 
-export function tcavTable(file) {
-  const r = file.result ?? file;
-  if (!r?.concepts) return h('p', { class: 'muted' }, 'tcav.json has no concepts.');
-  // tcav.json before version 2 has no verdicts: `significant` came from a t-test against random-vs-random CAVs.
-  const verdict = (c) => c.verdict ?? (c.significant ? 'significant' : 'not significant');
+/** The TCAV table of tcav.json's `result`. */
+export function tcavTable(r) {
+  if (!r.concepts.length) return h('p', { class: 'muted' }, 'tcav.json has no concepts.');
+  const verdict = (c) => c.verdict;
   const cls = (v) => (v === 'significant' ? 'yes' : v === 'not determined' ? 'flag' : 'no');
-  const test = r.significance
-    ? `p: mean score against up to ${r.significance.randomConcepts} random concepts of the same size, Bonferroni at α = ${r.alpha}.`
-    : `p: t-test against random-vs-random CAVs (tcav.json version 1), Bonferroni at α = ${r.alpha}.`;
+  const test = `p: mean score against up to ${r.significance.randomConcepts} random concepts of the same size, Bonferroni at α = ${r.alpha}.`;
   return h('div', {},
     h('p', { class: 'muted small' }, `target class ${r.targetClass}; ${r.runs} CAVs per concept against random sets; head ${r.head?.kind ?? '?'}${r.head?.heldOutAccuracy !== undefined ? ` (held-out acc. ${fmt(r.head.heldOutAccuracy)})` : ''}. ${test}`),
-    r.gate ? h('p', { class: r.gate.passed ? 'muted small' : 'flag small' }, `Label head: ${r.gate.note}.${r.gate.passed ? '' : ' No verdicts.'}`) : null,
+    h('p', { class: r.gate.passed ? 'muted small' : 'flag small' }, `Label head: ${r.gate.note}.${r.gate.passed ? '' : ' No verdicts.'}`),
     h('table', {},
       h('thead', {}, h('tr', {}, ...['concept', 'TCAV score', '± sd', 'CAV acc.', 'as extreme', 'p', 'p (Bonf.)', 'verdict'].map((t) => h('th', {}, t)))),
       h('tbody', {},

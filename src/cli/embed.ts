@@ -1,14 +1,21 @@
-// `latentlens embed <run>`: PCA, t-SNE or UMAP of a run's latents, written into the run folder.
+// `latentlens embed <run>`: flags of embedRun (src/runs/embed-run.ts), which writes embed-<method>.json and its figure.
 import type { Command } from 'commander';
 import type { EmbedOptions } from '../embed/index.js';
-import { embedRun } from '../embed/run-embed.js';
-import { printRunHealth } from '../runs/run-data.js';
+import { embedRun } from '../runs/embed-run.js';
 import { StageProgress } from '../util/progress.js';
 import { positiveIntFlag as atLeast, positiveNumberFlag as positive, wholeNumberFlag as whole } from './flags.js';
 
 interface EmbedFlags {
   method: string; color?: string; target?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
   iterations?: number; epochs?: number; pool: string; data?: string; maxPoints: number; threads?: number;
+}
+
+/** The embedding options of the flags (the method's own defaults where a flag is absent). */
+export function embedOptions(f: Pick<EmbedFlags, 'method' | 'seed' | 'perplexity' | 'iterations' | 'threads' | 'neighbors' | 'minDist' | 'epochs'>): EmbedOptions {
+  if (f.method === 'pca') return { method: 'pca', seed: f.seed };
+  if (f.method === 'tsne') return { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads };
+  if (f.method === 'umap') return { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
+  throw new Error(`--method must be umap, tsne or pca, got '${f.method}'`);
 }
 
 export function registerEmbed(program: Command): void {
@@ -29,20 +36,13 @@ export function registerEmbed(program: Command): void {
     .option('--data <spec>', 'data to encode (default: the run\'s recorded data spec)')
     .option('--max-points <n>', 'cap on embedded cases (seeded subset)', atLeast('--max-points', 2), 5000)
     .action(async (dir: string, f: EmbedFlags) => {
-      if (!['umap', 'tsne', 'pca'].includes(f.method)) throw new Error(`--method must be umap, tsne or pca, got '${f.method}'`);
+      const embed = embedOptions(f);
       if (f.pool !== 'mean' && f.pool !== 'flatten') throw new Error(`--pool must be mean or flatten, got '${f.pool}'`);
-      const embed: EmbedOptions = f.method === 'pca' ? { method: 'pca', seed: f.seed }
-        : f.method === 'tsne' ? { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads }
-          : { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
-      await printRunHealth(dir, f.data);
       const progress = new StageProgress(process.stderr);
-      const { result, json, png, target } = await embedRun(dir, {
+      await embedRun(dir, {
         embed, color: f.color, target: f.target, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
         onProgress: ({ step, total }) => progress.update(f.method, step, total),
-      });
+      }, { log: (l) => console.log(l) });
       progress.end();
-      console.log(`${f.method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
-      if (target) console.log(`target: ${target.description}`);
-      console.log(`wrote ${json}\nwrote ${png}`);
     });
 }

@@ -12,21 +12,13 @@ import { trainDiffusionDecoder } from '../train/train-decoder.js';
 import type { TrainEvent } from '../train/trainer.js';
 import { healthLine } from '../train/health.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
+import { describeTrainEvent, withCtrlC } from './train-session.js';
 
 interface Flags {
   from?: string; out: string; decoder: string; data?: string; resume: boolean;
   conditioning: string; prediction: string; width: number; mults: string; noiseSchedule: string; timesteps: number; ddimSteps: number;
   epochs: number; steps?: number; batchSize: number; lr: number; clipGradNorm: number; checkpointEvery: number; seed?: number;
   threads?: number; progress: boolean;
-}
-
-function describe(e: TrainEvent, progressBar: boolean): void {
-  if (progressBar) return;
-  if (e.type === 'epoch') {
-    const v = e.val ? ` val eps-MSE ${(e.val.terms.loss ?? NaN).toPrecision(4)}, reconstruction (inverted x_T) PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}` : '';
-    console.error(`epoch ${e.epoch + 1} (step ${e.step}): train eps-MSE ${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`);
-  } else if (e.type === 'checkpoint') console.error(`checkpoint: ${e.dir}`);
-  else if (e.type === 'warning') console.error(`warning: ${e.message}`);
 }
 
 function summary(r: TrainResult): void {
@@ -40,33 +32,27 @@ function summary(r: TrainResult): void {
 async function action(f: Flags): Promise<void> {
   if (f.threads) setNumThreads(f.threads);
   if (f.decoder !== 'diffusion') throw new Error(`train-decoder: --decoder ${f.decoder}: only 'diffusion' exists (the adversarial decoder is not built yet)`);
-  const ctl = new AbortController();
-  const onSigint = () => { ctl.abort(); process.stderr.write('\nCtrl-C: writing a checkpoint after this step\n'); };
-  process.once('SIGINT', onSigint);
-  const progress = f.progress && process.stderr.isTTY === true;
-  const onEvent = (e: TrainEvent) => describe(e, progress);
-  try {
+  await withCtrlC(async (signal) => {
+    const progress = f.progress && process.stderr.isTTY === true;
+    const onEvent = (e: TrainEvent) => describeTrainEvent(e, progress, 'eps');
     if (f.resume) {
       console.error(`resuming ${f.out} (settings from its config.json)`);
-      summary(await resumeRun(f.out, { signal: ctl.signal, progress }, onEvent));
+      summary(await resumeRun(f.out, { signal, progress }, onEvent));
       return;
     }
     if (!f.from) throw new Error('train-decoder: --from <run> (the trained encoder\'s run folder) is required');
     const mults = f.mults.split(',').map(num('--mults'));
     console.error(`training a diffusion decoder on the frozen encoder of ${f.from}, libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${f.out}`);
-    const r = await trainDiffusionDecoder(f.from, {
+    summary(await trainDiffusionDecoder(f.from, {
       out: f.out, ...(f.data ? { data: f.data } : {}), epochs: f.epochs, ...(f.steps !== undefined ? { steps: f.steps } : {}),
       batchSize: f.batchSize, lr: f.lr, clipGradNorm: f.clipGradNorm, checkpointEvery: f.checkpointEvery, ...(f.seed !== undefined ? { seed: f.seed } : {}),
-      progress, signal: ctl.signal, extraConfig: { threads: getNumThreads() },
+      progress, signal, extraConfig: { threads: getNumThreads() },
       decoder: {
         conditioning: f.conditioning as DiffusionConditioning, prediction: f.prediction as DiffusionPrediction, width: f.width, mults,
         schedule: { kind: f.noiseSchedule as ScheduleKind, steps: f.timesteps }, ddimSteps: f.ddimSteps,
       },
-    }, onEvent);
-    summary(r);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+    }, onEvent));
+  });
 }
 
 export function registerTrainDecoder(program: Command): void {

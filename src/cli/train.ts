@@ -1,16 +1,14 @@
-// `latentlens train`: parse flags, load the data spec, build the model from the registry, call
-// trainModel (library), print progress. Ctrl-C writes a checkpoint and exits; --resume continues it.
+// `latentlens train`: flags of trainRun (src/runs/train-run.ts); progress on stderr, the summary on
+// stdout. Ctrl-C writes a checkpoint and exits; --resume continues it.
 import type { Command } from 'commander';
-import { loadCases } from '../data/spec.js';
-import { getNumThreads, manualSeed, setNumThreads, torchVersion } from '../engine/runtime.js';
-import { createModel, MODEL_KINDS, modelOptionsHelp, type ModelOptions } from '../models/registry.js';
+import { setNumThreads } from '../engine/runtime.js';
+import { MODEL_KINDS, modelOptionsHelp } from '../models/registry.js';
 import type { ModelKind } from '../models/types.js';
-import { resumeRun } from '../train/resume.js';
-import type { TrainResult } from '../train/state.js';
-import { trainingSplits, trainModel, type TrainEvent } from '../train/trainer.js';
+import type { TrainEvent } from '../train/trainer.js';
 import type { TrainOptions } from '../train/options.js';
-import { HEALTH_FILE, healthLine } from '../train/health.js';
+import { resumeTrainRun, trainRun, trainSummary, type TrainRunOptions } from '../runs/train-run.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
+import { describeTrainEvent, withCtrlC } from './train-session.js';
 
 interface TrainFlags {
   data?: string; model: string; out: string; resume?: boolean;
@@ -47,80 +45,31 @@ export function parseModelOpts(pairs: string[]): Record<string, unknown> {
   return out;
 }
 
-function describe(e: TrainEvent, progressBar: boolean): void {
-  if (e.type === 'epoch' && !progressBar) {
-    const v = e.val ? ` val ${(e.val.terms.loss ?? e.val.mse).toPrecision(4)} PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}` : '';
-    console.error(`epoch ${e.epoch + 1} (step ${e.step}): train ${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`);
-  } else if (e.type === 'checkpoint' && !progressBar) console.error(`checkpoint: ${e.dir}`);
-  else if (e.type === 'warning' && !progressBar) console.error(`warning: ${e.message}`);
-}
-
-function summary(r: TrainResult): void {
-  // Like a shell's Ctrl-C status, so scripts see the run is unfinished (the checkpoint is complete).
-  if (r.stopReason === 'aborted') process.exitCode = 130;
-  if (r.finalized) {
-    // A resumed run that had already finished: nothing was trained.
-    const wrote = r.finalized.length ? `wrote ${r.finalized.join(' and ')} from checkpoint ${r.checkpoint}` : 'nothing to do';
-    console.log(`already ${r.stopReason} at step ${r.steps}: ${wrote}`);
-  } else {
-    const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
-    console.log(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
-  }
-  console.log(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: latentlens train --resume --out ${r.out}` : `run folder: ${r.out}`);
-  if (r.health) {
-    console.log(healthLine(r.health));
-    for (const reason of r.health.reasons) console.log(`  - ${reason}`);
-    if (!r.health.passed) console.log(`  (recorded in ${HEALTH_FILE}; every analysis of this run repeats the warning)`);
-  } else if (r.stopReason === 'aborted') console.log('health: not checked yet (it is checked when training finishes)');
-}
-
 async function action(f: TrainFlags): Promise<void> {
   if (f.threads) setNumThreads(f.threads);
-  const ctl = new AbortController();
-  const onSigint = () => {
-    ctl.abort();
-    process.stderr.write('\nCtrl-C: writing a checkpoint after this step (press again to kill)\n');
-  };
-  process.once('SIGINT', onSigint);
-  const progress = f.progress && process.stderr.isTTY === true;
-  const onEvent = (e: TrainEvent) => describe(e, progress);
-  try {
-    if (f.resume) {
-      console.error(`resuming ${f.out} (settings from its config.json)`);
-      summary(await resumeRun(f.out, { signal: ctl.signal, progress }, onEvent));
-      return;
-    }
-    if (!f.data) throw new Error('train: --data <spec> is required (e.g. --data medmnist:pneumoniamnist)');
-    const kind = f.model as ModelKind;
-    if (!MODEL_KINDS.includes(kind)) throw new Error(`train: --model ${f.model}: expected one of ${MODEL_KINDS.join(', ')}`);
-    // Images or volumes: a volume's [C, D, H, W] builds the model's 3D variant (backbone.ts).
-    const data = await loadCases(f.data);
-    const inputShape = data.shape.slice(1) as ModelOptions['inputShape'];
-    const modelOptions: Record<string, unknown> = { ...parseModelOpts(f.modelOpt) };
-    for (const k of ['latentMaps', 'latentGrid', 'width', 'norm', 'upsample', 'activation', 'reconLoss', 'latent', 'beta'] as const) {
-      if (f[k] !== undefined) modelOptions[k] = f[k];
-    }
-    if (kind === 'beta-tcvae' && modelOptions.datasetSize === undefined) modelOptions.datasetSize = trainingSplits(data, f.seed).train.length;
-    manualSeed(f.seed); // the model's initial weights
-    const model = createModel(kind, { ...modelOptions, inputShape } as ModelOptions);
-    const options: TrainOptions = {
-      out: f.out, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer as 'adam' | 'adamw', lr: f.lr, betas: f.betas,
-      schedule: f.schedule as TrainOptions['schedule'], warmupSteps: f.warmupSteps, minLrRatio: f.minLrRatio, lrStepSize: f.lrStepSize,
-      lrGamma: f.lrGamma, clipGradNorm: f.clipGradNorm, patience: f.patience, minDelta: f.minDelta, checkpointEvery: f.checkpointEvery,
-      keepCheckpoints: f.keepCheckpoints, valBatchSize: f.valBatchSize, seed: f.seed, progress, signal: ctl.signal,
-      extraConfig: { dataSpec: f.data, modelOptions, threads: getNumThreads() },
-    };
-    if (f.steps !== undefined) options.steps = f.steps;
-    if (f.weightDecay !== undefined) options.weightDecay = f.weightDecay;
-    console.error(`training ${kind} on ${f.data} (${data.shape.join(' x ')}), libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${f.out}`);
-    try {
-      summary(await trainModel(model, data, options, onEvent));
-    } finally {
-      model.dispose();
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
+  await withCtrlC(async (signal) => {
+    const progress = f.progress && process.stderr.isTTY === true;
+    const out = { log: (l: string) => console.error(l), onEvent: (e: TrainEvent) => describeTrainEvent(e, progress) };
+    const r = f.resume ? await resumeTrainRun(f.out, { signal, progress }, out) : await trainRun(trainOptions(f, signal, progress), out);
+    if (r.stopReason === 'aborted') process.exitCode = 130; // like a shell's Ctrl-C status: the run is unfinished (its checkpoint is complete)
+    for (const line of trainSummary(r)) console.log(line);
+  });
+}
+
+function trainOptions(f: TrainFlags, signal: AbortSignal, progress: boolean): TrainRunOptions {
+  if (!f.data) throw new Error('train: --data <spec> is required (e.g. --data medmnist:pneumoniamnist)');
+  const modelOptions: Record<string, unknown> = { ...parseModelOpts(f.modelOpt) };
+  for (const k of ['latentMaps', 'latentGrid', 'width', 'norm', 'upsample', 'activation', 'reconLoss', 'latent', 'beta'] as const) {
+    if (f[k] !== undefined) modelOptions[k] = f[k];
   }
+  return {
+    data: f.data, model: f.model as ModelKind, out: f.out, modelOptions,
+    epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer as 'adam' | 'adamw', lr: f.lr, betas: f.betas,
+    schedule: f.schedule as TrainOptions['schedule'], warmupSteps: f.warmupSteps, minLrRatio: f.minLrRatio, lrStepSize: f.lrStepSize,
+    lrGamma: f.lrGamma, clipGradNorm: f.clipGradNorm, patience: f.patience, minDelta: f.minDelta, checkpointEvery: f.checkpointEvery,
+    keepCheckpoints: f.keepCheckpoints, valBatchSize: f.valBatchSize, seed: f.seed, progress, signal,
+    ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.weightDecay !== undefined ? { weightDecay: f.weightDecay } : {}),
+  };
 }
 
 export function registerTrain(program: Command): void {

@@ -9,7 +9,7 @@ export { TSNE, fitTSNE, type TSNEOptions } from './tsne.js';
 export { UMAP, fitUMAP, type UMAPOptions } from './umap.js';
 export { trustworthiness } from './trustworthiness.js';
 export { exactKnn, type KnnGraph } from './knn.js';
-export { scatterPng, writeScatterPng, rasterizeScatter, writeEmbeddingJson, viridis, type ScatterOptions } from './scatter.js';
+export { scatterPng, writeScatterPng, rasterizeScatter, embeddingJson, type EmbeddingJson, viridis, type ScatterOptions } from './scatter.js';
 export type { EmbedMethod, EmbeddingResult, ProgressCallback, CommonEmbedOptions } from './types.js';
 
 /** `embed`'s options: the method plus that method's own options. */

@@ -2,7 +2,7 @@
 // discs, alpha-blended, drawn in a seeded-free fixed order so equal inputs give equal bytes); the
 // legend and title are an SVG overlay composited by sharp, which also encodes the PNG.
 import sharp from 'sharp';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { EmbeddingResult } from './types.js';
 
 /** What colours the points: categorical labels, or a continuous value per point (viridis). */
@@ -180,9 +180,11 @@ export async function writeScatterPng(path: string, coords: Float32Array | Float
   writeFileAtomic(path, await scatterPng(coords, options));
 }
 
-/** Writes an embedding as JSON: the result record with `coords` as [[x, y], ...], plus any extra fields. */
-export function writeEmbeddingJson(path: string, result: EmbeddingResult, extra: Record<string, unknown> = {}): void {
+/** An embedding as JSON holds it: the result record with `coords` as [[x, y], ...]. */
+export type EmbeddingJson = Omit<EmbeddingResult, 'coords'> & { coords: [number, number][] };
+
+export function embeddingJson(result: EmbeddingResult): EmbeddingJson {
   const points: [number, number][] = [];
-  for (let i = 0; i < result.coords.length / 2; i++) points.push([result.coords[2 * i], result.coords[2 * i + 1]]);
-  writeJsonAtomic(path, { method: result.method, trustworthiness: result.trustworthiness, seconds: result.seconds, params: result.params, ...extra, coords: points });
+  for (let i = 0; i < result.coords.length / 2; i++) points.push([result.coords[2 * i]!, result.coords[2 * i + 1]!]);
+  return { method: result.method, trustworthiness: result.trustworthiness, seconds: result.seconds, params: result.params, coords: points };
 }

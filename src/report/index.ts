@@ -55,11 +55,11 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
   if (!files.explains.length) return { id, title, body: notComputed('explanations of individual maps (explain/map-<k>.json)', `latentlens explain ${files.dir} --map top`) };
   const render = exemplarRenderer(dataset);
   const cards: string[] = [];
-  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value) ? volumeMapCard(files.dir, e.read.value) : await mapCard(files, e, render));
+  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value.result) ? volumeMapCard(files.dir, e.read.value.result) : await mapCard(files, e, render));
   let lead = `<p>${files.explains.length} map(s) explained: ${files.explains.map((e) => `<a href="#map-${e.map}">map ${e.map}</a>`).join(', ')}.</p>`;
   if (files.rank.status === 'ok') {
     const done = new Set(files.explains.map((e) => e.map));
-    const pending = files.rank.value.groups.filter((g) => g.marginal?.significant && !done.has(g.index));
+    const pending = files.rank.value.result.groups.filter((g) => g.marginal?.significant && !done.has(g.index));
     if (pending.length) lead += `<p class="note">Significant maps without a card: ${pending.map((g) => esc(g.name)).join(', ')} (<code>latentlens explain ${esc(files.dir)} --map ${pending[0]!.index}</code>).</p>`;
   }
   return { id, title, body: lead + cards.join('') };

@@ -3,54 +3,20 @@
 // so one broken file never takes the whole report down.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import type { MetricsResult } from '../metrics/compute.js';
-import type { ExplainResult } from '../explain/explain-map.js';
-import type { RankResult } from '../explain/importance/types.js';
-import type { DesignReport } from '../explain/design.js';
-import type { TcavResult } from '../explain/tcav/tcav.js';
-import type { TargetRecord } from '../data/target.js';
 import type { EpochRecord, StepRecord } from '../train/state.js';
 import { readRunConfig, type RunConfig } from '../train/run-folder.js';
 import { HEALTH_FILE, type HealthRecord } from '../train/health.js';
-import { checkRunFile, type RunFileKind } from '../runs/run-file-format.js';
+import { checkRunFile, readRunEnvelope, type AnalysisFileKind } from '../runs/run-file.js';
+import type { RankFile } from '../runs/rank-run.js';
+import type { ExplainFile, ExplainFileResult } from '../runs/explain-run.js';
+import type { VolumeExplainFile, VolumeExplainFileResult } from '../runs/explain-volumes-run.js';
+import type { TcavFile } from '../runs/tcav-run.js';
+import type { MetricsFile } from '../runs/metrics-run.js';
+import type { EmbedFile } from '../runs/embed-run.js';
+
+export type { RankFile, ExplainFile, ExplainFileResult, VolumeExplainFile, VolumeExplainFileResult, TcavFile, MetricsFile, EmbedFile };
 
 export type FileRead<T> = { status: 'absent' } | { status: 'error'; error: string } | { status: 'ok'; value: T };
-
-/** rank.json: the RankResult plus what `latentlens rank` adds. */
-export type RankFile = RankResult & { pooling?: string; cases?: number; latentShape?: number[]; target?: TargetRecord; design?: DesignReport };
-
-/** explain/map-<k>.json: the ExplainResult without figure data, plus figure paths relative to the run folder. */
-export type ExplainFile = Omit<ExplainResult, 'figureData'> & { figures?: string[]; target?: TargetRecord; /** Ground-truth masks outlined on the overlays, with their colours (absent before outlines were drawn). */ figureOutlines?: { mask: string; colour: string }[] };
-
-/** embed-<method>.json as `latentlens embed` writes it. */
-export interface EmbedFile {
-  method: string;
-  trustworthiness: number;
-  seconds: number;
-  params: Record<string, unknown>;
-  pool?: string;
-  color?: string;
-  target?: TargetRecord;
-  coords: [number, number][];
-}
-
-export interface TcavFile {
-  dataSpec?: string;
-  split?: string;
-  head?: string;
-  target?: TargetRecord;
-  concepts?: { name: string; spec: string; cases: number }[];
-  result: TcavResult;
-}
-
-export interface MetricsFile {
-  dataSpec?: string;
-  split?: string;
-  pooling?: string;
-  cases?: number;
-  supervised?: boolean;
-  result: MetricsResult;
-}
 
 export interface RunFiles {
   dir: string;
@@ -58,7 +24,7 @@ export interface RunFiles {
   steps: StepRecord[];
   epochs: EpochRecord[];
   rank: FileRead<RankFile>;
-  explains: { map: number; file: string; read: FileRead<ExplainFile> }[];
+  explains: { map: number; file: string; read: FileRead<ExplainFile | VolumeExplainFile> }[];
   embeds: { method: string; read: FileRead<EmbedFile>; png: Uint8Array | null }[];
   tcav: FileRead<TcavFile>;
   metrics: FileRead<MetricsFile>;
@@ -68,12 +34,21 @@ export interface RunFiles {
 
 export const EMBED_METHODS = ['pca', 'tsne', 'umap'] as const;
 
-function readJson<T>(path: string, kind?: RunFileKind): FileRead<T> {
+function readAnalysis<T>(kind: AnalysisFileKind, path: string): FileRead<T> {
+  if (!existsSync(path)) return { status: 'absent' };
+  try {
+    return { status: 'ok', value: readRunEnvelope(kind, path) as T };
+  } catch (err) {
+    return { status: 'error', error: (err as Error).message };
+  }
+}
+
+function readHealthFile(path: string): FileRead<HealthRecord> {
   if (!existsSync(path)) return { status: 'absent' };
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (kind) checkRunFile(kind, value, path);
-    return { status: 'ok', value: value as T };
+    checkRunFile('health', value, path);
+    return { status: 'ok', value: value as HealthRecord };
   } catch (err) {
     return { status: 'error', error: (err as Error).message };
   }
@@ -115,17 +90,17 @@ export function readRunFiles(dir: string): RunFiles {
   const explainDir = join(dir, 'explain');
   const explains = existsSync(explainDir)
     ? readdirSync(explainDir).map((f) => /^map-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ map: Number(m[1]), file: relative(dir, join(explainDir, m[0])), read: readJson<ExplainFile>(join(explainDir, m[0]), 'explain') }))
+      .map((m) => ({ map: Number(m[1]), file: relative(dir, join(explainDir, m[0])), read: readAnalysis<ExplainFile | VolumeExplainFile>('explain', join(explainDir, m[0])) }))
       .sort((a, b) => a.map - b.map)
     : [];
-  const embeds = EMBED_METHODS.map((method) => ({ method, read: readJson<EmbedFile>(join(dir, `embed-${method}.json`)), png: readRunPng(dir, join('figures', `embed-${method}.png`)) }))
+  const embeds = EMBED_METHODS.map((method) => ({ method, read: readAnalysis<EmbedFile>('embed', join(dir, `embed-${method}.json`)), png: readRunPng(dir, join('figures', `embed-${method}.png`)) }))
     .filter((e) => e.read.status !== 'absent' || e.png);
   return {
     dir, config, ...readTrainLog(join(dir, 'train.jsonl')),
-    rank: readJson<RankFile>(join(dir, 'rank.json'), 'rank'),
+    rank: readAnalysis<RankFile>('rank', join(dir, 'rank.json')),
     explains, embeds,
-    tcav: readJson<TcavFile>(join(dir, 'tcav.json'), 'tcav'),
-    metrics: readJson<MetricsFile>(join(dir, 'metrics.json')),
-    health: readJson<HealthRecord>(join(dir, HEALTH_FILE), 'health'),
+    tcav: readAnalysis<TcavFile>('tcav', join(dir, 'tcav.json')),
+    metrics: readAnalysis<MetricsFile>('metrics', join(dir, 'metrics.json')),
+    health: readHealthFile(join(dir, HEALTH_FILE)),
   };
 }

@@ -38,6 +38,8 @@ export interface OpenRunOptions {
    * Default false: volumes are refused with a DataError naming `command` and the 2D readings to use.
    */
   volumes?: boolean;
+  /** Where the health warning is printed (default console.log). */
+  log?: (line: string) => void;
 }
 
 /** OpenRunOptions of a command that takes volumes. */
@@ -65,7 +67,7 @@ export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise
   let indices = split === 'all' ? Int32Array.from({ length: n }, (_, i) => i) : Int32Array.from(data.splits![split]);
   if (o.maxCases && indices.length > o.maxCases) indices = indices.slice(0, o.maxCases);
   const health = o.health === 'read' ? runHealth(run, null) : runHealth(run, data, { dataSpec });
-  if (o.health !== 'read') printHealth(health);
+  if (o.health !== 'read') printHealth(health, o.log);
   return { run, data, dataSpec, indices, health };
 }
 
@@ -97,14 +99,14 @@ export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<
  * For analyses that open the run themselves (embed): prints the run's health from health.json, or opens
  * the run and its data to compute it (as the other analyses do) when there is none for its weights.
  */
-export async function printRunHealth(dir: string, data?: string): Promise<RunHealth> {
+export async function printRunHealth(dir: string, data?: string, log?: (line: string) => void): Promise<RunHealth> {
   const recorded = recordedHealth(dir, currentWeights(dir));
   if (recorded) {
     const h: RunHealth = { status: 'recorded', record: recorded };
-    printHealth(h);
+    printHealth(h, log);
     return h;
   }
-  const rc = await openRunCases(dir, { data, volumes: true }); // health is computed on images or volumes alike
+  const rc = await openRunCases(dir, { data, volumes: true, log }); // health is computed on images or volumes alike
   rc.run.model.dispose();
   return rc.health;
 }

@@ -1,5 +1,7 @@
 // The API under /api/. Analysis results are served as the files the analyses wrote (the explorer never
-// recomputes them); only encoding, decoding and case images go to the run's compute worker.
+// recomputes them), each checked through the run-file schema first, so a file of another version reaches
+// the page as an error saying what to re-run; only encoding, decoding and case images go to the run's
+// compute worker.
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
@@ -9,6 +11,7 @@ import { resolveInside } from './paths.js';
 import { channelStripPng, MAX_SCALE, MAX_STRIP_SIDE, stripScale } from './png.js';
 import type { ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta } from './protocol.js';
 import { runFiles, type ServedRun } from './runs.js';
+import { readRunEnvelope, type AnalysisFileKind } from '../runs/run-file.js';
 
 export interface ApiContext {
   runs: ServedRun[];
@@ -27,6 +30,19 @@ async function serveRunFile(res: ServerResponse, run: ServedRun, segments: strin
   const real = resolveInside(run.root, segments);
   if (!real) throw new HttpError(404, 'not found');
   send(res, 200, await readFile(real), CONTENT_TYPES[ext]!);
+}
+
+/** An analysis file as its envelope; 422 with the reason (what to re-run) when the schema refuses it. */
+function serveAnalysis(res: ServerResponse, run: ServedRun, kind: AnalysisFileKind, segments: string[]): void {
+  const real = resolveInside(run.root, segments);
+  if (!real) throw new HttpError(404, 'not found');
+  let envelope: unknown;
+  try {
+    envelope = readRunEnvelope(kind, real);
+  } catch (err) {
+    throw new HttpError(422, (err as Error).message.replace(real, segments.join('/')));
+  }
+  sendJson(res, envelope);
 }
 
 async function meta(run: ServedRun): Promise<RunMeta> {
@@ -102,16 +118,19 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   if (!isGet) throw new HttpError(405, 'method not allowed');
   switch (what) {
     case 'meta': if (rest.length === 0) return sendJson(res, await meta(run)); break;
-    case 'config': case 'rank': case 'tcav': case 'metrics': case 'health':
+    case 'config': case 'health':
       if (rest.length === 0) return serveRunFile(res, run, [`${what}.json`], ['.json']);
+      break;
+    case 'rank': case 'tcav': case 'metrics':
+      if (rest.length === 0) return serveAnalysis(res, run, what, [`${what}.json`]);
       break;
     case 'explain':
       if (rest.length === 0) return sendJson(res, { maps: runFiles(run).explain });
-      if (rest.length === 1) return serveRunFile(res, run, ['explain', `map-${intParam(rest[0], 'map')}.json`], ['.json']);
+      if (rest.length === 1) return serveAnalysis(res, run, 'explain', ['explain', `map-${intParam(rest[0], 'map')}.json`]);
       break;
     case 'embed':
       if (rest.length === 0) return sendJson(res, { methods: runFiles(run).embed });
-      if (rest.length === 1 && /^[a-z0-9]{1,16}$/.test(rest[0]!)) return serveRunFile(res, run, [`embed-${rest[0]}.json`], ['.json']);
+      if (rest.length === 1 && /^[a-z0-9]{1,16}$/.test(rest[0]!)) return serveAnalysis(res, run, 'embed', [`embed-${rest[0]}.json`]);
       break;
     case 'figures':
       if (rest.length >= 1) return serveRunFile(res, run, ['figures', ...rest], ['.png']);

@@ -43,7 +43,7 @@ test('explain with hostile channel names writes only inside the run, and the rep
   const before = outside(root);
   ok('explain', run, '--map', '0', '--methods', 'gradient', '--cases', '4', '--max-cases', '64');
   assert.deepEqual(outside(root), before, 'nothing written outside the run folder');
-  const r = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')) as { channels: string[]; figures: string[] };
+  const r = (JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')) as { result: { channels: string[]; figures: string[] } }).result;
   assert.deepEqual(r.channels, [ESCAPE, SCRIPT]);
   assert.ok(r.figures.length > 0);
   for (const f of r.figures) {

@@ -35,7 +35,7 @@ for (const [i, form] of ['./run', 'run/', run].entries()) {
     assert.ok(!existsSync(join(run, 'run')), 'no run/run/ folder');
     for (const f of ['rank.json', 'embed-pca.json', 'figures/embed-pca.png', 'report.html', `explain/map-${i}.json`]) assert.ok(existsSync(join(run, f)), f);
 
-    const r = JSON.parse(readFileSync(join(run, 'explain', `map-${i}.json`), 'utf8')) as { figures: string[] };
+    const r = (JSON.parse(readFileSync(join(run, 'explain', `map-${i}.json`), 'utf8')) as { result: { figures: string[] } }).result;
     assert.ok(r.figures.length > 0);
     for (const f of r.figures) {
       assert.match(f, new RegExp(`^figures/map-${i}/[A-Za-z0-9_-]+\\.png$`), f);

@@ -25,6 +25,8 @@ const ok = (...args: string[]) => {
   return r.stdout;
 };
 const json = (f: string) => JSON.parse(readFileSync(join(run, f), 'utf8'));
+/** An analysis file's target (its inputs) and result, as one object for the assertions. */
+const analysis = (f: string) => { const e = json(f); return { ...e.result, target: e.inputs.target, concepts: e.inputs.concepts, result: e.result }; };
 
 before(async () => {
   mkdirSync(folder);
@@ -52,7 +54,7 @@ test('rank --target ordinal keeps the 5 grades (accuracy as the metric); a bad t
   const out = ok('rank', run, '--target', 'ordinal', ...RANK);
   assert.match(out, /target: ordinal \(5 ordered classes: 0: 30, 1: 25, 2: 20, 3: 15, 4: 10 cases/);
   assert.match(out, /\(macro one-vs-rest\)/);
-  const r = json('rank.json');
+  const r = analysis('rank.json');
   assert.equal(r.target.kind, 'ordinal');
   assert.deepEqual(r.classes, [0, 1, 2, 3, 4]);
   assert.equal(r.metric, 'accuracy');
@@ -67,7 +69,7 @@ test('rank --target label>=2 records the target in rank.json and prints it, AUCs
   const out = ok('rank', run, '--target', 'label>=2', ...RANK);
   assert.ok(out.includes(`target: ${DESCRIPTION}`), out);
   assert.match(out, /\| \d\.\d{3} \((higher|lower) in positive: label>=2\)/);
-  const r = json('rank.json');
+  const r = analysis('rank.json');
   assert.equal(r.target.expression, 'label>=2');
   assert.equal(r.target.positive, 'label>=2');
   assert.equal(r.target.reference, 'label<2');
@@ -81,7 +83,7 @@ test('rank --target label>=2 records the target in rank.json and prints it, AUCs
 test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=2 is circular, a 0-case concept errors with the counts', () => {
   const out = ok('tcav', run, '--target', 'label>=2', '--concept', 'label:>=3#severe', 'label:>=2#target', 'label:in 0,1#mild', '--runs', '2', '--random-concepts', '3', '--head', 'logistic', '--set-size', '10');
   assert.ok(out.includes(`target: ${DESCRIPTION}`), out);
-  const t = json('tcav.json');
+  const t = analysis('tcav.json');
   assert.equal(t.target.expression, 'label>=2');
   assert.deepEqual(t.concepts.map((c: { cases: number }) => c.cases), [25, 45, 55]);
   assert.equal(t.result.targetClass, 1);
@@ -98,12 +100,12 @@ test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=
 test('embed --target one-vs-rest:3 and explain --target label>=2 record the target', () => {
   const out = ok('embed', run, '--method', 'pca', '--target', 'one-vs-rest:3');
   assert.match(out, /target: one-vs-rest:3 \(positive: label 3, 15 cases; reference: labels 0-2, 4, 85 cases\)/);
-  const e = json('embed-pca.json');
+  const e = analysis('embed-pca.json');
   assert.equal(e.target.positive, 'label==3');
   assert.equal(e.target.positiveCases, 15);
   const x = ok('explain', run, '--map', '0', '--target', 'label>=2', '--methods', 'gradient', '--cases', '4', '--max-cases', '100');
   assert.ok(x.includes(`target: ${DESCRIPTION}`), x);
-  const m = json('explain/map-0.json');
+  const m = analysis('explain/map-0.json');
   assert.equal(m.target.expression, 'label>=2');
 });
 
@@ -119,6 +121,6 @@ test('the report shows the target in the ranking, TCAV, embedding and explained-
 
 test('demo --target passes the target to rank, TCAV and embed', () => {
   const { analyse } = demoStages({ data: data, out: root, seed: 0, quick: true, target: 'label>=2' });
-  for (const s of analyse(run, true)) assert.deepEqual(s.args.slice(2, 4), ['--target', 'label>=2'], s.name);
-  assert.ok(demoStages({ data, out: root, seed: 0, quick: true }).analyse(run, true).every((s) => !s.args.includes('--target')));
+  for (const s of analyse(run, true)) assert.deepEqual(s.command.slice(2, 4), ['--target', 'label>=2'], s.name);
+  assert.ok(demoStages({ data, out: root, seed: 0, quick: true }).analyse(run, true).every((s) => !s.command.includes('--target')));
 });

@@ -34,14 +34,14 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
 
   ok('rank', run, '--trees', '10', '--bootstraps', '0', '--marginal-null', '0', '--folds', '2', '--no-conditional');
   const rank = JSON.parse(readFileSync(join(run, 'rank.json'), 'utf8'));
-  assert.deepEqual(rank.latentShape, [4, 4, 4, 4]);
-  assert.equal(rank.ranking.length, 4);
+  assert.deepEqual(rank.inputs.latentShape, [4, 4, 4, 4]);
+  assert.equal(rank.result.ranking.length, 4);
 
   const explained = ok('explain', run, '--map', '0', '--cases', '2');
   assert.match(explained, /occlusion: .*129 forward passes per volume/); // 1 + 2 channels x (16 / 4)^3 windows
   assert.match(explained, /decoder: ablating the map changes T1 .*; entanglement [\d.]+ \(all maps [\d.]+\); 5 decodes per volume/); // 1 + 4 maps
   assert.match(explained, /not computed on volumes yet: masked decoding; channel muting with its controls/);
-  const e = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8'));
+  const e = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')).result;
   assert.equal(e.volumes, true);
   assert.deepEqual(e.methods.map((m: { method: string }) => m.method), ['integrated-gradients', 'occlusion', 'grad-cam']);
   assert.equal(e.methods[1].forwardPassesPerVolume, 129);
@@ -73,7 +73,7 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   ok('metrics', run);
   assert.ok(existsSync(join(run, 'metrics.json')));
   ok('embed', run, '--method', 'pca');
-  assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).latentShape, [4, 4, 4, 4]);
+  assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).inputs.latentShape, [4, 4, 4, 4]);
   // The explorer does not take volumes: opening the run for it is refused by name.
   await assert.rejects(openRunCases(run, { command: 'serve (the explorer)' }), /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/);
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.

@@ -9,7 +9,7 @@ import { loadDataset } from '../../src/data/spec.js';
 import { manualSeed } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/registry.js';
 import { trainModel } from '../../src/train/trainer.js';
-import { embedRun, poolMaps } from '../../src/embed/run-embed.js';
+import { embedRun, poolMaps } from '../../src/runs/embed-run.js';
 
 test('poolMaps averages each latent map over its grid', () => {
   const z = Float32Array.from([1, 2, 3, 4, 10, 10, 10, 10]); // N=1, K=2, 2 x 2
@@ -28,9 +28,10 @@ test('embedRun encodes a run\'s data and writes embed-<method>.json and its figu
     const { result, json, png } = await embedRun(out, { embed: { method: 'pca' }, color: 'map:1', maxPoints: 100 });
     assert.equal(result.coords.length, 200, 'maxPoints caps the cases');
     const j = JSON.parse(readFileSync(json, 'utf8'));
-    assert.equal(j.coords.length, 100);
-    assert.equal(j.latentShape[0], 4);
-    assert.equal(j.indices.length, 100);
+    assert.equal(j.format, 'latentlens-embed');
+    assert.equal(j.result.coords.length, 100);
+    assert.equal(j.inputs.latentShape[0], 4);
+    assert.equal(j.inputs.indices.length, 100);
     assert.ok(existsSync(png));
     assert.equal((await sharp(readFileSync(png)).metadata()).width, 800);
     await assert.rejects(embedRun(out, { embed: { method: 'pca' }, color: 'map:9' }), /map:<k> needs k in 0\.\.3/);

@@ -23,9 +23,9 @@ test('latentlens metrics writes metrics.json with every metric', () => {
   const out = latentlens('metrics', run, '--seed', '1');
   assert.match(out, /MIG/);
   const j = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
-  assert.equal(j.command, 'metrics');
-  assert.equal(j.supervised, true);
-  assert.equal(j.cases, 240);
+  assert.equal(j.format, 'latentlens-metrics');
+  assert.equal(j.inputs.supervised, true);
+  assert.equal(j.inputs.cases, 240);
   assert.equal(j.result.latentDims, 4);
   for (const k of ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits']) assert.ok(k in j.result, k);
   assert.equal(j.result.factors.length, 11);
@@ -41,8 +41,8 @@ test('latentlens metrics writes metrics.json with every metric', () => {
 test('latentlens tcav writes tcav.json with one entry per concept', () => {
   latentlens('tcav', run, '--concept', 'factor:lesion_present=1#lesion', 'random:100#control', '--runs', '5', '--head', 'logistic');
   const j = JSON.parse(readFileSync(join(run, 'tcav.json'), 'utf8'));
-  assert.equal(j.command, 'tcav');
-  assert.deepEqual(j.concepts.map((c: { name: string }) => c.name), ['lesion', 'control']);
+  assert.equal(j.format, 'latentlens-tcav');
+  assert.deepEqual(j.inputs.concepts.map((c: { name: string }) => c.name), ['lesion', 'control']);
   assert.equal(j.result.concepts.length, 2);
   assert.equal(j.result.runs, 5);
   assert.equal(j.result.concepts[0].scores.length, 5);

@@ -7,6 +7,10 @@ import type { RunConfig } from '../../src/train/run-folder.js';
 import type { EpochRecord, StepRecord } from '../../src/train/state.js';
 import type { EmbedFile, ExplainFile, MetricsFile, RankFile, TcavFile } from '../../src/report/run-files.js';
 import { resolveTrainOptions } from '../../src/train/options.js';
+import { runEnvelope, type RunInputs } from '../../src/runs/run-file.js';
+import { RANK_DEFAULTS } from '../../src/runs/rank-run.js';
+
+const inputs = (cases: number): RunInputs => ({ run: 'run', data: 'phantom:n=64', split: 'all', cases, health: { status: 'recorded', passed: true, warning: null } });
 
 /** A channel name that is markup: the report must show it as text. */
 export const EVIL = '<script>alert(1)</script>';
@@ -23,7 +27,7 @@ const muting = (baseline: 'mean' | 'zero', driver: string | null) => ({
 });
 
 export function explainFile(): ExplainFile {
-  return {
+  return runEnvelope('explain', { inputs: inputs(64), settings: { map: 1, cases: 32, maxCases: 2000, seed: 0 }, result: {
     format: 'latentlens-explain', version: 1, map: 1, channels: CHANNELS, cases: { explained: [0, 2], reference: [1, 3] },
     encoder: {
       attributions: {
@@ -47,7 +51,8 @@ export function explainFile(): ExplainFile {
     responds: { exemplars: { map: 1, top: [{ index: 0, activation: 2 }], bottom: [{ index: 1, activation: 0.1 }] }, activationMax: { startValue: 1, finalValue: 3 } },
     conclusion: { inputChannel: EVIL, decoderChannels: [EVIL], decoderEntangled: false, notes: [`note naming ${EVIL}`] },
     figures: ['figures/map-1/gradient-case0-T1.png', `figures/map-1/traversal-T1.png`, 'figures/map-1/activation-max.png', '../outside.png'],
-  };
+    figureOutlines: [],
+  } });
 }
 
 export function rankFile(): RankFile {
@@ -62,7 +67,7 @@ export function rankFile(): RankFile {
     stability: { top1: rank === 1 ? 0.9 : 0.05, topK: 1, meanRank: rank }, univariateAuc: 0.5 + imp,
     direction: imp > 0 ? 'higher in positive class' as const : null,
   });
-  return {
+  return runEnvelope('rank', { inputs: { ...inputs(64), latentShape: [3, 4, 4] }, settings: RANK_DEFAULTS, result: {
     format: 'latentlens-rank', version: 2, classes: [0, 1], metric: 'auc', evaluation: 'cv', nRows: 64, nColumns: 9, nFits: 5, nTrain: 51, nEval: 64, nEvalPerClass: [32, 32],
     baselineScore: 1, baselineBrier: 0.02, oobAccuracy: 0.9, ranking: [1, 0, 2], groups: [group(0, 2, 0.0001, 0.03), group(1, 1, 0.004, 0.01), group(2, 3, 0.0, 0.6)],
     warnings: [`AUC is 1 on the evaluation rows of 5 of 5 fits (saturated): maps are ranked by the Brier score ${EVIL}`],
@@ -70,14 +75,16 @@ export function rankFile(): RankFile {
       nTrees: 10, folds: 5, cvRepeats: 1, testFraction: null, repeats: 5, confidence: 0.95, conditional: true, conditionalRidge: 1e-3, fdr: 0.05,
       nullPermutations: 20, nullStatistic: 'oob-permutation', nullTrees: 10, stabilityBootstraps: 5, topK: 2, seed: 0,
     },
-    timings: {}, pooling: 'summary', cases: 64, latentShape: [3, 4, 4],
-  };
+    timings: {},
+    design: { warnings: [], nCases: 64, groupsKnown: false, nGroups: 64, largestGroup: 1, classes: [0, 1], casesPerClass: [32, 32], split: null, nuisance: null, confound: null, notes: [] },
+  } });
 }
 
 export function tcavFile(): TcavFile {
   const reason = `Score 1.00 in 3 of 3 runs; 0 of 39 random concepts of 30 cases were as far from 0.5 ${EVIL}; p 0.025 (Bonferroni 0.025) ≤ α 0.05.`;
-  return {
-    dataSpec: 'phantom:n=64', split: 'all', head: 'mlp', concepts: [{ name: 'lesion', spec: 'factor:lesion_present=1', cases: 30 }],
+  return runEnvelope('tcav', {
+    inputs: { ...inputs(64), concepts: [{ name: 'lesion', spec: 'factor:lesion_present=1', cases: 30 }] },
+    settings: { concepts: ['factor:lesion_present=1'], head: 'mlp', runs: 3, setSize: 20, alpha: 0.05, seed: 0, keepRandomConcept: false },
     result: {
       version: 2, targetClass: 1, cases: 30, head: { kind: 'mlp', classes: 2, heldOutAccuracy: 0.9 },
       gate: { source: 'held-out', cases: 20, accuracy: 0.9, lowerBound: 0.7, majorityRate: 0.5, passed: true, note: `the mlp probe's held-out accuracy is 0.900 ${EVIL}` },
@@ -93,12 +100,13 @@ export function tcavFile(): TcavFile {
       }],
       cost: { cavFits: 123, seconds: 0.1 },
     },
-  };
+  });
 }
 
 export function metricsFile(): MetricsFile {
-  return {
-    dataSpec: 'phantom:n=64', split: 'all', pooling: 'mean', cases: 64, supervised: true,
+  return runEnvelope('metrics', {
+    inputs: { ...inputs(64), supervised: true },
+    settings: { pooling: 'mean', metrics: ['mig', 'totalCorrelation', 'activeUnits'], seed: 0, bins: 20, factorBins: 10, dciImportance: 'forest' },
     result: {
       n: 64, latentDims: 3, factors: [{ name: 'lesion_present', discrete: true, classes: 2 }], constantFactors: [],
       options: {} as MetricsFile['result']['options'],
@@ -107,11 +115,15 @@ export function metricsFile(): MetricsFile {
       activeUnits: { count: 2, threshold: 0.01, active: [true, true, false], variance: [0.1, 0.2, 0] },
       seconds: {},
     },
-  };
+  });
 }
 
 export function embedFile(): EmbedFile {
-  return { method: 'pca', trustworthiness: 0.93, seconds: 0.01, params: { components: 2, seed: 0 }, pool: 'mean', color: 'label', coords: [[0, 1], [1, 0], [0.5, 0.5]] };
+  return runEnvelope('embed', {
+    inputs: { ...inputs(3), latentShape: [3, 4, 4], indices: [0, 1, 2] },
+    settings: { embed: { method: 'pca', seed: 0 }, color: 'label', pool: 'mean', maxPoints: 5000 },
+    result: { method: 'pca', trustworthiness: 0.93, seconds: 0.01, params: { components: 2, seed: 0 }, coords: [[0, 1], [1, 0], [0.5, 0.5]] },
+  });
 }
 
 /** Writes config.json and train.jsonl (always) and the given analyses into `dir`. */

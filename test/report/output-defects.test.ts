@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { figureCasePositions, figureCaseRule, OUTLINE_COLOURS, overlayPng, stripPng } from '../../src/explain/figures.js';
 import { buildReport } from '../../src/report/index.js';
-import { allZero } from '../../src/report/charts.js';
+import { allZero } from '../../src/util/charts.js';
 import { classColours, rasterizeScatter, robustLimits, viridis } from '../../src/embed/scatter.js';
-import { orderedLabels } from '../../src/embed/run-embed.js';
+import { orderedLabels } from '../../src/runs/embed-run.js';
 import { explainFile, rankFile, writeRunFolder } from './fixture.js';
 
 const hex = (rgb: [number, number, number]) => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
@@ -36,9 +36,10 @@ test('report: an all-zero importance chart is said in words; the figure-case rul
     await writeRunFolder(dir, { analyses: true });
     const zero = { mean: 0, std: 0, ciLow: 0, ciHigh: 0, t: 0, pValue: 1, qValue: 1, significant: false, nCases: 64, nChanged: 0 };
     const rank = rankFile();
-    for (const g of rank.groups) { g.marginal = { ...zero }; g.conditional = { ...zero }; }
+    for (const g of rank.result.groups) { g.marginal = { ...zero }; g.conditional = { ...zero }; }
     writeFileSync(join(dir, 'rank.json'), JSON.stringify(rank));
-    const ex = { ...explainFile(), figureCases: { cases: [2, 0], activation: [0.1, 0.9], chosen: 'spread' as const, rule: figureCaseRule(1, 2, 2) }, figureOutlines: [{ mask: 'lesion', colour: 'green' }] };
+    const base1 = explainFile();
+    const ex = { ...base1, result: { ...base1.result, figureCases: { cases: [2, 0], activation: [0.1, 0.9], chosen: 'spread' as const, rule: figureCaseRule(1, 2, 2) }, figureOutlines: [{ mask: 'lesion', colour: 'green' }] } };
     writeFileSync(join(dir, 'explain', 'map-1.json'), JSON.stringify(ex));
     const html = await buildReport(dir, { images: false });
     const ranking = html.slice(html.indexOf('<section id="ranking">'), html.indexOf('</section>', html.indexOf('<section id="ranking">')));

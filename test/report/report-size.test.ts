@@ -19,7 +19,7 @@ const ok = (...args: string[]) => {
   assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 };
-const readExplain = (k: number) => JSON.parse(readFileSync(join(run, 'explain', `map-${k}.json`), 'utf8')) as ExplainFile;
+const readExplain = (k: number) => (JSON.parse(readFileSync(join(run, 'explain', `map-${k}.json`), 'utf8')) as ExplainFile).result;
 
 before(() => {
   ok('train', '--data', 'phantom:n=96,size=96,channels=T1,T2,FLAIR,T1c,lesion=FLAIR,distractor=T1', '--model', 'conv-ae', '--latent-maps', '4',

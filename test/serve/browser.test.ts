@@ -97,8 +97,8 @@ test('a run given as ./run: its report and the explorer show every figure, none 
   // The top map is preselected in the explorer, so its figures are on screen without a click.
   cli('explain', rel, '--map', 'top', '--methods', 'gradient,integrated-gradients', '--cases', '6', '--max-cases', '160');
   cli('report', rel, '--samples', '2', '--reconstructions', '2');
-  const top = (JSON.parse(readFileSync(join(dir, 'rank.json'), 'utf8')) as { ranking: number[] }).ranking[0]!;
-  const figures = (JSON.parse(readFileSync(join(dir, 'explain', `map-${top}.json`), 'utf8')) as { figures: string[] }).figures;
+  const top = (JSON.parse(readFileSync(join(dir, 'rank.json'), 'utf8')) as { result: { ranking: number[] } }).result.ranking[0]!;
+  const figures = (JSON.parse(readFileSync(join(dir, 'explain', `map-${top}.json`), 'utf8')) as { result: { figures: string[] } }).result.figures;
   assert.ok(figures.length > 0 && figures.every((f) => f.startsWith(`figures/map-${top}/`) && existsSync(join(dir, f))), figures.join(' '));
 
   const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));

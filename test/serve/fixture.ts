@@ -4,13 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/data/spec.js';
-import { manualSeed, setNumThreads, tensor } from '../../src/engine/index.js';
-import { rankFeatureMaps } from '../../src/explain/importance/index.js';
-import { encodeLatents, latentFeatures } from '../../src/explain/latent-features.js';
-import { embedRun } from '../../src/embed/run-embed.js';
+import { manualSeed, setNumThreads } from '../../src/engine/index.js';
+import { embedRun } from '../../src/runs/embed-run.js';
+import { rankRun } from '../../src/runs/rank-run.js';
 import { createModel } from '../../src/models/registry.js';
 import { trainModel } from '../../src/train/trainer.js';
-import { writeJsonAtomic } from '../../src/util/atomic-write.js';
 
 export const SPEC = 'phantom:n=160,size=32,channels=T1,FLAIR,lesion=FLAIR,distractor=T1,seed=3';
 
@@ -24,11 +22,8 @@ export async function makeRunFolder(name = 'tiny-run'): Promise<{ dir: string; t
   manualSeed(0);
   const model = createModel('conv-ae', { inputShape: [2, 32, 32], latentMaps: 4, latentGrid: [4, 4], width: 8 } as never);
   await trainModel(model, data, { steps: 30, batchSize: 32, lr: 0.003, out: dir, progress: false, extraConfig: { dataSpec: SPEC } });
-  const [n, c, h, w] = data.shape;
-  const enc = encodeLatents(model, tensor(data.images, [n, c, h, w]));
-  const rank = await rankFeatureMaps(latentFeatures(enc.values, enc.shape), data.labels!, { forest: { nTrees: 20 }, stabilityBootstraps: 0, repeats: 3, threads: 0 });
-  writeJsonAtomic(join(dir, 'rank.json'), rank);
   model.dispose();
+  await rankRun(dir, { trees: 20, bootstraps: 0, repeats: 3 });
   await embedRun(dir, { embed: { method: 'pca' }, color: 'label' });
   mkdirSync(join(dir, 'figures'), { recursive: true });
   writeFileSync(join(tmp, 'outside.png'), 'secret outside the run folder');

@@ -5,10 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { rmSync, symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type ExplorerServer } from '../../src/serve/index.js';
-import { makeRunFolder } from './fixture.js';
+import { makeRunFolder, SPEC } from './fixture.js';
 
 interface Reply { status: number; type: string; body: Buffer; ms: number; headers: Record<string, string | string[] | undefined> }
 
@@ -67,6 +67,12 @@ test('serves the UI, the run list and the run files', async () => {
   const lat = JSON.parse((await raw(server.url, `/api/${runId}/latents/5`)).body.toString());
   assert.equal(lat.pooled.length, 4);
   assert.equal((await raw(server.url, `/api/${runId}/tcav`)).status, 404, 'an analysis not run is a 404');
+  // A file from before the envelope is refused through the schema with what to re-run, not served half-read.
+  writeFileSync(join(dir, 'tcav.json'), JSON.stringify({ dataSpec: SPEC, result: { concepts: [] } }));
+  const old = await raw(server.url, `/api/${runId}/tcav`);
+  assert.equal(old.status, 422);
+  assert.match(JSON.parse(old.body.toString()).error, /^tcav\.json was written by an older latentlens .*re-run 'latentlens tcav'/);
+  rmSync(join(dir, 'tcav.json'));
 });
 
 test('path traversal, encoded dots, absolute paths and symlinks out of the run are refused', async () => {

@@ -49,8 +49,8 @@ test('an untrained model: train warns, health.json records it, later analyses wa
 
     const metrics = await cli(['metrics', run, '--metrics', 'activeUnits']);
     assert.match(metrics[0]!, WARNING, 'the warning is the first line of the analysis');
-    const mj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { health: { status: string; passed: boolean; warning: string } };
-    assert.deepEqual(mj.health, { status: 'recorded', passed: false, warning: h.warning });
+    const mj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { inputs: { health: { status: string; passed: boolean; warning: string } } };
+    assert.deepEqual(mj.inputs.health, { status: 'recorded', passed: false, warning: h.warning });
 
     const embed = await cli(['embed', run, '--method', 'pca']);
     assert.match(embed[0]!, WARNING);
@@ -71,8 +71,8 @@ test('an untrained model: train warns, health.json records it, later analyses wa
     const other = await cli(['metrics', run, '--data', 'phantom:n=60,size=28,channels=gray,seed=9', '--metrics', 'activeUnits']);
     assert.match(other[0]!, /^note: model health not recorded for this run: .*this analysis uses phantom:n=60/);
     assert.equal(existsSync(join(run, 'health.json')), false);
-    const oj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { health: { status: string; passed: null } };
-    assert.deepEqual(oj.health, { status: 'not-recorded', passed: null, warning: null });
+    const oj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { inputs: { health: { status: string; passed: null } } };
+    assert.deepEqual(oj.inputs.health, { status: 'not-recorded', passed: null, warning: null });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -41,6 +41,8 @@ const ok = (...args: string[]) => {
   return r.stdout;
 };
 const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
+/** The `result` of an analysis file (an envelope: src/runs/run-file.ts). */
+const readResult = <T>(p: string) => readJson<{ result: T }>(p).result;
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 interface Expected { readme_example_sha256: string; latent_shape: number[]; latent: number[]; gradcam_map1: number[]; parameter_names: string[] }
@@ -101,12 +103,13 @@ test('import a TorchScript autoencoder: self-contained run, health recorded, mov
   ok('rank', moved, '--trees', '30', '--bootstraps', '0', '--marginal-null', '0', '--no-conditional');
   assert.ok(existsSync(join(moved, 'rank.json')));
   const explained = ok('explain', moved, '--map', 'top', '--cases', '6', '--max-cases', '300');
-  const top = readJson<{ ranking: number[] }>(join(moved, 'rank.json')).ranking[0]!;
-  const ex = readJson<{ encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] }; health: { passed: boolean } }>(join(moved, 'explain', `map-${top}.json`));
+  const top = readResult<{ ranking: number[] }>(join(moved, 'rank.json')).ranking[0]!;
+  const exFile = readJson<{ inputs: { health: { passed: boolean } }; result: { encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } } }>(join(moved, 'explain', `map-${top}.json`));
+  const ex = exFile.result;
   assert.ok(ex.encoder.attributions['grad-cam'], 'Grad-CAM ran through encoder_activation / encode_from_activation');
   assert.ok(ex.encoder.attributions['integrated-gradients']);
   assert.ok(!ex.conclusion.notes.some((n) => n.includes('grad-cam')), ex.conclusion.notes.join('\n'));
-  assert.equal(ex.health.passed, true);
+  assert.equal(exFile.inputs.health.passed, true);
   assert.doesNotMatch(explained, /skipped grad-cam/);
 
   // The opened model is PyTorch's: latents and Grad-CAM equal PyTorch's own values for a fixed input.
@@ -142,7 +145,7 @@ test('a TorchScript module without the Grad-CAM methods is explained with Grad-C
   ok('import', fixture('tiny_ae.pt'), '--data', 'phantom:n=80,size=8,channels=A,B', '--out', run);
   assert.ok(existsSync(join(run, 'health.json')), 'health recorded even when the model fails it');
   const out = ok('explain', run, '--map', '1', '--cases', '4', '--max-cases', '80');
-  const ex = readJson<{ encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } }>(join(run, 'explain', 'map-1.json'));
+  const ex = readResult<{ encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } }>(join(run, 'explain', 'map-1.json'));
   assert.equal(ex.encoder.attributions['grad-cam'], undefined);
   assert.ok(ex.encoder.attributions.gradient);
   const note = ex.conclusion.notes.find((n) => n.startsWith('skipped grad-cam'));
@@ -151,7 +154,7 @@ test('a TorchScript module without the Grad-CAM methods is explained with Grad-C
   assert.match(out, /skipped grad-cam/);
   // Asked for explicitly, it is skipped the same way (never a crash).
   ok('explain', run, '--map', '0', '--methods', 'gradient,grad-cam', '--cases', '4', '--max-cases', '80');
-  assert.ok(readJson<{ conclusion: { notes: string[] } }>(join(run, 'explain', 'map-0.json')).conclusion.notes.some((n) => n.startsWith('skipped grad-cam')));
+  assert.ok(readResult<{ conclusion: { notes: string[] } }>(join(run, 'explain', 'map-0.json')).conclusion.notes.some((n) => n.startsWith('skipped grad-cam')));
   await assert.rejects(resumeRun(run), /imported model .*nothing to resume/);
 });
 

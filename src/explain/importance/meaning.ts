@@ -24,3 +24,9 @@ export function aucWithDirection(auc: number, direction: string | null | undefin
   const d = direction.replace(/ class$/, '');
   return `${v} (${positive ? `${d}: ${positive}` : d})`;
 }
+
+/** A map's label on a chart's band axis, with its verdicts: "map 3 [M* C*]". */
+export function chartLabel(name: string, m: { significant: boolean }, c: { significant: boolean } | null): string {
+  const stars = [m.significant ? 'M*' : '', c?.significant ? 'C*' : ''].filter(Boolean).join(' ');
+  return stars ? `${name} [${stars}]` : name;
+}

@@ -1,9 +1,9 @@
 // "TCAV", "Embeddings" and "Disentanglement metrics": each read from its own file, or a note with the
 // command that computes it.
-import { intervalChart, renderChart } from '../charts.js';
+import { intervalChart, renderChart } from '../../util/charts.js';
 import { esc, figure, notComputed, num, pngImg, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
-import type { TcavConceptResult, TcavVerdict } from '../../explain/tcav/tcav.js';
+import type { TcavConceptResult } from '../../explain/tcav/tcav.js';
 import { targetLine } from './ranking.js';
 
 export async function tcavSection(files: RunFiles, classNames?: string[]): Promise<Section> {
@@ -12,48 +12,38 @@ export async function tcavSection(files: RunFiles, classNames?: string[]): Promi
   if (read.status === 'absent') return { id, title, body: notComputed('TCAV (tcav.json)', `latentlens tcav ${files.dir} --concept <spec>`) };
   if (read.status === 'error') return { id, title, body: unreadable('tcav.json', read.error) };
   const t = read.value.result;
-  const target = read.value.target;
+  const target = read.value.inputs.target;
   if (target) classNames = target.classes.map((c) => c.name);
-  // tcav.json before version 2 has no verdicts: its `significant` came from a t-test of runs against random-vs-random CAVs.
-  const v1 = t.version === undefined;
   const cls = esc(classNames?.[t.targetClass] ?? `class ${t.targetClass}`);
   const verdictCell = (c: TcavConceptResult) => {
-    const v = verdictOf(c);
+    const v = c.verdict;
     return v === 'significant' ? '<strong class="yes">significant</strong>' : v === 'not determined' ? '<span class="flag">not determined</span>' : 'not significant';
   };
   const rows = t.concepts.map((c) => [
     esc(c.name), c.spec ? `<code>${esc(c.spec)}</code>` : '—', String(c.size), `${num(c.score, 3)} ± ${num(c.std, 3)}`, num(c.cavAccuracy, 3),
-    v1 ? '—' : `${c.asExtreme} / ${c.randomConcepts}`, pval(c.p), pval(c.pBonferroni), verdictCell(c),
+    `${c.asExtreme} / ${c.randomConcepts}`, pval(c.p), pval(c.pBonferroni), verdictCell(c),
   ]);
   rows.push(['<em>random vs random</em>', '—', '—', `${num(t.random.score, 3)} ± ${num(t.random.std, 3)}`, num(t.random.cavAccuracy, 3), '—', '—', '—', '—']);
   const chart = await intervalChart(
-    [...t.concepts.map((c) => ({ label: c.name, value: c.score, lo: Math.max(0, c.score - c.std), hi: Math.min(1, c.score + c.std), highlight: verdictOf(c) === 'significant' })),
+    [...t.concepts.map((c) => ({ label: c.name, value: c.score, lo: Math.max(0, c.score - c.std), hi: Math.min(1, c.score + c.std), highlight: c.verdict === 'significant' })),
       { label: 'random vs random', value: t.random.score, lo: Math.max(0, t.random.score - t.random.std), hi: Math.min(1, t.random.score + t.random.std), highlight: false }],
     { title: `TCAV score for ${classNames?.[t.targetClass] ?? `class ${t.targetClass}`} (mean ± sd over ${t.runs} CAVs)`, valueTitle: 'fraction of class cases with positive directional derivative', labelTitle: 'concept', rule: 0.5, highlightLegend: ['significant (Bonferroni)', 'not significant or not determined'] },
   );
-  const f = read.value;
-  const test = v1
-    ? 'Significance from a Welch t-test of the runs against random-vs-random CAVs (tcav.json version 1: anti-conservative for small concepts and meaningless for 0/1 scores; rerun <code>latentlens tcav</code> for the random-concept test).'
-    : `Significance: each concept's mean score against up to ${t.significance.randomConcepts} random concepts of its size, each scored over ${t.runs} CAVs the same way (two-sided around 0.5; ties broken by the CAVs' alignment with the head's gradients); “as extreme” counts them; Bonferroni over ${t.concepts.length} concepts at α ${t.alpha}.`;
-  const gate = t.gate
-    ? `<p${t.gate.passed ? '' : ' class="flag"'}>Label head gate: ${esc(t.gate.note)}.${t.gate.passed ? '' : ' <strong>No verdicts.</strong>'}</p>` : '';
+  const f = read.value.inputs;
+  const test = `Significance: each concept's mean score against up to ${t.significance.randomConcepts} random concepts of its size, each scored over ${t.runs} CAVs the same way (two-sided around 0.5; ties broken by the CAVs' alignment with the head's gradients); “as extreme” counts them; Bonferroni over ${t.concepts.length} concepts at α ${t.alpha}.`;
+  const gate = `<p${t.gate.passed ? '' : ' class="flag"'}>Label head gate: ${esc(t.gate.note)}.${t.gate.passed ? '' : ' <strong>No verdicts.</strong>'}</p>`;
   const body = targetLine(target) + `<p>Class ${cls}: ${t.cases} cases; label head ${esc(t.head.kind)}${t.head.heldOutAccuracy !== undefined ? ` (held-out accuracy ${num(t.head.heldOutAccuracy, 3)})` : ''}; ` +
     `${t.runs} CAVs per concept, each against its own random set of at most ${t.setSize} cases; latent shape ${esc(t.latentShape.join('×'))}.` +
-    `${f.dataSpec ? ` Data <code>${esc(f.dataSpec)}</code>, split ${esc(f.split ?? 'all')}.` : ''} ${test}</p>` + gate +
+    ` Data <code>${esc(f.data)}</code>, split ${esc(f.split)}. ${test}</p>` + gate +
     `<div class="charts">${chart}</div>` +
     table(['concept', 'spec', 'cases', 'TCAV score', 'CAV accuracy', 'random concepts as extreme', 'p', 'p (Bonferroni)', 'verdict'], rows, { cls: 'num' }) +
     reasonList(t.concepts) + warningList(t.concepts);
   return { id, title, body };
 }
 
-/** A concept's verdict; files before version 2 only have `significant`. */
-function verdictOf(c: TcavConceptResult): TcavVerdict {
-  return c.verdict ?? (c.significant ? 'significant' : 'not significant');
-}
-
 /** Each concept's verdict with its evidence (version 2 on). */
 function reasonList(concepts: TcavConceptResult[]): string {
-  const items = concepts.filter((c) => c.reason).map((c) => `<li><strong>${esc(c.name)}</strong> (${esc(verdictOf(c))}): ${esc(c.reason)}</li>`);
+  const items = concepts.filter((c) => c.reason).map((c) => `<li><strong>${esc(c.name)}</strong> (${esc(c.verdict)}): ${esc(c.reason)}</li>`);
   return items.length > 0 ? `<p>Verdicts:</p><ul class="reasons">${items.join('')}</ul>` : '';
 }
 
@@ -73,9 +63,10 @@ export async function embedSection(files: RunFiles): Promise<Section> {
   for (const e of files.embeds) {
     const name = ({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as Record<string, string>)[e.method] ?? e.method;
     if (e.read.status === 'error') { parts.push(unreadable(`embed-${e.method}.json`, e.read.error)); continue; }
-    const j = e.read.status === 'ok' ? e.read.value : null;
+    const env = e.read.status === 'ok' ? e.read.value : null;
+    const j = env?.result ?? null;
     const params = j ? Object.entries(j.params).filter(([k, v]) => SHOWN_PARAMS.has(k) && (typeof v !== 'object' || v === null)).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
-    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(j.pool ?? 'mean')} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${j.target ? `the target ${esc(j.target.description)}` : esc(j.color ?? 'label')}. ${params}` : ''}`;
+    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(env!.settings.pool)} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${env!.inputs.target ? `the target ${esc(env!.inputs.target.description)}` : esc(env!.settings.color)}. ${params}` : ''}`;
     if (e.png) {
       parts.push(figure(pngImg(e.png, `${name} embedding`, { cls: 'embed' }), caption));
     } else if (j) {
@@ -120,7 +111,7 @@ export function metricsSection(files: RunFiles): Section {
       m.factors.map((fa, k) => [esc(fa.name), fa.discrete ? `discrete (${fa.classes})` : 'continuous (binned)', num(m.mig?.perFactor[k], 3), m.mig ? String(m.mig.topDim[k]) : '—',
         num(m.dci?.perFactorCompleteness[k], 3), num(m.dci?.perFactorInformativeness[k], 3), num(m.sap?.perFactor[k], 3), num(m.explicitness?.perFactor[k], 3)]), { cls: 'num' }) + '</details>';
   }
-  const body = `<p>${m.n} cases, ${m.latentDims} latent dimensions (${esc(f.pooling ?? 'mean')} pooling)${f.supervised === false ? '; the data has no ground-truth factors, so only the unsupervised metrics are computed' : `; factors: ${m.factors.map((x) => esc(x.name)).join(', ')}`}.</p>` +
+  const body = `<p>${m.n} cases, ${m.latentDims} latent dimensions (${esc(f.settings.pooling)} pooling)${!f.inputs.supervised ? '; the data has no ground-truth factors, so only the unsupervised metrics are computed' : `; factors: ${m.factors.map((x) => esc(x.name)).join(', ')}`}.</p>` +
     table(['metric', 'value', 'range', ''], rows, { cls: 'num' }) + perFactor;
   return { id, title, body };
 }

@@ -6,7 +6,7 @@ import { aucWithDirection } from '../../explain/importance/meaning.js';
 import type { GroupRank, ImportanceTest } from '../../explain/importance/types.js';
 import type { TargetRecord } from '../../data/target.js';
 import { esc, figure, fitPng, num, pngImg, pval, unreadable } from '../html.js';
-import { readRunPng, type ExplainFile, type RunFiles } from '../run-files.js';
+import { readRunPng, type ExplainFile, type ExplainFileResult, type RunFiles } from '../run-files.js';
 import { attributionBlock, localisationBlock, methodName, mutingBlock, sanityBlock } from './map-encoder.js';
 import { ablationBlock, maskedDecodeBlock, respondsBlock } from './map-decoder.js';
 import { targetLine } from './ranking.js';
@@ -15,14 +15,15 @@ import { rgbChannels } from '../../util/png.js';
 /** Renders exemplar cases (by index and id) as inline images, or null when the data cannot be matched to them. */
 export type ExemplarRenderer = (cases: { index: number; id?: string }[], caption: string) => Promise<string | null>;
 
-function conclusionBlock(r: ExplainFile, g: GroupRank | undefined, rankTarget: TargetRecord | undefined, classes: number): string {
-  const c = r.conclusion;
+function conclusionBlock(file: ExplainFile, g: GroupRank | undefined, rankTarget: TargetRecord | undefined, classes: number): string {
+  const c = file.result.conclusion;
+  const target = file.inputs.target;
   const test = (what: string, t: ImportanceTest | null | undefined) => (t
     ? `${what} Brier importance ${num(t.mean, 4)} [${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}], q ${pval(t.qValue)}${t.significant ? ' (significant)' : ' (not significant)'}`
     : '');
   const rank = g?.marginal ? `<p class="note">Rank ${g.rank}; ${[test('marginal', g.marginal), test('conditional', g.conditional)].filter(Boolean).join('; ')}` +
-    `; univariate AUC ${esc(aucWithDirection(g.univariateAuc, g.direction, rankTarget?.positive, classes))}${rankTarget && r.target && rankTarget.expression !== r.target.expression ? ` (ranked for the target ${esc(rankTarget.expression)})` : ''}.</p>` : '';
-  return `<div class="conclusion">${r.target ? targetLine(r.target) : ''}${rank}<ul>` +
+    `; univariate AUC ${esc(aucWithDirection(g.univariateAuc, g.direction, rankTarget?.positive, classes))}${rankTarget && target && rankTarget.expression !== target.expression ? ` (ranked for the target ${esc(rankTarget.expression)})` : ''}.</p>` : '';
+  return `<div class="conclusion">${target ? targetLine(target) : ''}${rank}<ul>` +
     `<li>Input channel that drives it: ${c.inputChannel ? `<strong>${esc(c.inputChannel)}</strong>` : '<strong>not determined</strong> (the evidence is weak or disagrees)'}</li>` +
     `<li>Decoder output channels it changes beyond other maps: ${c.decoderChannels.length ? c.decoderChannels.map((n) => `<strong>${esc(n)}</strong>`).join(', ') : 'none'}` +
     `${c.decoderEntangled ? ' — <span class="no">entangled</span>, so this describes the decoder\'s mixing rather than the map' : ''}</li></ul>` +
@@ -30,7 +31,7 @@ function conclusionBlock(r: ExplainFile, g: GroupRank | undefined, rankTarget: T
 }
 
 /** Which cases the figures show and by what rule (files written before the rule showed the first four explained cases). */
-export function figureCasesText(r: ExplainFile): string {
+export function figureCasesText(r: ExplainFileResult): string {
   const f = r.figureCases;
   if (!f) return 'the first explained cases (this file predates the case-choice rule; rerun <code>latentlens explain</code> to spread them over the activation)';
   return `${f.cases.map((c, j) => `${esc(c)} (activation ${num(f.activation[j], 3)})`).join(', ')}: ${esc(f.rule)}`;
@@ -39,7 +40,7 @@ export function figureCasesText(r: ExplainFile): string {
 /** Overlays are shown this wide (in the table): their PNGs are scaled to it. */
 const OVERLAY_WIDTH = 96;
 
-async function figuresBlock(files: RunFiles, r: ExplainFile): Promise<string> {
+async function figuresBlock(files: RunFiles, r: ExplainFileResult): Promise<string> {
   const paths = r.figures ?? [];
   if (!paths.length) return '<p class="note">No figures recorded for this map.</p>';
   const attribution = new Map<string, Map<string, Map<string, Uint8Array>>>();
@@ -102,12 +103,14 @@ async function figuresBlock(files: RunFiles, r: ExplainFile): Promise<string> {
 export async function mapCard(files: RunFiles, entry: RunFiles['explains'][number], renderExemplars: ExemplarRenderer): Promise<string> {
   const id = `map-${entry.map}`;
   if (entry.read.status !== 'ok') return `<article class="card" id="${id}"><h3>Map ${entry.map}</h3>${unreadable(entry.file, entry.read.status === 'error' ? entry.read.error : 'absent')}</article>`;
-  const r = entry.read.value;
-  const g = files.rank.status === 'ok' ? files.rank.value.groups[r.map] : undefined;
+  const file = entry.read.value as ExplainFile;
+  const r = file.result;
+  const rank = files.rank.status === 'ok' ? files.rank.value : undefined;
+  const g = rank?.result.groups[r.map];
   const ex = r.responds.exemplars;
   const [top, bottom] = await Promise.all([renderExemplars(ex.top, 'highest'), renderExemplars(ex.bottom, 'lowest')]);
   return `<article class="card" id="${id}"><h3>Map ${r.map}${g ? ` <span class="sub">(${esc(g.name)}, rank ${g.rank})</span>` : ''}</h3>` +
-    conclusionBlock(r, g, files.rank.status === 'ok' ? files.rank.value.target : undefined, files.rank.status === 'ok' ? files.rank.value.classes?.length ?? 2 : 2) +
+    conclusionBlock(file, g, rank?.inputs.target, rank?.result.classes.length ?? 2) +
     `<h4 class="part">Encoder: which input channel and region drive the map</h4>` +
     (await attributionBlock(r)) + mutingBlock(r) + localisationBlock(r) + sanityBlock(r) +
     `<h4 class="part">Decoder: what the map changes in the output</h4>` + ablationBlock(r) + maskedDecodeBlock(r) +

@@ -1,7 +1,7 @@
 // The decoder half of a map card (what changing map k does to the output, against other maps and random
 // sets) and what the map responds to (traversal, activation maximisation, exemplars).
 import { esc, num, pct, pval, table } from '../html.js';
-import type { ExplainFile } from '../run-files.js';
+import type { ExplainFileResult as ExplainFile } from '../run-files.js';
 
 export function ablationBlock(r: ExplainFile): string {
   const a = r.decoder.ablation;

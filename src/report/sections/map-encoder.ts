@@ -1,7 +1,7 @@
 // The encoder half of a map card: which input channel and region drive map k, each claim beside its control.
-import { allZero, intervalChart } from '../charts.js';
+import { allZero, intervalChart } from '../../util/charts.js';
 import { esc, interval, num, pct, pval, table } from '../html.js';
-import type { ExplainFile } from '../run-files.js';
+import type { ExplainFileResult as ExplainFile } from '../run-files.js';
 
 const METHOD_NAMES: Record<string, string> = {
   gradient: 'gradient', 'gradient-x-input': 'gradient × input', 'integrated-gradients': 'integrated gradients',

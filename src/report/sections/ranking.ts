@@ -1,9 +1,9 @@
 // "Map ranking": which latent maps the random forest relies on to predict the label — per-case held-out
 // Brier importance, marginal and conditional on the other maps, each with its interval, BH q-value and
 // verdict; descriptive AUC/accuracy drop, impurity share, optional PIMP, stability and univariate AUC.
-import { aucWithDirection, conditionalMeaning, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
+import { aucWithDirection, chartLabel, conditionalMeaning, MARGINAL_MEANING } from '../../explain/importance/meaning.js';
 import type { ImportanceTest } from '../../explain/importance/types.js';
-import { allZero, intervalChart, type IntervalRow } from '../charts.js';
+import { allZero, intervalChart, type IntervalRow } from '../../util/charts.js';
 import { esc, notComputed, num, pct, pval, table, unreadable, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
 import { designBlock } from './design.js';
@@ -11,12 +11,6 @@ import { designBlock } from './design.js';
 /** Mean and interval with enough digits for tiny Brier differences (num switches to exponent form below 1e-4). */
 const estimate = (t: ImportanceTest): string => `${num(t.mean, 4)} <span class="ci">[${num(t.ciLow, 4)}, ${num(t.ciHigh, 4)}]</span>`;
 const star = (t: ImportanceTest | null | undefined): string => (t ? (t.significant ? '<strong class="yes">yes</strong>' : 'no') : '—');
-
-/** A map's label on the chart's band axis, with its verdicts: "map 3 [M* C*]". */
-export function chartLabel(name: string, m: ImportanceTest, c: ImportanceTest | null): string {
-  const stars = [m.significant ? 'M*' : '', c?.significant ? 'C*' : ''].filter(Boolean).join(' ');
-  return stars ? `${name} [${stars}]` : name;
-}
 
 /** The analysis target of a JSON file (`target` field), or what files written before targets meant. */
 export function targetLine(t: { description: string } | undefined): string {
@@ -29,9 +23,7 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
   const read = files.rank;
   if (read.status === 'absent') return { id, title, body: notComputed('map ranking (rank.json)', `latentlens rank ${files.dir}`) };
   if (read.status === 'error') return { id, title, body: unreadable('rank.json', read.error) };
-  const r = read.value;
-  // rank.json version 1 (PIMP star, AUC-drop importance) has none of the fields read below.
-  if (!r.groups.every((g) => g.marginal)) return { id, title, body: unreadable('rank.json', `version ${String(r.version)} has no per-case Brier tests; rerun latentlens rank ${files.dir}`) };
+  const { result: r, inputs, settings } = read.value;
   const s = r.settings;
   const explained = new Set(files.explains.map((e) => e.map));
   const ordered = r.ranking.map((i) => r.groups[i]!).filter(Boolean);
@@ -47,7 +39,7 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     num(g.impurity, 3),
     ...(hasPimp ? [g.pimp ? `${pval(g.pimp.pValue)} / ${pval(g.pimp.qValue)}` : '—'] : []),
     g.stability ? `${pct(g.stability.top1)} / ${pct(g.stability.topK)} / ${num(g.stability.meanRank, 1)}` : '—',
-    esc(aucWithDirection(g.univariateAuc, g.direction, r.target?.positive, r.classes?.length ?? 2)),
+    esc(aucWithDirection(g.univariateAuc, g.direction, inputs.target?.positive, r.classes.length)),
   ]);
   const head = [
     'rank', 'map', `marginal Brier importance [${conf}% CI]`, 'marginal q', `marginal: FDR ≤ ${s.fdr}`,
@@ -73,8 +65,8 @@ export async function rankingSection(files: RunFiles): Promise<Section> {
     ? `${r.nEval} cases, each predicted by the forest of its own fold (${s.folds}-fold cross-validation${(s.cvRepeats ?? 1) > 1 ? `, ${s.cvRepeats} repeats` : ''}; ${r.nTrain} training cases per forest)`
     : r.evaluation === 'holdout' ? `${r.nEval} held-out cases (trained on ${r.nTrain})` : `${r.nEval} cases, each predicted by the trees it was out of bag for`;
   const names = (gs: typeof ordered) => (gs.length ? `: ${gs.map((g) => esc(g.name)).join(', ')}` : '');
-  const intro = `${targetLine(r.target)}<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
-    `(${esc(r.pooling ?? 'summary')} pooling: ${r.nColumns} columns from ${r.groups.length} maps${r.latentShape ? `, latent shape ${esc(r.latentShape.join('×'))}` : ''}) on ${r.nRows} cases. ` +
+  const intro = `${targetLine(inputs.target)}<p>A random forest (${s.nTrees} trees) predicts the label from the latent features ` +
+    `(${esc(settings.pooling)} pooling: ${r.nColumns} columns from ${r.groups.length} maps, latent shape ${esc(inputs.latentShape.join('×'))}) on ${r.nRows} cases. ` +
     `Importance is measured on ${where}: per case, the rise in Brier score when the map is replaced (${s.repeats} draws), then ${(s.marginalNull ?? 0) > 0 ? `for the marginal test the mean against its value on ${s.marginalNull} label shuffles (the whole evaluation re-run, so the bias of replacing correlated maps cancels), ${(s.conditionalNull ?? 0) > 0 ? `for the conditional test (the forest refitted without the map) the mean against ${s.conditionalNullKind === 'within-group shifts' ? `the same refits on ${s.conditionalNull} label shifts along each subject's slices (subjects sit on both sides of the split),` : `${s.conditionalNull} refits with every map and other seeds,`}` : 'for the conditional test a one-sided t-test over cases,'}` : 'a one-sided t-test over cases'} and Benjamini–Hochberg across maps. ` +
     `Unreplaced Brier score ${num(r.baselineBrier, 4)}, ${r.metric.toUpperCase()} ${num(r.baselineScore, 3)}, OOB accuracy ${num(r.oobAccuracy, 3)}; seed ${s.seed}.</p>` +
     `<ul><li>${esc(MARGINAL_MEANING)}</li>${hasCond ? `<li>${esc(conditionalMeaning(s.conditionalMethod))}</li>` : ''}</ul>` +

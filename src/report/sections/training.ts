@@ -1,5 +1,5 @@
 // "Training": the health check (health.json), loss per step and per epoch, validation MSE / PSNR / SSIM per epoch.
-import { lineChart } from '../charts.js';
+import { lineChart } from '../../util/charts.js';
 import { esc, num, table, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
 

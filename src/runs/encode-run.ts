@@ -1,10 +1,10 @@
-// What the tcav and metrics commands share: the run's chosen cases encoded to latent maps.
+// What tcavRun and metricsRun share: the run's chosen cases encoded to latent maps.
 import type { CaseDataset } from '../data/types.js';
 import type { LatentMaps } from '../metrics/latents.js';
 import { encodeImages, encodeVolumes } from '../models/encode.js';
-import { openRunCases, type OpenRunOptions, type RunCases } from '../runs/run-data.js';
+import { openRunCases, type OpenRunOptions, type RunCases } from './run-data.js';
 
-export type { SplitChoice } from '../runs/run-data.js';
+export type { SplitChoice } from './run-data.js';
 
 export interface EncodedRun extends RunCases<CaseDataset> {
   maps: LatentMaps;

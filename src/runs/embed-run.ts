@@ -1,5 +1,6 @@
-// Embedding a trained run: encode its dataset (batches of 256, no grad), pool or flatten the latent
-// maps, embed, colour, and write embed-<method>.json and figures/embed-<method>.png into the run folder.
+// embedRun: a trained run's latents embedded in 2D (PCA, t-SNE, UMAP): encode its dataset (batches of 256,
+// no grad), pool or flatten the latent maps, embed, colour, and write embed-<method>.json (one envelope,
+// run-file.ts) and figures/embed-<method>.png into the run folder.
 import { join } from 'node:path';
 import { loadCases } from '../data/spec.js';
 import type { CaseDataset, ImageDataset } from '../data/types.js';
@@ -8,10 +9,14 @@ import { resolveTarget, targetRecord, type Target } from '../data/target.js';
 import { encodeImages, encodeVolumes } from '../models/encode.js';
 import type { LatentModel } from '../models/types.js';
 import { openRun } from '../train/index.js';
-import { embedAsync, type EmbedOptions } from './index.js';
-import { writeEmbeddingJson, writeScatterPng, type ScatterOptions } from './scatter.js';
-import type { EmbeddingResult, ProgressCallback } from './types.js';
+import { embedAsync, type EmbedOptions } from '../embed/index.js';
+import { embeddingJson, writeScatterPng, type EmbeddingJson, type ScatterOptions } from '../embed/scatter.js';
+import type { EmbeddingResult, ProgressCallback } from '../embed/types.js';
 import { insideRun, mkdirInRun } from '../util/run-paths.js';
+import { printRunHealth } from './run-data.js';
+import { healthSummary } from './run-health.js';
+import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
+import { logOf, type RunLog } from './run-log.js';
 
 /** Options of `embedRun`. */
 export interface EmbedRunOptions {
@@ -29,6 +34,13 @@ export interface EmbedRunOptions {
   maxPoints?: number;
   onProgress?: ProgressCallback;
 }
+
+export type EmbedSettings = Omit<EmbedRunOptions, 'data' | 'target' | 'onProgress'> & { color: string; pool: 'mean' | 'flatten'; maxPoints: number };
+/** `indices`: the embedded cases (a seeded subset when capped), in the order of `coords`. */
+export type EmbedInputs = RunInputs & { latentShape: number[]; indices: number[] };
+/** `palette`: how label colours read (ordered grades on a scale, or categories). */
+export type EmbedFileResult = EmbeddingJson & { palette?: 'sequential' | 'categorical' };
+export type EmbedFile = RunFileEnvelope<EmbedFileResult, EmbedInputs, EmbedSettings>;
 
 /**
  * Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. Volumes' maps
@@ -95,7 +107,9 @@ function colourFor(spec: string, data: CaseDataset, indices: Int32Array, pooled:
 }
 
 /** Embeds a run's latents and writes the JSON and the figure; returns the result and the file paths. */
-export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ result: EmbeddingResult; json: string; png: string; target?: Target }> {
+export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}): Promise<{ result: EmbeddingResult; file: EmbedFile; json: string; png: string; target?: Target }> {
+  const log = logOf(out);
+  const health = await printRunHealth(dir, o.data, log);
   const run = openRun(dir);
   try {
     const spec = o.data ?? run.config.dataSpec;
@@ -126,11 +140,17 @@ export async function embedRun(dir: string, o: EmbedRunOptions): Promise<{ resul
     // A symlinked figures/ (or a name leading out) must not carry writes out of the run folder.
     // Names relative to the run folder: a run given as ./run or run/ is not joined twice.
     mkdirInRun(dir, 'figures');
-    const jsonAt = insideRun(dir, `embed-${method}.json`);
     const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
-    writeEmbeddingJson(jsonAt, result, { pool, latentShape, color, ...(colour.labels ? { palette: colour.ordered ? 'sequential' : 'categorical' } : {}), ...(target ? { target: targetRecord(target) } : {}), data: spec, indices: Array.from(indices) });
+    const { envelope } = writeRunEnvelope(dir, `embed-${method}.json`, 'embed', {
+      inputs: { run: dir, data: spec, split: 'all', cases: indices.length, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(health), latentShape, indices: Array.from(indices) },
+      settings: { embed: o.embed, color, pool, maxPoints: max },
+      result: { ...embeddingJson(result), ...(colour.labels ? { palette: colour.ordered ? 'sequential' as const : 'categorical' as const } : {}) },
+    });
     await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
-    return { result, json, png, ...(target ? { target } : {}) };
+    log(`${method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
+    if (target) log(`target: ${target.description}`);
+    log(`wrote ${json}\nwrote ${png}`);
+    return { result, file: envelope, json, png, ...(target ? { target } : {}) };
   } finally {
     run.model.dispose();
   }
