@@ -15,4 +15,5 @@ export * as forest from './forest/index.js';
 export * as explain from './explain/index.js';
 export * as embed from './embed/index.js';
 export * as metrics from './metrics/index.js';
+export * as runs from './runs/index.js';
 export { buildReport, writeReport, type ReportOptions } from './report/index.js';

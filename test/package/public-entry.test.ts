@@ -12,6 +12,8 @@ test('the README\'s library functions are reachable from the package entry', () 
     ['explain.explainMap', ll.explain.explainMap], ['explain.channelMutingTest', ll.explain.channelMutingTest],
     ['explain.tcav.runTcav', ll.explain.tcav.runTcav], ['embed.embed', ll.embed.embed], ['metrics.computeMetrics', ll.metrics.computeMetrics],
     ['ScriptModule.load', ll.ScriptModule.load], ['nn.saveStateDict', ll.nn.saveStateDict],
+    ['runs.trainRun', ll.runs.trainRun], ['runs.rankRun', ll.runs.rankRun], ['runs.explainRun', ll.runs.explainRun],
+    ['runs.tcavRun', ll.runs.tcavRun], ['runs.embedRun', ll.runs.embedRun], ['runs.metricsRun', ll.runs.metricsRun],
   ];
   for (const [name, fn] of named) assert.equal(typeof fn, 'function', name);
 });
