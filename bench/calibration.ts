@@ -77,7 +77,7 @@ async function prepare(flag: string, steps: number, maxCases: number, seed: numb
   const plane = c * h * w;
   const images = new Float32Array(pick.length * plane);
   pick.forEach((r, i) => images.set(ds.images.subarray(r * plane, (r + 1) * plane), i * plane));
-  const maps = encodeLatents(model, images, [pick.length, c, h, w]);
+  const maps = encodeLatents(model, { images, shape: [pick.length, c, h, w] }, { batch: 128 });
   model.dispose();
   const labels = Int32Array.from(pick, (r) => ds.labels![r]!);
   const [N, k, gh, gw] = maps.shape;
@@ -248,7 +248,7 @@ export async function run(args: string[]): Promise<void> {
     manualSeed(2 + s);
     const model = createModel('conv-ae', { inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [4, 4], width: 16 });
     model.eval();
-    const maps = encodeLatents(model, ds.images.map((v) => Math.min(1, Math.max(0, v))), ds.shape);
+    const maps = encodeLatents(model, { images: ds.images.map((v) => Math.min(1, Math.max(0, v))), shape: ds.shape }, { batch: 128 });
     model.dispose();
     const ctx = { n: 600, factors: ds.factors!, ids: ds.ids, labels: ds.labels, seed: 40 + s };
     const r = runTcav(maps, ds.labels!, [resolveConcept('factor:lesion_present=1#lesion', ctx)], { targetClass: 1, runs: 20, randomConcepts: 99, seed: 60 + s });

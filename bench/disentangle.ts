@@ -9,7 +9,7 @@ import { manualSeed, scope, tensor } from '../src/engine/index.js';
 import { closeSharedPool } from '../src/forest/index.js';
 import { generatePhantoms, type PhantomOptions } from '../src/data/phantom.js';
 import { createModel } from '../src/models/registry.js';
-import { computeMetrics, encodeLatents, latentTable } from '../src/metrics/index.js';
+import { computeMetrics, encodeLatents, poolLatents } from '../src/metrics/index.js';
 import { fit } from '../test/helpers/train-loop.js';
 
 const K = 10;
@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
       const t0 = performance.now();
       fit(model, x, steps, 32, 1e-3, seed);
       const trainS = (performance.now() - t0) / 1000;
-      const r = await computeMetrics(latentTable(encodeLatents(model, evalSet.images, evalSet.shape)), evalSet.factors!,
+      const r = await computeMetrics(poolLatents(encodeLatents(model, evalSet, { batch: 128 }), 'mean'), evalSet.factors!,
         { seed: 0, metrics: ['mig', 'dci', 'activeUnits'], dci: { threads: 2 } });
       model.dispose();
       rows.push({ seed, kind, mig: r.mig!.score, dciD: r.dci!.disentanglement, active: r.activeUnits!.count, trainS });

@@ -1,13 +1,14 @@
 // `latentlens embed <run>`: flags of embedRun (src/runs/embed-run.ts), which writes embed-<method>.json and its figure.
 import type { Command } from 'commander';
 import type { EmbedOptions } from '../embed/index.js';
-import { embedRun } from '../runs/embed-run.js';
+import { parsePooling } from '../models/pool-latents.js';
+import { embedRun, EMBED_POOLINGS, type EmbedPooling } from '../runs/embed-run.js';
 import { StageProgress } from '../util/progress.js';
 import { positiveIntFlag as atLeast, positiveNumberFlag as positive, wholeNumberFlag as whole } from './flags.js';
 
 interface EmbedFlags {
   method: string; color?: string; target?: string; seed: number; perplexity?: number; neighbors?: number; minDist?: number;
-  iterations?: number; epochs?: number; pool: string; data?: string; maxPoints: number; threads?: number;
+  iterations?: number; epochs?: number; pooling: EmbedPooling; data?: string; maxPoints: number; threads?: number;
 }
 
 /** The embedding options of the flags (the method's own defaults where a flag is absent). */
@@ -32,15 +33,14 @@ export function registerEmbed(program: Command): void {
     .option('--iterations <n>', 't-SNE iterations (default 1000)', atLeast('--iterations'))
     .option('--epochs <n>', 'UMAP epochs (default 500 up to 10,000 points)', atLeast('--epochs'))
     .option('--threads <n>', 't-SNE threads (default: cores, at most 8)', atLeast('--threads'))
-    .option('--pool <how>', 'mean (one value per map) | flatten (every latent cell)', 'mean')
+    .option('--pooling <how>', 'mean (one value per map) | grid (every latent cell)', (v: string) => parsePooling(v, EMBED_POOLINGS), 'mean')
     .option('--data <spec>', 'data to encode (default: the run\'s recorded data spec)')
     .option('--max-points <n>', 'cap on embedded cases (seeded subset)', atLeast('--max-points', 2), 5000)
     .action(async (dir: string, f: EmbedFlags) => {
       const embed = embedOptions(f);
-      if (f.pool !== 'mean' && f.pool !== 'flatten') throw new Error(`--pool must be mean or flatten, got '${f.pool}'`);
       const progress = new StageProgress(process.stderr);
       await embedRun(dir, {
-        embed, color: f.color, target: f.target, pool: f.pool, data: f.data, maxPoints: f.maxPoints,
+        embed, color: f.color, target: f.target, pooling: f.pooling, data: f.data, maxPoints: f.maxPoints,
         onProgress: ({ step, total }) => progress.update(f.method, step, total),
       }, { log: (l) => console.log(l) });
       progress.end();

@@ -1,6 +1,7 @@
 // `latentlens rank <run>`: flags of rankRun (src/runs/rank-run.ts), which writes rank.json.
 import type { Command } from 'commander';
-import { rankRun, RANK_DEFAULTS as D, type RankRunOptions } from '../runs/rank-run.js';
+import { parsePooling } from '../models/pool-latents.js';
+import { rankRun, RANK_DEFAULTS as D, RANK_POOLINGS, type RankRunOptions } from '../runs/rank-run.js';
 import { StageProgress } from '../util/progress.js';
 import { levelFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 
@@ -12,7 +13,7 @@ export function registerRank(program: Command): void {
     .description('rank latent maps by how much a forest\'s held-out Brier score worsens without them (marginal, and conditional on the other maps), with t-intervals, p-values and FDR, and stability; writes rank.json')
     .option('--data <spec>', 'data to rank on (default: the spec the run was trained on)')
     .option('--split <name>', 'train, val, test or all', 'all')
-    .option('--pooling <kind>', "features per map: 'summary' (mean, max, std) or 'grid' (all h x w values)", D.pooling)
+    .option('--pooling <kind>', "features per map: 'summary' (mean, max, std), 'mean' or 'grid' (every cell)", (v: string) => parsePooling(v, RANK_POOLINGS), D.pooling)
     .option('--trees <n>', 'trees per forest', atLeast('--trees'), D.trees)
     .option('--evaluation <kind>', "where importance is measured: 'cv' (stratified K-fold), 'holdout' (25%) or 'oob'", D.evaluation)
     .option('--folds <n>', 'folds of --evaluation cv', atLeast('--folds', 2), D.folds)

@@ -1,9 +1,21 @@
 // The numeric table every layer shares: rows x cols values, row-major.
 
-export interface Matrix {
-  data: ArrayLike<number>;
+export interface Matrix<D extends ArrayLike<number> = ArrayLike<number>> {
+  data: D;
   rows: number;
   cols: number;
+}
+
+/**
+ * A matrix whose columns have names and fall into groups: the columns pooled from one latent map form
+ * one group, so importance can be judged per map while the forest and the metrics read columns.
+ */
+export interface Table extends Matrix<Float32Array> {
+  /** Name of each column (`map3`, `map3@2,1`, ...). */
+  names?: string[];
+  /** Group of each column: an index into `groupNames`. */
+  groupOf: ArrayLike<number>;
+  groupNames: string[];
 }
 
 /** Population variance of each column. */

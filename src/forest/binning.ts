@@ -1,12 +1,10 @@
 // Quantile binning: every feature is cut once into at most 256 bins and stored as Uint8 codes,
 // column-major, in shared memory so worker threads read it without copies.
 
-/** A dense row-major matrix: `data[r * cols + c]`. */
-export interface Matrix {
-  data: Float32Array | Float64Array;
-  rows: number;
-  cols: number;
-}
+import type { Matrix as CoreMatrix } from '../core/table.js';
+
+/** Core's row-major matrix over typed arrays (the binning loops index them directly). */
+export type Matrix = CoreMatrix<Float32Array | Float64Array>;
 
 /** Anything accepted as feature input: a dense row-major matrix or an array of rows. */
 export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>>;

@@ -1,6 +1,7 @@
 // computeMetrics: every disentanglement metric of one latent matrix against ground-truth factors, with
 // one seed drawn up front so the result does not depend on which metrics run or in what order.
 import { Random } from '../core/random.js';
+import type { Matrix, Table } from '../core/table.js';
 import { dci, type DciResult } from './dci.js';
 import { asMatrix, prepareFactors, splitRows, type FactorTable } from './factors.js';
 import { betaVaeScore, factorVaeScore, type BetaVaeScoreResult, type FactorVaeScoreResult } from './fixed-factor-scores.js';
@@ -11,14 +12,8 @@ import { activeUnits, gaussianTotalCorrelation, type ActiveUnitsResult, type Tot
 export const METRIC_NAMES = ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** Latents: N x D row-major (posterior means for variational models; maps flattened or pooled). */
-export interface LatentTable {
-  data: ArrayLike<number>;
-  rows: number;
-  cols: number;
-  /** Optional name of each dimension (e.g. `map3` or `map3@2,1`). */
-  names?: string[];
-}
+/** The same type as core's Table (what `poolLatents` returns); the name stays for callers of the package. */
+export type LatentTable = Table;
 
 /** Options of `computeMetrics`; every field has a default. */
 export interface MetricsOptions {
@@ -101,10 +96,11 @@ function resolve(o: MetricsOptions): MetricsResult['options'] {
 }
 
 /**
- * Computes the disentanglement metrics of `latents` (N x D) against `factors` (N x F). `factors` may
+ * Computes the disentanglement metrics of `latents` (N x D row-major: posterior means for variational
+ * models, maps pooled by `poolLatents`; its column names, if any, are reported) against `factors` (N x F). `factors` may
  * be null when only the unsupervised metrics are asked for.
  */
-export async function computeMetrics(latents: LatentTable, factors: FactorTable | null, options: MetricsOptions = {}): Promise<MetricsResult> {
+export async function computeMetrics(latents: Matrix & Pick<Table, 'names'>, factors: FactorTable | null, options: MetricsOptions = {}): Promise<MetricsResult> {
   const o = resolve(options);
   for (const m of o.metrics) if (!METRIC_NAMES.includes(m)) throw new Error(`unknown metric '${m}' (one of ${METRIC_NAMES.join(', ')})`);
   const z = asMatrix(latents.data, latents.rows, latents.cols);

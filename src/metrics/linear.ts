@@ -152,24 +152,6 @@ export function accuracy(m: LogisticModel, x: Matrix, y: ArrayLike<number>, rows
   return rows.length ? hit / rows.length : NaN;
 }
 
-/** Area under the ROC curve of `score` for `positive` (ties count half); NaN without both classes. */
-export function rocAuc(score: ArrayLike<number>, positive: ArrayLike<boolean>): number {
-  const n = score.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
-  let nPos = 0;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && score[idx[j + 1]!] === score[idx[i]!]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (positive[idx[k]!]) { nPos++; rankSum += avgRank; }
-    i = j + 1;
-  }
-  const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) return NaN;
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
-
 /** Coefficient of determination of predictions `yHat` for `y`; 0 for a constant target. */
 export function rSquared(y: ArrayLike<number>, yHat: ArrayLike<number>): number {
   let mean = 0;

@@ -1,7 +1,8 @@
 // SAP (Kumar et al. 2018) and explicitness (Ridgeway & Mozer 2018): how predictable each factor is
 // from single latent dimensions (SAP) and from all of them linearly (explicitness).
 import { column, type PreparedFactor } from './factors.js';
-import { fitLogistic, predictProba, rocAuc, type Matrix } from './linear.js';
+import { auc as rocAuc } from '../core/stats.js';
+import { fitLogistic, predictProba, type Matrix } from './linear.js';
 
 export interface SapResult {
   /** Mean over factors of the gap between the best and second-best single-dimension score; 0..1. */
@@ -78,7 +79,7 @@ export function explicitness(z: Matrix, factors: PreparedFactor[], split: { trai
     const p = predictProba(model, z, split.test);
     const aucs: number[] = [];
     for (let c = 0; c < f.classes; c++) {
-      const auc = rocAuc(Array.from(split.test, (_, i) => p[i * f.classes + c]!), Array.from(split.test, (r) => f.codes[r] === c));
+      const auc = rocAuc(Array.from(split.test, (_, i) => p[i * f.classes + c]!), Array.from(split.test, (r) => (f.codes[r] === c ? 1 : 0)));
       if (Number.isFinite(auc)) aucs.push(auc);
     }
     return aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN;

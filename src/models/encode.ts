@@ -1,31 +1,55 @@
 // Encoding a dataset to latents: batched, without gradients, bounded memory. Every analysis starts here.
-import { noGrad, scope, tensor } from '../engine/index.js';
+import { noGrad, scope, tensor, type Tensor } from '../engine/index.js';
 import { takeRows } from '../util/rows.js';
 import type { LatentModel } from './types.js';
 
+/** N x K x h x w: maps of images, or of volumes read as their cells (see `latentCells`). */
+export type GridShape = [number, number, number, number];
+/** N x K x d x h x w: maps of volumes. */
+export type VolumeShape = [number, number, number, number, number];
+export type LatentShape = GridShape | VolumeShape;
+
+/** Latent maps of N cases, row-major, in the model's own rank (vector latents have 1 x 1 grids). */
+export interface LatentMaps<S extends LatentShape = LatentShape> {
+  data: Float32Array;
+  shape: S;
+}
+
+/** Cases to encode: a tensor, or contiguous NCHW / NCDHW float32 with its shape (a dataset is one). */
+export type EncodeCases = Tensor | { images: Float32Array; shape: readonly number[] };
+
+export interface EncodeOptions {
+  /** Cases per forward pass. Default 256 for images; volumes never take more than 32. */
+  batch?: number;
+  /** Encode only these cases, in this order. Default all. */
+  indices?: ArrayLike<number>;
+}
+
+/** The model's latent `z` (posterior means for VAEs) of every case, or of `indices` only. */
+export function encodeLatents(model: LatentModel, cases: EncodeCases, o: EncodeOptions = {}): LatentMaps {
+  const [images, shape] = 'images' in cases ? [cases.images, cases.shape] : [cases.toFloat32(), cases.shape];
+  if (shape.length !== 4 && shape.length !== 5) throw new RangeError(`encodeLatents: expected images N x C x H x W or volumes N x C x D x H x W, got shape [${shape.join(', ')}]`);
+  // A volume batch holds D times the activations of an image batch.
+  const batch = shape.length === 5 ? Math.min(o.batch ?? 32, 32) : o.batch ?? 256;
+  const r = encodeCases(model, images, shape, batch, o.indices);
+  const s = r.shape;
+  const cell = (i: number): number => (s.length === 2 ? 0 : s[i] ?? 1); // no cases: no latent shape
+  const k = s.length === 2 ? 0 : s[1]!;
+  return shape.length === 5
+    ? { data: r.values, shape: [s[0]!, k, cell(2), cell(3), cell(4)] }
+    : { data: r.values, shape: [s[0]!, k, cell(2), cell(3)] };
+}
+
 /**
- * Latents of images (contiguous NCHW float32 with `shape`), or of the cases `indices` only, in batches:
- * values N x K x h x w (vector latents 1 x 1), N the number of cases encoded. Volumes are refused here
- * (a caller written for h x w maps would misread d x h x w ones): use `encodeVolumes`.
+ * Maps of volumes K x d x h x w read as K x (d·h) x w, images' maps as they are: for readers that treat
+ * a map as its cells (flattened or averaged), never by their geometry; a cell's row is then z·h + y.
  */
-export function encodeImages(model: LatentModel, images: Float32Array, shape: readonly number[], batchSize = 256, indices?: ArrayLike<number>): { values: Float32Array; shape: [number, number, number, number] } {
-  if (shape.length !== 4) throw new RangeError(`encodeImages: expected images N x C x H x W, got shape [${shape.join(', ')}]${shape.length === 5 ? ' (volumes: use encodeVolumes)' : ''}`);
-  const r = encodeCases(model, images, shape, batchSize, indices);
-  const s = r.shape;
-  if (s.length === 2) return { values: r.values, shape: [s[0]!, 0, 0, 0] }; // no cases: no latent shape
-  return { values: r.values, shape: [s[0]!, s[1]!, s[2] ?? 1, s[3] ?? 1] };
+export function latentCells(maps: LatentMaps): LatentMaps<GridShape> {
+  const s = maps.shape;
+  return s.length === 5 ? { data: maps.data, shape: [s[0], s[1], s[2] * s[3], s[4]] } : { data: maps.data, shape: s };
 }
 
-/** Latents of volumes (contiguous NCDHW with `shape`) as `encodeImages` does it: values N x K x d x h x w (vector latents 1 x 1 x 1). */
-export function encodeVolumes(model: LatentModel, images: Float32Array, shape: readonly number[], batchSize = 32, indices?: ArrayLike<number>): { values: Float32Array; shape: [number, number, number, number, number] } {
-  if (shape.length !== 5) throw new RangeError(`encodeVolumes: expected volumes N x C x D x H x W, got shape [${shape.join(', ')}]`);
-  const r = encodeCases(model, images, shape, batchSize, indices);
-  const s = r.shape;
-  if (s.length === 2) return { values: r.values, shape: [s[0]!, 0, 0, 0, 0] };
-  return { values: r.values, shape: [s[0]!, s[1]!, s[2] ?? 1, s[3] ?? 1, s[4] ?? 1] };
-}
-
-// The batched loop of both: cases of any rank, latents of the model's rank.
+// The batched loop: cases of any rank, latents of the model's rank.
 function encodeCases(model: LatentModel, images: Float32Array, shape: readonly number[], batchSize: number, indices?: ArrayLike<number>): { values: Float32Array; shape: number[] } {
   const total = shape[0]!;
   const caseShape = shape.slice(1);

@@ -1,13 +1,13 @@
 // embedRun: a trained run's latents embedded in 2D (PCA, t-SNE, UMAP): encode its dataset (batches of 256,
-// no grad), pool or flatten the latent maps, embed, colour, and write embed-<method>.json (one envelope,
+// no grad), pool the latent maps (their means, or every cell), embed, colour, and write embed-<method>.json (one envelope,
 // run-file.ts) and figures/embed-<method>.png into the run folder.
 import { join } from 'node:path';
 import { loadCases } from '../data/spec.js';
 import type { CaseDataset, ImageDataset } from '../data/types.js';
 import { Random } from '../core/random.js';
 import { resolveTarget, targetRecord, type Target } from '../data/target.js';
-import { encodeImages, encodeVolumes } from '../models/encode.js';
-import type { LatentModel } from '../models/types.js';
+import { encodeLatents } from '../models/encode.js';
+import { parsePooling, poolLatents } from '../models/pool-latents.js';
 import { openRun } from '../train/index.js';
 import { embedAsync, type EmbedOptions } from '../embed/index.js';
 import { embeddingJson, writeScatterPng, type EmbeddingJson, type ScatterOptions } from '../embed/scatter.js';
@@ -26,8 +26,8 @@ export interface EmbedRunOptions {
   color?: string;
   /** Target expression of `color: 'label'` (src/data/target.ts: `label>=2`, `one-vs-rest:3`, a column, ...). Default: the labels as they are. */
   target?: string;
-  /** `'mean'`: one value per map (N x K); `'flatten'`: every latent cell (N x K*h*w). Default `'mean'`. */
-  pool?: 'mean' | 'flatten';
+  /** `'mean'`: one value per map (N x K); `'grid'`: every latent cell (N x K*h*w). Default `'mean'`. */
+  pooling?: EmbedPooling;
   /** Data spec to encode; default the run's recorded `dataSpec`. */
   data?: string;
   /** At most this many cases (a seeded random subset); trustworthiness is O(N^2). Default 5000. */
@@ -35,40 +35,16 @@ export interface EmbedRunOptions {
   onProgress?: ProgressCallback;
 }
 
-export type EmbedSettings = Omit<EmbedRunOptions, 'data' | 'target' | 'onProgress'> & { color: string; pool: 'mean' | 'flatten'; maxPoints: number };
+/** An embedding reads points, so one value per map or every cell ('summary' mixes statistics of unlike scale). */
+export const EMBED_POOLINGS = ['mean', 'grid'] as const;
+export type EmbedPooling = (typeof EMBED_POOLINGS)[number];
+
+export type EmbedSettings = Omit<EmbedRunOptions, 'data' | 'target' | 'onProgress'> & { color: string; pooling: EmbedPooling; maxPoints: number };
 /** `indices`: the embedded cases (a seeded subset when capped), in the order of `coords`. */
 export type EmbedInputs = RunInputs & { latentShape: number[]; indices: number[] };
 /** `palette`: how label colours read (ordered grades on a scale, or categories). */
 export type EmbedFileResult = EmbeddingJson & { palette?: 'sequential' | 'categorical' };
 export type EmbedFile = RunFileEnvelope<EmbedFileResult, EmbedInputs, EmbedSettings>;
-
-/**
- * Latent maps of images as N x K x h x w, encoded in batches under no-grad scopes. Volumes' maps
- * K x d x h x w come as K x (d·h) x w (the embedding pools or flattens a map's cells, never reads their
- * geometry); `latentShape` is the model's own.
- */
-export function encodeLatents(model: LatentModel, data: CaseDataset, indices: Int32Array, batch = 256): { z: Float32Array; shape: [number, number, number, number]; latentShape: number[] } {
-  if (data.shape.length === 5) {
-    const r = encodeVolumes(model, data.images, data.shape, Math.min(batch, 32), indices);
-    const [n, k, d, h, w] = r.shape;
-    return { z: r.values, shape: [n, k, d * h, w], latentShape: r.shape.slice(1) };
-  }
-  const r = encodeImages(model, data.images, data.shape, batch, indices);
-  return { z: r.values, shape: r.shape, latentShape: r.shape.slice(1) };
-}
-
-/** Mean of each latent map over its grid: N x K. */
-export function poolMaps(z: Float32Array, shape: [number, number, number, number]): Float32Array {
-  const [n, k, h, w] = shape;
-  const cells = h * w;
-  const pooled = new Float32Array(n * k);
-  for (let i = 0; i < n * k; i++) {
-    let s = 0;
-    for (let c = 0; c < cells; c++) s += z[i * cells + c];
-    pooled[i] = s / cells;
-  }
-  return pooled;
-}
 
 const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
 
@@ -119,11 +95,11 @@ export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}
     const max = o.maxPoints ?? 5000;
     const seed = o.embed.seed ?? 0;
     const indices = n > max ? new Random(seed).permutation(n).slice(0, max).sort() : Int32Array.from({ length: n }, (_, i) => i);
-    const { z, shape, latentShape } = encodeLatents(run.model, data, indices);
-    const pooled = poolMaps(z, shape);
-    const pool = o.pool ?? 'mean';
-    const x = pool === 'mean' ? pooled : z;
-    const d = pool === 'mean' ? shape[1] : shape[1] * shape[2] * shape[3];
+    const pooling = parsePooling(o.pooling ?? 'mean', EMBED_POOLINGS);
+    const maps = encodeLatents(run.model, data, { indices });
+    const latentShape = maps.shape.slice(1);
+    const means = poolLatents(maps, 'mean'); // map:<k> colours by a map's mean whatever the embedding reads
+    const points = pooling === 'mean' ? means : poolLatents(maps, pooling);
     const color = o.color ?? (data.labels || o.target !== undefined ? 'label' : 'none');
     let target: Target | undefined;
     if (color === 'label') {
@@ -132,8 +108,8 @@ export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}
         try { target = resolveTarget(undefined, data, indices); } catch { /* one class among the points: plain label colours */ }
       }
     } else if (o.target !== undefined) throw new Error(`--target ${o.target} colours by the target: it needs --color label, not ${color}`);
-    const colour = colourFor(color, data, indices, pooled, shape[1], target);
-    const result = await embedAsync(x, indices.length, d, o.embed, o.onProgress);
+    const colour = colourFor(color, data, indices, means.data, means.cols, target);
+    const result = await embedAsync(points.data, indices.length, points.cols, o.embed, o.onProgress);
     const method = o.embed.method;
     const json = join(dir, `embed-${method}.json`);
     const png = join(dir, 'figures', `embed-${method}.png`);
@@ -143,13 +119,14 @@ export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}
     const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
     const { envelope } = writeRunEnvelope(dir, `embed-${method}.json`, 'embed', {
       inputs: { run: dir, data: spec, split: 'all', cases: indices.length, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(health), latentShape, indices: Array.from(indices) },
-      settings: { embed: o.embed, color, pool, maxPoints: max },
+      settings: { embed: o.embed, color, pooling, maxPoints: max },
       result: { ...embeddingJson(result), ...(colour.labels ? { palette: colour.ordered ? 'sequential' as const : 'categorical' as const } : {}) },
     });
-    await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pool}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
+    await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pooling}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
     log(`${method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
     if (target) log(`target: ${target.description}`);
-    log(`wrote ${json}\nwrote ${png}`);
+    log(`wrote ${json}`);
+    log(`wrote ${png}`);
     return { result, file: envelope, json, png, ...(target ? { target } : {}) };
   } finally {
     run.model.dispose();

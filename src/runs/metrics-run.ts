@@ -1,7 +1,8 @@
 // metricsRun: disentanglement metrics of a run's latents against the data's ground-truth factors
 // (phantoms), or only the unsupervised ones when the data has no factors. Writes metrics.json (one
 // envelope, run-file.ts) with `result` a MetricsResult (src/metrics/README.md).
-import { computeMetrics, latentTable, METRIC_NAMES, type MetricName, type MetricsResult } from '../metrics/index.js';
+import { computeMetrics, METRIC_NAMES, type MetricName, type MetricsResult } from '../metrics/index.js';
+import { parsePooling, poolLatents } from '../models/pool-latents.js';
 import { encodeRun, pickRows } from './encode-run.js';
 import type { SplitChoice } from './run-data.js';
 import { healthSummary } from './run-health.js';
@@ -11,8 +12,8 @@ import { defined, logOf, type RunLog } from './run-log.js';
 export interface MetricsRunOptions {
   data?: string;
   split?: SplitChoice;
-  /** Spatial latents: 'mean' (one value per map) or 'flatten' (every position). */
-  pooling?: 'mean' | 'flatten';
+  /** Spatial latents: 'mean' (one value per map) or 'grid' (every cell). */
+  pooling?: MetricsPooling;
   /** A subset of METRIC_NAMES; default all (the unsupervised ones only without factors). */
   metrics?: MetricName[];
   seed?: number;
@@ -25,9 +26,13 @@ export interface MetricsRunOptions {
   out?: string;
 }
 
+/** The poolings that give the metrics one latent dimension per column (not 'summary': its columns are not latents). */
+export const METRICS_POOLINGS = ['mean', 'grid'] as const;
+export type MetricsPooling = (typeof METRICS_POOLINGS)[number];
+
 export const METRICS_DEFAULTS = { pooling: 'mean', seed: 0, bins: 20, factorBins: 10, dciImportance: 'forest' } as const;
 
-export type MetricsSettings = Omit<MetricsRunOptions, 'data' | 'split' | 'out'> & { pooling: 'mean' | 'flatten'; metrics: MetricName[]; seed: number; bins: number; factorBins: number; dciImportance: 'forest' | 'lasso' };
+export type MetricsSettings = Omit<MetricsRunOptions, 'data' | 'split' | 'out'> & { pooling: MetricsPooling; metrics: MetricName[]; seed: number; bins: number; factorBins: number; dciImportance: 'forest' | 'lasso' };
 /** `supervised`: the data had ground-truth factors (else only the unsupervised metrics were computed). */
 export type MetricsInputs = RunInputs & { supervised: boolean };
 export type MetricsFile = RunFileEnvelope<MetricsResult, MetricsInputs, MetricsSettings>;
@@ -37,13 +42,13 @@ export async function metricsRun(dir: string, options: MetricsRunOptions = {}, o
   const { data, split: splitAsked, out: outFile, ...rest } = options;
   const split = splitAsked ?? 'all';
   const given = { ...METRICS_DEFAULTS, ...defined(rest) };
-  if (given.pooling !== 'mean' && given.pooling !== 'flatten') throw new Error(`--pooling ${String(given.pooling)}: expected mean or flatten`);
+  parsePooling(given.pooling, METRICS_POOLINGS);
   if (given.dciImportance !== 'forest' && given.dciImportance !== 'lasso') throw new Error(`--dci-importance ${String(given.dciImportance)}: expected forest or lasso`);
   const unknown = (given.metrics ?? []).filter((m) => !(METRIC_NAMES as readonly string[]).includes(m));
   if (unknown.length) throw new Error(`--metrics: unknown ${unknown.join(', ')} (one of ${METRIC_NAMES.join(', ')})`);
   const enc = await encodeRun(dir, { data, split, command: 'metrics', log });
   try {
-    const table = latentTable(enc.maps, given.pooling);
+    const table = poolLatents(enc.maps, given.pooling);
     const factors = enc.data.factors;
     let metrics = given.metrics ?? [...METRIC_NAMES];
     if (!factors) {

@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { conditionalMeaning, MARGINAL_MEANING, rankFeatureMaps, type GroupRank, type ImportanceTest, type RankEvaluation, type RankResult } from '../explain/importance/index.js';
 import { aucWithDirection, chartLabel } from '../explain/importance/meaning.js';
-import { encodeLatents, latentFeatures, type Pooling } from '../explain/latent-features.js';
+import { encodeLatents } from '../models/encode.js';
+import { parsePooling, poolLatents, POOLINGS, type Pooling } from '../models/pool-latents.js';
 import { designSummary, type DesignReport } from '../explain/design.js';
 import { resolveTarget, targetRecord, type TargetRecord } from '../data/target.js';
 import { allZero, intervalChart, svgFile } from '../util/charts.js';
@@ -19,7 +20,7 @@ export interface RankRunOptions {
   /** Data spec; default the run's. */
   data?: string;
   split?: SplitChoice;
-  /** 'summary' (mean, max, std per map) or 'grid' (every cell). */
+  /** 'summary' (mean, max, std per map), 'mean' (one column per map) or 'grid' (every cell). */
   pooling?: Pooling;
   trees?: number;
   evaluation?: RankEvaluation;
@@ -47,6 +48,9 @@ export const RANK_DEFAULTS: RankSettings = {
   nullPermutations: 0, bootstraps: 30, repeats: 10, fdr: 0.05, seed: 0, maxCases: null,
 };
 
+/** A forest reads any of them: summaries, means or every cell per map. */
+export const RANK_POOLINGS: readonly Pooling[] = POOLINGS;
+
 export type RankInputs = RunInputs & { latentShape: number[] };
 export type RankFileResult = RankResult & { design: DesignReport };
 export type RankFile = RunFileEnvelope<RankFileResult, RankInputs, RankSettings>;
@@ -55,13 +59,14 @@ export async function rankRun(dir: string, options: RankRunOptions = {}, out: Ru
   const log = logOf(out);
   const { data: _data, split: _split, target: _target, ...rest } = options;
   const s: RankSettings = { ...RANK_DEFAULTS, ...defined(rest), maxCases: options.maxCases ?? null };
+  parsePooling(s.pooling, RANK_POOLINGS);
   const split = options.split ?? 'all';
   const rd = await loadRunData(dir, { data: options.data, split, maxCases: options.maxCases, volumes: true, command: 'rank', log }); // maps of volumes are pooled over d x h x w
   try {
     if (!rd.labels && options.target === undefined) throw new Error('rank: the data has no single-label labels to predict (a column of the data: --target <column>)');
     const target = resolveTarget(options.target, rd.data, rd.indices);
     const enc = encodeLatents(rd.run.model, rd.x);
-    const features = latentFeatures(enc.values, enc.shape, s.pooling);
+    const features = poolLatents(enc, s.pooling);
     const t0 = performance.now();
     const result = await rankFeatureMaps(features, target.labels, {
       forest: { nTrees: s.trees }, evaluation: s.evaluation, folds: s.folds, cvRepeats: s.cvRepeats,

@@ -19,8 +19,9 @@ export const RUN_FILE_FORMATS = {
   rank: { format: 'latentlens-rank', version: 3, command: 'rank' },
   explain: { format: 'latentlens-explain', version: 2, command: 'explain' },
   tcav: { format: 'latentlens-tcav', version: 3, command: 'tcav' },
-  metrics: { format: 'latentlens-metrics', version: 1, command: 'metrics' },
-  embed: { format: 'latentlens-embed', version: 1, command: 'embed' },
+  // metrics 2, embed 2: one pooling vocabulary ('grid', was 'flatten'; embed's settings.pool became pooling).
+  metrics: { format: 'latentlens-metrics', version: 2, command: 'metrics' },
+  embed: { format: 'latentlens-embed', version: 2, command: 'embed' },
   health: { format: 'latentlens-health', version: 1, command: 'train' },
 } as const;
 

@@ -3,6 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadRunData, type RunData } from '../runs/run-data.js';
 import { noGrad, scope, setNumThreads, tensor } from '../engine/index.js';
+import { encodeLatents } from '../models/encode.js';
+import { poolLatents } from '../models/pool-latents.js';
 import { rgbChannels } from '../util/png.js';
 import type { ComputeRequest, ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta, WorkerInit, WorkerMessage } from './protocol.js';
 
@@ -74,20 +76,8 @@ function latents(i: number): LatentsReply {
 
 function pooled(): PooledReply {
   if (pooledCache) return pooledCache;
-  const [c, h, w] = meta.shape;
   const { n, k } = meta;
-  const cells = meta.grid[0] * meta.grid[1];
-  const out = new Float32Array(n * k);
-  const batch = 256;
-  for (let s = 0; s < n; s += batch) {
-    const m = Math.min(batch, n - s);
-    const z = scope(() => noGrad(() => rd.run.model.encode(tensor(rd.data.images.slice(s * c * h * w, (s + m) * c * h * w), [m, c, h, w])).z.toArray() as Float32Array));
-    for (let r = 0; r < m * k; r++) {
-      let t = 0;
-      for (let q = 0; q < cells; q++) t += z[r * cells + q]!;
-      out[s * k + r] = t / cells;
-    }
-  }
+  const out = poolLatents(encodeLatents(rd.run.model, rd.data), 'mean').data;
   const min = new Array<number>(k).fill(Infinity), max = new Array<number>(k).fill(-Infinity), mean = new Array<number>(k).fill(0), std = new Array<number>(k).fill(0);
   for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) {
     const v = out[r * k + j]!;

@@ -6,7 +6,7 @@ import { streamSeed } from '../core/random.js';
 import { loadCases } from '../data/spec.js';
 import { generator, withGenerator } from '../engine/generator.js';
 import type { CaseDataset } from '../data/types.js';
-import { encodeImages } from '../models/encode.js';
+import { encodeLatents } from '../models/encode.js';
 import { DiffusionAE, type DiffusionDecoderOptions } from '../models/diffusion/diffusion-ae.js';
 import type { TrainOptions } from './options.js';
 import { openRun } from './run-folder.js';
@@ -23,7 +23,7 @@ export interface TrainDiffusionDecoderOptions extends TrainOptions {
 /** Per-map mean and standard deviation of the encoder's latent over the cases `indices`. */
 export function latentStats(model: DiffusionAE, data: CaseDataset, indices: ArrayLike<number>): { mean: number[]; std: number[] } {
   if (data.shape.length !== 4) throw new Error('diffusion decoder: images only (N x C x H x W)');
-  const { values, shape } = encodeImages(model.encoder, data.images, data.shape, 256, indices);
+  const { data: values, shape } = encodeLatents(model.encoder, data, { indices });
   const [n, k, h, w] = shape;
   const per = h * w;
   const mean = new Array<number>(k).fill(0), sq = new Array<number>(k).fill(0);

@@ -9,12 +9,7 @@ import { loadDataset } from '../../src/data/spec.js';
 import { manualSeed } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/registry.js';
 import { trainModel } from '../../src/train/trainer.js';
-import { embedRun, poolMaps } from '../../src/runs/embed-run.js';
-
-test('poolMaps averages each latent map over its grid', () => {
-  const z = Float32Array.from([1, 2, 3, 4, 10, 10, 10, 10]); // N=1, K=2, 2 x 2
-  assert.deepEqual(Array.from(poolMaps(z, [1, 2, 2, 2])), [2.5, 10]);
-});
+import { embedRun } from '../../src/runs/embed-run.js';
 
 test('embedRun encodes a run\'s data and writes embed-<method>.json and its figure', async () => {
   const out = mkdtempSync(join(tmpdir(), 'embed-run-'));

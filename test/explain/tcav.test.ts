@@ -42,7 +42,7 @@ before(() => {
   const model = createModel('conv-ae', { inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [4, 4], width: 16 });
   const x = scope(() => imagesTensor(ds));
   fit(model, x, Number(process.env.TCAV_STEPS ?? 0), 32, 2e-3, 2);
-  maps = encodeLatents(model, ds.images, ds.shape);
+  maps = encodeLatents(model, ds, { batch: 128 });
   x.dispose();
   model.dispose();
   const ctx = { n: 600, factors: ds.factors!, ids: ds.ids, labels: ds.labels, seed: testSeed(4) };

@@ -10,7 +10,8 @@ import { generateVolumePhantoms } from '../../src/data/phantom-volumes.js';
 import { noGrad, scope, tensor, zeros } from '../../src/engine/index.js';
 import { explainVolumeMap } from '../../src/explain/explain-volume-map.js';
 import { rankFeatureMaps } from '../../src/explain/importance/rank.js';
-import { encodeLatents, latentFeatures } from '../../src/explain/latent-features.js';
+import { encodeLatents } from '../../src/models/encode.js';
+import { poolLatents } from '../../src/models/pool-latents.js';
 import { Conv3d, ReLU, Sequential } from '../../src/nn/index.js';
 import type { LatentModel } from '../../src/models/types.js';
 
@@ -44,7 +45,7 @@ test('volumes: rank finds the lesion map, integrated gradients its channel (FLAI
   const x = tensor(ds.images, ds.shape);
   const enc = scope(() => encodeLatents(model, x));
   assert.deepEqual(enc.shape, [80, 2, SIZE, SIZE, SIZE]);
-  const r = await rankFeatureMaps(latentFeatures(enc.values, enc.shape), ds.labels!, {
+  const r = await rankFeatureMaps(poolLatents(enc, 'summary'), ds.labels!, {
     forest: { nTrees: 30 }, folds: 3, conditional: false, marginalNull: 0, stabilityBootstraps: 0, repeats: 3, seed: 1,
   });
   assert.equal(r.ranking[0], 0, `ranking ${r.ranking}`);

@@ -35,7 +35,7 @@ test('from the package entry alone: phantoms -> a trained ConvAE -> latents -> r
   opt.dispose();
   model.eval();
   const enc = ll.explain.encodeLatents(model, x);
-  const rank = await ll.explain.rankFeatureMaps(ll.explain.latentFeatures(enc.values, enc.shape), ds.labels!, { forest: { nTrees: 40 }, stabilityBootstraps: 0, seed: 1, threads: 0 });
+  const rank = await ll.explain.rankFeatureMaps(ll.explain.poolLatents(enc, 'summary'), ds.labels!, { forest: { nTrees: 40 }, stabilityBootstraps: 0, seed: 1, threads: 0 });
   const top = rank.groups[rank.ranking[0]!]!;
   atMost(top.marginal.qValue, 0.05, 'public entry: marginal q of the top map');
   assert.ok(top.marginal.significant);

@@ -121,7 +121,7 @@ export function metricsFile(): MetricsFile {
 export function embedFile(): EmbedFile {
   return runEnvelope('embed', {
     inputs: { ...inputs(3), latentShape: [3, 4, 4], indices: [0, 1, 2] },
-    settings: { embed: { method: 'pca', seed: 0 }, color: 'label', pool: 'mean', maxPoints: 5000 },
+    settings: { embed: { method: 'pca', seed: 0 }, color: 'label', pooling: 'mean', maxPoints: 5000 },
     result: { method: 'pca', trustworthiness: 0.93, seconds: 0.01, params: { components: 2, seed: 0 }, coords: [[0, 1], [1, 0], [0.5, 0.5]] },
   });
 }

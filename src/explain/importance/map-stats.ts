@@ -2,15 +2,15 @@
 // (the mean of its columns, as the conditional sampler uses) against the label and against the other maps.
 import { auc } from '../../core/stats.js';
 import { mapMeans } from './cpi.js';
-import type { FeatureMatrix } from './types.js';
+import type { Table } from '../../core/table.js';
 
-const pooledMeans = (f: FeatureMatrix): Float64Array => mapMeans(f.data, f.rows, f.cols, Int32Array.from(f.groupOf), f.groupNames.length);
+const pooledMeans = (f: Table): Float64Array => mapMeans(f.data, f.rows, f.cols, Int32Array.from(f.groupOf), f.groupNames.length);
 
 /** |Pearson r| from which a map counts as correlated with another (rank-warnings.ts's calibration warning). */
 export const CORRELATED = 0.3;
 
 /** Per map: the largest |Pearson correlation| of its pooled value with another map's. */
-export function maxAbsCorrelation(features: FeatureMatrix): Float64Array {
+export function maxAbsCorrelation(features: Table): Float64Array {
   const n = features.rows;
   const G = features.groupNames.length;
   const pooled = pooledMeans(features);
@@ -39,7 +39,7 @@ export function maxAbsCorrelation(features: FeatureMatrix): Float64Array {
  * Univariate baseline: AUC of each map's pooled value (the mean of its columns) — for two classes
  * against class index 1, otherwise the macro average of one-vs-rest AUCs.
  */
-export function univariateAucs(features: FeatureMatrix, yIdx: ArrayLike<number>, K: number): Float64Array {
+export function univariateAucs(features: Table, yIdx: ArrayLike<number>, K: number): Float64Array {
   const n = features.rows;
   const G = features.groupNames.length;
   const pooled = pooledMeans(features);

@@ -10,7 +10,7 @@ import { planEvaluation, type EvaluationPlan } from './plan.js';
 import type { EvaluatedCases } from './case-test.js';
 import type { RankClasses, RankSettings } from './rank-settings.js';
 import type { StageClock } from './rank-timings.js';
-import type { FeatureMatrix } from './types.js';
+import type { Table } from '../../core/table.js';
 
 /** What the evaluation fits leave for the tests, the warnings and rank.json. */
 export interface FitEvaluation {
@@ -36,7 +36,7 @@ export interface FitEvaluation {
 }
 
 /** Bins all columns once; the labels are not used, so nothing leaks into the held-out rows. */
-export function binFeatures(features: FeatureMatrix, s: RankSettings, clock: StageClock): BinnedMatrix {
+export function binFeatures(features: Table, s: RankSettings, clock: StageClock): BinnedMatrix {
   const t0 = performance.now();
   s.progress?.({ stage: 'bin', done: 0, total: 1 });
   const binned = binMatrix({ data: features.data, rows: s.n, cols: s.d }, { maxBins: s.forestOpts.maxBins });
@@ -54,7 +54,7 @@ export function planFits(s: RankSettings, c: RankClasses): EvaluationPlan {
 
 /** Fits every planned forest and pools its per-case importance; fails when fewer than two cases could be evaluated. */
 export async function evaluateFits(
-  features: FeatureMatrix, labels: ArrayLike<number>, binned: BinnedMatrix, s: RankSettings, c: RankClasses, plan: EvaluationPlan, clock: StageClock,
+  features: Table, labels: ArrayLike<number>, binned: BinnedMatrix, s: RankSettings, c: RankClasses, plan: EvaluationPlan, clock: StageClock,
 ): Promise<FitEvaluation> {
   const { n, d, G, groupOf, progress } = s;
   const { K, yIdx } = c;

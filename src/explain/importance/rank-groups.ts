@@ -8,10 +8,11 @@ import type { PimpVerdicts } from './rank-refits.js';
 import type { RankClasses, RankSettings } from './rank-settings.js';
 import type { StageClock } from './rank-timings.js';
 import type { StabilityResult } from './stability.js';
-import type { FeatureMatrix, GroupRank, ImportanceTest } from './types.js';
+import type { Table } from '../../core/table.js';
+import type { GroupRank, ImportanceTest } from './types.js';
 
 /** Each map's univariate AUC on all rows, the baseline a forest's verdicts are read against. */
-export function univariateBaseline(features: FeatureMatrix, s: RankSettings, c: RankClasses, clock: StageClock): Float64Array {
+export function univariateBaseline(features: Table, s: RankSettings, c: RankClasses, clock: StageClock): Float64Array {
   const t0 = performance.now();
   const uni = univariateAucs(features, c.yIdx, c.K);
   s.progress?.({ stage: 'univariate', done: 1, total: 1 });
@@ -29,7 +30,7 @@ export interface MapVerdicts {
 }
 
 /** The maps in their original order, with `rank` set from rankGroups. */
-export function rankedGroups(features: FeatureMatrix, s: RankSettings, c: RankClasses, ev: FitEvaluation, v: MapVerdicts): { groups: GroupRank[]; ranking: number[] } {
+export function rankedGroups(features: Table, s: RankSettings, c: RankClasses, ev: FitEvaluation, v: MapVerdicts): { groups: GroupRank[]; ranking: number[] } {
   const { repeats, fdr } = s;
   const { pimp, stability: stab, univariate: uni } = v;
   const groups: GroupRank[] = [];

@@ -3,7 +3,8 @@
 
 import type { ForestOptions } from '../../forest/index.js';
 import type { PlanOptions } from './plan.js';
-import type { ConditionalMethod, FeatureMatrix, NullStatistic, RankEvaluation, RankOptions } from './types.js';
+import type { Table } from '../../core/table.js';
+import type { ConditionalMethod, NullStatistic, RankEvaluation, RankOptions } from './types.js';
 
 /** The settings every stage of rankFeatureMaps shares, defaults filled in (RankOptions documents them). */
 export interface RankSettings {
@@ -48,7 +49,7 @@ export interface RankClasses {
 }
 
 /** Checks the shapes and options (in this order, so the same input meets the same error) and fills in the defaults. */
-export function resolveRankSettings(features: FeatureMatrix, labels: ArrayLike<number>, options: RankOptions): RankSettings {
+export function resolveRankSettings(features: Table, labels: ArrayLike<number>, options: RankOptions): RankSettings {
   const { rows: n, cols: d } = features;
   if (features.data.length !== n * d) throw new Error(`features.data has ${features.data.length} values, expected ${n} x ${d}`);
   if (labels.length !== n) throw new Error(`labels has ${labels.length} entries, expected ${n}`);

@@ -7,7 +7,8 @@ import type { FitEvaluation } from './rank-fits.js';
 import type { RankClasses, RankSettings } from './rank-settings.js';
 import type { LabelPermuter } from './marginal-null.js';
 import type { EvaluationPlan } from './plan.js';
-import type { FeatureMatrix, GroupRank, ImportanceTest } from './types.js';
+import type { Table } from '../../core/table.js';
+import type { GroupRank, ImportanceTest } from './types.js';
 
 /** Fewer evaluated cases of a class than this draws a warning. */
 const FEW_CASES = 10;
@@ -23,7 +24,7 @@ export interface RankOutcome {
 }
 
 /** The warnings of one ranking, from the saturated metric to a tie at the top. */
-export function rankWarnings(features: FeatureMatrix, s: RankSettings, c: RankClasses, plan: EvaluationPlan, ev: FitEvaluation, o: RankOutcome): string[] {
+export function rankWarnings(features: Table, s: RankSettings, c: RankClasses, plan: EvaluationPlan, ev: FitEvaluation, o: RankOutcome): string[] {
   const { fits } = plan;
   const { fdr, marginalNullPermutations } = s;
   const { metric, classes } = c;

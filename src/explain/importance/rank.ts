@@ -72,7 +72,8 @@ import { indexClasses, resolveRankSettings } from './rank-settings.js';
 import { stageTimings } from './rank-timings.js';
 import { rankWarnings } from './rank-warnings.js';
 import { mean } from '../../core/stats.js';
-import type { FeatureMatrix, RankOptions, RankResult } from './types.js';
+import type { Table } from '../../core/table.js';
+import type { RankOptions, RankResult } from './types.js';
 
 export { conditionalMeaning, MARGINAL_MEANING } from './meaning.js';
 export { caseTest } from './case-test.js';
@@ -85,7 +86,7 @@ export { rankGroups } from './rank-groups.js';
  * bootstrap rank stability and a univariate AUC baseline. See RankOptions for defaults and RankResult for
  * the shape (written as rank.json).
  */
-export async function rankFeatureMaps(features: FeatureMatrix, labels: ArrayLike<number>, options: RankOptions = {}): Promise<RankResult> {
+export async function rankFeatureMaps(features: Table, labels: ArrayLike<number>, options: RankOptions = {}): Promise<RankResult> {
   const s = resolveRankSettings(features, labels, options);
   const { timings, clock } = stageTimings();
   const c = indexClasses(labels, options.metric);

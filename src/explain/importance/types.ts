@@ -1,19 +1,10 @@
 // Shapes shared by the importance functions. `RankResult` is what `latentlens rank` writes as rank.json.
 
+import type { Table } from '../../core/table.js';
 import type { ForestOptions } from '../../forest/index.js';
 
-/**
- * Latent features of N cases: `data[r * cols + c]` (row-major, float32). Column c belongs to the map
- * (group) `groupOf[c]`, an index into `groupNames`. A map may contribute pooled summaries (mean, max,
- * std) or its full h x w grid: importance is always computed per map, never per column.
- */
-export interface FeatureMatrix {
-  data: Float32Array;
-  rows: number;
-  cols: number;
-  groupOf: ArrayLike<number>;
-  groupNames: string[];
-}
+/** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
+export type FeatureMatrix = Table;
 
 export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'conditional-null' | 'null' | 'stability' | 'univariate';
 

@@ -7,7 +7,7 @@ import type { ScriptModule } from '../../engine/script.js';
 import { randomStream, type Random } from '../../core/random.js';
 import { Linear, ReLU, Sequential } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
-import type { LatentMaps } from '../../metrics/latents.js';
+import { latentCells, type LatentMaps } from '../../models/encode.js';
 
 export interface LabelHead {
   kind: 'logistic' | 'mlp' | 'torchscript';
@@ -69,10 +69,11 @@ export function majorityRate(labels: ArrayLike<number>): number {
   return labels.length ? best / labels.length : NaN;
 }
 
-/** Trains a probe from latents to integer labels (0..C-1) and reports its held-out accuracy. */
-export function trainProbe(maps: LatentMaps, labels: ArrayLike<number>, o: ProbeOptions = {}): LabelHead {
+/** Trains a probe from latents (volumes' maps read as their cells) to integer labels (0..C-1) and reports its held-out accuracy. */
+export function trainProbe(latents: LatentMaps, labels: ArrayLike<number>, o: ProbeOptions = {}): LabelHead {
   const kind = o.kind ?? 'mlp';
   const seed = o.seed ?? 0;
+  const maps = latentCells(latents);
   const [n, k, h, w] = maps.shape;
   const d = k * h * w;
   if (labels.length !== n) throw new Error(`probe: ${labels.length} labels for ${n} cases`);

@@ -13,7 +13,7 @@
 // head does not beat the majority-class rate, or when the concept is defined by the label itself.
 import { grad, scope, tensor } from '../../engine/index.js';
 import { Random } from '../../core/random.js';
-import type { LatentMaps } from '../../metrics/latents.js';
+import { latentCells, type GridShape, type LatentMaps } from '../../models/encode.js';
 import { CavFitter } from './cav.js';
 import type { Concept } from './concepts.js';
 import { trainProbe, type LabelHead, type ProbeOptions } from './label-head.js';
@@ -147,7 +147,7 @@ export interface TcavResult {
 }
 
 /** d logit[targetClass] / d z for the given cases, N x D row-major. */
-function classGradients(head: LabelHead, maps: LatentMaps, cases: ArrayLike<number>, targetClass: number, batch = 256): Float32Array {
+function classGradients(head: LabelHead, maps: LatentMaps<GridShape>, cases: ArrayLike<number>, targetClass: number, batch = 256): Float32Array {
   const [, k, h, w] = maps.shape;
   const d = k * h * w;
   const out = new Float32Array(cases.length * d);
@@ -189,11 +189,13 @@ function sample(set: ArrayLike<number>, size: number, rnd: Random): Int32Array {
 }
 
 /**
- * TCAV of `concepts` for `targetClass` on latent maps (N x K x h x w) with integer labels (N).
+ * TCAV of `concepts` for `targetClass` on latent maps (N x K x h x w; volumes' maps read as their cells,
+ * `latentCells`) with integer labels (N).
  * Random sets and random concepts are drawn from all N cases.
  */
-export function runTcav(latents: LatentMaps, labels: ArrayLike<number>, concepts: Concept[], options: TcavOptions = {}): TcavResult {
+export function runTcav(maps: LatentMaps, labels: ArrayLike<number>, concepts: Concept[], options: TcavOptions = {}): TcavResult {
   const t0 = performance.now();
+  const latents = latentCells(maps);
   const [n, k, h, w] = latents.shape;
   const d = k * h * w;
   if (labels.length !== n) throw new Error(`tcav: ${labels.length} labels for ${n} cases`);

@@ -1,7 +1,7 @@
 // TCAV's probe gate and the wording of its verdicts: when a verdict is withheld (a head that does not beat
 // the majority class, a concept defined by the target) and the conditions stated beside it.
 import { noGrad, scope, tensor } from '../../engine/index.js';
-import type { LatentMaps } from '../../metrics/latents.js';
+import type { GridShape, LatentMaps } from '../../models/encode.js';
 import type { Concept } from './concepts.js';
 import { majorityRate, type LabelHead } from './label-head.js';
 import { mean, std, wilsonLowerBound } from '../../core/stats.js';
@@ -23,7 +23,7 @@ export interface TcavProbeGate {
 }
 
 /** Cases the head classifies as their label. */
-function correctCount(head: LabelHead, maps: LatentMaps, labels: ArrayLike<number>, batch = 512): number {
+function correctCount(head: LabelHead, maps: LatentMaps<GridShape>, labels: ArrayLike<number>, batch = 512): number {
   const [n, k, h, w] = maps.shape;
   const d = k * h * w;
   let correct = 0;
@@ -39,7 +39,7 @@ export const fmt = (x: number, digits = 2) => x.toFixed(digits);
 export const fmtP = (p: number) => (p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1));
 
 /** The probe gate: the head's accuracy (held out when known) against the majority-class rate. */
-export function probeGate(head: LabelHead, maps: LatentMaps, labels: ArrayLike<number>): TcavProbeGate {
+export function probeGate(head: LabelHead, maps: LatentMaps<GridShape>, labels: ArrayLike<number>): TcavProbeGate {
   const held = head.heldOut;
   const source = held ? 'held-out' : 'labelled cases';
   const cases = held ? held.cases : labels.length;

@@ -66,7 +66,7 @@ export async function embedSection(files: RunFiles): Promise<Section> {
     const env = e.read.status === 'ok' ? e.read.value : null;
     const j = env?.result ?? null;
     const params = j ? Object.entries(j.params).filter(([k, v]) => SHOWN_PARAMS.has(k) && (typeof v !== 'object' || v === null)).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') : '';
-    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(env!.settings.pool)} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${env!.inputs.target ? `the target ${esc(env!.inputs.target.description)}` : esc(env!.settings.color)}. ${params}` : ''}`;
+    const caption = `${esc(name)}${j ? ` of ${j.coords.length} cases (${esc(env!.settings.pooling)} pooling), trustworthiness ${num(j.trustworthiness, 3)}; coloured by ${env!.inputs.target ? `the target ${esc(env!.inputs.target.description)}` : esc(env!.settings.color)}. ${params}` : ''}`;
     if (e.png) {
       parts.push(figure(pngImg(e.png, `${name} embedding`, { cls: 'embed' }), caption));
     } else if (j) {
