@@ -1,5 +1,5 @@
 // ESLint over the TypeScript sources, tests and benchmarks (run by .ci/run via `npm run lint`).
-// Formatting is Prettier's (prettier.config.json); these rules are about correctness.
+// Formatting is Prettier's (.prettierrc.json, checked by `npm run lint`, applied by `npm run format`); these rules are about correctness.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(

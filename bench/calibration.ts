@@ -73,7 +73,10 @@ async function prepare(flag: string, steps: number, maxCases: number, seed: numb
   x.dispose();
   const mse = log.slice(-20).reduce((s, t) => s + t.recon!, 0) / Math.min(20, log.length);
   // The cases analysed: a seeded subset of the train split (all of it when smaller).
-  const pick = n <= maxCases ? Int32Array.from({ length: n }, (_, i) => i) : new Random(`calibration/${flag}`).permutation(n).subarray(0, maxCases).sort();
+  const pick =
+    n <= maxCases
+      ? Int32Array.from({ length: n }, (_, i) => i)
+      : new Random(`calibration/${flag}`).permutation(n).subarray(0, maxCases).sort();
   const plane = c * h * w;
   const images = new Float32Array(pick.length * plane);
   pick.forEach((r, i) => images.set(ds.images.subarray(r * plane, (r + 1) * plane), i * plane));
@@ -86,20 +89,29 @@ async function prepare(flag: string, steps: number, maxCases: number, seed: numb
   const pooledMean = Array.from({ length: k }, () => new Float32Array(N));
   for (let i = 0; i < N; i++) {
     for (let m = 0; m < k; m++) {
-      let s = 0, mx = -Infinity;
+      let s = 0,
+        mx = -Infinity;
       const o = (i * k + m) * cells;
-      for (let p = 0; p < cells; p++) { const v = maps.data[o + p]!; s += v; if (v > mx) mx = v; }
+      for (let p = 0; p < cells; p++) {
+        const v = maps.data[o + p]!;
+        s += v;
+        if (v > mx) mx = v;
+      }
       data[i * k * 2 + 2 * m] = s / cells;
       data[i * k * 2 + 2 * m + 1] = mx;
       pooledMean[m]![i] = s / cells;
     }
   }
   const features: FeatureMatrix = {
-    data, rows: N, cols: k * 2,
+    data,
+    rows: N,
+    cols: k * 2,
     groupOf: Int32Array.from({ length: k * 2 }, (_, j) => Math.floor(j / 2)),
     groupNames: Array.from({ length: k }, (_, m) => `map${m}`),
   };
-  console.error(`${flag}: ${n} train images, ${steps} steps in ${trainS.toFixed(1)} s (last-20 MSE ${mse.toFixed(4)}); ${N} cases analysed, positives ${labels.reduce((a, b) => a + b, 0)}`);
+  console.error(
+    `${flag}: ${n} train images, ${steps} steps in ${trainS.toFixed(1)} s (last-20 MSE ${mse.toFixed(4)}); ${N} cases analysed, positives ${labels.reduce((a, b) => a + b, 0)}`,
+  );
   return { name: flag, maps, labels, features, pooledMean, trainS, mse };
 }
 
@@ -126,7 +138,19 @@ export async function run(args: string[]): Promise<void> {
 
   // 1. Null runs.
   const tNull = performance.now();
-  const perNull = sets.map(() => ({ runs: 0, maps: 0, marg: 0, cond: 0, anyMarg: 0, anyCond: 0, any: 0, pm: [] as number[], pc: [] as number[], pm05: 0, pc05: 0 }));
+  const perNull = sets.map(() => ({
+    runs: 0,
+    maps: 0,
+    marg: 0,
+    cond: 0,
+    anyMarg: 0,
+    anyCond: 0,
+    any: 0,
+    pm: [] as number[],
+    pc: [] as number[],
+    pm05: 0,
+    pc05: 0,
+  }));
   for (let s = 0; s < shuffles; s++) {
     const di = s % sets.length;
     const L = sets[di]!;
@@ -134,21 +158,28 @@ export async function run(args: string[]): Promise<void> {
     const perm = new Random(`calibration/null/${s}`).permutation(L.labels.length);
     const y = Int32Array.from(perm, (i) => L.labels[i]!);
     const r = await rankFeatureMaps(L.features, y, rankOpts(1000 + s));
-    let m = 0, c = 0;
+    let m = 0,
+      c = 0;
     for (const g of r.groups) {
       st.maps++;
       if (g.marginal.significant) m++;
       if (g.conditional?.significant) c++;
       st.pm.push(g.marginal.pValue);
       if (g.marginal.pValue <= 0.05) st.pm05++;
-      if (g.conditional) { st.pc.push(g.conditional.pValue); if (g.conditional.pValue <= 0.05) st.pc05++; }
+      if (g.conditional) {
+        st.pc.push(g.conditional.pValue);
+        if (g.conditional.pValue <= 0.05) st.pc05++;
+      }
     }
     st.runs++;
-    st.marg += m; st.cond += c;
+    st.marg += m;
+    st.cond += c;
     if (m > 0) st.anyMarg++;
     if (c > 0) st.anyCond++;
     if (m + c > 0) st.any++;
-    console.error(`null ${s + 1}/${shuffles} (${L.name}): marginal ${m}, conditional ${c} of ${r.groups.length} flagged; min p ${Math.min(...r.groups.map((g) => g.marginal.pValue)).toExponential(2)} / ${Math.min(...r.groups.map((g) => g.conditional?.pValue ?? 1)).toExponential(2)}  ${((performance.now() - tNull) / 1000).toFixed(0)} s`);
+    console.error(
+      `null ${s + 1}/${shuffles} (${L.name}): marginal ${m}, conditional ${c} of ${r.groups.length} flagged; min p ${Math.min(...r.groups.map((g) => g.marginal.pValue)).toExponential(2)} / ${Math.min(...r.groups.map((g) => g.conditional?.pValue ?? 1)).toExponential(2)}  ${((performance.now() - tNull) / 1000).toFixed(0)} s`,
+    );
   }
   const nullS = (performance.now() - tNull) / 1000;
 
@@ -168,12 +199,21 @@ export async function run(args: string[]): Promise<void> {
     const perm = new Random(`calibration/null/${2 * s}`).permutation(cn);
     const y = Int32Array.from(perm, (i) => C0.labels[i]!);
     const r = await rankFeatureMaps({ ...C0.features, data: dec }, y, rankOpts(1000 + 2 * s));
-    let m = 0, c = 0;
-    for (const g of r.groups) { control.maps++; if (g.marginal.significant) m++; if (g.conditional?.significant) c++; control.pm.push(g.marginal.pValue); }
-    control.runs++; control.marg += m; control.cond += c; if (m + c > 0) control.any++;
+    let m = 0,
+      c = 0;
+    for (const g of r.groups) {
+      control.maps++;
+      if (g.marginal.significant) m++;
+      if (g.conditional?.significant) c++;
+      control.pm.push(g.marginal.pValue);
+    }
+    control.runs++;
+    control.marg += m;
+    control.cond += c;
+    if (m + c > 0) control.any++;
     console.error(`control ${s + 1}/${controlRuns} (${C0.name}, maps decorrelated): marginal ${m}, conditional ${c} flagged`);
   }
-  const sum = (f: (x: typeof perNull[0]) => number) => perNull.reduce((a, x) => a + f(x), 0);
+  const sum = (f: (x: (typeof perNull)[0]) => number) => perNull.reduce((a, x) => a + f(x), 0);
   const allP = perNull.flatMap((x) => [...x.pm, ...x.pc]);
   const ks = ksOf(allP);
   const ksMarg = ksOf(perNull.flatMap((x) => x.pm));
@@ -181,7 +221,16 @@ export async function run(args: string[]): Promise<void> {
 
   // 2. Power: a label planted in one map's pooled mean.
   const tPow = performance.now();
-  const perPow = sets.map(() => ({ runs: 0, hitMarg: 0, hitCond: 0, otherMarg: 0, otherCond: 0, others: 0, runsOtherMarg: 0, skipped: [] as number[] }));
+  const perPow = sets.map(() => ({
+    runs: 0,
+    hitMarg: 0,
+    hitCond: 0,
+    otherMarg: 0,
+    otherCond: 0,
+    others: 0,
+    runsOtherMarg: 0,
+    skipped: [] as number[],
+  }));
   for (let s = 0; s < powerRuns; s++) {
     const di = s % sets.length;
     const L = sets[di]!;
@@ -194,13 +243,16 @@ export async function run(args: string[]): Promise<void> {
       const v = Array.from(L.pooledMean[m]!).sort((a, b) => a - b);
       const med = v[Math.floor(v.length / 2)]!;
       const above = v.filter((x) => x > med).length / v.length;
-      if (above >= 0.3 && above <= 0.7) { target = m; break; }
+      if (above >= 0.3 && above <= 0.7) {
+        target = m;
+        break;
+      }
       if (!st.skipped.includes(m)) st.skipped.push(m);
     }
     if (target < 0) continue;
     const v = Array.from(L.pooledMean[target]!).sort((a, b) => a - b);
     const med = v[Math.floor(v.length / 2)]!;
-    const y = Int32Array.from(L.pooledMean[target]!, (x) => ((x > med ? 1 : 0) ^ (rnd.next() < flip ? 1 : 0)));
+    const y = Int32Array.from(L.pooledMean[target]!, (x) => (x > med ? 1 : 0) ^ (rnd.next() < flip ? 1 : 0));
     const r = await rankFeatureMaps(L.features, y, rankOpts(2000 + s));
     const g = r.groups[target]!;
     st.runs++;
@@ -215,16 +267,21 @@ export async function run(args: string[]): Promise<void> {
     }
     st.otherMarg += om;
     if (om > 0) st.runsOtherMarg++;
-    console.error(`power ${s + 1}/${powerRuns} (${L.name}, map ${target}): planted marginal ${g.marginal.significant} (p ${g.marginal.pValue.toExponential(2)}), conditional ${g.conditional?.significant} (p ${g.conditional?.pValue.toExponential(2)}); other maps flagged marginally ${om}, rank of planted ${g.rank}  ${((performance.now() - tPow) / 1000).toFixed(0)} s`);
+    console.error(
+      `power ${s + 1}/${powerRuns} (${L.name}, map ${target}): planted marginal ${g.marginal.significant} (p ${g.marginal.pValue.toExponential(2)}), conditional ${g.conditional?.significant} (p ${g.conditional?.pValue.toExponential(2)}); other maps flagged marginally ${om}, rank of planted ${g.rank}  ${((performance.now() - tPow) / 1000).toFixed(0)} s`,
+    );
   }
   const powS = (performance.now() - tPow) / 1000;
-  const psum = (f: (x: typeof perPow[0]) => number) => perPow.reduce((a, x) => a + f(x), 0);
+  const psum = (f: (x: (typeof perPow)[0]) => number) => perPow.reduce((a, x) => a + f(x), 0);
 
   // 3a. TCAV random concepts on the PneumoniaMNIST latents, real label.
   const tT = performance.now();
   const P = sets[0]!;
   const head = trainProbe(P.maps, P.labels, { seed: 3 });
-  let rndFlag = 0, rndBelow20 = 0, rndRuns = 0, gateNote = '';
+  let rndFlag = 0,
+    rndBelow20 = 0,
+    rndRuns = 0,
+    gateNote = '';
   const sizes = [100, 300];
   for (let s = 0; s < tcavSeeds; s++) {
     const ctx = { n: P.labels.length, labels: P.labels, seed: 500 + s };
@@ -232,26 +289,45 @@ export async function run(args: string[]): Promise<void> {
     const r = runTcav(P.maps, P.labels, [resolveConcept(`random:${size}`, ctx)], { head, targetClass: 1, runs: 20, seed: 500 + s });
     gateNote = r.gate.note;
     const c = r.concepts[0]!;
-    if (c.verdict === 'not determined') { console.error(`tcav random ${s}: not determined: ${c.reason}`); continue; }
+    if (c.verdict === 'not determined') {
+      console.error(`tcav random ${s}: not determined: ${c.reason}`);
+      continue;
+    }
     rndRuns++;
     if (c.significant) rndFlag++;
     if (c.p <= 0.2) rndBelow20++;
-    console.error(`tcav random ${s + 1}/${tcavSeeds} (random:${size}): ${c.verdict}, p ${c.p.toFixed(3)} (score ${c.score.toFixed(2)}, ${c.randomConcepts} random concepts)  ${((performance.now() - tT) / 1000).toFixed(0)} s`);
+    console.error(
+      `tcav random ${s + 1}/${tcavSeeds} (random:${size}): ${c.verdict}, p ${c.p.toFixed(3)} (score ${c.score.toFixed(2)}, ${c.randomConcepts} random concepts)  ${((performance.now() - tT) / 1000).toFixed(0)} s`,
+    );
   }
   head.dispose();
   console.error(`pneumonia probe: ${gateNote}`);
 
   // 3b. TCAV lesion concept on phantoms (known answer), a fresh dataset and untrained encoder per seed.
-  let lesionHit = 0, lesionRuns = 0, worstLesionP = 0;
+  let lesionHit = 0,
+    lesionRuns = 0,
+    worstLesionP = 0;
   for (let s = 0; s < lesionSeeds; s++) {
-    const ds = generatePhantoms({ n: 600, size: 32, seed: 21 + s, channels: ['T1', 'FLAIR'], lesionChannels: ['FLAIR'], distractorChannels: ['T1'] });
+    const ds = generatePhantoms({
+      n: 600,
+      size: 32,
+      seed: 21 + s,
+      channels: ['T1', 'FLAIR'],
+      lesionChannels: ['FLAIR'],
+      distractorChannels: ['T1'],
+    });
     manualSeed(2 + s);
     const model = createModel('conv-ae', { inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [4, 4], width: 16 });
     model.eval();
     const maps = encodeLatents(model, { images: ds.images.map((v) => Math.min(1, Math.max(0, v))), shape: ds.shape }, { batch: 128 });
     model.dispose();
     const ctx = { n: 600, factors: ds.factors!, ids: ds.ids, labels: ds.labels, seed: 40 + s };
-    const r = runTcav(maps, ds.labels!, [resolveConcept('factor:lesion_present=1#lesion', ctx)], { targetClass: 1, runs: 20, randomConcepts: 99, seed: 60 + s });
+    const r = runTcav(maps, ds.labels!, [resolveConcept('factor:lesion_present=1#lesion', ctx)], {
+      targetClass: 1,
+      runs: 20,
+      randomConcepts: 99,
+      seed: 60 + s,
+    });
     const c = r.concepts[0]!;
     lesionRuns++;
     if (c.significant) lesionHit++;
@@ -262,56 +338,174 @@ export async function run(args: string[]): Promise<void> {
   closeSharedPool();
 
   const nullRuns = sum((x) => x.runs);
-  const marginalFdp = frac(sum((x) => x.marg), sum((x) => x.maps));
-  const conditionalFdp = frac(sum((x) => x.cond), sum((x) => x.maps));
-  const anyRate = frac(sum((x) => x.any), nullRuns);
-  const power = frac(psum((x) => x.hitMarg), psum((x) => x.runs));
+  const marginalFdp = frac(
+    sum((x) => x.marg),
+    sum((x) => x.maps),
+  );
+  const conditionalFdp = frac(
+    sum((x) => x.cond),
+    sum((x) => x.maps),
+  );
+  const anyRate = frac(
+    sum((x) => x.any),
+    nullRuns,
+  );
+  const power = frac(
+    psum((x) => x.hitMarg),
+    psum((x) => x.runs),
+  );
   const tcavRandom = frac(rndFlag, rndRuns);
   const tcavLesion = frac(lesionHit, lesionRuns);
-  console.log(JSON.stringify({
-    suite: 'calibration',
-    null_runs: nullRuns,
-    marginal_fdp: round(marginalFdp),
-    conditional_fdp: round(conditionalFdp),
-    any_discovery_rate: round(anyRate),
-    ks_p: round(ks.p, 6),
-    power: round(power),
-    tcav_random_flag_rate: round(tcavRandom),
-    tcav_lesion_hit_rate: round(tcavLesion),
-    null_detail: {
-      any_marginal_rate: round(frac(sum((x) => x.anyMarg), nullRuns)),
-      any_conditional_rate: round(frac(sum((x) => x.anyCond), nullRuns)),
-      ks: { all: { n: ks.n, d: round(ks.d), p: round(ks.p, 6) }, marginal: { n: ksMarg.n, d: round(ksMarg.d), p: round(ksMarg.p, 6) }, conditional: { n: ksCond.n, d: round(ksCond.d), p: round(ksCond.p, 6) } },
-      p_le_005: { marginal: round(frac(sum((x) => x.pm05), sum((x) => x.pm.length))), conditional: round(frac(sum((x) => x.pc05), sum((x) => x.pc.length))) },
-      per_dataset: sets.map((L, i) => {
-        const x = perNull[i]!;
-        return {
-          dataset: L.name, runs: x.runs, maps: x.maps, marginal_fdp: round(frac(x.marg, x.maps)), conditional_fdp: round(frac(x.cond, x.maps)),
-          any_discovery_rate: round(frac(x.any, x.runs)), ks_marginal_p: round(ksOf(x.pm).p, 6), ks_conditional_p: round(ksOf(x.pc).p, 6),
-          p_le_005_marginal: round(frac(x.pm05, x.pm.length)), p_le_005_conditional: round(frac(x.pc05, x.pc.length)),
-        };
-      }),
-    },
-    null_control_decorrelated: { dataset: C0.name, runs: control.runs, marginal_fdp: round(frac(control.marg, control.maps)), conditional_fdp: round(frac(control.cond, control.maps)), any_discovery_rate: round(frac(control.any, control.runs)), ks_marginal_p: round(ksOf(control.pm).p, 6) },
-    power_detail: {
-      flip,
-      runs: psum((x) => x.runs),
-      conditional_power: round(frac(psum((x) => x.hitCond), psum((x) => x.runs))),
-      other_maps_marginal_rate: round(frac(psum((x) => x.otherMarg), psum((x) => x.others))),
-      other_maps_conditional_rate: round(frac(psum((x) => x.otherCond), psum((x) => x.others))),
-      runs_with_other_marginal_flag: round(frac(psum((x) => x.runsOtherMarg), psum((x) => x.runs))),
-      per_dataset: sets.map((L, i) => {
-        const x = perPow[i]!;
-        return { dataset: L.name, runs: x.runs, power: round(frac(x.hitMarg, x.runs)), conditional_power: round(frac(x.hitCond, x.runs)), other_maps_marginal_rate: round(frac(x.otherMarg, x.others)), other_maps_conditional_rate: round(frac(x.otherCond, x.others)), skipped_maps: x.skipped };
-      }),
-    },
-    tcav_detail: { random_runs: rndRuns, random_flagged: rndFlag, random_p_le_02_rate: round(frac(rndBelow20, rndRuns)), random_sizes: sizes, pneumonia_probe: gateNote, lesion_runs: lesionRuns, lesion_hits: lesionHit, worst_lesion_p: round(worstLesionP) },
-    targets: {
-      any_discovery_le_005: anyRate <= 0.05, marginal_fdp_le_005: marginalFdp <= 0.05, conditional_fdp_le_005: conditionalFdp <= 0.05,
-      power_ge_08: power >= 0.8, tcav_random_le_005: tcavRandom <= 0.05, tcav_lesion_always: tcavLesion === 1,
-    },
-    settings: { steps, shuffles, marginal_null: marginalNull, power_runs: powerRuns, flip, trees, cases: Number.isFinite(maxCases) ? maxCases : 'all', folds: 5, evaluation: 'cv', fdr, tcav_seeds: tcavSeeds, lesion_seeds: lesionSeeds, control_runs: controlRuns, threads, latent: [K, 7, 7], pooling: 'mean+max' },
-    datasets: sets.map((L) => ({ dataset: L.name, cases: L.labels.length, train_s: round(L.trainS, 1), train_mse: round(L.mse) })),
-    seconds: { null: round(nullS, 1), power: round(powS, 1), tcav: round(tcavS, 1), total: round((performance.now() - tStart) / 1000, 1) },
-  }));
+  console.log(
+    JSON.stringify({
+      suite: 'calibration',
+      null_runs: nullRuns,
+      marginal_fdp: round(marginalFdp),
+      conditional_fdp: round(conditionalFdp),
+      any_discovery_rate: round(anyRate),
+      ks_p: round(ks.p, 6),
+      power: round(power),
+      tcav_random_flag_rate: round(tcavRandom),
+      tcav_lesion_hit_rate: round(tcavLesion),
+      null_detail: {
+        any_marginal_rate: round(
+          frac(
+            sum((x) => x.anyMarg),
+            nullRuns,
+          ),
+        ),
+        any_conditional_rate: round(
+          frac(
+            sum((x) => x.anyCond),
+            nullRuns,
+          ),
+        ),
+        ks: {
+          all: { n: ks.n, d: round(ks.d), p: round(ks.p, 6) },
+          marginal: { n: ksMarg.n, d: round(ksMarg.d), p: round(ksMarg.p, 6) },
+          conditional: { n: ksCond.n, d: round(ksCond.d), p: round(ksCond.p, 6) },
+        },
+        p_le_005: {
+          marginal: round(
+            frac(
+              sum((x) => x.pm05),
+              sum((x) => x.pm.length),
+            ),
+          ),
+          conditional: round(
+            frac(
+              sum((x) => x.pc05),
+              sum((x) => x.pc.length),
+            ),
+          ),
+        },
+        per_dataset: sets.map((L, i) => {
+          const x = perNull[i]!;
+          return {
+            dataset: L.name,
+            runs: x.runs,
+            maps: x.maps,
+            marginal_fdp: round(frac(x.marg, x.maps)),
+            conditional_fdp: round(frac(x.cond, x.maps)),
+            any_discovery_rate: round(frac(x.any, x.runs)),
+            ks_marginal_p: round(ksOf(x.pm).p, 6),
+            ks_conditional_p: round(ksOf(x.pc).p, 6),
+            p_le_005_marginal: round(frac(x.pm05, x.pm.length)),
+            p_le_005_conditional: round(frac(x.pc05, x.pc.length)),
+          };
+        }),
+      },
+      null_control_decorrelated: {
+        dataset: C0.name,
+        runs: control.runs,
+        marginal_fdp: round(frac(control.marg, control.maps)),
+        conditional_fdp: round(frac(control.cond, control.maps)),
+        any_discovery_rate: round(frac(control.any, control.runs)),
+        ks_marginal_p: round(ksOf(control.pm).p, 6),
+      },
+      power_detail: {
+        flip,
+        runs: psum((x) => x.runs),
+        conditional_power: round(
+          frac(
+            psum((x) => x.hitCond),
+            psum((x) => x.runs),
+          ),
+        ),
+        other_maps_marginal_rate: round(
+          frac(
+            psum((x) => x.otherMarg),
+            psum((x) => x.others),
+          ),
+        ),
+        other_maps_conditional_rate: round(
+          frac(
+            psum((x) => x.otherCond),
+            psum((x) => x.others),
+          ),
+        ),
+        runs_with_other_marginal_flag: round(
+          frac(
+            psum((x) => x.runsOtherMarg),
+            psum((x) => x.runs),
+          ),
+        ),
+        per_dataset: sets.map((L, i) => {
+          const x = perPow[i]!;
+          return {
+            dataset: L.name,
+            runs: x.runs,
+            power: round(frac(x.hitMarg, x.runs)),
+            conditional_power: round(frac(x.hitCond, x.runs)),
+            other_maps_marginal_rate: round(frac(x.otherMarg, x.others)),
+            other_maps_conditional_rate: round(frac(x.otherCond, x.others)),
+            skipped_maps: x.skipped,
+          };
+        }),
+      },
+      tcav_detail: {
+        random_runs: rndRuns,
+        random_flagged: rndFlag,
+        random_p_le_02_rate: round(frac(rndBelow20, rndRuns)),
+        random_sizes: sizes,
+        pneumonia_probe: gateNote,
+        lesion_runs: lesionRuns,
+        lesion_hits: lesionHit,
+        worst_lesion_p: round(worstLesionP),
+      },
+      targets: {
+        any_discovery_le_005: anyRate <= 0.05,
+        marginal_fdp_le_005: marginalFdp <= 0.05,
+        conditional_fdp_le_005: conditionalFdp <= 0.05,
+        power_ge_08: power >= 0.8,
+        tcav_random_le_005: tcavRandom <= 0.05,
+        tcav_lesion_always: tcavLesion === 1,
+      },
+      settings: {
+        steps,
+        shuffles,
+        marginal_null: marginalNull,
+        power_runs: powerRuns,
+        flip,
+        trees,
+        cases: Number.isFinite(maxCases) ? maxCases : 'all',
+        folds: 5,
+        evaluation: 'cv',
+        fdr,
+        tcav_seeds: tcavSeeds,
+        lesion_seeds: lesionSeeds,
+        control_runs: controlRuns,
+        threads,
+        latent: [K, 7, 7],
+        pooling: 'mean+max',
+      },
+      datasets: sets.map((L) => ({ dataset: L.name, cases: L.labels.length, train_s: round(L.trainS, 1), train_mse: round(L.mse) })),
+      seconds: {
+        null: round(nullS, 1),
+        power: round(powS, 1),
+        tcav: round(tcavS, 1),
+        total: round((performance.now() - tStart) / 1000, 1),
+      },
+    }),
+  );
 }

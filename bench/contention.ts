@@ -13,7 +13,12 @@ function arg(args: string[], name: string, fallback: string): string {
   return i >= 0 ? args[i + 1]! : fallback;
 }
 
-interface EngineRow { latentlens_train_img_s: number; pytorch_train_img_s: number; latentlens_infer_img_s: number; pytorch_infer_img_s: number }
+interface EngineRow {
+  latentlens_train_img_s: number;
+  pytorch_train_img_s: number;
+  latentlens_infer_img_s: number;
+  pytorch_infer_img_s: number;
+}
 
 function spinEnv(spin: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -32,13 +37,26 @@ export async function run(args: string[]): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   for (const spin of spins) {
     for (const c of [0, contend]) {
-      const r = spawnSync(process.execPath, [main, 'engine', '--rounds', rounds, '--train-steps', '20', '--infer-steps', '40', '--contend', String(c)], {
-        env: spinEnv(spin), encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        [main, 'engine', '--rounds', rounds, '--train-steps', '20', '--infer-steps', '40', '--contend', String(c)],
+        {
+          env: spinEnv(spin),
+          encoding: 'utf8',
+        },
+      );
       const last = r.stdout.trim().split('\n').pop() ?? '';
-      if (r.status !== 0 || !last.startsWith('{')) throw new Error(`engine benchmark failed (spin ${spin}, contend ${c}): ${r.stderr.slice(-1500)}`);
+      if (r.status !== 0 || !last.startsWith('{'))
+        throw new Error(`engine benchmark failed (spin ${spin}, contend ${c}): ${r.stderr.slice(-1500)}`);
       const e = JSON.parse(last) as EngineRow;
-      const row = { spin, contend: c, ll_train: e.latentlens_train_img_s, py_train: e.pytorch_train_img_s, ll_infer: e.latentlens_infer_img_s, py_infer: e.pytorch_infer_img_s };
+      const row = {
+        spin,
+        contend: c,
+        ll_train: e.latentlens_train_img_s,
+        py_train: e.pytorch_train_img_s,
+        ll_infer: e.latentlens_infer_img_s,
+        py_infer: e.pytorch_infer_img_s,
+      };
       console.error(JSON.stringify(row));
       rows.push(row);
     }

@@ -14,8 +14,14 @@ import { fit } from '../test/helpers/train-loop.js';
 
 const K = 10;
 const visible: PhantomOptions = {
-  size: 32, channels: ['T1', 'FLAIR'], lesionChannels: ['FLAIR'], distractorChannels: ['T1'],
-  lesionRate: 1, distractorRate: 1, lesionRadius: [0.1, 0.22], distractorRadius: [0.08, 0.18],
+  size: 32,
+  channels: ['T1', 'FLAIR'],
+  lesionChannels: ['FLAIR'],
+  distractorChannels: ['T1'],
+  lesionRate: 1,
+  distractorRate: 1,
+  lesionRadius: [0.1, 0.22],
+  distractorRadius: [0.08, 0.18],
 };
 
 function arg(args: string[], name: string, fallback: string): string {
@@ -33,16 +39,26 @@ export async function run(args: string[]): Promise<void> {
   for (const seed of seeds) {
     for (const kind of ['conv-ae', 'beta-vae'] as const) {
       manualSeed(seed);
-      const common = { inputShape: [2, 32, 32] as [number, number, number], latentMaps: K, latentGrid: [1, 1] as [number, number], width: 16 };
+      const common = {
+        inputShape: [2, 32, 32] as [number, number, number],
+        latentMaps: K,
+        latentGrid: [1, 1] as [number, number],
+        width: 16,
+      };
       const model = createModel(kind, kind === 'beta-vae' ? { ...common, latent: 'vector', beta: 2 } : common);
       const t0 = performance.now();
       fit(model, x, steps, 32, 1e-3, seed);
       const trainS = (performance.now() - t0) / 1000;
-      const r = await computeMetrics(poolLatents(encodeLatents(model, evalSet, { batch: 128 }), 'mean'), evalSet.factors!,
-        { seed: 0, metrics: ['mig', 'dci', 'activeUnits'], dci: { threads: 2 } });
+      const r = await computeMetrics(poolLatents(encodeLatents(model, evalSet, { batch: 128 }), 'mean'), evalSet.factors!, {
+        seed: 0,
+        metrics: ['mig', 'dci', 'activeUnits'],
+        dci: { threads: 2 },
+      });
       model.dispose();
       rows.push({ seed, kind, mig: r.mig!.score, dciD: r.dci!.disentanglement, active: r.activeUnits!.count, trainS });
-      console.error(`seed ${seed} ${kind}: ${trainS.toFixed(1)} s, MIG ${r.mig!.score.toFixed(3)}, DCI D ${r.dci!.disentanglement.toFixed(3)}, active ${r.activeUnits!.count}/${K}`);
+      console.error(
+        `seed ${seed} ${kind}: ${trainS.toFixed(1)} s, MIG ${r.mig!.score.toFixed(3)}, DCI D ${r.dci!.disentanglement.toFixed(3)}, active ${r.activeUnits!.count}/${K}`,
+      );
     }
   }
   x.dispose();
@@ -51,10 +67,16 @@ export async function run(args: string[]): Promise<void> {
   const migDiff = seeds.map((s) => pair(s, 'beta-vae').mig - pair(s, 'conv-ae').mig);
   const dciDiff = seeds.map((s) => pair(s, 'beta-vae').dciD - pair(s, 'conv-ae').dciD);
   const round = (v: number) => Number(v.toFixed(4));
-  console.log(JSON.stringify({
-    suite: 'disentangle', steps, seeds,
-    rows: rows.map((r) => ({ ...r, mig: round(r.mig), dciD: round(r.dciD), trainS: round(r.trainS) })),
-    beta_vae_wins_mig: migDiff.filter((d) => d > 0).length, beta_vae_wins_dci_d: dciDiff.filter((d) => d > 0).length,
-    worst_mig_margin: round(Math.min(...migDiff)), worst_dci_d_margin: round(Math.min(...dciDiff)),
-  }));
+  console.log(
+    JSON.stringify({
+      suite: 'disentangle',
+      steps,
+      seeds,
+      rows: rows.map((r) => ({ ...r, mig: round(r.mig), dciD: round(r.dciD), trainS: round(r.trainS) })),
+      beta_vae_wins_mig: migDiff.filter((d) => d > 0).length,
+      beta_vae_wins_dci_d: dciDiff.filter((d) => d > 0).length,
+      worst_mig_margin: round(Math.min(...migDiff)),
+      worst_dci_d_margin: round(Math.min(...dciDiff)),
+    }),
+  );
 }

@@ -53,7 +53,9 @@ function median(xs: number[]): number {
 
 function sklearnTsne(file: string, n: number, iterations: number, threads: number, out: string): { seconds: number; kl: number } {
   const script = join(root, 'bench', 'peers', 'embed_peer.py');
-  const r = spawnSync('/usr/bin/python3', [script, file, String(n), String(D), '30', String(iterations), String(threads), '0', out], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [script, file, String(n), String(D), '30', String(iterations), String(threads), '0', out], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`sklearn peer failed: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; kl: number };
 }
@@ -70,8 +72,10 @@ export async function run(args: string[]): Promise<void> {
   writeFileSync(file, data);
   const rows = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * D, (i + 1) * D)));
   const times = { ours_tsne: [] as number[], peer_tsne: [] as number[], ours_umap: [] as number[], peer_umap: [] as number[] };
-  let oursTsne: Float32Array = new Float32Array(0), peerTsne: Float32Array = new Float32Array(0);
-  let oursUmap: Float32Array = new Float32Array(0), peerUmap: Float32Array = new Float32Array(0);
+  let oursTsne: Float32Array = new Float32Array(0),
+    peerTsne: Float32Array = new Float32Array(0);
+  let oursUmap: Float32Array = new Float32Array(0),
+    peerUmap: Float32Array = new Float32Array(0);
   try {
     const kl = { ours: NaN, peer: NaN };
     for (let r = 0; r < rounds; r++) {
@@ -104,19 +108,28 @@ export async function run(args: string[]): Promise<void> {
           const emb = peer.fit(rows);
           times.peer_umap.push((performance.now() - t) / 1000);
           peerUmap = new Float32Array(2 * n);
-          emb.forEach((p, i) => { peerUmap[2 * i] = p[0]; peerUmap[2 * i + 1] = p[1]; });
+          emb.forEach((p, i) => {
+            peerUmap[2 * i] = p[0];
+            peerUmap[2 * i + 1] = p[1];
+          });
         }
       }
-      console.log(`round ${r + 1}: t-SNE ours ${times.ours_tsne[r].toFixed(2)} s (KL ${kl.ours.toFixed(3)}), sklearn ${times.peer_tsne[r].toFixed(2)} s (KL ${kl.peer.toFixed(3)}); UMAP ours ${times.ours_umap[r].toFixed(2)} s, umap-js ${times.peer_umap[r].toFixed(2)} s`);
+      console.log(
+        `round ${r + 1}: t-SNE ours ${times.ours_tsne[r].toFixed(2)} s (KL ${kl.ours.toFixed(3)}), sklearn ${times.peer_tsne[r].toFixed(2)} s (KL ${kl.peer.toFixed(3)}); UMAP ours ${times.ours_umap[r].toFixed(2)} s, umap-js ${times.peer_umap[r].toFixed(2)} s`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const entry = (ours: number[], peer: number[], a: Float32Array, b: Float32Array) => {
-    const latentlens_s = median(ours), peer_s = median(peer);
+    const latentlens_s = median(ours),
+      peer_s = median(peer);
     return {
-      latentlens_s: +latentlens_s.toFixed(3), peer_s: +peer_s.toFixed(3), speedup: +(peer_s / latentlens_s).toFixed(3),
-      latentlens_trust: +trustworthiness(data, n, D, a, 2, 5).toFixed(4), peer_trust: +trustworthiness(data, n, D, b, 2, 5).toFixed(4),
+      latentlens_s: +latentlens_s.toFixed(3),
+      peer_s: +peer_s.toFixed(3),
+      speedup: +(peer_s / latentlens_s).toFixed(3),
+      latentlens_trust: +trustworthiness(data, n, D, a, 2, 5).toFixed(4),
+      peer_trust: +trustworthiness(data, n, D, b, 2, 5).toFixed(4),
     };
   };
   const tsne = entry(times.ours_tsne, times.peer_tsne, oursTsne, peerTsne);

@@ -22,15 +22,19 @@ export async function run(args: string[]): Promise<void> {
   const infer = (steps: number) => {
     model.eval();
     const t0 = performance.now();
-    noGrad(() => { for (let i = 0; i < steps; i++) scope(() => model.forward(x).sum().item()); });
+    noGrad(() => {
+      for (let i = 0; i < steps; i++) scope(() => model.forward(x).sum().item());
+    });
     return (performance.now() - t0) / 1000;
   };
 
   const peer = startPeer('engine_peer.py', [String(threads)]);
   await announceSides(peer, threads);
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
-  train(5); infer(5);
-  await peer.next('train 5'); await peer.next('infer 5');
+  train(5);
+  infer(5);
+  await peer.next('train 5');
+  await peer.next('infer 5');
   // --contend N: N single-threaded busy processes share the cores with both sides for every timed round.
   const busy: ChildProcess[] = Array.from({ length: contend }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const rssStart = process.memoryUsage().rss;
@@ -41,7 +45,9 @@ export async function run(args: string[]): Promise<void> {
     t.py += Number(await peer.next(`train ${trainSteps}`));
     t.lli += infer(inferSteps);
     t.pyi += Number(await peer.next(`infer ${inferSteps}`));
-    console.error(`round ${r + 1}/${rounds}: train ${(trainSteps * BATCH / (t.ll / (r + 1))).toFixed(0)} vs ${(trainSteps * BATCH / (t.py / (r + 1))).toFixed(0)} img/s`);
+    console.error(
+      `round ${r + 1}/${rounds}: train ${((trainSteps * BATCH) / (t.ll / (r + 1))).toFixed(0)} vs ${((trainSteps * BATCH) / (t.py / (r + 1))).toFixed(0)} img/s`,
+    );
   }
   for (const b of busy) b.kill('SIGKILL');
   peer.close();

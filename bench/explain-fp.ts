@@ -30,15 +30,28 @@ export async function run(args: string[]): Promise<void> {
     const n = data.shape[0];
     const pooled = scope(() => noGrad(() => model.encode(x).z.mean([2, 3]).toFloat32()));
     const k = pooled.length / n;
-    const rank = await rankFeatureMaps({ data: pooled, rows: n, cols: k, groupOf: Int32Array.from({ length: k }, (_, j) => j), groupNames: Array.from({ length: k }, (_, j) => `map ${j}`) },
-      data.labels!, { nullPermutations: 20, stabilityBootstraps: 0, forest: { nTrees: 50 }, seed });
+    const rank = await rankFeatureMaps(
+      {
+        data: pooled,
+        rows: n,
+        cols: k,
+        groupOf: Int32Array.from({ length: k }, (_, j) => j),
+        groupNames: Array.from({ length: k }, (_, j) => `map ${j}`),
+      },
+      data.labels!,
+      { nullPermutations: 20, stabilityBootstraps: 0, forest: { nTrees: 50 }, seed },
+    );
     const t1 = data.channelNames.indexOf('T1');
     const strong = rank.ranking.filter((m) => Math.abs(rank.groups[m]!.univariateAuc - 0.5) >= 0.35).slice(0, 2);
     for (const map of strong) {
-      const r = scope(() => explainMap({ model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
-        { map, methods: ['integrated-gradients'], activationMaxSteps: 0, seed }));
+      const r = scope(() =>
+        explainMap(
+          { model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
+          { map, methods: ['integrated-gradients'], activationMaxSteps: 0, seed },
+        ),
+      );
       const ig = r.encoder.attributions['integrated-gradients']!;
-      const claims: [typeof METHODS[number], boolean][] = [
+      const claims: [(typeof METHODS)[number], boolean][] = [
         [METHODS[0], r.encoder.muting.naive.naiveDrivers.includes('T1')],
         [METHODS[1], r.encoder.muting.controlled.driver === 'T1'],
         [METHODS[2], ig.shareAbs!.mean[t1]! >= 0.25],
@@ -49,13 +62,25 @@ export async function run(args: string[]): Promise<void> {
         [METHODS[7], r.conclusion.decoderChannels.includes('T1') && !r.conclusion.decoderEntangled],
       ];
       for (const [m, fp] of claims) tally.get(m)!.push(fp ? 'fp' : 'ok');
-      console.error(`seed ${seed} map ${map} (AUC ${rank.groups[map]!.univariateAuc.toFixed(2)}): ${claims.filter(([, fp]) => fp).map(([m]) => m).join('; ') || 'no false positive'}`);
+      console.error(
+        `seed ${seed} map ${map} (AUC ${rank.groups[map]!.univariateAuc.toFixed(2)}): ${
+          claims
+            .filter(([, fp]) => fp)
+            .map(([m]) => m)
+            .join('; ') || 'no false positive'
+        }`,
+      );
     }
     model.dispose();
   }
   const rows = METHODS.map((m) => {
     const c = tally.get(m)!;
-    return { method: m, claims: c.length, false_positives: c.filter((v) => v === 'fp').length, rate: Number((c.filter((v) => v === 'fp').length / c.length).toFixed(2)) };
+    return {
+      method: m,
+      claims: c.length,
+      false_positives: c.filter((v) => v === 'fp').length,
+      rate: Number((c.filter((v) => v === 'fp').length / c.length).toFixed(2)),
+    };
   });
   for (const r of rows) console.error(`${r.method.padEnd(48)} ${r.false_positives}/${r.claims}`);
   console.log(JSON.stringify({ suite: 'explain-fp', seeds, rows }));

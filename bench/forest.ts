@@ -36,7 +36,12 @@ function parseNpy(buf: Uint8Array): { shape: number[]; dtype: string; data: Uint
   const headerLen = buf[8] | (buf[9] << 8);
   const header = new TextDecoder().decode(buf.subarray(10, 10 + headerLen));
   const dtype = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   return { shape, dtype, data: buf.subarray(10 + headerLen) };
 }
 
@@ -68,7 +73,8 @@ function loadData(): Dataset {
         for (let cy = 0; cy < 7; cy++)
           for (let cx = 0; cx < 7; cx++) {
             let s = b[m];
-            for (let ky = 0; ky < 4; ky++) for (let kx = 0; kx < 4; kx++) s += w[m * 16 + ky * 4 + kx] * (px[(cy * 4 + ky) * 28 + cx * 4 + kx] / 255 - 0.5);
+            for (let ky = 0; ky < 4; ky++)
+              for (let kx = 0; kx < 4; kx++) s += w[m * 16 + ky * 4 + kx] * (px[(cy * 4 + ky) * 28 + cx * 4 + kx] / 255 - 0.5);
             const v = s > 0 ? s : 0;
             full[r * d + m * cells + cy * 7 + cx] = v;
             sum += v;
@@ -114,7 +120,15 @@ function loadData(): Dataset {
     }
   const groupOf = new Int32Array(d);
   for (let f = 0; f < d; f++) groupOf[f] = Math.floor(f / cells);
-  return { source: 'synthetic (signal in maps 2 and 5)', n, labels, full: { data: full, rows: n, cols: d }, groupOf, nGroups: maps, pooled: { data: pooled, rows: n, cols: maps * 2 } };
+  return {
+    source: 'synthetic (signal in maps 2 and 5)',
+    n,
+    labels,
+    full: { data: full, rows: n, cols: d },
+    groupOf,
+    nGroups: maps,
+    pooled: { data: pooled, rows: n, cols: maps * 2 },
+  };
 }
 
 function arg(args: string[], name: string, def: number): number {
@@ -138,7 +152,10 @@ export async function run(args: string[]): Promise<void> {
   const cases: Array<Record<string, number>> = [];
   // Start the worker pool once before timing (a long-lived process keeps it; sklearn's threads
   // backend has no start-up either).
-  await new RandomForest({ nTrees: threads, threads }).fit({ data: new Float32Array(20), rows: 10, cols: 2 }, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+  await new RandomForest({ nTrees: threads, threads }).fit(
+    { data: new Float32Array(20), rows: 10, cols: 2 },
+    [0, 1, 0, 1, 0, 1, 0, 1, 0, 1],
+  );
   try {
     for (const m of [data.pooled, data.full]) {
       // latentlens: fit = binning + growing + OOB score (the same work sklearn's fit does with oob_score).
@@ -158,7 +175,20 @@ export async function run(args: string[]): Promise<void> {
         const yf = join(tmp, 'y.i32');
         writeFileSync(xf, new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
         writeFileSync(yf, new Uint8Array(data.labels.buffer));
-        const py = spawnSync('/usr/bin/python3', [join(root, 'bench', 'peers', 'sklearn_forest.py'), xf, yf, String(m.rows), String(m.cols), '100', String(threads), String(repeats)], { encoding: 'utf8' });
+        const py = spawnSync(
+          '/usr/bin/python3',
+          [
+            join(root, 'bench', 'peers', 'sklearn_forest.py'),
+            xf,
+            yf,
+            String(m.rows),
+            String(m.cols),
+            '100',
+            String(threads),
+            String(repeats),
+          ],
+          { encoding: 'utf8' },
+        );
         if (py.status !== 0) throw new Error(`sklearn peer failed: ${py.stderr}`);
         const res = JSON.parse(py.stdout.trim().split('\n').pop()!);
         skTimes = res.fit_s;
@@ -166,8 +196,18 @@ export async function run(args: string[]): Promise<void> {
       }
       const ll = median(times);
       const sk = median(skTimes);
-      console.log(`n=${m.rows} d=${m.cols}: latentlens fit ${times.map((t) => t.toFixed(2)).join(' ')} s (oob ${oob.toFixed(4)}); sklearn ${skTimes.map((t) => t.toFixed(2)).join(' ')} s (oob ${skOob.toFixed(4)})`);
-      cases.push({ n: m.rows, d: m.cols, latentlens_fit_s: round(ll), sklearn_fit_s: round(sk), speedup: round(sk / ll), latentlens_oob: round(oob, 4), sklearn_oob: round(skOob, 4) });
+      console.log(
+        `n=${m.rows} d=${m.cols}: latentlens fit ${times.map((t) => t.toFixed(2)).join(' ')} s (oob ${oob.toFixed(4)}); sklearn ${skTimes.map((t) => t.toFixed(2)).join(' ')} s (oob ${skOob.toFixed(4)})`,
+      );
+      cases.push({
+        n: m.rows,
+        d: m.cols,
+        latentlens_fit_s: round(ll),
+        sklearn_fit_s: round(sk),
+        speedup: round(sk / ll),
+        latentlens_oob: round(oob, 4),
+        sklearn_oob: round(skOob, 4),
+      });
     }
     // PIMP null on (b): nNull refits on permuted labels, grouped statistic per map.
     const binned = binMatrix(data.full);

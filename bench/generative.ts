@@ -7,7 +7,18 @@
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 //   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
 import { generatePhantoms } from '../src/data/phantom.js';
-import { Adam, generator, getNumThreads, manualSeed, noGrad, scope, tensor, torchVersion, withGenerator, type Tensor } from '../src/engine/index.js';
+import {
+  Adam,
+  generator,
+  getNumThreads,
+  manualSeed,
+  noGrad,
+  scope,
+  tensor,
+  torchVersion,
+  withGenerator,
+  type Tensor,
+} from '../src/engine/index.js';
 import { ConvAE } from '../src/models/conv-ae.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
 import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
@@ -19,12 +30,25 @@ function arg(args: string[], name: string, fallback: number): number {
 }
 
 // Plain Adam steps over consecutive batches of the training cases.
-function fit(step: (x: Tensor, s: number, update: (g: string, l: Tensor) => void) => unknown, params: Tensor[], x: Tensor, steps: number, batch: number, lr: number): number {
+function fit(
+  step: (x: Tensor, s: number, update: (g: string, l: Tensor) => void) => unknown,
+  params: Tensor[],
+  x: Tensor,
+  steps: number,
+  batch: number,
+  lr: number,
+): number {
   const opt = new Adam(params, { lr });
   const n = x.shape[0]!;
   const t0 = performance.now();
   for (let s = 1; s <= steps; s++) {
-    scope(() => step(x.narrow(0, ((s - 1) * batch) % (n - batch), batch), s, (_g, l) => { opt.zeroGrad(); l.backward(); opt.step(); }));
+    scope(() =>
+      step(x.narrow(0, ((s - 1) * batch) % (n - batch), batch), s, (_g, l) => {
+        opt.zeroGrad();
+        l.backward();
+        opt.step();
+      }),
+    );
     if (s % 250 === 0) console.error(`  step ${s}/${steps} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   opt.dispose();
@@ -34,30 +58,49 @@ function fit(step: (x: Tensor, s: number, update: (g: string, l: Tensor) => void
 const round = (v: number, d = 3) => Number(v.toFixed(d));
 
 export async function run(args: string[]): Promise<void> {
-  const encSteps = arg(args, 'enc-steps', 600), steps = arg(args, 'steps', 1500), batch = arg(args, 'batch', 16);
-  const width = arg(args, 'width', 16), cases = arg(args, 'cases', 32), seed = arg(args, 'seed', 0);
+  const encSteps = arg(args, 'enc-steps', 600),
+    steps = arg(args, 'steps', 1500),
+    batch = arg(args, 'batch', 16);
+  const width = arg(args, 'width', 16),
+    cases = arg(args, 'cases', 32),
+    seed = arg(args, 'seed', 0);
   const pi = args.indexOf('--prediction');
   const prediction = (pi >= 0 ? args[pi + 1] : 'eps') as DiffusionPrediction;
   const si = args.indexOf('--noise-schedule');
   const schedule = (si >= 0 ? args[si + 1] : 'linear') as ScheduleKind;
   const ci = args.indexOf('--conditioning');
   const conditioning = (ci >= 0 ? args[ci + 1] : 'adagn+spatial') as DiffusionConditioning;
-  const data = generatePhantoms({ n: 640, size: 32, seed, channels: ['T1', 'FLAIR'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15] });
+  const data = generatePhantoms({
+    n: 640,
+    size: 32,
+    seed,
+    channels: ['T1', 'FLAIR'],
+    lesionIntensity: [0.6, 1.0],
+    lesionRadius: [0.08, 0.15],
+  });
   const all = tensor(data.images, data.shape).clamp(0, 1);
-  const xTrain = all.narrow(0, 0, 640 - cases), xTest = all.narrow(0, 640 - cases, cases);
-  console.error(`generative: libtorch ${torchVersion()}, ${getNumThreads()} threads; ${640 - cases} training phantoms 2x32x32, ${cases} held out`);
+  const xTrain = all.narrow(0, 0, 640 - cases),
+    xTest = all.narrow(0, 640 - cases, cases);
+  console.error(
+    `generative: libtorch ${torchVersion()}, ${getNumThreads()} threads; ${640 - cases} training phantoms 2x32x32, ${cases} held out`,
+  );
 
   manualSeed(seed);
   const enc = new ConvAE({ inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [8, 8], width: 16 });
   enc.train();
   const encSeconds = fit((x, s, u) => enc.trainStep(x, s, u), enc.parameters(), xTrain, encSteps, 32, 2e-3);
   enc.eval();
-  const model = withGenerator(generator(seed + 1), () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }));
+  const model = withGenerator(
+    generator(seed + 1),
+    () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }),
+  );
   // Latent standardisation from the training cases, as trainDiffusionDecoder does it.
-  noGrad(() => scope(() => {
-    const z = enc.encode(xTrain).z;
-    model.setLatentStats(z.mean([0, 2, 3]).toNumbers(), z.std([0, 2, 3]).toNumbers());
-  }));
+  noGrad(() =>
+    scope(() => {
+      const z = enc.encode(xTrain).z;
+      model.setLatentStats(z.mean([0, 2, 3]).toNumbers(), z.std([0, 2, 3]).toNumbers());
+    }),
+  );
   const params = model.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
   console.error(`encoder trained ${encSteps} steps in ${encSeconds.toFixed(0)} s; denoiser ${params} parameters`);
   model.train();
@@ -66,18 +109,33 @@ export async function run(args: string[]): Promise<void> {
   console.error(`diffusion decoder trained ${steps} steps in ${decSeconds.toFixed(0)} s`);
 
   const rows: Record<string, unknown>[] = [];
-  const score = (decoder: string, ddimSteps: number | null, xT: string, latents: string, f: () => Tensor) => scope(() => noGrad(() => {
-    const t0 = performance.now();
-    const y = f();
-    const msPerImage = (performance.now() - t0) / cases;
-    const row = { decoder, ddimSteps, xT, latents, psnr: round(psnr(y, xTest), 2), ssim: round(ssim(y, xTest), 4), msPerImage: round(msPerImage, 1) };
-    console.error(JSON.stringify(row));
-    rows.push(row);
-  }));
+  const score = (decoder: string, ddimSteps: number | null, xT: string, latents: string, f: () => Tensor) =>
+    scope(() =>
+      noGrad(() => {
+        const t0 = performance.now();
+        const y = f();
+        const msPerImage = (performance.now() - t0) / cases;
+        const row = {
+          decoder,
+          ddimSteps,
+          xT,
+          latents,
+          psnr: round(psnr(y, xTest), 2),
+          ssim: round(ssim(y, xTest), 4),
+          msPerImage: round(msPerImage, 1),
+        };
+        console.error(JSON.stringify(row));
+        rows.push(row);
+      }),
+    );
   const mean = noGrad(() => xTrain.mean(0, true).expand(...xTest.shape));
   score('mean-image', null, '-', '-', () => mean);
   const z = noGrad(() => enc.encode(xTest).z);
-  const perm = tensor(BigInt64Array.from({ length: cases }, (_, i) => BigInt((i + 1) % cases)), [cases], { dtype: 'int64' });
+  const perm = tensor(
+    BigInt64Array.from({ length: cases }, (_, i) => BigInt((i + 1) % cases)),
+    [cases],
+    { dtype: 'int64' },
+  );
   const zShuffled = z.index([perm]);
   score('conv', null, '-', 'own', () => enc.decode(z));
   score('conv', null, '-', 'shuffled', () => enc.decode(zShuffled));
@@ -87,9 +145,28 @@ export async function run(args: string[]): Promise<void> {
     score('diffusion', n, 'random', 'shuffled', () => model.decodeFrom(model.fixedNoise(cases), zShuffled, n));
   }
   model.dispose();
-  console.log(JSON.stringify({
-    suite: 'generative', data: 'phantoms 2x32x32', trainCases: 640 - cases, testCases: cases, encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
-    decoder: { kind: 'diffusion', prediction, conditioning, schedule, T: 1000, width, mults: [1, 2, 2], parameters: params, steps, batch, trainSeconds: round(decSeconds, 1) },
-    threads: getNumThreads(), rows,
-  }));
+  console.log(
+    JSON.stringify({
+      suite: 'generative',
+      data: 'phantoms 2x32x32',
+      trainCases: 640 - cases,
+      testCases: cases,
+      encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
+      decoder: {
+        kind: 'diffusion',
+        prediction,
+        conditioning,
+        schedule,
+        T: 1000,
+        width,
+        mults: [1, 2, 2],
+        parameters: params,
+        steps,
+        batch,
+        trainSeconds: round(decSeconds, 1),
+      },
+      threads: getNumThreads(),
+      rows,
+    }),
+  );
 }

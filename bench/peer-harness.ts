@@ -23,7 +23,9 @@ export function startPeer(script: string, args: string[]): PythonPeer {
 
 /** Writes to stderr what each side runs on: the peer's first line, then libtorch, threads, cores and `extra`. */
 export async function announceSides(peer: PythonPeer, threads: number, extra = ''): Promise<void> {
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores${extra}`);
+  console.error(
+    `peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores${extra}`,
+  );
 }
 
 /**

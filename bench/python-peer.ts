@@ -16,7 +16,9 @@ export class PythonPeer {
     delete base.GOMP_SPINCOUNT;
     delete base.OMP_WAIT_POLICY;
     this.proc = spawn('/usr/bin/python3', [script, ...args], { env: { ...base, ...env } });
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));
     this.proc.on('exit', (code) => {

@@ -30,12 +30,20 @@ export async function run(args: string[]): Promise<void> {
   const threads = getNumThreads();
   const data = await loadMedMNIST(npz);
   const splits = data.splits!;
-  const peer = new PythonPeer(fileURLToPath(new URL('../../bench/peers/train_peer.py', import.meta.url)), [String(threads), String(BATCH), npz, '0'],
-    { OPENBLAS_NUM_THREADS: '1' });
-  console.error(`peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores; ` +
-    `train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
+  const peer = new PythonPeer(
+    fileURLToPath(new URL('../../bench/peers/train_peer.py', import.meta.url)),
+    [String(threads), String(BATCH), npz, '0'],
+    { OPENBLAS_NUM_THREADS: '1' },
+  );
+  console.error(
+    `peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores; ` +
+      `train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`,
+  );
 
-  const ll: number[] = [], py: number[] = [], llPsnr: number[] = [], pyPsnr: number[] = [];
+  const ll: number[] = [],
+    py: number[] = [],
+    llPsnr: number[] = [],
+    pyPsnr: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const out = mkdtempSync(join(tmpdir(), 'latentlens-bench-train-'));
     try {
@@ -52,13 +60,18 @@ export async function run(args: string[]): Promise<void> {
     const p = JSON.parse(await peer.next(`train ${EPOCHS}`)) as { seconds: number[] };
     py.push(...p.seconds);
     pyPsnr.push((JSON.parse(await peer.next('test')) as { psnr: number }).psnr);
-    console.error(`round ${r + 1}/${rounds}: epoch s latentlens [${ll.slice(-EPOCHS).map((s) => s.toFixed(2))}] ` +
-      `pytorch [${py.slice(-EPOCHS).map((s) => s.toFixed(2))}]; test PSNR ${llPsnr[r]!.toFixed(2)} vs ${pyPsnr[r]!.toFixed(2)} dB`);
+    console.error(
+      `round ${r + 1}/${rounds}: epoch s latentlens [${ll.slice(-EPOCHS).map((s) => s.toFixed(2))}] ` +
+        `pytorch [${py.slice(-EPOCHS).map((s) => s.toFixed(2))}]; test PSNR ${llPsnr[r]!.toFixed(2)} vs ${pyPsnr[r]!.toFixed(2)} dB`,
+    );
   }
   peer.close();
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   // Median epoch: one-off warm-up (PyTorch's first epoch ran 2.6x its others here) must not decide the ratio.
-  const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+  const median = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
   const result = {
     suite: 'train',
     latentlens_epoch_s: round(median(ll), 2),

@@ -25,19 +25,26 @@ export async function run(args: string[]): Promise<void> {
   // Warm-up (allocator caches, lazy op handles, Python's first-iteration costs), not timed.
   train(1);
   await peer.next('train 1');
-  let ll = 0, py = 0;
+  let ll = 0,
+    py = 0;
   for (let r = 0; r < rounds; r++) {
     ll += train(steps);
     py += Number(await peer.next(`train ${steps}`));
-    console.error(`round ${r + 1}/${rounds}: ${(steps * batch * (r + 1) / ll).toFixed(1)} vs ${(steps * batch * (r + 1) / py).toFixed(1)} volumes/s`);
+    console.error(
+      `round ${r + 1}/${rounds}: ${((steps * batch * (r + 1)) / ll).toFixed(1)} vs ${((steps * batch * (r + 1)) / py).toFixed(1)} volumes/s`,
+    );
   }
   peer.close();
   opt.dispose();
   model.dispose();
   const vols = rounds * steps * batch;
   printResult({
-    suite: 'train3d', side, batch, threads,
-    latentlens_train_vol_s: round(vols / ll), pytorch_train_vol_s: round(vols / py),
+    suite: 'train3d',
+    side,
+    batch,
+    threads,
+    latentlens_train_vol_s: round(vols / ll),
+    pytorch_train_vol_s: round(vols / py),
     speedup: round(py / ll, 3),
   });
 }

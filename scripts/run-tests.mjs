@@ -12,7 +12,9 @@ function find(dir) {
   });
 }
 const filters = process.argv.slice(2);
-const files = find('dist/test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+const files = find('dist/test')
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
@@ -26,8 +28,15 @@ const env = { ...process.env, LATENTLENS_THREADS: process.env.LATENTLENS_THREADS
 const started = Date.now();
 const r = spawnSync(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`, ...files],
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit', env },
 );
 const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

@@ -19,15 +19,35 @@ for (let s = 0; s < seeds; s++) {
     env: { ...process.env, LATENTLENS_TEST_SEED: String(s), LATENTLENS_MARGIN_LOG: log, LATENTLENS_MARGIN_SOFT: '1' },
     encoding: 'utf8',
   });
-  const last = (r.stdout ?? '').trim().split('\n').filter((l) => /passed, \d+ failed/.test(l)).pop() ?? '(no count)';
+  const last =
+    (r.stdout ?? '')
+      .trim()
+      .split('\n')
+      .filter((l) => /passed, \d+ failed/.test(l))
+      .pop() ?? '(no count)';
   if (r.status !== 0) failedRuns++;
   console.error(`seed offset ${s}: ${last} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
-const rows = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const rows = existsSync(log)
+  ? readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 const worst = new Map();
 for (const r of rows) {
   const w = worst.get(r.what);
-  if (!w) worst.set(r.what, { what: r.what, runs: 1, failures: r.margin < 0 ? 1 : 0, worstMargin: r.margin, worstValue: r.value, bound: r.bound, worstSeed: r.seed });
+  if (!w)
+    worst.set(r.what, {
+      what: r.what,
+      runs: 1,
+      failures: r.margin < 0 ? 1 : 0,
+      worstMargin: r.margin,
+      worstValue: r.value,
+      bound: r.bound,
+      worstSeed: r.seed,
+    });
   else {
     w.runs++;
     if (r.margin < 0) w.failures++;
@@ -36,5 +56,7 @@ for (const r of rows) {
 }
 const table = [...worst.values()].sort((a, b) => a.worstMargin - b.worstMargin);
 for (const w of table) console.log(JSON.stringify(w));
-console.log(`${seeds} seed offsets, ${failedRuns} runs with a failing test, ${table.filter((w) => w.failures > 0).length} assertions failed at least once`);
+console.log(
+  `${seeds} seed offsets, ${failedRuns} runs with a failing test, ${table.filter((w) => w.failures > 0).length} assertions failed at least once`,
+);
 process.exit(failedRuns > 0 ? 1 : 0);

@@ -7,7 +7,12 @@ export * as data from './data/index.js';
 export { createModel, modelFromConfig, MODEL_KINDS } from './models/registry.js';
 export type { LatentModel, Encoding, ModelConfig, ModelKind } from './models/types.js';
 export { ReferenceAE } from './models/reference-ae.js';
-export { DiffusionAE, type DiffusionDecoderOptions, type DiffusionAEConfig, type ReconstructOptions } from './models/diffusion/diffusion-ae.js';
+export {
+  DiffusionAE,
+  type DiffusionDecoderOptions,
+  type DiffusionAEConfig,
+  type ReconstructOptions,
+} from './models/diffusion/diffusion-ae.js';
 export { makeSchedule, ddimTimesteps, type NoiseSchedule, type ScheduleOptions } from './models/diffusion/schedule.js';
 export { ddimDecode, ddimInvert, qSample, type EpsModel, type DdimOptions } from './models/diffusion/ddim.js';
 export * as train from './train/index.js';

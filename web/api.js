@@ -23,7 +23,12 @@ export async function getJson(path) {
 
 /** POST JSON, returning the response as a Blob (e.g. a PNG). */
 export async function postBlob(path, body, signal) {
-  const r = await fetch(apiUrl(path), { method: 'POST', headers: { ...headers(), 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal });
+  const r = await fetch(apiUrl(path), {
+    method: 'POST',
+    headers: { ...headers(), 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
   if (!r.ok) throw new Error(`${path}: ${r.status} ${(await r.json().catch(() => ({}))).error ?? ''}`);
   return r.blob();
 }

@@ -6,7 +6,10 @@ import { RunPanel } from './panel.js';
 
 /** State the panels share: the current case, with listeners. */
 class SharedCase {
-  constructor() { this.value = 0; this.listeners = new Set(); }
+  constructor() {
+    this.value = 0;
+    this.listeners = new Set();
+  }
   set(i, from) {
     this.value = i;
     for (const f of this.listeners) if (f !== from) f(i);

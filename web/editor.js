@@ -18,16 +18,23 @@ export class LatentEditor {
     this.input = h('img', { class: 'strip', alt: 'input channels' });
     this.decoded = h('img', { class: 'strip decoded', alt: 'decoding', 'data-version': '0' });
     // RGB runs: the strips start with the colour composite (RunMeta.composite).
-    this.captions = () => h('div', { class: 'captions' }, ...[...(meta.composite ? ['RGB'] : []), ...meta.channels].map((c) => h('span', {}, c)));
+    this.captions = () =>
+      h('div', { class: 'captions' }, ...[...(meta.composite ? ['RGB'] : []), ...meta.channels].map((c) => h('span', {}, c)));
     this.sliders = h('div', { class: 'sliders' });
     this.note = h('p', { class: 'muted small' });
-    this.root = h('div', { class: 'editor' },
+    this.root = h(
+      'div',
+      { class: 'editor' },
       this.title,
-      h('div', { class: 'strips' },
+      h(
+        'div',
+        { class: 'strips' },
         h('figure', {}, this.input, this.captions(), h('figcaption', {}, 'input')),
-        h('figure', {}, this.decoded, this.captions(), h('figcaption', {}, 'decoding of the edited latents'))),
+        h('figure', {}, this.decoded, this.captions(), h('figcaption', {}, 'decoding of the edited latents')),
+      ),
       h('div', { class: 'toolbar' }, h('button', { onclick: () => this.reset() }, 'reset edits'), this.note),
-      this.sliders);
+      this.sliders,
+    );
   }
 
   async ranges() {
@@ -43,16 +50,30 @@ export class LatentEditor {
     const label = labelText(this.meta, i);
     this.title.textContent = `case #${i}${label ? ` · label ${label}` : ''}${this.meta.ids ? ` · ${this.meta.ids[i]}` : ''}`;
     this.input.src = thumbUrl(this.run, i);
-    this.sliders.replaceChildren(...this.base.map((v, k) => {
-      const span = Math.max(stats.max[k] - stats.min[k], 1e-6);
-      const lo = Math.min(stats.min[k], v) - 0.25 * span, hi = Math.max(stats.max[k], v) + 0.25 * span;
-      const out = h('output', {}, fmt(v));
-      const input = h('input', { type: 'range', min: lo, max: hi, step: (hi - lo) / 400, value: v, 'data-map': String(k), 'aria-label': `map ${k}`,
-        oninput: () => { out.textContent = fmt(Number(input.value)); this.schedule(); } });
-      // The slider snaps the case's value to its step; that snapped start is what counts as "unedited".
-      input.dataset.start = input.value;
-      return h('label', { class: 'slider', 'data-map': String(k) }, h('span', { class: 'name' }, `map ${k}`), input, out);
-    }));
+    this.sliders.replaceChildren(
+      ...this.base.map((v, k) => {
+        const span = Math.max(stats.max[k] - stats.min[k], 1e-6);
+        const lo = Math.min(stats.min[k], v) - 0.25 * span,
+          hi = Math.max(stats.max[k], v) + 0.25 * span;
+        const out = h('output', {}, fmt(v));
+        const input = h('input', {
+          type: 'range',
+          min: lo,
+          max: hi,
+          step: (hi - lo) / 400,
+          value: v,
+          'data-map': String(k),
+          'aria-label': `map ${k}`,
+          oninput: () => {
+            out.textContent = fmt(Number(input.value));
+            this.schedule();
+          },
+        });
+        // The slider snaps the case's value to its step; that snapped start is what counts as "unedited".
+        input.dataset.start = input.value;
+        return h('label', { class: 'slider', 'data-map': String(k) }, h('span', { class: 'name' }, `map ${k}`), input, out);
+      }),
+    );
     if (this.focused !== undefined) this.focusMap(this.focused);
     this.schedule(0);
   }
@@ -98,7 +119,9 @@ export class LatentEditor {
       // The version changes only once the new pixels can be drawn, so watchers never see a half state.
       await this.decoded.decode().catch(() => {});
       this.decoded.dataset.version = String(++this.version);
-      this.note.textContent = edits.length ? `${edits.length} map${edits.length > 1 ? 's' : ''} edited` : 'no edits: the plain reconstruction';
+      this.note.textContent = edits.length
+        ? `${edits.length} map${edits.length > 1 ? 's' : ''} edited`
+        : 'no edits: the plain reconstruction';
     } catch (err) {
       if (err.name !== 'AbortError') this.note.textContent = `decode failed: ${err.message}`;
     }

@@ -15,12 +15,20 @@ function designWarnings(rank) {
 
 /** The health check (health.json): a banner when the model failed it, a note when it was not recorded. */
 function healthBanner(health) {
-  if (!health) return h('p', { class: 'health-banner unknown small' }, 'Model health not recorded (no health.json): run any analysis (e.g. latentlens rank) to record it.');
+  if (!health)
+    return h(
+      'p',
+      { class: 'health-banner unknown small' },
+      'Model health not recorded (no health.json): run any analysis (e.g. latentlens rank) to record it.',
+    );
   if (health.passed) return null;
-  return h('div', { class: 'health-banner failed', role: 'alert' },
+  return h(
+    'div',
+    { class: 'health-banner failed', role: 'alert' },
     h('strong', {}, 'This model failed the health check: '),
     String(health.warning ?? '').replace(/^WARNING: /, ''),
-    h('ul', {}, ...(health.reasons ?? []).map((r) => h('li', {}, String(r)))));
+    h('ul', {}, ...(health.reasons ?? []).map((r) => h('li', {}, String(r)))),
+  );
 }
 
 export class RunPanel {
@@ -40,18 +48,33 @@ export class RunPanel {
     const files = this.info.files ?? {};
     // An analysis file the server refuses (another version: it says what to re-run) is shown as such, not as absent.
     const maybe = (name) => (files[name] ? getJson(`${enc(this.id)}/${name}`).catch((err) => ({ unreadable: err.message })) : null);
-    const [meta, config, rankFile, tcavFile, health] = await Promise.all([getJson(`${enc(this.id)}/meta`), maybe('config'), maybe('rank'), maybe('tcav'), maybe('health')]);
+    const [meta, config, rankFile, tcavFile, health] = await Promise.all([
+      getJson(`${enc(this.id)}/meta`),
+      maybe('config'),
+      maybe('rank'),
+      maybe('tcav'),
+      maybe('health'),
+    ]);
     const unreadable = (f) => h('p', { class: 'flag small' }, `Unreadable: ${f.unreadable}`);
     // rank.json and tcav.json are envelopes {format, version, created, inputs, settings, result} (src/runs/run-file.ts).
     const rank = rankFile?.result ?? null;
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;
-    this.root.append(h('div', { class: 'run-head' },
-      h('h2', {}, this.id),
-      h('p', { class: 'muted' }, `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`),
-      d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null,
-      healthBanner(health)));
+    this.root.append(
+      h(
+        'div',
+        { class: 'run-head' },
+        h('h2', {}, this.id),
+        h(
+          'p',
+          { class: 'muted' },
+          `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`,
+        ),
+        d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null,
+        healthBanner(health),
+      ),
+    );
 
     this.editor = new LatentEditor(this.id, meta);
     this.grid = new CaseGrid(this.id, meta, (i) => this.showCase(i, true));
@@ -61,10 +84,29 @@ export class RunPanel {
     this.root.append(
       section('Cases', this.grid.root),
       section('Case and live decoding', this.editor.root),
-      section('Map ranking', designWarnings(rank), rankFile?.unreadable ? unreadable(rankFile) : rank ? rankingTable(rank, (k) => this.pickMap(k), () => this.map) : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`)),
+      section(
+        'Map ranking',
+        designWarnings(rank),
+        rankFile?.unreadable
+          ? unreadable(rankFile)
+          : rank
+            ? rankingTable(
+                rank,
+                (k) => this.pickMap(k),
+                () => this.map,
+              )
+            : h('p', { class: 'muted' }, `No rank.json yet: run latentlens rank ${this.id}.`),
+      ),
       section('Selected map', this.mapBox),
       section('Embedding', this.scatter.root),
-      section('TCAV', tcavFile?.unreadable ? unreadable(tcavFile) : tcavFile ? tcavTable(tcavFile.result) : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.')),
+      section(
+        'TCAV',
+        tcavFile?.unreadable
+          ? unreadable(tcavFile)
+          : tcavFile
+            ? tcavTable(tcavFile.result)
+            : h('p', { class: 'muted' }, 'No tcav.json yet: run latentlens tcav.'),
+      ),
     );
     await Promise.all([this.grid.load(), this.scatter.load(this.info.files?.embed ?? [])]);
     await this.showCase(this.shared.value, false);
@@ -85,7 +127,7 @@ export class RunPanel {
     for (const tr of this.root.querySelectorAll('tr[data-map]')) tr.classList.toggle('selected', Number(tr.dataset.map) === k);
     this.editor.focusMap(k);
     this.scatter.colourByMap(k);
-    const ex = (this.info.files?.explain ?? []).includes(k) ? (await getJson(`${enc(this.id)}/explain/${k}`))?.result ?? null : null;
+    const ex = (this.info.files?.explain ?? []).includes(k) ? ((await getJson(`${enc(this.id)}/explain/${k}`))?.result ?? null) : null;
     this.mapBox.replaceChildren(mapView(this.id, k, ex, this.rank, this.meta));
   }
 }

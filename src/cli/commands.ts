@@ -17,4 +17,19 @@ import { registerServe } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerSmoke, registerInfo, registerDataCommands, registerTrain, registerTrainDecoder, registerImport, registerEmbed, registerRank, registerExplain, registerTcav, registerMetrics, registerReport, registerServe];
+export const commands: RegisterCommand[] = [
+  registerDemo,
+  registerSmoke,
+  registerInfo,
+  registerDataCommands,
+  registerTrain,
+  registerTrainDecoder,
+  registerImport,
+  registerEmbed,
+  registerRank,
+  registerExplain,
+  registerTcav,
+  registerMetrics,
+  registerReport,
+  registerServe,
+];

@@ -22,7 +22,10 @@ export function registerDataCommands(program: Command): void {
     .command('inspect')
     .description('Load a data spec and print shape, channels, class balance and intensity statistics; optionally write a contact sheet.')
     .argument('<spec>', 'data spec, e.g. medmnist:pneumoniamnist, folder:./imgs?csv=labels.csv&size=64, phantom:n=200')
-    .option('--sheet <file.png>', 'write a contact sheet PNG of samples per class and channel (RGB data: a colour composite row first in each class; volumes: one sheet of middle slices per axis, <file>-depth.png, -height.png, -width.png)')
+    .option(
+      '--sheet <file.png>',
+      'write a contact sheet PNG of samples per class and channel (RGB data: a colour composite row first in each class; volumes: one sheet of middle slices per axis, <file>-depth.png, -height.png, -width.png)',
+    )
     .option('--per-class <n>', 'samples per class in the contact sheet', positiveIntFlag('--per-class'), 8)
     .option('--json', 'print the summary as JSON')
     .action(async (spec: string, opts: { sheet?: string; perClass: number; json?: boolean }) => {

@@ -45,7 +45,11 @@ export const DEFAULT_DEMO_DATA = 'phantom:n=4000,size=32,channels=T1,FLAIR,lesio
 export const DEMO_BETA_VAE = { reconLoss: 'mse', beta: 0.0072 } as const;
 
 /** One step of the demo: the command a user would type for it, and the runs/ call that does it. */
-export interface Stage { name: string; command: string[]; run: (out: RunLog) => Promise<unknown> }
+export interface Stage {
+  name: string;
+  command: string[];
+  run: (out: RunLog) => Promise<unknown>;
+}
 
 /**
  * The demo's phantom spec with both objects in every case: factors of an absent object are drawn but
@@ -57,7 +61,11 @@ export function alwaysVisible(spec: string): string {
   return spec + (/[:?&,][A-Za-z]+=/.test(spec) ? ',' : '') + extra.join(',');
 }
 
-export function demoStages(o: DemoOptions): { runs: Record<'convAe' | 'betaVae', string>; train: Stage[]; analyse: (run: string, primary: boolean) => Stage[] } {
+export function demoStages(o: DemoOptions): {
+  runs: Record<'convAe' | 'betaVae', string>;
+  train: Stage[];
+  analyse: (run: string, primary: boolean) => Stage[];
+} {
   const runs = { convAe: join(o.out, 'conv-ae'), betaVae: join(o.out, 'beta-vae') };
   const { seed, target } = o;
   const phantom = o.data.startsWith('phantom:');
@@ -65,13 +73,17 @@ export function demoStages(o: DemoOptions): { runs: Record<'convAe' | 'betaVae',
   const epochs = o.quick ? 2 : 30;
   const common = { data: o.data, epochs, batchSize: 32, lr: 0.002, seed };
   // The flags of each stage's command, for the log: `--key value` in the order given.
-  const flags = (opts: Record<string, unknown>): string[] => Object.entries(opts).filter(([, v]) => v !== undefined).flatMap(([k, v]) => {
-    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return Array.isArray(v) ? (k === 'latentGrid' ? [flag, v.join('x')] : [flag, ...v.map(String)]) : [flag, String(v)];
-  });
+  const flags = (opts: Record<string, unknown>): string[] =>
+    Object.entries(opts)
+      .filter(([, v]) => v !== undefined)
+      .flatMap(([k, v]) => {
+        const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        return Array.isArray(v) ? (k === 'latentGrid' ? [flag, v.join('x')] : [flag, ...v.map(String)]) : [flag, String(v)];
+      });
   const tgt = target !== undefined ? { target } : {};
   const trainStage = (name: string, model: 'conv-ae' | 'beta-vae', out: string, modelOptions: Record<string, unknown>): Stage => ({
-    name, command: ['train', ...flags({ ...common, model, ...modelOptions, out })],
+    name,
+    command: ['train', ...flags({ ...common, model, ...modelOptions, out })],
     run: async (log) => {
       const r = await trainRun({ ...common, model, out, modelOptions }, { ...log, onEvent: (e) => describeTrainEvent(e, false) });
       for (const l of trainSummary(r)) log.log?.(l);
@@ -93,11 +105,23 @@ export function demoStages(o: DemoOptions): { runs: Record<'convAe' | 'betaVae',
     });
     return [
       { name: 'rank maps', command: ['rank', run, ...flags(rank)], run: (log) => rankRun(run, rank, log) },
-      { name: 'TCAV', command: ['tcav', run, ...flags({ ...tcav, concept: concepts })], run: (log) => tcavRun(run, { ...tcav, concepts }, log) },
+      {
+        name: 'TCAV',
+        command: ['tcav', run, ...flags({ ...tcav, concept: concepts })],
+        run: (log) => tcavRun(run, { ...tcav, concepts }, log),
+      },
       embed('umap'),
       ...(primary && !o.quick ? [embed('tsne')] : []),
       embed('pca'),
-      ...(phantom ? [{ name: 'disentanglement metrics', command: ['metrics', run, ...flags({ data: alwaysVisible(o.data), seed })], run: (log: RunLog) => metricsRun(run, { data: alwaysVisible(o.data), seed }, log) }] : []),
+      ...(phantom
+        ? [
+            {
+              name: 'disentanglement metrics',
+              command: ['metrics', run, ...flags({ data: alwaysVisible(o.data), seed })],
+              run: (log: RunLog) => metricsRun(run, { data: alwaysVisible(o.data), seed }, log),
+            },
+          ]
+        : []),
     ];
   };
   return { runs, train, analyse };
@@ -105,10 +129,23 @@ export function demoStages(o: DemoOptions): { runs: Record<'convAe' | 'betaVae',
 
 /** The explanation of map `map` of `run`, as the demo runs it. */
 function explainStage(o: DemoOptions, run: string, map: number): Stage {
-  const methods = o.quick ? ['gradient', 'integrated-gradients', 'channel-occlusion'] : ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
+  const methods = o.quick
+    ? ['gradient', 'integrated-gradients', 'channel-occlusion']
+    : ['gradient', 'gradient-x-input', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'occlusion', 'channel-occlusion'];
   const tgt = o.target !== undefined ? { target: o.target } : {};
   return {
-    name: `explain map ${map}`, command: ['explain', run, '--map', String(map), ...(o.target !== undefined ? ['--target', o.target] : []), '--seed', String(o.seed), '--methods', methods.join(',')],
+    name: `explain map ${map}`,
+    command: [
+      'explain',
+      run,
+      '--map',
+      String(map),
+      ...(o.target !== undefined ? ['--target', o.target] : []),
+      '--seed',
+      String(o.seed),
+      '--methods',
+      methods.join(','),
+    ],
     run: (log) => explainRun(run, { map, ...tgt, seed: o.seed, methods }, log),
   };
 }
@@ -121,7 +158,10 @@ export function demoHealthLine(name: string, h: HealthRecord | null): string {
   return h.passed ? `${name} ${healthLine(h)}` : `${name} FAILED the health check; its analyses below describe noise. ${h.warning}`;
 }
 
-export async function runDemo(o: DemoOptions, log: (line: string) => void = (l) => console.log(l)): Promise<{ runs: Record<string, string>; health: Record<string, HealthRecord | null> }> {
+export async function runDemo(
+  o: DemoOptions,
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<{ runs: Record<string, string>; health: Record<string, HealthRecord | null> }> {
   const t0 = performance.now();
   const clock = () => `[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
   const { runs, train, analyse } = demoStages(o);
@@ -157,7 +197,8 @@ export async function runDemo(o: DemoOptions, log: (line: string) => void = (l) 
     const h = health[key] ?? null;
     if (!h?.passed) log(demoHealthLine(MODEL_NAMES[key]!, h));
     const report = join(dir, 'report.html');
-    if (existsSync(report)) log(`report: ${resolve(report)}${h?.passed ? '' : '   (the health-check banner on top says why not to trust it)'}`);
+    if (existsSync(report))
+      log(`report: ${resolve(report)}${h?.passed ? '' : '   (the health-check banner on top says why not to trust it)'}`);
   }
   log(`explore: latentlens serve ${resolve(runs.convAe)} ${resolve(runs.betaVae)}   (or ./run.sh cli serve ...)`);
   return { runs, health };
@@ -171,7 +212,10 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'folder for the run folders (default: runs/demo-<date>-<time>, new each time)')
     .option('--seed <n>', 'seed of every random choice', wholeNumberFlag('--seed'), 0)
     .option('--quick', 'reduced setting (2 epochs, small forests, no t-SNE): a first look in about two minutes', false)
-    .option('--target <expr>', "target of rank, explain, TCAV and embed: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column")
+    .option(
+      '--target <expr>',
+      "target of rank, explain, TCAV and embed: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column",
+    )
     .action(async (f: Omit<DemoOptions, 'out'> & { out?: string }) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       await runDemo({ ...f, out: f.out ?? join('runs', `demo-${stamp}`) });

@@ -7,12 +7,18 @@ export function registerInfo(program: Command): void {
     .command('info')
     .description('print the libtorch version, threads, devices and memory of the engine')
     .action(() => {
-      console.log(JSON.stringify({
-        libtorch: torchVersion(),
-        libtorchLocation: process.env.LIBTORCH ?? 'Debian libtorch-dev',
-        threads: getNumThreads(),
-        cudaDevices: cudaDeviceCount(),
-        memory: memoryStats(),
-      }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            libtorch: torchVersion(),
+            libtorchLocation: process.env.LIBTORCH ?? 'Debian libtorch-dev',
+            threads: getNumThreads(),
+            cudaDevices: cudaDeviceCount(),
+            memory: memoryStats(),
+          },
+          null,
+          2,
+        ),
+      );
     });
 }

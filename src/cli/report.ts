@@ -4,12 +4,18 @@ import type { Command } from 'commander';
 import { writeReport } from '../report/index.js';
 import { wholeNumberFlag } from './flags.js';
 
-interface ReportFlags { images: boolean; samples: number; reconstructions: number }
+interface ReportFlags {
+  images: boolean;
+  samples: number;
+  reconstructions: number;
+}
 
 export function registerReport(program: Command): void {
   program
     .command('report <run>')
-    .description('write <run>/report.html: a self-contained HTML report (data, training, ranking, map cards, TCAV, embeddings, metrics, methods) viewable offline')
+    .description(
+      'write <run>/report.html: a self-contained HTML report (data, training, ranking, map cards, TCAV, embeddings, metrics, methods) viewable offline',
+    )
     .option('--no-images', 'skip sample cases, reconstructions and exemplars (they load the data and the model)')
     .option('--samples <n>', 'sample cases shown per class', wholeNumberFlag('--samples'), 6)
     .option('--reconstructions <n>', 'held-out cases reconstructed', wholeNumberFlag('--reconstructions'), 8)

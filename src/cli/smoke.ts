@@ -6,7 +6,12 @@ import { Adam, F, manualSeed, scope, tensor, getNumThreads, torchVersion } from 
 import { ReferenceAE } from '../models/reference-ae.js';
 import { positiveIntFlag, wholeNumberFlag } from './flags.js';
 
-export interface SmokeOptions { steps: number; batch: number; seed: number; cases: number }
+export interface SmokeOptions {
+  steps: number;
+  batch: number;
+  seed: number;
+  cases: number;
+}
 
 /** Trains the reference autoencoder on phantoms; returns the loss every `every` steps. */
 export function smokeTrain(o: SmokeOptions, onLoss: (step: number, loss: number) => void = () => {}): number[] {

@@ -24,10 +24,14 @@ export async function withCtrlC<T>(fn: (signal: AbortSignal) => Promise<T>): Pro
 export function describeTrainEvent(e: TrainEvent, progressBar: boolean, valWhat: 'loss' | 'eps' = 'loss'): void {
   if (progressBar) return;
   if (e.type === 'epoch') {
-    const v = !e.val ? ''
-      : valWhat === 'eps' ? ` val eps-MSE ${(e.val.terms.loss ?? NaN).toPrecision(4)}, reconstruction (inverted x_T) PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`
+    const v = !e.val
+      ? ''
+      : valWhat === 'eps'
+        ? ` val eps-MSE ${(e.val.terms.loss ?? NaN).toPrecision(4)}, reconstruction (inverted x_T) PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`
         : ` val ${(e.val.terms.loss ?? e.val.mse).toPrecision(4)} PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`;
-    console.error(`epoch ${e.epoch + 1} (step ${e.step}): train ${valWhat === 'eps' ? 'eps-MSE ' : ''}${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`);
+    console.error(
+      `epoch ${e.epoch + 1} (step ${e.step}): train ${valWhat === 'eps' ? 'eps-MSE ' : ''}${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`,
+    );
   } else if (e.type === 'checkpoint') console.error(`checkpoint: ${e.dir}`);
   else if (e.type === 'warning') console.error(`warning: ${e.message}`);
 }

@@ -11,20 +11,50 @@ import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 import { describeTrainEvent, withCtrlC } from './train-session.js';
 
 interface TrainFlags {
-  data?: string; model: string; out: string; resume?: boolean;
-  latentMaps?: number; latentGrid?: [number, number] | [number, number, number]; width?: number; norm?: string; upsample?: string; activation?: string;
-  reconLoss?: string; latent?: string; beta?: number; modelOpt: string[];
-  epochs: number; steps?: number; batchSize: number; optimizer: string; lr: number; weightDecay?: number; betas: [number, number];
-  schedule: string; warmupSteps: number; minLrRatio: number; lrStepSize: number; lrGamma: number; clipGradNorm: number;
-  patience: number; minDelta: number; checkpointEvery: number; keepCheckpoints: number; valBatchSize: number; seed: number;
-  threads?: number; progress: boolean;
+  data?: string;
+  model: string;
+  out: string;
+  resume?: boolean;
+  latentMaps?: number;
+  latentGrid?: [number, number] | [number, number, number];
+  width?: number;
+  norm?: string;
+  upsample?: string;
+  activation?: string;
+  reconLoss?: string;
+  latent?: string;
+  beta?: number;
+  modelOpt: string[];
+  epochs: number;
+  steps?: number;
+  batchSize: number;
+  optimizer: string;
+  lr: number;
+  weightDecay?: number;
+  betas: [number, number];
+  schedule: string;
+  warmupSteps: number;
+  minLrRatio: number;
+  lrStepSize: number;
+  lrGamma: number;
+  clipGradNorm: number;
+  patience: number;
+  minDelta: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  valBatchSize: number;
+  seed: number;
+  threads?: number;
+  progress: boolean;
 }
 
-const pair = (flag: string, sep: RegExp) => (v: string): [number, number] => {
-  const p = v.split(sep).map(num(flag));
-  if (p.length !== 2) throw new Error(`${flag} ${v}: expected two numbers`);
-  return [p[0]!, p[1]!];
-};
+const pair =
+  (flag: string, sep: RegExp) =>
+  (v: string): [number, number] => {
+    const p = v.split(sep).map(num(flag));
+    if (p.length !== 2) throw new Error(`${flag} ${v}: expected two numbers`);
+    return [p[0]!, p[1]!];
+  };
 // --latent-grid: h x w for images, d x h x w for volumes (the backbone checks it against the data).
 const grid = (v: string): [number, number] | [number, number, number] => {
   const p = v.split(/x/i).map(num('--latent-grid'));
@@ -40,7 +70,11 @@ export function parseModelOpts(pairs: string[]): Record<string, unknown> {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new Error(`--model-opt ${p}: expected key=value (e.g. capacity={"max":25,"steps":10000,"gamma":1000})`);
     const v = p.slice(eq + 1);
-    try { out[p.slice(0, eq)] = JSON.parse(v); } catch { out[p.slice(0, eq)] = v; }
+    try {
+      out[p.slice(0, eq)] = JSON.parse(v);
+    } catch {
+      out[p.slice(0, eq)] = v;
+    }
   }
   return out;
 }
@@ -63,12 +97,31 @@ function trainOptions(f: TrainFlags, signal: AbortSignal, progress: boolean): Tr
     if (f[k] !== undefined) modelOptions[k] = f[k];
   }
   return {
-    data: f.data, model: f.model as ModelKind, out: f.out, modelOptions,
-    epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer as 'adam' | 'adamw', lr: f.lr, betas: f.betas,
-    schedule: f.schedule as TrainOptions['schedule'], warmupSteps: f.warmupSteps, minLrRatio: f.minLrRatio, lrStepSize: f.lrStepSize,
-    lrGamma: f.lrGamma, clipGradNorm: f.clipGradNorm, patience: f.patience, minDelta: f.minDelta, checkpointEvery: f.checkpointEvery,
-    keepCheckpoints: f.keepCheckpoints, valBatchSize: f.valBatchSize, seed: f.seed, progress, signal,
-    ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.weightDecay !== undefined ? { weightDecay: f.weightDecay } : {}),
+    data: f.data,
+    model: f.model as ModelKind,
+    out: f.out,
+    modelOptions,
+    epochs: f.epochs,
+    batchSize: f.batchSize,
+    optimizer: f.optimizer as 'adam' | 'adamw',
+    lr: f.lr,
+    betas: f.betas,
+    schedule: f.schedule as TrainOptions['schedule'],
+    warmupSteps: f.warmupSteps,
+    minLrRatio: f.minLrRatio,
+    lrStepSize: f.lrStepSize,
+    lrGamma: f.lrGamma,
+    clipGradNorm: f.clipGradNorm,
+    patience: f.patience,
+    minDelta: f.minDelta,
+    checkpointEvery: f.checkpointEvery,
+    keepCheckpoints: f.keepCheckpoints,
+    valBatchSize: f.valBatchSize,
+    seed: f.seed,
+    progress,
+    signal,
+    ...(f.steps !== undefined ? { steps: f.steps } : {}),
+    ...(f.weightDecay !== undefined ? { weightDecay: f.weightDecay } : {}),
   };
 }
 
@@ -76,17 +129,24 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model on a data spec into a run folder (config.json, train.jsonl, checkpoints/, model.safetensors)')
-    .option('--data <spec>', 'data spec, e.g. medmnist:pneumoniamnist or phantom:n=2000,size=64; volumes (medmnist:organmnist3d, phantom3d:n=200) train the 3D variant of conv-ae and the VAEs (see `latentlens data inspect`)')
+    .option(
+      '--data <spec>',
+      'data spec, e.g. medmnist:pneumoniamnist or phantom:n=2000,size=64; volumes (medmnist:organmnist3d, phantom3d:n=200) train the 3D variant of conv-ae and the VAEs (see `latentlens data inspect`)',
+    )
     .option('--model <kind>', `model: ${MODEL_KINDS.filter((k) => k !== 'torchscript').join('|')}`, 'conv-ae')
     .requiredOption('--out <run>', 'run folder to create (or to continue with --resume)')
     .option('--resume', 'continue the run in --out from its latest checkpoint, with its recorded settings', false)
     .option('--latent-maps <k>', "number of latent maps K (default: the model's, 16 for conv-ae)", int('--latent-maps'))
-    .option('--latent-grid <hxw>', 'latent grid, e.g. 7x7, or 7x7x7 for volumes (default: a quarter of the input side, halved while above 16: 64 -> 16x16, 128 -> 16x16, 240 -> 15x15)', grid)
+    .option(
+      '--latent-grid <hxw>',
+      'latent grid, e.g. 7x7, or 7x7x7 for volumes (default: a quarter of the input side, halved while above 16: 64 -> 16x16, 128 -> 16x16, 240 -> 15x15)',
+      grid,
+    )
     .option('--width <c>', 'channels of the first stage, doubled per stage (default 32)', int('--width'))
     .option('--norm <kind>', 'batch|group|none (default batch)')
     .option('--upsample <kind>', 'transposed|resize (default transposed)')
     .option('--activation <kind>', 'relu|leaky (default relu)')
-    .option('--recon-loss <kind>', "mse|bce (default: mse for conv-ae, bce for the VAEs)")
+    .option('--recon-loss <kind>', 'mse|bce (default: mse for conv-ae, bce for the VAEs)')
     .option('--latent <kind>', 'VAEs: spatial|vector (default spatial)')
     .option('--beta <b>', 'beta-vae: weight of the KL term (default 4)', num('--beta'))
     .option('--model-opt <key=value>', 'any other model option, value as JSON; repeatable (e.g. gamma=10)', collect, [])
@@ -111,9 +171,12 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'the one seed of initial weights, batch order and every random draw', int('--seed'), 0)
     .option('--threads <n>', 'libtorch threads (default: the core count, or LATENTLENS_THREADS)', int('--threads'))
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
-    .addHelpText('after', `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
-      'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
-      'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch, and a warning line (also on stderr) when\n' +
-      'the first epoch\'s validation PSNR is below the mean-image baseline.')
+    .addHelpText(
+      'after',
+      `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
+        'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
+        'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch, and a warning line (also on stderr) when\n' +
+        "the first epoch's validation PSNR is below the mean-image baseline.",
+    )
     .action(action);
 }

@@ -103,13 +103,19 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
   try {
     ds = dicomParser.parseDicom(buf);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : typeof err === 'object' && err && 'exception' in err ? String((err as { exception: unknown }).exception) : String(err);
+    const msg =
+      err instanceof Error
+        ? err.message
+        : typeof err === 'object' && err && 'exception' in err
+          ? String((err as { exception: unknown }).exception)
+          : String(err);
     throw new DataError(file, `corrupt or not a DICOM Part 10 file: ${msg}`);
   }
   const ts = ds.string('x00020010') ?? '1.2.840.10008.1.2';
   const rows = ds.uint16('x00280010');
   const columns = ds.uint16('x00280011');
-  if (!rows || !columns) throw new DataError(file, 'missing or zero Rows/Columns; expected an image', tagName(rows ? 'x00280011' : 'x00280010'));
+  if (!rows || !columns)
+    throw new DataError(file, 'missing or zero Rows/Columns; expected an image', tagName(rows ? 'x00280011' : 'x00280010'));
   const samples = ds.uint16('x00280002') ?? 1;
   const bitsAllocated = ds.uint16('x00280100') ?? 16;
   const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
@@ -123,7 +129,8 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
   if (samples === 3 && photometric !== 'RGB' && ts !== JPEG_BASELINE) {
     throw new DataError(file, `photometric interpretation ${photometric}; expected RGB for 3-sample images`, tagName('x00280004'));
   }
-  if (![8, 16, 32].includes(bitsAllocated)) throw new DataError(file, `Bits Allocated ${bitsAllocated}; expected 8, 16 or 32`, tagName('x00280100'));
+  if (![8, 16, 32].includes(bitsAllocated))
+    throw new DataError(file, `Bits Allocated ${bitsAllocated}; expected 8, 16 or 32`, tagName('x00280100'));
 
   const plane = rows * columns;
   const perFrame = plane * samples;
@@ -131,15 +138,27 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
   if (uncompressed) {
     const need = frames * perFrame * (bitsAllocated / 8);
     if (pixel.length < need || pixel.dataOffset + need > buf.length) {
-      throw new DataError(file, `pixel data has ${Math.min(pixel.length, buf.length - pixel.dataOffset)} bytes; expected ${need} for ${frames} x ${rows} x ${columns} x ${samples} at ${bitsAllocated} bits`, tagName('x7fe00010'));
+      throw new DataError(
+        file,
+        `pixel data has ${Math.min(pixel.length, buf.length - pixel.dataOffset)} bytes; expected ${need} for ${frames} x ${rows} x ${columns} x ${samples} at ${bitsAllocated} bits`,
+        tagName('x7fe00010'),
+      );
     }
   }
-  checkMemory(file, [
-    ...(options.held ?? []),
-    { what: 'the file', bytes: buf.length },
-    { what: `float64 pixels (${frames} frames of ${rows} x ${columns} x ${samples})`, bytes: frames * perFrame * 8, elements: frames * perFrame },
-    { what: 'float32 pixels', bytes: frames * perFrame * 4 },
-  ], options.memoryBudget);
+  checkMemory(
+    file,
+    [
+      ...(options.held ?? []),
+      { what: 'the file', bytes: buf.length },
+      {
+        what: `float64 pixels (${frames} frames of ${rows} x ${columns} x ${samples})`,
+        bytes: frames * perFrame * 8,
+        elements: frames * perFrame,
+      },
+      { what: 'float32 pixels', bytes: frames * perFrame * 4 },
+    ],
+    options.memoryBudget,
+  );
   const raw = new Float64Array(frames * perFrame);
   if (uncompressed) {
     const bytesPer = bitsAllocated / 8;
@@ -153,7 +172,7 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
       else if (bitsAllocated === 16) v = dv.getUint16(2 * p, le);
       else v = dv.getUint32(4 * p, le);
       // Keep the stored bits; sign-extend when signed.
-      v = signed ? (v << shift) >> shift : bitsStored >= 32 ? v >>> 0 : v & ((2 ** bitsStored) - 1);
+      v = signed ? (v << shift) >> shift : bitsStored >= 32 ? v >>> 0 : v & (2 ** bitsStored - 1);
       raw[p] = v;
     }
     // Colour-by-plane to colour-by-pixel order (decoded below as interleaved).
@@ -167,7 +186,12 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
     for (let f = 0; f < frames; f++) {
       let frameBytes: Uint8Array;
       try {
-        frameBytes = dicomParser.readEncapsulatedImageFrame(ds, pixel, f, pixel.basicOffsetTable?.length ? undefined : dicomParser.createJPEGBasicOffsetTable(ds, pixel)) as Uint8Array;
+        frameBytes = dicomParser.readEncapsulatedImageFrame(
+          ds,
+          pixel,
+          f,
+          pixel.basicOffsetTable?.length ? undefined : dicomParser.createJPEGBasicOffsetTable(ds, pixel),
+        ) as Uint8Array;
       } catch (err) {
         throw new DataError(file, `cannot read encapsulated frame ${f}: ${String(err)}`, tagName('x7fe00010'));
       }
@@ -175,17 +199,30 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
       try {
         out = await sharp(frameBytes).raw().toBuffer({ resolveWithObject: true });
       } catch (err) {
-        throw new DataError(file, `cannot decode JPEG frame ${f}: ${err instanceof Error ? err.message : String(err)}`, tagName('x7fe00010'));
+        throw new DataError(
+          file,
+          `cannot decode JPEG frame ${f}: ${err instanceof Error ? err.message : String(err)}`,
+          tagName('x7fe00010'),
+        );
       }
       if (out.info.width !== columns || out.info.height !== rows) {
-        throw new DataError(file, `JPEG frame ${f} is ${out.info.width} x ${out.info.height}; expected ${columns} x ${rows}`, tagName('x7fe00010'));
+        throw new DataError(
+          file,
+          `JPEG frame ${f} is ${out.info.width} x ${out.info.height}; expected ${columns} x ${rows}`,
+          tagName('x7fe00010'),
+        );
       }
       const ch = out.info.channels;
-      for (let p = 0; p < plane; p++) for (let c = 0; c < samples; c++) raw[f * perFrame + p * samples + c] = out.data[p * ch + Math.min(c, ch - 1)]!;
+      for (let p = 0; p < plane; p++)
+        for (let c = 0; c < samples; c++) raw[f * perFrame + p * samples + c] = out.data[p * ch + Math.min(c, ch - 1)]!;
     }
   } else {
     const name = SYNTAXES[ts] ?? 'unknown';
-    throw new DataError(file, `transfer syntax ${ts} (${name}) is not supported; expected uncompressed (Implicit/Explicit VR Little Endian, Explicit VR Big Endian) or JPEG Baseline. Decompress it first, e.g. with dcmdjpeg or gdcmconv --raw`, tagName('x00020010'));
+    throw new DataError(
+      file,
+      `transfer syntax ${ts} (${name}) is not supported; expected uncompressed (Implicit/Explicit VR Little Endian, Explicit VR Big Endian) or JPEG Baseline. Decompress it first, e.g. with dcmdjpeg or gdcmconv --raw`,
+      tagName('x00020010'),
+    );
   }
 
   // Rescale Slope/Intercept: absent means 1 and 0; present but not a finite number (NaN, Inf, text) or a
@@ -195,7 +232,11 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
     if (text === undefined || text.trim() === '') return absent;
     const v = Number(text.split('\\')[0]!.trim());
     if (!Number.isFinite(v) || (tag === 'x00281053' && v === 0)) {
-      throw new DataError(file, `${name} is "${text.trim()}"; expected a finite${tag === 'x00281053' ? ', nonzero' : ''} number (or the tag left out for ${absent})`, tagName(tag));
+      throw new DataError(
+        file,
+        `${name} is "${text.trim()}"; expected a finite${tag === 'x00281053' ? ', nonzero' : ''} number (or the tag left out for ${absent})`,
+        tagName(tag),
+      );
     }
     return v;
   };
@@ -203,7 +244,10 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
   const intercept = rescale('x00281052', 'Rescale Intercept', 0);
   const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
   const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
-  const range: [number, number] = [Math.min(lo * slope + intercept, hi * slope + intercept), Math.max(lo * slope + intercept, hi * slope + intercept)];
+  const range: [number, number] = [
+    Math.min(lo * slope + intercept, hi * slope + intercept),
+    Math.max(lo * slope + intercept, hi * slope + intercept),
+  ];
   const invert = photometric === 'MONOCHROME1';
   const data = new Float32Array(frames * perFrame);
   // Output layout frames x samples x rows x columns.
@@ -221,7 +265,13 @@ export async function readDicom(file: string, bytes?: Uint8Array, options: ReadD
   const sp = nums(ds, 'x00280030');
   const pos = nums(ds, 'x00200032');
   return {
-    file, rows, columns, frames, samples, data, photometric,
+    file,
+    rows,
+    columns,
+    frames,
+    samples,
+    data,
+    photometric,
     modality: (ds.string('x00080060') ?? '').trim(),
     transferSyntax: ts,
     window: wc && ww ? [wc[0]!, ww[0]!] : null,
@@ -306,7 +356,10 @@ function listFiles(dir: string, unreadable: SkippedItem[], seen = new Set<string
 }
 
 function looksLikeDicom(bytes: Uint8Array, name: string): boolean {
-  return /\.(dcm|dicom|ima)$/i.test(name) || (bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d);
+  return (
+    /\.(dcm|dicom|ima)$/i.test(name) ||
+    (bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d)
+  );
 }
 
 /**
@@ -360,17 +413,30 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
     }
     if (unreadable.length > 0) {
       skipped.push(...unreadable);
-      dataWarning(path, `${unreadable.length} entr${unreadable.length === 1 ? 'y' : 'ies'} of the folder could not be read and ${unreadable.length === 1 ? 'was' : 'were'} skipped (${unreadable.slice(0, 3).map((u) => `${u.item}: ${u.reason}`).join('; ')}${unreadable.length > 3 ? '; ...' : ''}); all are listed in the skipped items`);
+      dataWarning(
+        path,
+        `${unreadable.length} entr${unreadable.length === 1 ? 'y' : 'ies'} of the folder could not be read and ${unreadable.length === 1 ? 'was' : 'were'} skipped (${unreadable
+          .slice(0, 3)
+          .map((u) => `${u.item}: ${u.reason}`)
+          .join('; ')}${unreadable.length > 3 ? '; ...' : ''}); all are listed in the skipped items`,
+      );
     }
-    if (images.length === 0) throw new DataError(path, `no DICOM files found${skipped.length ? ` (${skipped.length} other entries skipped)` : ''}; expected .dcm files or files with the DICM marker`);
+    if (images.length === 0)
+      throw new DataError(
+        path,
+        `no DICOM files found${skipped.length ? ` (${skipped.length} other entries skipped)` : ''}; expected .dcm files or files with the DICM marker`,
+      );
     // One series.
     const bySeries = new Map<string, DicomImage[]>();
     for (const im of images) bySeries.set(im.series, [...(bySeries.get(im.series) ?? []), im]);
     let chosen = options.series;
-    if (chosen !== undefined && !bySeries.has(chosen)) throw new DataError(path, `no series ${chosen}; found ${[...bySeries.keys()].join(', ')}`);
+    if (chosen !== undefined && !bySeries.has(chosen))
+      throw new DataError(path, `no series ${chosen}; found ${[...bySeries.keys()].join(', ')}`);
     chosen ??= [...bySeries.entries()].sort((a, b) => b[1].length - a[1].length)[0]![0];
     for (const [uid, list] of bySeries) {
-      if (uid !== chosen) for (const im of list) skipped.push({ item: im.file, reason: `belongs to another series (${uid || 'no UID'}) than the one loaded (${chosen})` });
+      if (uid !== chosen)
+        for (const im of list)
+          skipped.push({ item: im.file, reason: `belongs to another series (${uid || 'no UID'}) than the one loaded (${chosen})` });
     }
     images = bySeries.get(chosen)!;
     // Sort along the slice normal.
@@ -383,24 +449,35 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
       return NaN;
     };
     const allPos = images.every((im) => Number.isFinite(key(im)));
-    images.sort((a, b) => (allPos ? key(a) - key(b) : 0) || (a.instance - b.instance) || a.file.localeCompare(b.file));
+    images.sort((a, b) => (allPos ? key(a) - key(b) : 0) || a.instance - b.instance || a.file.localeCompare(b.file));
   }
 
   const samples = images[0]!.samples;
   for (const im of images) {
-    if (im.samples !== samples) throw new DataError(im.file, `${im.samples} samples per pixel but ${images[0]!.file} has ${samples}; expected one kind of image per series`);
+    if (im.samples !== samples)
+      throw new DataError(
+        im.file,
+        `${im.samples} samples per pixel but ${images[0]!.file} has ${samples}; expected one kind of image per series`,
+      );
     if (!options.size && (im.rows !== images[0]!.rows || im.columns !== images[0]!.columns)) {
-      throw new DataError(im.file, `${im.rows} x ${im.columns} pixels but ${images[0]!.file} is ${images[0]!.rows} x ${images[0]!.columns}; expected one image size (or give size= to resize)`);
+      throw new DataError(
+        im.file,
+        `${im.rows} x ${im.columns} pixels but ${images[0]!.file} is ${images[0]!.rows} x ${images[0]!.columns}; expected one image size (or give size= to resize)`,
+      );
     }
   }
   const H = options.size ?? images[0]!.rows;
   const W = options.size ?? images[0]!.columns;
   const N = images.reduce((a, im) => a + im.frames, 0);
   const C = samples;
-  checkMemory(path, [
-    { what: `${images.length} decoded images`, bytes: images.reduce((a, im) => a + im.data.byteLength, 0) },
-    { what: `float32 dataset array of ${N} x ${C} x ${H} x ${W}`, bytes: N * C * H * W * 4, elements: N * C * H * W },
-  ], options.memoryBudget);
+  checkMemory(
+    path,
+    [
+      { what: `${images.length} decoded images`, bytes: images.reduce((a, im) => a + im.data.byteLength, 0) },
+      { what: `float32 dataset array of ${N} x ${C} x ${H} x ${W}`, bytes: N * C * H * W * 4, elements: N * C * H * W },
+    ],
+    options.memoryBudget,
+  );
   const out = new Float32Array(N * C * H * W);
   const ids: string[] = [];
   // The group of each image: its patient, else its series, else the path loaded (one series is loaded).
@@ -424,7 +501,11 @@ export async function loadDicom(path: string, options: DicomOptions = {}): Promi
         if (options.size) p = squarePlane(p, im.rows, im.columns, options.size);
         out.set(p, (k * C + c) * H * W);
       }
-      ids.push(isDir ? `${relative(path, im.file)}${im.frames > 1 ? ` frame ${f}` : ''}` : `${basename(im.file)}${im.frames > 1 ? ` frame ${f}` : ''}`);
+      ids.push(
+        isDir
+          ? `${relative(path, im.file)}${im.frames > 1 ? ` frame ${f}` : ''}`
+          : `${basename(im.file)}${im.frames > 1 ? ` frame ${f}` : ''}`,
+      );
       groups.push(im.patient || im.series || path);
       k++;
     }

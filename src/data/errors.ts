@@ -16,12 +16,7 @@ export class DataError extends Error {
 }
 
 /** Throws a DataError naming the first non-finite pixel, if any. `what` names the file or source. */
-export function assertFinite(
-  values: ArrayLike<number>,
-  shape: readonly number[],
-  what: string,
-  where = '',
-): void {
+export function assertFinite(values: ArrayLike<number>, shape: readonly number[], what: string, where = ''): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) {
@@ -31,11 +26,7 @@ export function assertFinite(
         idx.unshift(rest % shape[d]!);
         rest = Math.floor(rest / shape[d]!);
       }
-      throw new DataError(
-        what,
-        `pixel [${idx.join(', ')}] is ${v}; expected finite values (NaN and Inf are not allowed)`,
-        where,
-      );
+      throw new DataError(what, `pixel [${idx.join(', ')}] is ${v}; expected finite values (NaN and Inf are not allowed)`, where);
     }
   }
 }

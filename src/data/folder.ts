@@ -56,7 +56,9 @@ export interface ImageFolderSource extends ImageSource {
 }
 
 function listImages(dir: string): string[] {
-  return readdirSync(dir).filter((n) => !n.startsWith('.') && IMAGE_EXT.test(n) && statSync(join(dir, n)).isFile()).sort();
+  return readdirSync(dir)
+    .filter((n) => !n.startsWith('.') && IMAGE_EXT.test(n) && statSync(join(dir, n)).isFile())
+    .sort();
 }
 
 /** Indexes a folder (and its CSV) without decoding pixels; `read()` decodes on demand. */
@@ -67,7 +69,8 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
   let labelStrings: string[] | null = null;
   let columns: Record<string, string[]> | undefined;
   let groups: string[] | undefined;
-  if (options.groupColumn !== undefined && !options.csv) throw new DataError(dir, `group=${options.groupColumn} needs a CSV (csv=...) holding that column`);
+  if (options.groupColumn !== undefined && !options.csv)
+    throw new DataError(dir, `group=${options.groupColumn} needs a CSV (csv=...) holding that column`);
 
   if (options.csv) {
     const csvPath = isAbsolute(options.csv) ? options.csv : join(dir, options.csv);
@@ -79,9 +82,11 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     if (pi < 0) throw new DataError(csvPath, `no column "${pathCol}"; expected one of ${h.join(', ')}`, 'line 1');
     const labelCol = options.labelColumn ?? (h.includes('label') ? 'label' : undefined);
     const li = labelCol === undefined ? -1 : h.indexOf(labelCol);
-    if (labelCol !== undefined && li < 0) throw new DataError(csvPath, `no label column "${labelCol}"; expected one of ${h.join(', ')}`, 'line 1');
+    if (labelCol !== undefined && li < 0)
+      throw new DataError(csvPath, `no label column "${labelCol}"; expected one of ${h.join(', ')}`, 'line 1');
     const gi = options.groupColumn === undefined ? -1 : h.indexOf(options.groupColumn);
-    if (options.groupColumn !== undefined && gi < 0) throw new DataError(csvPath, `no group column "${options.groupColumn}"; expected one of ${h.join(', ')}`, 'line 1');
+    if (options.groupColumn !== undefined && gi < 0)
+      throw new DataError(csvPath, `no group column "${options.groupColumn}"; expected one of ${h.join(', ')}`, 'line 1');
     if (gi >= 0) groups = [];
     const extra = h.map((name, k) => [name, k] as const).filter(([, k]) => k !== pi && k !== li);
     const base = dirname(csvPath);
@@ -99,7 +104,12 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
       if (!rel) throw new DataError(csvPath, `empty ${pathCol}; expected an image path`, `line ${r.line}`);
       const file = resolve(base, rel);
       // Rows stay inside the folder (as written, then with symlinks resolved) unless paths=any.
-      const outside = (how: string) => new DataError(csvPath, `${pathCol} ${rel} ${how} outside the folder ${root}; expected images inside it (paths=any in the data spec allows files elsewhere)`, `line ${r.line}`);
+      const outside = (how: string) =>
+        new DataError(
+          csvPath,
+          `${pathCol} ${rel} ${how} outside the folder ${root}; expected images inside it (paths=any in the data spec allows files elsewhere)`,
+          `line ${r.line}`,
+        );
       if (confined && !inside(resolve(realBase, rel))) throw outside('is');
       if (!existsSync(file)) {
         if (options.missing === 'skip') {
@@ -119,7 +129,8 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
       }
       if (gi >= 0) {
         const g = r.fields[gi]!.trim();
-        if (!g) throw new DataError(csvPath, `empty ${options.groupColumn}; expected the image's group (e.g. a patient id)`, `line ${r.line}`);
+        if (!g)
+          throw new DataError(csvPath, `empty ${options.groupColumn}; expected the image's group (e.g. a patient id)`, `line ${r.line}`);
         groups!.push(g);
       }
       files.push(file);
@@ -128,7 +139,9 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     if (li >= 0) labelStrings = labels;
     if (extra.length) columns = cols;
   } else {
-    const sub = readdirSync(dir).filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory()).sort();
+    const sub = readdirSync(dir)
+      .filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory())
+      .sort();
     const classDirs = sub.filter((s) => listImages(join(dir, s)).length > 0);
     if (classDirs.length > 0) {
       labelStrings = [];
@@ -141,10 +154,15 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
     } else files = listImages(dir).map((f) => join(dir, f));
     for (const n of readdirSync(dir)) {
       const p = join(dir, n);
-      if (!n.startsWith('.') && statSync(p).isFile() && !IMAGE_EXT.test(n)) skipped.push({ item: p, reason: 'not an image file (by extension)' });
+      if (!n.startsWith('.') && statSync(p).isFile() && !IMAGE_EXT.test(n))
+        skipped.push({ item: p, reason: 'not an image file (by extension)' });
     }
   }
-  if (files.length === 0) throw new DataError(dir, `no images found${skipped.length ? ` (${skipped.length} items skipped)` : ''}; expected PNG/JPEG/TIFF/WebP files, class subfolders, or a CSV listing them`);
+  if (files.length === 0)
+    throw new DataError(
+      dir,
+      `no images found${skipped.length ? ` (${skipped.length} items skipped)` : ''}; expected PNG/JPEG/TIFF/WebP files, class subfolders, or a CSV listing them`,
+    );
 
   // Classes: sorted unique values (numerically when all are integers).
   let labels: Int32Array | undefined;
@@ -182,7 +200,11 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
       throw new DataError(file, `cannot decode image: ${err instanceof Error ? err.message : String(err)}`);
     }
     const { width, height, channels } = out.info;
-    if (width !== W || height !== H) throw new DataError(file, `${width} x ${height} pixels but ${relative(dir, files[0]!)} is ${W} x ${H}; expected one image size (or give size= to resize)`);
+    if (width !== W || height !== H)
+      throw new DataError(
+        file,
+        `${width} x ${height} pixels but ${relative(dir, files[0]!)} is ${W} x ${H}; expected one image size (or give size= to resize)`,
+      );
     const HW = H * W;
     const px = new Float32Array(C * HW);
     for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) px[c * HW + p] = out.data[p * channels + Math.min(c, channels - 1)]! / 255;
@@ -203,10 +225,21 @@ export async function openImageFolder(dir: string, options: ImageFolderOptions =
       // The batch's float32 pixels, and per image decoding at once: the decoded source (as large as the
       // first image, with up to 4 bands), the resized raw pixels and their float32 copy.
       const decoding = (meta.width ?? W) * (meta.height ?? H) * 4 + H * W * 4 + plane * 4;
-      checkMemory(dir, [
-        { what: `float32 pixels of ${indices.length} images of ${C} x ${H} x ${W}`, bytes: indices.length * plane * 4, elements: indices.length * plane },
-        { what: `decoding ${Math.min(concurrency, indices.length)} images at once`, bytes: Math.min(concurrency, indices.length) * decoding },
-      ], options.memoryBudget);
+      checkMemory(
+        dir,
+        [
+          {
+            what: `float32 pixels of ${indices.length} images of ${C} x ${H} x ${W}`,
+            bytes: indices.length * plane * 4,
+            elements: indices.length * plane,
+          },
+          {
+            what: `decoding ${Math.min(concurrency, indices.length)} images at once`,
+            bytes: Math.min(concurrency, indices.length) * decoding,
+          },
+        ],
+        options.memoryBudget,
+      );
       const out = new Float32Array(indices.length * plane);
       let next = 0;
       const worker = async () => {

@@ -27,11 +27,14 @@ export function middleSlices(ds: VolumeDataset, axis: VolumeAxis): ImageDataset 
   const [rows, cols] = axis === 'depth' ? [h, w] : axis === 'height' ? [d, w] : [d, h];
   const mid = Math.floor((axis === 'depth' ? d : axis === 'height' ? h : w) / 2);
   // Offset within one D x H x W block of the pixel (r, q) of the slice.
-  const at = (r: number, q: number) => (axis === 'depth' ? (mid * h + r) * w + q : axis === 'height' ? (r * h + mid) * w + q : (r * h + q) * w + mid);
-  const V = d * h * w, plane = rows * cols;
+  const at = (r: number, q: number) =>
+    axis === 'depth' ? (mid * h + r) * w + q : axis === 'height' ? (r * h + mid) * w + q : (r * h + q) * w + mid;
+  const V = d * h * w,
+    plane = rows * cols;
   const cut = <T extends Float32Array | Uint8Array>(src: T, blocks: number, make: (len: number) => T): T => {
     const out = make(blocks * plane);
-    for (let b = 0; b < blocks; b++) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) out[b * plane + r * cols + q] = src[b * V + at(r, q)]!;
+    for (let b = 0; b < blocks; b++)
+      for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) out[b * plane + r * cols + q] = src[b * V + at(r, q)]!;
     return out;
   };
   const { spacing: _spacing, ...rest } = ds;

@@ -44,7 +44,10 @@ export function summarizeDataset(ds: ImageDataset): DatasetSummary {
   const [n, C, H, W] = ds.shape;
   const HW = H * W;
   const channels: ChannelStats[] = ds.channelNames.map((name, c) => {
-    let min = Infinity, max = -Infinity, s1 = 0, s2 = 0;
+    let min = Infinity,
+      max = -Infinity,
+      s1 = 0,
+      s2 = 0;
     for (let i = 0; i < n; i++) {
       const plane = ds.images.subarray((i * C + c) * HW, (i * C + c + 1) * HW);
       for (let p = 0; p < HW; p++) {
@@ -62,7 +65,15 @@ export function summarizeDataset(ds: ImageDataset): DatasetSummary {
     for (let q = 0; q < m; q += step) sample[k++] = ds.images[(Math.floor(q / HW) * C + c) * HW + (q % HW)]!;
     const sorted = sample.subarray(0, k).sort();
     const mean = s1 / m;
-    return { name, min, max, mean, std: Math.sqrt(Math.max(0, s2 / m - mean * mean)), p1: sorted[Math.floor(0.01 * (k - 1))]!, p99: sorted[Math.floor(0.99 * (k - 1))]! };
+    return {
+      name,
+      min,
+      max,
+      mean,
+      std: Math.sqrt(Math.max(0, s2 / m - mean * mean)),
+      p1: sorted[Math.floor(0.01 * (k - 1))]!,
+      p99: sorted[Math.floor(0.99 * (k - 1))]!,
+    };
   });
   const summary: DatasetSummary = {
     source: ds.source,
@@ -89,12 +100,16 @@ export function summarizeDataset(ds: ImageDataset): DatasetSummary {
       return { n: m, counts };
     };
     summary.classCounts = [{ split: 'all', ...count(null) }];
-    if (ds.splits) for (const s of ['train', 'val', 'test'] as const) if (ds.splits[s].length) summary.classCounts.push({ split: s, ...count(ds.splits[s]) });
+    if (ds.splits)
+      for (const s of ['train', 'val', 'test'] as const)
+        if (ds.splits[s].length) summary.classCounts.push({ split: s, ...count(ds.splits[s]) });
   }
   if (ds.factors) {
     const F = ds.factors.names.length;
     summary.factors = ds.factors.names.map((name, f) => {
-      let min = Infinity, max = -Infinity, s = 0;
+      let min = Infinity,
+        max = -Infinity,
+        s = 0;
       for (let i = 0; i < n; i++) {
         const v = ds.factors!.values[i * F + f]!;
         min = Math.min(min, v);
@@ -119,19 +134,28 @@ export function formatSummary(s: DatasetSummary): string {
   const f = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
   const lines = [
     `source    ${s.source}`,
-    s.volumeShape ? `shape     ${s.volumeShape.join(' x ')}  (N x C x D x H x W: volumes)` : `shape     ${s.shape.join(' x ')}  (N x C x H x W)`,
+    s.volumeShape
+      ? `shape     ${s.volumeShape.join(' x ')}  (N x C x D x H x W: volumes)`
+      : `shape     ${s.shape.join(' x ')}  (N x C x H x W)`,
     `channels  ${s.channelNames.join(', ')}`,
   ];
   if (s.classNames && s.classCounts) {
     lines.push(`labels    ${s.task ?? ''}: ${s.classNames.map((c, k) => `${k}=${c}`).join(', ')}`);
     for (const cc of s.classCounts) {
-      lines.push(`  ${cc.split.padEnd(6)} n=${cc.n}  ${cc.counts.map((c, k) => `${s.classNames![k]}: ${c} (${((100 * c) / Math.max(1, cc.n)).toFixed(1)}%)`).join(', ')}`);
+      lines.push(
+        `  ${cc.split.padEnd(6)} n=${cc.n}  ${cc.counts.map((c, k) => `${s.classNames![k]}: ${c} (${((100 * c) / Math.max(1, cc.n)).toFixed(1)}%)`).join(', ')}`,
+      );
     }
   } else lines.push('labels    none');
   lines.push('intensity per channel: min / p1 / mean ± std / p99 / max');
-  for (const c of s.channels) lines.push(`  ${c.name.padEnd(8)} ${f(c.min)} / ${f(c.p1)} / ${f(c.mean)} ± ${f(c.std)} / ${f(c.p99)} / ${f(c.max)}`);
+  for (const c of s.channels)
+    lines.push(`  ${c.name.padEnd(8)} ${f(c.min)} / ${f(c.p1)} / ${f(c.mean)} ± ${f(c.std)} / ${f(c.p99)} / ${f(c.max)}`);
   if (s.factors) lines.push(`factors   ${s.factors.map((x) => `${x.name} [${f(x.min)}, ${f(x.max)}]`).join(', ')}`);
-  if (s.masks) for (const m of s.masks) lines.push(`mask      ${m.name} in ${m.channels.join('+') || '(no channel)'}: non-empty in ${(100 * m.nonEmpty).toFixed(1)}% of samples`);
+  if (s.masks)
+    for (const m of s.masks)
+      lines.push(
+        `mask      ${m.name} in ${m.channels.join('+') || '(no channel)'}: non-empty in ${(100 * m.nonEmpty).toFixed(1)}% of samples`,
+      );
   for (const d of s.defaults ?? []) lines.push(`default   ${d}`);
   lines.push(`skipped   ${s.skipped}`);
   for (const k of s.skippedExamples) lines.push(`  ${k.item}: ${k.reason}`);
@@ -175,7 +199,8 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
   const HW = H * W;
   const rgb = rgbChannels(ds.channelNames);
   // Rows per class: the composite (RGB data), then each channel.
-  const R = C + (rgb ? 1 : 0), first = rgb ? 1 : 0;
+  const R = C + (rgb ? 1 : 0),
+    first = rgb ? 1 : 0;
   const rows = groups.length * R;
   const width = margin + per * (tw + gap);
   const height = rows * (th + gap) + gap;
@@ -194,7 +219,8 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
         const left = margin + col * (tw + gap);
         for (let y = 0; y < th; y++) {
           for (let x = 0; x < tw; x++) {
-            const o = ((top + y) * width + left + x) * 3, p = y * tw + x;
+            const o = ((top + y) * width + left + x) * 3,
+              p = y * tw + x;
             colour![o] = toByte(r![p]!, lo, hi);
             colour![o + 1] = toByte(gr![p]!, lo, hi);
             colour![o + 2] = toByte(b![p]!, lo, hi);
@@ -221,16 +247,22 @@ export async function contactSheet(ds: ImageDataset, options: ContactSheetOption
     }
   });
   const esc = (s: string) => s.replace(/[<>&"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  const texts = groups.flatMap((g, gi) => [...(rgb ? ['RGB'] : []), ...ds.channelNames].map((ch, c) => {
-    const y = (gi * R + c) * (th + gap) + gap + th / 2 + 4;
-    return `<text x="4" y="${y}" font-family="sans-serif" font-size="11" fill="white">${esc(`${g.name.slice(0, 16)} / ${ch}`)}</text>`;
-  }));
+  const texts = groups.flatMap((g, gi) =>
+    [...(rgb ? ['RGB'] : []), ...ds.channelNames].map((ch, c) => {
+      const y = (gi * R + c) * (th + gap) + gap + th / 2 + 4;
+      return `<text x="4" y="${y}" font-family="sans-serif" font-size="11" fill="white">${esc(`${g.name.slice(0, 16)} / ${ch}`)}</text>`;
+    }),
+  );
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${margin}" height="${height}">${texts.join('')}</svg>`);
   // The channel rows into the RGB sheet: the gray canvas is background (24) in the composite rows, the RGB one in the channel rows.
   if (colour) for (let p = 0; p < width * height; p++) if (canvas[p] !== 24) colour.fill(canvas[p]!, p * 3, p * 3 + 3);
-  const raw = colour ?? canvas, bands = colour ? 3 : 1;
+  const raw = colour ?? canvas,
+    bands = colour ? 3 : 1;
   try {
-    return await sharp(raw, { raw: { width, height, channels: bands } }).composite([{ input: svg, left: 0, top: 0 }]).png().toBuffer();
+    return await sharp(raw, { raw: { width, height, channels: bands } })
+      .composite([{ input: svg, left: 0, top: 0 }])
+      .png()
+      .toBuffer();
   } catch {
     // Text rendering unavailable: the sheet without row labels.
     return colour ? await rgbPng(colour, width, height) : await grayPng(canvas, width, height);

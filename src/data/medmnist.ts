@@ -98,9 +98,14 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   const present = wanted.filter((s) => headers.has(`${s}_images`));
   if (present.length === 0) {
     npz.close();
-    throw new DataError(path, `no ${wanted.map((s) => `${s}_images`).join('/')} array; expected a MedMNIST .npz with train_images, train_labels, val_images, ... (found: ${[...headers.keys()].join(', ') || 'none of them'})`);
+    throw new DataError(
+      path,
+      `no ${wanted.map((s) => `${s}_images`).join('/')} array; expected a MedMNIST .npz with train_images, train_labels, val_images, ... (found: ${[...headers.keys()].join(', ') || 'none of them'})`,
+    );
   }
-  const skipped = wanted.filter((s) => !headers.has(`${s}_images`)).map((s) => ({ item: `${path}:${s}_images.npy`, reason: 'split not in file' }));
+  const skipped = wanted
+    .filter((s) => !headers.has(`${s}_images`))
+    .map((s) => ({ item: `${path}:${s}_images.npy`, reason: 'split not in file' }));
 
   // Work out the layout from the first split present. A subset's INFO says whether it holds volumes;
   // for other files an N x A x B x C array is channels when C is 1, 3 or 4, volumes only when the
@@ -118,12 +123,19 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
       else if (nd === 4 && [1, 3, 4].includes(first.shape[3]!)) [C, H, W] = [first.shape[3]!, first.shape[1]!, first.shape[2]!];
       else {
         const volumeHint = info ? '' : ', or N x D x H x W volumes when the volumes option (volumes, middle, channels or slices) is given';
-        const why = nd === 4 ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}` : '';
-        throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`);
+        const why =
+          nd === 4
+            ? `; a last axis of ${first.shape[3]} is not a channel count (1, 3 or 4)${info ? '' : ' and the file does not say it holds volumes'}`
+            : '';
+        throw new DataError(
+          `${path}:${present[0]}_images.npy`,
+          `shape (${first.shape.join(', ')})${why}; expected N x H x W (gray) or N x H x W x C with C = 1 (gray), 3 (RGB) or 4 (RGBA)${volumeHint}`,
+        );
       }
       perCase = 1;
     } else {
-      if (nd !== 4) throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
+      if (nd !== 4)
+        throw new DataError(`${path}:${present[0]}_images.npy`, `shape (${first.shape.join(', ')}); expected N x D x H x W volumes`);
       const depth = first.shape[1]!;
       [H, W] = [first.shape[2]!, first.shape[3]!];
       C = volumes === 'channels' ? depth : 1;
@@ -135,8 +147,14 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     const empty = present.find((t) => rows(t) === 0);
     if (empty) {
       const others = present.filter((t) => rows(t) > 0);
-      const hint = others.length ? `; load a split that has cases (${others.map((t) => `split=${t}`).join(', ')}) or remove the empty split's arrays from the file` : '';
-      throw new DataError(path, `has 0 cases (shape (${headers.get(`${empty}_images`)!.shape.join(', ')})); expected at least one image in every split loaded${hint}`, `${empty}_images.npy`);
+      const hint = others.length
+        ? `; load a split that has cases (${others.map((t) => `split=${t}`).join(', ')}) or remove the empty split's arrays from the file`
+        : '';
+      throw new DataError(
+        path,
+        `has 0 cases (shape (${headers.get(`${empty}_images`)!.shape.join(', ')})); expected at least one image in every split loaded${hint}`,
+        `${empty}_images.npy`,
+      );
     }
     // Memory: every array read is held until the dataset is built, plus the dataset's own arrays.
     let n2d = 0;
@@ -147,12 +165,16 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
       if (lab) labelCells += lab.shape.reduce((a, b) => a * b, 1) * perCase;
     }
     const held = [...headers.values()];
-    checkMemory(path, [
-      { what: `arrays as stored (${held.length})`, bytes: held.reduce((a, h) => a + h.outBytes, 0) },
-      { what: 'reading one array', bytes: Math.max(...held.map((h) => h.readBytes)) },
-      { what: 'float32 images', bytes: n2d * C * D * H * W * 4, elements: n2d * C * D * H * W },
-      { what: 'labels', bytes: labelCells * 4 },
-    ], options.memoryBudget);
+    checkMemory(
+      path,
+      [
+        { what: `arrays as stored (${held.length})`, bytes: held.reduce((a, h) => a + h.outBytes, 0) },
+        { what: 'reading one array', bytes: Math.max(...held.map((h) => h.readBytes)) },
+        { what: 'float32 images', bytes: n2d * C * D * H * W * 4, elements: n2d * C * D * H * W },
+        { what: 'labels', bytes: labelCells * 4 },
+      ],
+      options.memoryBudget,
+    );
     arrays = new Map([...headers.keys()].map((k) => [k, npz.read(k)]));
   } finally {
     npz.close();
@@ -166,7 +188,11 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
     const lab = arrays.get(`${s}_labels`);
     const entry = `${s}_images.npy`;
     if (img.shape.length !== nd || img.shape.slice(1).join() !== first.shape.slice(1).join()) {
-      throw new DataError(path, `shape (${img.shape.join(', ')}) differs from ${present[0]}_images (${first.shape.join(', ')}); expected every split to have the same image shape`, entry);
+      throw new DataError(
+        path,
+        `shape (${img.shape.join(', ')}) differs from ${present[0]}_images (${first.shape.join(', ')}); expected every split to have the same image shape`,
+        entry,
+      );
     }
     if (!lab) throw new DataError(path, `missing ${s}_labels.npy; expected labels for every split of images`);
     if (lab.shape[0] !== img.shape[0]) {
@@ -228,7 +254,10 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
       const empty = count.flatMap((c, i) => (c === 0 ? [i] : []));
       if (empty.length > 0) {
         const seen = count.flatMap((c, i) => (c > 0 ? [i] : []));
-        dataWarning(path, `labels take the values ${listValues(seen)}, so ${K} classes 0..${K - 1} are made and ${empty.length} of them (${listValues(empty)}) have no cases. "${flag}" is not a MedMNIST subset whose classes latentlens knows; if the labels are codes rather than class numbers, renumber them 0..${seen.length - 1} (numpy: np.unique(y, return_inverse=True))`);
+        dataWarning(
+          path,
+          `labels take the values ${listValues(seen)}, so ${K} classes 0..${K - 1} are made and ${empty.length} of them (${listValues(empty)}) have no cases. "${flag}" is not a MedMNIST subset whose classes latentlens knows; if the labels are codes rather than class numbers, renumber them 0..${seen.length - 1} (numpy: np.unique(y, return_inverse=True))`,
+        );
       }
     }
   }
@@ -246,7 +275,15 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
   }
 
   const fields = {
-    channelNames: volumetric ? (C === 1 ? ['gray'] : Array.from({ length: C }, (_, i) => `z${i}`)) : C === 3 ? ['R', 'G', 'B'] : C === 4 ? ['R', 'G', 'B', 'A'] : ['gray'],
+    channelNames: volumetric
+      ? C === 1
+        ? ['gray']
+        : Array.from({ length: C }, (_, i) => `z${i}`)
+      : C === 3
+        ? ['R', 'G', 'B']
+        : C === 4
+          ? ['R', 'G', 'B', 'A']
+          : ['gray'],
     labels,
     labelWidth,
     task,
@@ -263,9 +300,12 @@ export async function loadMedMNIST(nameOrPath: string, options: MedMNISTOptions 
 
 // Integer dtypes other than uint8 (and bool) have no agreed pixel scale: their [min, max] range.
 const INT_RANGES: Record<string, { name: string; min: number; max: number }> = {
-  i1: { name: 'int8', min: -128, max: 127 }, i2: { name: 'int16', min: -32768, max: 32767 },
-  u2: { name: 'uint16', min: 0, max: 65535 }, i4: { name: 'int32', min: -(2 ** 31), max: 2 ** 31 - 1 },
-  u4: { name: 'uint32', min: 0, max: 2 ** 32 - 1 }, i8: { name: 'int64', min: -(2 ** 63), max: 2 ** 63 - 1 },
+  i1: { name: 'int8', min: -128, max: 127 },
+  i2: { name: 'int16', min: -32768, max: 32767 },
+  u2: { name: 'uint16', min: 0, max: 65535 },
+  i4: { name: 'int32', min: -(2 ** 31), max: 2 ** 31 - 1 },
+  u4: { name: 'uint32', min: 0, max: 2 ** 32 - 1 },
+  i8: { name: 'int64', min: -(2 ** 63), max: 2 ** 63 - 1 },
   u8: { name: 'uint64', min: 0, max: 2 ** 64 - 1 },
 };
 
@@ -287,12 +327,20 @@ function checkPixelType(img: NpyArray, path: string, entry: string, pixels: MedM
   const [lo, hi] = valueRange(img.data);
   const stored = img.data.length ? `values ${lo}..${hi}` : 'no values';
   if (pixels === 'range') {
-    dataWarning(path, `${r.name} pixels (${stored}) scaled by the dtype's range: ${r.min} -> 0, ${r.max} -> 1 (pixels=range); they occupy ${((lo - r.min) / (r.max - r.min)).toFixed(4)}..${((hi - r.min) / (r.max - r.min)).toFixed(4)}`, entry);
+    dataWarning(
+      path,
+      `${r.name} pixels (${stored}) scaled by the dtype's range: ${r.min} -> 0, ${r.max} -> 1 (pixels=range); they occupy ${((lo - r.min) / (r.max - r.min)).toFixed(4)}..${((hi - r.min) / (r.max - r.min)).toFixed(4)}`,
+      entry,
+    );
     return;
   }
-  throw new DataError(path, `pixels are ${r.name} (dtype '${img.dtype}', ${stored}); expected uint8 (read as x / 255) or float pixels. `
-    + `Convert the file (numpy: x.astype(np.uint8) when the values are 0..255, else ((x - x.min()) / (x.max() - x.min())).astype(np.float32)), `
-    + `or pass pixels=range to scale the ${r.name} range [${r.min}, ${r.max}] to [0, 1], or pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`, entry);
+  throw new DataError(
+    path,
+    `pixels are ${r.name} (dtype '${img.dtype}', ${stored}); expected uint8 (read as x / 255) or float pixels. ` +
+      `Convert the file (numpy: x.astype(np.uint8) when the values are 0..255, else ((x - x.min()) / (x.max() - x.min())).astype(np.float32)), ` +
+      `or pass pixels=range to scale the ${r.name} range [${r.min}, ${r.max}] to [0, 1], or pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`,
+    entry,
+  );
 }
 
 // Float pixels are kept as stored: whole numbers above 1.5 are 8-bit (or other integer) pixels saved as
@@ -311,8 +359,12 @@ function checkFloatPixels(img: NpyArray, path: string, entry: string, pixels: Me
   }
   if (hi <= 1.5) return;
   const eight = lo >= 0 && hi <= 255;
-  throw new DataError(path, `float${bits} pixels that are all whole numbers ${lo}..${hi}: ${eight ? '8-bit pixels' : 'integer pixels'} stored as float (uint8 files are read as x / 255, float pixels as stored, so these would stay ${lo}..${hi}); expected float pixels in [0, 1]. `
-    + `Convert the file (numpy: ${eight ? 'x.astype(np.uint8), or (x / 255).astype(np.float32)' : '((x - x.min()) / (x.max() - x.min())).astype(np.float32)'}), or pass pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`, entry);
+  throw new DataError(
+    path,
+    `float${bits} pixels that are all whole numbers ${lo}..${hi}: ${eight ? '8-bit pixels' : 'integer pixels'} stored as float (uint8 files are read as x / 255, float pixels as stored, so these would stay ${lo}..${hi}); expected float pixels in [0, 1]. ` +
+      `Convert the file (numpy: ${eight ? 'x.astype(np.uint8), or (x / 255).astype(np.float32)' : '((x - x.min()) / (x.max() - x.min())).astype(np.float32)'}), or pass pixels=raw to keep the stored values (then normalise, e.g. norm=zscore)`,
+    entry,
+  );
 }
 
 // Scale and offset taking stored pixel values to floats: value * scale + offset.
@@ -337,7 +389,11 @@ function checkIntegerLabels(lab: NpyArray, path: string, entry: string): void {
       idx.unshift(rest % lab.shape[a]!);
       rest = Math.floor(rest / lab.shape[a]!);
     }
-    throw new DataError(path, `label [${idx.join(', ')}] is ${v}; expected whole-number class labels (0, 1, 2, ...${Number.isInteger(v) ? ' below 2^31' : ''})`, entry);
+    throw new DataError(
+      path,
+      `label [${idx.join(', ')}] is ${v}; expected whole-number class labels (0, 1, 2, ...${Number.isInteger(v) ? ' below 2^31' : ''})`,
+      entry,
+    );
   }
 }
 
@@ -355,8 +411,17 @@ function listValues(values: number[]): string {
 
 // Copies sample i (slice j for 'slices') into dst as C x H x W float32 (stored value * scale + offset).
 function writeSample(
-  img: NpyArray, i: number, j: number, volumetric: boolean, volumes: string,
-  C: number, H: number, W: number, scale: number, offset: number, dst: Float32Array,
+  img: NpyArray,
+  i: number,
+  j: number,
+  volumetric: boolean,
+  volumes: string,
+  C: number,
+  H: number,
+  W: number,
+  scale: number,
+  offset: number,
+  dst: Float32Array,
 ): void {
   const src = img.data;
   const HW = H * W;

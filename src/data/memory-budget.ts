@@ -14,8 +14,19 @@ export const MEMORY_BUDGET_ENV = 'LATENTLENS_MEMORY_BUDGET';
 export const MAX_ARRAY_ELEMENTS = 2 ** 32;
 
 const UNITS: Record<string, number> = {
-  b: 1, k: 1024, kb: 1e3, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2,
-  g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3, t: 1024 ** 4, tb: 1e12, tib: 1024 ** 4,
+  b: 1,
+  k: 1024,
+  kb: 1e3,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1e9,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1e12,
+  tib: 1024 ** 4,
 };
 
 /**
@@ -61,7 +72,11 @@ export function memoryBudget(override?: number): MemoryBudget {
   const env = process.env[MEMORY_BUDGET_ENV];
   if (env !== undefined && env.trim() !== '') {
     const v = parseByteSize(env);
-    if (v === null) throw new DataError(MEMORY_BUDGET_ENV, `"${env}" is not a byte count; expected bytes or a number with a unit, e.g. 16GiB, 512MiB or 8000000000`);
+    if (v === null)
+      throw new DataError(
+        MEMORY_BUDGET_ENV,
+        `"${env}" is not a byte count; expected bytes or a number with a unit, e.g. 16GiB, 512MiB or 8000000000`,
+      );
     return { bytes: v, from: `${MEMORY_BUDGET_ENV}=${env}` };
   }
   const total = machineMemory();
@@ -84,16 +99,28 @@ export interface MemoryItem {
 export function checkMemory(file: string, items: MemoryItem[], overrideBytes?: number, where = ''): void {
   const live = items.filter((i) => i.bytes > 0);
   const total = live.reduce((a, i) => a + i.bytes, 0);
-  const parts = [...live].sort((a, b) => b.bytes - a.bytes).slice(0, 4).map((i) => `${i.what} ${formatGiB(i.bytes)}`).join(', ');
+  const parts = [...live]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 4)
+    .map((i) => `${i.what} ${formatGiB(i.bytes)}`)
+    .join(', ');
   const raise = `set ${MEMORY_BUDGET_ENV}=<size> (e.g. ${MEMORY_BUDGET_ENV}=${Math.ceil((total * 1.1) / 1024 ** 3)}GiB) or add memory=<size> to the data spec to raise it, or load less (size=, split=, fewer cases)`;
   const budget = memoryBudget(overrideBytes);
   if (total > budget.bytes) {
-    throw new DataError(file, `loading it needs about ${formatGiB(total)} of memory (${parts}), above the memory budget of ${formatGiB(budget.bytes)} (${budget.from}); ${raise}`, where);
+    throw new DataError(
+      file,
+      `loading it needs about ${formatGiB(total)} of memory (${parts}), above the memory budget of ${formatGiB(budget.bytes)} (${budget.from}); ${raise}`,
+      where,
+    );
   }
 
   for (const i of live) {
     if (i.elements !== undefined && i.elements > MAX_ARRAY_ELEMENTS) {
-      throw new DataError(file, `loading it needs one array of ${i.elements.toLocaleString('en-US')} elements (${i.what}, ${formatGiB(i.bytes)}), more than the ${MAX_ARRAY_ELEMENTS.toLocaleString('en-US')} a JavaScript typed array can hold; load less (size=, split=, fewer cases)`, where);
+      throw new DataError(
+        file,
+        `loading it needs one array of ${i.elements.toLocaleString('en-US')} elements (${i.what}, ${formatGiB(i.bytes)}), more than the ${MAX_ARRAY_ELEMENTS.toLocaleString('en-US')} a JavaScript typed array can hold; load less (size=, split=, fewer cases)`,
+        where,
+      );
     }
   }
 }

@@ -35,9 +35,15 @@ export interface NiftiVolume {
 }
 
 const DATATYPES: Record<number, { name: string; bytes: number }> = {
-  2: { name: 'uint8', bytes: 1 }, 4: { name: 'int16', bytes: 2 }, 8: { name: 'int32', bytes: 4 },
-  16: { name: 'float32', bytes: 4 }, 64: { name: 'float64', bytes: 8 }, 256: { name: 'int8', bytes: 1 },
-  512: { name: 'uint16', bytes: 2 }, 768: { name: 'uint32', bytes: 4 }, 1024: { name: 'int64', bytes: 8 },
+  2: { name: 'uint8', bytes: 1 },
+  4: { name: 'int16', bytes: 2 },
+  8: { name: 'int32', bytes: 4 },
+  16: { name: 'float32', bytes: 4 },
+  64: { name: 'float64', bytes: 8 },
+  256: { name: 'int8', bytes: 1 },
+  512: { name: 'uint16', bytes: 2 },
+  768: { name: 'uint32', bytes: 4 },
+  1024: { name: 'int64', bytes: 8 },
   1280: { name: 'uint64', bytes: 8 },
 };
 
@@ -71,7 +77,8 @@ export interface NiftiHeader {
 
 // Parses and checks the header at the start of `bytes` (inflated).
 function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: number): NiftiHeader {
-  if (bytes.length < 348) throw new DataError(file, `only ${bytes.length} bytes; expected a NIfTI header of 348 (NIfTI-1) or 540 (NIfTI-2) bytes`);
+  if (bytes.length < 348)
+    throw new DataError(file, `only ${bytes.length} bytes; expected a NIfTI header of 348 (NIfTI-1) or 540 (NIfTI-2) bytes`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le = true;
   let size = dv.getInt32(0, true);
@@ -83,7 +90,8 @@ function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: 
   const v2 = size === 540;
   if (v2 && bytes.length < 540) throw new DataError(file, 'truncated NIfTI-2 header');
   const magic = String.fromCharCode(...bytes.subarray(v2 ? 4 : 344, v2 ? 7 : 347));
-  if (magic === 'ni1' || magic === 'ni2') throw new DataError(file, `a header-only NIfTI (.hdr with separate .img data); expected a single-file .nii or .nii.gz`);
+  if (magic === 'ni1' || magic === 'ni2')
+    throw new DataError(file, `a header-only NIfTI (.hdr with separate .img data); expected a single-file .nii or .nii.gz`);
   if (magic !== 'n+1' && magic !== 'n+2') throw new DataError(file, `bad NIfTI magic "${magic}"; expected "n+1" or "n+2"`);
 
   const i16 = (o: number) => dv.getInt16(o, le);
@@ -105,17 +113,29 @@ function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: 
   const nd = dim[0]!;
   if (nd < 2 || nd > 7) throw new DataError(file, `dim[0] = ${nd}; expected 2 to 7 dimensions`, 'header');
   const extra = dim.slice(4, nd + 1).reduce((a, b) => a * Math.max(1, b!), 1);
-  if (nd > 3 && extra > 1) throw new DataError(file, `a ${nd}D image (${dim.slice(1, nd + 1).join(' x ')}); expected one 3D volume per file`, 'header');
+  if (nd > 3 && extra > 1)
+    throw new DataError(file, `a ${nd}D image (${dim.slice(1, nd + 1).join(' x ')}); expected one 3D volume per file`, 'header');
   const [nx, ny, nz] = [dim[1]!, Math.max(1, nd >= 2 ? dim[2]! : 1), Math.max(1, nd >= 3 ? dim[3]! : 1)];
   if (!(nx > 0 && ny > 0 && nz > 0)) throw new DataError(file, `dimensions ${nx} x ${ny} x ${nz}; expected positive sizes`, 'header');
   const dt = DATATYPES[datatype];
-  if (!dt) throw new DataError(file, `unsupported datatype code ${datatype}; expected one of ${Object.entries(DATATYPES).map(([k, v]) => `${k} (${v.name})`).join(', ')}`, 'header');
+  if (!dt)
+    throw new DataError(
+      file,
+      `unsupported datatype code ${datatype}; expected one of ${Object.entries(DATATYPES)
+        .map(([k, v]) => `${k} (${v.name})`)
+        .join(', ')}`,
+      'header',
+    );
   // vox_offset: where the voxels start. In a single .nii file they follow the header and the 4-byte
   // extension flag, so it is at least 352 (NIfTI-1) or 544 (NIfTI-2); a smaller, negative, fractional
   // or NaN offset would read header bytes as voxels or read nothing at all.
   const minOffset = v2 ? 544 : 352;
   if (!(Number.isInteger(voxOffset) && voxOffset >= minOffset)) {
-    throw new DataError(file, `vox_offset is ${voxOffset}; expected a whole number of bytes >= ${minOffset} (a single-file .nii keeps its voxels after the ${v2 ? 540 : 348}-byte header and the 4-byte extension flag)`, 'header');
+    throw new DataError(
+      file,
+      `vox_offset is ${voxOffset}; expected a whole number of bytes >= ${minOffset} (a single-file .nii keeps its voxels after the ${v2 ? 540 : 348}-byte header and the 4-byte extension flag)`,
+      'header',
+    );
   }
   // Fields the orientation is computed from must be finite (a NaN leaves the orientation undefined).
   const finite = (name: string, v: number, why: string) => {
@@ -127,23 +147,48 @@ function parseHeader(bytes: Uint8Array, file: string, gzip: boolean, fileBytes: 
       const why = `the voxel size along axis ${k}, used by the ${qformCode > 0 ? 'qform' : 'pixdim orientation (no sform or qform code)'}`;
       finite(`pixdim[${k}]`, pixdim[k]!, why);
       // A voxel of more than 10 m is a corrupt field, not a scanner setting.
-      if (Math.abs(pixdim[k]!) > MAX_VOXEL_MM) throw new DataError(file, `pixdim[${k}] is ${pixdim[k]}; expected a voxel size of at most ${MAX_VOXEL_MM} mm (${why})`, 'header');
+      if (Math.abs(pixdim[k]!) > MAX_VOXEL_MM)
+        throw new DataError(file, `pixdim[${k}] is ${pixdim[k]}; expected a voxel size of at most ${MAX_VOXEL_MM} mm (${why})`, 'header');
     }
   }
   if (sformCode > 0) {
-    srow.forEach((v, k) => finite(`srow_${'xyz'[Math.floor(k / 4)]}[${k % 4}]`, v, `sform_code is ${sformCode}, so the sform gives the orientation`));
+    srow.forEach((v, k) =>
+      finite(`srow_${'xyz'[Math.floor(k / 4)]}[${k % 4}]`, v, `sform_code is ${sformCode}, so the sform gives the orientation`),
+    );
   } else if (qformCode > 0) {
-    ['quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'qoffset_y', 'qoffset_z'].forEach((name, k) => finite(name, q[k]!, `qform_code is ${qformCode}, so the qform gives the orientation`));
+    ['quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'qoffset_y', 'qoffset_z'].forEach((name, k) =>
+      finite(name, q[k]!, `qform_code is ${qformCode}, so the qform gives the orientation`),
+    );
   }
   // scl_slope 0 or non-finite means "no scaling" (the NIfTI standard; nibabel does the same); a valid
   // slope with a non-finite intercept cannot be applied.
   const useScale = slope !== 0 && Number.isFinite(slope);
   if (useScale && !Number.isFinite(inter)) {
-    throw new DataError(file, `scl_inter is ${inter} with scl_slope ${slope}; expected a finite intercept (or scl_slope 0 for unscaled data)`, 'header');
+    throw new DataError(
+      file,
+      `scl_inter is ${inter} with scl_slope ${slope}; expected a finite intercept (or scl_slope 0 for unscaled data)`,
+      'header',
+    );
   }
   return {
-    file, fileBytes, gzip, littleEndian: le, v2, dims: [nx, ny, nz], datatype, typeName: dt.name, bytesPerVoxel: dt.bytes,
-    voxOffset, slope, inter, useScale, qformCode, sformCode, pixdim, q, srow,
+    file,
+    fileBytes,
+    gzip,
+    littleEndian: le,
+    v2,
+    dims: [nx, ny, nz],
+    datatype,
+    typeName: dt.name,
+    bytesPerVoxel: dt.bytes,
+    voxOffset,
+    slope,
+    inter,
+    useScale,
+    qformCode,
+    sformCode,
+    pixdim,
+    q,
+    srow,
   };
 }
 
@@ -200,7 +245,8 @@ export function niftiMemory(h: NiftiHeader, owned = true): { transient: MemoryIt
   if (h.gzip) items.push({ what: `inflated ${h.typeName} voxels`, bytes: h.voxOffset + stored, elements: h.voxOffset + stored });
   // Voxels are viewed in place when the reader owns the bytes and they are aligned (else copied);
   // 64-bit integers become float64.
-  if (h.voxOffset % h.bytesPerVoxel !== 0 || !(owned || h.gzip)) items.push({ what: `${h.typeName} voxels (aligned copy)`, bytes: stored, elements: stored });
+  if (h.voxOffset % h.bytesPerVoxel !== 0 || !(owned || h.gzip))
+    items.push({ what: `${h.typeName} voxels (aligned copy)`, bytes: stored, elements: stored });
   if (h.datatype === 1024 || h.datatype === 1280) items.push({ what: 'float64 copy of 64-bit voxels', bytes: nvox * 8, elements: nvox });
   items.push({ what: 'float32 voxels', bytes: nvox * 4, elements: nvox });
   return { transient: items, kept: { what: 'float32 voxels in RAS+ order', bytes: nvox * 4, elements: nvox } };
@@ -236,7 +282,10 @@ function decodeVolume(h: NiftiHeader, bytes: Uint8Array, owned: boolean): NiftiV
   const nvox = nx * ny * nz;
   const need = voxOffset + nvox * h.bytesPerVoxel;
   if (bytes.length < need) {
-    throw new DataError(file, `header says ${nx} x ${ny} x ${nz} ${h.typeName} voxels (${nvox * h.bytesPerVoxel} bytes from offset ${voxOffset}), but the file has ${Math.max(0, bytes.length - voxOffset)} bytes of data`);
+    throw new DataError(
+      file,
+      `header says ${nx} x ${ny} x ${nz} ${h.typeName} voxels (${nvox * h.bytesPerVoxel} bytes from offset ${voxOffset}), but the file has ${Math.max(0, bytes.length - voxOffset)} bytes of data`,
+    );
   }
   const { slope, inter, useScale } = h;
   const bpv = h.bytesPerVoxel;
@@ -249,16 +298,36 @@ function decodeVolume(h: NiftiHeader, bytes: Uint8Array, owned: boolean): NiftiV
   const at = raw.byteOffset;
   let src: ArrayLike<number>;
   switch (datatype) {
-    case 2: src = new Uint8Array(buf, at, nvox); break;
-    case 4: src = new Int16Array(buf, at, nvox); break;
-    case 8: src = new Int32Array(buf, at, nvox); break;
-    case 16: src = new Float32Array(buf, at, nvox); break;
-    case 64: src = new Float64Array(buf, at, nvox); break;
-    case 256: src = new Int8Array(buf, at, nvox); break;
-    case 512: src = new Uint16Array(buf, at, nvox); break;
-    case 768: src = new Uint32Array(buf, at, nvox); break;
-    case 1024: src = Float64Array.from(new BigInt64Array(buf, at, nvox), Number); break;
-    default: src = Float64Array.from(new BigUint64Array(buf, at, nvox), Number); break;
+    case 2:
+      src = new Uint8Array(buf, at, nvox);
+      break;
+    case 4:
+      src = new Int16Array(buf, at, nvox);
+      break;
+    case 8:
+      src = new Int32Array(buf, at, nvox);
+      break;
+    case 16:
+      src = new Float32Array(buf, at, nvox);
+      break;
+    case 64:
+      src = new Float64Array(buf, at, nvox);
+      break;
+    case 256:
+      src = new Int8Array(buf, at, nvox);
+      break;
+    case 512:
+      src = new Uint16Array(buf, at, nvox);
+      break;
+    case 768:
+      src = new Uint32Array(buf, at, nvox);
+      break;
+    case 1024:
+      src = Float64Array.from(new BigInt64Array(buf, at, nvox), Number);
+      break;
+    default:
+      src = Float64Array.from(new BigUint64Array(buf, at, nvox), Number);
+      break;
   }
   if (datatype === 16 || datatype === 64) assertFinite(src, [nz, ny, nx], file, 'voxel [k, j, i]');
   const values = new Float32Array(nvox);
@@ -267,7 +336,12 @@ function decodeVolume(h: NiftiHeader, bytes: Uint8Array, owned: boolean): NiftiV
   else for (let p = 0; p < nvox; p++) values[p] = src[p]!;
   // Every datatype: scaling, or float64 values beyond float32's range, can still give Inf.
   if (scaled || datatype === 64) {
-    assertFinite(values, [nz, ny, nx], file, `voxel [k, j, i] as float32${scaled ? ` after scl_slope ${slope} and scl_inter ${inter}` : ''}`);
+    assertFinite(
+      values,
+      [nz, ny, nx],
+      file,
+      `voxel [k, j, i] as float32${scaled ? ` after scl_slope ${slope} and scl_inter ${inter}` : ''}`,
+    );
   }
 
   // Voxel-to-world affine (3 x 4, row-major) of the file's i, j, k.
@@ -293,15 +367,28 @@ function quaternionAffine(q: number[], pixdim: number[]): number[] {
   const qfac = pixdim[0]! < 0 ? -1 : 1;
   const [sx, sy, sz] = [pixdim[1]!, pixdim[2]!, pixdim[3]! * qfac];
   const R = [
-    a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c),
-    2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b),
-    2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b,
+    a * a + b * b - c * c - d * d,
+    2 * (b * c - a * d),
+    2 * (b * d + a * c),
+    2 * (b * c + a * d),
+    a * a + c * c - b * b - d * d,
+    2 * (c * d - a * b),
+    2 * (b * d - a * c),
+    2 * (c * d + a * b),
+    a * a + d * d - c * c - b * b,
   ];
   return [R[0]! * sx, R[1]! * sy, R[2]! * sz, qx, R[3]! * sx, R[4]! * sy, R[5]! * sz, qy, R[6]! * sx, R[7]! * sy, R[8]! * sz, qz];
 }
 
 // Reorders the file's voxel axes to RAS+: each file axis goes to the world axis it points along most.
-function canonicalize(values: Float32Array, dims: [number, number, number], M: number[], file: string, from: NiftiVolume['orientationFrom'], datatype: number): NiftiVolume {
+function canonicalize(
+  values: Float32Array,
+  dims: [number, number, number],
+  M: number[],
+  file: string,
+  from: NiftiVolume['orientationFrom'],
+  datatype: number,
+): NiftiVolume {
   const col = (a: number) => [M[a]!, M[4 + a]!, M[8 + a]!];
   // Greedy assignment by largest absolute component (like nibabel's io_orientation).
   const worldOf = [-1, -1, -1];
@@ -316,8 +403,13 @@ function canonicalize(values: Float32Array, dims: [number, number, number], M: n
     used[w] = true;
     sign[a] = col(a)[w]! < 0 ? -1 : 1;
   }
-  if (worldOf.some((w) => w < 0)) throw new DataError(file, `degenerate ${from} (an axis has no direction); expected an invertible voxel-to-world transform`, 'header');
-  const letters = [['L', 'R'], ['P', 'A'], ['I', 'S']];
+  if (worldOf.some((w) => w < 0))
+    throw new DataError(file, `degenerate ${from} (an axis has no direction); expected an invertible voxel-to-world transform`, 'header');
+  const letters = [
+    ['L', 'R'],
+    ['P', 'A'],
+    ['I', 'S'],
+  ];
   const fileOrientation = worldOf.map((w, a) => letters[w]![sign[a]! > 0 ? 1 : 0]).join('');
 
   const outDims = [0, 0, 0] as [number, number, number];
@@ -383,7 +475,12 @@ export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
  * - sagittal: rows superior to inferior, columns anterior to posterior.
  * Returns the plane and its height and width.
  */
-export function slicePlane<T extends Float32Array | Uint8Array>(vol: T, dims: [number, number, number], axis: SliceAxis, s: number): { plane: T; h: number; w: number } {
+export function slicePlane<T extends Float32Array | Uint8Array>(
+  vol: T,
+  dims: [number, number, number],
+  axis: SliceAxis,
+  s: number,
+): { plane: T; h: number; w: number } {
   const [X, Y, Z] = dims;
   const at = (x: number, y: number, z: number) => vol[(z * Y + y) * X + x]!;
   const make = (h: number, w: number, f: (r: number, c: number) => number) => {
@@ -460,10 +557,17 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
   const ref = vols[0]!;
   const check = (v: NiftiVolume, what: string) => {
     if (v.dims.join() !== ref.dims.join()) {
-      throw new DataError(v.file, `${what} is ${v.dims.join(' x ')} voxels but ${names[0]} (${ref.file}) is ${ref.dims.join(' x ')}; expected every channel on the same grid`);
+      throw new DataError(
+        v.file,
+        `${what} is ${v.dims.join(' x ')} voxels but ${names[0]} (${ref.file}) is ${ref.dims.join(' x ')}; expected every channel on the same grid`,
+      );
     }
     const d = Math.max(...v.affine.map((a, k) => Math.abs(a - ref.affine[k]!)));
-    if (d > 0.1) throw new DataError(v.file, `${what} has a different voxel-to-world transform than ${names[0]} (differs by ${d.toFixed(3)} mm); expected co-registered volumes`);
+    if (d > 0.1)
+      throw new DataError(
+        v.file,
+        `${what} has a different voxel-to-world transform than ${names[0]} (differs by ${d.toFixed(3)} mm); expected co-registered volumes`,
+      );
   };
   vols.forEach((v, c) => check(v, `channel ${names[c]}`));
   let seg: Uint8Array | null = null;
@@ -473,7 +577,8 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
     seg = new Uint8Array(s.data.length);
     for (let p = 0; p < seg.length; p++) {
       const v = s.data[p]!;
-      if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new DataError(s.file, `segmentation value ${v}; expected integer labels 0..255`);
+      if (!(Number.isInteger(v) && v >= 0 && v <= 255))
+        throw new DataError(s.file, `segmentation value ${v}; expected integer labels 0..255`);
       seg[p] = v;
     }
   }
@@ -517,8 +622,15 @@ export async function loadNiftiCase(options: NiftiCaseOptions): Promise<ImageDat
   const HW = H * W;
   const images = new Float32Array(N * C * HW);
   kept.forEach((k, i) => k.planes.forEach((p, c) => images.set(p, (i * C + c) * HW)));
-  const sp = axis === 'axial' ? [ref.spacing[1], ref.spacing[0]] : axis === 'coronal' ? [ref.spacing[2], ref.spacing[0]] : [ref.spacing[2], ref.spacing[1]];
-  const scale = options.size ? Math.min(...(axis === 'axial' ? [dims[1], dims[0]] : axis === 'coronal' ? [dims[2], dims[0]] : [dims[2], dims[1]])) / options.size : 1;
+  const sp =
+    axis === 'axial'
+      ? [ref.spacing[1], ref.spacing[0]]
+      : axis === 'coronal'
+        ? [ref.spacing[2], ref.spacing[0]]
+        : [ref.spacing[2], ref.spacing[1]];
+  const scale = options.size
+    ? Math.min(...(axis === 'axial' ? [dims[1], dims[0]] : axis === 'coronal' ? [dims[2], dims[0]] : [dims[2], dims[1]])) / options.size
+    : 1;
   const ds: ImageDataset = {
     images,
     shape: [N, C, H, W],

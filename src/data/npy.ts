@@ -75,7 +75,11 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
     }
     throw new DataError(name, `malformed .npy header ${JSON.stringify(header.trim())}; expected descr, fortran_order and shape`);
   }
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new DataError(name, `malformed shape (${shapeText}) in .npy header`);
   const count = shape.reduce((a, b) => a * b, 1);
 
@@ -84,11 +88,26 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (!['<', '>', '|', '='].includes(order)) throw new DataError(name, `unsupported npy dtype '${descr}'; expected one of ${SUPPORTED}`);
   const size = ITEMSIZE[kind];
   if (size === undefined) {
-    const what = kind.startsWith('c') ? ' (complex)' : kind.startsWith('U') || kind.startsWith('S') ? ' (string)' : kind === 'O' ? ' (Python object)' : kind.startsWith('M') || kind.startsWith('m') ? ' (date/time)' : '';
+    const what = kind.startsWith('c')
+      ? ' (complex)'
+      : kind.startsWith('U') || kind.startsWith('S')
+        ? ' (string)'
+        : kind === 'O'
+          ? ' (Python object)'
+          : kind.startsWith('M') || kind.startsWith('m')
+            ? ' (date/time)'
+            : '';
     throw new DataError(name, `unsupported npy dtype '${descr}'${what}; expected one of ${SUPPORTED}`);
   }
   const outSize = kind === 'i8' || kind === 'u8' ? 8 : kind === 'f2' ? 4 : size;
-  return { dtype: descr, shape, fortranOrder: fortran === 'True', dataStart: headerStart + headerLen, nbytes: count * size, outBytes: count * outSize };
+  return {
+    dtype: descr,
+    shape,
+    fortranOrder: fortran === 'True',
+    dataStart: headerStart + headerLen,
+    nbytes: count * size,
+    outBytes: count * outSize,
+  };
 }
 
 /** Bytes `parseNpy` holds at once besides its input: the aligned copy, a widened copy, a C-order copy. */
@@ -105,7 +124,10 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const size = ITEMSIZE[kind]!;
   const big = descr[0] === '>';
   if (bytes.length - dataStart < nbytes) {
-    throw new DataError(name, `truncated data: shape (${shape.join(', ')}) of '${descr}' needs ${nbytes} bytes, the file has ${bytes.length - dataStart}`);
+    throw new DataError(
+      name,
+      `truncated data: shape (${shape.join(', ')}) of '${descr}' needs ${nbytes} bytes, the file has ${bytes.length - dataStart}`,
+    );
   }
   // Copy into an aligned buffer (and swap bytes for big-endian data).
   const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + nbytes)); // a copy (Buffer.slice would share)
@@ -116,18 +138,41 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   let data: NpyData;
   switch (kind) {
     case 'b1':
-    case 'u1': data = new Uint8Array(buf); break;
-    case 'i1': data = new Int8Array(buf); break;
-    case 'u2': data = new Uint16Array(buf); break;
-    case 'i2': data = new Int16Array(buf); break;
-    case 'u4': data = new Uint32Array(buf); break;
-    case 'i4': data = new Int32Array(buf); break;
-    case 'f4': data = new Float32Array(buf); break;
-    case 'f8': data = new Float64Array(buf); break;
-    case 'i8': data = Float64Array.from(new BigInt64Array(buf), Number); break;
-    case 'u8': data = Float64Array.from(new BigUint64Array(buf), Number); break;
-    case 'f2': data = Float32Array.from(new Uint16Array(buf), halfToFloat); break;
-    default: throw new DataError(name, `unsupported npy dtype '${descr}'`);
+    case 'u1':
+      data = new Uint8Array(buf);
+      break;
+    case 'i1':
+      data = new Int8Array(buf);
+      break;
+    case 'u2':
+      data = new Uint16Array(buf);
+      break;
+    case 'i2':
+      data = new Int16Array(buf);
+      break;
+    case 'u4':
+      data = new Uint32Array(buf);
+      break;
+    case 'i4':
+      data = new Int32Array(buf);
+      break;
+    case 'f4':
+      data = new Float32Array(buf);
+      break;
+    case 'f8':
+      data = new Float64Array(buf);
+      break;
+    case 'i8':
+      data = Float64Array.from(new BigInt64Array(buf), Number);
+      break;
+    case 'u8':
+      data = Float64Array.from(new BigUint64Array(buf), Number);
+      break;
+    case 'f2':
+      data = Float32Array.from(new Uint16Array(buf), halfToFloat);
+      break;
+    default:
+      throw new DataError(name, `unsupported npy dtype '${descr}'`);
   }
   if (h.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
   return { dtype: descr, shape, fortranOrder: h.fortranOrder, data };
@@ -205,7 +250,12 @@ function openNpzSource(src: ByteSource, file: string, only?: string[]): NpzFile 
       if (only && !only.includes(name)) continue;
       const where = `${file}:${e.name}`;
       let head = readEntryHead(src, e, 12, file);
-      const len = head.length >= 12 ? (head[6] === 1 ? 10 + (head[8]! | (head[9]! << 8)) : 12 + new DataView(head.buffer, head.byteOffset).getUint32(8, true)) : 12;
+      const len =
+        head.length >= 12
+          ? head[6] === 1
+            ? 10 + (head[8]! | (head[9]! << 8))
+            : 12 + new DataView(head.buffer, head.byteOffset).getUint32(8, true)
+          : 12;
       if (len > head.length) head = readEntryHead(src, e, Math.min(len, 16 * 1024 * 1024), file);
       const h = parseNpyHeader(head, where);
       entries.set(name, e);
@@ -278,9 +328,21 @@ function readBytes(path: string): Uint8Array {
 /** Writes one array as .npy bytes (version 1.0, C order). Useful for tests and for exporting results. */
 export function encodeNpy(data: NpyData, shape: number[]): Uint8Array {
   const descr =
-    data instanceof Uint8Array ? '|u1' : data instanceof Int8Array ? '|i1' : data instanceof Uint16Array ? '<u2'
-      : data instanceof Int16Array ? '<i2' : data instanceof Uint32Array ? '<u4' : data instanceof Int32Array ? '<i4'
-        : data instanceof Float32Array ? '<f4' : '<f8';
+    data instanceof Uint8Array
+      ? '|u1'
+      : data instanceof Int8Array
+        ? '|i1'
+        : data instanceof Uint16Array
+          ? '<u2'
+          : data instanceof Int16Array
+            ? '<i2'
+            : data instanceof Uint32Array
+              ? '<u4'
+              : data instanceof Int32Array
+                ? '<i4'
+                : data instanceof Float32Array
+                  ? '<f4'
+                  : '<f8';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;

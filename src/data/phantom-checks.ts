@@ -19,9 +19,17 @@ export function checkRate(where: string, name: string, p: number): void {
  * Throws unless n is a positive integer, size an integer in 8..maxSize, the channel names distinct and
  * non-empty, and every channel an object is shown in (`shown`: [object, its channels]) one of them.
  */
-export function checkLayout(where: string, n: number, size: number, maxSize: number, channels: string[], shown: [string, string[]][]): void {
+export function checkLayout(
+  where: string,
+  n: number,
+  size: number,
+  maxSize: number,
+  channels: string[],
+  shown: [string, string[]][],
+): void {
   if (!(Number.isInteger(n) && n >= 1)) throw new DataError(where, `n must be a positive integer, got ${n}`);
-  if (!(Number.isInteger(size) && size >= 8 && size <= maxSize)) throw new DataError(where, `size must be an integer in 8..${maxSize}, got ${size}`);
+  if (!(Number.isInteger(size) && size >= 8 && size <= maxSize))
+    throw new DataError(where, `size must be an integer in 8..${maxSize}, got ${size}`);
   if (channels.length === 0 || new Set(channels).size !== channels.length || channels.some((c) => c.trim() === '')) {
     throw new DataError(where, `channels must be distinct non-empty names, got [${channels.join(', ')}]`);
   }

@@ -64,7 +64,16 @@ export interface Canvas {
  * case `i`, and marks the voxels whose centre lies inside it (distance <= R) in the mask. Centre
  * (X, Y, Z) and radius R are in voxels; on a 2D canvas Z is 0.5, the middle of its one slice.
  */
-export function paintObject(cv: Canvas, i: number, X: number, Y: number, Z: number, R: number, intensity: number, distance: Distance): void {
+export function paintObject(
+  cv: Canvas,
+  i: number,
+  X: number,
+  Y: number,
+  Z: number,
+  R: number,
+  intensity: number,
+  distance: Distance,
+): void {
   const { images, mask, D, H, W, shownIn } = cv;
   const C = shownIn.length;
   const V = D * H * W;
@@ -87,8 +96,16 @@ export function paintObject(cv: Canvas, i: number, X: number, Y: number, Z: numb
 }
 
 /** A phantom's label fields: the label is the lesion's presence, and the seeded splits are stratified by it. */
-export function lesionLabels(labels: Int32Array, splitSeed: number, fractions = { val: 0.1, test: 0.2 }): {
-  labels: Int32Array; labelWidth: number; task: 'binary'; classNames: string[]; splits: Splits;
+export function lesionLabels(
+  labels: Int32Array,
+  splitSeed: number,
+  fractions = { val: 0.1, test: 0.2 },
+): {
+  labels: Int32Array;
+  labelWidth: number;
+  task: 'binary';
+  classNames: string[];
+  splits: Splits;
 } {
   return {
     labels,

@@ -78,13 +78,20 @@ export function generateVolumePhantoms(options: VolumePhantomOptions = {}): Volu
   if (!(noise >= 0)) throw new DataError('phantom3d', 'noise must be >= 0');
 
   const C = channels.length;
-  const D = size, H = size, W = size;
+  const D = size,
+    H = size,
+    W = size;
   const V = D * H * W;
   const F = VOLUME_PHANTOM_FACTORS.length;
-  checkMemory('phantom3d', [
-    { what: 'float32 volumes', bytes: n * C * V * 4, elements: n * C * V },
-    { what: 'lesion mask', bytes: n * V, elements: n * V },
-  ], options.memoryBudget, `n=${n}, ${C} x ${D} x ${H} x ${W}`);
+  checkMemory(
+    'phantom3d',
+    [
+      { what: 'float32 volumes', bytes: n * C * V * 4, elements: n * C * V },
+      { what: 'lesion mask', bytes: n * V, elements: n * V },
+    ],
+    options.memoryBudget,
+    `n=${n}, ${C} x ${D} x ${H} x ${W}`,
+  );
   const images = new Float32Array(n * C * V);
   const labels = new Int32Array(n);
   const factors = new Float32Array(n * F);
@@ -105,7 +112,9 @@ export function generateVolumePhantoms(options: VolumePhantomOptions = {}): Volu
     labels[i] = lp;
 
     // Organ: an ellipsoid (semi-axes 0.38, 0.32, 0.28 of the size, times the organ scale), soft edge.
-    const ax = 0.38 * os * W, ay = 0.32 * os * H, az = 0.28 * os * D;
+    const ax = 0.38 * os * W,
+      ay = 0.32 * os * H,
+      az = 0.28 * os * D;
     const edge = Math.min(ax, ay, az);
     for (let z = 0, p = 0; z < D; z++) {
       const nz = (z - c0) / az;

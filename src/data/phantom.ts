@@ -109,7 +109,10 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
   const noise = options.noise ?? 0.03;
   const texture = options.texture ?? 0.08;
 
-  checkLayout('phantom', n, size, 4096, channels, [['lesion', lesionChannels], ['distractor', distractorChannels]]);
+  checkLayout('phantom', n, size, 4096, channels, [
+    ['lesion', lesionChannels],
+    ['distractor', distractorChannels],
+  ]);
   checkRate('phantom', 'lesionRate', lesionRate);
   checkRate('phantom', 'distractorRate', distractorRate);
   checkRange('phantom', 'lesionRadius', lesionRadius, 0, 0.5);
@@ -126,11 +129,16 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
   const W = size;
   const HW = H * W;
   const F = PHANTOM_FACTORS.length;
-  checkMemory('phantom', [
-    { what: 'float32 images', bytes: n * C * HW * 4, elements: n * C * HW },
-    { what: 'lesion and distractor masks', bytes: 2 * n * HW, elements: n * HW },
-    { what: 'factors and labels', bytes: n * (F + 1) * 4 },
-  ], options.memoryBudget, `n=${n}, ${C} x ${H} x ${W}`);
+  checkMemory(
+    'phantom',
+    [
+      { what: 'float32 images', bytes: n * C * HW * 4, elements: n * C * HW },
+      { what: 'lesion and distractor masks', bytes: 2 * n * HW, elements: n * HW },
+      { what: 'factors and labels', bytes: n * (F + 1) * 4 },
+    ],
+    options.memoryBudget,
+    `n=${n}, ${C} x ${H} x ${W}`,
+  );
   const images = new Float32Array(n * C * HW);
   const labels = new Int32Array(n);
   const factors = new Float32Array(n * F);
@@ -171,8 +179,8 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
     const cx = (W - 1) / 2;
     const cy = (H - 1) / 2;
     for (let k = 0; k < 3; k++) {
-      const fy = (1 + 3 * pixelRng.next()) * 2 * Math.PI / H;
-      const fx = (1 + 3 * pixelRng.next()) * 2 * Math.PI / W;
+      const fy = ((1 + 3 * pixelRng.next()) * 2 * Math.PI) / H;
+      const fx = ((1 + 3 * pixelRng.next()) * 2 * Math.PI) / W;
       const py = 2 * Math.PI * pixelRng.next();
       const px = 2 * Math.PI * pixelRng.next();
       const amp = texture / 3;
@@ -182,7 +190,9 @@ export function generatePhantoms(options: PhantomOptions = {}): ImageDataset {
     const edge = Math.min(rx, ry);
     for (let y = 0; y < H; y++) {
       const ny = (y - cy) / ry;
-      const r0 = rowA[y]!, r1 = rowA[H + y]!, r2 = rowA[2 * H + y]!;
+      const r0 = rowA[y]!,
+        r1 = rowA[H + y]!,
+        r2 = rowA[2 * H + y]!;
       for (let x = 0; x < W; x++) {
         const nx = (x - cx) / rx;
         // Distance to the boundary in pixels, roughly: (1 - sqrt(d)) * radius.

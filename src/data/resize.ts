@@ -2,7 +2,12 @@
 // planes (nearest neighbour), plus centre cropping. Used by the DICOM and NIfTI readers.
 
 // Sparse weights: output index o takes sum_k w[k] * input[idx[k]] over its span.
-interface AxisWeights { start: Int32Array; count: Int32Array; idx: Int32Array; w: Float32Array }
+interface AxisWeights {
+  start: Int32Array;
+  count: Int32Array;
+  idx: Int32Array;
+  w: Float32Array;
+}
 
 function axisWeights(n: number, m: number): AxisWeights {
   const start = new Int32Array(m);
@@ -43,7 +48,14 @@ function axisWeights(n: number, m: number): AxisWeights {
 }
 
 /** Resizes one H x W float plane to outH x outW (area average when shrinking, bilinear when enlarging). */
-export function resizePlane(src: ArrayLike<number>, h: number, w: number, outH: number, outW: number, dst = new Float32Array(outH * outW)): Float32Array {
+export function resizePlane(
+  src: ArrayLike<number>,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+  dst = new Float32Array(outH * outW),
+): Float32Array {
   if (h === outH && w === outW) {
     for (let i = 0; i < h * w; i++) dst[i] = src[i]!;
     return dst;
@@ -69,7 +81,14 @@ export function resizePlane(src: ArrayLike<number>, h: number, w: number, outH: 
 }
 
 /** Resizes a label plane by nearest neighbour (values are kept, never blended). */
-export function resizeLabels(src: ArrayLike<number>, h: number, w: number, outH: number, outW: number, dst = new Uint8Array(outH * outW)): Uint8Array {
+export function resizeLabels(
+  src: ArrayLike<number>,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+  dst = new Uint8Array(outH * outW),
+): Uint8Array {
   for (let y = 0; y < outH; y++) {
     const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / outH));
     for (let x = 0; x < outW; x++) {
@@ -87,7 +106,14 @@ export function centerSquare(h: number, w: number): { top: number; left: number;
 }
 
 /** Copies the rectangle [top, top+outH) x [left, left+outW) of an h x w plane. */
-export function cropPlane<T extends Float32Array | Uint8Array>(src: T, w: number, top: number, left: number, outH: number, outW: number): T {
+export function cropPlane<T extends Float32Array | Uint8Array>(
+  src: T,
+  w: number,
+  top: number,
+  left: number,
+  outH: number,
+  outW: number,
+): T {
   const dst = new (src.constructor as new (n: number) => T)(outH * outW);
   for (let y = 0; y < outH; y++) dst.set(src.subarray((top + y) * w + left, (top + y) * w + left + outW), y * outW);
   return dst;

@@ -37,12 +37,34 @@ const KEYS: Record<DataKind, string[]> = {
   folder: ['csv', 'path', 'label', 'group', 'size', 'channels', 'missing', 'paths', 'norm', 'memory'],
   dicom: ['window', 'size', 'series', 'norm', 'memory'],
   nifti: ['seg', 'axis', 'keep', 'size', 'min', 'structure', 'dir', 'channels', 'cases', 'norm', 'memory'],
-  phantom: ['n', 'size', 'seed', 'channels', 'lesion', 'distractor', 'lesionRate', 'distractorRate', 'noise', 'texture', 'organScale', 'lesionIntensity', 'lesionRadius', 'distractorIntensity', 'distractorRadius', ...COMMON],
+  phantom: [
+    'n',
+    'size',
+    'seed',
+    'channels',
+    'lesion',
+    'distractor',
+    'lesionRate',
+    'distractorRate',
+    'noise',
+    'texture',
+    'organScale',
+    'lesionIntensity',
+    'lesionRadius',
+    'distractorIntensity',
+    'distractorRadius',
+    ...COMMON,
+  ],
   phantom3d: ['n', 'size', 'seed', 'channels', 'lesion', 'lesionRate', 'noise', 'lesionIntensity', 'lesionRadius', ...COMMON],
 };
 
 const EXAMPLES: Record<string, string> = {
-  channels: 'channels=T1,T2,FLAIR', lesion: 'lesion=FLAIR', n: 'n=1000', size: 'size=64', memory: 'memory=16GiB', label: 'label=diagnosis',
+  channels: 'channels=T1,T2,FLAIR',
+  lesion: 'lesion=FLAIR',
+  n: 'n=1000',
+  size: 'size=64',
+  memory: 'memory=16GiB',
+  label: 'label=diagnosis',
 };
 
 /** Percent-decodes one value; a malformed escape names the spec, the field and what was expected. */
@@ -52,7 +74,10 @@ function decodeValue(text: string, spec: string, field: string): string {
   } catch {
     const at = text.search(/%(?![0-9A-Fa-f]{2})/);
     const what = at >= 0 ? `"${text.slice(at, at + 3)}" is not a percent escape` : 'its percent escapes are not valid UTF-8';
-    throw new DataError(spec, `${field}=${text}: ${what}; expected % followed by two hex digits (%2C for a comma, %26 for &, %3F for ?, %25 for a literal %)`);
+    throw new DataError(
+      spec,
+      `${field}=${text}: ${what}; expected % followed by two hex digits (%2C for a comma, %26 for &, %3F for ?, %25 for a literal %)`,
+    );
   }
 }
 
@@ -78,7 +103,11 @@ function parseOptions(text: string, spec: string, what = 'option'): Array<[strin
 export function parseDataSpec(spec: string): DataSpec {
   const colon = spec.indexOf(':');
   const kinds = Object.keys(KEYS);
-  if (colon < 0) throw new DataError(spec, `no source kind; expected <kind>:<target>[?options] with kind one of ${kinds.join(', ')} (e.g. medmnist:pneumoniamnist, phantom:n=1000)`);
+  if (colon < 0)
+    throw new DataError(
+      spec,
+      `no source kind; expected <kind>:<target>[?options] with kind one of ${kinds.join(', ')} (e.g. medmnist:pneumoniamnist, phantom:n=1000)`,
+    );
   const kind = spec.slice(0, colon).trim().toLowerCase() as DataKind;
   if (!kinds.includes(kind)) throw new DataError(spec, `unknown source kind "${kind}"; expected one of ${kinds.join(', ')}`);
   const rest = spec.slice(colon + 1);
@@ -89,7 +118,11 @@ export function parseDataSpec(spec: string): DataSpec {
     const q = rest.indexOf('?');
     target = q < 0 ? rest : rest.slice(0, q);
     optText = q < 0 ? '' : rest.slice(q + 1);
-    if (!target) throw new DataError(spec, `no target; expected ${kind === 'nifti' ? 'nifti:T1=t1.nii.gz,FLAIR=flair.nii.gz[?seg=seg.nii.gz]' : `${kind}:<${kind === 'medmnist' ? 'name or .npz path' : 'path'}>`}`);
+    if (!target)
+      throw new DataError(
+        spec,
+        `no target; expected ${kind === 'nifti' ? 'nifti:T1=t1.nii.gz,FLAIR=flair.nii.gz[?seg=seg.nii.gz]' : `${kind}:<${kind === 'medmnist' ? 'name or .npz path' : 'path'}>`}`,
+      );
   }
   const options: Record<string, string> = {};
   for (const [k, v] of parseOptions(optText, spec)) {
@@ -98,7 +131,10 @@ export function parseDataSpec(spec: string): DataSpec {
     // An empty value would silently mean the default (channels= gave T1,T2,FLAIR); only distractor=
     // has a meaning empty (no distractor, like distractor=none).
     if (v.trim() === '' && !(kind === 'phantom' && k === 'distractor')) {
-      throw new DataError(spec, `option ${k}= has no value; give one (e.g. ${EXAMPLES[k] ?? `${k}=...`}) or leave the option out for its default`);
+      throw new DataError(
+        spec,
+        `option ${k}= has no value; give one (e.g. ${EXAMPLES[k] ?? `${k}=...`}) or leave the option out for its default`,
+      );
     }
     options[k] = v;
   }
@@ -131,18 +167,34 @@ function oneOf<T extends string>(spec: string, key: string, v: string, allowed: 
 }
 
 // nifti:<folder>: a folder of subject folders (subjects.ts); defaults and normalisation per subject.
-async function loadSubjects(text: string, folder: string, o: Record<string, string>, budget: { memoryBudget?: number }): Promise<CaseDataset> {
-  if (o.seg && o.seg !== 'auto' && o.seg !== 'none') throw new DataError(text, `option seg=${o.seg}; a folder of subjects finds each subject's *_seg.nii.gz itself: expected seg=auto or seg=none`);
+async function loadSubjects(
+  text: string,
+  folder: string,
+  o: Record<string, string>,
+  budget: { memoryBudget?: number },
+): Promise<CaseDataset> {
+  if (o.seg && o.seg !== 'auto' && o.seg !== 'none')
+    throw new DataError(
+      text,
+      `option seg=${o.seg}; a folder of subjects finds each subject's *_seg.nii.gz itself: expected seg=auto or seg=none`,
+    );
   const cases = o.cases ? oneOf(text, 'cases', o.cases, ['slices', 'volumes'] as const) : 'slices';
   const norm = o.norm ? oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const) : undefined;
   const dir = o.dir && !isAbsolute(folder) ? join(o.dir, folder) : folder;
   if (cases === 'volumes') {
     // Each subject one C x D x H x W case (subject-volumes.ts); the slice options do not apply.
     const sliceOnly = ['axis', 'keep', 'min', 'size'].filter((k) => o[k] !== undefined);
-    if (sliceOnly.length) throw new DataError(text, `option ${sliceOnly.join(', ')} is for slices; cases=volumes reads each subject whole, without resizing (expected channels, seg, structure, norm, dir, memory)`);
+    if (sliceOnly.length)
+      throw new DataError(
+        text,
+        `option ${sliceOnly.join(', ')} is for slices; cases=volumes reads each subject whole, without resizing (expected channels, seg, structure, norm, dir, memory)`,
+      );
     return loadNiftiSubjectVolumes(dir, {
-      ...budget, ...(o.channels ? { channels: o.channels.split(',') } : {}), ...(o.seg ? { seg: o.seg as 'auto' | 'none' } : {}),
-      ...(norm ? { norm } : {}), ...(o.structure ? { structure: o.structure } : {}),
+      ...budget,
+      ...(o.channels ? { channels: o.channels.split(',') } : {}),
+      ...(o.seg ? { seg: o.seg as 'auto' | 'none' } : {}),
+      ...(norm ? { norm } : {}),
+      ...(o.structure ? { structure: o.structure } : {}),
     });
   }
   const opts: NiftiSubjectsOptions = { ...budget };
@@ -180,7 +232,10 @@ export async function loadDataset(spec: string | DataSpec, o: LoadDatasetOptions
   if (!isVolumeDataset(ds)) return ds;
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
   const text = typeof spec === 'string' ? spec : `${s.kind}:${s.target}`;
-  throw new DataError(text, `holds 3D volumes (${ds.shape.join(' x ')}, N x C x D x H x W), and ${o.command ?? 'this command'} takes 2D images only (volumes work in ${VOLUME_COMMANDS}); ${sliceHint(s)}`);
+  throw new DataError(
+    text,
+    `holds 3D volumes (${ds.shape.join(' x ')}, N x C x D x H x W), and ${o.command ?? 'this command'} takes 2D images only (volumes work in ${VOLUME_COMMANDS}); ${sliceHint(s)}`,
+  );
 }
 
 /** The commands that take volumes, for the refusals of the others. */
@@ -206,7 +261,8 @@ export async function loadCases(spec: string | DataSpec): Promise<CaseDataset> {
   let memoryBudget: number | undefined;
   if (o.memory !== undefined) {
     const v = parseByteSize(o.memory);
-    if (v === null) throw new DataError(text, `option memory=${o.memory}; expected a memory budget in bytes or with a unit, e.g. memory=16GiB`);
+    if (v === null)
+      throw new DataError(text, `option memory=${o.memory}; expected a memory budget in bytes or with a unit, e.g. memory=16GiB`);
     memoryBudget = v;
   }
   const budget = memoryBudget === undefined ? {} : { memoryBudget };
@@ -255,7 +311,12 @@ export async function loadCases(spec: string | DataSpec): Promise<CaseDataset> {
         ds = await loadSubjects(text, s.target, o, budget);
         break;
       }
-      for (const k of ['channels', 'cases'] as const) if (o[k]) throw new DataError(text, `option ${k}= is for a folder of subjects (nifti:<folder>); name the files as nifti:T1=t1.nii.gz,... for one case`);
+      for (const k of ['channels', 'cases'] as const)
+        if (o[k])
+          throw new DataError(
+            text,
+            `option ${k}= is for a folder of subjects (nifti:<folder>); name the files as nifti:T1=t1.nii.gz,... for one case`,
+          );
       const at = (p: string) => (o.dir && !isAbsolute(p) ? join(o.dir, p) : p);
       const channels: Record<string, string> = {};
       for (const [k, v] of parseOptions(s.target, text, 'channel')) {
@@ -279,7 +340,8 @@ export async function loadCases(spec: string | DataSpec): Promise<CaseDataset> {
       if (o.seed) opts.seed = /^-?\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
       if (o.channels) opts.channels = o.channels.split(',');
       if (o.lesion) opts.lesionChannels = o.lesion.split(',');
-      if (o.distractor !== undefined) opts.distractorChannels = o.distractor === '' || o.distractor === 'none' ? [] : o.distractor.split(',');
+      if (o.distractor !== undefined)
+        opts.distractorChannels = o.distractor === '' || o.distractor === 'none' ? [] : o.distractor.split(',');
       if (o.lesionRate) opts.lesionRate = num(text, 'lesionRate', o.lesionRate);
       if (o.distractorRate) opts.distractorRate = num(text, 'distractorRate', o.distractorRate);
       if (o.noise) opts.noise = num(text, 'noise', o.noise);
@@ -311,7 +373,11 @@ export async function loadCases(spec: string | DataSpec): Promise<CaseDataset> {
   // NIfTI subjects (loadSubjects), to the one case or DICOM series otherwise.
   const imaging = s.kind === 'nifti' || s.kind === 'dicom';
   if (imaging && o.norm) oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile', 'none'] as const);
-  if (o.split && s.kind !== 'medmnist') ds = takeSplit(ds, oneOf(text, 'split', o.split, ['train', 'val', 'test'] as const satisfies readonly SplitName[]));
-  if (o.norm && !imaging) ds = normalize(ds, { method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]) }).dataset;
+  if (o.split && s.kind !== 'medmnist')
+    ds = takeSplit(ds, oneOf(text, 'split', o.split, ['train', 'val', 'test'] as const satisfies readonly SplitName[]));
+  if (o.norm && !imaging)
+    ds = normalize(ds, {
+      method: oneOf(text, 'norm', o.norm, ['zscore', 'minmax', 'percentile'] as const satisfies readonly NormalizationMethod[]),
+    }).dataset;
   return { ...ds, source: typeof spec === 'string' ? spec : ds.source };
 }

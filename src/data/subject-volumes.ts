@@ -33,11 +33,18 @@ export async function loadNiftiSubjectVolumes(folder: string, o: NiftiSubjectVol
   const headers = subjects.map((s) => names.map((c) => readNiftiHeader(s.channels[c]!)));
   const voxels = (h: { dims: number[] }) => h.dims.reduce((a, b) => a * b, 1);
   const allCases = headers.reduce((a, hs) => a + hs.reduce((b, h) => b + voxels(h), 0), 0);
-  checkMemory(folder, [
-    { what: "the largest subject's float32 volumes", bytes: Math.max(...headers.map((hs) => hs.reduce((a, h) => a + niftiMemory(h).kept.bytes, 0))) },
-    { what: `${subjects.length} volume cases`, bytes: allCases * 4, elements: allCases },
-    ...(useSeg ? [{ what: 'segmentation masks', bytes: allCases / names.length }] : []),
-  ], o.memoryBudget);
+  checkMemory(
+    folder,
+    [
+      {
+        what: "the largest subject's float32 volumes",
+        bytes: Math.max(...headers.map((hs) => hs.reduce((a, h) => a + niftiMemory(h).kept.bytes, 0))),
+      },
+      { what: `${subjects.length} volume cases`, bytes: allCases * 4, elements: allCases },
+      ...(useSeg ? [{ what: 'segmentation masks', bytes: allCases / names.length }] : []),
+    ],
+    o.memoryBudget,
+  );
 
   const method = o.norm ?? 'percentile';
   let grid: [number, number, number] | null = null;
@@ -49,12 +56,22 @@ export async function loadNiftiSubjectVolumes(folder: string, o: NiftiSubjectVol
     const vols = names.map((c) => readNifti(s.channels[c]!, { memoryBudget: o.memoryBudget }));
     const segVol = useSeg ? readNifti(s.seg!, { memoryBudget: o.memoryBudget }) : null;
     for (const v of [...vols, ...(segVol ? [segVol] : [])]) {
-      if (v.dims.join() !== vols[0]!.dims.join()) throw new DataError(v.file, `${v.dims.join(' x ')} voxels but ${vols[0]!.file} has ${vols[0]!.dims.join(' x ')}; expected the volumes of subject ${s.subject} on one grid`);
+      if (v.dims.join() !== vols[0]!.dims.join())
+        throw new DataError(
+          v.file,
+          `${v.dims.join(' x ')} voxels but ${vols[0]!.file} has ${vols[0]!.dims.join(' x ')}; expected the volumes of subject ${s.subject} on one grid`,
+        );
     }
     const [X, Y, Z] = vols[0]!.dims;
-    if (!grid) { grid = [Z, Y, X]; spacing = [vols[0]!.spacing[2], vols[0]!.spacing[1], vols[0]!.spacing[0]]; first = s.subject; }
-    else if (grid.join() !== [Z, Y, X].join()) {
-      throw new DataError(folder, `subject ${s.subject} is ${Z} x ${Y} x ${X} voxels (D x H x W) but ${first} is ${grid.join(' x ')}; volumes as cases need every subject on one grid (resample them to one), or read slices (cases=slices with size=)`);
+    if (!grid) {
+      grid = [Z, Y, X];
+      spacing = [vols[0]!.spacing[2], vols[0]!.spacing[1], vols[0]!.spacing[0]];
+      first = s.subject;
+    } else if (grid.join() !== [Z, Y, X].join()) {
+      throw new DataError(
+        folder,
+        `subject ${s.subject} is ${Z} x ${Y} x ${X} voxels (D x H x W) but ${first} is ${grid.join(' x ')}; volumes as cases need every subject on one grid (resample them to one), or read slices (cases=slices with size=)`,
+      );
     }
     const V = X * Y * Z;
     // The canonical data is x fastest, then y, then z: already D x H x W.
@@ -69,9 +86,14 @@ export async function loadNiftiSubjectVolumes(folder: string, o: NiftiSubjectVol
   const images = new Float32Array(N * names.length * V);
   cases.forEach((b, i) => images.set(b, i * names.length * V));
   let ds: VolumeDataset = {
-    images, shape: [N, names.length, D, H, W], channelNames: [...names],
-    ids: subjects.map((s) => s.subject), groups: subjects.map((s) => s.subject),
-    spacing, skipped, source: `nifti:${folder}?cases=volumes`,
+    images,
+    shape: [N, names.length, D, H, W],
+    channelNames: [...names],
+    ids: subjects.map((s) => s.subject),
+    groups: subjects.map((s) => s.subject),
+    spacing,
+    skipped,
+    source: `nifti:${folder}?cases=volumes`,
   };
   if (useSeg) {
     const data = new Uint8Array(N * V);
@@ -82,10 +104,17 @@ export async function loadNiftiSubjectVolumes(folder: string, o: NiftiSubjectVol
     // Per subject: each case is normalised on its own voxels (a one-case dataset per subject).
     const per = names.length * V;
     for (let i = 0; i < N; i++) {
-      const one: VolumeDataset = { ...ds, images: ds.images.subarray(i * per, (i + 1) * per), shape: [1, names.length, D, H, W], masks: undefined, splits: undefined };
+      const one: VolumeDataset = {
+        ...ds,
+        images: ds.images.subarray(i * per, (i + 1) * per),
+        shape: [1, names.length, D, H, W],
+        masks: undefined,
+        splits: undefined,
+      };
       images.set(normalize(one, { method }).dataset.images, i * per);
     }
-    if (o.norm === undefined) ds = { ...ds, defaults: [`norm=percentile (per subject and channel, over its voxels: 1st-99th percentile to [0, 1])`] };
+    if (o.norm === undefined)
+      ds = { ...ds, defaults: [`norm=percentile (per subject and channel, over its voxels: 1st-99th percentile to [0, 1])`] };
   }
   return ds;
 }

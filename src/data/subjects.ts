@@ -63,8 +63,20 @@ function listDir(folder: string): string[] {
     throw new DataError(folder, `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
-const isDir = (p: string) => { try { return statSync(p).isDirectory(); } catch { return false; } };
-const isFile = (p: string) => { try { return statSync(p).isFile(); } catch { return false; } };
+const isDir = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+const isFile = (p: string) => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
 
 // The NIfTI files of one folder by role; two files of one role are refused naming both.
 function filesOf(folder: string, subject: string): SubjectFiles {
@@ -74,7 +86,11 @@ function filesOf(folder: string, subject: string): SubjectFiles {
     const role = subjectFileRole(name);
     if (!role || !isFile(path)) continue;
     const had = role === 'seg' ? out.seg : out.channels[role];
-    if (had) throw new DataError(folder, `two ${role === 'seg' ? 'segmentation' : role} files, ${basename(had)} and ${name}; expected one per subject (file names are matched case-insensitively: *_t1, *_t1ce, *_t2, *_flair, *_seg .nii[.gz])`);
+    if (had)
+      throw new DataError(
+        folder,
+        `two ${role === 'seg' ? 'segmentation' : role} files, ${basename(had)} and ${name}; expected one per subject (file names are matched case-insensitively: *_t1, *_t1ce, *_t2, *_flair, *_seg .nii[.gz])`,
+      );
     if (role === 'seg') out.seg = path;
     else out.channels[role] = path;
   }
@@ -86,7 +102,8 @@ function filesOf(folder: string, subject: string): SubjectFiles {
  * folder itself when it holds them (one subject). Subfolders without any are listed in `skipped`.
  */
 export function findSubjects(folder: string): { subjects: SubjectFiles[]; skipped: SkippedItem[] } {
-  if (!isDir(folder)) throw new DataError(folder, 'not a folder; expected a folder of subject folders (BraTS layout) or nifti:T1=t1.nii.gz,... files');
+  if (!isDir(folder))
+    throw new DataError(folder, 'not a folder; expected a folder of subject folders (BraTS layout) or nifti:T1=t1.nii.gz,... files');
   const own = filesOf(folder, basename(folder));
   if (Object.keys(own.channels).length > 0) return { subjects: [own], skipped: [] };
   const subjects: SubjectFiles[] = [];
@@ -95,10 +112,15 @@ export function findSubjects(folder: string): { subjects: SubjectFiles[]; skippe
     const path = join(folder, name);
     if (!isDir(path)) continue;
     const f = filesOf(path, name);
-    if (Object.keys(f.channels).length === 0) skipped.push({ item: path, reason: 'no NIfTI file named as a channel (*_t1, *_t1ce, *_t2, *_flair .nii[.gz])' });
+    if (Object.keys(f.channels).length === 0)
+      skipped.push({ item: path, reason: 'no NIfTI file named as a channel (*_t1, *_t1ce, *_t2, *_flair .nii[.gz])' });
     else subjects.push(f);
   }
-  if (subjects.length === 0) throw new DataError(folder, 'no subject found; expected subject folders holding *_t1.nii.gz, *_t1ce.nii.gz, *_t2.nii.gz, *_flair.nii.gz (and optionally *_seg.nii.gz), matched case-insensitively');
+  if (subjects.length === 0)
+    throw new DataError(
+      folder,
+      'no subject found; expected subject folders holding *_t1.nii.gz, *_t1ce.nii.gz, *_t2.nii.gz, *_flair.nii.gz (and optionally *_seg.nii.gz), matched case-insensitively',
+    );
   return { subjects, skipped };
 }
 
@@ -111,7 +133,8 @@ export function findSubjects(folder: string): { subjects: SubjectFiles[]; skippe
  */
 export async function loadNiftiSubjects(folder: string, options: NiftiSubjectsOptions = {}): Promise<ImageDataset> {
   const { names, subjects, skipped, useSeg } = chooseSubjects(folder, options);
-  if (options.keep === 'labelled' && !useSeg) throw new DataError(folder, 'keep=labelled needs a segmentation (*_seg.nii.gz) in every subject');
+  if (options.keep === 'labelled' && !useSeg)
+    throw new DataError(folder, 'keep=labelled needs a segmentation (*_seg.nii.gz) in every subject');
 
   // Every header first: the largest subject's case plus every subject's slices (held until joined, then the joined array).
   const headers: NiftiHeader[][] = subjects.map((s) => names.map((c) => readNiftiHeader(s.channels[c]!)));
@@ -123,7 +146,7 @@ export async function loadNiftiSubjects(folder: string, options: NiftiSubjectsOp
   };
   const allSlices = headers.reduce((a, hs) => a + sliceBytes(hs), 0);
   const items: MemoryItem[] = [
-    { what: 'the largest subject\'s float32 volumes', bytes: Math.max(...headers.map(caseBytes)) },
+    { what: "the largest subject's float32 volumes", bytes: Math.max(...headers.map(caseBytes)) },
     { what: `the slices of ${subjects.length} subjects and their dataset array`, bytes: 2 * allSlices, elements: allSlices / 4 },
   ];
   checkMemory(folder, items, options.memoryBudget);
@@ -158,17 +181,25 @@ export async function loadNiftiSubjects(folder: string, options: NiftiSubjectsOp
  * `useSeg`: whether segmentations are read (`seg` not `none` and every subject has one). Shared by the
  * slice reader (loadNiftiSubjects) and the volume reader (subject-volumes.ts).
  */
-export function chooseSubjects(folder: string, options: { channels?: string[]; seg?: 'auto' | 'none' }): { names: string[]; subjects: SubjectFiles[]; skipped: SkippedItem[]; useSeg: boolean } {
+export function chooseSubjects(
+  folder: string,
+  options: { channels?: string[]; seg?: 'auto' | 'none' },
+): { names: string[]; subjects: SubjectFiles[]; skipped: SkippedItem[]; useSeg: boolean } {
   const found = findSubjects(folder);
   const skipped = [...found.skipped];
   const order = Object.keys(SUBJECT_CHANNEL_TOKENS);
   let names: string[];
   if (options.channels) {
-    for (const c of options.channels) if (!order.includes(c)) throw new DataError(folder, `channel "${c}"; expected some of ${order.join(', ')}`);
+    for (const c of options.channels)
+      if (!order.includes(c)) throw new DataError(folder, `channel "${c}"; expected some of ${order.join(', ')}`);
     names = options.channels;
   } else {
     names = order.filter((c) => found.subjects.every((s) => s.channels[c]));
-    if (names.length === 0) throw new DataError(folder, `no channel is present in every subject (${found.subjects.map((s) => `${s.subject}: ${Object.keys(s.channels).join(', ')}`).join('; ')}); give channels=... and the subjects without them are skipped`);
+    if (names.length === 0)
+      throw new DataError(
+        folder,
+        `no channel is present in every subject (${found.subjects.map((s) => `${s.subject}: ${Object.keys(s.channels).join(', ')}`).join('; ')}); give channels=... and the subjects without them are skipped`,
+      );
   }
   const subjects = found.subjects.filter((s) => {
     const missing = names.filter((c) => !s.channels[c]);
@@ -176,7 +207,8 @@ export function chooseSubjects(folder: string, options: { channels?: string[]; s
     return missing.length === 0;
   });
   if (subjects.length === 0) throw new DataError(folder, `no subject has every channel of ${names.join(', ')}`);
-  if (subjects.length < found.subjects.length) dataWarning(folder, `${found.subjects.length - subjects.length} subject(s) skipped for missing channels (listed in skipped)`);
+  if (subjects.length < found.subjects.length)
+    dataWarning(folder, `${found.subjects.length - subjects.length} subject(s) skipped for missing channels (listed in skipped)`);
   const useSeg = options.seg !== 'none' && subjects.every((s) => s.seg);
   return { names, subjects, skipped, useSeg };
 }
@@ -186,13 +218,19 @@ function joinSubjects(folder: string, parts: ImageDataset[], skipped: SkippedIte
   const [, C, H, W] = parts[0]!.shape;
   for (const p of parts) {
     if (p.shape[2] !== H || p.shape[3] !== W) {
-      throw new DataError(folder, `subject ${p.groups![0]} has ${p.shape[2]} x ${p.shape[3]} slices but ${parts[0]!.groups![0]} has ${H} x ${W}; give size=<pixels> to resize every slice to one size`);
+      throw new DataError(
+        folder,
+        `subject ${p.groups![0]} has ${p.shape[2]} x ${p.shape[3]} slices but ${parts[0]!.groups![0]} has ${H} x ${W}; give size=<pixels> to resize every slice to one size`,
+      );
     }
   }
   const N = parts.reduce((a, p) => a + p.shape[0], 0);
   const images = new Float32Array(N * C * H * W);
   let at = 0;
-  for (const p of parts) { images.set(p.images, at); at += p.images.length; }
+  for (const p of parts) {
+    images.set(p.images, at);
+    at += p.images.length;
+  }
   const cat = <T>(f: (p: ImageDataset) => T[]) => parts.flatMap(f);
   const first = parts[0]!;
   const ds: ImageDataset = {
@@ -212,7 +250,10 @@ function joinSubjects(folder: string, parts: ImageDataset[], skipped: SkippedIte
     const HW = H * W;
     const mask = new Uint8Array(N * HW);
     let m = 0;
-    for (const p of parts) { mask.set(p.masks![0]!.data, m); m += p.shape[0] * HW; }
+    for (const p of parts) {
+      mask.set(p.masks![0]!.data, m);
+      m += p.shape[0] * HW;
+    }
     ds.masks = [{ ...first.masks![0]!, data: mask }];
     ds.labels = Int32Array.from(cat((p) => Array.from(p.labels!)));
     ds.labelWidth = 1;

@@ -55,7 +55,8 @@ export interface Target extends TargetRecord {
 /** The data a target is resolved against. */
 export type TargetData = Pick<ImageDataset, 'labels' | 'labelWidth' | 'task' | 'classNames' | 'columns'>;
 
-const EXPECTED = "expected label, label>=2 (or >, <=, <, ==, !=), 'label in 3,4', one-vs-rest:K, ordinal, or an extra column's name (optionally with the same comparisons)";
+const EXPECTED =
+  "expected label, label>=2 (or >, <=, <, ==, !=), 'label in 3,4', one-vs-rest:K, ordinal, or an extra column's name (optionally with the same comparisons)";
 const SUBJECT = '[A-Za-z_][\\w.]*';
 
 const cases = (n: number): string => `${n} case${n === 1 ? '' : 's'}`;
@@ -77,7 +78,8 @@ export function parseTarget(text: string): ParsedTarget {
   }
   if ((m = new RegExp(`^(${SUBJECT})\\s+(not\\s+)?in\\b\\s*(.*)$`).exec(t))) {
     const values = m[3]!.split(',').map(unquote);
-    if (!m[3]!.trim() || values.some((v) => !v)) throw new Error(`target '${text}': expected '${m[1]} in v1,v2,...' with a comma-separated list of labels`);
+    if (!m[3]!.trim() || values.some((v) => !v))
+      throw new Error(`target '${text}': expected '${m[1]} in v1,v2,...' with a comma-separated list of labels`);
     const negate = m[2] !== undefined;
     return { form: 'in', subject: m[1]!, values, negate, expression: `${m[1]} ${negate ? 'not in' : 'in'} ${values.join(',')}` };
   }
@@ -115,8 +117,17 @@ function orderOf(names: string[]): { order: number[]; numeric: boolean } {
 export function labelSource(labels: ArrayLike<number>, classNames?: string[], task?: string): LabelSource {
   let k = 0;
   for (let i = 0; i < labels.length; i++) k = Math.max(k, labels[i]! + 1);
-  const names = classNames && classNames.length >= k ? classNames : Array.from({ length: Math.max(k, classNames?.length ?? 0) }, (_, j) => classNames?.[j] ?? String(j));
-  return { subject: 'label', noun: task === 'ordinal' ? 'grade' : 'label', classNames: names, ...orderOf(names), cls: Int32Array.from(labels) };
+  const names =
+    classNames && classNames.length >= k
+      ? classNames
+      : Array.from({ length: Math.max(k, classNames?.length ?? 0) }, (_, j) => classNames?.[j] ?? String(j));
+  return {
+    subject: 'label',
+    noun: task === 'ordinal' ? 'grade' : 'label',
+    classNames: names,
+    ...orderOf(names),
+    cls: Int32Array.from(labels),
+  };
 }
 
 function sourceFor(expr: string, subject: string, ds: TargetData, indices: ArrayLike<number>): LabelSource {
@@ -125,17 +136,27 @@ function sourceFor(expr: string, subject: string, ds: TargetData, indices: Array
       const cols = Object.keys(ds.columns ?? {});
       throw new Error(`target '${expr}': the data has no labels${cols.length ? ` (its extra columns: ${cols.join(', ')})` : ''}`);
     }
-    if ((ds.labelWidth ?? 1) !== 1) throw new Error(`target '${expr}': the data is multi-label (${ds.labelWidth} labels per case); expected single-label data or a column`);
-    return labelSource(Array.from(indices, (i) => ds.labels![i]!), ds.classNames, ds.task);
+    if ((ds.labelWidth ?? 1) !== 1)
+      throw new Error(
+        `target '${expr}': the data is multi-label (${ds.labelWidth} labels per case); expected single-label data or a column`,
+      );
+    return labelSource(
+      Array.from(indices, (i) => ds.labels![i]!),
+      ds.classNames,
+      ds.task,
+    );
   }
   const col = ds.columns?.[subject];
   if (!col) {
     const cols = Object.keys(ds.columns ?? {});
-    throw new Error(`target '${expr}': no column '${subject}' (${cols.length ? `columns: ${cols.join(', ')}` : 'the data has no extra columns'}); ${EXPECTED}`);
+    throw new Error(
+      `target '${expr}': no column '${subject}' (${cols.length ? `columns: ${cols.join(', ')}` : 'the data has no extra columns'}); ${EXPECTED}`,
+    );
   }
   const values = Array.from(indices, (i) => (col[i] ?? '').trim());
   const empty = values.filter((v) => !v).length;
-  if (empty) throw new Error(`target '${expr}': column '${subject}' is empty in ${empty} of ${values.length} cases; expected a value in every case`);
+  if (empty)
+    throw new Error(`target '${expr}': column '${subject}' is empty in ${empty} of ${values.length} cases; expected a value in every case`);
   const uniq = [...new Set(values)];
   const { numeric } = orderOf(uniq);
   uniq.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
@@ -152,11 +173,18 @@ function tokenValue(src: LabelSource, token: string, where: string): number {
     if (src.numeric) return v;
     if (Number.isInteger(v) && v >= 0 && v < src.classNames.length) return v;
   }
-  throw new Error(`${where}: '${token}' is not a ${src.noun} (${src.noun}s: ${src.classNames.join(', ')}${src.numeric ? '' : `, or their indices 0..${src.classNames.length - 1}`})`);
+  throw new Error(
+    `${where}: '${token}' is not a ${src.noun} (${src.noun}s: ${src.classNames.join(', ')}${src.numeric ? '' : `, or their indices 0..${src.classNames.length - 1}`})`,
+  );
 }
 
 const TESTS: Record<TargetOp, (a: number, b: number) => boolean> = {
-  '>=': (a, b) => a >= b, '>': (a, b) => a > b, '<=': (a, b) => a <= b, '<': (a, b) => a < b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
+  '>=': (a, b) => a >= b,
+  '>': (a, b) => a > b,
+  '<=': (a, b) => a <= b,
+  '<': (a, b) => a < b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
 };
 const COMPLEMENT: Record<TargetOp, TargetOp> = { '>=': '<', '>': '<=', '<=': '>', '<': '>=', '==': '!=', '!=': '==' };
 
@@ -222,9 +250,15 @@ export function resolveTarget(expression: string | undefined, ds: TargetData, in
 
   if (f.form === 'as-is' || f.form === 'ordinal') {
     const present = counts.filter((c) => c > 0).length;
-    if (present < 2) throw new Error(`target '${expr}': the cases have ${present} class(es) with cases (${countsText(src, counts)}); expected at least two`);
+    if (present < 2)
+      throw new Error(
+        `target '${expr}': the cases have ${present} class(es) with cases (${countsText(src, counts)}); expected at least two`,
+      );
     const emptyK = counts.flatMap((c, k) => (c === 0 ? [src.classNames[k]] : []));
-    if (f.form === 'ordinal' && emptyK.length) throw new Error(`target '${expr}': ${src.noun} ${emptyK.join(', ')} has no cases (${countsText(src, counts)}); ordinal keeps every class, so each needs cases (or use label>=k)`);
+    if (f.form === 'ordinal' && emptyK.length)
+      throw new Error(
+        `target '${expr}': ${src.noun} ${emptyK.join(', ')} has no cases (${countsText(src, counts)}); ordinal keeps every class, so each needs cases (or use label>=k)`,
+      );
     const pos = src.classNames[1]!;
     const positive = `${src.subject}==${pos}`;
     const reference = src.classNames.length === 2 ? `${src.subject}==${src.classNames[0]}` : `${src.subject}!=${pos}`;
@@ -232,12 +266,25 @@ export function resolveTarget(expression: string | undefined, ds: TargetData, in
     const posMember = src.classNames.map((_, k) => k === 1);
     const classes = src.classNames.map((name, k) => ({ name, cases: counts[k]! }));
     const head = f.form === 'ordinal' ? `${src.classNames.length} ordered classes` : `as is, ${src.classNames.length} classes`;
-    const description = src.classNames.length === 2
-      ? `${expr} (${head}; positive: ${groupText(src, posMember)}, ${cases(counts[1]!)}; reference: ${groupText(src, posMember.map((m) => !m))}, ${cases(refCases)})`
-      : `${expr} (${head}: ${classes.map((c) => `${c.name}: ${c.cases}`).join(', ')} cases; explain and TCAV contrast ${groupText(src, posMember)} (${cases(counts[1]!)}) with the other ${refCases}; --target label>=k makes it binary)`;
+    const description =
+      src.classNames.length === 2
+        ? `${expr} (${head}; positive: ${groupText(src, posMember)}, ${cases(counts[1]!)}; reference: ${groupText(
+            src,
+            posMember.map((m) => !m),
+          )}, ${cases(refCases)})`
+        : `${expr} (${head}: ${classes.map((c) => `${c.name}: ${c.cases}`).join(', ')} cases; explain and TCAV contrast ${groupText(src, posMember)} (${cases(counts[1]!)}) with the other ${refCases}; --target label>=k makes it binary)`;
     return {
-      expression: expr, kind: f.form === 'ordinal' ? 'ordinal' : 'as-is', positive, reference, positiveClass: 1, classes,
-      positiveCases: counts[1]!, referenceCases: refCases, description, labels: src.cls, classNames: src.classNames,
+      expression: expr,
+      kind: f.form === 'ordinal' ? 'ordinal' : 'as-is',
+      positive,
+      reference,
+      positiveClass: 1,
+      classes,
+      positiveCases: counts[1]!,
+      referenceCases: refCases,
+      description,
+      labels: src.cls,
+      classNames: src.classNames,
     };
   }
 
@@ -247,24 +294,43 @@ export function resolveTarget(expression: string | undefined, ds: TargetData, in
   for (const v of labels) p += v;
   const r = labels.length - p;
   const positive = f.form === 'one-vs-rest' ? `${f.subject}==${f.value}` : expr;
-  const reference = f.form === 'compare' ? `${f.subject}${COMPLEMENT[f.op]}${f.value}`
-    : f.form === 'one-vs-rest' ? `${f.subject}!=${f.value}`
-      : `${f.subject} ${f.negate ? 'in' : 'not in'} ${f.values.join(',')}`;
+  const reference =
+    f.form === 'compare'
+      ? `${f.subject}${COMPLEMENT[f.op]}${f.value}`
+      : f.form === 'one-vs-rest'
+        ? `${f.subject}!=${f.value}`
+        : `${f.subject} ${f.negate ? 'in' : 'not in'} ${f.values.join(',')}`;
   if (p === 0 || r === 0) {
-    throw new Error(`target '${expr}' leaves the ${p === 0 ? 'positive' : 'reference'} class empty: ${positive} has ${p} cases, ${reference} has ${r} (${countsText(src, counts)}); expected cases in both`);
+    throw new Error(
+      `target '${expr}' leaves the ${p === 0 ? 'positive' : 'reference'} class empty: ${positive} has ${p} cases, ${reference} has ${r} (${countsText(src, counts)}); expected cases in both`,
+    );
   }
   return {
-    expression: expr, kind: 'binary', positive, reference, positiveClass: 1,
-    classes: [{ name: reference, cases: r }, { name: positive, cases: p }], positiveCases: p, referenceCases: r,
-    description: `${expr} (positive: ${groupText(src, member)}, ${cases(p)}; reference: ${groupText(src, member.map((m) => !m))}, ${cases(r)})`,
-    labels, classNames: [reference, positive],
+    expression: expr,
+    kind: 'binary',
+    positive,
+    reference,
+    positiveClass: 1,
+    classes: [
+      { name: reference, cases: r },
+      { name: positive, cases: p },
+    ],
+    positiveCases: p,
+    referenceCases: r,
+    description: `${expr} (positive: ${groupText(src, member)}, ${cases(p)}; reference: ${groupText(
+      src,
+      member.map((m) => !m),
+    )}, ${cases(r)})`,
+    labels,
+    classNames: [reference, positive],
   };
 }
 
 /** The JSON record of a target (everything but the per-case labels). */
 export function targetRecord(t: Target): TargetRecord {
   const { labels: _l, classNames: _c, ...record } = t;
-  void _l; void _c;
+  void _l;
+  void _c;
   return record;
 }
 
@@ -281,6 +347,7 @@ export function selectLabelClasses(body: string, src: LabelSource, what = `conce
   }
   const list = (m = /^(not\s+)?in\b\s*(.*)$/.exec(b)) ? m[2]! : b;
   const values = list.split(',').map(unquote);
-  if (!list.trim() || values.some((v) => !v)) throw new Error(`${what}: expected label:K, label:3,4, label:in 3,4 or label:>=3 (any of >= > <= < == !=)`);
+  if (!list.trim() || values.some((v) => !v))
+    throw new Error(`${what}: expected label:K, label:3,4, label:in 3,4 or label:>=3 (any of >= > <= < == !=)`);
   return positiveClasses(src, { form: 'in', subject: 'label', values, negate: m?.[1] !== undefined }, what);
 }

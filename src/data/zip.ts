@@ -24,13 +24,18 @@ const u64 = (b: Uint8Array, at: number) => u32(b, at) + u32(b, at + 4) * 2 ** 32
 
 /** Reads the central directory; `file` names the archive in errors, `what` says what it should be. */
 export function readZipDirectory(src: ByteSource, file: string, what: string): ZipEntry[] {
-  const bad = (why: string): never => { throw new DataError(file, `cannot unzip (truncated or corrupt ${what}): ${why}`); };
+  const bad = (why: string): never => {
+    throw new DataError(file, `cannot unzip (truncated or corrupt ${what}): ${why}`);
+  };
   if (src.size < 22) bad(`only ${src.size} bytes, no end-of-central-directory record`);
   const tailLen = Math.min(src.size, 22 + 0xffff);
   const tail = src.read(src.size - tailLen, tailLen);
   let eocd = -1;
   for (let i = tailLen - 22; i >= 0; i--) {
-    if (u32(tail, i) === 0x06054b50 && i + 22 + u16(tail, i + 20) <= tailLen) { eocd = i; break; }
+    if (u32(tail, i) === 0x06054b50 && i + 22 + u16(tail, i + 20) <= tailLen) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) bad('no end-of-central-directory record');
   let count = u16(tail, eocd + 10);
@@ -45,7 +50,8 @@ export function readZipDirectory(src: ByteSource, file: string, what: string): Z
     cdSize = u64(z64, 40);
     cdOffset = u64(z64, 48);
   }
-  if (cdOffset + cdSize > src.size) bad(`the central directory (${cdSize} bytes at ${cdOffset}) runs past the end of the file (${src.size} bytes)`);
+  if (cdOffset + cdSize > src.size)
+    bad(`the central directory (${cdSize} bytes at ${cdOffset}) runs past the end of the file (${src.size} bytes)`);
   const cd = src.read(cdOffset, cdSize);
   const entries: ZipEntry[] = [];
   let p = 0;
@@ -55,16 +61,24 @@ export function readZipDirectory(src: ByteSource, file: string, what: string): Z
     const crc32 = u32(cd, p + 16);
     let compressedSize = u32(cd, p + 20);
     let size = u32(cd, p + 24);
-    const nameLen = u16(cd, p + 28), extraLen = u16(cd, p + 30), commentLen = u16(cd, p + 32);
+    const nameLen = u16(cd, p + 28),
+      extraLen = u16(cd, p + 30),
+      commentLen = u16(cd, p + 32);
     let localOffset = u32(cd, p + 42);
     if (p + 46 + nameLen + extraLen + commentLen > cd.length) bad(`central directory entry ${k} runs past the directory`);
     const name = Buffer.from(cd.buffer, cd.byteOffset + p + 46, nameLen).toString('utf8');
     // zip64 extended information: each field present only where the 32-bit one is saturated.
     for (let e = p + 46 + nameLen, end = e + extraLen; e + 4 <= end;) {
-      const id = u16(cd, e), len = u16(cd, e + 2);
+      const id = u16(cd, e),
+        len = u16(cd, e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        const take = () => { if (q + 8 > e + 4 + len) bad(`${name}: short zip64 extra field`); const v = u64(cd, q); q += 8; return v; };
+        const take = () => {
+          if (q + 8 > e + 4 + len) bad(`${name}: short zip64 extra field`);
+          const v = u64(cd, q);
+          q += 8;
+          return v;
+        };
         if (size === 0xffffffff) size = take();
         if (compressedSize === 0xffffffff) compressedSize = take();
         if (localOffset === 0xffffffff) localOffset = take();
@@ -79,11 +93,23 @@ export function readZipDirectory(src: ByteSource, file: string, what: string): Z
 
 function dataOffset(src: ByteSource, e: ZipEntry, file: string): number {
   const h = src.read(e.localOffset, 30);
-  if (h.length < 30 || u32(h, 0) !== 0x04034b50) throw new DataError(file, `cannot unzip: no local file header at offset ${e.localOffset}`, e.name);
+  if (h.length < 30 || u32(h, 0) !== 0x04034b50)
+    throw new DataError(file, `cannot unzip: no local file header at offset ${e.localOffset}`, e.name);
   const start = e.localOffset + 30 + u16(h, 26) + u16(h, 28);
-  if (start + e.compressedSize > src.size) throw new DataError(file, `cannot unzip (truncated): its ${e.compressedSize} compressed bytes run past the end of the file (${src.size} bytes)`, e.name);
-  if (e.method !== 0 && e.method !== 8) throw new DataError(file, `compression method ${e.method}; expected stored (0) or deflate (8), as numpy.savez and savez_compressed write`, e.name);
-  if (e.method === 0 && e.size !== e.compressedSize) throw new DataError(file, `stored with sizes ${e.compressedSize} and ${e.size} that disagree`, e.name);
+  if (start + e.compressedSize > src.size)
+    throw new DataError(
+      file,
+      `cannot unzip (truncated): its ${e.compressedSize} compressed bytes run past the end of the file (${src.size} bytes)`,
+      e.name,
+    );
+  if (e.method !== 0 && e.method !== 8)
+    throw new DataError(
+      file,
+      `compression method ${e.method}; expected stored (0) or deflate (8), as numpy.savez and savez_compressed write`,
+      e.name,
+    );
+  if (e.method === 0 && e.size !== e.compressedSize)
+    throw new DataError(file, `stored with sizes ${e.compressedSize} and ${e.size} that disagree`, e.name);
   return start;
 }
 
@@ -123,10 +149,15 @@ export function readEntry(src: ByteSource, e: ZipEntry, file: string): Uint8Arra
       throw new DataError(file, `cannot unzip (truncated or corrupt deflate data): ${(err as Error).message}`, e.name);
     }
   }
-  if (out.length !== e.size) throw new DataError(file, `cannot unzip (truncated or corrupt): ${out.length} bytes, the zip directory says ${e.size}`, e.name);
+  if (out.length !== e.size)
+    throw new DataError(file, `cannot unzip (truncated or corrupt): ${out.length} bytes, the zip directory says ${e.size}`, e.name);
   const crc = crc32(out);
   if (crc !== e.crc32) {
-    throw new DataError(file, `CRC-32 ${hex(crc)} of the contents does not match ${hex(e.crc32)} in the zip directory: the file is corrupt (numpy.load refuses it too)`, e.name);
+    throw new DataError(
+      file,
+      `CRC-32 ${hex(crc)} of the contents does not match ${hex(e.crc32)} in the zip directory: the file is corrupt (numpy.load refuses it too)`,
+      e.name,
+    );
   }
   return out;
 }

@@ -9,14 +9,19 @@ export { TSNE, fitTSNE, type TSNEOptions } from './tsne.js';
 export { UMAP, fitUMAP, type UMAPOptions } from './umap.js';
 export { trustworthiness } from './trustworthiness.js';
 export { exactKnn, type KnnGraph } from './knn.js';
-export { scatterPng, writeScatterPng, rasterizeScatter, embeddingJson, type EmbeddingJson, viridis, type ScatterOptions } from './scatter.js';
+export {
+  scatterPng,
+  writeScatterPng,
+  rasterizeScatter,
+  embeddingJson,
+  type EmbeddingJson,
+  viridis,
+  type ScatterOptions,
+} from './scatter.js';
 export type { EmbedMethod, EmbeddingResult, ProgressCallback, CommonEmbedOptions } from './types.js';
 
 /** `embed`'s options: the method plus that method's own options. */
-export type EmbedOptions =
-  | ({ method: 'pca' } & PCAOptions)
-  | ({ method: 'tsne' } & TSNEOptions)
-  | ({ method: 'umap' } & UMAPOptions);
+export type EmbedOptions = ({ method: 'pca' } & PCAOptions) | ({ method: 'tsne' } & TSNEOptions) | ({ method: 'umap' } & UMAPOptions);
 
 /** Embeds N x D rows (row-major) in 2-D with the chosen method. */
 export function embed(data: Float32Array | Float64Array, n: number, d: number, options: EmbedOptions): EmbeddingResult {
@@ -28,7 +33,13 @@ export function embed(data: Float32Array | Float64Array, n: number, d: number, o
 }
 
 /** Like `embed`, yielding to the event loop as it goes and reporting progress. */
-export async function embedAsync(data: Float32Array | Float64Array, n: number, d: number, options: EmbedOptions, onProgress?: ProgressCallback): Promise<EmbeddingResult> {
+export async function embedAsync(
+  data: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  options: EmbedOptions,
+  onProgress?: ProgressCallback,
+): Promise<EmbeddingResult> {
   const { method, ...rest } = options;
   if (method === 'pca') {
     const r = fitPCA(data, n, d, rest);

@@ -86,7 +86,12 @@ export function fitPCA(data: Float32Array | Float64Array, n: number, d: number, 
     coords,
     trustworthiness: tk > 0 ? trustworthiness(data, n, d, coords, 2, tk) : NaN,
     method: 'pca',
-    params: { components: 2, seed: options.seed ?? 0, trustworthinessK: tk, explainedVarianceRatio: Array.from(model.explainedVarianceRatio) },
+    params: {
+      components: 2,
+      seed: options.seed ?? 0,
+      trustworthinessK: tk,
+      explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
+    },
     seconds,
   };
 }

@@ -35,9 +35,13 @@ export class QuadTree implements QuadTreeArrays {
 
   build(y: Float64Array, n: number): void {
     this.ensure(Math.max(64, 4 * n + 1));
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < n; i++) {
-      const x = y[2 * i], v = y[2 * i + 1];
+      const x = y[2 * i],
+        v = y[2 * i + 1];
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (v < minY) minY = v;
@@ -88,8 +92,10 @@ export class QuadTree implements QuadTreeArrays {
       }
       // Split the leaf: its content moves to the matching child, then the loop places p below.
       const first = this.size;
-      const hx = this.halfX[node] / 2, hy = this.halfY[node] / 2;
-      const cx = this.centreX[node], cy = this.centreY[node];
+      const hx = this.halfX[node] / 2,
+        hy = this.halfY[node] / 2;
+      const cx = this.centreX[node],
+        cy = this.centreY[node];
       this.newCell(cx - hx, cy - hy, hx, hy);
       this.newCell(cx + hx, cy - hy, hx, hy);
       this.newCell(cx - hx, cy + hy, hx, hy);

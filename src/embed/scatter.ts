@@ -34,7 +34,17 @@ export interface ScatterOptions {
 
 const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 // viridis at 9 evenly spaced stops (matplotlib), interpolated linearly between them.
-const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+const VIRIDIS = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+];
 const MARGIN = 24;
 const LEGEND_WIDTH = 170;
 
@@ -72,16 +82,22 @@ export function classColours(present: number[], ordered: boolean, classes = 0): 
  * drawn at the edge.
  */
 export function robustLimits(v: ArrayLike<number>): [number, number] {
-  const s = Array.from(v).filter(Number.isFinite).sort((a, b) => a - b);
+  const s = Array.from(v)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   if (!s.length) return [0, 1];
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
-  const lo = at(0.01), hi = at(0.99);
+  const lo = at(0.01),
+    hi = at(0.99);
   const pad = 0.05 * (hi - lo);
   return [Math.max(s[0]!, lo - pad), Math.min(s[s.length - 1]!, hi + pad)];
 }
 
 /** Colour of each point and the legend entries that explain them. */
-function colourPoints(n: number, o: ScatterOptions): { rgb: Uint8Array; legend: { colour: string; text: string }[]; heading: string; gradient?: [number, number] } {
+function colourPoints(
+  n: number,
+  o: ScatterOptions,
+): { rgb: Uint8Array; legend: { colour: string; text: string }[]; heading: string; gradient?: [number, number] } {
   const rgb = new Uint8Array(3 * n).fill(60);
   if (o.labels) {
     const present = [...new Set(Array.from(o.labels))].sort((x, y) => x - y);
@@ -91,8 +107,13 @@ function colourPoints(n: number, o: ScatterOptions): { rgb: Uint8Array; legend: 
     return { rgb, legend, heading: o.colorName ?? 'label' };
   }
   if (o.values) {
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < n; i++) if (Number.isFinite(o.values[i])) { lo = Math.min(lo, o.values[i]); hi = Math.max(hi, o.values[i]); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < n; i++)
+      if (Number.isFinite(o.values[i])) {
+        lo = Math.min(lo, o.values[i]);
+        hi = Math.max(hi, o.values[i]);
+      }
     if (!(hi > lo)) hi = lo + 1;
     for (let i = 0; i < n; i++) rgb.set(viridis((o.values[i] - lo) / (hi - lo)), 3 * i);
     return { rgb, legend: [], heading: o.colorName ?? 'value', gradient: [lo, hi] };
@@ -101,17 +122,23 @@ function colourPoints(n: number, o: ScatterOptions): { rgb: Uint8Array; legend: 
 }
 
 /** Rasterises the points into a width x height RGBA buffer on white (legend area left blank). */
-export function rasterizeScatter(coords: Float32Array | Float64Array, options: ScatterOptions = {}): { rgba: Uint8Array; width: number; height: number } {
-  const width = options.width ?? 800, height = options.height ?? 800;
+export function rasterizeScatter(
+  coords: Float32Array | Float64Array,
+  options: ScatterOptions = {},
+): { rgba: Uint8Array; width: number; height: number } {
+  const width = options.width ?? 800,
+    height = options.height ?? 800;
   const n = coords.length / 2;
   const rgba = new Uint8Array(width * height * 4).fill(255);
   const { rgb } = colourPoints(n, options);
   const [minX, maxX] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i]));
   const [minY, maxY] = robustLimits(Array.from({ length: n }, (_, i) => coords[2 * i + 1]));
-  const plotW = width - 2 * MARGIN - LEGEND_WIDTH, plotH = height - 2 * MARGIN - 16;
+  const plotW = width - 2 * MARGIN - LEGEND_WIDTH,
+    plotH = height - 2 * MARGIN - 16;
   // One scale for both axes: distances in the picture mean what they mean in the embedding.
   const scale = Math.min(plotW / (maxX - minX || 1), plotH / (maxY - minY || 1));
-  const offX = MARGIN + (plotW - scale * (maxX - minX || 0)) / 2, offY = MARGIN + 16 + (plotH - scale * (maxY - minY || 0)) / 2;
+  const offX = MARGIN + (plotW - scale * (maxX - minX || 0)) / 2,
+    offY = MARGIN + 16 + (plotH - scale * (maxY - minY || 0)) / 2;
   const radius = options.pointRadius ?? (n < 2000 ? 3 : 2);
   const alpha = options.alpha ?? 0.7;
   for (let i = 0; i < n; i++) {
@@ -124,7 +151,8 @@ export function rasterizeScatter(coords: Float32Array | Float64Array, options: S
         if (x < 0 || x >= width) continue;
         const cover = Math.min(1, Math.max(0, radius + 0.5 - Math.hypot(x + 0.5 - cx, y + 0.5 - cy)));
         if (cover <= 0) continue;
-        const w = cover * alpha, p = 4 * (y * width + x);
+        const w = cover * alpha,
+          p = 4 * (y * width + x);
         for (let c = 0; c < 3; c++) rgba[p + c] = Math.round(rgba[p + c] * (1 - w) + rgb[3 * i + c] * w);
       }
     }
@@ -151,17 +179,24 @@ function legendSvg(width: number, height: number, coords: Float32Array | Float64
   if (heading) parts.push(`<text x="${x0}" y="${MARGIN + 30}" font-size="13" font-weight="bold">${escapeXml(heading)}</text>`);
   legend.slice(0, 20).forEach((e, k) => {
     const y = MARGIN + 44 + 20 * k;
-    parts.push(`<rect x="${x0}" y="${y}" width="12" height="12" fill="${e.colour}"/><text x="${x0 + 18}" y="${y + 11}" font-size="12">${escapeXml(e.text)}</text>`);
+    parts.push(
+      `<rect x="${x0}" y="${y}" width="12" height="12" fill="${e.colour}"/><text x="${x0 + 18}" y="${y + 11}" font-size="12">${escapeXml(e.text)}</text>`,
+    );
   });
   if (gradient) {
     const stops = VIRIDIS.map((c, k) => `<stop offset="${k / (VIRIDIS.length - 1)}" stop-color="rgb(${c.join(',')})"/>`).join('');
     const y = MARGIN + 44;
     parts.push(`<defs><linearGradient id="v" x1="0" y1="1" x2="0" y2="0">${stops}</linearGradient></defs>`);
     parts.push(`<rect x="${x0}" y="${y}" width="16" height="160" fill="url(#v)"/>`);
-    parts.push(`<text x="${x0 + 22}" y="${y + 10}" font-size="12">${gradient[1].toPrecision(3)}</text><text x="${x0 + 22}" y="${y + 160}" font-size="12">${gradient[0].toPrecision(3)}</text>`);
+    parts.push(
+      `<text x="${x0 + 22}" y="${y + 10}" font-size="12">${gradient[1].toPrecision(3)}</text><text x="${x0 + 22}" y="${y + 160}" font-size="12">${gradient[0].toPrecision(3)}</text>`,
+    );
   }
   const edge = pointsAtEdge(coords);
-  if (edge > 0) parts.push(`<text x="${x0}" y="${height - MARGIN}" font-size="11" fill="#555">${edge} outlying point${edge === 1 ? '' : 's'} drawn at the edge</text><text x="${x0}" y="${height - MARGIN + 13}" font-size="11" fill="#555">(axes: 1st-99th percentile)</text>`);
+  if (edge > 0)
+    parts.push(
+      `<text x="${x0}" y="${height - MARGIN}" font-size="11" fill="#555">${edge} outlying point${edge === 1 ? '' : 's'} drawn at the edge</text><text x="${x0}" y="${height - MARGIN + 13}" font-size="11" fill="#555">(axes: 1st-99th percentile)</text>`,
+    );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans, sans-serif" fill="#222">${parts.join('')}</g></svg>`;
 }
 

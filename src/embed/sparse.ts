@@ -15,7 +15,13 @@ export interface Csr {
  * out. Each row's columns come out ascending, so the graph (and everything seeded downstream) is
  * independent of hash or insertion order.
  */
-export function symmetrizeKnn(n: number, k: number, cols: Int32Array, weights: Float64Array, combine: (a: number, b: number) => number): Csr {
+export function symmetrizeKnn(
+  n: number,
+  k: number,
+  cols: Int32Array,
+  weights: Float64Array,
+  combine: (a: number, b: number) => number,
+): Csr {
   // Transposed directed graph first, so both directions of a pair can be looked up in one merge.
   const tCount = new Int32Array(n + 1);
   for (let e = 0; e < n * k; e++) tCount[cols[e] + 1]++;
@@ -44,13 +50,19 @@ export function symmetrizeKnn(n: number, k: number, cols: Int32Array, weights: F
       const j = cols[i * k + a];
       if (j === i) continue;
       forward[j] += weights[i * k + a];
-      if (!seen[j]) { seen[j] = 1; rowCols[m++] = j; }
+      if (!seen[j]) {
+        seen[j] = 1;
+        rowCols[m++] = j;
+      }
     }
     for (let t = tCount[i]; t < tCount[i + 1]; t++) {
       const j = tSrc[t];
       if (j === i) continue;
       backward[j] += tW[t];
-      if (!seen[j]) { seen[j] = 1; rowCols[m++] = j; }
+      if (!seen[j]) {
+        seen[j] = 1;
+        rowCols[m++] = j;
+      }
     }
     const row = rowCols.subarray(0, m).sort();
     for (let a = 0; a < m; a++) {

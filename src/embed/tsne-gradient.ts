@@ -10,19 +10,32 @@ const DUPLICATE_EPS = 1e-6;
  * Repulsive forces of points start..end-1 into negForce (2 per point) and each point's share of the
  * normaliser Z into sumQ; kept per point so the total does not depend on how the range is split.
  */
-export function repulsiveForces(tree: QuadTreeArrays, y: Float64Array, theta: number, start: number, end: number, negForce: Float64Array, sumQ: Float64Array, stack: Int32Array): void {
+export function repulsiveForces(
+  tree: QuadTreeArrays,
+  y: Float64Array,
+  theta: number,
+  start: number,
+  end: number,
+  negForce: Float64Array,
+  sumQ: Float64Array,
+  stack: Int32Array,
+): void {
   const theta2 = theta * theta;
   const { massX, massY, count, child, halfX, halfY } = tree;
   for (let i = start; i < end; i++) {
-    const xi = y[2 * i], yi = y[2 * i + 1];
-    let fx = 0, fy = 0, z = 0;
+    const xi = y[2 * i],
+      yi = y[2 * i + 1];
+    let fx = 0,
+      fy = 0,
+      z = 0;
     let sp = 0;
     stack[sp++] = 0;
     while (sp > 0) {
       const node = stack[--sp];
       const cnt = count[node];
       if (cnt === 0) continue;
-      const dx = xi - massX[node], dy = yi - massY[node];
+      const dx = xi - massX[node],
+        dy = yi - massY[node];
       const d2 = dx * dx + dy * dy;
       const first = child[node];
       if (first < 0) {
@@ -54,7 +67,15 @@ export function repulsiveForces(tree: QuadTreeArrays, y: Float64Array, theta: nu
  * Full gradient into `grad` given the repulsive part; P is scaled by `exaggeration`. Returns the KL
  * divergence when `withError` (else NaN), measured with the Barnes-Hut estimate of Z.
  */
-export function combineGradient(p: Csr, y: Float64Array, exaggeration: number, negForce: Float64Array, sumQ: Float64Array, grad: Float64Array, withError: boolean): number {
+export function combineGradient(
+  p: Csr,
+  y: Float64Array,
+  exaggeration: number,
+  negForce: Float64Array,
+  sumQ: Float64Array,
+  grad: Float64Array,
+  withError: boolean,
+): number {
   const n = p.n;
   let z = 0;
   for (let i = 0; i < n; i++) z += sumQ[i];
@@ -62,11 +83,14 @@ export function combineGradient(p: Csr, y: Float64Array, exaggeration: number, n
   const { indptr, indices, values } = p;
   let kl = 0;
   for (let i = 0; i < n; i++) {
-    const xi = y[2 * i], yi = y[2 * i + 1];
-    let fx = 0, fy = 0;
+    const xi = y[2 * i],
+      yi = y[2 * i + 1];
+    let fx = 0,
+      fy = 0;
     for (let e = indptr[i]; e < indptr[i + 1]; e++) {
       const j = indices[e];
-      const dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
+      const dx = xi - y[2 * j],
+        dy = yi - y[2 * j + 1];
       const q = 1 / (1 + dx * dx + dy * dy);
       const pij = values[e] * exaggeration;
       const f = pij * q;

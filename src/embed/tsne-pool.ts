@@ -31,7 +31,13 @@ export class ForcePool {
     const chunk = Math.ceil(n / parts);
     const resend = tree.generation !== this.sentGeneration || y !== this.sentY;
     const buffers = resend
-      ? { tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, halfX: tree.halfX, halfY: tree.halfY }, y, negForce, sumQ, control: this.control }
+      ? {
+          tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, halfX: tree.halfX, halfY: tree.halfY },
+          y,
+          negForce,
+          sumQ,
+          control: this.control,
+        }
       : undefined;
     this.sentGeneration = tree.generation;
     this.sentY = y;

@@ -27,10 +27,12 @@ export interface CommonEmbedOptions {
 }
 
 export function checkMatrix(data: Float32Array | Float64Array, n: number, d: number): void {
-  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1) throw new RangeError(`n and d must be positive integers, got ${n} x ${d}`);
+  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1)
+    throw new RangeError(`n and d must be positive integers, got ${n} x ${d}`);
   if (data.length !== n * d) throw new RangeError(`data has ${data.length} values, expected n * d = ${n} x ${d} = ${n * d}`);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new RangeError(`data[${i}] (row ${Math.floor(i / d)}, column ${i % d}) is ${data[i]}; embeddings need finite values`);
+    if (!Number.isFinite(data[i]))
+      throw new RangeError(`data[${i}] (row ${Math.floor(i / d)}, column ${i % d}) is ${data[i]}; embeddings need finite values`);
   }
 }
 

@@ -26,7 +26,9 @@ export function fuzzySimplicialSet(data: Float32Array | Float64Array, n: number,
       if (rho === 0 && dist[off + a] > 0) rho = dist[off + a];
     }
     meanRow /= k;
-    let lo = 0, hi = Infinity, mid = 1;
+    let lo = 0,
+      hi = Infinity,
+      mid = 1;
     for (let it = 0; it < 64; it++) {
       let psum = 0;
       for (let a = 0; a < k; a++) {
@@ -68,10 +70,16 @@ export function findABParams(spread: number, minDist: number): { a: number; b: n
     for (let i = 0; i < m; i++) s += (1 / (1 + a * Math.pow(xs[i], 2 * b)) - ys[i]) ** 2;
     return s;
   };
-  let a = 1, b = 1, lambda = 1e-3;
+  let a = 1,
+    b = 1,
+    lambda = 1e-3;
   let current = cost(a, b);
   for (let it = 0; it < 500; it++) {
-    let jaa = 0, jab = 0, jbb = 0, ga = 0, gb = 0;
+    let jaa = 0,
+      jab = 0,
+      jbb = 0,
+      ga = 0,
+      gb = 0;
     for (let i = 0; i < m; i++) {
       const x = xs[i];
       const u = x > 0 ? Math.pow(x, 2 * b) : 0;
@@ -79,16 +87,21 @@ export function findABParams(spread: number, minDist: number): { a: number; b: n
       const r = 1 / den - ys[i];
       const da = -u / (den * den);
       const db = x > 0 ? (-a * u * 2 * Math.log(x)) / (den * den) : 0;
-      jaa += da * da; jab += da * db; jbb += db * db;
-      ga += da * r; gb += db * r;
+      jaa += da * da;
+      jab += da * db;
+      jbb += db * db;
+      ga += da * r;
+      gb += db * r;
     }
-    const maa = jaa * (1 + lambda), mbb = jbb * (1 + lambda);
+    const maa = jaa * (1 + lambda),
+      mbb = jbb * (1 + lambda);
     const det = maa * mbb - jab * jab;
     const stepA = -(mbb * ga - jab * gb) / det;
     const stepB = -(maa * gb - jab * ga) / det;
     const next = cost(a + stepA, b + stepB);
     if (next < current) {
-      a += stepA; b += stepB;
+      a += stepA;
+      b += stepB;
       const improved = current - next;
       current = next;
       lambda /= 10;

@@ -93,7 +93,8 @@ export class UMAP {
       b: options.b,
     };
     if (!(this.options.nNeighbors >= 2)) throw new RangeError(`nNeighbors must be >= 2, got ${this.options.nNeighbors}`);
-    if (!(this.options.minDist >= 0) || this.options.minDist > this.options.spread) throw new RangeError(`minDist must be in [0, spread], got ${this.options.minDist}`);
+    if (!(this.options.minDist >= 0) || this.options.minDist > this.options.spread)
+      throw new RangeError(`minDist must be in [0, spread], got ${this.options.minDist}`);
   }
 
   /** Builds the graph and the initial layout; returns the number of epochs `step` will run. */

@@ -37,8 +37,12 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], o: G
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
   const r = native.tensor.autogradGrad(
-    outs.map((t) => t.id), ins.map((t) => t.id), o.gradOutputs?.map((t) => t.id) ?? null,
-    o.retainGraph, o.createGraph ?? false, o.allowUnused ?? false,
+    outs.map((t) => t.id),
+    ins.map((t) => t.id),
+    o.gradOutputs?.map((t) => t.id) ?? null,
+    o.retainGraph,
+    o.createGraph ?? false,
+    o.allowUnused ?? false,
   );
   return r.map((g) => (g === null ? null : new Tensor(g)));
 }

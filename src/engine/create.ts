@@ -39,25 +39,37 @@ export function empty(shape: number[], o: CreateOptions = {}): Tensor {
 }
 /** Standard normal samples. */
 export function randn(shape: number[], o: RandomOptions = {}): Tensor {
-  return drawn(o, (g) => op('randn.generator', shape, g, dt(o), null, null),
-    () => op('randn', shape, dt(o), null, dev(o)));
+  return drawn(
+    o,
+    (g) => op('randn.generator', shape, g, dt(o), null, null),
+    () => op('randn', shape, dt(o), null, dev(o)),
+  );
 }
 /** Uniform samples in [0, 1). */
 export function rand(shape: number[], o: RandomOptions = {}): Tensor {
-  return drawn(o, (g) => op('rand.generator', shape, g, dt(o), null, null),
-    () => op('rand', shape, dt(o), null, dev(o)));
+  return drawn(
+    o,
+    (g) => op('rand.generator', shape, g, dt(o), null, null),
+    () => op('rand', shape, dt(o), null, dev(o)),
+  );
 }
 export const randnLike = (t: Tensor, o: RandomOptions = {}) => randn(t.shape, { dtype: t.dtype, device: t.device, ...o });
 export const randLike = (t: Tensor, o: RandomOptions = {}) => rand(t.shape, { dtype: t.dtype, device: t.device, ...o });
 /** Integers uniform in [low, high). */
 export function randint(low: number, high: number, shape: number[], o: RandomOptions = {}): Tensor {
-  return drawn(o, (g) => op('randint.low_generator', low, high, shape, g, dt(o, 'int64'), null, null),
-    () => op('randint.low', low, high, shape, dt(o, 'int64'), null, dev(o)));
+  return drawn(
+    o,
+    (g) => op('randint.low_generator', low, high, shape, g, dt(o, 'int64'), null, null),
+    () => op('randint.low', low, high, shape, dt(o, 'int64'), null, dev(o)),
+  );
 }
 /** A random permutation of 0..n-1 (int64). */
 export function randperm(n: number, o: RandomOptions = {}): Tensor {
-  return drawn(o, (g) => op('randperm.generator', n, g, dt(o, 'int64'), null, null),
-    () => op('randperm', n, dt(o, 'int64'), null, dev(o)));
+  return drawn(
+    o,
+    (g) => op('randperm.generator', n, g, dt(o, 'int64'), null, null),
+    () => op('randperm', n, dt(o, 'int64'), null, dev(o)),
+  );
 }
 /** start, start+step, ... below end. Integer arguments give int64 unless dtype says otherwise. */
 export function arange(start: number, end: number, step = 1, o: CreateOptions = {}): Tensor {

@@ -9,7 +9,12 @@ function expectRank(name: string, t: Tensor, rank: number, what: string): void {
   if (t.ndim !== rank) throw new RangeError(`${name}: expected ${what} (${rank}-D), got shape [${t.shape}]`);
 }
 
-export interface Conv2dOptions { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number }
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
 
 /** 2-D convolution. input N x Cin x H x W, weight Cout x Cin/groups x kH x kW. */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
@@ -21,7 +26,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   return op('conv2d', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, groups);
 }
 
-export interface ConvTranspose2dOptions extends Conv2dOptions { outputPadding?: Pair }
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: Pair;
+}
 
 /** 2-D transposed convolution. weight Cin x Cout/groups x kH x kW. */
 export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
@@ -29,13 +36,27 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (input.shape[1] !== weight.shape[0]) {
     throw new RangeError(`convTranspose2d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
   }
-  return op('conv_transpose2d.input', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0,
-    o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1);
+  return op(
+    'conv_transpose2d.input',
+    input.id,
+    weight.id,
+    bias?.id ?? null,
+    o.stride ?? 1,
+    o.padding ?? 0,
+    o.outputPadding ?? 0,
+    o.groups ?? 1,
+    o.dilation ?? 1,
+  );
 }
 
 type Triple = number | [number, number, number];
 
-export interface Conv3dOptions { stride?: Triple; padding?: Triple; dilation?: Triple; groups?: number }
+export interface Conv3dOptions {
+  stride?: Triple;
+  padding?: Triple;
+  dilation?: Triple;
+  groups?: number;
+}
 
 /** 3-D convolution (volumes). input N x Cin x D x H x W, weight Cout x Cin/groups x kD x kH x kW. */
 export function conv3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv3dOptions = {}): Tensor {
@@ -47,7 +68,9 @@ export function conv3d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   return op('conv3d', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, groups);
 }
 
-export interface ConvTranspose3dOptions extends Conv3dOptions { outputPadding?: Triple }
+export interface ConvTranspose3dOptions extends Conv3dOptions {
+  outputPadding?: Triple;
+}
 
 /** 3-D transposed convolution. weight Cin x Cout/groups x kD x kH x kW. */
 export function convTranspose3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose3dOptions = {}): Tensor {
@@ -55,27 +78,52 @@ export function convTranspose3d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (input.shape[1] !== weight.shape[0]) {
     throw new RangeError(`convTranspose3d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
   }
-  return op('conv_transpose3d.input', input.id, weight.id, bias?.id ?? null, o.stride ?? 1, o.padding ?? 0,
-    o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1);
+  return op(
+    'conv_transpose3d.input',
+    input.id,
+    weight.id,
+    bias?.id ?? null,
+    o.stride ?? 1,
+    o.padding ?? 0,
+    o.outputPadding ?? 0,
+    o.groups ?? 1,
+    o.dilation ?? 1,
+  );
 }
 
 /** x W^T + b. weight out x in. */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (input.shape[input.ndim - 1] !== weight.shape[1]) {
-    throw new RangeError(`linear: input [${input.shape}] has ${input.shape[input.ndim - 1]} features, weight [${weight.shape}] expects ${weight.shape[1]}`);
+    throw new RangeError(
+      `linear: input [${input.shape}] has ${input.shape[input.ndim - 1]} features, weight [${weight.shape}] expects ${weight.shape[1]}`,
+    );
   }
   return op('linear', input.id, weight.id, bias?.id ?? null);
 }
 
 export interface BatchNormOptions {
-  weight?: Tensor | null; bias?: Tensor | null;
-  runningMean?: Tensor | null; runningVar?: Tensor | null;
-  training: boolean; momentum?: number; eps?: number;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  training: boolean;
+  momentum?: number;
+  eps?: number;
 }
 /** Batch normalisation; in training mode it updates runningMean/runningVar in place. */
 export function batchNorm(input: Tensor, o: BatchNormOptions): Tensor {
-  return op('batch_norm', input.id, o.weight?.id ?? null, o.bias?.id ?? null, o.runningMean?.id ?? null,
-    o.runningVar?.id ?? null, o.training, o.momentum ?? 0.1, o.eps ?? 1e-5, true);
+  return op(
+    'batch_norm',
+    input.id,
+    o.weight?.id ?? null,
+    o.bias?.id ?? null,
+    o.runningMean?.id ?? null,
+    o.runningVar?.id ?? null,
+    o.training,
+    o.momentum ?? 0.1,
+    o.eps ?? 1e-5,
+    true,
+  );
 }
 
 export function groupNorm(input: Tensor, groups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
@@ -101,7 +149,10 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: ReductionName =
   return op('l1_loss', input.id, target.id, Reduction[reduction]);
 }
 export function binaryCrossEntropyWithLogits(
-  logits: Tensor, target: Tensor, reduction: ReductionName = 'mean', posWeight: Tensor | null = null,
+  logits: Tensor,
+  target: Tensor,
+  reduction: ReductionName = 'mean',
+  posWeight: Tensor | null = null,
 ): Tensor {
   sameShape('binaryCrossEntropyWithLogits', logits, target);
   return op('binary_cross_entropy_with_logits', logits.id, target.id, null, posWeight?.id ?? null, Reduction[reduction]);
@@ -121,7 +172,12 @@ export function adaptiveAvgPool2d(x: Tensor, size: Pair): Tensor {
   return op('adaptive_avg_pool2d', x.id, size);
 }
 
-export interface InterpolateOptions { size?: [number, number]; scaleFactor?: number; mode?: 'nearest' | 'bilinear'; alignCorners?: boolean }
+export interface InterpolateOptions {
+  size?: [number, number];
+  scaleFactor?: number;
+  mode?: 'nearest' | 'bilinear';
+  alignCorners?: boolean;
+}
 /** Resizes N x C x H x W images to `size` or by `scaleFactor`. */
 export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   expectRank('interpolate', x, 4, 'input N x C x H x W');
@@ -131,7 +187,12 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   return op('upsample_bilinear2d.vec', x.id, size, o.alignCorners ?? false, scales);
 }
 
-export interface Interpolate3dOptions { size?: [number, number, number]; scaleFactor?: number; mode?: 'nearest' | 'trilinear'; alignCorners?: boolean }
+export interface Interpolate3dOptions {
+  size?: [number, number, number];
+  scaleFactor?: number;
+  mode?: 'nearest' | 'trilinear';
+  alignCorners?: boolean;
+}
 /** Resizes N x C x D x H x W volumes to `size` or by `scaleFactor` (the 3D decoder's upsampling, Grad-CAM on volumes). */
 export function interpolate3d(x: Tensor, o: Interpolate3dOptions): Tensor {
   expectRank('interpolate3d', x, 5, 'input N x C x D x H x W');
@@ -148,10 +209,18 @@ export function dropout(x: Tensor, p: number, training: boolean): Tensor {
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return op('cat', tensors.map((t) => t.id), dim);
+  return op(
+    'cat',
+    tensors.map((t) => t.id),
+    dim,
+  );
 }
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return op('stack', tensors.map((t) => t.id), dim);
+  return op(
+    'stack',
+    tensors.map((t) => t.id),
+    dim,
+  );
 }
 /** Values and int64 indices of the k largest (or smallest) entries along dim. */
 export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] {
@@ -162,7 +231,8 @@ export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] 
 }
 
 function sameShape(name: string, a: Tensor, b: Tensor): void {
-  const sa = a.shape, sb = b.shape;
+  const sa = a.shape,
+    sb = b.shape;
   if (sa.length !== sb.length || sa.some((v, i) => v !== sb[i])) {
     throw new RangeError(`${name}: input [${sa}] and target [${sb}] differ in shape`);
   }

@@ -4,25 +4,29 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-export type Dtype =
-  | 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type Dtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
-export type TypedArray =
-  | Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array;
 
 /** An integer naming a tensor in the addon's slot table; use the TypeScript `Tensor` instead. */
 export type Handle = number;
 
 /** How TorchScript and untyped calls return tensors, so they are told apart from numbers. */
-export interface TensorRef { tensor: Handle }
+export interface TensorRef {
+  tensor: Handle;
+}
 
 export type NativeValue = Handle | boolean | string | null | TensorRef | NativeValue[] | { [k: string]: NativeValue };
 
 export interface NativeTensorApi {
   fromArray(data: TypedArray, shape: number[], dtype?: Dtype, device?: string): Handle;
   autogradGrad(
-    outputs: Handle[], inputs: Handle[], gradOutputs: Handle[] | null,
-    retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean,
+    outputs: Handle[],
+    inputs: Handle[],
+    gradOutputs: Handle[] | null,
+    retainGraph: boolean | undefined,
+    createGraph: boolean,
+    allowUnused: boolean,
   ): (Handle | null)[];
   /** Frees the handle's tensor; false (nothing freed) for a stale or unknown handle. */
   release(h: Handle): boolean;
@@ -125,8 +129,10 @@ function warnIfReferenceBlas(): void {
     return;
   }
   if (/\/blas\/libblas\.so\.3/.test(maps)) {
-    process.stderr.write('latentlens: libtorch is using the reference BLAS (libblas3); training and convolutions run ~10x slower. ' +
-      'Install OpenBLAS: apt-get install libopenblas0-pthread\n');
+    process.stderr.write(
+      'latentlens: libtorch is using the reference BLAS (libblas3); training and convolutions run ~10x slower. ' +
+        'Install OpenBLAS: apt-get install libopenblas0-pthread\n',
+    );
   }
 }
 

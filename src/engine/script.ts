@@ -19,20 +19,36 @@ export const DEBUG_ENV = 'LATENTLENS_DEBUG';
  * `libtorchMessage`, and is printed too when LATENTLENS_DEBUG=1.
  */
 export class ScriptLoadError extends Error {
-  constructor(readonly file: string, readonly libtorchMessage: string, device?: string) {
-    const lines = libtorchMessage.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  constructor(
+    readonly file: string,
+    readonly libtorchMessage: string,
+    device?: string,
+  ) {
+    const lines = libtorchMessage
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     const first = (lines[0] ?? 'no message').replace(/:$/, '');
     const at = /File "([^"]+)", line (\d+)/.exec(libtorchMessage);
     const where = at ? ` in ${at[1]} line ${at[2]}` : '';
     const debug = process.env[DEBUG_ENV] === '1';
-    super(`${file}: not a loadable TorchScript archive${device ? ` (loading onto ${device})` : ''}: libtorch says "${first}"${where}`
-      + (debug ? `\nlibtorch's full message:\n${libtorchMessage}` : lines.length > 1 ? ` (${DEBUG_ENV}=1 prints libtorch's full message)` : ''));
+    super(
+      `${file}: not a loadable TorchScript archive${device ? ` (loading onto ${device})` : ''}: libtorch says "${first}"${where}` +
+        (debug
+          ? `\nlibtorch's full message:\n${libtorchMessage}`
+          : lines.length > 1
+            ? ` (${DEBUG_ENV}=1 prints libtorch's full message)`
+            : ''),
+    );
     this.name = 'ScriptLoadError';
   }
 }
 
 export class ScriptModule {
-  private constructor(readonly path: string, private readonly handle: NativeScript) {}
+  private constructor(
+    readonly path: string,
+    private readonly handle: NativeScript,
+  ) {}
 
   /**
    * Loads a TorchScript file (optionally straight onto a device such as 'cuda:0'). The archive is checked
@@ -54,7 +70,9 @@ export class ScriptModule {
   call(method: string, ...args: unknown[]): ScriptValue {
     return fromRefs(this.handle.call(method, args.map(toHandles)));
   }
-  forward(...args: unknown[]): ScriptValue { return this.call('forward', ...args); }
+  forward(...args: unknown[]): ScriptValue {
+    return this.call('forward', ...args);
+  }
   /** Calls a method that must return one tensor. */
   callTensor(method: string, ...args: unknown[]): Tensor {
     const r = this.call(method, ...args);
@@ -62,13 +80,34 @@ export class ScriptModule {
     return r;
   }
 
-  methodNames(): string[] { return this.handle.methodNames(); }
-  hasMethod(name: string): boolean { return this.handle.methodNames().includes(name); }
-  methodSchema(name: string): string { return this.handle.methodSchema(name); }
-  namedParameters(): [string, Tensor][] { return this.handle.namedParameters().map(([n, t]) => [n, new Tensor(t)]); }
-  namedBuffers(): [string, Tensor][] { return this.handle.namedBuffers().map(([n, t]) => [n, new Tensor(t)]); }
-  eval(): this { this.handle.train(false); return this; }
-  train(on = true): this { this.handle.train(on); return this; }
-  get training(): boolean { return this.handle.isTraining(); }
-  to(device: string): this { this.handle.to(device); return this; }
+  methodNames(): string[] {
+    return this.handle.methodNames();
+  }
+  hasMethod(name: string): boolean {
+    return this.handle.methodNames().includes(name);
+  }
+  methodSchema(name: string): string {
+    return this.handle.methodSchema(name);
+  }
+  namedParameters(): [string, Tensor][] {
+    return this.handle.namedParameters().map(([n, t]) => [n, new Tensor(t)]);
+  }
+  namedBuffers(): [string, Tensor][] {
+    return this.handle.namedBuffers().map(([n, t]) => [n, new Tensor(t)]);
+  }
+  eval(): this {
+    this.handle.train(false);
+    return this;
+  }
+  train(on = true): this {
+    this.handle.train(on);
+    return this;
+  }
+  get training(): boolean {
+    return this.handle.isTraining();
+  }
+  to(device: string): this {
+    this.handle.to(device);
+    return this;
+  }
 }

@@ -70,7 +70,11 @@ export function nuisanceStatistics(
   const HW = H * W;
   const hasSlice = o.sliceIndex != null && o.sliceIndex.length === n;
   const F = 2 * C + (hasSlice ? 1 : 0);
-  const names = [...channelNames.map((c) => `foreground area ${c}`), ...channelNames.map((c) => `median intensity ${c}`), ...(hasSlice ? ['slice index'] : [])];
+  const names = [
+    ...channelNames.map((c) => `foreground area ${c}`),
+    ...channelNames.map((c) => `median intensity ${c}`),
+    ...(hasSlice ? ['slice index'] : []),
+  ];
   const values = new Float64Array(n * F);
   const thresholds: number[] = [];
   const maskedChannels: string[] = [];
@@ -93,7 +97,11 @@ export function nuisanceStatistics(
         if (!(v > t)) continue;
         above++;
         let masked = false;
-        for (const m of masks) if (m[r * HW + p]) { masked = true; break; }
+        for (const m of masks)
+          if (m[r * HW + p]) {
+            masked = true;
+            break;
+          }
         if (masked) continue;
         hist[Math.min(B - 1, Math.floor(((v - t) / (top - t)) * B))]++;
         kept++;
@@ -105,7 +113,10 @@ export function nuisanceStatistics(
         const half = kept / 2;
         let acc = 0;
         for (let b = 0; b < B; b++) {
-          if (acc + hist[b]! >= half) { med = t + ((b + (half - acc) / hist[b]!) / B) * (top - t); break; }
+          if (acc + hist[b]! >= half) {
+            med = t + ((b + (half - acc) / hist[b]!) / B) * (top - t);
+            break;
+          }
           acc += hist[b]!;
         }
       }
@@ -124,7 +135,13 @@ export function nuisanceStatistics(
  * A low threshold: every nonzero pixel of a skull-stripped MRI, background + 3 sd of the noise on phantoms.
  * Also returns the 99.5th percentile.
  */
-function foregroundThreshold(images: Float32Array, rows: ArrayLike<number>, C: number, HW: number, c: number): { threshold: number; hi: number } {
+function foregroundThreshold(
+  images: Float32Array,
+  rows: ArrayLike<number>,
+  C: number,
+  HW: number,
+  c: number,
+): { threshold: number; hi: number } {
   const n = rows.length;
   const total = n * HW;
   const stride = Math.max(1, Math.floor(total / 200_000));
@@ -165,11 +182,21 @@ function foregroundThreshold(images: Float32Array, rows: ArrayLike<number>, C: n
   // Background level: the most populated bin below Otsu's threshold, the mean of its values.
   let modeBin = 0;
   for (let b = 1; b <= best; b++) if (hist[b]! > hist[modeBin]!) modeBin = b;
-  let ms = 0, mc = 0;
-  for (const v of sample) if (bin(v) === modeBin) { ms += v; mc++; }
+  let ms = 0,
+    mc = 0;
+  for (const v of sample)
+    if (bin(v) === modeBin) {
+      ms += v;
+      mc++;
+    }
   const level = mc > 0 ? ms / mc : lo;
-  let ss = 0, sc = 0;
-  for (const v of sample) { if (v > level) break; ss += (v - level) ** 2; sc++; }
+  let ss = 0,
+    sc = 0;
+  for (const v of sample) {
+    if (v > level) break;
+    ss += (v - level) ** 2;
+    sc++;
+  }
   const noise = sc > 0 ? Math.sqrt(ss / sc) : 0;
   return { threshold: Math.min(otsu, level + 3 * noise), hi };
 }
@@ -254,7 +281,10 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
   const warnings: string[] = [];
   const notes: string[] = [];
   const labels = input.labels;
-  const nCases = labels?.length ?? input.groups?.length ?? (input.nuisance ? input.nuisance.values.length / Math.max(1, input.nuisance.names.length) : 0);
+  const nCases =
+    labels?.length ??
+    input.groups?.length ??
+    (input.nuisance ? input.nuisance.values.length / Math.max(1, input.nuisance.names.length) : 0);
 
   // Groups.
   const groupsKnown = !!input.groups && input.groups.length === nCases;
@@ -265,24 +295,39 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
     for (let i = 0; i < nCases; i++) sizes.set(input.groups![i]!, (sizes.get(input.groups![i]!) ?? 0) + 1);
     nGroups = sizes.size;
     largestGroup = Math.max(...sizes.values());
-    if (nGroups === 1) warnings.push(`all ${nCases} cases come from 1 subject (${[...sizes.keys()][0]}): results describe this subject, not a population; its cases are correlated.`);
-    else if (nGroups < FEW_GROUPS) warnings.push(`the ${nCases} cases come from only ${nGroups} subjects (groups): results describe these subjects, not a population; cases of one subject are correlated.`);
+    if (nGroups === 1)
+      warnings.push(
+        `all ${nCases} cases come from 1 subject (${[...sizes.keys()][0]}): results describe this subject, not a population; its cases are correlated.`,
+      );
+    else if (nGroups < FEW_GROUPS)
+      warnings.push(
+        `the ${nCases} cases come from only ${nGroups} subjects (groups): results describe these subjects, not a population; cases of one subject are correlated.`,
+      );
   }
 
   // The split.
   const split = input.split ?? null;
   if (split && split.groupsOnBothSides > 0) {
-    warnings.push(`the split puts ${split.groupsOnBothSides} of ${split.nGroups} subjects (groups) on both sides (training and evaluation cases)${split.note ? ` (${split.note})` : ''}: ` +
-      'held-out scores are optimistic, since cases of one subject are nearly the same case.');
+    warnings.push(
+      `the split puts ${split.groupsOnBothSides} of ${split.nGroups} subjects (groups) on both sides (training and evaluation cases)${split.note ? ` (${split.note})` : ''}: ` +
+        'held-out scores are optimistic, since cases of one subject are nearly the same case.',
+    );
   }
 
   // Cases per class.
   const classes = labels ? [...new Set(Array.from(labels))].sort((a, b) => a - b) : [];
-  const casesPerClass = input.casesPerClass ?? classes.map((c) => { let m = 0; for (let i = 0; i < labels!.length; i++) if (labels![i] === c) m++; return m; });
+  const casesPerClass =
+    input.casesPerClass ??
+    classes.map((c) => {
+      let m = 0;
+      for (let i = 0; i < labels!.length; i++) if (labels![i] === c) m++;
+      return m;
+    });
   const className = (c: number) => (input.classNames?.[c] !== undefined ? `${input.classNames[c]} (${c})` : String(c));
   if (input.classWarning ?? true) {
     casesPerClass.forEach((m, k) => {
-      if (m < FEW_CASES) warnings.push(`only ${m} case(s) of class ${className(classes[k] ?? k)}: estimates for this class rest on few cases.`);
+      if (m < FEW_CASES)
+        warnings.push(`only ${m} case(s) of class ${className(classes[k] ?? k)}: estimates for this class rest on few cases.`);
     });
   }
 
@@ -292,8 +337,13 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
   if (nu && labels && classes.length >= 2) {
     const F = nu.names.length;
     const varies = nu.names.map((_, j) => {
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < nCases; i++) { const v = nu.values[i * F + j]!; if (v < lo) lo = v; if (v > hi) hi = v; }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (let i = 0; i < nCases; i++) {
+        const v = nu.values[i * F + j]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
       return hi > lo;
     });
     if (!varies.some(Boolean)) notes.push('confound check skipped: every nuisance statistic is constant');
@@ -301,32 +351,67 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
       const so = input.splitOptions ?? {};
       try {
         const r = await rankFeatureMaps(
-          { data: Float32Array.from(nu.values), rows: nCases, cols: F, groupOf: Int32Array.from({ length: F }, (_, j) => j), groupNames: [...nu.names] },
+          {
+            data: Float32Array.from(nu.values),
+            rows: nCases,
+            cols: F,
+            groupOf: Int32Array.from({ length: F }, (_, j) => j),
+            groupNames: [...nu.names],
+          },
           labels,
           {
-            evaluation: so.evaluation, folds: so.folds, cvRepeats: so.cvRepeats, testFraction: so.testFraction, testRows: so.testRows, seed: so.seed,
-            caseGroups: groupsKnown ? input.groups! : undefined, metric: input.metric ?? 'auto',
-            forest: { nTrees: input.trees ?? 50 }, repeats: 5, conditional: false, stabilityBootstraps: 0, nullPermutations: 0, marginalNull: 0,
+            evaluation: so.evaluation,
+            folds: so.folds,
+            cvRepeats: so.cvRepeats,
+            testFraction: so.testFraction,
+            testRows: so.testRows,
+            seed: so.seed,
+            caseGroups: groupsKnown ? input.groups! : undefined,
+            metric: input.metric ?? 'auto',
+            forest: { nTrees: input.trees ?? 50 },
+            repeats: 5,
+            conditional: false,
+            stabilityBootstraps: 0,
+            nullPermutations: 0,
+            marginalNull: 0,
             ...(so.threads !== undefined ? { threads: so.threads } : {}),
           },
         );
-        const chance = r.metric === 'auc' ? 0.5 : Math.max(...casesPerClass) / Math.max(1, casesPerClass.reduce((a, b) => a + b, 0));
+        const chance =
+          r.metric === 'auc'
+            ? 0.5
+            : Math.max(...casesPerClass) /
+              Math.max(
+                1,
+                casesPerClass.reduce((a, b) => a + b, 0),
+              );
         const skill = (r.baselineScore - chance) / (1 - chance);
         const mapScore = input.mapScore ?? null;
         const statistics = r.groups.map((g) => ({ name: g.name, importance: g.marginal.mean, univariateAuc: g.univariateAuc }));
         const order = [...statistics].sort((a, b) => b.importance - a.importance);
         const top = order[0]!.importance;
-        const named = order.filter((s) => s.importance > 0 && s.importance >= 0.5 * top).slice(0, 3).map((s) => s.name);
-        const asWell = mapScore !== null && Number.isFinite(mapScore) && r.baselineScore >= mapScore - CONFOUND_GAP && skill >= CONFOUND_MIN_SKILL;
+        const named = order
+          .filter((s) => s.importance > 0 && s.importance >= 0.5 * top)
+          .slice(0, 3)
+          .map((s) => s.name);
+        const asWell =
+          mapScore !== null && Number.isFinite(mapScore) && r.baselineScore >= mapScore - CONFOUND_GAP && skill >= CONFOUND_MIN_SKILL;
         const confounded = named.length > 0 && (skill >= CONFOUND_SKILL || asWell);
         confound = { metric: r.metric, score: r.baselineScore, skill, mapScore, statistics, named, confounded };
         if (confounded) {
           const what = named.join(', ');
           // An intensity statistic of a channel without a mask also moves with a finding visible there.
-          const unmasked = named.filter((s) => s.startsWith('median intensity ') && !nu.maskedChannels.includes(s.slice('median intensity '.length)));
-          warnings.push(`the label is confounded with ${what}: these statistics alone predict it with ${r.metric.toUpperCase()} ${fmt(r.baselineScore)}` +
-            `${mapScore !== null ? ` (the maps: ${fmt(mapScore)})` : ''}; the maps may encode ${what} rather than the label` +
-            (unmasked.length === named.length ? ' (unless the finding itself is large enough to move the median intensity: no mask leaves it out)' : '') + '.');
+          const unmasked = named.filter(
+            (s) => s.startsWith('median intensity ') && !nu.maskedChannels.includes(s.slice('median intensity '.length)),
+          );
+          warnings.push(
+            `the label is confounded with ${what}: these statistics alone predict it with ${r.metric.toUpperCase()} ${fmt(r.baselineScore)}` +
+              `${mapScore !== null ? ` (the maps: ${fmt(mapScore)})` : ''}; the maps may encode ${what} rather than the label` +
+              (unmasked.length === named.length
+                ? ' (unless the finding itself is large enough to move the median intensity: no mask leaves it out)'
+                : '') +
+              '.',
+          );
         }
       } catch (err) {
         notes.push(`confound check could not run: ${(err as Error).message}`);
@@ -335,16 +420,41 @@ export async function studyDesign(input: DesignInput): Promise<DesignReport> {
   } else if (nu && labels) notes.push('confound check skipped: the labels have one class');
 
   return {
-    warnings, nCases, groupsKnown, nGroups, largestGroup, classes, casesPerClass, split,
+    warnings,
+    nCases,
+    groupsKnown,
+    nGroups,
+    largestGroup,
+    classes,
+    casesPerClass,
+    split,
     nuisance: nu ? { names: [...nu.names], thresholds: [...nu.thresholds], maskedChannels: [...nu.maskedChannels] } : null,
-    confound, notes,
+    confound,
+    notes,
   };
 }
 
 /** The console lines of a design report: the numbers in one line, then each warning. */
 export function designSummary(d: DesignReport): string[] {
-  const parts = [`${d.nCases} cases`, d.groupsKnown ? `${d.nGroups} subject(s)/group(s), largest ${d.largestGroup}` : 'groups unknown (each case its own)'];
-  if (d.split) parts.push(d.split.groupAware ? 'group-aware split' : d.split.groupsGiven ? `split not group-aware (${d.split.groupsOnBothSides} group(s) on both sides)` : 'case-level split');
-  if (d.confound) parts.push(`nuisance statistics predict the label with ${d.confound.metric.toUpperCase()} ${fmt(d.confound.score)}${d.confound.mapScore !== null ? ` (maps ${fmt(d.confound.mapScore)})` : ''}`);
-  return [`study design: ${parts.join('; ')}.`, ...d.warnings.map((w) => `  design warning: ${w}`), ...d.notes.map((w) => `  design note: ${w}`)];
+  const parts = [
+    `${d.nCases} cases`,
+    d.groupsKnown ? `${d.nGroups} subject(s)/group(s), largest ${d.largestGroup}` : 'groups unknown (each case its own)',
+  ];
+  if (d.split)
+    parts.push(
+      d.split.groupAware
+        ? 'group-aware split'
+        : d.split.groupsGiven
+          ? `split not group-aware (${d.split.groupsOnBothSides} group(s) on both sides)`
+          : 'case-level split',
+    );
+  if (d.confound)
+    parts.push(
+      `nuisance statistics predict the label with ${d.confound.metric.toUpperCase()} ${fmt(d.confound.score)}${d.confound.mapScore !== null ? ` (maps ${fmt(d.confound.mapScore)})` : ''}`,
+    );
+  return [
+    `study design: ${parts.join('; ')}.`,
+    ...d.warnings.map((w) => `  design warning: ${w}`),
+    ...d.notes.map((w) => `  design note: ${w}`),
+  ];
 }

@@ -13,4 +13,3 @@ export function exemplars(pooled: Float32Array, n: number, k: number, map: numbe
   const pick = (idx: number[]) => idx.map((i) => ({ index: i, activation: pooled[i * k + map]!, ...(ids ? { id: ids[i] } : {}) }));
   return { map, top: pick(order.slice(0, count)), bottom: pick(order.slice(-count).reverse()) };
 }
-

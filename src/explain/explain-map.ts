@@ -95,7 +95,12 @@ export interface ExplainPlan {
 }
 
 export const EXPLAIN_PLAN: ExplainPlan = {
-  mutingCases: 512, naiveMutingPermutations: 200, ablationPermutations: 500, contrastiveBootstraps: 1000, faithfulnessSteps: 16, exemplars: 8,
+  mutingCases: 512,
+  naiveMutingPermutations: 200,
+  ablationPermutations: 500,
+  contrastiveBootstraps: 1000,
+  faithfulnessSteps: 16,
+  exemplars: 8,
 };
 
 /** Which explained cases the figures show, and the rule that chose them (absent in files written before it). */
@@ -120,7 +125,12 @@ export interface ExplainResult {
   /** Study-design diagnostics (groups, split, cases per class, confound check), when given. */
   design?: DesignReport;
   encoder: {
-    attributions: Partial<Record<AttributionMethod, { share: ChannelShareSummary | null; shareAbs: ChannelShareSummary | null; convergenceDeltaMaxAbs?: number; seconds: number }>>;
+    attributions: Partial<
+      Record<
+        AttributionMethod,
+        { share: ChannelShareSummary | null; shareAbs: ChannelShareSummary | null; convergenceDeltaMaxAbs?: number; seconds: number }
+      >
+    >;
     /** Integrated gradients, explained cases minus reference cases, per channel (null without labels). */
     contrastive: ContrastiveShares | null;
     muting: { controlled: ChannelMutingResult; naive: ChannelMutingResult };
@@ -153,7 +163,13 @@ export interface ExplainResult {
     notes: string[];
   };
   /** Data kept for figures (not written to JSON). */
-  figureData?: { attributions: Partial<Record<AttributionMethod, AttributionResult>>; explained: Float32Array; traversal: Traversal; activationMax: Float32Array | null; figurePositions: number[] };
+  figureData?: {
+    attributions: Partial<Record<AttributionMethod, AttributionResult>>;
+    explained: Float32Array;
+    traversal: Traversal;
+    activationMax: Float32Array | null;
+    figurePositions: number[];
+  };
 }
 
 /** +1 when the explained cases' mean of the map is at least the reference cases', else -1 (+1 without reference). */
@@ -174,22 +190,32 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
   const maxCases = o.maxCases ?? 32;
   const masks = input.masks ?? [];
   const decoderMask = o.plan?.decoderMask ?? (masks.find((m) => m.name === 'lesion') ?? masks[0])?.name;
-  if (decoderMask !== undefined && !masks.some((m) => m.name === decoderMask)) throw new Error(`explain: no mask named '${decoderMask}' (masks: ${masks.map((m) => m.name).join(', ') || 'none'})`);
+  if (decoderMask !== undefined && !masks.some((m) => m.name === decoderMask))
+    throw new Error(`explain: no mask named '${decoderMask}' (masks: ${masks.map((m) => m.name).join(', ') || 'none'})`);
   const plan: ExplainPlan = { ...EXPLAIN_PLAN, ...o.plan, ...(decoderMask !== undefined ? { decoderMask } : {}) };
   const positive = o.positiveClass ?? 1;
   const labels = input.labels;
   // Explained cases: the caller's, or a seeded random sample of the explained class (never its first
   // cases: file order can follow slice level, scanner or date).
-  const pool = labels ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive) : Array.from({ length: n }, (_, i) => i);
+  const pool = labels
+    ? Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === positive)
+    : Array.from({ length: n }, (_, i) => i);
   const sampled = !o.cases && pool.length > maxCases;
-  let explained = o.cases ? o.cases.slice(0, maxCases)
-    : sampled ? Array.from(randomStream(seed, 'explained').permutation(pool.length).subarray(0, maxCases), (i) => pool[i]!).sort((a, b) => a - b)
-    : pool;
-  const explainedSelection = o.cases ? 'given by the caller' : sampled ? `a seeded random sample of ${maxCases} of the ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}` : `all ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}`;
+  let explained = o.cases
+    ? o.cases.slice(0, maxCases)
+    : sampled
+      ? Array.from(randomStream(seed, 'explained').permutation(pool.length).subarray(0, maxCases), (i) => pool[i]!).sort((a, b) => a - b)
+      : pool;
+  const explainedSelection = o.cases
+    ? 'given by the caller'
+    : sampled
+      ? `a seeded random sample of ${maxCases} of the ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}`
+      : `all ${pool.length} ${labels ? `cases of class ${positive}` : 'cases'}`;
   if (o.figureCases) {
     for (const i of o.figureCases) {
       if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`figure case ${i}: the cases are 0..${n - 1}`);
-      if (labels && labels[i] !== positive) throw new RangeError(`figure case ${i} is of class ${labels[i]}, not of the explained class ${positive}`);
+      if (labels && labels[i] !== positive)
+        throw new RangeError(`figure case ${i} is of class ${labels[i]}, not of the explained class ${positive}`);
     }
     // Every picked case is explained: picked ones first, then the others up to the cap.
     const picked = new Set(o.figureCases);
@@ -222,7 +248,8 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       const r = attribute(model, xe, { method, target, meanImage, seed });
       kept[method] = r;
       attributions[method] = {
-        share: summarizeShares(r, channels, seed), shareAbs: r.channelShareAbs ? summarizeShares({ ...r, channelShare: r.channelShareAbs }, channels, seed) : null,
+        share: summarizeShares(r, channels, seed),
+        shareAbs: r.channelShareAbs ? summarizeShares({ ...r, channelShare: r.channelShareAbs }, channels, seed) : null,
         ...(r.convergenceDelta ? { convergenceDeltaMaxAbs: Math.max(...Array.from(r.convergenceDelta, Math.abs)) } : {}),
         seconds: (performance.now() - t0) / 1000,
       };
@@ -231,15 +258,35 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     let contrastive: ContrastiveShares | null = null;
     if (ig && reference.length) {
       say('contrastive attribution');
-      contrastive = contrastiveShares(ig, attribute(model, select(x, reference), { method: 'integrated-gradients', target, meanImage, seed }), channels, plan.contrastiveBootstraps, seed);
+      contrastive = contrastiveShares(
+        ig,
+        attribute(model, select(x, reference), { method: 'integrated-gradients', target, meanImage, seed }),
+        channels,
+        plan.contrastiveBootstraps,
+        seed,
+      );
     }
     say('channel muting tests');
     // The muting test correlates across cases: it needs many (it costs C + 1 encodings), drawn from all classes.
     const step = Math.max(1, Math.floor(n / plan.mutingCases));
     const sample = Array.from({ length: Math.min(n, plan.mutingCases) }, (_, i) => i * step);
     const xm = select(x, sample);
-    const controlled = channelMutingTest(model, xm, { map: o.map, baseline: 'mean', meanImage: x.mean(0), channelNames: channels, alpha, seed });
-    const naive = channelMutingTest(model, xm, { map: o.map, baseline: 'zero', channelNames: channels, alpha, seed, permutations: plan.naiveMutingPermutations });
+    const controlled = channelMutingTest(model, xm, {
+      map: o.map,
+      baseline: 'mean',
+      meanImage: x.mean(0),
+      channelNames: channels,
+      alpha,
+      seed,
+    });
+    const naive = channelMutingTest(model, xm, {
+      map: o.map,
+      baseline: 'zero',
+      channelNames: channels,
+      alpha,
+      seed,
+      permutations: plan.naiveMutingPermutations,
+    });
     const loc: Record<string, LocalizationResult> = {};
     const heatSource = ig ?? kept['gradient-x-input'];
     const pooled = noGrad(() => z.mean([2, 3]).toFloat32());
@@ -249,9 +296,11 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       // channels: the positive part when the class raises the map, the negative part when it lowers it
       // (taking the positive part of a map that the lesion lowers points away from the lesion).
       const summed = new Float32Array(explained.length * h * w);
-      for (let i = 0; i < explained.length; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) {
-        summed[i * h * w + p] += Math.max(0, direction * heatSource.heatmaps[((i * c) + ch) * h * w + p]!);
-      }
+      for (let i = 0; i < explained.length; i++)
+        for (let ch = 0; ch < c; ch++)
+          for (let p = 0; p < h * w; p++) {
+            summed[i * h * w + p] += Math.max(0, direction * heatSource.heatmaps[(i * c + ch) * h * w + p]!);
+          }
       for (const m of input.masks) loc[m.name] = localization(summed, takeRows(m.data, h * w, explained), explained.length, h, w, 1);
     }
     // Gradients show the model's dependence most directly; methods that multiply by (x - baseline), like
@@ -260,14 +309,26 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     if (model.encoderStack) {
       say('sanity check');
       sanity.push(randomizedEncoderCheck(model, xe, { method: 'gradient', target, meanImage }, kept.gradient, seed));
-      if (ig) sanity.push(randomizedEncoderCheck(model, xe, { method: 'integrated-gradients', target, meanImage, steps: 16 }, undefined, seed));
+      if (ig)
+        sanity.push(randomizedEncoderCheck(model, xe, { method: 'integrated-gradients', target, meanImage, steps: 16 }, undefined, seed));
     } else {
       notes.push(`no randomised-encoder sanity check: a ${model.config.kind} model does not expose its encoder as a layer stack`);
     }
     let faith: FaithfulnessResult | null = null;
     if (heatSource) {
       say('faithfulness');
-      faith = faithfulness(model, xe, meanImage.unsqueeze(0).expand(...xe.shape).contiguous(), heatSource, target, plan.faithfulnessSteps, seed);
+      faith = faithfulness(
+        model,
+        xe,
+        meanImage
+          .unsqueeze(0)
+          .expand(...xe.shape)
+          .contiguous(),
+        heatSource,
+        target,
+        plan.faithfulnessSteps,
+        seed,
+      );
     }
 
     say('decoder: ablation and entanglement');
@@ -277,46 +338,79 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
     const lesionMasks = mask ? takeRows(mask.data, h * w, explained) : undefined;
     const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, plan.ablationPermutations, seed);
     const ent = entanglementIndex(effects);
-    const masked = maskedDecodeReport(model, ze, { keep: [o.map], fill: 'zero', meanLatent, meanImage: x.mean(0), channels, masks: lesionMasks, seed });
+    const masked = maskedDecodeReport(model, ze, {
+      keep: [o.map],
+      fill: 'zero',
+      meanLatent,
+      meanImage: x.mean(0),
+      channels,
+      masks: lesionMasks,
+      seed,
+    });
     const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
     // The cases the figures show: the user's, or spread over the map's activation among the explained cases.
     const activation = explained.map((i) => population[i]!);
     const figurePositions = o.figureCases ? o.figureCases.map((i) => explained.indexOf(i)) : figureCasePositions(activation);
     const figureCases: FigureCases = {
-      cases: figurePositions.map((p) => explained[p]!), activation: figurePositions.map((p) => activation[p]!),
-      chosen: o.figureCases ? 'user' : 'spread', rule: o.figureCases ? 'chosen with --figure-cases' : figureCaseRule(o.map, figurePositions.length, explained.length),
+      cases: figurePositions.map((p) => explained[p]!),
+      activation: figurePositions.map((p) => activation[p]!),
+      chosen: o.figureCases ? 'user' : 'spread',
+      rule: o.figureCases ? 'chosen with --figure-cases' : figureCaseRule(o.map, figurePositions.length, explained.length),
     };
     const traversal = traverseMap(model, select(z, figureCases.cases), o.map, population);
 
     say('exemplars and activation maximisation');
     const ex = exemplars(pooled, n, k, o.map, plan.exemplars, input.ids);
-    const am = (o.activationMaxSteps ?? 150) > 0 ? activationMaximization(model, { target, inputShape: [c, h, w], steps: o.activationMaxSteps ?? 150, seed }) : null;
+    const am =
+      (o.activationMaxSteps ?? 150) > 0
+        ? activationMaximization(model, { target, inputShape: [c, h, w], steps: o.activationMaxSteps ?? 150, seed })
+        : null;
 
     const maxContrastive = contrastive ? channels[contrastive.share.indexOf(Math.max(...contrastive.share))]! : null;
     let inputChannel: string | null = controlled.driver;
     if (contrastive && inputChannel && maxContrastive !== inputChannel) {
-      notes.push(`the muting test names ${inputChannel} but the contrastive attribution is largest in ${maxContrastive}: no channel is named`);
+      notes.push(
+        `the muting test names ${inputChannel} but the contrastive attribution is largest in ${maxContrastive}: no channel is named`,
+      );
       inputChannel = null;
     }
     if (inputChannel && !controlled.mapSpecific) {
-      notes.push(`${inputChannel} drives this map, but not more than it drives latent features in general (random-maps p ${controlled.pRandomMaps[channels.indexOf(inputChannel)]!.toFixed(3)}): the information is spread over several maps`);
+      notes.push(
+        `${inputChannel} drives this map, but not more than it drives latent features in general (random-maps p ${controlled.pRandomMaps[channels.indexOf(inputChannel)]!.toFixed(3)}): the information is spread over several maps`,
+      );
     }
     if (naive.naiveDrivers.length > (controlled.driver ? 1 : 0)) {
-      notes.push(`naive muting (zero baseline, correlation threshold) would name ${naive.naiveDrivers.join(', ')}; the controlled test names ${controlled.driver ?? 'none'}`);
+      notes.push(
+        `naive muting (zero baseline, correlation threshold) would name ${naive.naiveDrivers.join(', ')}; the controlled test names ${controlled.driver ?? 'none'}`,
+      );
     }
     const decoderChannels = channels.filter((_, ch) => ablation.pValue[ch]! < alpha / c && ablation.ratio[ch]! > 1);
     const decoderEntangled = ent.perMap[o.map]! > (o.entanglementThreshold ?? 0.5);
     if (decoderEntangled && decoderChannels.length) {
-      notes.push(`decoder effects of this map overlap other maps' (entanglement ${ent.perMap[o.map]!.toFixed(2)}): its effect on ${decoderChannels.join(', ')} says how the decoder mixes maps, not what this map encodes`);
+      notes.push(
+        `decoder effects of this map overlap other maps' (entanglement ${ent.perMap[o.map]!.toFixed(2)}): its effect on ${decoderChannels.join(', ')} says how the decoder mixes maps, not what this map encodes`,
+      );
     }
     for (const s of sanity) {
-      if (!s.passed) notes.push(`sanity check: the ${s.method} heatmaps change little with a randomised encoder (rank correlation ${s.rankCorrelation.toFixed(2)}); read them as input structure as much as model evidence`);
+      if (!s.passed)
+        notes.push(
+          `sanity check: the ${s.method} heatmaps change little with a randomised encoder (rank correlation ${s.rankCorrelation.toFixed(2)}); read them as input structure as much as model evidence`,
+        );
     }
     return {
-      format: 'latentlens-explain', version: 1, map: o.map, channels, cases: { explained, reference, explainedSelection, referenceSelection },
+      format: 'latentlens-explain',
+      version: 1,
+      map: o.map,
+      channels,
+      cases: { explained, reference, explainedSelection, referenceSelection },
       ...(input.design ? { design: input.design } : {}),
       encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
-      decoder: { ablation, entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap }, maskedDecode: masked, traversal: { quantiles: traversal.quantiles, levels: traversal.levels } },
+      decoder: {
+        ablation,
+        entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap },
+        maskedDecode: masked,
+        traversal: { quantiles: traversal.quantiles, levels: traversal.levels },
+      },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },
       figureCases,
       plan,

@@ -8,7 +8,14 @@ import { tensor, type Tensor } from '../engine/index.js';
 import type { LatentModel } from '../models/types.js';
 import { takeRows } from '../util/rows.js';
 import { volumeDecoderEffects } from './ablation/volume-effects.js';
-import { attributeVolumes, maskMass, VOLUME_ATTRIBUTION_METHODS, type MaskMass, type Occlusion3dOptions, type VolumeAttributionMethod } from './attribution/volumes.js';
+import {
+  attributeVolumes,
+  maskMass,
+  VOLUME_ATTRIBUTION_METHODS,
+  type MaskMass,
+  type Occlusion3dOptions,
+  type VolumeAttributionMethod,
+} from './attribution/volumes.js';
 
 /** What the 2D `explain` computes that volumes do not get yet (said in the JSON and by the CLI). */
 export const NOT_ON_VOLUMES = [
@@ -117,24 +124,44 @@ export function explainVolumeMap(input: VolumeMapInput, o: VolumeMapOptions): Vo
   const xe = tensor(takeRows(values, per, explained), [explained.length, ...x.shape.slice(1)]);
   // The baseline: the mean reference volume (a volume without the finding), one per explained case.
   const refMean = tensor(takeRows(values, per, reference), [reference.length, ...x.shape.slice(1)]).mean(0);
-  const baseline = refMean.unsqueeze(0).expand(...xe.shape).contiguous();
+  const baseline = refMean
+    .unsqueeze(0)
+    .expand(...xe.shape)
+    .contiguous();
   const methods = o.methods ?? [...VOLUME_ATTRIBUTION_METHODS];
   const results: VolumeMethodResult[] = [];
   const positions = Array.from({ length: Math.min(o.figureCases ?? 2, explained.length) }, (_, i) => i);
-  const figureData: VolumeFigureData = { positions, inputs: positions.map((i) => values.slice(explained[i]! * per, (explained[i]! + 1) * per)), heatmaps: {} };
+  const figureData: VolumeFigureData = {
+    positions,
+    inputs: positions.map((i) => values.slice(explained[i]! * per, (explained[i]! + 1) * per)),
+    heatmaps: {},
+  };
   for (const method of methods) {
     const t0 = performance.now();
     const a = attributeVolumes(model, xe, { method, target: { map: o.map }, baseline, steps: o.steps, occlusion: o.occlusion });
     const seconds = (performance.now() - t0) / 1000;
     const hPer = a.heatmaps.length / explained.length;
     figureData.heatmaps[method] = positions.map((i) => a.heatmaps.slice(i * hPer, (i + 1) * hPer));
-    const share = a.channelShare && Object.fromEntries(channelNames.map((name, ch) => [name, mean(explained.map((_, i) => a.channelShare![i * c + ch]!))]));
+    const share =
+      a.channelShare &&
+      Object.fromEntries(channelNames.map((name, ch) => [name, mean(explained.map((_, i) => a.channelShare![i * c + ch]!))]));
     const masks = (input.masks ?? []).map((m) => ({
-      mask: m.name, channels: m.channels,
-      ...maskMass(a.heatmaps, a.shape, takeRows(m.data, V, explained), m.channels.map((name) => channelNames.indexOf(name)).filter((ch) => ch >= 0)),
+      mask: m.name,
+      channels: m.channels,
+      ...maskMass(
+        a.heatmaps,
+        a.shape,
+        takeRows(m.data, V, explained),
+        m.channels.map((name) => channelNames.indexOf(name)).filter((ch) => ch >= 0),
+      ),
     }));
     results.push({
-      method, channelShare: share, forwardPassesPerVolume: a.forwardPassesPerVolume, seconds, masks, settings: a.settings,
+      method,
+      channelShare: share,
+      forwardPassesPerVolume: a.forwardPassesPerVolume,
+      seconds,
+      masks,
+      settings: a.settings,
       ...(a.convergenceDelta ? { meanAbsConvergenceDelta: mean([...a.convergenceDelta].map(Math.abs)) } : {}),
     });
     o.onProgress?.(`${method}: ${seconds.toFixed(1)} s, ${a.forwardPassesPerVolume} forward passes per volume`);
@@ -147,24 +174,46 @@ export function explainVolumeMap(input: VolumeMapInput, o: VolumeMapOptions): Vo
     const t0 = performance.now();
     const first = input.masks?.[0];
     const d = volumeDecoderEffects(model, x, explained, o.map, channelNames, {
-      ...(first ? { masks: takeRows(first.data, V, explained) } : {}), permutations: o.ablationPermutations, seed: o.seed,
+      ...(first ? { masks: takeRows(first.data, V, explained) } : {}),
+      permutations: o.ablationPermutations,
+      seed: o.seed,
     });
     const a = d.ablation;
     decoder = {
-      ablation: Object.fromEntries(channelNames.map((name, ch) => [name, {
-        effect: a.effect[ch]!, control: a.controlMean[ch]!, ratio: a.ratio[ch]!, pValue: a.pValue[ch]!, ...(a.insideMask ? { insideMask: a.insideMask[ch]! } : {}),
-      }])),
+      ablation: Object.fromEntries(
+        channelNames.map((name, ch) => [
+          name,
+          {
+            effect: a.effect[ch]!,
+            control: a.controlMean[ch]!,
+            ratio: a.ratio[ch]!,
+            pValue: a.pValue[ch]!,
+            ...(a.insideMask ? { insideMask: a.insideMask[ch]! } : {}),
+          },
+        ]),
+      ),
       entanglement: { map: d.entanglement.perMap[o.map]!, overall: d.entanglement.overall },
-      decodesPerVolume: d.decodesPerVolume, seconds: (performance.now() - t0) / 1000,
+      decodesPerVolume: d.decodesPerVolume,
+      seconds: (performance.now() - t0) / 1000,
     };
     o.onProgress?.(`decoder: ablation and entanglement, ${decoder.seconds.toFixed(1)} s, ${d.decodesPerVolume} decodes per volume`);
   }
   const ig = results.find((r) => r.method === 'integrated-gradients')?.channelShare;
   const top = ig ? Object.entries(ig).sort((p, q) => q[1] - p[1])[0] : undefined;
   return {
-    map: o.map, volumes: true,
-    cases: { explained, reference: reference.length, baseline: input.labels ? 'mean volume of the reference class' : 'mean volume of all loaded cases' },
-    methods: results, inputChannel: top && top[1] > 0.5 ? top[0] : null, decoder, ...(decoderNote ? { decoderNote } : {}), notComputed: [...NOT_ON_VOLUMES], figureData,
+    map: o.map,
+    volumes: true,
+    cases: {
+      explained,
+      reference: reference.length,
+      baseline: input.labels ? 'mean volume of the reference class' : 'mean volume of all loaded cases',
+    },
+    methods: results,
+    inputChannel: top && top[1] > 0.5 ? top[0] : null,
+    decoder,
+    ...(decoderNote ? { decoderNote } : {}),
+    notComputed: [...NOT_ON_VOLUMES],
+    figureData,
   };
 }
 

@@ -15,43 +15,60 @@ export interface OverlayOptions {
 
 /** Whether output pixel (x, y) of an image upscaled by `scale` lies on the inner edge of `mask`'s region, `t` output pixels thick. */
 function onEdge(mask: ArrayLike<number>, h: number, w: number, scale: number, x: number, y: number, t: number): boolean {
-  const inside = (X: number, Y: number) => X >= 0 && Y >= 0 && X < w * scale && Y < h * scale && mask[Math.floor(Y / scale) * w + Math.floor(X / scale)] !== 0;
+  const inside = (X: number, Y: number) =>
+    X >= 0 && Y >= 0 && X < w * scale && Y < h * scale && mask[Math.floor(Y / scale) * w + Math.floor(X / scale)] !== 0;
   if (!inside(x, y)) return false;
   for (let d = 1; d <= t; d++) if (!inside(x - d, y) || !inside(x + d, y) || !inside(x, y - d) || !inside(x, y + d)) return true;
   return false;
 }
 
 /** One channel (H x W values in 0..1) with its heatmap (H x W, signed) as an RGB PNG. */
-export async function overlayPng(gray: ArrayLike<number>, heat: ArrayLike<number>, h: number, w: number, o: OverlayOptions = {}): Promise<Buffer> {
+export async function overlayPng(
+  gray: ArrayLike<number>,
+  heat: ArrayLike<number>,
+  h: number,
+  w: number,
+  o: OverlayOptions = {},
+): Promise<Buffer> {
   const scale = o.scale ?? Math.max(1, Math.round(192 / w));
   let maxAbs = o.maxAbs ?? 0;
   if (!o.maxAbs) for (let p = 0; p < h * w; p++) maxAbs = Math.max(maxAbs, Math.abs(heat[p]!));
-  const W = w * scale, H = h * scale;
+  const W = w * scale,
+    H = h * scale;
   const t = scale >= 4 ? 2 : 1;
   const rgb = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const p = Math.floor(y / scale) * w + Math.floor(x / scale);
-    const g = Math.min(1, Math.max(0, gray[p]!)) * 0.75;
-    const a = maxAbs > 0 ? Math.min(1, Math.abs(heat[p]!) / maxAbs) : 0;
-    const hot = heat[p]! >= 0;
-    const o3 = (y * W + x) * 3;
-    rgb[o3] = Math.round(255 * (g * (1 - a) + (hot ? a : 0)));
-    rgb[o3 + 1] = Math.round(255 * (g * (1 - a) + a * 0.15));
-    rgb[o3 + 2] = Math.round(255 * (g * (1 - a) + (hot ? 0 : a)));
-    for (const ol of o.outlines ?? []) if (onEdge(ol.mask, h, w, scale, x, y, t)) rgb.set(ol.rgb, o3);
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const p = Math.floor(y / scale) * w + Math.floor(x / scale);
+      const g = Math.min(1, Math.max(0, gray[p]!)) * 0.75;
+      const a = maxAbs > 0 ? Math.min(1, Math.abs(heat[p]!) / maxAbs) : 0;
+      const hot = heat[p]! >= 0;
+      const o3 = (y * W + x) * 3;
+      rgb[o3] = Math.round(255 * (g * (1 - a) + (hot ? a : 0)));
+      rgb[o3 + 1] = Math.round(255 * (g * (1 - a) + a * 0.15));
+      rgb[o3 + 2] = Math.round(255 * (g * (1 - a) + (hot ? 0 : a)));
+      for (const ol of o.outlines ?? []) if (onEdge(ol.mask, h, w, scale, x, y, t)) rgb.set(ol.rgb, o3);
+    }
   return rgbPng(rgb, W, H);
 }
 
 /** Grayscale images side by side (each H x W in 0..1) as one PNG, e.g. a traversal row; `gap` mid-gray pixels between them, so white frames stay apart. */
-export async function stripPng(images: ArrayLike<number>[], h: number, w: number, scale = Math.max(1, Math.round(96 / w)), gap = 2): Promise<Buffer> {
+export async function stripPng(
+  images: ArrayLike<number>[],
+  h: number,
+  w: number,
+  scale = Math.max(1, Math.round(96 / w)),
+  gap = 2,
+): Promise<Buffer> {
   const step = w * scale + gap;
-  const W = Math.max(1, step * images.length - gap), H = h * scale;
+  const W = Math.max(1, step * images.length - gap),
+    H = h * scale;
   const out = new Uint8Array(W * H).fill(128);
   images.forEach((img, k) => {
-    for (let y = 0; y < H; y++) for (let x = 0; x < w * scale; x++) {
-      out[y * W + k * step + x] = Math.round(255 * Math.min(1, Math.max(0, img[Math.floor(y / scale) * w + Math.floor(x / scale)]!)));
-    }
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < w * scale; x++) {
+        out[y * W + k * step + x] = Math.round(255 * Math.min(1, Math.max(0, img[Math.floor(y / scale) * w + Math.floor(x / scale)]!)));
+      }
   });
   return grayPng(out, W, H);
 }
@@ -60,9 +77,18 @@ export async function stripPng(images: ArrayLike<number>[], h: number, w: number
  * Colour composites side by side (each frame the R, G, B planes, H x W in 0..1 as black..full colour,
  * clamped) as an RGB PNG, laid out as stripPng lays out gray frames; the `gray` frames (H x W) follow them.
  */
-export async function compositeStripPng(frames: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][], h: number, w: number, gray: ArrayLike<number>[] = [], scale = Math.max(1, Math.round(96 / w)), gap = 2): Promise<Buffer> {
-  const step = w * scale + gap, count = frames.length + gray.length;
-  const W = Math.max(1, step * count - gap), H = h * scale;
+export async function compositeStripPng(
+  frames: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][],
+  h: number,
+  w: number,
+  gray: ArrayLike<number>[] = [],
+  scale = Math.max(1, Math.round(96 / w)),
+  gap = 2,
+): Promise<Buffer> {
+  const step = w * scale + gap,
+    count = frames.length + gray.length;
+  const W = Math.max(1, step * count - gap),
+    H = h * scale;
   const out = new Uint8Array(W * H * 3).fill(128);
   frames.forEach((planes, k) => paintComposite(out, W, k * step, 0, planes, h, w, [0, 1], scale));
   gray.forEach((img, j) => paintComposite(out, W, (frames.length + j) * step, 0, [img, img, img], h, w, [0, 1], scale));
@@ -83,7 +109,7 @@ export const FIGURE_CASES = 4;
  */
 export function figureCasePositions(activation: ArrayLike<number>, count = FIGURE_CASES): number[] {
   const m = activation.length;
-  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => (activation[a]! - activation[b]!) || a - b);
+  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => activation[a]! - activation[b]! || a - b);
   const shown = Math.min(count, m);
   if (shown <= 1) return order.slice(0, shown);
   return Array.from({ length: shown }, (_, j) => order[Math.round((j * (m - 1)) / (shown - 1))]!);
@@ -91,19 +117,26 @@ export function figureCasePositions(activation: ArrayLike<number>, count = FIGUR
 
 /** The default rule in words (recorded in the explain JSON; the report and the explorer print it). */
 export function figureCaseRule(map: number, shown: number, explained: number): string {
-  return shown >= explained ? `every explained case (${explained}), in increasing mean activation of map ${map}`
+  return shown >= explained
+    ? `every explained case (${explained}), in increasing mean activation of map ${map}`
     : `${shown} of the ${explained} explained cases at evenly spaced ranks of map ${map}'s mean activation, lowest to highest (the lowest, the highest and ranks evenly between them), so they span its range`;
 }
 
 /** Colours of ground-truth outlines on overlays, one per mask in order (none is red or blue, the heatmap's colours). */
 export const OUTLINE_COLOURS: { name: string; rgb: [number, number, number] }[] = [
-  { name: 'green', rgb: [0, 200, 83] }, { name: 'yellow', rgb: [255, 214, 0] }, { name: 'cyan', rgb: [0, 229, 255] }, { name: 'magenta', rgb: [255, 64, 255] },
+  { name: 'green', rgb: [0, 200, 83] },
+  { name: 'yellow', rgb: [255, 214, 0] },
+  { name: 'cyan', rgb: [0, 229, 255] },
+  { name: 'magenta', rgb: [255, 64, 255] },
 ];
 
 // File names of explain's figures. Channel names come from the run's data spec and may hold anything
 // ('/', '..', '</script>'), so the channel's index carries the meaning and a slug of its name is only a
 // hint for people browsing the folder: `<method>-case<k>-ch<c>[-<slug>].png`, `traversal-ch<c>[-<slug>].png`.
-const slugPart = (name: string) => { const s = fileSlug(name); return s ? `-${s}` : ''; };
+const slugPart = (name: string) => {
+  const s = fileSlug(name);
+  return s ? `-${s}` : '';
+};
 
 /** File name of an attribution overlay: method, case index and input channel index (plus a slug of its name). */
 export function attributionFigureName(method: string, caseIndex: number, channel: number, channelName: string): string {

@@ -40,25 +40,45 @@ export function chooseReference(explained: number[], candidates: number[], o: Re
   const rows = [...explained, ...candidates];
   const keep: { j: number; mean: number; sd: number }[] = [];
   for (let j = 0; j < F; j++) {
-    let s = 0, s2 = 0;
-    for (const r of rows) { const v = Number(nu!.values[r * F + j]); s += v; s2 += v * v; }
+    let s = 0,
+      s2 = 0;
+    for (const r of rows) {
+      const v = Number(nu!.values[r * F + j]);
+      s += v;
+      s2 += v * v;
+    }
     const mean = s / rows.length;
     const sd = Math.sqrt(Math.max(0, s2 / rows.length - mean * mean));
     if (sd > 1e-12 * Math.max(1, Math.abs(mean))) keep.push({ j, mean, sd });
   }
   const z = (r: number): Float64Array => Float64Array.from(keep, ({ j, mean, sd }) => (Number(nu!.values[r * F + j]) - mean) / sd);
-  const dist = (a: Float64Array, b: Float64Array): number => { let d = 0; for (let q = 0; q < a.length; q++) d += (a[q]! - b[q]!) ** 2; return Math.sqrt(d); };
+  const dist = (a: Float64Array, b: Float64Array): number => {
+    let d = 0;
+    for (let q = 0; q < a.length; q++) d += (a[q]! - b[q]!) ** 2;
+    return Math.sqrt(d);
+  };
   const rnd = randomStream(o.seed, 'reference');
   if (keep.length === 0 || explained.length === 0) {
     const order = Array.from(rnd.permutation(candidates.length), (i) => candidates[i]!);
-    return { reference: order.slice(0, Math.min(o.count, candidates.length)), method: 'random', statistics: [], meanDistance: null, randomMeanDistance: null };
+    return {
+      reference: order.slice(0, Math.min(o.count, candidates.length)),
+      method: 'random',
+      statistics: [],
+      meanDistance: null,
+      randomMeanDistance: null,
+    };
   }
   const ze = explained.map(z);
   const zc = candidates.map(z);
-  const m = explained.length, p = candidates.length;
+  const m = explained.length,
+    p = candidates.length;
   const d = new Float64Array(m * p);
   let total = 0;
-  for (let i = 0; i < m; i++) for (let k = 0; k < p; k++) { d[i * p + k] = dist(ze[i]!, zc[k]!); total += d[i * p + k]!; }
+  for (let i = 0; i < m; i++)
+    for (let k = 0; k < p; k++) {
+      d[i * p + k] = dist(ze[i]!, zc[k]!);
+      total += d[i * p + k]!;
+    }
   // Global greedy: pairs by distance (ties by a seeded random order), each case used once.
   const pairs = Array.from(rnd.permutation(m * p));
   pairs.sort((a, b) => d[a]! - d[b]!);
@@ -67,7 +87,8 @@ export function chooseReference(explained: number[], candidates: number[], o: Re
   let left = Math.min(m, p);
   for (const q of pairs) {
     if (left === 0) break;
-    const i = Math.floor(q / p), k = q % p;
+    const i = Math.floor(q / p),
+      k = q % p;
     if (matchOf[i] !== -1 || used[k]) continue;
     matchOf[i] = k;
     used[k] = 1;
@@ -81,7 +102,10 @@ export function chooseReference(explained: number[], candidates: number[], o: Re
     sum += d[i * p + matchOf[i]!]!;
   }
   return {
-    reference, method: 'matched', statistics: keep.map(({ j }) => nu!.names[j]!),
-    meanDistance: sum / reference.length, randomMeanDistance: total / (m * p),
+    reference,
+    method: 'matched',
+    statistics: keep.map(({ j }) => nu!.names[j]!),
+    meanDistance: sum / reference.length,
+    randomMeanDistance: total / (m * p),
   };
 }

@@ -6,7 +6,7 @@ export function ranks(v: ArrayLike<number>): Float64Array {
   const n = v.length;
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a]! - v[b]!);
   const r = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && v[idx[j + 1]!] === v[idx[i]!]) j++;
     for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2 + 1;
@@ -17,13 +17,23 @@ export function ranks(v: ArrayLike<number>): Float64Array {
 
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   // A constant vector carries no order: report no correlation rather than NaN.
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
@@ -45,7 +55,8 @@ export function bootstrapMeanCI(values: ArrayLike<number>, level = 0.95, resampl
     means[b] = s / n;
   }
   means.sort();
-  const lo = Math.floor(((1 - level) / 2) * resamples), hi = Math.ceil(((1 + level) / 2) * resamples) - 1;
+  const lo = Math.floor(((1 - level) / 2) * resamples),
+    hi = Math.ceil(((1 + level) / 2) * resamples) - 1;
   return [means[lo]!, means[Math.min(hi, resamples - 1)]!];
 }
 

@@ -18,9 +18,13 @@ export function poolTarget(z: Tensor, t: MapTarget): Tensor {
   if (!Number.isInteger(t.map) || t.map < 0 || t.map >= k) throw new RangeError(`target map ${t.map}: the model has maps 0..${k - 1}`);
   const m = z.select(1, t.map);
   if (t.location) {
-    if (m.ndim !== 3) throw new RangeError(`target location [${t.location.join(', ')}]: a location target is for 2D maps; this map is ${m.shape.slice(1).join('x')} (use the map's mean or max)`);
+    if (m.ndim !== 3)
+      throw new RangeError(
+        `target location [${t.location.join(', ')}]: a location target is for 2D maps; this map is ${m.shape.slice(1).join('x')} (use the map's mean or max)`,
+      );
     const [r, c] = t.location;
-    if (r < 0 || r >= m.shape[1]! || c < 0 || c >= m.shape[2]!) throw new RangeError(`target location [${r}, ${c}] is outside the ${m.shape[1]}x${m.shape[2]} map`);
+    if (r < 0 || r >= m.shape[1]! || c < 0 || c >= m.shape[2]!)
+      throw new RangeError(`target location [${r}, ${c}] is outside the ${m.shape[1]}x${m.shape[2]} map`);
     return m.select(1, r).select(1, c);
   }
   // The mean over every cell: [1, 2] for h x w maps (as ever), [1, 2, 3] for d x h x w maps of volumes.

@@ -88,7 +88,8 @@ export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMa
     }
     for (let c = c0; c < c1; c++) {
       col.set(tmp.subarray((c - c0) * rows, (c - c0 + 1) * rows));
-      for (let r = 0; r < rows; r++) if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value (${col[r]}) at row ${r}; impute before fitting`);
+      for (let r = 0; r < rows; r++)
+        if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value (${col[r]}) at row ${r}; impute before fitting`);
       // Sort once (radix sort on order-preserving keys), then cut and encode in one sweep.
       const order = sorter.sort(bits);
       for (let i = 0; i < rows; i++) sorted[i] = col[order[i]];

@@ -107,7 +107,15 @@ export interface ForestJSON {
   nFeatures: number;
   featureImportances: number[];
   oobScore: number | null;
-  trees: Array<{ feature: number[]; threshold: number[]; bin: number[]; left: number[]; right: number[]; value: number[]; nodeSamples: number[] }>;
+  trees: Array<{
+    feature: number[];
+    threshold: number[];
+    bin: number[];
+    left: number[];
+    right: number[];
+    value: number[];
+    nodeSamples: number[];
+  }>;
 }
 
 export function resolveOptions(o: ForestOptions = {}): ResolvedForestOptions {
@@ -188,7 +196,11 @@ export class RandomForest {
   }
 
   /** Bins `X` (rows x features) and fits. `y`: class labels (integers) or regression targets. */
-  async fit(X: MatrixLike, y: ArrayLike<number>, opts: { sampleWeight?: ArrayLike<number> | null; onProgress?: (done: number, total: number) => void } = {}): Promise<this> {
+  async fit(
+    X: MatrixLike,
+    y: ArrayLike<number>,
+    opts: { sampleWeight?: ArrayLike<number> | null; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<this> {
     const binned = binMatrix(toMatrix(X), { maxBins: this.options.maxBins });
     return this.fitBinned(binned, y, opts);
   }
@@ -256,7 +268,8 @@ export class RandomForest {
       for (let i = 0; i < n; i++) if (yClass![i] >= 0) weight[i] *= cw[yClass![i]];
     }
 
-    const maxSamples = o.maxSamples === null ? 0 : o.maxSamples <= 1 ? Math.max(1, Math.round(o.maxSamples * rows.length)) : Math.floor(o.maxSamples);
+    const maxSamples =
+      o.maxSamples === null ? 0 : o.maxSamples <= 1 ? Math.max(1, Math.round(o.maxSamples * rows.length)) : Math.floor(o.maxSamples);
     const params: TreeParams = {
       regression: reg,
       nClasses: reg ? 1 : K,
@@ -350,7 +363,8 @@ export class RandomForest {
   /** Per-tree in-bag counts over the binned rows (re-derived from the tree seeds). */
   inBagCounts(tree: number, rows: Int32Array, n: number): Int32Array {
     const o = this.options;
-    const maxSamples = o.maxSamples === null ? 0 : o.maxSamples <= 1 ? Math.max(1, Math.round(o.maxSamples * rows.length)) : Math.floor(o.maxSamples);
+    const maxSamples =
+      o.maxSamples === null ? 0 : o.maxSamples <= 1 ? Math.max(1, Math.round(o.maxSamples * rows.length)) : Math.floor(o.maxSamples);
     return sampleCounts(new Random(this.treeSeeds[tree]), rows, n, o.bootstrap, maxSamples);
   }
 

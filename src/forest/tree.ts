@@ -360,7 +360,18 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
 // Scratch result of the scan functions: the bin of the best split they found.
 let scanBin = 0;
 
-function histReg(codes: Uint8Array, col: number, idx: Int32Array, yv: Float64Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array): number {
+function histReg(
+  codes: Uint8Array,
+  col: number,
+  idx: Int32Array,
+  yv: Float64Array,
+  wl: Float64Array,
+  start: number,
+  end: number,
+  hist: Float64Array,
+  cnt: Int32Array,
+  touched: Int32Array,
+): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
     const b = codes[col + idx[i]];
@@ -372,7 +383,18 @@ function histReg(codes: Uint8Array, col: number, idx: Int32Array, yv: Float64Arr
   return nt;
 }
 
-function hist2(codes: Uint8Array, col: number, idx: Int32Array, yl: Int32Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array): number {
+function hist2(
+  codes: Uint8Array,
+  col: number,
+  idx: Int32Array,
+  yl: Int32Array,
+  wl: Float64Array,
+  start: number,
+  end: number,
+  hist: Float64Array,
+  cnt: Int32Array,
+  touched: Int32Array,
+): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
     const b = codes[col + idx[i]];
@@ -382,7 +404,19 @@ function hist2(codes: Uint8Array, col: number, idx: Int32Array, yl: Int32Array, 
   return nt;
 }
 
-function histK(codes: Uint8Array, col: number, idx: Int32Array, yl: Int32Array, wl: Float64Array, start: number, end: number, hist: Float64Array, cnt: Int32Array, touched: Int32Array, K: number): number {
+function histK(
+  codes: Uint8Array,
+  col: number,
+  idx: Int32Array,
+  yl: Int32Array,
+  wl: Float64Array,
+  start: number,
+  end: number,
+  hist: Float64Array,
+  cnt: Int32Array,
+  touched: Int32Array,
+  K: number,
+): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
     const b = codes[col + idx[i]];
@@ -434,7 +468,17 @@ function denseOrder(touched: Int32Array, nt: number, cnt: Int32Array, order: Int
  * Best Gini split for two classes. Proxy to maximise: (l0^2 + l1^2) / wl + (r0^2 + r1^2) / wr (the
  * weighted child impurities up to a constant). Sets scanBin; returns -Infinity when no split is valid.
  */
-function scanGini2(order: Int32Array, m: number, hist: Float64Array, cnt: Int32Array, t0: number, t1: number, W: number, ns: number, minLeaf: number): number {
+function scanGini2(
+  order: Int32Array,
+  m: number,
+  hist: Float64Array,
+  cnt: Int32Array,
+  t0: number,
+  t1: number,
+  W: number,
+  ns: number,
+  minLeaf: number,
+): number {
   let best = -Infinity;
   let l0 = 0;
   let l1 = 0;
@@ -460,7 +504,19 @@ function scanGini2(order: Int32Array, m: number, hist: Float64Array, cnt: Int32A
   return best;
 }
 
-function scanGeneric(order: Int32Array, m: number, hist: Float64Array, cnt: Int32Array, tot: Float64Array, lsum: Float64Array, W: number, ns: number, minLeaf: number, K: number, crit: number): number {
+function scanGeneric(
+  order: Int32Array,
+  m: number,
+  hist: Float64Array,
+  cnt: Int32Array,
+  tot: Float64Array,
+  lsum: Float64Array,
+  W: number,
+  ns: number,
+  minLeaf: number,
+  K: number,
+  crit: number,
+): number {
   let best = -Infinity;
   lsum.fill(0);
   let lw = 0;
@@ -523,7 +579,22 @@ let scanConstant = false;
  * non-empty bins evaluating Gini (or entropy) at each boundary, clearing bins as it goes. Sets scanBin
  * and scanConstant; returns the best proxy or -Infinity.
  */
-function evalPacked(codes: Uint8Array, col: number, idx: Int32Array, pw: Float64Array, start: number, end: number, hist: Float64Array, touched: Int32Array, order: Int32Array, nb: number, t0: number, t1: number, W: number, entropy: boolean): number {
+function evalPacked(
+  codes: Uint8Array,
+  col: number,
+  idx: Int32Array,
+  pw: Float64Array,
+  start: number,
+  end: number,
+  hist: Float64Array,
+  touched: Int32Array,
+  order: Int32Array,
+  nb: number,
+  t0: number,
+  t1: number,
+  W: number,
+  entropy: boolean,
+): number {
   const ns = end - start;
   let best = -Infinity;
   let nonEmpty = 0;
@@ -581,7 +652,22 @@ function evalPacked(codes: Uint8Array, col: number, idx: Int32Array, pw: Float64
 }
 
 /** evalPacked with int32 packing (total weight < 2^16): class 0 count in the low, class 1 in the high 16 bits. */
-function evalPacked16(codes: Uint8Array, col: number, idx: Int32Array, pw: Int32Array, start: number, end: number, hist: Int32Array, touched: Int32Array, order: Int32Array, nb: number, t0: number, t1: number, W: number, entropy: boolean): number {
+function evalPacked16(
+  codes: Uint8Array,
+  col: number,
+  idx: Int32Array,
+  pw: Int32Array,
+  start: number,
+  end: number,
+  hist: Int32Array,
+  touched: Int32Array,
+  order: Int32Array,
+  nb: number,
+  t0: number,
+  t1: number,
+  W: number,
+  entropy: boolean,
+): number {
   const ns = end - start;
   let m = nb;
   let dense = true;
@@ -668,10 +754,11 @@ function argmaxAt(value: Float64Array, node: number, K: number): number {
   const b = node * K;
   let best = 0;
   let bv = value[b];
-  for (let k = 1; k < K; k++) if (value[b + k] > bv) {
-    bv = value[b + k];
-    best = k;
-  }
+  for (let k = 1; k < K; k++)
+    if (value[b + k] > bv) {
+      bv = value[b + k];
+      best = k;
+    }
   return best;
 }
 

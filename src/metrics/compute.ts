@@ -9,7 +9,17 @@ import { mig, modularity, mutualInformationMatrix, type MigResult, type Modulari
 import { explicitness, sap, type ExplicitnessResult, type SapResult } from './sap-explicitness.js';
 import { activeUnits, gaussianTotalCorrelation, type ActiveUnitsResult, type TotalCorrelationResult } from './unsupervised.js';
 
-export const METRIC_NAMES = ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits'] as const;
+export const METRIC_NAMES = [
+  'betaVae',
+  'factorVae',
+  'mig',
+  'dci',
+  'sap',
+  'modularity',
+  'explicitness',
+  'totalCorrelation',
+  'activeUnits',
+] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** The same type as core's Table (what `poolLatents` returns); the name stays for callers of the package. */
@@ -86,7 +96,9 @@ function resolve(o: MetricsOptions): MetricsResult['options'] {
     testFraction: o.testFraction ?? 0.3,
     betaVae: { nTrain: o.betaVae?.nTrain ?? 500, nEval: o.betaVae?.nEval ?? 300, pairs: o.betaVae?.pairs ?? 64 },
     factorVae: {
-      nTrain: o.factorVae?.nTrain ?? 500, nEval: o.factorVae?.nEval ?? 300, batch: o.factorVae?.batch ?? 64,
+      nTrain: o.factorVae?.nTrain ?? 500,
+      nEval: o.factorVae?.nEval ?? 300,
+      batch: o.factorVae?.batch ?? 64,
       prunedVarianceRatio: o.factorVae?.prunedVarianceRatio ?? 0.05,
     },
     dci: { importance: o.dci?.importance ?? 'forest', trees: o.dci?.trees ?? 50, lassoAlpha: o.dci?.lassoAlpha ?? 0.01 },
@@ -100,11 +112,16 @@ function resolve(o: MetricsOptions): MetricsResult['options'] {
  * models, maps pooled by `poolLatents`; its column names, if any, are reported) against `factors` (N x F). `factors` may
  * be null when only the unsupervised metrics are asked for.
  */
-export async function computeMetrics(latents: Matrix & Pick<Table, 'names'>, factors: FactorTable | null, options: MetricsOptions = {}): Promise<MetricsResult> {
+export async function computeMetrics(
+  latents: Matrix & Pick<Table, 'names'>,
+  factors: FactorTable | null,
+  options: MetricsOptions = {},
+): Promise<MetricsResult> {
   const o = resolve(options);
   for (const m of o.metrics) if (!METRIC_NAMES.includes(m)) throw new Error(`unknown metric '${m}' (one of ${METRIC_NAMES.join(', ')})`);
   const z = asMatrix(latents.data, latents.rows, latents.cols);
-  for (let i = 0; i < z.data.length; i++) if (!Number.isFinite(z.data[i]!)) throw new Error(`latents: non-finite value at row ${Math.floor(i / z.cols)}`);
+  for (let i = 0; i < z.data.length; i++)
+    if (!Number.isFinite(z.data[i]!)) throw new Error(`latents: non-finite value at row ${Math.floor(i / z.cols)}`);
   const supervised = o.metrics.filter((m) => m !== 'totalCorrelation' && m !== 'activeUnits');
   if (supervised.length > 0 && !factors) throw new Error(`metrics ${supervised.join(', ')} need ground-truth factors`);
   const allFactors = factors ? prepareFactors(factors, z.rows, o) : [];
@@ -117,10 +134,13 @@ export async function computeMetrics(latents: Matrix & Pick<Table, 'names'>, fac
   const streams = Object.fromEntries(METRIC_NAMES.map((m) => [m, root.fork()])) as Record<MetricName, Random>;
   const split = splitRows(z.rows, o.testFraction, root.fork());
   const result: MetricsResult = {
-    n: z.rows, latentDims: z.cols, ...(latents.names ? { latentNames: latents.names } : {}),
+    n: z.rows,
+    latentDims: z.cols,
+    ...(latents.names ? { latentNames: latents.names } : {}),
     factors: prepared.map((f) => ({ name: f.name, discrete: f.discrete, classes: f.classes })),
     constantFactors: allFactors.filter((f) => f.classes <= 1).map((f) => f.name),
-    options: o, seconds: {},
+    options: o,
+    seconds: {},
   };
   const want = new Set(o.metrics);
   const timed = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
@@ -139,7 +159,9 @@ export async function computeMetrics(latents: Matrix & Pick<Table, 'names'>, fac
   }
   if (want.has('dci')) {
     const threads = options.dci?.threads;
-    result.dci = await timed('dci', () => dci(z, prepared, split, { ...o.dci, seed: o.seed, ...(threads !== undefined ? { threads } : {}) }));
+    result.dci = await timed('dci', () =>
+      dci(z, prepared, split, { ...o.dci, seed: o.seed, ...(threads !== undefined ? { threads } : {}) }),
+    );
   }
   if (want.has('sap')) result.sap = await timed('sap', () => sap(z, prepared, split));
   if (want.has('explicitness')) result.explicitness = await timed('explicitness', () => explicitness(z, prepared, split, o.explicitnessL2));

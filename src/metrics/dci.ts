@@ -42,7 +42,9 @@ export interface DciResult {
 function rowsOf(z: Matrix, rows: Int32Array): { data: Float64Array; rows: number; cols: number } {
   const d = z.cols;
   const data = new Float64Array(rows.length * d);
-  rows.forEach((r, i) => { for (let j = 0; j < d; j++) data[i * d + j] = z.data[r * d + j]!; });
+  rows.forEach((r, i) => {
+    for (let j = 0; j < d; j++) data[i * d + j] = z.data[r * d + j]!;
+  });
   return { data, rows: rows.length, cols: d };
 }
 
@@ -51,11 +53,20 @@ function oneMinusEntropy(w: number[], base: number): number {
   const s = w.reduce((a, b) => a + b, 0);
   if (!(s > 0) || base < 2) return 0;
   let h = 0;
-  for (const v of w) if (v > 0) { const p = v / s; h -= p * Math.log(p); }
+  for (const v of w)
+    if (v > 0) {
+      const p = v / s;
+      h -= p * Math.log(p);
+    }
   return 1 - h / Math.log(base);
 }
 
-export async function dci(z: Matrix, factors: PreparedFactor[], split: { train: Int32Array; test: Int32Array }, o: DciOptions): Promise<DciResult> {
+export async function dci(
+  z: Matrix,
+  factors: PreparedFactor[],
+  split: { train: Int32Array; test: Int32Array },
+  o: DciOptions,
+): Promise<DciResult> {
   const d = z.cols;
   const train = rowsOf(z, split.train);
   const test = rowsOf(z, split.test);
@@ -72,11 +83,20 @@ export async function dci(z: Matrix, factors: PreparedFactor[], split: { train: 
       const pred = Array.from(split.test, (r) => m.predict(r));
       info = f.discrete
         ? pred.filter((p, i) => Math.round(p) === f.codes[split.test[i]!]).length / pred.length
-        : Math.max(0, rSquared(Array.from(split.test, (r) => f.values[r]!), pred));
+        : Math.max(
+            0,
+            rSquared(
+              Array.from(split.test, (r) => f.values[r]!),
+              pred,
+            ),
+          );
     } else {
       const forest = new RandomForest({
-        task: f.discrete ? 'classification' : 'regression', nTrees: o.trees, maxFeatures: 'all',
-        seed: (o.seed + 7919 * k) >>> 0, ...(o.threads !== undefined ? { threads: o.threads } : {}),
+        task: f.discrete ? 'classification' : 'regression',
+        nTrees: o.trees,
+        maxFeatures: 'all',
+        seed: (o.seed + 7919 * k) >>> 0,
+        ...(o.threads !== undefined ? { threads: o.threads } : {}),
       });
       const target = f.discrete ? Float64Array.from(split.train, (r) => f.codes[r]!) : Float64Array.from(split.train, (r) => f.values[r]!);
       await forest.fit(train, target);
@@ -84,7 +104,13 @@ export async function dci(z: Matrix, factors: PreparedFactor[], split: { train: 
       const pred = forest.predict(test);
       info = f.discrete
         ? Array.from(pred).filter((p, i) => p === f.codes[split.test[i]!]).length / pred.length
-        : Math.max(0, rSquared(Array.from(split.test, (r) => f.values[r]!), pred));
+        : Math.max(
+            0,
+            rSquared(
+              Array.from(split.test, (r) => f.values[r]!),
+              pred,
+            ),
+          );
     }
     let s = 0;
     for (let j = 0; j < d; j++) s += imp[j]!;
@@ -93,7 +119,12 @@ export async function dci(z: Matrix, factors: PreparedFactor[], split: { train: 
   }
   const total = importance.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0);
   const perDimDisentanglement = importance.map((row) => oneMinusEntropy(row, factors.length));
-  const perFactorCompleteness = factors.map((_, k) => oneMinusEntropy(importance.map((row) => row[k]!), d));
+  const perFactorCompleteness = factors.map((_, k) =>
+    oneMinusEntropy(
+      importance.map((row) => row[k]!),
+      d,
+    ),
+  );
   const dimWeight = importance.map((row) => row.reduce((a, b) => a + b, 0) / (total || 1));
   const factorWeight = factors.map((_, k) => importance.reduce((a, row) => a + row[k]!, 0) / (total || 1));
   return {

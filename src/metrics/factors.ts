@@ -53,8 +53,13 @@ export function quantileCodes(v: ArrayLike<number>, bins: number): { codes: Int3
   }
   // Code = number of cuts <= value: values equal to a cut fall in the upper bin.
   const codes = Int32Array.from(v, (x) => {
-    let lo = 0, hi = cuts.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (cuts[mid]! <= x) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = cuts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cuts[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   });
   return { codes, classes: cuts.length + 1 };
@@ -62,8 +67,12 @@ export function quantileCodes(v: ArrayLike<number>, bins: number): { codes: Int3
 
 /** Equal-width bins over [min, max] (as np.histogram, used by disentanglement_lib's MIG). */
 export function equalWidthCodes(v: ArrayLike<number>, bins: number): Int32Array {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < v.length; i++) { lo = Math.min(lo, v[i]!); hi = Math.max(hi, v[i]!); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    lo = Math.min(lo, v[i]!);
+    hi = Math.max(hi, v[i]!);
+  }
   const w = hi - lo;
   return Int32Array.from(v as ArrayLike<number>, (x) => (w > 0 ? Math.min(bins - 1, Math.floor(((x - lo) / w) * bins)) : 0));
 }
@@ -94,7 +103,11 @@ export function entropy(codes: ArrayLike<number>, classes: number): number {
   const count = new Float64Array(classes);
   for (let i = 0; i < codes.length; i++) count[codes[i]!]++;
   let h = 0;
-  for (const c of count) if (c > 0) { const p = c / codes.length; h -= p * Math.log(p); }
+  for (const c of count)
+    if (c > 0) {
+      const p = c / codes.length;
+      h -= p * Math.log(p);
+    }
   return h;
 }
 
@@ -104,7 +117,11 @@ export function mutualInformation(a: ArrayLike<number>, ka: number, b: ArrayLike
   const joint = new Float64Array(ka * kb);
   const pa = new Float64Array(ka);
   const pb = new Float64Array(kb);
-  for (let i = 0; i < n; i++) { joint[a[i]! * kb + b[i]!]++; pa[a[i]!]++; pb[b[i]!]++; }
+  for (let i = 0; i < n; i++) {
+    joint[a[i]! * kb + b[i]!]++;
+    pa[a[i]!]++;
+    pb[b[i]!]++;
+  }
   let mi = 0;
   for (let x = 0; x < ka; x++) {
     for (let y = 0; y < kb; y++) {
@@ -116,7 +133,11 @@ export function mutualInformation(a: ArrayLike<number>, ka: number, b: ArrayLike
 }
 
 /** Seeded train/test split of 0..n-1 (test fraction `testFraction`), each part ascending. */
-export function splitRows(n: number, testFraction: number, rnd: { permutation(n: number): Int32Array }): { train: Int32Array; test: Int32Array } {
+export function splitRows(
+  n: number,
+  testFraction: number,
+  rnd: { permutation(n: number): Int32Array },
+): { train: Int32Array; test: Int32Array } {
   const perm = rnd.permutation(n);
   const nTest = Math.max(1, Math.min(n - 1, Math.round(n * testFraction)));
   return { test: perm.slice(0, nTest).sort(), train: perm.slice(nTest).sort() };

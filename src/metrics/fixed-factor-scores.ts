@@ -21,14 +21,22 @@ function groupsOf(f: PreparedFactor): Groups {
   const members = lists.filter((l) => l.length >= 2).map((l) => Int32Array.from(l));
   const cumulative = new Float64Array(members.length);
   let s = 0;
-  members.forEach((m, i) => { s += m.length; cumulative[i] = s; });
+  members.forEach((m, i) => {
+    s += m.length;
+    cumulative[i] = s;
+  });
   return { members, cumulative };
 }
 
 function drawGroup(g: Groups, rnd: Random): Int32Array {
   const u = rnd.next() * g.cumulative[g.cumulative.length - 1]!;
-  let lo = 0, hi = g.cumulative.length - 1;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (g.cumulative[mid]! > u) hi = mid; else lo = mid + 1; }
+  let lo = 0,
+    hi = g.cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (g.cumulative[mid]! > u) hi = mid;
+    else lo = mid + 1;
+  }
   return g.members[lo]!;
 }
 
@@ -139,27 +147,49 @@ export function factorVaeScore(z: Matrix, factors: PreparedFactor[], o: FactorVa
     const k = rnd.int(usable.length);
     const g = drawGroup(usable[k]!.groups, rnd);
     const take = Math.min(o.batch, g.length);
-    const chosen = g.length <= o.batch ? g : rnd.permutation(g.length).subarray(0, take).map((i) => g[i]!);
-    mean.fill(0); sq.fill(0);
+    const chosen =
+      g.length <= o.batch
+        ? g
+        : rnd
+            .permutation(g.length)
+            .subarray(0, take)
+            .map((i) => g[i]!);
+    mean.fill(0);
+    sq.fill(0);
     for (const i of chosen) {
-      for (const j of activeDims) { const v = z.data[i * d + j]! / sd[j]!; mean[j] += v; sq[j] += v * v; }
+      for (const j of activeDims) {
+        const v = z.data[i * d + j]! / sd[j]!;
+        mean[j] += v;
+        sq[j] += v * v;
+      }
     }
     let best = activeDims[0]!;
     let bestVar = Infinity;
     for (const j of activeDims) {
       const m = mean[j]! / take;
       const v = sq[j]! / take - m * m;
-      if (v < bestVar) { bestVar = v; best = j; }
+      if (v < bestVar) {
+        bestVar = v;
+        best = j;
+      }
     }
     return [best, k];
   };
   const votes = Array.from({ length: d }, () => new Array<number>(usable.length).fill(0));
-  for (let t = 0; t < o.nTrain; t++) { const [j, k] = vote(); votes[j]![k]++; }
+  for (let t = 0; t < o.nTrain; t++) {
+    const [j, k] = vote();
+    votes[j]![k]++;
+  }
   const predicted = votes.map((row) => row.indexOf(Math.max(...row)));
   let trainHits = 0;
-  votes.forEach((row, j) => { trainHits += row[predicted[j]!]!; });
+  votes.forEach((row, j) => {
+    trainHits += row[predicted[j]!]!;
+  });
   let hits = 0;
-  for (let t = 0; t < o.nEval; t++) { const [j, k] = vote(); if (predicted[j] === k) hits++; }
+  for (let t = 0; t < o.nEval; t++) {
+    const [j, k] = vote();
+    if (predicted[j] === k) hits++;
+  }
   return {
     score: hits / o.nEval,
     trainAccuracy: trainHits / o.nTrain,

@@ -10,4 +10,13 @@ export { mig, modularity, mutualInformationMatrix, type MigResult, type Modulari
 export { dci, type DciResult } from './dci.js';
 export { sap, explicitness, type SapResult, type ExplicitnessResult } from './sap-explicitness.js';
 export { gaussianTotalCorrelation, activeUnits, type TotalCorrelationResult, type ActiveUnitsResult } from './unsupervised.js';
-export { fitLogistic, predictProba, accuracy, rSquared, fitLasso, type LogisticModel, type LogisticOptions, type Matrix } from './linear.js';
+export {
+  fitLogistic,
+  predictProba,
+  accuracy,
+  rSquared,
+  fitLasso,
+  type LogisticModel,
+  type LogisticOptions,
+  type Matrix,
+} from './linear.js';

@@ -59,7 +59,9 @@ export function modularity(mi: number[][]): ModularityResult {
     if (!(theta > 0) || f < 2) return NaN;
     const top = row.indexOf(theta);
     let dev = 0;
-    row.forEach((m, k) => { if (k !== top) dev += m * m; });
+    row.forEach((m, k) => {
+      if (k !== top) dev += m * m;
+    });
     return 1 - dev / (theta * theta * (f - 1));
   });
   const valid = perDim.filter((v) => Number.isFinite(v));

@@ -73,7 +73,9 @@ export function lbfgs(f: Objective, w0: Float64Array, o: LbfgsOptions = {}): Lbf
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // Lost descent (numerical trouble): restart from steepest descent.
-      S.length = 0; Y.length = 0; rho.length = 0;
+      S.length = 0;
+      Y.length = 0;
+      rho.length = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i]!;
       slope = dot(g, d);
     }
@@ -88,11 +90,20 @@ export function lbfgs(f: Objective, w0: Float64Array, o: LbfgsOptions = {}): Lbf
     if (!(newLoss <= loss)) return { w, loss, iterations: it, converged: false };
     const s = new Float64Array(n);
     const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) { s[i] = wNew[i]! - w[i]!; y[i] = gNew[i]! - g[i]!; }
+    for (let i = 0; i < n; i++) {
+      s[i] = wNew[i]! - w[i]!;
+      y[i] = gNew[i]! - g[i]!;
+    }
     const sy = dot(s, y);
     if (sy > 1e-12) {
-      if (S.length === m) { S.shift(); Y.shift(); rho.shift(); }
-      S.push(s); Y.push(y); rho.push(1 / sy);
+      if (S.length === m) {
+        S.shift();
+        Y.shift();
+        rho.shift();
+      }
+      S.push(s);
+      Y.push(y);
+      rho.push(1 / sy);
     }
     const improvement = loss - newLoss;
     [w, wNew] = [wNew, w];

@@ -40,7 +40,10 @@ export function columnStats(x: Matrix, rows?: ArrayLike<number>): { mean: Float6
   for (let j = 0; j < d; j++) mean[j] /= Math.max(1, idx.length);
   for (let r = 0; r < idx.length; r++) {
     const o = idx[r]! * d;
-    for (let j = 0; j < d; j++) { const v = x.data[o + j]! - mean[j]!; sd[j] += v * v; }
+    for (let j = 0; j < d; j++) {
+      const v = x.data[o + j]! - mean[j]!;
+      sd[j] += v * v;
+    }
   }
   for (let j = 0; j < d; j++) {
     const s = Math.sqrt(sd[j]! / Math.max(1, idx.length));
@@ -64,7 +67,12 @@ function standardRows(x: Matrix, rows: ArrayLike<number>, mean: Float64Array, sd
  * Fits softmax regression of labels y (0..classes-1) on the given rows of x (default all).
  * Two classes give the usual logistic regression (the class-1 direction is `weights[1] - weights[0]`).
  */
-export function fitLogistic(x: Matrix, y: ArrayLike<number>, classes: number, o: LogisticOptions & { rows?: ArrayLike<number> } = {}): LogisticModel {
+export function fitLogistic(
+  x: Matrix,
+  y: ArrayLike<number>,
+  classes: number,
+  o: LogisticOptions & { rows?: ArrayLike<number> } = {},
+): LogisticModel {
   const rows = o.rows ?? Array.from({ length: x.rows }, (_, i) => i);
   const l2 = o.l2 ?? 1e-3;
   const d = x.cols;
@@ -88,7 +96,10 @@ export function fitLogistic(x: Matrix, y: ArrayLike<number>, classes: number, o:
         if (s > mx) mx = s;
       }
       let z = 0;
-      for (let c = 0; c < classes; c++) { logits[c] = Math.exp(logits[c]! - mx); z += logits[c]!; }
+      for (let c = 0; c < classes; c++) {
+        logits[c] = Math.exp(logits[c]! - mx);
+        z += logits[c]!;
+      }
       const yi = labels[i]!;
       loss -= Math.log(logits[yi]! / z);
       for (let c = 0; c < classes; c++) {
@@ -101,7 +112,10 @@ export function fitLogistic(x: Matrix, y: ArrayLike<number>, classes: number, o:
     }
     loss /= n;
     for (let k = 0; k < nw + classes; k++) g[k] /= n;
-    for (let k = 0; k < nw; k++) { loss += 0.5 * l2 * w[k]! * w[k]!; g[k] += l2 * w[k]!; }
+    for (let k = 0; k < nw; k++) {
+      loss += 0.5 * l2 * w[k]! * w[k]!;
+      g[k] += l2 * w[k]!;
+    }
     return loss;
   };
   const res = lbfgs(objective, new Float64Array(nw + classes), { maxIter: o.maxIter ?? 200 });
@@ -134,7 +148,11 @@ export function predictProba(m: LogisticModel, x: Matrix, rows: ArrayLike<number
       if (s > mx) mx = s;
     }
     let z = 0;
-    for (let c = 0; c < classes; c++) { const e = Math.exp(out[r * classes + c]! - mx); out[r * classes + c] = e; z += e; }
+    for (let c = 0; c < classes; c++) {
+      const e = Math.exp(out[r * classes + c]! - mx);
+      out[r * classes + c] = e;
+      z += e;
+    }
     for (let c = 0; c < classes; c++) out[r * classes + c] /= z;
   }
   return out;
@@ -157,8 +175,12 @@ export function rSquared(y: ArrayLike<number>, yHat: ArrayLike<number>): number 
   let mean = 0;
   for (let i = 0; i < y.length; i++) mean += y[i]!;
   mean /= y.length;
-  let ssRes = 0, ssTot = 0;
-  for (let i = 0; i < y.length; i++) { ssRes += (y[i]! - yHat[i]!) ** 2; ssTot += (y[i]! - mean) ** 2; }
+  let ssRes = 0,
+    ssTot = 0;
+  for (let i = 0; i < y.length; i++) {
+    ssRes += (y[i]! - yHat[i]!) ** 2;
+    ssTot += (y[i]! - mean) ** 2;
+  }
   return ssTot > 0 ? 1 - ssRes / ssTot : 0;
 }
 
@@ -167,7 +189,13 @@ export function rSquared(y: ArrayLike<number>, yHat: ArrayLike<number>): number 
  * descent. Returns the coefficients of the standardised columns (comparable as importances) and a
  * predictor in raw units.
  */
-export function fitLasso(x: Matrix, y: ArrayLike<number>, rows: ArrayLike<number>, alpha = 0.01, maxIter = 500): { coef: Float64Array; predict: (r: number) => number } {
+export function fitLasso(
+  x: Matrix,
+  y: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  alpha = 0.01,
+  maxIter = 500,
+): { coef: Float64Array; predict: (r: number) => number } {
   const d = x.cols;
   const n = rows.length;
   const { mean, sd } = columnStats(x, rows);
@@ -186,7 +214,7 @@ export function fitLasso(x: Matrix, y: ArrayLike<number>, rows: ArrayLike<number
       let rho = 0;
       for (let i = 0; i < n; i++) rho += xs[i * d + j]! * resid[i]!;
       rho = rho / n + colSq[j]! * coef[j]!;
-      const next = Math.sign(rho) * Math.max(0, Math.abs(rho) - alpha) / colSq[j]!;
+      const next = (Math.sign(rho) * Math.max(0, Math.abs(rho) - alpha)) / colSq[j]!;
       const delta = next - coef[j]!;
       if (delta !== 0) {
         for (let i = 0; i < n; i++) resid[i] -= delta * xs[i * d + j]!;
@@ -198,7 +226,7 @@ export function fitLasso(x: Matrix, y: ArrayLike<number>, rows: ArrayLike<number
   }
   const predict = (r: number): number => {
     let s = ym;
-    for (let j = 0; j < d; j++) s += coef[j]! * (x.data[r * d + j]! - mean[j]!) / sd[j]!;
+    for (let j = 0; j < d; j++) s += (coef[j]! * (x.data[r * d + j]! - mean[j]!)) / sd[j]!;
     return s;
   };
   return { coef, predict };

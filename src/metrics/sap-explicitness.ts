@@ -14,11 +14,24 @@ export interface SapResult {
 
 function squaredCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { const x = a[i]! - ma, y = b[i]! - mb; sab += x * y; saa += x * x; sbb += y * y; }
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]! - ma,
+      y = b[i]! - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
   return saa > 0 && sbb > 0 ? (sab * sab) / (saa * sbb) : 0;
 }
 
@@ -29,13 +42,23 @@ function squaredCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number 
 function singleDimClassScore(z: Float64Array, f: PreparedFactor, split: { train: Int32Array; test: Int32Array }): number {
   const sum = new Float64Array(f.classes);
   const count = new Float64Array(f.classes);
-  for (const r of split.train) { sum[f.codes[r]!] += z[r]!; count[f.codes[r]!]++; }
+  for (const r of split.train) {
+    sum[f.codes[r]!] += z[r]!;
+    count[f.codes[r]!]++;
+  }
   const means = Array.from(sum, (s, c) => (count[c]! > 0 ? s / count[c]! : NaN));
   let hits = 0;
   const testCount = new Float64Array(f.classes);
   for (const r of split.test) {
-    let best = -1, bestDist = Infinity;
-    means.forEach((m, c) => { const dist = Math.abs(z[r]! - m); if (dist < bestDist) { bestDist = dist; best = c; } });
+    let best = -1,
+      bestDist = Infinity;
+    means.forEach((m, c) => {
+      const dist = Math.abs(z[r]! - m);
+      if (dist < bestDist) {
+        bestDist = dist;
+        best = c;
+      }
+    });
     if (best === f.codes[r]) hits++;
     testCount[f.codes[r]!]++;
   }
@@ -72,14 +95,22 @@ export interface ExplicitnessResult {
  * factors: quantile bins), fitted on the training rows; the held-out one-vs-rest AUC of each class,
  * averaged over the classes present in the test rows.
  */
-export function explicitness(z: Matrix, factors: PreparedFactor[], split: { train: Int32Array; test: Int32Array }, l2: number): ExplicitnessResult {
+export function explicitness(
+  z: Matrix,
+  factors: PreparedFactor[],
+  split: { train: Int32Array; test: Int32Array },
+  l2: number,
+): ExplicitnessResult {
   const perFactor = factors.map((f) => {
     if (f.classes < 2) return NaN;
     const model = fitLogistic(z, f.codes, f.classes, { rows: split.train, l2 });
     const p = predictProba(model, z, split.test);
     const aucs: number[] = [];
     for (let c = 0; c < f.classes; c++) {
-      const auc = rocAuc(Array.from(split.test, (_, i) => p[i * f.classes + c]!), Array.from(split.test, (r) => (f.codes[r] === c ? 1 : 0)));
+      const auc = rocAuc(
+        Array.from(split.test, (_, i) => p[i * f.classes + c]!),
+        Array.from(split.test, (r) => (f.codes[r] === c ? 1 : 0)),
+      );
       if (Number.isFinite(auc)) aucs.push(auc);
     }
     return aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN;

@@ -25,7 +25,11 @@ export function gaussianTotalCorrelation(z: Matrix): TotalCorrelationResult {
   const dims = Array.from({ length: d }, (_, j) => j).filter((j) => variance[j]! > 1e-12 * maxVar && variance[j]! > 0);
   const m = dims.length;
   if (m < 2) return { nats: 0, dims };
-  const mean = dims.map((j) => { let s = 0; for (let i = 0; i < n; i++) s += z.data[i * d + j]!; return s / n; });
+  const mean = dims.map((j) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += z.data[i * d + j]!;
+    return s / n;
+  });
   // Correlation matrix: log det Corr = log det Cov - sum log var, so TC = -0.5 log det Corr.
   const c = new Float64Array(m * m);
   for (let i = 0; i < n; i++) {
@@ -34,10 +38,12 @@ export function gaussianTotalCorrelation(z: Matrix): TotalCorrelationResult {
       for (let b = a; b < m; b++) c[a * m + b] += xa * (z.data[i * d + dims[b]!]! - mean[b]!);
     }
   }
-  for (let a = 0; a < m; a++) for (let b = a; b < m; b++) {
-    const v = c[a * m + b]! / n / Math.sqrt(variance[dims[a]!]! * variance[dims[b]!]!);
-    c[a * m + b] = v; c[b * m + a] = v;
-  }
+  for (let a = 0; a < m; a++)
+    for (let b = a; b < m; b++) {
+      const v = c[a * m + b]! / n / Math.sqrt(variance[dims[a]!]! * variance[dims[b]!]!);
+      c[a * m + b] = v;
+      c[b * m + a] = v;
+    }
   // Cholesky: log det = 2 sum log L_ii. A near-singular matrix (a duplicated dimension) gives a large TC.
   let logDet = 0;
   for (let j = 0; j < m; j++) {

@@ -4,7 +4,18 @@
 // inputShape of [C, D, H, W] instead of [C, H, W] is the only switch, so every model on this backbone
 // has a volumetric variant with the same layer names (PyTorch's Conv3d state-dict names).
 import {
-  BatchNorm2d, BatchNorm3d, Conv2d, Conv3d, ConvTranspose2d, ConvTranspose3d, GroupNorm, LeakyReLU, ReLU, Sequential, Upsample, Upsample3d,
+  BatchNorm2d,
+  BatchNorm3d,
+  Conv2d,
+  Conv3d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+  GroupNorm,
+  LeakyReLU,
+  ReLU,
+  Sequential,
+  Upsample,
+  Upsample3d,
 } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 
@@ -75,10 +86,13 @@ export function planBackbone(o: BackboneOptions): Backbone {
   const [, h, w] = o.inputShape;
   if (h < 28 || w < 28 || h > 256 || w > 256) throw new RangeError(`input ${h}x${w}: latentlens models take 28 to 256 pixels per side`);
   const grid = o.backboneGrid ?? o.latentGrid ?? defaultLatentGrid(h, w);
-  if (grid.length !== 2) throw new RangeError(`latent grid ${grid.join('x')} has ${grid.length} sides; a ${h}x${w} image takes an h x w grid`);
+  if (grid.length !== 2)
+    throw new RangeError(`latent grid ${grid.join('x')} has ${grid.length} sides; a ${h}x${w} image takes an h x w grid`);
   const depth = Math.log2(h / grid[0]);
   if (!Number.isInteger(depth) || depth < 1 || h / grid[0] !== w / grid[1]) {
-    throw new RangeError(`latent grid ${grid[0]}x${grid[1]} must be the ${h}x${w} input divided by one power of two (e.g. ${h / 4}x${w / 4})`);
+    throw new RangeError(
+      `latent grid ${grid[0]}x${grid[1]} must be the ${h}x${w} input divided by one power of two (e.g. ${h / 4}x${w / 4})`,
+    );
   }
   const base = o.width ?? 32;
   const widths = Array.from({ length: depth }, (_, i) => base * 2 ** Math.min(i, 3));
@@ -89,10 +103,14 @@ export function planBackbone(o: BackboneOptions): Backbone {
 // the range is smaller), and a d x h x w latent grid dividing every side by the same power of two.
 function planBackbone3d(o: BackboneOptions, shape: [number, number, number, number]): Backbone {
   const sides = shape.slice(1) as [number, number, number];
-  if (sides.some((s) => s < 16 || s > 128)) throw new RangeError(`input volume ${sides.join('x')}: latentlens 3D models take 16 to 128 voxels per side`);
+  if (sides.some((s) => s < 16 || s > 128))
+    throw new RangeError(`input volume ${sides.join('x')}: latentlens 3D models take 16 to 128 voxels per side`);
   const grid = o.backboneGrid ?? o.latentGrid ?? defaultLatentGrid3d(...sides);
   const want = sides.map((s) => s / 4).join('x');
-  if (grid.length !== 3) throw new RangeError(`latent grid ${grid.join('x')} has ${grid.length} sides; a ${sides.join('x')} volume takes a d x h x w grid (e.g. ${want})`);
+  if (grid.length !== 3)
+    throw new RangeError(
+      `latent grid ${grid.join('x')} has ${grid.length} sides; a ${sides.join('x')} volume takes a d x h x w grid (e.g. ${want})`,
+    );
   const depth = Math.log2(sides[0] / grid[0]);
   if (!Number.isInteger(depth) || depth < 1 || sides.some((s, i) => s / grid[i]! !== sides[0] / grid[0])) {
     throw new RangeError(`latent grid ${grid.join('x')} must be the ${sides.join('x')} input divided by one power of two (e.g. ${want})`);
@@ -136,9 +154,14 @@ export function buildDecoder(o: BackboneOptions, inMaps: number): Sequential {
   const { widths, volumetric } = planBackbone(o);
   const { Conv, ConvT, Up } = layersFor(volumetric);
   const rev = [...widths].reverse();
-  const layers: Module[] = [new Conv(inMaps, rev[0]!, 3, { padding: 1, bias: o.norm === 'none' }), ...norm(o.norm, rev[0]!, volumetric), act(o)];
+  const layers: Module[] = [
+    new Conv(inMaps, rev[0]!, 3, { padding: 1, bias: o.norm === 'none' }),
+    ...norm(o.norm, rev[0]!, volumetric),
+    act(o),
+  ];
   for (let i = 0; i < rev.length; i++) {
-    const cin = rev[i]!, cout = rev[i + 1] ?? rev[rev.length - 1]!;
+    const cin = rev[i]!,
+      cout = rev[i + 1] ?? rev[rev.length - 1]!;
     if (o.upsample === 'resize') layers.push(Up(2), new Conv(cin, cout, 3, { padding: 1, bias: o.norm === 'none' }));
     else layers.push(new ConvT(cin, cout, 4, { stride: 2, padding: 1, bias: o.norm === 'none' }));
     layers.push(...norm(o.norm, cout, volumetric), act(o));

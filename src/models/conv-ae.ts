@@ -32,11 +32,21 @@ export class ConvAE extends Module implements LatentModel {
     return this.encoder;
   }
 
-  encode(x: Tensor): Encoding { return { z: this.encoder.forward(x) }; }
-  decode(z: Tensor): Tensor { return this.decoder.forward(z).sigmoid(); }
-  reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }
-  forward(x: Tensor): Tensor { return this.reconstruct(x); }
-  paramGroups(): ParamGroup[] { return [{ name: 'main', params: this.parameters() }]; }
+  encode(x: Tensor): Encoding {
+    return { z: this.encoder.forward(x) };
+  }
+  decode(z: Tensor): Tensor {
+    return this.decoder.forward(z).sigmoid();
+  }
+  reconstruct(x: Tensor): Tensor {
+    return this.decode(this.encode(x).z);
+  }
+  forward(x: Tensor): Tensor {
+    return this.reconstruct(x);
+  }
+  paramGroups(): ParamGroup[] {
+    return [{ name: 'main', params: this.parameters() }];
+  }
 
   private loss(x: Tensor): Tensor {
     const logits = this.decoder.forward(this.encoder.forward(x));

@@ -28,12 +28,13 @@ export interface EncodeOptions {
 /** The model's latent `z` (posterior means for VAEs) of every case, or of `indices` only. */
 export function encodeLatents(model: LatentModel, cases: EncodeCases, o: EncodeOptions = {}): LatentMaps {
   const [images, shape] = 'images' in cases ? [cases.images, cases.shape] : [cases.toFloat32(), cases.shape];
-  if (shape.length !== 4 && shape.length !== 5) throw new RangeError(`encodeLatents: expected images N x C x H x W or volumes N x C x D x H x W, got shape [${shape.join(', ')}]`);
+  if (shape.length !== 4 && shape.length !== 5)
+    throw new RangeError(`encodeLatents: expected images N x C x H x W or volumes N x C x D x H x W, got shape [${shape.join(', ')}]`);
   // A volume batch holds D times the activations of an image batch.
-  const batch = shape.length === 5 ? Math.min(o.batch ?? 32, 32) : o.batch ?? 256;
+  const batch = shape.length === 5 ? Math.min(o.batch ?? 32, 32) : (o.batch ?? 256);
   const r = encodeCases(model, images, shape, batch, o.indices);
   const s = r.shape;
-  const cell = (i: number): number => (s.length === 2 ? 0 : s[i] ?? 1); // no cases: no latent shape
+  const cell = (i: number): number => (s.length === 2 ? 0 : (s[i] ?? 1)); // no cases: no latent shape
   const k = s.length === 2 ? 0 : s[1]!;
   return shape.length === 5
     ? { data: r.values, shape: [s[0]!, k, cell(2), cell(3), cell(4)] }
@@ -50,7 +51,13 @@ export function latentCells(maps: LatentMaps): LatentMaps<GridShape> {
 }
 
 // The batched loop: cases of any rank, latents of the model's rank.
-function encodeCases(model: LatentModel, images: Float32Array, shape: readonly number[], batchSize: number, indices?: ArrayLike<number>): { values: Float32Array; shape: number[] } {
+function encodeCases(
+  model: LatentModel,
+  images: Float32Array,
+  shape: readonly number[],
+  batchSize: number,
+  indices?: ArrayLike<number>,
+): { values: Float32Array; shape: number[] } {
   const total = shape[0]!;
   const caseShape = shape.slice(1);
   const n = indices ? indices.length : total;
@@ -61,15 +68,24 @@ function encodeCases(model: LatentModel, images: Float32Array, shape: readonly n
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const batch = indices
-      ? takeRows(images, per, Array.from({ length: b }, (_, r) => indices[start + r]!))
+      ? takeRows(
+          images,
+          per,
+          Array.from({ length: b }, (_, r) => indices[start + r]!),
+        )
       : images.subarray(start * per, (start + b) * per);
-    scope(() => noGrad(() => {
-      const z = model.encode(tensor(batch, [b, ...caseShape])).z;
-      const s = z.shape;
-      const zPer = s.slice(1).reduce((a, v) => a * v, 1);
-      if (!values) { values = new Float32Array(n * zPer); zShape = [n, ...s.slice(1)]; }
-      values.set(z.toFloat32(), start * zPer);
-    }));
+    scope(() =>
+      noGrad(() => {
+        const z = model.encode(tensor(batch, [b, ...caseShape])).z;
+        const s = z.shape;
+        const zPer = s.slice(1).reduce((a, v) => a * v, 1);
+        if (!values) {
+          values = new Float32Array(n * zPer);
+          zShape = [n, ...s.slice(1)];
+        }
+        values.set(z.toFloat32(), start * zPer);
+      }),
+    );
   }
   return { values: values ?? new Float32Array(0), shape: zShape };
 }

@@ -48,7 +48,9 @@ export class FactorVAE extends VAE {
   }
 
   /** Logit that a flattened latent comes from q(z) rather than the product of its marginals. */
-  discriminate(zFlat: Tensor): Tensor { return this.discriminator.forward(zFlat); }
+  discriminate(zFlat: Tensor): Tensor {
+    return this.discriminator.forward(zFlat);
+  }
 
   override paramGroups(): ParamGroup[] {
     const d = new Set(this.discriminator.parameters());
@@ -62,7 +64,9 @@ export class FactorVAE extends VAE {
   discriminatorLoss(zFlat: Tensor): Tensor {
     const real = this.discriminate(zFlat);
     const fake = this.discriminate(permuteDims(zFlat));
-    return F.binaryCrossEntropyWithLogits(real, real.mul(0).add(1)).add(F.binaryCrossEntropyWithLogits(fake, fake.mul(0))).mul(0.5);
+    return F.binaryCrossEntropyWithLogits(real, real.mul(0).add(1))
+      .add(F.binaryCrossEntropyWithLogits(fake, fake.mul(0)))
+      .mul(0.5);
   }
 
   override trainStep(x: Tensor, step: number, update: UpdateFn): LossTerms {

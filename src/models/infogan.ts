@@ -34,14 +34,20 @@ export class InfoGAN extends Module implements LatentModel {
   readonly trunk: Sequential;
   readonly dHead: Linear;
   readonly qHead: Linear;
-  private readonly o: Required<Pick<InfoGANOptions, 'noiseDim' | 'categories' | 'continuous' | 'lambdaCat' | 'lambdaCont' | 'generatorLr' | 'discriminatorLr'>>;
+  private readonly o: Required<
+    Pick<InfoGANOptions, 'noiseDim' | 'categories' | 'continuous' | 'lambdaCat' | 'lambdaCont' | 'generatorLr' | 'discriminatorLr'>
+  >;
   private readonly seedShape: [number, number, number];
 
   constructor(o: InfoGANOptions) {
     super();
     this.o = {
-      noiseDim: o.noiseDim ?? 62, categories: o.categories ?? 10, continuous: o.continuous ?? 2,
-      lambdaCat: o.lambdaCat ?? 1, lambdaCont: o.lambdaCont ?? 0.1, generatorLr: o.generatorLr ?? 1e-3,
+      noiseDim: o.noiseDim ?? 62,
+      categories: o.categories ?? 10,
+      continuous: o.continuous ?? 2,
+      lambdaCat: o.lambdaCat ?? 1,
+      lambdaCont: o.lambdaCont ?? 0.1,
+      generatorLr: o.generatorLr ?? 1e-3,
       discriminatorLr: o.discriminatorLr ?? 2e-4,
     };
     const plan = planBackbone(o);
@@ -50,14 +56,19 @@ export class InfoGAN extends Module implements LatentModel {
     const [c, h, w] = o.inputShape;
     const rev = [...plan.widths].reverse();
     this.seedShape = [rev[0]!, plan.latentGrid[0], plan.latentGrid[1]];
-    this.generatorHead = this.registerModule('generator_head', new Linear(this.o.noiseDim + codes, rev[0]! * plan.latentGrid[0] * plan.latentGrid[1]));
+    this.generatorHead = this.registerModule(
+      'generator_head',
+      new Linear(this.o.noiseDim + codes, rev[0]! * plan.latentGrid[0] * plan.latentGrid[1]),
+    );
     const up: Module[] = [];
     for (let i = 0; i < rev.length; i++) {
       const cout = rev[i + 1] ?? rev[rev.length - 1]!;
       up.push(new BatchNorm2d(rev[i]!), ReLU(), new ConvTranspose2d(rev[i]!, cout, 4, { stride: 2, padding: 1 }));
     }
-    this.generator = this.registerModule('generator', new Sequential(...up, new BatchNorm2d(rev[rev.length - 1]!), ReLU(),
-      new Conv2d(rev[rev.length - 1]!, c, 3, { padding: 1 })));
+    this.generator = this.registerModule(
+      'generator',
+      new Sequential(...up, new BatchNorm2d(rev[rev.length - 1]!), ReLU(), new Conv2d(rev[rev.length - 1]!, c, 3, { padding: 1 })),
+    );
     const down: Module[] = [];
     let cin = c;
     plan.widths.forEach((wd, i) => {
@@ -77,10 +88,14 @@ export class InfoGAN extends Module implements LatentModel {
     return this.generator.forward(seed).sigmoid();
   }
 
-  private features(x: Tensor): Tensor { return this.trunk.forward(x).flatten(1); }
+  private features(x: Tensor): Tensor {
+    return this.trunk.forward(x).flatten(1);
+  }
 
   /** Q's estimate of the codes of images: categorical logits (k) then continuous means (m). */
-  predictCodes(x: Tensor): Tensor { return this.qHead.forward(this.features(x)); }
+  predictCodes(x: Tensor): Tensor {
+    return this.qHead.forward(this.features(x));
+  }
 
   encode(x: Tensor): Encoding {
     const q = this.predictCodes(x);
@@ -94,13 +109,27 @@ export class InfoGAN extends Module implements LatentModel {
     const codes = z.flatten(1);
     return this.generate(zeros([codes.shape[0]!, this.o.noiseDim]), codes);
   }
-  reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }
-  forward(x: Tensor): Tensor { return this.reconstruct(x); }
+  reconstruct(x: Tensor): Tensor {
+    return this.decode(this.encode(x).z);
+  }
+  forward(x: Tensor): Tensor {
+    return this.reconstruct(x);
+  }
 
   paramGroups(): ParamGroup[] {
     return [
-      { name: 'discriminator', params: [...this.trunk.parameters(), ...this.dHead.parameters()], lr: this.o.discriminatorLr, betas: [0.5, 0.999] },
-      { name: 'generator', params: [...this.generatorHead.parameters(), ...this.generator.parameters(), ...this.qHead.parameters()], lr: this.o.generatorLr, betas: [0.5, 0.999] },
+      {
+        name: 'discriminator',
+        params: [...this.trunk.parameters(), ...this.dHead.parameters()],
+        lr: this.o.discriminatorLr,
+        betas: [0.5, 0.999],
+      },
+      {
+        name: 'generator',
+        params: [...this.generatorHead.parameters(), ...this.generator.parameters(), ...this.qHead.parameters()],
+        lr: this.o.generatorLr,
+        betas: [0.5, 0.999],
+      },
     ];
   }
 

@@ -16,7 +16,13 @@ export function reconstructionLoss(logits: Tensor, x: Tensor, kind: ReconLoss): 
 /** KL(N(mu, exp(logvar)) || N(0, I)) per sample, summed over dimensions, averaged over the batch. */
 export function gaussianKl(mu: Tensor, logvar: Tensor): Tensor {
   const n = mu.shape[0]!;
-  return mu.square().add(logvar.exp()).sub(1).sub(logvar).sum().mul(0.5 / n);
+  return mu
+    .square()
+    .add(logvar.exp())
+    .sub(1)
+    .sub(logvar)
+    .sum()
+    .mul(0.5 / n);
 }
 
 /** log N(x; mu, exp(logvar)) elementwise. */
@@ -47,7 +53,9 @@ export function tcDecomposition(z: Tensor, mu: Tensor, logvar: Tensor, datasetSi
   const b = z.shape[0]!;
   const n = Math.max(datasetSize, b);
   const offDiagonal = Math.log((n - 1) / (n * (b - 1)));
-  const logW = eye(b, { dtype: z.dtype }).mul(-Math.log(n) - offDiagonal).add(offDiagonal);
+  const logW = eye(b, { dtype: z.dtype })
+    .mul(-Math.log(n) - offDiagonal)
+    .add(offDiagonal);
   // B x B x D: density of sample i under the posterior of case j, per dimension.
   const mat = gaussianLogDensity(z.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0));
   const logqz = mat.sum(2).add(logW).logsumexp(1);

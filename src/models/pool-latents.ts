@@ -25,15 +25,26 @@ export function poolLatents(maps: LatentMaps, pooling: Pooling): Table {
   const per = pooling === 'grid' ? cells : pooling === 'summary' ? 3 : 1;
   const data = pooling === 'grid' ? maps.data.slice(0, n * k * cells) : new Float32Array(n * k * per);
   if (pooling !== 'grid') {
-    for (let i = 0; i < n; i++) for (let m = 0; m < k; m++) {
-      const off = (i * k + m) * cells;
-      const out = (i * k + m) * per;
-      let s = 0, ss = 0, mx = -Infinity;
-      for (let p = 0; p < cells; p++) { const v = maps.data[off + p]!; s += v; ss += v * v; if (v > mx) mx = v; }
-      const mean = s / cells;
-      data[out] = mean;
-      if (per === 3) { data[out + 1] = mx; data[out + 2] = Math.sqrt(Math.max(0, ss / cells - mean * mean)); }
-    }
+    for (let i = 0; i < n; i++)
+      for (let m = 0; m < k; m++) {
+        const off = (i * k + m) * cells;
+        const out = (i * k + m) * per;
+        let s = 0,
+          ss = 0,
+          mx = -Infinity;
+        for (let p = 0; p < cells; p++) {
+          const v = maps.data[off + p]!;
+          s += v;
+          ss += v * v;
+          if (v > mx) mx = v;
+        }
+        const mean = s / cells;
+        data[out] = mean;
+        if (per === 3) {
+          data[out + 1] = mx;
+          data[out + 2] = Math.sqrt(Math.max(0, ss / cells - mean * mean));
+        }
+      }
   }
   const names = Array.from({ length: k * per }, (_, c) => {
     const m = Math.floor(c / per);
@@ -43,7 +54,10 @@ export function poolLatents(maps: LatentMaps, pooling: Pooling): Table {
     return `map${m}@${Math.floor(p / w)},${p % w}`;
   });
   return {
-    data, rows: n, cols: k * per, names,
+    data,
+    rows: n,
+    cols: k * per,
+    names,
     groupOf: Int32Array.from({ length: k * per }, (_, c) => Math.floor(c / per)),
     groupNames: Array.from({ length: k }, (_, m) => `map ${m}`),
   };

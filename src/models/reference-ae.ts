@@ -10,16 +10,30 @@ export class ReferenceAE extends Module {
   constructor(channels = 1) {
     super();
     const up = { stride: 2, padding: 1, outputPadding: 1 };
-    this.encoder = this.registerModule('encoder', new Sequential(
-      new Conv2d(channels, 32, 3, { stride: 2, padding: 1 }), ReLU(),
-      new Conv2d(32, 64, 3, { stride: 2, padding: 1 }), ReLU(),
-      new Conv2d(64, 64, 3, { stride: 2, padding: 1 }), ReLU(),
-    ));
-    this.decoder = this.registerModule('decoder', new Sequential(
-      new ConvTranspose2d(64, 64, 3, up), ReLU(),
-      new ConvTranspose2d(64, 32, 3, up), ReLU(),
-      new ConvTranspose2d(32, channels, 3, up), Sigmoid(),
-    ));
+    this.encoder = this.registerModule(
+      'encoder',
+      new Sequential(
+        new Conv2d(channels, 32, 3, { stride: 2, padding: 1 }),
+        ReLU(),
+        new Conv2d(32, 64, 3, { stride: 2, padding: 1 }),
+        ReLU(),
+        new Conv2d(64, 64, 3, { stride: 2, padding: 1 }),
+        ReLU(),
+      ),
+    );
+    this.decoder = this.registerModule(
+      'decoder',
+      new Sequential(
+        new ConvTranspose2d(64, 64, 3, up),
+        ReLU(),
+        new ConvTranspose2d(64, 32, 3, up),
+        ReLU(),
+        new ConvTranspose2d(32, channels, 3, up),
+        Sigmoid(),
+      ),
+    );
   }
-  forward(x: Tensor): Tensor { return this.decoder.forward(this.encoder.forward(x)); }
+  forward(x: Tensor): Tensor {
+    return this.decoder.forward(this.encoder.forward(x));
+  }
 }

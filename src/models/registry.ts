@@ -9,14 +9,18 @@ import type { LatentModel, ModelKind } from './types.js';
 
 export const MODEL_KINDS: ModelKind[] = ['conv-ae', 'vae', 'beta-vae', 'beta-tcvae', 'factor-vae', 'infogan', 'torchscript'];
 
-export type ModelOptions = ConvAEOptions & VAEOptions & FactorVAEOptions & InfoGANOptions & Partial<TorchScriptModelOptions> & {
-  /** Dataset size N, for beta-TCVAE's estimator. */
-  datasetSize?: number;
-  /** beta-TCVAE weights; default alpha 1, beta 6, gamma 1. */
-  alpha?: number;
-  tcBeta?: number;
-  tcGamma?: number;
-};
+export type ModelOptions = ConvAEOptions &
+  VAEOptions &
+  FactorVAEOptions &
+  InfoGANOptions &
+  Partial<TorchScriptModelOptions> & {
+    /** Dataset size N, for beta-TCVAE's estimator. */
+    datasetSize?: number;
+    /** beta-TCVAE weights; default alpha 1, beta 6, gamma 1. */
+    alpha?: number;
+    tcBeta?: number;
+    tcGamma?: number;
+  };
 
 /** One line per kind for `--help`: what it is and its defaults. */
 export const modelOptionsHelp: Record<ModelKind, string> = {
@@ -37,24 +41,36 @@ export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
   if (!o.inputShape && kind !== 'torchscript') throw new Error(`createModel(${kind}): inputShape [C, H, W] is required`);
   // Models on the shared backbone become 3D with a 4-element inputShape; the others have no 3D variant.
   if (o.inputShape?.length === 4 && !VOLUME_MODEL_KINDS.includes(kind)) {
-    throw new Error(`${kind} has no 3D variant for volumes (input ${o.inputShape.join(' x ')}); use one of ${VOLUME_MODEL_KINDS.join(', ')}, or read 2D slices of the data (e.g. volumes=slices)`);
+    throw new Error(
+      `${kind} has no 3D variant for volumes (input ${o.inputShape.join(' x ')}); use one of ${VOLUME_MODEL_KINDS.join(', ')}, or read 2D slices of the data (e.g. volumes=slices)`,
+    );
   }
   switch (kind) {
-    case 'conv-ae': return new ConvAE(o);
-    case 'vae': return new VAE(o, 'vae');
-    case 'beta-vae': return new VAE({ ...o, beta: o.capacity ? 1 : (o.beta ?? 4) }, 'beta-vae');
+    case 'conv-ae':
+      return new ConvAE(o);
+    case 'vae':
+      return new VAE(o, 'vae');
+    case 'beta-vae':
+      return new VAE({ ...o, beta: o.capacity ? 1 : (o.beta ?? 4) }, 'beta-vae');
     case 'beta-tcvae':
-      return new VAE({ ...o, tc: o.tc ?? { alpha: o.alpha ?? 1, beta: o.tcBeta ?? 6, gamma: o.tcGamma ?? 1, datasetSize: o.datasetSize ?? 1000 } }, 'beta-tcvae');
-    case 'factor-vae': return new FactorVAE(o);
-    case 'infogan': return new InfoGAN(o);
-    case 'torchscript': return new TorchScriptModel(o as TorchScriptModelOptions);
+      return new VAE(
+        { ...o, tc: o.tc ?? { alpha: o.alpha ?? 1, beta: o.tcBeta ?? 6, gamma: o.tcGamma ?? 1, datasetSize: o.datasetSize ?? 1000 } },
+        'beta-tcvae',
+      );
+    case 'factor-vae':
+      return new FactorVAE(o);
+    case 'infogan':
+      return new InfoGAN(o);
+    case 'torchscript':
+      return new TorchScriptModel(o as TorchScriptModelOptions);
     // A diffusion decoder's config holds its encoder's config: the encoder is built first, then wrapped.
     case 'diffusion-ae': {
       const enc = (o as { encoder?: { kind: ModelKind } & ModelOptions }).encoder;
-      if (!enc) throw new Error('createModel(diffusion-ae): the encoder\'s config (encoder) is required');
+      if (!enc) throw new Error("createModel(diffusion-ae): the encoder's config (encoder) is required");
       return new DiffusionAE(createModel(enc.kind, enc), o as DiffusionDecoderOptions);
     }
-    default: throw new Error(`unknown model '${String(kind)}' (one of ${MODEL_KINDS.join(', ')})`);
+    default:
+      throw new Error(`unknown model '${String(kind)}' (one of ${MODEL_KINDS.join(', ')})`);
   }
 }
 

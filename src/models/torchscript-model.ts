@@ -62,12 +62,17 @@ export class TorchScriptModel implements LatentModel {
       if (sha256 !== undefined) {
         const got = sha256File(path);
         if (got !== sha256.toLowerCase()) {
-          throw new Error(`${path}: SHA-256 ${got} does not match the recorded ${sha256}: the file was changed or replaced since it was recorded; refusing to load it`);
+          throw new Error(
+            `${path}: SHA-256 ${got} does not match the recorded ${sha256}: the file was changed or replaced since it was recorded; refusing to load it`,
+          );
         }
       }
       this.enc = this.dec = ScriptModule.load(path, device);
       for (const m of ['encode', 'decode']) {
-        if (!this.enc.hasMethod(m)) throw new Error(`${path}: TorchScript model has no '${m}' method (it has ${this.enc.methodNames().join(', ')}); decorate it with @torch.jit.export, or pass encoderPath and decoderPath`);
+        if (!this.enc.hasMethod(m))
+          throw new Error(
+            `${path}: TorchScript model has no '${m}' method (it has ${this.enc.methodNames().join(', ')}); decorate it with @torch.jit.export, or pass encoderPath and decoderPath`,
+          );
       }
       this.split = false;
     } else if (encoderPath && decoderPath) {
@@ -80,7 +85,16 @@ export class TorchScriptModel implements LatentModel {
     this.eval();
     const zShape = scope(() => noGrad(() => this.encode(zeros([1, ...options.inputShape])).z.shape));
     const grid: [number, number] = zShape.length === 4 ? [zShape[2]!, zShape[3]!] : [1, 1];
-    this.config = { kind: 'torchscript', inputShape: options.inputShape, latentMaps: zShape[1]!, latentGrid: grid, path, encoderPath, decoderPath, ...(sha256 !== undefined ? { sha256 } : {}) };
+    this.config = {
+      kind: 'torchscript',
+      inputShape: options.inputShape,
+      latentMaps: zShape[1]!,
+      latentGrid: grid,
+      path,
+      encoderPath,
+      decoderPath,
+      ...(sha256 !== undefined ? { sha256 } : {}),
+    };
   }
 
   private cut: { cut: EncoderCut } | { why: string } | null = null;
@@ -94,7 +108,10 @@ export class TorchScriptModel implements LatentModel {
   private findCut(): { cut: EncoderCut } | { why: string } {
     const { activation, latent } = GRADCAM_METHODS;
     const how = `export ${activation}(x) and ${latent}(a) with encode(x) == ${latent}(${activation}(x)) (README "Analysing your own model")`;
-    if (this.split) return { why: `a TorchScript encoder given as its own file offers no encoder activation (for Grad-CAM, give one file that has encode/decode and ${how})` };
+    if (this.split)
+      return {
+        why: `a TorchScript encoder given as its own file offers no encoder activation (for Grad-CAM, give one file that has encode/decode and ${how})`,
+      };
     const missing = [activation, latent].filter((m) => !this.enc.hasMethod(m));
     if (missing.length) return { why: `the TorchScript module does not export ${missing.join(' and ')} (for Grad-CAM, ${how})` };
     const where = this.options.path!;
@@ -107,16 +124,26 @@ export class TorchScriptModel implements LatentModel {
       },
     };
     // The cut must be the encoder: on a fixed input, the composition gives encode's latent.
-    const check = () => scope(() => noGrad(() => {
-      const n = this.options.inputShape.reduce((a, b) => a * b, 1);
-      const x = tensor(Array.from({ length: n }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5), [1, ...this.options.inputShape]);
-      const a = cut.activation(x);
-      if (a.ndim !== 4) return `${activation} returns ${a.ndim} dimensions, not N x C x h x w`;
-      const z = this.encode(x).z, zc = cut.latent(a);
-      if (zc.shape.join() !== z.shape.join()) return `${latent}(${activation}(x)) has shape [${zc.shape}], encode(x) [${z.shape}]`;
-      const diff = zc.sub(z).abs().max().item(), scale = z.abs().max().item();
-      return diff <= 1e-4 * Math.max(1, scale) ? null : `${latent}(${activation}(x)) differs from encode(x) by up to ${diff.toPrecision(3)}`;
-    }));
+    const check = () =>
+      scope(() =>
+        noGrad(() => {
+          const n = this.options.inputShape.reduce((a, b) => a * b, 1);
+          const x = tensor(
+            Array.from({ length: n }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5),
+            [1, ...this.options.inputShape],
+          );
+          const a = cut.activation(x);
+          if (a.ndim !== 4) return `${activation} returns ${a.ndim} dimensions, not N x C x h x w`;
+          const z = this.encode(x).z,
+            zc = cut.latent(a);
+          if (zc.shape.join() !== z.shape.join()) return `${latent}(${activation}(x)) has shape [${zc.shape}], encode(x) [${z.shape}]`;
+          const diff = zc.sub(z).abs().max().item(),
+            scale = z.abs().max().item();
+          return diff <= 1e-4 * Math.max(1, scale)
+            ? null
+            : `${latent}(${activation}(x)) differs from encode(x) by up to ${diff.toPrecision(3)}`;
+        }),
+      );
     let gap: string | null;
     try {
       gap = check();
@@ -135,7 +162,9 @@ export class TorchScriptModel implements LatentModel {
     const zz = this.config?.latentGrid[0] === 1 && z.ndim === 4 && !this.split ? z : z;
     return this.split ? this.dec.callTensor('forward', zz) : this.dec.callTensor('decode', zz);
   }
-  reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }
+  reconstruct(x: Tensor): Tensor {
+    return this.decode(this.encode(x).z);
+  }
 
   paramGroups(): ParamGroup[] {
     const params = this.split ? [...this.enc.namedParameters(), ...this.dec.namedParameters()] : this.enc.namedParameters();
@@ -150,10 +179,17 @@ export class TorchScriptModel implements LatentModel {
     const l = F.mseLoss(this.reconstruct(x), x).item();
     return { loss: l, recon: l };
   }
-  train(on = true): this { this.enc.train(on); this.dec.train(on); return this; }
-  eval(): this { return this.train(false); }
+  train(on = true): this {
+    this.enc.train(on);
+    this.dec.train(on);
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
   stateDict(): Map<string, Tensor> {
-    const named = (m: ScriptModule, prefix: string) => [...m.namedParameters(), ...m.namedBuffers()].map(([n, t]) => [prefix + n, t] as [string, Tensor]);
+    const named = (m: ScriptModule, prefix: string) =>
+      [...m.namedParameters(), ...m.namedBuffers()].map(([n, t]) => [prefix + n, t] as [string, Tensor]);
     return new Map(this.split ? [...named(this.enc, 'encoder.'), ...named(this.dec, 'decoder.')] : named(this.enc, ''));
   }
   loadStateDict(state: Map<string, Tensor>, strict = true): void {

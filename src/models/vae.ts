@@ -45,8 +45,14 @@ export class VAE extends Module implements LatentModel {
     // A vector latent is reported as K maps of one cell: 1 x 1, or 1 x 1 x 1 for a 3D model.
     const oneCell: [number, number] | [number, number, number] = plan.volumetric ? [1, 1, 1] : [1, 1];
     this.config = {
-      ...o, kind, latentMaps: this.k, latentGrid: vector ? oneCell : plan.latentGrid, backboneGrid: plan.latentGrid,
-      latent: vector ? 'vector' : 'spatial', reconLoss: o.reconLoss ?? 'bce', beta: o.beta ?? 1,
+      ...o,
+      kind,
+      latentMaps: this.k,
+      latentGrid: vector ? oneCell : plan.latentGrid,
+      backboneGrid: plan.latentGrid,
+      latent: vector ? 'vector' : 'spatial',
+      reconLoss: o.reconLoss ?? 'bce',
+      beta: o.beta ?? 1,
     };
     this.encoder = this.registerModule('encoder', buildEncoder(o, vector ? last : 2 * this.k));
     this.decoder = this.registerModule('decoder', buildDecoder(o, vector ? last : this.k));
@@ -81,10 +87,18 @@ export class VAE extends Module implements LatentModel {
     if (!this.fromLatent) return this.decoder.forward(z);
     return this.decoder.forward(this.fromLatent.forward(z.flatten(1)).reshape(z.shape[0]!, ...this.gridShape));
   }
-  decode(z: Tensor): Tensor { return this.logits(z).sigmoid(); }
-  reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }
-  forward(x: Tensor): Tensor { return this.reconstruct(x); }
-  paramGroups(): ParamGroup[] { return [{ name: 'main', params: this.parameters() }]; }
+  decode(z: Tensor): Tensor {
+    return this.logits(z).sigmoid();
+  }
+  reconstruct(x: Tensor): Tensor {
+    return this.decode(this.encode(x).z);
+  }
+  forward(x: Tensor): Tensor {
+    return this.reconstruct(x);
+  }
+  paramGroups(): ParamGroup[] {
+    return [{ name: 'main', params: this.parameters() }];
+  }
 
   /** z = mu + sigma * eps, the reparameterised sample. */
   protected sample(mu: Tensor, logvar: Tensor): Tensor {

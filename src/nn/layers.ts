@@ -8,12 +8,23 @@ import { Module } from './module.js';
 type Pair = number | [number, number];
 const pair = (p: Pair): [number, number] => (typeof p === 'number' ? [p, p] : p);
 
-export interface Conv2dOptions { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean }
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+}
 
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Pair,
+    readonly options: Conv2dOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -23,34 +34,56 @@ export class Conv2d extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
     resetLinearLike(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.conv2d(x, this.weight, this.bias, this.options); }
+  forward(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias, this.options);
+  }
 }
 
-export interface ConvTranspose2dOptions extends Conv2dOptions { outputPadding?: Pair }
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: Pair;
+}
 
 export class ConvTranspose2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: ConvTranspose2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Pair,
+    readonly options: ConvTranspose2dOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
     this.weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...pair(kernelSize)]));
     this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
     resetLinearLike(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.convTranspose2d(x, this.weight, this.bias, this.options); }
+  forward(x: Tensor): Tensor {
+    return F.convTranspose2d(x, this.weight, this.bias, this.options);
+  }
 }
 
 type Triple = number | [number, number, number];
 const triple = (p: Triple): [number, number, number] => (typeof p === 'number' ? [p, p, p] : p);
 
-export interface Conv3dOptions { stride?: Triple; padding?: Triple; dilation?: Triple; groups?: number; bias?: boolean }
+export interface Conv3dOptions {
+  stride?: Triple;
+  padding?: Triple;
+  dilation?: Triple;
+  groups?: number;
+  bias?: boolean;
+}
 
 /** torch.nn.Conv3d: the volumetric twin of Conv2d (same parameter names, kernel kD x kH x kW). */
 export class Conv3d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Triple, readonly options: Conv3dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Triple,
+    readonly options: Conv3dOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -60,38 +93,59 @@ export class Conv3d extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
     resetLinearLike(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.conv3d(x, this.weight, this.bias, this.options); }
+  forward(x: Tensor): Tensor {
+    return F.conv3d(x, this.weight, this.bias, this.options);
+  }
 }
 
-export interface ConvTranspose3dOptions extends Conv3dOptions { outputPadding?: Triple }
+export interface ConvTranspose3dOptions extends Conv3dOptions {
+  outputPadding?: Triple;
+}
 
 /** torch.nn.ConvTranspose3d. */
 export class ConvTranspose3d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Triple, readonly options: ConvTranspose3dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Triple,
+    readonly options: ConvTranspose3dOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
     this.weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...triple(kernelSize)]));
     this.bias = options.bias === false ? null : this.registerParameter('bias', empty([outChannels]));
     resetLinearLike(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.convTranspose3d(x, this.weight, this.bias, this.options); }
+  forward(x: Tensor): Tensor {
+    return F.convTranspose3d(x, this.weight, this.bias, this.options);
+  }
 }
 
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, bias = true) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
     super();
     this.weight = this.registerParameter('weight', empty([outFeatures, inFeatures]));
     this.bias = bias ? this.registerParameter('bias', empty([outFeatures])) : null;
     resetLinearLike(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.linear(x, this.weight, this.bias); }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
 }
 
-export interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean }
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+}
 
 export class BatchNorm2d extends Module {
   /** Input rank this layer takes: 4 (N x C x H x W); BatchNorm3d takes 5. */
@@ -101,7 +155,10 @@ export class BatchNorm2d extends Module {
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
   readonly numBatchesTracked: Tensor;
-  constructor(readonly numFeatures: number, readonly options: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    readonly options: BatchNormOptions = {},
+  ) {
     super();
     const affine = options.affine ?? true;
     this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : null;
@@ -113,12 +170,19 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     if (x.ndim !== this.rank || x.shape[1] !== this.numFeatures) {
       const name = this.rank === 4 ? 'BatchNorm2d' : 'BatchNorm3d';
-      throw new RangeError(`${name}(${this.numFeatures}): expected N x ${this.numFeatures} x ${this.rank === 4 ? '' : 'D x '}H x W, got [${x.shape}]`);
+      throw new RangeError(
+        `${name}(${this.numFeatures}): expected N x ${this.numFeatures} x ${this.rank === 4 ? '' : 'D x '}H x W, got [${x.shape}]`,
+      );
     }
     if (this.training) this.numBatchesTracked.add_(1);
     return F.batchNorm(x, {
-      weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
-      training: this.training, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5,
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.options.momentum ?? 0.1,
+      eps: this.options.eps ?? 1e-5,
     });
   }
 }
@@ -131,19 +195,33 @@ export class BatchNorm3d extends BatchNorm2d {
 export class GroupNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
-  constructor(readonly numGroups: number, readonly numChannels: number, readonly eps = 1e-5, affine = true) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly eps = 1e-5,
+    affine = true,
+  ) {
     super();
     if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: ${numChannels} channels do not split into ${numGroups} groups`);
     this.weight = affine ? this.registerParameter('weight', ones([numChannels])) : null;
     this.bias = affine ? this.registerParameter('bias', zeros([numChannels])) : null;
   }
-  forward(x: Tensor): Tensor { return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps); }
+  forward(x: Tensor): Tensor {
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
 }
 
 /** A parameter-free layer from a function (ReLU, Sigmoid, ...). */
 export class Lambda extends Module {
-  constructor(readonly name: string, private readonly fn: (x: Tensor) => Tensor) { super(); }
-  forward(x: Tensor): Tensor { return this.fn(x); }
+  constructor(
+    readonly name: string,
+    private readonly fn: (x: Tensor) => Tensor,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
 }
 
 export const ReLU = () => new Lambda('ReLU', F.relu);

@@ -17,11 +17,16 @@ export function checkStateValue(name: string, value: Tensor, dst: Tensor): void 
     throw new RangeError(`loadStateDict: '${name}' has shape [${value.shape}], the module expects [${dst.shape}]`);
   }
   if (value.dtype !== dst.dtype) {
-    throw new TypeError(`loadStateDict: '${name}' is ${value.dtype}, the module's tensor is ${dst.dtype}; expected a ${dst.dtype} tensor (values of another dtype are not converted)`);
+    throw new TypeError(
+      `loadStateDict: '${name}' is ${value.dtype}, the module's tensor is ${dst.dtype}; expected a ${dst.dtype} tensor (values of another dtype are not converted)`,
+    );
   }
   if (FLOATING.has(value.dtype) && value.numel > 0) {
     const bad = value.numel - scope(() => value.isfinite().float().sum().item());
-    if (bad > 0) throw new RangeError(`loadStateDict: '${name}' holds ${bad} NaN or Inf value${bad === 1 ? '' : 's'} of ${value.numel}; expected finite weights (was the model saved after training diverged?)`);
+    if (bad > 0)
+      throw new RangeError(
+        `loadStateDict: '${name}' holds ${bad} NaN or Inf value${bad === 1 ? '' : 's'} of ${value.numel}; expected finite weights (was the model saved after training diverged?)`,
+      );
   }
 }
 
@@ -48,7 +53,9 @@ export abstract class Module {
     return m;
   }
 
-  children(): [string, Module][] { return [...this.ownChildren]; }
+  children(): [string, Module][] {
+    return [...this.ownChildren];
+  }
 
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
@@ -56,9 +63,15 @@ export abstract class Module {
     return out;
   }
 
-  namedParameters(prefix = ''): [string, Tensor][] { return this.collect(prefix, (m) => m.ownParams); }
-  namedBuffers(prefix = ''): [string, Tensor][] { return this.collect(prefix, (m) => m.ownBuffers); }
-  parameters(): Tensor[] { return this.namedParameters().map(([, t]) => t); }
+  namedParameters(prefix = ''): [string, Tensor][] {
+    return this.collect(prefix, (m) => m.ownParams);
+  }
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    return this.collect(prefix, (m) => m.ownBuffers);
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
 
   private collect(prefix: string, pick: (m: Module) => Map<string, Tensor>): [string, Tensor][] {
     const out: [string, Tensor][] = [];
@@ -69,7 +82,9 @@ export abstract class Module {
   }
 
   /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
-  stateDict(): Map<string, Tensor> { return new Map([...this.namedParameters(), ...this.namedBuffers()]); }
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
 
   /**
    * Copies values into this module's tensors. Strict (default): every name must match both ways; the
@@ -100,7 +115,9 @@ export abstract class Module {
     for (const [, m] of this.namedModules()) m.training = on;
     return this;
   }
-  eval(): this { return this.train(false); }
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Frees every parameter and buffer of this module and its children. */
   dispose(): void {

@@ -18,7 +18,10 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** A safetensors file that cannot be read; the message names the file once (`reason` is the rest). */
 export class SafetensorsError extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = 'SafetensorsError';
   }
@@ -76,20 +79,35 @@ function typedView(dtype: SafeDtype, bytes: Uint8Array): ArrayBufferView {
   copy.set(bytes);
   const buf = copy.buffer;
   switch (dtype) {
-    case 'F64': return new Float64Array(buf);
-    case 'F32': return new Float32Array(buf);
-    case 'I64': return new BigInt64Array(buf);
-    case 'I32': return new Int32Array(buf);
-    case 'I16': return new Int16Array(buf);
-    case 'I8': return new Int8Array(buf);
-    case 'F16': case 'BF16': return new Uint16Array(buf);
-    case 'U8': case 'BOOL': return new Uint8Array(buf);
+    case 'F64':
+      return new Float64Array(buf);
+    case 'F32':
+      return new Float32Array(buf);
+    case 'I64':
+      return new BigInt64Array(buf);
+    case 'I32':
+      return new Int32Array(buf);
+    case 'I16':
+      return new Int16Array(buf);
+    case 'I8':
+      return new Int8Array(buf);
+    case 'F16':
+    case 'BF16':
+      return new Uint16Array(buf);
+    case 'U8':
+    case 'BOOL':
+      return new Uint8Array(buf);
   }
 }
 
 /** Parses safetensors bytes, validating the header against the spec; `source` names the file in errors. */
-export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
-  const fail = (why: string): never => { throw new SafetensorsError(source, `not a valid safetensors file: ${why}`); };
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors data',
+): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
+  const fail = (why: string): never => {
+    throw new SafetensorsError(source, `not a valid safetensors file: ${why}`);
+  };
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, the 8-byte header length is missing`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER || 8 + n > bytes.length) fail(`header length ${n} does not fit in ${bytes.length} bytes`);
@@ -112,7 +130,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
     const [begin, end] = info.data_offsets ?? [-1, -1];
     const dtype = info.dtype as SafeDtype;
     const expected = info.shape!.reduce((a, b) => a * b, 1) * BYTES[dtype];
-    if (!(begin >= 0 && end >= begin && end <= data.length)) fail(`tensor '${name}' offsets [${begin}, ${end}] fall outside the ${data.length}-byte buffer`);
+    if (!(begin >= 0 && end >= begin && end <= data.length))
+      fail(`tensor '${name}' offsets [${begin}, ${end}] fall outside the ${data.length}-byte buffer`);
     if (end - begin !== expected) fail(`tensor '${name}' spans ${end - begin} bytes, shape [${info.shape}] of ${dtype} needs ${expected}`);
     spans.push([begin, end, name]);
     tensors[name] = { dtype, shape: info.shape!, data: typedView(dtype, data.subarray(begin, end)) };

@@ -8,10 +8,24 @@ import type { Module } from './module.js';
 import { loadSafetensors, namingFile, saveSafetensors, type SafeDtype, type SafeTensor } from './safetensors.js';
 
 const TO_SAFE: Partial<Record<Dtype, SafeDtype>> = {
-  float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 const FROM_SAFE: Partial<Record<SafeDtype, Dtype>> = {
-  F32: 'float32', F64: 'float64', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+  F32: 'float32',
+  F64: 'float64',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 
 export function toSafeTensor(name: string, t: Tensor): SafeTensor {

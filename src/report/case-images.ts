@@ -35,29 +35,51 @@ export function channelWindows(data: ImageDataset, maxCases = 256): [number, num
  * A grid of grayscale tiles (rows x columns, each H x W raw values shown through `window`) as a PNG,
  * tiles upscaled by nearest neighbour so small images stay legible, with a 2-pixel gap between tiles.
  */
-export async function gridPng(tiles: ArrayLike<number>[][], h: number, w: number, window: [number, number], scale = Math.max(1, Math.round(64 / w))): Promise<Uint8Array> {
+export async function gridPng(
+  tiles: ArrayLike<number>[][],
+  h: number,
+  w: number,
+  window: [number, number],
+  scale = Math.max(1, Math.round(64 / w)),
+): Promise<Uint8Array> {
   const gap = 2;
-  const rows = tiles.length, cols = Math.max(...tiles.map((r) => r.length));
-  const W = cols * w * scale + (cols - 1) * gap, H = rows * h * scale + (rows - 1) * gap;
+  const rows = tiles.length,
+    cols = Math.max(...tiles.map((r) => r.length));
+  const W = cols * w * scale + (cols - 1) * gap,
+    H = rows * h * scale + (rows - 1) * gap;
   const out = new Uint8Array(W * H).fill(255);
   const [lo, hi] = window;
-  tiles.forEach((row, r) => row.forEach((tile, k) => {
-    const x0 = k * (w * scale + gap), y0 = r * (h * scale + gap);
-    for (let y = 0; y < h * scale; y++) for (let x = 0; x < w * scale; x++) {
-      const v = (tile[Math.floor(y / scale) * w + Math.floor(x / scale)]! - lo) / (hi - lo);
-      out[(y0 + y) * W + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
-    }
-  }));
+  tiles.forEach((row, r) =>
+    row.forEach((tile, k) => {
+      const x0 = k * (w * scale + gap),
+        y0 = r * (h * scale + gap);
+      for (let y = 0; y < h * scale; y++)
+        for (let x = 0; x < w * scale; x++) {
+          const v = (tile[Math.floor(y / scale) * w + Math.floor(x / scale)]! - lo) / (hi - lo);
+          out[(y0 + y) * W + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
+        }
+    }),
+  );
   return grayPng(out, W, H);
 }
 
 /** Like gridPng, each tile the colour composite of its R, G, B planes through one shared window, as an RGB PNG. */
-export async function compositeGridPng(tiles: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][][], h: number, w: number, window: [number, number], scale = Math.max(1, Math.round(64 / w))): Promise<Uint8Array> {
+export async function compositeGridPng(
+  tiles: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][][],
+  h: number,
+  w: number,
+  window: [number, number],
+  scale = Math.max(1, Math.round(64 / w)),
+): Promise<Uint8Array> {
   const gap = 2;
-  const rows = tiles.length, cols = Math.max(...tiles.map((r) => r.length));
-  const W = cols * w * scale + (cols - 1) * gap, H = rows * h * scale + (rows - 1) * gap;
+  const rows = tiles.length,
+    cols = Math.max(...tiles.map((r) => r.length));
+  const W = cols * w * scale + (cols - 1) * gap,
+    H = rows * h * scale + (rows - 1) * gap;
   const out = new Uint8Array(W * H * 3).fill(255);
-  tiles.forEach((row, r) => row.forEach((planes, k) => paintComposite(out, W, k * (w * scale + gap), r * (h * scale + gap), planes, h, w, window, scale)));
+  tiles.forEach((row, r) =>
+    row.forEach((planes, k) => paintComposite(out, W, k * (w * scale + gap), r * (h * scale + gap), planes, h, w, window, scale)),
+  );
   return rgbPng(out, W, H);
 }
 
@@ -105,11 +127,15 @@ export async function sampleImages(data: ImageDataset, perClass: number): Promis
     if (!g.members.length) continue;
     const cases = g.members.slice(0, perClass);
     // One PNG per channel would need one window each; a shared PNG uses each row's own window instead.
-    const rows = await Promise.all(Array.from({ length: c }, (_, ch) => gridPng([cases.map((i) => plane(data, i, ch))], h, w, windows[ch]!)));
+    const rows = await Promise.all(
+      Array.from({ length: c }, (_, ch) => gridPng([cases.map((i) => plane(data, i, ch))], h, w, windows[ch]!)),
+    );
     if (composite) rows.unshift(await compositeGridPng([compositeTiles(data, cases, composite.rgb)], h, w, composite.window));
     classes.push({ name: g.name, count: g.members.length, cases, png: await fitPng(await stackPngs(rows)) });
   }
-  return composite ? { classes, channels: data.channelNames, composite: { window: composite.window } } : { classes, channels: data.channelNames };
+  return composite
+    ? { classes, channels: data.channelNames, composite: { window: composite.window } }
+    : { classes, channels: data.channelNames };
 }
 
 /** PNGs stacked vertically with a 2-pixel white gap, as one PNG: gray when they all are, else RGB. */
@@ -124,7 +150,10 @@ async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
   });
   // Composited in RGB (sharp creates 3 channels at least; compositing adds alpha, dropped: everything is opaque);
   // written as one gray channel when no input has colour: a third of the bytes.
-  const rgb = await sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
+  const rgb = await sharp({ create: { width, height: Math.max(1, top - 2), channels: 3, background: '#ffffff' } })
+    .composite(layers)
+    .png()
+    .toBuffer();
   const colour = metas.some((m) => (m.channels ?? 1) - (m.hasAlpha ? 1 : 0) >= 3);
   return colour ? sharp(rgb).removeAlpha().png().toBuffer() : sharp(rgb).removeAlpha().grayscale().png().toBuffer();
 }
@@ -150,15 +179,20 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
     cases.forEach((i, j) => x.set(data.images.subarray(i * len, (i + 1) * len), j * len));
     const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, c, h, w])).toFloat32()));
     const windows = channelWindows(data);
-    const channels: Reconstructions['channels'] = await Promise.all(data.channelNames.map(async (name, ch) => {
-      const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
-      const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
-      return { name, png };
-    }));
+    const channels: Reconstructions['channels'] = await Promise.all(
+      data.channelNames.map(async (name, ch) => {
+        const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
+        const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
+        return { name, png };
+      }),
+    );
     const comp = dataComposite(data);
     if (comp) {
-      const at = (src: Float32Array, j: number) => comp.rgb.map((ch) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w)) as [Float32Array, Float32Array, Float32Array];
-      const png = await fitPng(await compositeGridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, comp.window));
+      const at = (src: Float32Array, j: number) =>
+        comp.rgb.map((ch) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w)) as [Float32Array, Float32Array, Float32Array];
+      const png = await fitPng(
+        await compositeGridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, comp.window),
+      );
       channels.unshift({ name: COMPOSITE_NAME, png, composite: true });
     }
     return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
@@ -174,7 +208,12 @@ export async function loadRunDataset(dataSpec: unknown): Promise<ImageDataset> {
 }
 
 /** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars); RGB data: the colour composite row first. */
-export async function casesPng(data: ImageDataset, cases: number[], windows = channelWindows(data), composite = dataComposite(data)): Promise<Uint8Array> {
+export async function casesPng(
+  data: ImageDataset,
+  cases: number[],
+  windows = channelWindows(data),
+  composite = dataComposite(data),
+): Promise<Uint8Array> {
   const [, c, h, w] = data.shape;
   const rows = Array.from({ length: c }, (_, ch) => cases.map((i) => plane(data, i, ch)));
   // One window per row: gridPng takes one, so rows are rendered separately and stacked.

@@ -46,21 +46,39 @@ function exemplarRenderer(dataset: Maybe<ImageDataset>): ExemplarRenderer {
     // Exemplar indices refer to the cases the analysis loaded; show them only when they are provably the same cases.
     const same = cases.every((c) => c.index >= 0 && c.index < d.shape[0] && (c.id === undefined || d.ids?.[c.index] === c.id));
     if (!same) return null;
-    return pngImg(await casesPng(d, cases.map((c) => c.index)), `${which}-activating cases`);
+    return pngImg(
+      await casesPng(
+        d,
+        cases.map((c) => c.index),
+      ),
+      `${which}-activating cases`,
+    );
   };
 }
 
 async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): Promise<Section> {
-  const id = 'maps', title = 'Explained maps';
-  if (!files.explains.length) return { id, title, body: notComputed('explanations of individual maps (explain/map-<k>.json)', `latentlens explain ${files.dir} --map top`) };
+  const id = 'maps',
+    title = 'Explained maps';
+  if (!files.explains.length)
+    return {
+      id,
+      title,
+      body: notComputed('explanations of individual maps (explain/map-<k>.json)', `latentlens explain ${files.dir} --map top`),
+    };
   const render = exemplarRenderer(dataset);
   const cards: string[] = [];
-  for (const e of files.explains) cards.push(e.read.status === 'ok' && isVolumeExplanation(e.read.value.result) ? volumeMapCard(files.dir, e.read.value.result) : await mapCard(files, e, render));
+  for (const e of files.explains)
+    cards.push(
+      e.read.status === 'ok' && isVolumeExplanation(e.read.value.result)
+        ? volumeMapCard(files.dir, e.read.value.result)
+        : await mapCard(files, e, render),
+    );
   let lead = `<p>${files.explains.length} map(s) explained: ${files.explains.map((e) => `<a href="#map-${e.map}">map ${e.map}</a>`).join(', ')}.</p>`;
   if (files.rank.status === 'ok') {
     const done = new Set(files.explains.map((e) => e.map));
     const pending = files.rank.value.result.groups.filter((g) => g.marginal?.significant && !done.has(g.index));
-    if (pending.length) lead += `<p class="note">Significant maps without a card: ${pending.map((g) => esc(g.name)).join(', ')} (<code>latentlens explain ${esc(files.dir)} --map ${pending[0]!.index}</code>).</p>`;
+    if (pending.length)
+      lead += `<p class="note">Significant maps without a card: ${pending.map((g) => esc(g.name)).join(', ')} (<code>latentlens explain ${esc(files.dir)} --map ${pending[0]!.index}</code>).</p>`;
   }
   return { id, title, body: lead + cards.join('') };
 }
@@ -69,9 +87,15 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
 export async function buildReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const files = readRunFiles(runDir);
   const images = options.images ?? true;
-  const dataset: Maybe<ImageDataset> = images ? await attempt(() => loadRunDataset(files.config.dataSpec)) : { ok: false, reason: 'image rendering was turned off' };
-  const samples = dataset.ok ? await attempt(() => sampleImages(dataset.value, options.samplesPerClass ?? 6)) : { ok: false as const, reason: dataset.reason };
-  const recon = dataset.ok ? await attempt(() => reconstructions(runDir, dataset.value, options.reconstructions ?? 8)) : { ok: false as const, reason: dataset.reason };
+  const dataset: Maybe<ImageDataset> = images
+    ? await attempt(() => loadRunDataset(files.config.dataSpec))
+    : { ok: false, reason: 'image rendering was turned off' };
+  const samples = dataset.ok
+    ? await attempt(() => sampleImages(dataset.value, options.samplesPerClass ?? 6))
+    : { ok: false as const, reason: dataset.reason };
+  const recon = dataset.ok
+    ? await attempt(() => reconstructions(runDir, dataset.value, options.reconstructions ?? 8))
+    : { ok: false as const, reason: dataset.reason };
   const sections: Section[] = [
     dataSection(files, dataset, samples),
     await trainingSection(files),
@@ -85,13 +109,15 @@ export async function buildReport(runDir: string, options: ReportOptions = {}): 
   ];
   const name = resolve(runDir).split(/[\\/]/).pop() ?? runDir;
   const title = options.title ?? `latentlens report: ${name}`;
-  return '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+  return (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body>` +
     `<header><h1>${esc(title)}</h1><p>Run folder <code>${esc(resolve(runDir))}</code>; ${esc(files.config.model.kind)} ${files.config.imported ? 'imported' : 'trained'} ${esc(files.config.created)}; report written ${esc(new Date().toISOString())} by latentlens ${esc(files.config.versions.latentlens)}.</p></header>` +
     healthBanner(files.health) +
     `<nav>${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` +
-    `<main>${sections.map(section).join('\n')}</main></body></html>\n`;
+    `<main>${sections.map(section).join('\n')}</main></body></html>\n`
+  );
 }
 
 /** Writes `<runDir>/report.html` atomically and returns its path. */

@@ -89,16 +89,28 @@ export function readRunFiles(dir: string): RunFiles {
   const config = readRunConfig(dir);
   const explainDir = join(dir, 'explain');
   const explains = existsSync(explainDir)
-    ? readdirSync(explainDir).map((f) => /^map-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ map: Number(m[1]), file: relative(dir, join(explainDir, m[0])), read: readAnalysis<ExplainFile | VolumeExplainFile>('explain', join(explainDir, m[0])) }))
-      .sort((a, b) => a.map - b.map)
+    ? readdirSync(explainDir)
+        .map((f) => /^map-(\d+)\.json$/.exec(f))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({
+          map: Number(m[1]),
+          file: relative(dir, join(explainDir, m[0])),
+          read: readAnalysis<ExplainFile | VolumeExplainFile>('explain', join(explainDir, m[0])),
+        }))
+        .sort((a, b) => a.map - b.map)
     : [];
-  const embeds = EMBED_METHODS.map((method) => ({ method, read: readAnalysis<EmbedFile>('embed', join(dir, `embed-${method}.json`)), png: readRunPng(dir, join('figures', `embed-${method}.png`)) }))
-    .filter((e) => e.read.status !== 'absent' || e.png);
+  const embeds = EMBED_METHODS.map((method) => ({
+    method,
+    read: readAnalysis<EmbedFile>('embed', join(dir, `embed-${method}.json`)),
+    png: readRunPng(dir, join('figures', `embed-${method}.png`)),
+  })).filter((e) => e.read.status !== 'absent' || e.png);
   return {
-    dir, config, ...readTrainLog(join(dir, 'train.jsonl')),
+    dir,
+    config,
+    ...readTrainLog(join(dir, 'train.jsonl')),
     rank: readAnalysis<RankFile>('rank', join(dir, 'rank.json')),
-    explains, embeds,
+    explains,
+    embeds,
     tcav: readAnalysis<TcavFile>('tcav', join(dir, 'tcav.json')),
     metrics: readAnalysis<MetricsFile>('metrics', join(dir, 'metrics.json')),
     health: readHealthFile(join(dir, HEALTH_FILE)),

@@ -39,7 +39,11 @@ export interface EmbedRunOptions {
 export const EMBED_POOLINGS = ['mean', 'grid'] as const;
 export type EmbedPooling = (typeof EMBED_POOLINGS)[number];
 
-export type EmbedSettings = Omit<EmbedRunOptions, 'data' | 'target' | 'onProgress'> & { color: string; pooling: EmbedPooling; maxPoints: number };
+export type EmbedSettings = Omit<EmbedRunOptions, 'data' | 'target' | 'onProgress'> & {
+  color: string;
+  pooling: EmbedPooling;
+  maxPoints: number;
+};
 /** `indices`: the embedded cases (a seeded subset when capped), in the order of `coords`. */
 export type EmbedInputs = RunInputs & { latentShape: number[]; indices: number[] };
 /** `palette`: how label colours read (ordered grades on a scale, or categories). */
@@ -53,7 +57,11 @@ const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
  * data says they are grades (task 'ordinal') or there are more than two classes, all named by numbers.
  * A binary target (label>=2, one-vs-rest) is two groups, so categorical.
  */
-export function orderedLabels(data: Pick<ImageDataset, 'task' | 'classNames'>, classNames: string[] | undefined, target?: Pick<Target, 'kind'>): boolean {
+export function orderedLabels(
+  data: Pick<ImageDataset, 'task' | 'classNames'>,
+  classNames: string[] | undefined,
+  target?: Pick<Target, 'kind'>,
+): boolean {
   if (target?.kind === 'ordinal') return true;
   if (target?.kind === 'binary') return false;
   if (data.task === 'ordinal') return true;
@@ -63,9 +71,20 @@ export function orderedLabels(data: Pick<ImageDataset, 'task' | 'classNames'>, c
 function colourFor(spec: string, data: CaseDataset, indices: Int32Array, pooled: Float32Array, k: number, target?: Target): ScatterOptions {
   if (spec === 'none') return {};
   if (spec === 'label') {
-    if (target) return { labels: target.labels, classNames: target.classNames, colorName: target.expression, ordered: orderedLabels(data, target.classNames, target) };
+    if (target)
+      return {
+        labels: target.labels,
+        classNames: target.classNames,
+        colorName: target.expression,
+        ordered: orderedLabels(data, target.classNames, target),
+      };
     if (!data.labels || (data.labelWidth ?? 1) !== 1) throw new Error('--color label needs single-label data');
-    return { labels: Array.from(indices, (i) => data.labels![i]), classNames: data.classNames, colorName: 'label', ordered: orderedLabels(data, data.classNames) };
+    return {
+      labels: Array.from(indices, (i) => data.labels![i]),
+      classNames: data.classNames,
+      colorName: 'label',
+      ordered: orderedLabels(data, data.classNames),
+    };
   }
   const [kind, arg] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
   if (kind === 'factor') {
@@ -83,7 +102,11 @@ function colourFor(spec: string, data: CaseDataset, indices: Int32Array, pooled:
 }
 
 /** Embeds a run's latents and writes the JSON and the figure; returns the result and the file paths. */
-export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}): Promise<{ result: EmbeddingResult; file: EmbedFile; json: string; png: string; target?: Target }> {
+export async function embedRun(
+  dir: string,
+  o: EmbedRunOptions,
+  out: RunLog = {},
+): Promise<{ result: EmbeddingResult; file: EmbedFile; json: string; png: string; target?: Target }> {
   const log = logOf(out);
   const health = await printRunHealth(dir, o.data, log);
   const run = openRun(dir);
@@ -105,7 +128,11 @@ export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}
     if (color === 'label') {
       if (o.target !== undefined) target = resolveTarget(o.target, data, indices);
       else if (data.labels && (data.labelWidth ?? 1) === 1) {
-        try { target = resolveTarget(undefined, data, indices); } catch { /* one class among the points: plain label colours */ }
+        try {
+          target = resolveTarget(undefined, data, indices);
+        } catch {
+          /* one class among the points: plain label colours */
+        }
       }
     } else if (o.target !== undefined) throw new Error(`--target ${o.target} colours by the target: it needs --color label, not ${color}`);
     const colour = colourFor(color, data, indices, means.data, means.cols, target);
@@ -118,12 +145,29 @@ export async function embedRun(dir: string, o: EmbedRunOptions, out: RunLog = {}
     mkdirInRun(dir, 'figures');
     const pngAt = insideRun(dir, join('figures', `embed-${method}.png`));
     const { envelope } = writeRunEnvelope(dir, `embed-${method}.json`, 'embed', {
-      inputs: { run: dir, data: spec, split: 'all', cases: indices.length, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(health), latentShape, indices: Array.from(indices) },
+      inputs: {
+        run: dir,
+        data: spec,
+        split: 'all',
+        cases: indices.length,
+        ...(target ? { target: targetRecord(target) } : {}),
+        health: healthSummary(health),
+        latentShape,
+        indices: Array.from(indices),
+      },
       settings: { embed: o.embed, color, pooling, maxPoints: max },
-      result: { ...embeddingJson(result), ...(colour.labels ? { palette: colour.ordered ? 'sequential' as const : 'categorical' as const } : {}) },
+      result: {
+        ...embeddingJson(result),
+        ...(colour.labels ? { palette: colour.ordered ? ('sequential' as const) : ('categorical' as const) } : {}),
+      },
     });
-    await writeScatterPng(pngAt, result.coords, { ...colour, title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pooling}), trustworthiness ${result.trustworthiness.toFixed(3)}` });
-    log(`${method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`);
+    await writeScatterPng(pngAt, result.coords, {
+      ...colour,
+      title: `${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[method]} of ${run.config.model.kind} latents (${pooling}), trustworthiness ${result.trustworthiness.toFixed(3)}`,
+    });
+    log(
+      `${method}: ${result.coords.length / 2} points in ${result.seconds.toFixed(1)} s, trustworthiness ${result.trustworthiness.toFixed(4)}`,
+    );
     if (target) log(`target: ${target.description}`);
     log(`wrote ${json}`);
     log(`wrote ${png}`);

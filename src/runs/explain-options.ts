@@ -21,6 +21,11 @@ export interface ExplainRunOptions {
   occlusionStride?: number;
 }
 
-export type ExplainSettings = Omit<ExplainRunOptions, 'map' | 'data' | 'split' | 'target'> & { map: number; cases: number; maxCases: number; seed: number };
+export type ExplainSettings = Omit<ExplainRunOptions, 'map' | 'data' | 'split' | 'target'> & {
+  map: number;
+  cases: number;
+  maxCases: number;
+  seed: number;
+};
 
 export const EXPLAIN_DEFAULTS = { cases: 32, maxCases: 2000, seed: 0 } as const;

@@ -4,7 +4,15 @@
 // run goes to explain-volumes-run.ts.
 import { join, relative, resolve, sep } from 'node:path';
 import { explainMap, type ExplainResult } from '../explain/explain-map.js';
-import { attributionFigureName, compositeStripPng, OUTLINE_COLOURS, overlayPng, stripPng, TRAVERSAL_COMPOSITE_FIGURE, traversalFigureName } from '../explain/figures.js';
+import {
+  attributionFigureName,
+  compositeStripPng,
+  OUTLINE_COLOURS,
+  overlayPng,
+  stripPng,
+  TRAVERSAL_COMPOSITE_FIGURE,
+  traversalFigureName,
+} from '../explain/figures.js';
 import { ATTRIBUTION_METHOD_NAMES as METHODS, isAttributionMethod } from '../explain/attribution/methods.js';
 import { resolveTarget, targetRecord } from '../data/target.js';
 import { rgbChannels } from '../util/png.js';
@@ -53,7 +61,8 @@ function resolveMap(dir: string, map: number | 'top', rank: RankRead): number {
   if (!rank.value) throw new Error(`--map top needs ${rank.path}: run \`latentlens rank ${dir}\` first`);
   const k: unknown = rank.value.result.ranking?.[0];
   // The index becomes a file name (explain/map-<k>.json, figures/map-<k>/): nothing but a whole number.
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error(`${rank.path}: ranking[0] is not a map index (${JSON.stringify(k)})`);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0)
+    throw new Error(`${rank.path}: ranking[0] is not a map index (${JSON.stringify(k)})`);
   return k;
 }
 
@@ -67,7 +76,11 @@ function rankVerdictNote(map: number, rank: RankRead): string | null {
   return `rank.json: map ${map} is not significant (${verdicts}; rank ${g.rank}): what follows describes the map, not evidence that it predicts the label`;
 }
 
-export async function explainRun(dir: string, options: ExplainRunOptions, out: RunLog = {}): Promise<{ file: ExplainFile | VolumeExplainFile; path: string; figures: number }> {
+export async function explainRun(
+  dir: string,
+  options: ExplainRunOptions,
+  out: RunLog = {},
+): Promise<{ file: ExplainFile | VolumeExplainFile; path: string; figures: number }> {
   const log = logOf(out);
   const bad = options.methods?.filter((m) => !isAttributionMethod(m));
   if (bad?.length) throw new Error(`--methods: unknown ${bad.join(', ')} (one of ${METHODS.join(', ')})`);
@@ -80,17 +93,42 @@ export async function explainRun(dir: string, options: ExplainRunOptions, out: R
   const loaded = await loadRunData(dir, { data, split, maxCases: s.maxCases, volumes: true, command: 'explain', log });
   try {
     const note = rankVerdictNote(map, rank);
-    if (isVolumeDataset(loaded.data)) return await explainVolumesRun(dir, loaded, s, { split, target: options.target, notes: note ? [note] : [] }, out);
+    if (isVolumeDataset(loaded.data))
+      return await explainVolumesRun(dir, loaded, s, { split, target: options.target, notes: note ? [note] : [] }, out);
     const rd = loaded as RunData; // 2D images (isVolumeDataset narrows rd.data, not rd): the full explanation
     const target = rd.labels || options.target !== undefined ? resolveTarget(options.target, rd.data, rd.indices) : undefined;
     if (target) log(`target: ${target.description}`);
     // Study design, and nuisance statistics to match each explained case with its reference case.
     const nuisance = runNuisance(rd);
-    const design = await runDesign(rd, { labels: target?.labels, classNames: target?.classNames, dir, ...(target ? { target: target.expression } : {}), nuisance, splitOptions: { seed: s.seed } });
+    const design = await runDesign(rd, {
+      labels: target?.labels,
+      classNames: target?.classNames,
+      dir,
+      ...(target ? { target: target.expression } : {}),
+      nuisance,
+      splitOptions: { seed: s.seed },
+    });
     const t0 = performance.now();
     const r = explainMap(
-      { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.masks, ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!), nuisance, design },
-      { map, methods, maxCases: s.cases, seed: s.seed, ...(s.figureCases ? { figureCases: s.figureCases } : {}), ...(target ? { positiveClass: target.positiveClass } : {}), onProgress: (m) => out.progress?.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`) },
+      {
+        model: rd.run.model,
+        x: rd.x,
+        channelNames: rd.data.channelNames,
+        labels: target?.labels,
+        masks: rd.masks,
+        ids: rd.data.ids && Array.from(rd.indices, (i) => rd.data.ids![i]!),
+        nuisance,
+        design,
+      },
+      {
+        map,
+        methods,
+        maxCases: s.cases,
+        seed: s.seed,
+        ...(s.figureCases ? { figureCases: s.figureCases } : {}),
+        ...(target ? { positiveClass: target.positiveClass } : {}),
+        onProgress: (m) => out.progress?.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
+      },
     );
     // What rank.json says of this map leads the notes: an explanation of a map that does not predict the
     // label describes the map, not evidence about the label.
@@ -103,16 +141,35 @@ export async function explainRun(dir: string, options: ExplainRunOptions, out: R
     const { figureData: _omit, ...json } = r;
     void _omit;
     const { envelope, path } = writeRunEnvelope(dir, join('explain', `map-${map}.json`), 'explain', {
-      inputs: { run: dir, data: rd.dataSpec, split, cases: rd.indices.length, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health) },
+      inputs: {
+        run: dir,
+        data: rd.dataSpec,
+        split,
+        cases: rd.indices.length,
+        ...(target ? { target: targetRecord(target) } : {}),
+        health: healthSummary(rd.health),
+      },
       settings: s,
-      result: { ...json, figureOutlines: outlines.map((m) => ({ mask: m.name, colour: m.colour.name })), figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')) },
+      result: {
+        ...json,
+        figureOutlines: outlines.map((m) => ({ mask: m.name, colour: m.colour.name })),
+        figures: figures.map((p) => relative(resolve(dir), p).split(sep).join('/')),
+      },
     });
-    log(`map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`);
+    log(
+      `map ${map}: input channel ${r.conclusion.inputChannel ?? 'not determined'}; decoder ${r.conclusion.decoderEntangled ? 'entangled' : 'specific'} (${r.decoder.entanglement.map.toFixed(2)})`,
+    );
     for (const n of r.conclusion.notes) log(`  - ${n}`);
     if (r.cases.explainedSelection) log(`explained: ${r.cases.explained.length} cases, ${r.cases.explainedSelection}`);
     const sel = r.cases.referenceSelection;
-    if (sel && sel.method !== 'none') log(`reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`);
-    if (r.figureCases) log(`figures: cases ${r.figureCases.cases.join(', ')} (${r.figureCases.rule})${outlines.length ? `; ground truth outlined: ${outlines.map((m) => `${m.name} ${m.colour.name}`).join(', ')}` : ''}`);
+    if (sel && sel.method !== 'none')
+      log(
+        `reference: ${r.cases.reference.length} cases, ${sel.method === 'matched' ? `matched on ${sel.statistics.join(', ')} (mean distance ${sel.meanDistance!.toFixed(2)}, random pairs ${sel.randomMeanDistance!.toFixed(2)})` : 'a seeded random sample'}`,
+      );
+    if (r.figureCases)
+      log(
+        `figures: cases ${r.figureCases.cases.join(', ')} (${r.figureCases.rule})${outlines.length ? `; ground truth outlined: ${outlines.map((m) => `${m.name} ${m.colour.name}`).join(', ')}` : ''}`,
+      );
     for (const line of designSummary(design)) log(line);
     log(`-> ${join(dir, 'explain', `map-${map}.json`)} and ${figures.length} figures in ${join(dir, 'figures', `map-${map}`)}`);
     return { file: envelope, path, figures: figures.length };
@@ -128,7 +185,15 @@ type Outline = { name: string; data: Uint8Array; colour: (typeof OUTLINE_COLOURS
  * Writes the figure PNGs into `dir` (inside run folder `run`), named by method, case and channel index:
  * overlays of the figure cases (r.figureCases) with each ground-truth mask outlined; returns their absolute paths.
  */
-async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: string, channels: string[], h: number, w: number, outlines: Outline[]): Promise<string[]> {
+async function writeFigures(
+  r: ReturnType<typeof explainMap>,
+  run: string,
+  dir: string,
+  channels: string[],
+  h: number,
+  w: number,
+  outlines: Outline[],
+): Promise<string[]> {
   const fd = r.figureData!;
   const written: string[] = [];
   const c = channels.length;
@@ -142,25 +207,41 @@ async function writeFigures(r: ReturnType<typeof explainMap>, run: string, dir: 
       for (let ch = 0; ch < c; ch++) {
         const off = (i * c + ch) * hw;
         const p = join(dir, attributionFigureName(method, index, ch, channels[ch]!));
-        written.push(writeRunFile(run, p, await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w, { outlines: masks })));
+        written.push(
+          writeRunFile(
+            run,
+            p,
+            await overlayPng(fd.explained.subarray(off, off + hw), a!.heatmaps.subarray(off, off + hw), h, w, { outlines: masks }),
+          ),
+        );
       }
     }
   }
   const [q, n] = fd.traversal.shape;
   for (let ch = 0; ch < c; ch++) {
-    const frames = Array.from({ length: q }, (_, s) => fd.traversal.images.subarray(((s * n) * c + ch) * hw, ((s * n) * c + ch + 1) * hw));
+    const frames = Array.from({ length: q }, (_, s) => fd.traversal.images.subarray((s * n * c + ch) * hw, (s * n * c + ch + 1) * hw));
     const p = join(dir, traversalFigureName(ch, channels[ch]!));
     written.push(writeRunFile(run, p, await stripPng(frames, h, w)));
   }
   // RGB data: the traversal as colour composites too, and the activation maximisation's composite before its channels.
   const rgb = rgbChannels(channels);
   if (rgb) {
-    const frames = Array.from({ length: q }, (_, s) => rgb.map((ch) => fd.traversal.images.subarray(((s * n) * c + ch) * hw, ((s * n) * c + ch + 1) * hw)) as [Float32Array, Float32Array, Float32Array]);
+    const frames = Array.from(
+      { length: q },
+      (_, s) =>
+        rgb.map((ch) => fd.traversal.images.subarray((s * n * c + ch) * hw, (s * n * c + ch + 1) * hw)) as [
+          Float32Array,
+          Float32Array,
+          Float32Array,
+        ],
+    );
     written.push(writeRunFile(run, join(dir, TRAVERSAL_COMPOSITE_FIGURE), await compositeStripPng(frames, h, w)));
   }
   if (fd.activationMax) {
     const frames = channels.map((_, ch) => fd.activationMax!.subarray(ch * hw, (ch + 1) * hw));
-    const png = rgb ? await compositeStripPng([rgb.map((ch) => frames[ch]!) as [Float32Array, Float32Array, Float32Array]], h, w, frames) : await stripPng(frames, h, w);
+    const png = rgb
+      ? await compositeStripPng([rgb.map((ch) => frames[ch]!) as [Float32Array, Float32Array, Float32Array]], h, w, frames)
+      : await stripPng(frames, h, w);
     written.push(writeRunFile(run, join(dir, 'activation-max.png'), png));
   }
   return written;

@@ -22,20 +22,41 @@ export type VolumeExplainFile = RunFileEnvelope<VolumeExplainFileResult, RunInpu
 const isVolumeMethod = (m: string): m is VolumeAttributionMethod => (VOLUME_ATTRIBUTION_METHODS as readonly string[]).includes(m);
 
 /** Explains map `s.map` of a 3D run on its volumes; `notes` (rank.json's verdict) lead the printed notes. */
-export async function explainVolumesRun(dir: string, rd: RunData<CaseDataset>, s: ExplainSettings, o: { split: SplitChoice; target?: string; notes: string[] }, out: RunLog): Promise<{ file: VolumeExplainFile; path: string; figures: number }> {
+export async function explainVolumesRun(
+  dir: string,
+  rd: RunData<CaseDataset>,
+  s: ExplainSettings,
+  o: { split: SplitChoice; target?: string; notes: string[] },
+  out: RunLog,
+): Promise<{ file: VolumeExplainFile; path: string; figures: number }> {
   const log = logOf(out);
   const { map } = s;
   const notes = o.notes;
   const bad = s.methods?.filter((m) => !isVolumeMethod(m));
-  if (bad?.length) throw new Error(`explain --methods ${bad.join(', ')}: not available on volumes yet; on volumes: ${VOLUME_ATTRIBUTION_METHODS.join(', ')}`);
+  if (bad?.length)
+    throw new Error(
+      `explain --methods ${bad.join(', ')}: not available on volumes yet; on volumes: ${VOLUME_ATTRIBUTION_METHODS.join(', ')}`,
+    );
   const target = rd.labels || o.target !== undefined ? resolveTarget(o.target, rd.data, rd.indices) : undefined;
   if (target) log(`target: ${target.description}`);
   const t0 = performance.now();
   const r = explainVolumeMap(
-    { model: rd.run.model, x: rd.x, channelNames: rd.data.channelNames, labels: target?.labels, masks: rd.data.masks && rd.masks?.map((m, j) => ({ ...m, channels: rd.data.masks![j]!.channels })) },
     {
-      map, maxCases: s.cases, positiveClass: target?.positiveClass, methods: s.methods?.filter(isVolumeMethod),
-      occlusion: { ...(s.occlusionWindow ? { window: s.occlusionWindow } : {}), ...(s.occlusionStride ? { stride: s.occlusionStride } : {}) },
+      model: rd.run.model,
+      x: rd.x,
+      channelNames: rd.data.channelNames,
+      labels: target?.labels,
+      masks: rd.data.masks && rd.masks?.map((m, j) => ({ ...m, channels: rd.data.masks![j]!.channels })),
+    },
+    {
+      map,
+      maxCases: s.cases,
+      positiveClass: target?.positiveClass,
+      methods: s.methods?.filter(isVolumeMethod),
+      occlusion: {
+        ...(s.occlusionWindow ? { window: s.occlusionWindow } : {}),
+        ...(s.occlusionStride ? { stride: s.occlusionStride } : {}),
+      },
       onProgress: (m) => out.progress?.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
     },
   );
@@ -44,28 +65,65 @@ export async function explainVolumesRun(dir: string, rd: RunData<CaseDataset>, s
   const { figureData: _omit, ...json } = r;
   void _omit;
   const { envelope, path: outPath } = writeRunEnvelope(dir, join('explain', `map-${map}.json`), 'explain', {
-    inputs: { run: dir, data: rd.dataSpec, split: o.split, cases: rd.indices.length, ...(target ? { target: targetRecord(target) } : {}), health: healthSummary(rd.health) },
+    inputs: {
+      run: dir,
+      data: rd.dataSpec,
+      split: o.split,
+      cases: rd.indices.length,
+      ...(target ? { target: targetRecord(target) } : {}),
+      health: healthSummary(rd.health),
+    },
     settings: s,
     result: { ...json, figures, cases: { ...r.cases, explained: r.cases.explained.map((i) => rd.indices[i]!) }, notes },
   });
-  log(`map ${map} on ${r.cases.explained.length} volumes (baseline: ${r.cases.baseline}, ${r.cases.reference} cases): input channel ${r.inputChannel ?? 'not determined'}`);
+  log(
+    `map ${map} on ${r.cases.explained.length} volumes (baseline: ${r.cases.baseline}, ${r.cases.reference} cases): input channel ${r.inputChannel ?? 'not determined'}`,
+  );
   for (const note of notes) log(`  - ${note}`);
   for (const m of r.methods) {
-    const share = m.channelShare ? Object.entries(m.channelShare).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : 'spatial only';
-    const masks = m.masks.filter((k) => k.cases > 0).map((k) => `${(100 * k.inMask).toFixed(0)}% in ${k.mask} (chance ${(100 * k.chance).toFixed(1)}%), peak in it ${(100 * k.pointing).toFixed(0)}%`).join('; ');
-    log(`  ${m.method}: ${share}; ${m.forwardPassesPerVolume} forward passes per volume, ${m.seconds.toFixed(1)} s${masks ? `; ${masks}` : ''}`);
+    const share = m.channelShare
+      ? Object.entries(m.channelShare)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')
+      : 'spatial only';
+    const masks = m.masks
+      .filter((k) => k.cases > 0)
+      .map(
+        (k) =>
+          `${(100 * k.inMask).toFixed(0)}% in ${k.mask} (chance ${(100 * k.chance).toFixed(1)}%), peak in it ${(100 * k.pointing).toFixed(0)}%`,
+      )
+      .join('; ');
+    log(
+      `  ${m.method}: ${share}; ${m.forwardPassesPerVolume} forward passes per volume, ${m.seconds.toFixed(1)} s${masks ? `; ${masks}` : ''}`,
+    );
   }
   if (r.decoder) {
-    const abl = Object.entries(r.decoder.ablation).map(([k, v]) => `${k} ${v.ratio.toFixed(2)}x the other maps (p ${v.pValue.toFixed(3)}${v.insideMask !== undefined ? `, ${(100 * v.insideMask).toFixed(0)}% in the mask` : ''})`).join(', ');
-    log(`  decoder: ablating the map changes ${abl}; entanglement ${r.decoder.entanglement.map.toFixed(2)} (all maps ${r.decoder.entanglement.overall.toFixed(2)}); ${r.decoder.decodesPerVolume} decodes per volume`);
+    const abl = Object.entries(r.decoder.ablation)
+      .map(
+        ([k, v]) =>
+          `${k} ${v.ratio.toFixed(2)}x the other maps (p ${v.pValue.toFixed(3)}${v.insideMask !== undefined ? `, ${(100 * v.insideMask).toFixed(0)}% in the mask` : ''})`,
+      )
+      .join(', ');
+    log(
+      `  decoder: ablating the map changes ${abl}; entanglement ${r.decoder.entanglement.map.toFixed(2)} (all maps ${r.decoder.entanglement.overall.toFixed(2)}); ${r.decoder.decodesPerVolume} decodes per volume`,
+    );
   } else if (r.decoderNote) log(`  decoder: ${r.decoderNote}`);
   log(`  not computed on volumes yet: ${r.notComputed.join('; ')}`);
-  log(`-> ${outPath} and ${figures.length} figures (three orthogonal slices through each attribution's peak) in ${join(dir, 'figures', `map-${map}`)}`);
+  log(
+    `-> ${outPath} and ${figures.length} figures (three orthogonal slices through each attribution's peak) in ${join(dir, 'figures', `map-${map}`)}`,
+  );
   return { file: envelope, path: outPath, figures: figures.length };
 }
 
 /** A slice figure as the JSON lists it: where it is (relative to the run) and what it shows. */
-export interface VolumeFigure { path: string; method: string; case: number; channel: string; axis: string; index: number }
+export interface VolumeFigure {
+  path: string;
+  method: string;
+  case: number;
+  channel: string;
+  axis: string;
+  index: number;
+}
 
 // Three orthogonal slices through each shown volume's attribution peak, per method and input channel,
 // ground-truth masks outlined (Grad-CAM, spatial only, is drawn over every channel).
@@ -82,14 +140,23 @@ async function writeVolumeFigures(r: VolumeMapExplanation, run: string, figDir: 
       const heat = heats![k]!;
       const hc = heat.length / V;
       const at = peakVoxel(heat, 0, hc, dims);
-      const outlines = (rd.masks ?? []).slice(0, OUTLINE_COLOURS.length).map((m, j) => ({ mask: m.data.subarray(local * V, (local + 1) * V), rgb: OUTLINE_COLOURS[j]!.rgb }));
+      const outlines = (rd.masks ?? [])
+        .slice(0, OUTLINE_COLOURS.length)
+        .map((m, j) => ({ mask: m.data.subarray(local * V, (local + 1) * V), rgb: OUTLINE_COLOURS[j]!.rgb }));
       for (let ch = 0; ch < channels.length; ch++) {
         const h = hc === 1 ? heat : heat.subarray(ch * V, (ch + 1) * V);
         for (const s of await sliceOverlays(fd.inputs[k]!.subarray(ch * V, (ch + 1) * V), h, dims, at, outlines)) {
           const caseIndex = rd.indices[local]!;
           const name = volumeFigureName(method, caseIndex, ch, channels[ch]!, s.axis, s.index);
           writeRunFile(run, join(figDir, name), s.png);
-          written.push({ path: `figures/map-${r.map}/${name}`, method, case: caseIndex, channel: channels[ch]!, axis: s.axis, index: s.index });
+          written.push({
+            path: `figures/map-${r.map}/${name}`,
+            method,
+            case: caseIndex,
+            channel: channels[ch]!,
+            axis: s.axis,
+            index: s.index,
+          });
         }
       }
     }

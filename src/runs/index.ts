@@ -8,5 +8,14 @@ export type { VolumeExplainFile } from './explain-volumes-run.js';
 export { tcavRun, TCAV_DEFAULTS, type TcavRunOptions, type TcavFile } from './tcav-run.js';
 export { metricsRun, METRICS_DEFAULTS, type MetricsRunOptions, type MetricsFile } from './metrics-run.js';
 export { embedRun, type EmbedRunOptions, type EmbedFile } from './embed-run.js';
-export { RUN_FILE_FORMATS, checkRunFile, readRunEnvelope, writeRunEnvelope, type RunFileEnvelope, type RunInputs, type RunFileKind, type AnalysisFileKind } from './run-file.js';
+export {
+  RUN_FILE_FORMATS,
+  checkRunFile,
+  readRunEnvelope,
+  writeRunEnvelope,
+  type RunFileEnvelope,
+  type RunInputs,
+  type RunFileKind,
+  type AnalysisFileKind,
+} from './run-file.js';
 export type { RunLog, ProgressSink } from './run-log.js';

@@ -53,12 +53,18 @@ export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise
   if (!dataSpec) throw new Error(`${dir}/config.json records no data spec: pass --data <spec>`);
   const want = run.config.model.inputShape;
   // A 3D model (inputShape C x D x H x W) in a command without volumes: say so before reading any data.
-  if (want && want.length === 4 && !o.volumes) throw new Error(`${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, embed, report and data inspect`);
+  if (want && want.length === 4 && !o.volumes)
+    throw new Error(
+      `${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, embed, report and data inspect`,
+    );
   const data: CaseDataset = o.volumes ? await loadCases(dataSpec) : await loadDataset(dataSpec, { command: o.command });
   const n = data.shape[0];
   const per = data.shape.slice(1);
   if (want && want.join('x') !== per.join('x')) {
-    const hint = per.length === 4 && want.length === 3 ? ' (the data holds volumes; a 2D model was trained on 2D readings of them, e.g. --data <spec>?volumes=middle)' : '';
+    const hint =
+      per.length === 4 && want.length === 3
+        ? ' (the data holds volumes; a 2D model was trained on 2D readings of them, e.g. --data <spec>?volumes=middle)'
+        : '';
     throw new Error(`data ${dataSpec} is ${per.join('x')} per case, the model in ${dir} takes ${want.join('x')}${hint}`);
   }
   const split = o.split ?? 'all';
@@ -92,7 +98,14 @@ export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<
   const masks = data.masks?.map((m) => ({ name: m.name, data: takeRows(m.data, maskSize(data), indices) }));
   const groups = data.groups && Array.from(indices, (i) => data.groups![i]!);
   const sliceIndex = data.sliceIndex && Int32Array.from(indices, (i) => data.sliceIndex![i]!);
-  return { ...rc, x: tensor(takeRows(data.images, caseSize(data), indices), [indices.length, ...data.shape.slice(1)]), labels, masks, groups, sliceIndex };
+  return {
+    ...rc,
+    x: tensor(takeRows(data.images, caseSize(data), indices), [indices.length, ...data.shape.slice(1)]),
+    labels,
+    masks,
+    groups,
+    sliceIndex,
+  };
 }
 
 /**

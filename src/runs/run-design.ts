@@ -13,8 +13,13 @@ export function runNuisance(rd: RunData<CaseDataset>): NuisanceStats {
   // The statistics are per channel over a case's pixels; a volume's D x H x W voxels are read as one
   // (D·H) x W plane, so its foreground area is its foreground volume in voxels.
   const [n, c, ...sides] = rd.data.shape;
-  const shape: [number, number, number, number] = sides.length === 3 ? [n, c, sides[0]! * sides[1]!, sides[2]!] : [n, c, sides[0]!, sides[1]!];
-  return nuisanceStatistics(rd.data.images, shape, rd.data.channelNames, { rows: rd.indices, sliceIndex: rd.sliceIndex ?? null, exclude: rd.data.masks ?? [] });
+  const shape: [number, number, number, number] =
+    sides.length === 3 ? [n, c, sides[0]! * sides[1]!, sides[2]!] : [n, c, sides[0]!, sides[1]!];
+  return nuisanceStatistics(rd.data.images, shape, rd.data.channelNames, {
+    rows: rd.indices,
+    sliceIndex: rd.sliceIndex ?? null,
+    exclude: rd.data.masks ?? [],
+  });
 }
 
 export interface RunDesignOptions {
@@ -42,7 +47,13 @@ export async function runDesign(rd: RunData<CaseDataset>, o: RunDesignOptions = 
       try {
         const r = JSON.parse(readFileSync(p, 'utf8')) as Partial<RankResult> & { target?: { expression?: string } };
         const sameTarget = (r.target?.expression ?? 'label') === (o.target ?? 'label');
-        if (sameTarget && r.nRows === rd.indices.length && typeof r.baselineScore === 'number' && (r.metric === 'auc' || r.metric === 'accuracy')) rank = { baselineScore: r.baselineScore, metric: r.metric };
+        if (
+          sameTarget &&
+          r.nRows === rd.indices.length &&
+          typeof r.baselineScore === 'number' &&
+          (r.metric === 'auc' || r.metric === 'accuracy')
+        )
+          rank = { baselineScore: r.baselineScore, metric: r.metric };
       } catch {
         // An unreadable rank.json only costs the comparison with the maps' score.
       }

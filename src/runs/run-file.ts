@@ -56,7 +56,10 @@ export interface RunFileEnvelope<R, I extends RunInputs = RunInputs, S = Record<
 }
 
 /** An envelope without its stamp: what an analysis hands to `writeRunEnvelope`. */
-export type EnvelopeParts<R, I extends RunInputs = RunInputs, S = Record<string, unknown>> = Pick<RunFileEnvelope<R, I, S>, 'inputs' | 'settings' | 'result'>;
+export type EnvelopeParts<R, I extends RunInputs = RunInputs, S = Record<string, unknown>> = Pick<
+  RunFileEnvelope<R, I, S>,
+  'inputs' | 'settings' | 'result'
+>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -67,23 +70,37 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  */
 export function checkRunFile(kind: RunFileKind, value: unknown, path: string): void {
   const want = RUN_FILE_FORMATS[kind];
-  if (!isObject(value)) throw new Error(`${path}: expected a JSON object (a ${want.format} file), got ${Array.isArray(value) ? 'an array' : String(value === null ? 'null' : typeof value)}`);
+  if (!isObject(value))
+    throw new Error(
+      `${path}: expected a JSON object (a ${want.format} file), got ${Array.isArray(value) ? 'an array' : String(value === null ? 'null' : typeof value)}`,
+    );
   const { format, version } = value;
-  if (format !== undefined && format !== want.format) throw new Error(`${path}: its format is ${JSON.stringify(format)}, not ${want.format}: not a file latentlens ${want.command} wrote`);
-  if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) throw new Error(`${path}: version ${JSON.stringify(version)} is not a positive whole number`);
+  if (format !== undefined && format !== want.format)
+    throw new Error(`${path}: its format is ${JSON.stringify(format)}, not ${want.format}: not a file latentlens ${want.command} wrote`);
+  if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 1))
+    throw new Error(`${path}: version ${JSON.stringify(version)} is not a positive whole number`);
   const v = version as number | undefined;
-  if (v !== undefined && v > want.version) throw new Error(`${path} is ${want.format} version ${v}; this latentlens reads up to version ${want.version}: update latentlens, or re-run 'latentlens ${want.command}' to rewrite it`);
+  if (v !== undefined && v > want.version)
+    throw new Error(
+      `${path} is ${want.format} version ${v}; this latentlens reads up to version ${want.version}: update latentlens, or re-run 'latentlens ${want.command}' to rewrite it`,
+    );
   if (kind === 'health') return;
   if (format === undefined || v === undefined || v < want.version) {
-    throw new Error(`${path} was written by an older latentlens (${format === undefined ? 'no format' : `${want.format} version ${String(v)}`}; this one reads version ${want.version}): re-run 'latentlens ${want.command}' to rewrite it`);
+    throw new Error(
+      `${path} was written by an older latentlens (${format === undefined ? 'no format' : `${want.format} version ${String(v)}`}; this one reads version ${want.version}): re-run 'latentlens ${want.command}' to rewrite it`,
+    );
   }
   for (const part of ['inputs', 'settings', 'result'] as const) {
-    if (!isObject(value[part])) throw new Error(`${path}: its '${part}' is not an object: not a complete ${want.format} file; re-run 'latentlens ${want.command}'`);
+    if (!isObject(value[part]))
+      throw new Error(`${path}: its '${part}' is not an object: not a complete ${want.format} file; re-run 'latentlens ${want.command}'`);
   }
 }
 
 /** The envelope of analysis `kind` in `path`, checked (throws with the reason when it cannot be used). */
-export function readRunEnvelope<R, I extends RunInputs = RunInputs, S = Record<string, unknown>>(kind: AnalysisFileKind, path: string): RunFileEnvelope<R, I, S> {
+export function readRunEnvelope<R, I extends RunInputs = RunInputs, S = Record<string, unknown>>(
+  kind: AnalysisFileKind,
+  path: string,
+): RunFileEnvelope<R, I, S> {
   const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
   checkRunFile(kind, value, path);
   return value as RunFileEnvelope<R, I, S>;
@@ -99,7 +116,13 @@ export function runEnvelope<R, I extends RunInputs, S>(kind: AnalysisFileKind, p
  * Writes analysis `kind` atomically as an envelope: at `rel` inside run folder `dir` (checked not to leave
  * it), or at `out` when the user named another file. Returns the envelope and where it went.
  */
-export function writeRunEnvelope<R, I extends RunInputs, S>(dir: string, rel: string, kind: AnalysisFileKind, parts: EnvelopeParts<R, I, S>, out?: string): { envelope: RunFileEnvelope<R, I, S>; path: string } {
+export function writeRunEnvelope<R, I extends RunInputs, S>(
+  dir: string,
+  rel: string,
+  kind: AnalysisFileKind,
+  parts: EnvelopeParts<R, I, S>,
+  out?: string,
+): { envelope: RunFileEnvelope<R, I, S>; path: string } {
   const envelope = runEnvelope(kind, parts);
   const path = out ?? insideRun(dir, rel);
   writeJsonAtomic(path, envelope);

@@ -9,9 +9,7 @@ import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } 
 import { runWeightsFile, type OpenedRun } from '../train/run-folder.js';
 import { trainingSplits } from '../train/trainer.js';
 
-export type RunHealth =
-  | { status: 'recorded' | 'computed'; record: HealthRecord }
-  | { status: 'not-recorded'; record: null; why: string };
+export type RunHealth = { status: 'recorded' | 'computed'; record: HealthRecord } | { status: 'not-recorded'; record: null; why: string };
 
 /** What analyses put in their JSON output: whether the model passed, and the warning when it did not. */
 export interface HealthSummary {
@@ -42,17 +40,28 @@ export function runHealth(run: OpenedRun, data: CaseDataset | null, o: { dataSpe
   if (recorded) return { status: 'recorded', record: recorded };
   const own = typeof run.config.dataSpec === 'string' ? run.config.dataSpec : undefined;
   const stale = readHealth(run.dir) !== null;
-  const missing = stale ? `${HEALTH_FILE} describes other weights than ${weights}` : `the run has no ${HEALTH_FILE} (made before the check existed?)`;
+  const missing = stale
+    ? `${HEALTH_FILE} describes other weights than ${weights}`
+    : `the run has no ${HEALTH_FILE} (made before the check existed?)`;
   if (!data || !own) return { status: 'not-recorded', record: null, why: `${missing}, and no data spec to check it on` };
   if (o.dataSpec !== undefined && o.dataSpec !== own) {
-    return { status: 'not-recorded', record: null, why: `${missing}; it is checked on the run's own data (${own}), and this analysis uses ${o.dataSpec}` };
+    return {
+      status: 'not-recorded',
+      record: null,
+      why: `${missing}; it is checked on the run's own data (${own}), and this analysis uses ${o.dataSpec}`,
+    };
   }
   const splits = trainingSplits(data, run.config.train?.seed ?? run.config.seed);
   const hasVal = splits.val.length > 0;
   const step = /step-(\d+)/.exec(weights);
   const record = checkHealth(run.model, data, {
-    train: splits.train, eval: hasVal ? splits.val : splits.train, evalSplit: hasVal ? 'val' : 'train',
-    dataRange: run.config.train?.dataRange ?? 1, source: 'analysis', weights, ...(step ? { step: Number(step[1]) } : {}),
+    train: splits.train,
+    eval: hasVal ? splits.val : splits.train,
+    evalSplit: hasVal ? 'val' : 'train',
+    dataRange: run.config.train?.dataRange ?? 1,
+    source: 'analysis',
+    weights,
+    ...(step ? { step: Number(step[1]) } : {}),
   });
   if (o.write !== false) {
     try {

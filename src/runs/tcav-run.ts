@@ -39,7 +39,14 @@ export interface TcavRunOptions {
 
 export const TCAV_DEFAULTS = { head: 'mlp', runs: 20, setSize: 50, alpha: 0.05, seed: 0, keepRandomConcept: false } as const;
 
-export type TcavSettings = Omit<TcavRunOptions, 'data' | 'split' | 'target' | 'out'> & { head: string; runs: number; setSize: number; alpha: number; seed: number; keepRandomConcept: boolean };
+export type TcavSettings = Omit<TcavRunOptions, 'data' | 'split' | 'target' | 'out'> & {
+  head: string;
+  runs: number;
+  setSize: number;
+  alpha: number;
+  seed: number;
+  keepRandomConcept: boolean;
+};
 export type TcavInputs = RunInputs & { concepts: { name: string; spec?: string; cases: number }[] };
 export type TcavFile = RunFileEnvelope<TcavResult, TcavInputs, TcavSettings>;
 
@@ -51,21 +58,34 @@ export async function tcavRun(dir: string, options: TcavRunOptions, out: RunLog 
   const enc = await encodeRun(dir, { data: dataSpec, split, command: 'tcav', log });
   const { data, indices } = enc;
   try {
-    if (targetAsked === undefined && (!data.labels || (data.labelWidth ?? 1) !== 1)) throw new Error(`${enc.dataSpec}: TCAV needs single-label data (or a column: --target <column>)`);
+    if (targetAsked === undefined && (!data.labels || (data.labelWidth ?? 1) !== 1))
+      throw new Error(`${enc.dataSpec}: TCAV needs single-label data (or a column: --target <column>)`);
     const target = resolveTarget(targetAsked, data, indices);
     log(`target: ${target.description}`);
     const labels = target.labels;
     const dataLabels = data.labels && (data.labelWidth ?? 1) === 1 ? pickRows(data.labels, 1, indices) : undefined;
     const seed = s.seed;
     const ctx = {
-      n: indices.length, seed,
-      ...(dataLabels ? { labels: dataLabels, ...(data.classNames ? { classNames: data.classNames } : {}), ...(data.task ? { labelTask: data.task } : {}) } : {}),
-      ...(data.factors ? { factors: { names: data.factors.names, values: pickRows(data.factors.values, data.factors.names.length, indices) } } : {}),
+      n: indices.length,
+      seed,
+      ...(dataLabels
+        ? {
+            labels: dataLabels,
+            ...(data.classNames ? { classNames: data.classNames } : {}),
+            ...(data.task ? { labelTask: data.task } : {}),
+          }
+        : {}),
+      ...(data.factors
+        ? { factors: { names: data.factors.names, values: pickRows(data.factors.values, data.factors.names.length, indices) } }
+        : {}),
       ...(data.ids ? { ids: Array.from(indices, (i) => data.ids![i]!) } : {}),
     };
     const concepts = s.concepts.map((spec) => resolveConcept(spec, ctx));
     const targetClass = s.class ?? target.positiveClass;
-    if (!(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < target.classNames.length)) throw new Error(`--class ${s.class}: expected a class index 0..${target.classNames.length - 1} of the target (${target.classNames.join(', ')})`);
+    if (!(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < target.classNames.length))
+      throw new Error(
+        `--class ${s.class}: expected a class index 0..${target.classNames.length - 1} of the target (${target.classNames.join(', ')})`,
+      );
     let head: LabelHead;
     if (s.head === 'mlp' || s.head === 'logistic') {
       head = trainProbe(enc.maps, labels, { kind: s.head, seed });
@@ -77,27 +97,51 @@ export async function tcavRun(dir: string, options: TcavRunOptions, out: RunLog 
     let result: TcavResult;
     try {
       result = runTcav(enc.maps, labels, concepts, {
-        head, targetClass, runs: s.runs, setSize: s.setSize,
-        alpha: s.alpha, seed, excludeConceptFromRandom: !s.keepRandomConcept, classNames: target.classNames,
+        head,
+        targetClass,
+        runs: s.runs,
+        setSize: s.setSize,
+        alpha: s.alpha,
+        seed,
+        excludeConceptFromRandom: !s.keepRandomConcept,
+        classNames: target.classNames,
         ...(s.randomConcepts ? { randomConcepts: s.randomConcepts } : {}),
       });
     } finally {
       head.dispose();
     }
-    const { envelope, path } = writeRunEnvelope(dir, 'tcav.json', 'tcav', {
-      inputs: { run: dir, data: enc.dataSpec, split, cases: indices.length, target: targetRecord(target), health: healthSummary(enc.health), concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })) },
-      settings: s,
-      result,
-    }, outFile);
+    const { envelope, path } = writeRunEnvelope(
+      dir,
+      'tcav.json',
+      'tcav',
+      {
+        inputs: {
+          run: dir,
+          data: enc.dataSpec,
+          split,
+          cases: indices.length,
+          target: targetRecord(target),
+          health: healthSummary(enc.health),
+          concepts: concepts.map((c) => ({ name: c.name, spec: c.spec, cases: c.indices.length })),
+        },
+        settings: s,
+        result,
+      },
+      outFile,
+    );
     const className = target.classNames[targetClass] ?? String(targetClass);
     log(`class ${className}: ${result.cases} cases; label head: ${result.gate.note}`);
     if (!result.gate.passed) log('NO VERDICTS: the label head does not beat the majority-class rate.');
-    log(`test: each concept's mean score against ${result.significance.randomConcepts} random concepts of its size (fewer when clearly not significant), ` +
-      `${result.runs} CAVs each, Bonferroni over ${result.concepts.length} concepts at alpha ${result.alpha}; ${result.cost.cavFits} CAVs in ${result.cost.seconds.toFixed(1)} s`);
+    log(
+      `test: each concept's mean score against ${result.significance.randomConcepts} random concepts of its size (fewer when clearly not significant), ` +
+        `${result.runs} CAVs each, Bonferroni over ${result.concepts.length} concepts at alpha ${result.alpha}; ${result.cost.cavFits} CAVs in ${result.cost.seconds.toFixed(1)} s`,
+    );
     for (const c of result.concepts) {
       log(`${c.name}: ${c.verdict.toUpperCase()}: ${c.reason}`);
-      log(`  score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, p ${c.p.toPrecision(2)} (Bonferroni ${c.pBonferroni.toPrecision(2)}); ` +
-        `version-1 t-test p ${c.tTest.p.toExponential(2)} (for comparison only)`);
+      log(
+        `  score ${c.score.toFixed(3)} +- ${c.std.toFixed(3)}, CAV accuracy ${c.cavAccuracy.toFixed(3)}, p ${c.p.toPrecision(2)} (Bonferroni ${c.pBonferroni.toPrecision(2)}); ` +
+          `version-1 t-test p ${c.tTest.p.toExponential(2)} (for comparison only)`,
+      );
       for (const w of c.warnings) log(`  warning: ${w}`);
     }
     log(`wrote ${path}`);

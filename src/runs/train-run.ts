@@ -39,14 +39,23 @@ export async function trainRun(o: TrainRunOptions, out: TrainRunLog = {}): Promi
   const model = withGenerator(generator(seed), () => createModel(kind, { ...modelOptions, inputShape } as ModelOptions));
   logOf(out)(`training ${kind} on ${spec} (${data.shape.join(' x ')}), libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${o.out}`);
   try {
-    return await trainModel(model, data, { ...train, seed, extraConfig: { dataSpec: spec, modelOptions, threads: getNumThreads() } }, out.onEvent);
+    return await trainModel(
+      model,
+      data,
+      { ...train, seed, extraConfig: { dataSpec: spec, modelOptions, threads: getNumThreads() } },
+      out.onEvent,
+    );
   } finally {
     model.dispose();
   }
 }
 
 /** Continues the run in `dir` from its latest checkpoint, with its recorded settings. */
-export async function resumeTrainRun(dir: string, o: { signal?: AbortSignal; progress?: boolean } = {}, out: TrainRunLog = {}): Promise<TrainResult> {
+export async function resumeTrainRun(
+  dir: string,
+  o: { signal?: AbortSignal; progress?: boolean } = {},
+  out: TrainRunLog = {},
+): Promise<TrainResult> {
   logOf(out)(`resuming ${dir} (settings from its config.json)`);
   return resumeRun(dir, o, out.onEvent);
 }
@@ -59,7 +68,9 @@ export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train -
     const wrote = r.finalized.length ? `wrote ${r.finalized.join(' and ')} from checkpoint ${r.checkpoint}` : 'nothing to do';
     lines.push(`already ${r.stopReason} at step ${r.steps}: ${wrote}`);
   } else {
-    const v = r.finalVal ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}` : '';
+    const v = r.finalVal
+      ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}`
+      : '';
     lines.push(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
   }
   lines.push(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: ${resumeCommand} ${r.out}` : `run folder: ${r.out}`);

@@ -14,9 +14,13 @@ export class ByteLruCache {
   }
 
   /** Bytes of the values held (always at most maxBytes). */
-  get bytes(): number { return this.held; }
+  get bytes(): number {
+    return this.held;
+  }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** The value, marked most recently used; undefined when absent. */
   get(key: string): Buffer | undefined {

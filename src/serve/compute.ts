@@ -8,12 +8,20 @@ export const DEFAULT_MAX_QUEUE = 64;
 
 export class ComputeError extends Error {
   /** @param retryAfter seconds a client should wait before retrying (with status 503) */
-  constructor(message: string, readonly status: number, readonly retryAfter?: number) { super(message); }
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A queued job dropped because its request was abandoned (its signal aborted) before it started. */
 export class ComputeAbandoned extends Error {
-  constructor() { super('request abandoned before its computation started'); }
+  constructor() {
+    super('request abandoned before its computation started');
+  }
 }
 
 interface Job {
@@ -65,7 +73,10 @@ export class ComputeClient {
           this.pump();
         }
       });
-      this.worker.on('error', (err) => { reject(err); this.failAll(err); });
+      this.worker.on('error', (err) => {
+        reject(err);
+        this.failAll(err);
+      });
       this.worker.on('exit', (code) => {
         const err = new Error(`compute worker for ${init.dir} exited (${code})`);
         reject(err);
@@ -77,10 +88,14 @@ export class ComputeClient {
   }
 
   /** Jobs not finished: the running one and those waiting. */
-  get inFlight(): number { return this.queue.length + (this.running ? 1 : 0); }
+  get inFlight(): number {
+    return this.queue.length + (this.running ? 1 : 0);
+  }
 
   /** Jobs waiting for the worker. */
-  get queued(): number { return this.queue.length; }
+  get queued(): number {
+    return this.queue.length;
+  }
 
   /**
    * Runs `req` in the worker. Fails with a 503 ComputeError (with retryAfter) when maxQueue jobs are
@@ -90,7 +105,10 @@ export class ComputeClient {
   async request<T>(req: ComputeRequest, signal?: AbortSignal): Promise<T> {
     await this.ready;
     if (this.closed) throw new Error('compute worker closed');
-    if (signal?.aborted) { this.dropped++; throw new ComputeAbandoned(); }
+    if (signal?.aborted) {
+      this.dropped++;
+      throw new ComputeAbandoned();
+    }
     if (this.inFlight >= this.maxQueue) {
       this.refused++;
       // The queue's expected wait, from the recent mean job time: 1 to 60 s.

@@ -4,7 +4,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
   /** @param headers extra response headers (e.g. Retry-After on a 503) */
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
 }
 
 // The UI is same-origin only; no file data is ever script. no-referrer keeps the token out of Referer.
@@ -13,17 +19,25 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 export function send(res: ServerResponse, status: number, body: Buffer | string, type: string, extra: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return; // answered already, or the client hung up
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(buf.length), 'Cache-Control': 'no-store', ...extra });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': String(buf.length),
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : buf);
 }
 
-export const sendJson = (res: ServerResponse, value: unknown, status = 200) => send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+export const sendJson = (res: ServerResponse, value: unknown, status = 200) =>
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
 export const sendError = (res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) =>
   send(res, status, JSON.stringify({ error: message }), 'application/json; charset=utf-8', extra);
 
@@ -33,7 +47,10 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > limit) return reject(new HttpError(413, `request body over ${limit} bytes`));
     // A cross-site form cannot send application/json without a CORS preflight, which we never grant.
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') return reject(new HttpError(415, 'POST bodies must be application/json'));
     const chunks: Buffer[] = [];
     let size = 0;
@@ -64,7 +81,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** The token from `?token=`, `X-Latentlens-Token` or `Authorization: Bearer`, compared in constant time. */
 export function tokenMatches(req: IncomingMessage, query: URLSearchParams, token: string): boolean {
   const auth = String(req.headers.authorization ?? '');
-  const given = query.get('token') ?? (req.headers['x-latentlens-token'] as string | undefined) ?? (auth.startsWith('Bearer ') ? auth.slice(7) : undefined);
+  const given =
+    query.get('token') ??
+    (req.headers['x-latentlens-token'] as string | undefined) ??
+    (auth.startsWith('Bearer ') ? auth.slice(7) : undefined);
   if (typeof given !== 'string') return false;
   return timingSafeEqual(digest(given), digest(token));
 }
@@ -84,6 +104,10 @@ export function hostHeaderAllowed(req: IncomingMessage): boolean {
 }
 
 export const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };

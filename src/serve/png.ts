@@ -46,11 +46,23 @@ export async function channelStripPng(pixels: Float32Array, shape: [number, numb
   const panels = channels.length + (composite ? 1 : 0);
   const gap = panels > 1 ? (o.gap ?? 4) : 0;
   const cw = w * scale;
-  const W = panels * cw + (panels - 1) * gap, H = h * scale;
+  const W = panels * cw + (panels - 1) * gap,
+    H = h * scale;
   const bands = composite ? 3 : 1;
   const out = new Uint8Array(W * H * bands).fill(255);
   const hw = h * w;
-  if (composite) paintComposite(out, W, 0, 0, composite.map((ch) => pixels.subarray(ch * hw, (ch + 1) * hw)) as [Float32Array, Float32Array, Float32Array], h, w, [0, 1], scale);
+  if (composite)
+    paintComposite(
+      out,
+      W,
+      0,
+      0,
+      composite.map((ch) => pixels.subarray(ch * hw, (ch + 1) * hw)) as [Float32Array, Float32Array, Float32Array],
+      h,
+      w,
+      [0, 1],
+      scale,
+    );
   channels.forEach((ch, j) => {
     const x0 = (j + (composite ? 1 : 0)) * (cw + gap);
     for (let y = 0; y < H; y++) {

@@ -9,10 +9,7 @@ export interface LatentEdit {
 }
 
 export type ComputeRequest =
-  | { op: 'decode'; case: number; edits: LatentEdit[] }
-  | { op: 'image'; case: number }
-  | { op: 'latents'; case: number }
-  | { op: 'pooled' };
+  { op: 'decode'; case: number; edits: LatentEdit[] } | { op: 'image'; case: number } | { op: 'latents'; case: number } | { op: 'pooled' };
 
 /** What the worker knows about its run once loaded. */
 export interface RunMeta {
@@ -33,11 +30,27 @@ export interface RunMeta {
 }
 
 /** Pixels of one case or decoding, C x H x W row-major (transferred, not copied). */
-export interface ImageReply { pixels: Float32Array; shape: [number, number, number] }
+export interface ImageReply {
+  pixels: Float32Array;
+  shape: [number, number, number];
+}
 
-export interface LatentsReply { case: number; pooled: number[]; grid: [number, number]; maps: number[][] }
+export interface LatentsReply {
+  case: number;
+  pooled: number[];
+  grid: [number, number];
+  maps: number[][];
+}
 
-export interface PooledReply { n: number; k: number; pooled: Float32Array; min: number[]; max: number[]; mean: number[]; std: number[] }
+export interface PooledReply {
+  n: number;
+  k: number;
+  pooled: Float32Array;
+  min: number[];
+  max: number[];
+  mean: number[];
+  std: number[];
+}
 
 export type WorkerMessage =
   | { type: 'ready'; meta: RunMeta }

@@ -56,7 +56,9 @@ async function meta(run: ServedRun): Promise<RunMeta> {
 /** Aborts when the client hangs up before its response is complete: its queued work is then dropped. */
 function abandonSignal(res: ServerResponse): AbortSignal {
   const ctl = new AbortController();
-  res.once('close', () => { if (!res.writableFinished) ctl.abort(); });
+  res.once('close', () => {
+    if (!res.writableFinished) ctl.abort();
+  });
   return ctl.signal;
 }
 
@@ -65,7 +67,8 @@ async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['
   try {
     return await run.compute.request<T>(req, signal);
   } catch (err) {
-    if (err instanceof ComputeError) throw new HttpError(err.status, err.message, err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : {});
+    if (err instanceof ComputeError)
+      throw new HttpError(err.status, err.message, err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : {});
     // Never sent: the client is gone (nginx's "client closed request").
     if (err instanceof ComputeAbandoned) throw new HttpError(499, err.message);
     throw err;
@@ -87,21 +90,37 @@ function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; sca
 
 export function status(ctx: ApiContext) {
   return {
-    ok: true, uptimeSeconds: (Date.now() - ctx.started) / 1000,
+    ok: true,
+    uptimeSeconds: (Date.now() - ctx.started) / 1000,
     runs: ctx.runs.map((r) => ({
-      id: r.id, ready: r.ready, error: r.loadError ?? null,
-      inFlight: r.compute.inFlight, queued: r.compute.queued, maxQueue: r.compute.maxQueue, dropped: r.compute.dropped, refused: r.compute.refused,
+      id: r.id,
+      ready: r.ready,
+      error: r.loadError ?? null,
+      inFlight: r.compute.inFlight,
+      queued: r.compute.queued,
+      maxQueue: r.compute.maxQueue,
+      dropped: r.compute.dropped,
+      refused: r.compute.refused,
       thumbCache: { entries: r.pngCache.size, bytes: r.pngCache.bytes, maxBytes: r.pngCache.maxBytes },
     })),
   };
 }
 
-export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, seg: string[], query: URLSearchParams): Promise<void> {
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  seg: string[],
+  query: URLSearchParams,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const isGet = method === 'GET' || method === 'HEAD';
   if (seg.length === 1 && seg[0] === 'status' && isGet) return sendJson(res, status(ctx));
   if (seg.length === 1 && seg[0] === 'runs' && isGet) {
-    return sendJson(res, ctx.runs.map((r) => ({ id: r.id, ready: r.ready, error: r.loadError ?? null, files: runFiles(r) })));
+    return sendJson(
+      res,
+      ctx.runs.map((r) => ({ id: r.id, ready: r.ready, error: r.loadError ?? null, files: runFiles(r) })),
+    );
   }
   const run = ctx.runs.find((r) => r.id === seg[0]);
   if (!run) throw new HttpError(404, 'no such run');
@@ -117,11 +136,16 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   }
   if (!isGet) throw new HttpError(405, 'method not allowed');
   switch (what) {
-    case 'meta': if (rest.length === 0) return sendJson(res, await meta(run)); break;
-    case 'config': case 'health':
+    case 'meta':
+      if (rest.length === 0) return sendJson(res, await meta(run));
+      break;
+    case 'config':
+    case 'health':
       if (rest.length === 0) return serveRunFile(res, run, [`${what}.json`], ['.json']);
       break;
-    case 'rank': case 'tcav': case 'metrics':
+    case 'rank':
+    case 'tcav':
+    case 'metrics':
       if (rest.length === 0) return serveAnalysis(res, run, what, [`${what}.json`]);
       break;
     case 'explain':
@@ -140,7 +164,8 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
         const p = await compute<PooledReply>(run, { op: 'pooled' }, signal);
         return sendJson(res, { ...p, pooled: Array.from(p.pooled) });
       }
-      if (rest.length === 1) return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }, signal));
+      if (rest.length === 1)
+        return sendJson(res, await compute<LatentsReply>(run, { op: 'latents', case: intParam(rest[0], 'case') }, signal));
       break;
     case 'thumb':
       if (rest.length === 1 && rest[0]!.endsWith('.png')) return thumb(res, run, intParam(rest[0]!.slice(0, -4), 'case'), query, signal);
@@ -165,8 +190,15 @@ async function thumb(res: ServerResponse, run: ServedRun, i: number, query: URLS
   send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600', 'X-Latentlens-Scale': String(scale) });
 }
 
-async function decode(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, run: ServedRun, query: URLSearchParams, signal: AbortSignal): Promise<void> {
-  const body = await readJsonBody(req, ctx.maxBodyBytes) as { case?: unknown; edits?: unknown } | null;
+async function decode(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  run: ServedRun,
+  query: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
+  const body = (await readJsonBody(req, ctx.maxBodyBytes)) as { case?: unknown; edits?: unknown } | null;
   if (!body || typeof body !== 'object') throw new HttpError(400, 'body must be {"case": i, "edits": [{"map": k, "delta"|"value": v}]}');
   const m = await meta(run);
   const edits = (body.edits ?? []) as LatentEdit[];

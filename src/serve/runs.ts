@@ -19,30 +19,67 @@ export interface ServedRun {
   pngCache: ByteLruCache;
 }
 
-export function openServedRuns(dirs: string[], o: { threads?: number; busyMs?: number; maxQueue?: number; thumbCacheBytes?: number }): ServedRun[] {
+export function openServedRuns(
+  dirs: string[],
+  o: { threads?: number; busyMs?: number; maxQueue?: number; thumbCacheBytes?: number },
+): ServedRun[] {
   const used = new Set<string>();
   return dirs.map((dir) => {
     if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is not a latentlens run folder (no config.json)`);
     const root = realRoot(dir);
     // URL ids are plain names so they never need escaping and cannot smuggle path syntax.
-    const base = basename(root).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'run';
+    const base =
+      basename(root)
+        .replace(/[^A-Za-z0-9._-]/g, '_')
+        .replace(/^\.+/, '_') || 'run';
     let id = base;
     for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
     used.add(id);
     const compute = new ComputeClient({ dir: root, threads: o.threads, busyMs: o.busyMs }, { maxQueue: o.maxQueue });
     const run: ServedRun = { id, dir, root, compute, ready: false, pngCache: new ByteLruCache(o.thumbCacheBytes) };
-    run.compute.ready.then(() => { run.ready = true; }, (err: Error) => { run.loadError = err.message; });
+    run.compute.ready.then(
+      () => {
+        run.ready = true;
+      },
+      (err: Error) => {
+        run.loadError = err.message;
+      },
+    );
     return run;
   });
 }
 
 /** Which analysis files the run folder holds. */
-export function runFiles(run: ServedRun): { config: boolean; rank: boolean; tcav: boolean; metrics: boolean; health: boolean; explain: number[]; embed: string[] } {
+export function runFiles(run: ServedRun): {
+  config: boolean;
+  rank: boolean;
+  tcav: boolean;
+  metrics: boolean;
+  health: boolean;
+  explain: number[];
+  embed: string[];
+} {
   const has = (f: string) => existsSync(join(run.root, f));
   const explainDir = join(run.root, 'explain');
   const explain = existsSync(explainDir)
-    ? readdirSync(explainDir).map((f) => /^map-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b)
+    ? readdirSync(explainDir)
+        .map((f) => /^map-(\d+)\.json$/.exec(f))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => Number(m[1]))
+        .sort((a, b) => a - b)
     : [];
-  const embed = readdirSync(run.root).map((f) => /^embed-([a-z0-9]+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => m[1]!).sort();
-  return { config: has('config.json'), rank: has('rank.json'), tcav: has('tcav.json'), metrics: has('metrics.json'), health: has('health.json'), explain, embed };
+  const embed = readdirSync(run.root)
+    .map((f) => /^embed-([a-z0-9]+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => m[1]!)
+    .sort();
+  return {
+    config: has('config.json'),
+    rank: has('rank.json'),
+    tcav: has('tcav.json'),
+    metrics: has('metrics.json'),
+    health: has('health.json'),
+    explain,
+    embed,
+  };
 }

@@ -52,9 +52,14 @@ export function defaultWebDir(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, d = dirname(d)) {
     const pkg = join(d, 'package.json');
-    if (existsSync(join(d, 'web', 'index.html')) && existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'latentlens') return join(d, 'web');
+    if (
+      existsSync(join(d, 'web', 'index.html')) &&
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'latentlens'
+    )
+      return join(d, 'web');
   }
-  throw new Error('cannot find the explorer\'s web/ folder; pass webDir');
+  throw new Error("cannot find the explorer's web/ folder; pass webDir");
 }
 
 export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
@@ -67,7 +72,12 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
   const maxBodyBytes = o.maxBodyBytes ?? 64 * 1024;
   const webRoot = realRoot(o.webDir ?? defaultWebDir());
   const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.runs.length));
-  const runs: ServedRun[] = openServedRuns(o.runs, { threads, busyMs: o.decodeBusyMs, maxQueue: o.maxQueue, thumbCacheBytes: o.thumbCacheBytes });
+  const runs: ServedRun[] = openServedRuns(o.runs, {
+    threads,
+    busyMs: o.decodeBusyMs,
+    maxQueue: o.maxQueue,
+    thumbCacheBytes: o.thumbCacheBytes,
+  });
   const ctx: ApiContext = { runs, maxBodyBytes, started: Date.now() };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -97,7 +107,10 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
   server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+    server.listen(o.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -107,12 +120,17 @@ export async function startServer(o: ServerOptions): Promise<ExplorerServer> {
   // Callers who never await `ready` (a server closed early) must not see an unhandled rejection.
   ready.catch(() => {});
   return {
-    url, token,
+    url,
+    token,
     runs: runs.map((r) => ({ id: r.id, dir: r.dir })),
     ready,
-    close: () => closing ??= (async () => {
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-      await Promise.all(runs.map((r) => r.compute.close()));
-    })(),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.all(runs.map((r) => r.compute.close()));
+      })()),
   };
 }

@@ -19,7 +19,8 @@ let meta: RunMeta;
 let pooledCache: PooledReply | null = null;
 
 function checkCase(i: unknown): number {
-  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= meta.n) throw new BadRequest(`case must be an integer in 0..${meta.n - 1}`);
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= meta.n)
+    throw new BadRequest(`case must be an integer in 0..${meta.n - 1}`);
   return i;
 }
 
@@ -39,7 +40,8 @@ function applyEdits(z: Float32Array, edits: LatentEdit[]): void {
   if (!Array.isArray(edits) || edits.length > 4 * meta.k) throw new BadRequest(`edits must be an array of at most ${4 * meta.k} entries`);
   for (const e of edits) {
     const k = e?.map;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= meta.k) throw new BadRequest(`edit map must be an integer in 0..${meta.k - 1}`);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= meta.k)
+      throw new BadRequest(`edit map must be an integer in 0..${meta.k - 1}`);
     const { delta, value } = e;
     if ((delta === undefined) === (value === undefined)) throw new BadRequest('each edit needs exactly one of delta or value');
     const v = (delta ?? value) as unknown;
@@ -57,12 +59,16 @@ function applyEdits(z: Float32Array, edits: LatentEdit[]): void {
 function decode(i: number, edits: LatentEdit[]): ImageReply {
   if (init.busyMs) {
     const until = Date.now() + init.busyMs;
-    while (Date.now() < until) { /* deliberately blocking: see WorkerInit.busyMs */ }
+    while (Date.now() < until) {
+      /* deliberately blocking: see WorkerInit.busyMs */
+    }
   }
   const z = encodeCase(i);
   applyEdits(z, edits);
   const [c, h, w] = meta.shape;
-  const pixels = scope(() => noGrad(() => rd.run.model.decode(tensor(z, [1, meta.k, meta.grid[0], meta.grid[1]])).toArray() as Float32Array));
+  const pixels = scope(() =>
+    noGrad(() => rd.run.model.decode(tensor(z, [1, meta.k, meta.grid[0], meta.grid[1]])).toArray() as Float32Array),
+  );
   if (pixels.length !== c * h * w) throw new Error(`decoder returned ${pixels.length} values, expected ${c}x${h}x${w}`);
   return { pixels, shape: [c, h, w] };
 }
@@ -78,23 +84,40 @@ function pooled(): PooledReply {
   if (pooledCache) return pooledCache;
   const { n, k } = meta;
   const out = poolLatents(encodeLatents(rd.run.model, rd.data), 'mean').data;
-  const min = new Array<number>(k).fill(Infinity), max = new Array<number>(k).fill(-Infinity), mean = new Array<number>(k).fill(0), std = new Array<number>(k).fill(0);
-  for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) {
-    const v = out[r * k + j]!;
-    min[j] = Math.min(min[j]!, v); max[j] = Math.max(max[j]!, v); mean[j] += v / n;
-  }
+  const min = new Array<number>(k).fill(Infinity),
+    max = new Array<number>(k).fill(-Infinity),
+    mean = new Array<number>(k).fill(0),
+    std = new Array<number>(k).fill(0);
+  for (let r = 0; r < n; r++)
+    for (let j = 0; j < k; j++) {
+      const v = out[r * k + j]!;
+      min[j] = Math.min(min[j]!, v);
+      max[j] = Math.max(max[j]!, v);
+      mean[j] += v / n;
+    }
   for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) std[j] += (out[r * k + j]! - mean[j]!) ** 2 / Math.max(1, n - 1);
   return (pooledCache = { n, k, pooled: out, min, max, mean, std: std.map(Math.sqrt) });
 }
 
 function handle(req: ComputeRequest): { result: unknown; transfer: ArrayBuffer[] } {
   switch (req.op) {
-    case 'decode': { const r = decode(checkCase(req.case), req.edits ?? []); return { result: r, transfer: [r.pixels.buffer as ArrayBuffer] }; }
-    case 'image': { const pixels = caseImage(checkCase(req.case)); return { result: { pixels, shape: meta.shape }, transfer: [pixels.buffer as ArrayBuffer] }; }
-    case 'latents': return { result: latents(checkCase(req.case)), transfer: [] };
+    case 'decode': {
+      const r = decode(checkCase(req.case), req.edits ?? []);
+      return { result: r, transfer: [r.pixels.buffer as ArrayBuffer] };
+    }
+    case 'image': {
+      const pixels = caseImage(checkCase(req.case));
+      return { result: { pixels, shape: meta.shape }, transfer: [pixels.buffer as ArrayBuffer] };
+    }
+    case 'latents':
+      return { result: latents(checkCase(req.case)), transfer: [] };
     // The cached array is copied, never transferred, so it stays usable.
-    case 'pooled': { const p = pooled(); return { result: { ...p, pooled: p.pooled.slice() }, transfer: [] }; }
-    default: throw new BadRequest(`unknown op ${(req as { op: unknown }).op}`);
+    case 'pooled': {
+      const p = pooled();
+      return { result: { ...p, pooled: p.pooled.slice() }, transfer: [] };
+    }
+    default:
+      throw new BadRequest(`unknown op ${(req as { op: unknown }).op}`);
   }
 }
 
@@ -111,15 +134,24 @@ async function main(): Promise<void> {
   // A 3D model's data are volumes, which loadRunData already refuses for the explorer; this says so
   // for a run whose config alone is 3D.
   if (cfg.latentGrid.length !== 2) {
-    post({ type: 'failed', error: `the explorer shows 2D models only; ${init.dir} holds a 3D model (latent grid ${cfg.latentGrid.join(' x ')}): use latentlens rank and explain on volumes` });
+    post({
+      type: 'failed',
+      error: `the explorer shows 2D models only; ${init.dir} holds a 3D model (latent grid ${cfg.latentGrid.join(' x ')}): use latentlens rank and explain on volumes`,
+    });
     return;
   }
   const width = rd.data.labelWidth ?? 1;
   meta = {
-    n: rd.data.shape[0], shape: [c, h, w], channels: rd.data.channelNames, composite: rgbChannels(rd.data.channelNames),
+    n: rd.data.shape[0],
+    shape: [c, h, w],
+    channels: rd.data.channelNames,
+    composite: rgbChannels(rd.data.channelNames),
     labels: rd.data.labels && width === 1 ? Array.from(rd.data.labels) : null,
-    classNames: rd.data.classNames ?? null, ids: rd.data.ids ?? null,
-    k: cfg.latentMaps, grid: cfg.latentGrid as [number, number], modelKind: cfg.kind,
+    classNames: rd.data.classNames ?? null,
+    ids: rd.data.ids ?? null,
+    k: cfg.latentMaps,
+    grid: cfg.latentGrid as [number, number],
+    modelKind: cfg.kind,
   };
   port.on('message', (m: { id: number; req: ComputeRequest }) => {
     try {

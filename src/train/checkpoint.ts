@@ -28,7 +28,9 @@ export const checkpointName = (step: number): string => `step-${String(step).pad
 /** Saves a state dict map as .safetensors with `metadata` (tensors copied out of libtorch). */
 export function saveTensorMap(path: string, map: Map<string, Tensor>, metadata: Record<string, string> = {}): void {
   const entries: Record<string, SafeTensor> = {};
-  scope(() => { for (const [name, t] of map) entries[name] = toSafeTensor(name, t.contiguous()); });
+  scope(() => {
+    for (const [name, t] of map) entries[name] = toSafeTensor(name, t.contiguous());
+  });
   saveSafetensors(path, entries, { format: 'pt', ...metadata });
 }
 
@@ -38,22 +40,36 @@ export function loadTensorMap(path: string): { tensors: Map<string, Tensor>; met
   return { tensors: new Map(Object.entries(tensors).map(([n, s]) => [n, fromSafeTensor(n, s)])), metadata };
 }
 
-function optimizerTensors(optimizers: Map<string, Optimizer>): { map: Map<string, Tensor>; meta: Record<string, { step: number; lr: number; params: number }> } {
+function optimizerTensors(optimizers: Map<string, Optimizer>): {
+  map: Map<string, Tensor>;
+  meta: Record<string, { step: number; lr: number; params: number }>;
+} {
   const map = new Map<string, Tensor>();
   const meta: Record<string, { step: number; lr: number; params: number }> = {};
   for (const [group, opt] of optimizers) {
     const d = opt.stateDict();
     meta[group] = { step: d.step, lr: d.lr, params: d.state.length };
-    d.state.forEach((s, i) => { for (const [k, t] of Object.entries(s)) map.set(`${group}.${i}.${k}`, t); });
+    d.state.forEach((s, i) => {
+      for (const [k, t] of Object.entries(s)) map.set(`${group}.${i}.${k}`, t);
+    });
   }
   return { map, meta };
 }
 
 /** A checkpoint that could not be written; the run's previous checkpoint is left in place. */
 export class CheckpointWriteError extends Error {
-  constructor(readonly step: number, readonly kept: LatestPointer | null, cause: unknown) {
-    const keptText = kept ? `the last checkpoint (${kept.dir}, step ${kept.step}) is kept, and --resume continues from it` : 'no earlier checkpoint exists';
-    super(`checkpoint of step ${step} not written: ${(cause as Error)?.message ?? String(cause)}; its temporary folder was removed and ${keptText}`, { cause });
+  constructor(
+    readonly step: number,
+    readonly kept: LatestPointer | null,
+    cause: unknown,
+  ) {
+    const keptText = kept
+      ? `the last checkpoint (${kept.dir}, step ${kept.step}) is kept, and --resume continues from it`
+      : 'no earlier checkpoint exists';
+    super(
+      `checkpoint of step ${step} not written: ${(cause as Error)?.message ?? String(cause)}; its temporary folder was removed and ${keptText}`,
+      { cause },
+    );
     this.name = 'CheckpointWriteError';
   }
 }
@@ -63,14 +79,24 @@ export class CheckpointWriteError extends Error {
  * write (a full disk) removes what it wrote, keeps the previous checkpoint and latest.json as they were,
  * and throws a CheckpointWriteError naming the file that failed.
  */
-export function saveCheckpoint(runDir: string, model: LatentModel, optimizers: Map<string, Optimizer>, state: TrainerState, keep: number): string {
+export function saveCheckpoint(
+  runDir: string,
+  model: LatentModel,
+  optimizers: Map<string, Optimizer>,
+  state: TrainerState,
+  keep: number,
+): string {
   const root = join(runDir, CHECKPOINTS);
   const name = checkpointName(state.step);
   const tmp = join(root, `.tmp-${name}-${process.pid}`);
   const final = join(root, name);
   const old = join(root, `.old-${name}-${process.pid}`);
   let previous: LatestPointer | null = null;
-  try { previous = latestCheckpoint(runDir); } catch { /* unreadable latest.json: named by resume, not here */ }
+  try {
+    previous = latestCheckpoint(runDir);
+  } catch {
+    /* unreadable latest.json: named by resume, not here */
+  }
   let replaced = false;
   let placed = false;
   try {
@@ -101,7 +127,9 @@ export function saveCheckpoint(runDir: string, model: LatentModel, optimizers: M
         if (placed) rmSync(final, { recursive: true, force: true });
         renameSync(old, final);
       }
-    } catch { /* the error below says what failed first */ }
+    } catch {
+      /* the error below says what failed first */
+    }
     throw new CheckpointWriteError(state.step, previous, err);
   }
   if (replaced) rmSync(old, { recursive: true, force: true });
@@ -115,7 +143,8 @@ export function pruneCheckpoints(root: string, keep: number, current?: string): 
   const names = readdirSync(root);
   for (const n of names) if (n.startsWith('.tmp-') || n.startsWith('.old-')) rmSync(join(root, n), { recursive: true, force: true });
   const steps = names.filter((n) => /^step-\d+$/.test(n)).sort();
-  for (const n of steps.slice(0, Math.max(0, steps.length - keep))) if (n !== current) rmSync(join(root, n), { recursive: true, force: true });
+  for (const n of steps.slice(0, Math.max(0, steps.length - keep)))
+    if (n !== current) rmSync(join(root, n), { recursive: true, force: true });
 }
 
 /** The latest checkpoint's pointer, or null when the run has none. */

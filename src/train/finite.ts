@@ -5,11 +5,13 @@ import type { LatentModel } from '../models/types.js';
 
 /** The name of the first parameter or buffer holding NaN/Inf, or null when every value is finite. */
 export function firstNonFinite(model: LatentModel): string | null {
-  return scope(() => noGrad(() => {
-    for (const [name, t] of model.stateDict()) {
-      if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
-      if (t.isfinite().float().min().item() < 1) return name;
-    }
-    return null;
-  }));
+  return scope(() =>
+    noGrad(() => {
+      for (const [name, t] of model.stateDict()) {
+        if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+        if (t.isfinite().float().min().item() < 1) return name;
+      }
+      return null;
+    }),
+  );
 }

@@ -104,7 +104,12 @@ const db = (v: number) => `${v.toFixed(1)} dB`;
  * The mean-image baseline alone: every case of `evalIdx` predicted by the mean image of `train`; its
  * MSE and PSNR (the trainer compares the first epoch's validation PSNR with it).
  */
-export function meanImageBaseline(data: CaseDataset, train: ArrayLike<number>, evalIdx: ArrayLike<number>, dataRange = 1): { mse: number; psnr: number } {
+export function meanImageBaseline(
+  data: CaseDataset,
+  train: ArrayLike<number>,
+  evalIdx: ArrayLike<number>,
+  dataRange = 1,
+): { mse: number; psnr: number } {
   const per = caseSize(data);
   const mean = new Float64Array(per);
   for (let r = 0; r < train.length; r++) {
@@ -135,7 +140,12 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
   const evalIdx = Array.from({ length: Math.min(o.eval.length, max) }, (_, i) => o.eval[i]!);
   if (evalIdx.length === 0) throw new Error('health: no cases to check');
 
-  let modelSq = 0, baseSq = 0, pixels = 0, k = 0, cells = 1, variational = false;
+  let modelSq = 0,
+    baseSq = 0,
+    pixels = 0,
+    k = 0,
+    cells = 1,
+    variational = false;
   let flat: Float32Array | null = null;
   let row = 0;
   const wasTraining = (model as { training?: boolean }).training === true;
@@ -163,12 +173,14 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     model.train(wasTraining);
   }
   const dataRange = o.dataRange ?? 1;
-  const modelMse = modelSq / pixels, baseMse = baseSq / pixels;
+  const modelMse = modelSq / pixels,
+    baseMse = baseSq / pixels;
   // Burda's active units are per latent dimension: here every cell of every map. A map is active when
   // any of its cells is (averaging a map over its grid first would hide a cell that alone carries a lesion).
   const table = { data: flat!, rows: evalIdx.length, cols: k * cells };
   const absolute = activeUnits(table, ACTIVE_THRESHOLD);
-  const au = variational ? absolute
+  const au = variational
+    ? absolute
     : activeUnits(table, Math.max(1e-10, RELATIVE_ACTIVE_THRESHOLD * Math.max(0, ...absolute.variance.filter(Number.isFinite))));
   const mapVariance = Array.from({ length: k }, (_, j) => Math.max(...au.variance.slice(j * cells, (j + 1) * cells)));
   const mapActive = Array.from({ length: k }, (_, j) => au.active.slice(j * cells, (j + 1) * cells).some(Boolean));
@@ -178,20 +190,36 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     marginDb: HEALTH_MARGIN_DB,
     ...(model.config.kind === 'diffusion-ae' ? { frozenEncoder: true } : {}),
     activeUnits: {
-      count: mapActive.filter(Boolean).length, of: k, cells: { active: au.count, of: k * cells },
-      threshold: au.threshold, thresholdKind: variational ? 'absolute' as const : 'relative' as const, variance: mapVariance,
+      count: mapActive.filter(Boolean).length,
+      of: k,
+      cells: { active: au.count, of: k * cells },
+      threshold: au.threshold,
+      thresholdKind: variational ? ('absolute' as const) : ('relative' as const),
+      variance: mapVariance,
     },
   };
   const { reasons, warning } = judge(record);
   return {
-    format: 'latentlens-health', version: 1, created: new Date().toISOString(), source: o.source ?? 'train',
-    ...(o.weights !== undefined ? { weights: o.weights } : {}), ...(o.step !== undefined ? { step: o.step } : {}),
-    cases: { split: o.evalSplit, count: evalIdx.length }, ...record, dataRange, passed: reasons.length === 0, reasons, warning,
+    format: 'latentlens-health',
+    version: 1,
+    created: new Date().toISOString(),
+    source: o.source ?? 'train',
+    ...(o.weights !== undefined ? { weights: o.weights } : {}),
+    ...(o.step !== undefined ? { step: o.step } : {}),
+    cases: { split: o.evalSplit, count: evalIdx.length },
+    ...record,
+    dataRange,
+    passed: reasons.length === 0,
+    reasons,
+    warning,
   };
 }
 
 /** The reasons a record fails and its warning line (null when it passes). */
-export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits' | 'frozenEncoder'>): { reasons: string[]; warning: string | null } {
+export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits' | 'frozenEncoder'>): {
+  reasons: string[];
+  warning: string | null;
+} {
   const reasons: string[] = [];
   const parts: string[] = [];
   const gain = r.model.psnr - r.baseline.psnr;
@@ -199,20 +227,27 @@ export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 
     reasons.push(`the reconstruction error is ${r.model.mse}`);
     parts.push(`its reconstruction error is ${r.model.mse}`);
   } else if (!(gain >= r.marginDb)) {
-    reasons.push(`reconstruction PSNR ${db(r.model.psnr)} is ${gain >= 0 ? `only ${gain.toFixed(2)} dB above` : `${(-gain).toFixed(2)} dB below`} ` +
-      `the mean-image baseline's ${db(r.baseline.psnr)} (MSE ${r.model.mse.toPrecision(3)} vs ${r.baseline.mse.toPrecision(3)}); at least ${r.marginDb} dB above is required`);
-    parts.push(`does not reconstruct ${gain > 0 ? 'clearly ' : ''}better than the mean image (PSNR ${db(r.model.psnr)} vs ${db(r.baseline.psnr)} baseline)`);
+    reasons.push(
+      `reconstruction PSNR ${db(r.model.psnr)} is ${gain >= 0 ? `only ${gain.toFixed(2)} dB above` : `${(-gain).toFixed(2)} dB below`} ` +
+        `the mean-image baseline's ${db(r.baseline.psnr)} (MSE ${r.model.mse.toPrecision(3)} vs ${r.baseline.mse.toPrecision(3)}); at least ${r.marginDb} dB above is required`,
+    );
+    parts.push(
+      `does not reconstruct ${gain > 0 ? 'clearly ' : ''}better than the mean image (PSNR ${db(r.model.psnr)} vs ${db(r.baseline.psnr)} baseline)`,
+    );
   }
   const a = r.activeUnits;
   if (a.count === 0) {
-    reasons.push(`no active units: no cell of the ${a.of} latent maps varies across cases (variance of the encoded mean above ${a.threshold.toPrecision(2)})`);
+    reasons.push(
+      `no active units: no cell of the ${a.of} latent maps varies across cases (variance of the encoded mean above ${a.threshold.toPrecision(2)})`,
+    );
     parts.push(`has no active latent units (0 of ${a.of})`);
   }
   // A frozen encoder's latents were checked in its own run: only the analyses that decode are in doubt.
-  const consequence = r.frozenEncoder && a.count > 0
-    ? 'its encoder is the frozen one of the run it was trained from, so analyses of the latents (rank, attribution, TCAV) stand, ' +
-      'but those that decode them (masked decoding, ablation, traversals, the entanglement index, live decoding) describe this decoder\'s failure'
-    : 'analyses of its latents describe noise';
+  const consequence =
+    r.frozenEncoder && a.count > 0
+      ? 'its encoder is the frozen one of the run it was trained from, so analyses of the latents (rank, attribution, TCAV) stand, ' +
+        "but those that decode them (masked decoding, ablation, traversals, the entanglement index, live decoding) describe this decoder's failure"
+      : 'analyses of its latents describe noise';
   const warning = parts.length ? `WARNING: this model ${parts.join(' and ')}; ${consequence}` : null;
   return { reasons, warning };
 }
@@ -220,8 +255,10 @@ export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 
 /** One line for the end of training or an analysis. */
 export function healthLine(r: HealthRecord): string {
   if (r.warning) return r.warning;
-  return `health: passed (PSNR ${db(r.model.psnr)} vs ${db(r.baseline.psnr)} for the mean image on ${r.cases.count} ${r.cases.split} cases; ` +
-    `${r.activeUnits.count} of ${r.activeUnits.of} active units)`;
+  return (
+    `health: passed (PSNR ${db(r.model.psnr)} vs ${db(r.baseline.psnr)} for the mean image on ${r.cases.count} ${r.cases.split} cases; ` +
+    `${r.activeUnits.count} of ${r.activeUnits.of} active units)`
+  );
 }
 
 export function writeHealth(dir: string, r: HealthRecord): string {

@@ -21,7 +21,7 @@ export function gaussianWindow(size: number, sigma: number): Float32Array {
   const w = new Float32Array(size);
   const c = (size - 1) / 2;
   let total = 0;
-  for (let i = 0; i < size; i++) total += (w[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma)));
+  for (let i = 0; i < size; i++) total += w[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
   for (let i = 0; i < size; i++) w[i]! /= total;
   return w;
 }
@@ -42,20 +42,24 @@ export function ssimPerImage(x: Tensor, y: Tensor, o: SsimOptions = {}): Float32
   const L = o.dataRange ?? 1;
   const c1 = ((o.k1 ?? 0.01) * L) ** 2;
   const c2 = ((o.k2 ?? 0.03) * L) ** 2;
-  return scope(() => noGrad(() => {
-    const win = tensor(kernel, [1, 1, size, size]).to('float64').expand(c, 1, size, size).contiguous();
-    const filt = (t: Tensor) => F.conv2d(t, win, null, { groups: c });
-    // float64: the variances are differences of nearly equal means, which float32 rounds to ~1e-7,
-    // visible against C2 = 9e-4.
-    const xf = x.to('float64'), yf = y.to('float64');
-    const mx = filt(xf), my = filt(yf);
-    const sxx = filt(xf.square()).sub(mx.square());
-    const syy = filt(yf.square()).sub(my.square());
-    const sxy = filt(xf.mul(yf)).sub(mx.mul(my));
-    const lum = mx.mul(my).mul(2).add(c1).div(mx.square().add(my.square()).add(c1));
-    const cs = sxy.mul(2).add(c2).div(sxx.add(syy).add(c2));
-    return Float32Array.from(lum.mul(cs).flatten(1).mean(1).toNumbers());
-  }));
+  return scope(() =>
+    noGrad(() => {
+      const win = tensor(kernel, [1, 1, size, size]).to('float64').expand(c, 1, size, size).contiguous();
+      const filt = (t: Tensor) => F.conv2d(t, win, null, { groups: c });
+      // float64: the variances are differences of nearly equal means, which float32 rounds to ~1e-7,
+      // visible against C2 = 9e-4.
+      const xf = x.to('float64'),
+        yf = y.to('float64');
+      const mx = filt(xf),
+        my = filt(yf);
+      const sxx = filt(xf.square()).sub(mx.square());
+      const syy = filt(yf.square()).sub(my.square());
+      const sxy = filt(xf.mul(yf)).sub(mx.mul(my));
+      const lum = mx.mul(my).mul(2).add(c1).div(mx.square().add(my.square()).add(c1));
+      const cs = sxy.mul(2).add(c2).div(sxx.add(syy).add(c2));
+      return Float32Array.from(lum.mul(cs).flatten(1).mean(1).toNumbers());
+    }),
+  );
 }
 
 /** Mean SSIM over the images. */

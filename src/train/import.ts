@@ -72,7 +72,10 @@ function startsWithZip(file: string): boolean {
 
 /** The error line of a TorchScript interpreter failure (its tracebacks run to dozens of lines). */
 function interpreterError(msg: string): string {
-  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return [...lines].reverse().find((l) => /^[A-Za-z]+Error:/.test(l)) ?? lines[0] ?? msg;
 }
 
@@ -95,13 +98,15 @@ export function stateDictMismatches(model: LatentModel, file: Map<string, readon
 function checkFits(model: LatentModel, data: CaseDataset, what: string): void {
   const per = data.shape.slice(1); // C x H x W, or C x D x H x W for volumes
   const cases = per.join(' x ');
-  const got = scope(() => noGrad(() => {
-    try {
-      return model.reconstruct(tensor(data.images.subarray(0, 2 * caseSize(data)), [Math.min(2, data.shape[0]), ...per])).shape;
-    } catch (err) {
-      throw new Error(`${what} does not take the data's ${cases} cases: ${interpreterError((err as Error).message)}`);
-    }
-  }));
+  const got = scope(() =>
+    noGrad(() => {
+      try {
+        return model.reconstruct(tensor(data.images.subarray(0, 2 * caseSize(data)), [Math.min(2, data.shape[0]), ...per])).shape;
+      } catch (err) {
+        throw new Error(`${what} does not take the data's ${cases} cases: ${interpreterError((err as Error).message)}`);
+      }
+    }),
+  );
   if (got.slice(1).join(' x ') !== cases) {
     throw new Error(`${what} reconstructs ${cases} cases as ${got.slice(1).join(' x ')}: decode(encode(x)) must have the input's shape`);
   }
@@ -122,11 +127,18 @@ export function importModel(o: ImportOptions): ImportResult {
     if (existsSync(join(out, f))) throw new Error(`import: ${out} already holds a run (${f}); choose another folder`);
   }
   const zip = startsWithZip(file);
-  const kind: ModelKind = o.model ?? (zip ? 'torchscript' : (() => {
-    throw new Error(`import: ${o.file} is not a TorchScript archive; a .safetensors state dict needs the latentlens architecture it fits (model: ${MODEL_KINDS.filter((k) => k !== 'torchscript').join(', ')})`);
-  })());
+  const kind: ModelKind =
+    o.model ??
+    (zip
+      ? 'torchscript'
+      : (() => {
+          throw new Error(
+            `import: ${o.file} is not a TorchScript archive; a .safetensors state dict needs the latentlens architecture it fits (model: ${MODEL_KINDS.filter((k) => k !== 'torchscript').join(', ')})`,
+          );
+        })());
   if (!MODEL_KINDS.includes(kind)) throw new Error(`import: model ${String(kind)}: expected one of ${MODEL_KINDS.join(', ')}`);
-  if (kind === 'torchscript' && !zip) throw new Error(`import: ${o.file} is not a TorchScript archive (not a zip file); export one with torch.jit.script(model).save(path)`);
+  if (kind === 'torchscript' && !zip)
+    throw new Error(`import: ${o.file} is not a TorchScript archive (not a zip file); export one with torch.jit.script(model).save(path)`);
   const bytes = readFileSync(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // C x H x W, or C x D x H x W: volumes build a latentlens model's 3D variant.
@@ -146,9 +158,11 @@ export function importModel(o: ImportOptions): ImportResult {
         model = createModel('torchscript', { path: weights, inputShape, sha256 });
       } catch (err) {
         const msg = (err as Error).message;
-        if (/TorchScript interpreter/.test(msg)) throw new Error(`import: ${o.file} does not take the data's ${inputShape.join(' x ')} cases: ${interpreterError(msg)}`);
+        if (/TorchScript interpreter/.test(msg))
+          throw new Error(`import: ${o.file} does not take the data's ${inputShape.join(' x ')} cases: ${interpreterError(msg)}`);
         const hint = /constants\.pkl|PytorchStreamReader/.test(msg)
-          ? ' (torch.save writes a pickle, not TorchScript: export the model with torch.jit.script(model).save(path), or save its state dict with safetensors.torch.save_file and import that with its latentlens model)' : '';
+          ? ' (torch.save writes a pickle, not TorchScript: export the model with torch.jit.script(model).save(path), or save its state dict with safetensors.torch.save_file and import that with its latentlens model)'
+          : '';
         throw new Error(`import: ${o.file}: ${msg.split(`${weights}: `).join('')}${hint}`);
       }
       checkFits(model, o.data, o.file);
@@ -157,13 +171,17 @@ export function importModel(o: ImportOptions): ImportResult {
       try {
         tensors = loadSafetensors(file).tensors;
       } catch (err) {
-        throw new Error(`import: ${o.file} is neither a TorchScript archive nor a readable .safetensors file: ${err instanceof SafetensorsError ? err.reason : (err as Error).message}`);
+        throw new Error(
+          `import: ${o.file} is neither a TorchScript archive nor a readable .safetensors file: ${err instanceof SafetensorsError ? err.reason : (err as Error).message}`,
+        );
       }
       model = createModel(kind, { ...(o.modelOptions ?? {}), inputShape } as ModelOptions);
       const mismatched = stateDictMismatches(model, new Map(Object.entries(tensors).map(([n, t]) => [n, t.shape])));
       if (mismatched.length) {
-        throw new Error(`import: ${o.file} does not fit ${kind} ${JSON.stringify({ ...(o.modelOptions ?? {}), inputShape })}: ` +
-          `${mismatched.length} tensor${mismatched.length === 1 ? '' : 's'} differ${mismatched.length === 1 ? 's' : ''}\n  ${mismatched.join('\n  ')}`);
+        throw new Error(
+          `import: ${o.file} does not fit ${kind} ${JSON.stringify({ ...(o.modelOptions ?? {}), inputShape })}: ` +
+            `${mismatched.length} tensor${mismatched.length === 1 ? '' : 's'} differ${mismatched.length === 1 ? 's' : ''}\n  ${mismatched.join('\n  ')}`,
+        );
       }
       const m = model;
       scope(() => m.loadStateDict(new Map(Object.entries(tensors).map(([n, t]) => [n, fromSafeTensor(n, t)])), true));
@@ -175,7 +193,13 @@ export function importModel(o: ImportOptions): ImportResult {
     }
     model.eval();
     const rel = kind === 'torchscript' ? IMPORTED_TORCHSCRIPT : 'model.safetensors';
-    const imported: ImportRecord = { format: kind === 'torchscript' ? 'torchscript' : 'safetensors', from: file, sha256, bytes: bytes.length, file: rel };
+    const imported: ImportRecord = {
+      format: kind === 'torchscript' ? 'torchscript' : 'safetensors',
+      from: file,
+      sha256,
+      bytes: bytes.length,
+      file: rel,
+    };
     const seed = o.seed ?? 0;
     const splits = trainingSplits(o.data, seed);
     const config: RunConfig = {
@@ -187,15 +211,22 @@ export function importModel(o: ImportOptions): ImportResult {
       // A TorchScript model's file is recorded relative to the run folder, with the checksum openRun verifies.
       model: kind === 'torchscript' ? { ...model.config, path: IMPORTED_TORCHSCRIPT, sha256 } : model.config,
       data: {
-        source: o.data.source, shape: [...o.data.shape], channelNames: o.data.channelNames,
+        source: o.data.source,
+        shape: [...o.data.shape],
+        channelNames: o.data.channelNames,
         splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
       },
       imported,
     };
     const hasVal = splits.val.length > 0;
     const health = checkHealth(model, o.data, {
-      train: splits.train, eval: hasVal ? splits.val : splits.train, evalSplit: hasVal ? 'val' : 'train',
-      dataRange: o.dataRange ?? 1, batchSize: o.batchSize, source: 'import', weights: rel,
+      train: splits.train,
+      eval: hasVal ? splits.val : splits.train,
+      evalSplit: hasVal ? 'val' : 'train',
+      dataRange: o.dataRange ?? 1,
+      batchSize: o.batchSize,
+      source: 'import',
+      weights: rel,
     });
     writeJsonAtomic(join(out, 'config.json'), config);
     written.push(join(out, 'config.json'));

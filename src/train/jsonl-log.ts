@@ -31,7 +31,9 @@ export class JsonlLog {
  */
 export function truncateLogAfter(path: string, step: number): void {
   if (!existsSync(path)) return;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const kept = lines.filter((l) => {
     try {
       const r = JSON.parse(l) as { step?: number; type?: string };
@@ -47,5 +49,8 @@ export function truncateLogAfter(path: string, step: number): void {
 /** Reads train.jsonl back as records. */
 export function readTrainLog(path: string): Record<string, unknown>[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -101,9 +101,11 @@ function nonNegative(name: string, v: number): number {
 
 export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   const optimizer = o.optimizer ?? 'adam';
-  if (optimizer !== 'adam' && optimizer !== 'adamw') throw new RangeError(`train: optimizer must be adam or adamw, got '${String(optimizer)}'`);
+  if (optimizer !== 'adam' && optimizer !== 'adamw')
+    throw new RangeError(`train: optimizer must be adam or adamw, got '${String(optimizer)}'`);
   const schedule = o.schedule ?? 'constant';
-  if (!['constant', 'cosine', 'step'].includes(schedule)) throw new RangeError(`train: schedule must be constant, cosine or step, got '${schedule}'`);
+  if (!['constant', 'cosine', 'step'].includes(schedule))
+    throw new RangeError(`train: schedule must be constant, cosine or step, got '${schedule}'`);
   const lr = o.lr ?? 1e-3;
   if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`train: lr must be positive, got ${lr}`);
   const betas = o.betas ?? [0.9, 0.999];

@@ -6,8 +6,11 @@ const WIDTH = 24;
 
 function duration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--:--';
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = Math.floor(s % 60);
-  const mm = String(m).padStart(2, '0'), ss = String(sec).padStart(2, '0');
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = Math.floor(s % 60);
+  const mm = String(m).padStart(2, '0'),
+    ss = String(sec).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
@@ -16,7 +19,11 @@ export class ProgressBar {
   private rate = 0;
   private readonly line: StatusLine;
 
-  constructor(stream: ProgressStream, private readonly totalSteps: number, private readonly batchSize: number) {
+  constructor(
+    stream: ProgressStream,
+    private readonly totalSteps: number,
+    private readonly batchSize: number,
+  ) {
     this.line = new StatusLine(stream);
   }
 
@@ -29,8 +36,10 @@ export class ProgressBar {
     const frac = Math.min(1, step / this.totalSteps);
     const filled = Math.round(frac * WIDTH);
     const eta = ((this.totalSteps - step) * this.batchSize) / this.rate;
-    this.line.redraw(`[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${step}/${this.totalSteps} ` +
-      `epoch ${epoch + 1}/${epochs} loss ${loss.toPrecision(4)} ${this.rate.toFixed(0)} img/s ETA ${duration(eta)}`);
+    this.line.redraw(
+      `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${step}/${this.totalSteps} ` +
+        `epoch ${epoch + 1}/${epochs} loss ${loss.toPrecision(4)} ${this.rate.toFixed(0)} img/s ETA ${duration(eta)}`,
+    );
   }
 
   /** Prints a message on its own line, keeping the bar below it. */
@@ -39,5 +48,7 @@ export class ProgressBar {
     this.lastDraw = 0;
   }
 
-  done(): void { this.line.done(); }
+  done(): void {
+    this.line.done();
+  }
 }

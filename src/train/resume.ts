@@ -12,11 +12,19 @@ import type { TrainOptions } from './options.js';
  * dataset is reloaded from the `dataSpec` the CLI recorded; runs started from code, whose data has no
  * spec, resume with `trainModel(model, data, { ...options, out: dir, resume: true })`.
  */
-export async function resumeRun(dir: string, o: Pick<TrainOptions, 'signal' | 'progress'> = {}, onEvent?: (e: TrainEvent) => void): Promise<TrainResult> {
+export async function resumeRun(
+  dir: string,
+  o: Pick<TrainOptions, 'signal' | 'progress'> = {},
+  onEvent?: (e: TrainEvent) => void,
+): Promise<TrainResult> {
   const config = readRunConfig(dir);
-  if (config.imported || !config.train) throw new Error(`${dir} holds an imported model (${config.imported?.format ?? 'no training settings'}): it was not trained, so there is nothing to resume`);
+  if (config.imported || !config.train)
+    throw new Error(
+      `${dir} holds an imported model (${config.imported?.format ?? 'no training settings'}): it was not trained, so there is nothing to resume`,
+    );
   const spec = config.dataSpec;
-  if (typeof spec !== 'string') throw new Error(`${dir}/config.json has no dataSpec; resume it from code with trainModel(model, data, { out, resume: true })`);
+  if (typeof spec !== 'string')
+    throw new Error(`${dir}/config.json has no dataSpec; resume it from code with trainModel(model, data, { out, resume: true })`);
   const data = await loadCases(spec); // images or volumes, as the run was trained on
   const model = modelFromConfig(config.model as ModelConfig & { kind: ModelConfig['kind'] });
   const t = config.train;

@@ -27,7 +27,10 @@ export interface RunConfig {
   model: ModelConfig;
   /** Where the data came from, its shape and split sizes. */
   data: {
-    source: string; shape: number[]; channelNames: string[]; splits: { train: number; val: number; test: number };
+    source: string;
+    shape: number[];
+    channelNames: string[];
+    splits: { train: number; val: number; test: number };
     /** Defaults the loader applied that the spec did not name (`ImageDataset.defaults`: NIfTI/DICOM size and normalisation). */
     defaults?: string[];
   };
@@ -67,7 +70,10 @@ export function latentlensVersion(): string {
   return (cachedVersion = 'unknown');
 }
 
-export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; model: ModelConfig; data: CaseDataset; splits: Splits; extra?: Record<string, unknown> }): RunConfig {
+export function writeRunConfig(
+  out: string,
+  c: { train: ResolvedTrainOptions; model: ModelConfig; data: CaseDataset; splits: Splits; extra?: Record<string, unknown> },
+): RunConfig {
   const config: RunConfig = {
     ...(c.extra ?? {}),
     versions: { latentlens: latentlensVersion(), libtorch: torchVersion(), node: process.version },
@@ -76,7 +82,9 @@ export function writeRunConfig(out: string, c: { train: ResolvedTrainOptions; mo
     train: c.train,
     model: c.model,
     data: {
-      source: c.data.source, shape: [...c.data.shape], channelNames: c.data.channelNames,
+      source: c.data.source,
+      shape: [...c.data.shape],
+      channelNames: c.data.channelNames,
       splits: { train: c.splits.train.length, val: c.splits.val.length, test: c.splits.test.length },
       ...(c.data.defaults ? { defaults: [...c.data.defaults] } : {}),
     },
@@ -134,9 +142,11 @@ export function openRun(dir: string): OpenedRun {
   const config = readRunConfig(dir);
   const weights = runWeightsFile(dir, config);
   if (!weights) {
-    throw new Error(config.imported?.format === 'torchscript'
-      ? `${dir}: the imported model ${config.model.path as string} is missing from the run folder`
-      : `${dir} has neither model.safetensors nor a checkpoint`);
+    throw new Error(
+      config.imported?.format === 'torchscript'
+        ? `${dir}: the imported model ${config.model.path as string} is missing from the run folder`
+        : `${dir} has neither model.safetensors nor a checkpoint`,
+    );
   }
   let model: LatentModel;
   try {

@@ -30,13 +30,17 @@ export const SEED_STEP = 1;
 export const SEED_VAL = 2;
 
 /** Reseeds libtorch's generator for training step `step` (from 1). */
-export function seedStep(seed: number, step: number): void { manualSeed(mixSeed(seed, SEED_STEP, step)); }
+export function seedStep(seed: number, step: number): void {
+  manualSeed(mixSeed(seed, SEED_STEP, step));
+}
 
 /**
  * The seed of the validation after epoch `epoch` (from 0): its draws come from a generator of its own
  * (validate.ts), the same values the global generator gave when it was reseeded with this value.
  */
-export function validationSeed(seed: number, epoch: number): number { return mixSeed(seed, SEED_VAL, epoch); }
+export function validationSeed(seed: number, epoch: number): number {
+  return mixSeed(seed, SEED_VAL, epoch);
+}
 
 /** The seed of the data Random that orders epoch `epoch`'s batches: stream (seed, 'train/shuffle', epoch). */
 export const shuffleSeed = (seed: number, epoch: number): number => streamSeed(seed, 'train/shuffle', epoch);

@@ -119,9 +119,18 @@ export interface TrainResult {
 
 /** Thrown when a loss term turns NaN or infinite; weights of that step are never saved. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly term: string, readonly value: number, readonly lastCheckpoint: string | null) {
-    super(`loss term '${term}' became ${value} at step ${step}; training stopped. ` +
-      (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint} (resume from it with a lower lr or clipping).` : 'No checkpoint was written before it.'));
+  constructor(
+    readonly step: number,
+    readonly term: string,
+    readonly value: number,
+    readonly lastCheckpoint: string | null,
+  ) {
+    super(
+      `loss term '${term}' became ${value} at step ${step}; training stopped. ` +
+        (lastCheckpoint
+          ? `The last good checkpoint is ${lastCheckpoint} (resume from it with a lower lr or clipping).`
+          : 'No checkpoint was written before it.'),
+    );
     this.name = 'NonFiniteLossError';
   }
 }

@@ -26,11 +26,16 @@ export function latentStats(model: DiffusionAE, data: CaseDataset, indices: Arra
   const { data: values, shape } = encodeLatents(model.encoder, data, { indices });
   const [n, k, h, w] = shape;
   const per = h * w;
-  const mean = new Array<number>(k).fill(0), sq = new Array<number>(k).fill(0);
+  const mean = new Array<number>(k).fill(0),
+    sq = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) {
     for (let m = 0; m < k; m++) {
       const base = (i * k + m) * per;
-      for (let j = 0; j < per; j++) { const v = values[base + j]!; mean[m]! += v; sq[m]! += v * v; }
+      for (let j = 0; j < per; j++) {
+        const v = values[base + j]!;
+        mean[m]! += v;
+        sq[m]! += v * v;
+      }
     }
   }
   const count = Math.max(1, n * per);
@@ -44,7 +49,11 @@ export function latentStats(model: DiffusionAE, data: CaseDataset, indices: Arra
  * the encoder run's (same data, and `seed` defaults to that run's seed), so the decoder's validation
  * cases are the encoder's. `o.resume` continues an unfinished decoder run in `o.out`.
  */
-export async function trainDiffusionDecoder(fromRun: string, o: TrainDiffusionDecoderOptions = {}, onEvent?: (e: TrainEvent) => void): Promise<TrainResult> {
+export async function trainDiffusionDecoder(
+  fromRun: string,
+  o: TrainDiffusionDecoderOptions = {},
+  onEvent?: (e: TrainEvent) => void,
+): Promise<TrainResult> {
   const enc = openRun(fromRun);
   let model: DiffusionAE | null = null;
   try {
@@ -60,7 +69,12 @@ export async function trainDiffusionDecoder(fromRun: string, o: TrainDiffusionDe
     model = built;
     const stats = latentStats(built, data, trainingSplits(data, seed).train);
     built.setLatentStats(stats.mean, stats.std);
-    const extra = { ...(o.extraConfig ?? {}), decoder: 'diffusion', from: resolve(fromRun), ...(typeof spec === 'string' ? { dataSpec: spec } : {}) };
+    const extra = {
+      ...(o.extraConfig ?? {}),
+      decoder: 'diffusion',
+      from: resolve(fromRun),
+      ...(typeof spec === 'string' ? { dataSpec: spec } : {}),
+    };
     const { data: _d, decoder: _o, ...train } = o;
     return await trainModel(built, data, { ...train, seed, extraConfig: extra }, onEvent);
   } finally {

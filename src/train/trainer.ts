@@ -58,7 +58,18 @@ function makeOptimizers(model: LatentModel, o: ResolvedTrainOptions): { optimize
 }
 
 function freshState(): TrainerState {
-  return { step: 0, epoch: 0, batchInEpoch: 0, epochTermSums: {}, epochSteps: 0, bestValLoss: null, bestEpoch: null, badEpochs: 0, finished: false, history: [] };
+  return {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    epochTermSums: {},
+    epochSteps: 0,
+    bestValLoss: null,
+    bestEpoch: null,
+    badEpochs: 0,
+    finished: false,
+    history: [],
+  };
 }
 
 /** The dataset's splits, or seeded random ones (val 10%, no test) when it has none. */
@@ -74,7 +85,12 @@ export function trainingSplits(data: CaseDataset, seed: number): Splits {
  * last checkpoint, see TrainResult.finalized). Either way, temporary files of killed writes are removed first.
  * Throws NonFiniteLossError when a loss term turns NaN/Inf (the last good checkpoint stays as it was).
  */
-export async function trainModel(model: LatentModel, data: CaseDataset, options: TrainOptions = {}, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
+export async function trainModel(
+  model: LatentModel,
+  data: CaseDataset,
+  options: TrainOptions = {},
+  onEvent: (e: TrainEvent) => void = () => {},
+): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveTrainOptions(options);
   const out = options.out ?? null;
@@ -100,7 +116,8 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
       // Only the final checkpoint follows its epoch's validation; the others precede it.
       if (!state.finished) truncateLogAfter(join(out, 'train.jsonl'), state.step);
     } else {
-      if (latest || existsSync(join(out, 'train.jsonl'))) throw new Error(`train: ${out} already holds a run; pass resume to continue it, or choose another folder`);
+      if (latest || existsSync(join(out, 'train.jsonl')))
+        throw new Error(`train: ${out} already holds a run; pass resume to continue it, or choose another folder`);
     }
     // Temporary files of atomic writes that a kill interrupted (config, log, weights, latest.json).
     removeStaleTemps(out);
@@ -111,7 +128,10 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
 
   const log = new JsonlLog(out ? join(out, 'train.jsonl') : null);
   const bar = (options.progress ?? process.stderr.isTTY === true) ? new ProgressBar(process.stderr, totalSteps, o.batchSize) : null;
-  const emit = (e: TrainEvent, toLog = true) => { if (toLog) log.write(e); onEvent(e); };
+  const emit = (e: TrainEvent, toLog = true) => {
+    if (toLog) log.write(e);
+    onEvent(e);
+  };
   let lastTerms: LossTerms = {};
   let health: HealthRecord | null = null;
 
@@ -125,9 +145,18 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
   const result = (reason: TrainResult['stopReason']): TrainResult => {
     const last = state.history[state.history.length - 1];
     return {
-      stopReason: reason, steps: state.step, epochs: state.history.filter((h) => h.steps === stepsPerEpoch).length, history: state.history,
-      finalVal: last?.val ?? null, best: state.bestValLoss === null ? null : { valLoss: state.bestValLoss, epoch: state.bestEpoch! },
-      lastTerms, checkpoint, out, resumedFrom, seconds: (performance.now() - t0) / 1000, health,
+      stopReason: reason,
+      steps: state.step,
+      epochs: state.history.filter((h) => h.steps === stepsPerEpoch).length,
+      history: state.history,
+      finalVal: last?.val ?? null,
+      best: state.bestValLoss === null ? null : { valLoss: state.bestValLoss, epoch: state.bestEpoch! },
+      lastTerms,
+      checkpoint,
+      out,
+      resumedFrom,
+      seconds: (performance.now() - t0) / 1000,
+      health,
     };
   };
   const finish = (reason: TrainResult['stopReason']): TrainResult => {
@@ -139,8 +168,14 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
   const healthCheck = (): HealthRecord => {
     const hasVal = splits.val.length > 0;
     return checkHealth(model, data, {
-      train: trainIdx, eval: hasVal ? splits.val : trainIdx, evalSplit: hasVal ? 'val' : 'train', dataRange: o.dataRange,
-      batchSize: o.valBatchSize, source: 'train', step: state.step, ...(out ? { weights: 'model.safetensors' } : {}),
+      train: trainIdx,
+      eval: hasVal ? splits.val : trainIdx,
+      evalSplit: hasVal ? 'val' : 'train',
+      dataRange: o.dataRange,
+      batchSize: o.valBatchSize,
+      source: 'train',
+      step: state.step,
+      ...(out ? { weights: 'model.safetensors' } : {}),
     });
   };
 
@@ -183,7 +218,10 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
     if (o.clipGradNorm > 0) {
       const norm = clipGradNorm(opt.params, o.clipGradNorm);
       gradNorms[group] = norm;
-      if (!Number.isFinite(norm)) { nonFinite = { group: `gradient norm of ${group}`, value: norm }; return; }
+      if (!Number.isFinite(norm)) {
+        nonFinite = { group: `gradient norm of ${group}`, value: norm };
+        return;
+      }
     }
     opt.step();
   };
@@ -191,14 +229,27 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
   try {
     while (state.epoch < epochs && state.step < totalSteps) {
       const epochStart = performance.now();
-      const it = batches(data, { batchSize: o.batchSize, shuffle: true, seed: shuffleSeed(o.seed, state.epoch), indices: trainIdx, dropLast: o.dropLast });
+      const it = batches(data, {
+        batchSize: o.batchSize,
+        shuffle: true,
+        seed: shuffleSeed(o.seed, state.epoch),
+        indices: trainIdx,
+        dropLast: o.dropLast,
+      });
       let b = 0;
       for (const batch of it) {
         if (b++ < state.batchInEpoch) continue;
         if (state.step >= totalSteps) break;
         const step = state.step + 1;
         seedStep(o.seed, step);
-        const factor = lrFactor(step, { kind: o.schedule, warmupSteps: o.warmupSteps, totalSteps, minLrRatio: o.minLrRatio, stepSize: o.lrStepSize, gamma: o.lrGamma });
+        const factor = lrFactor(step, {
+          kind: o.schedule,
+          warmupSteps: o.warmupSteps,
+          totalSteps,
+          minLrRatio: o.minLrRatio,
+          stepSize: o.lrStepSize,
+          gamma: o.lrGamma,
+        });
         for (const [g, opt] of optimizers) opt.lr = baseLr.get(g)! * factor;
         nonFinite = null;
         gradNorms = {};
@@ -206,7 +257,7 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
         const terms = scope(() => model.trainStep(tensor(batch.images, batch.shape), step, update));
         const seconds = (performance.now() - ts) / 1000;
         const badTerm = Object.entries(terms).find(([, v]) => !Number.isFinite(v));
-        const failed = badTerm ? { group: badTerm[0], value: badTerm[1] } : nonFinite as { group: string; value: number } | null;
+        const failed = badTerm ? { group: badTerm[0], value: badTerm[1] } : (nonFinite as { group: string; value: number } | null);
         if (failed) {
           const err = new NonFiniteLossError(step, failed.group, failed.value, checkpoint);
           emit({ type: 'error', step, message: err.message });
@@ -219,7 +270,14 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
         for (const [k, v] of Object.entries(terms)) state.epochTermSums[k] = (state.epochTermSums[k] ?? 0) + v;
         state.epochSteps++;
         lastTerms = terms;
-        const rec: StepRecord = { type: 'step', step, epoch: state.epoch, lr: optimizers.get(mainGroup)!.lr, terms, imagesPerSec: batch.shape[0] / seconds };
+        const rec: StepRecord = {
+          type: 'step',
+          step,
+          epoch: state.epoch,
+          lr: optimizers.get(mainGroup)!.lr,
+          terms,
+          imagesPerSec: batch.shape[0] / seconds,
+        };
         if (o.clipGradNorm > 0) rec.gradNorm = gradNorms;
         emit(rec);
         bar?.update(step, state.epoch, epochs, terms.loss ?? Object.values(terms)[0] ?? NaN, rec.imagesPerSec);
@@ -244,29 +302,55 @@ export async function trainModel(model: LatentModel, data: CaseDataset, options:
   function endEpoch(epochStart: number): boolean {
     let val = null;
     if (splits.val.length > 0) {
-      val = evaluateReconstruction(model, data, splits.val, { batchSize: o.valBatchSize, dataRange: o.dataRange, seed: validationSeed(o.seed, state.epoch) });
+      val = evaluateReconstruction(model, data, splits.val, {
+        batchSize: o.valBatchSize,
+        dataRange: o.dataRange,
+        seed: validationSeed(o.seed, state.epoch),
+      });
     }
     const valLoss = val ? (val.terms.loss ?? val.mse) : null;
     const improved = valLoss !== null && (state.bestValLoss === null || valLoss < state.bestValLoss - o.minDelta);
-    if (improved) { state.bestValLoss = valLoss; state.bestEpoch = state.epoch; state.badEpochs = 0; }
-    else if (valLoss !== null) state.badEpochs++;
+    if (improved) {
+      state.bestValLoss = valLoss;
+      state.bestEpoch = state.epoch;
+      state.badEpochs = 0;
+    } else if (valLoss !== null) state.badEpochs++;
     const train = Object.fromEntries(Object.entries(state.epochTermSums).map(([k, v]) => [k, v / Math.max(1, state.epochSteps)]));
     const rec: EpochRecord = {
-      type: 'epoch', epoch: state.epoch, step: state.step, steps: state.batchInEpoch, train, val,
-      lr: optimizers.get(mainGroup)!.lr, improved, seconds: (performance.now() - epochStart) / 1000,
+      type: 'epoch',
+      epoch: state.epoch,
+      step: state.step,
+      steps: state.batchInEpoch,
+      train,
+      val,
+      lr: optimizers.get(mainGroup)!.lr,
+      improved,
+      seconds: (performance.now() - epochStart) / 1000,
     };
     state.history.push(rec);
     emit(rec);
-    if (bar && val) bar.log(`epoch ${state.epoch + 1}: train ${fmt(train.loss)} val ${fmt(valLoss)} PSNR ${val.psnr.toFixed(2)} dB SSIM ${val.ssim.toFixed(4)}`);
+    if (bar && val)
+      bar.log(
+        `epoch ${state.epoch + 1}: train ${fmt(train.loss)} val ${fmt(valLoss)} PSNR ${val.psnr.toFixed(2)} dB SSIM ${val.ssim.toFixed(4)}`,
+      );
     if (state.epoch === 0 && val) {
       // Caught after one epoch instead of at the end: a model that does worse than predicting the mean
       // image (often raw intensities outside 0..1, or a too-high learning rate).
       const base = meanImageBaseline(data, trainIdx, splits.val, o.dataRange);
       if (val.psnr < base.psnr) {
-        const message = `epoch 1: validation PSNR ${val.psnr.toFixed(2)} dB is below the mean-image baseline's ${base.psnr.toFixed(2)} dB ` +
-          '(every case predicted by the training split\'s mean image); check that the pixels are in 0..1 (norm=percentile for scanner data) ' +
+        const message =
+          `epoch 1: validation PSNR ${val.psnr.toFixed(2)} dB is below the mean-image baseline's ${base.psnr.toFixed(2)} dB ` +
+          "(every case predicted by the training split's mean image); check that the pixels are in 0..1 (norm=percentile for scanner data) " +
           'and the learning rate, unless one epoch is too few steps to tell';
-        emit({ type: 'warning', step: state.step, epoch: state.epoch, kind: 'below-baseline', message, psnr: val.psnr, baselinePsnr: base.psnr });
+        emit({
+          type: 'warning',
+          step: state.step,
+          epoch: state.epoch,
+          kind: 'below-baseline',
+          message,
+          psnr: val.psnr,
+          baselinePsnr: base.psnr,
+        });
         bar?.log(`warning: ${message}`);
       }
     }

@@ -26,26 +26,36 @@ export interface EvaluateOptions {
  * Evaluates reconstruction on the samples at `indices` in eval mode without gradients, then puts the
  * model back in training mode. Loss terms are averaged over images.
  */
-export function evaluateReconstruction(model: LatentModel, data: CaseDataset, indices: ArrayLike<number>, o: EvaluateOptions = {}): ValidationRecord {
+export function evaluateReconstruction(
+  model: LatentModel,
+  data: CaseDataset,
+  indices: ArrayLike<number>,
+  o: EvaluateOptions = {},
+): ValidationRecord {
   const dataRange = o.dataRange ?? 1;
   const sums: LossTerms = {};
-  let sqErr = 0, pixels = 0, ssimSum = 0, images = 0;
+  let sqErr = 0,
+    pixels = 0,
+    ssimSum = 0,
+    images = 0;
   model.eval();
   try {
-    withGenerator(generator(o.seed ?? 0), () => noGrad(() => {
-      for (const b of batches(data, { batchSize: o.batchSize ?? 256, indices })) {
-        scope(() => {
-          const x = tensor(b.images, b.shape);
-          const n = b.shape[0];
-          for (const [k, v] of Object.entries(model.evalLoss(x))) sums[k] = (sums[k] ?? 0) + v * n;
-          const y = model.reconstruct(x);
-          sqErr += F.mseLoss(y, x, 'sum').item();
-          pixels += x.numel;
-          for (const s of ssimPerCase(y, x, dataRange)) ssimSum += s;
-          images += n;
-        });
-      }
-    }));
+    withGenerator(generator(o.seed ?? 0), () =>
+      noGrad(() => {
+        for (const b of batches(data, { batchSize: o.batchSize ?? 256, indices })) {
+          scope(() => {
+            const x = tensor(b.images, b.shape);
+            const n = b.shape[0];
+            for (const [k, v] of Object.entries(model.evalLoss(x))) sums[k] = (sums[k] ?? 0) + v * n;
+            const y = model.reconstruct(x);
+            sqErr += F.mseLoss(y, x, 'sum').item();
+            pixels += x.numel;
+            for (const s of ssimPerCase(y, x, dataRange)) ssimSum += s;
+            images += n;
+          });
+        }
+      }),
+    );
   } finally {
     model.train(true);
   }

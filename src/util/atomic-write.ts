@@ -11,7 +11,10 @@ export const ATOMIC_TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
 export class FileWriteError extends Error {
   /** The system error's code (`ENOSPC`, `EACCES`, `EDQUOT`, ...), when it had one. */
   readonly code: string | undefined;
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     const e = cause as NodeJS.ErrnoException;
     const hint = e?.code === 'ENOSPC' || e?.code === 'EDQUOT' ? ` (the disk holding ${dirname(path)} is full; free space and retry)` : '';
     super(`cannot write ${path}: ${e?.message ?? String(cause)}${hint}`, { cause });
@@ -50,7 +53,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (err) {
     if (fd !== null) {
-      try { closeSync(fd); } catch { /* already failing */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* already failing */
+      }
     }
     rmSync(tmp, { force: true });
     throw new FileWriteError(path, err);
@@ -87,7 +94,9 @@ export function removeStaleTemps(dir: string): string[] {
       if (!statSync(p).isFile()) continue;
       rmSync(p, { force: true });
       removed.push(name);
-    } catch { /* gone already */ }
+    } catch {
+      /* gone already */
+    }
   }
   return removed;
 }

@@ -105,14 +105,35 @@ export function intervalChart(rows: IntervalRow[], o: IntervalChartOptions): Pro
   const yOffset = grouped ? { yOffset: { field: 'group', type: 'nominal' } } : {};
   const colour = grouped
     ? { color: { field: 'group', type: 'nominal', title: o.groupTitle ?? '' } }
-    : { color: { field: 'kind', type: 'nominal', title: null, scale: { domain: o.highlightLegend ?? ['highlighted', 'other'], range: ['#c0392b', '#7f8c9a'] } } };
-  const values = rows.map((r) => ({ ...r, kind: r.highlight ? (o.highlightLegend ?? ['highlighted'])[0] : (o.highlightLegend ?? ['', 'other'])[1] }));
+    : {
+        color: {
+          field: 'kind',
+          type: 'nominal',
+          title: null,
+          scale: { domain: o.highlightLegend ?? ['highlighted', 'other'], range: ['#c0392b', '#7f8c9a'] },
+        },
+      };
+  const values = rows.map((r) => ({
+    ...r,
+    kind: r.highlight ? (o.highlightLegend ?? ['highlighted'])[0] : (o.highlightLegend ?? ['', 'other'])[1],
+  }));
   const layers: unknown[] = [
-    { mark: { type: 'bar', opacity: 0.55, ...(grouped ? {} : { height: { band: 0.8 } }) }, encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative', title: o.valueTitle }, ...colour } },
-    { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, ...yOffset, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, ...colour } },
+    {
+      mark: { type: 'bar', opacity: 0.55, ...(grouped ? {} : { height: { band: 0.8 } }) },
+      encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative', title: o.valueTitle }, ...colour },
+    },
+    {
+      mark: { type: 'rule', strokeWidth: 1.5 },
+      encoding: { y, ...yOffset, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, ...colour },
+    },
     { mark: { type: 'tick', thickness: 2, size: 8 }, encoding: { y, ...yOffset, x: { field: 'value', type: 'quantitative' }, ...colour } },
   ];
-  if (o.rule !== undefined) layers.push({ data: { values: [{ r: o.rule }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 'r', type: 'quantitative' } } });
+  if (o.rule !== undefined)
+    layers.push({
+      data: { values: [{ r: o.rule }] },
+      mark: { type: 'rule', strokeDash: [4, 3], color: '#555' },
+      encoding: { x: { field: 'r', type: 'quantitative' } },
+    });
   return renderChart({
     data: { values },
     title: o.title,

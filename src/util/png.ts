@@ -8,19 +8,25 @@ import sharp from 'sharp';
 export async function grayPng(gray: Uint8Array, width: number, height: number): Promise<Buffer> {
   if (gray.length !== width * height) throw new Error(`grayPng: ${gray.length} bytes for ${width} x ${height} pixels`);
   // Without toColourspace, libvips writes one-band raw input as RGB: three times the bytes.
-  return sharp(Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  return sharp(Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
 }
 
 /** `width x height` 8-bit RGB pixels (row-major, interleaved R, G, B) as an RGB PNG (colour type 2). */
 export async function rgbPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   if (rgb.length !== 3 * width * height) throw new Error(`rgbPng: ${rgb.length} bytes for ${width} x ${height} RGB pixels`);
-  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A PNG's width, height, bit depth and colour type (0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA), from its IHDR chunk. */
 export function pngHeader(png: Uint8Array): { width: number; height: number; bitDepth: number; colourType: number } {
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];
-  if (png.length < 33 || sig.some((b, i) => png[i] !== b) || String.fromCharCode(...png.subarray(12, 16)) !== 'IHDR') throw new Error('not a PNG');
+  if (png.length < 33 || sig.some((b, i) => png[i] !== b) || String.fromCharCode(...png.subarray(12, 16)) !== 'IHDR')
+    throw new Error('not a PNG');
   const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
   return { width: v.getUint32(16), height: v.getUint32(20), bitDepth: png[24]!, colourType: png[25]! };
 }
@@ -33,7 +39,9 @@ export function pngHeader(png: Uint8Array): { width: number; height: number; bit
 export function rgbChannels(names: readonly string[]): [number, number, number] | null {
   const up = names.map((n) => n.trim().toUpperCase());
   if (!(up.length === 3 || (up.length === 4 && up.includes('A')))) return null;
-  const r = up.indexOf('R'), g = up.indexOf('G'), b = up.indexOf('B');
+  const r = up.indexOf('R'),
+    g = up.indexOf('G'),
+    b = up.indexOf('B');
   return r >= 0 && g >= 0 && b >= 0 && new Set(up).size === up.length ? [r, g, b] : null;
 }
 
@@ -43,13 +51,20 @@ export function rgbChannels(names: readonly string[]): [number, number, number] 
  * colours, nothing stretched or clipped); otherwise from the lowest 1st to the highest 99th percentile of
  * the three (normalised data). `images` holds cases of C x `hw` values.
  */
-export function compositeWindow(images: ArrayLike<number>, c: number, hw: number, rgb: [number, number, number], maxSamples = 65536): [number, number] {
+export function compositeWindow(
+  images: ArrayLike<number>,
+  c: number,
+  hw: number,
+  rgb: [number, number, number],
+  maxSamples = 65536,
+): [number, number] {
   const n = Math.floor(images.length / (c * hw));
   const perChannel: number[][] = [[], [], []];
   const step = Math.max(1, Math.floor((n * hw) / Math.max(1, Math.floor(maxSamples / 3))));
   let inUnit = true;
   for (let q = 0; q < n * hw; q += step) {
-    const i = Math.floor(q / hw), p = q % hw;
+    const i = Math.floor(q / hw),
+      p = q % hw;
     rgb.forEach((ch, k) => {
       const v = images[(i * c + ch) * hw + p]!;
       if (!Number.isFinite(v)) return;
@@ -58,7 +73,8 @@ export function compositeWindow(images: ArrayLike<number>, c: number, hw: number
     });
   }
   if (inUnit) return [0, 1];
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const vals of perChannel) {
     if (!vals.length) continue;
     vals.sort((a, b) => a - b);
@@ -80,12 +96,23 @@ export function toByte(v: number, lo: number, hi: number): number {
  * (each h x w, row-major) through `window`, upscaled `scale` times by nearest neighbour, its top-left at
  * (x0, y0).
  */
-export function paintComposite(out: Uint8Array, width: number, x0: number, y0: number, planes: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>], h: number, w: number, window: [number, number], scale = 1): void {
+export function paintComposite(
+  out: Uint8Array,
+  width: number,
+  x0: number,
+  y0: number,
+  planes: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>],
+  h: number,
+  w: number,
+  window: [number, number],
+  scale = 1,
+): void {
   const [lo, hi] = window;
   for (let y = 0; y < h * scale; y++) {
     const row = Math.floor(y / scale) * w;
     for (let x = 0; x < w * scale; x++) {
-      const p = row + Math.floor(x / scale), o = ((y0 + y) * width + x0 + x) * 3;
+      const p = row + Math.floor(x / scale),
+        o = ((y0 + y) * width + x0 + x) * 3;
       out[o] = toByte(planes[0][p]!, lo, hi);
       out[o + 1] = toByte(planes[1][p]!, lo, hi);
       out[o + 2] = toByte(planes[2][p]!, lo, hi);

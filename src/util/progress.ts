@@ -3,7 +3,11 @@
 // line when it starts and one when it ends, so a log never reads `umap 9%umap 19%`.
 
 /** What progress writes to: process.stderr, or a fake stream in tests. */
-export interface ProgressStream { write(chunk: string): unknown; isTTY?: boolean; columns?: number }
+export interface ProgressStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
 
 /** One status line: redrawn in place on a terminal, never elsewhere; messages go on lines of their own. */
 export class StatusLine {
@@ -47,11 +51,16 @@ export class StageProgress {
   private readonly stages = new Map<string, { start: number; ended: boolean; done: number; total: number }>();
   private lastDraw = -Infinity;
 
-  constructor(stream: ProgressStream = process.stderr, private readonly o: { intervalMs?: number; now?: () => number } = {}) {
+  constructor(
+    stream: ProgressStream = process.stderr,
+    private readonly o: { intervalMs?: number; now?: () => number } = {},
+  ) {
     this.line = new StatusLine(stream);
   }
 
-  private now(): number { return (this.o.now ?? (() => performance.now()))(); }
+  private now(): number {
+    return (this.o.now ?? (() => performance.now()))();
+  }
 
   update(stage: string, done: number, total: number): void {
     const now = this.now();
@@ -74,12 +83,15 @@ export class StageProgress {
     }
     if (finished) {
       s.ended = true;
-      if (this.line.tty) this.line.done(); else this.line.log(`${stage} done: ${total} in ${seconds(now - s.start)}`);
+      if (this.line.tty) this.line.done();
+      else this.line.log(`${stage} done: ${total} in ${seconds(now - s.start)}`);
     }
   }
 
   /** A message on its own line (the status line, if any, is redrawn below it by the next update). */
-  log(message: string): void { this.line.log(message); }
+  log(message: string): void {
+    this.line.log(message);
+  }
 
   /** Ends every stage still open (one stopped before its total says where). */
   end(): void {

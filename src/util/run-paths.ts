@@ -8,7 +8,11 @@ import { writeFileAtomic } from './atomic-write.js';
 
 /** A file-name-safe form of a name: [A-Za-z0-9_-] only, runs of anything else as one '_', at most `max` characters ('' when nothing is left). */
 export function fileSlug(name: string, max = 40): string {
-  return name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, max).replace(/_+$/, '');
+  return name
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, max)
+    .replace(/_+$/, '');
 }
 
 const within = (root: string, p: string) => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -22,7 +26,9 @@ const within = (root: string, p: string) => p === root || p.startsWith(root.ends
 export function insideRun(runDir: string, p: string): string {
   const root = resolve(runDir);
   const abs = resolve(root, p);
-  const refuse = (why: string): never => { throw new Error(`refusing to write ${p}: ${why} the run folder ${runDir}`); };
+  const refuse = (why: string): never => {
+    throw new Error(`refusing to write ${p}: ${why} the run folder ${runDir}`);
+  };
   if (abs === root || !within(root, abs)) refuse('it is not inside');
   if (!existsSync(root)) return abs;
   // A symlinked folder inside the run (figures -> /elsewhere) must not carry writes out of it.

@@ -10,8 +10,21 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
 
 // Bottom (0) to top; folders on one rank sit side by side and may import each other.
 const RANK: Record<string, number> = {
-  engine: 0, core: 0, util: 0, nn: 1, data: 2, models: 3, train: 4, forest: 5, metrics: 5, embed: 5,
-  explain: 6, runs: 7, report: 8, serve: 9, cli: 10,
+  engine: 0,
+  core: 0,
+  util: 0,
+  nn: 1,
+  data: 2,
+  models: 3,
+  train: 4,
+  forest: 5,
+  metrics: 5,
+  embed: 5,
+  explain: 6,
+  runs: 7,
+  report: 8,
+  serve: 9,
+  cli: 10,
 };
 
 function files(dir: string): string[] {

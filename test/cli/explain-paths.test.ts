@@ -18,23 +18,42 @@ const run = join(root, 'nest', 'run');
 const ESCAPE = 'x/../../../../ESCAPED_';
 const SCRIPT = 'T2</script>';
 
-const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const latentlens = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
 const ok = (...args: string[]) => {
   const r = latentlens(...args);
   assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 };
 /** Every file under `dir`, relative to it, leaving out the run folder. */
-const outside = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true })
-  .filter((e) => !e.isDirectory())
-  .map((e) => relative(root, join(e.parentPath, e.name)))
-  .filter((p) => !p.startsWith(join('nest', 'run')))
-  .sort();
+const outside = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .filter((p) => !p.startsWith(join('nest', 'run')))
+    .sort();
 
 before(() => {
   mkdirSync(join(root, 'nest'));
-  ok('train', '--data', `phantom:n=64,size=32,channels=${ESCAPE},${SCRIPT}`, '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4',
-    '--width', '8', '--steps', '3', '--batch-size', '32', '--out', run);
+  ok(
+    'train',
+    '--data',
+    `phantom:n=64,size=32,channels=${ESCAPE},${SCRIPT}`,
+    '--model',
+    'conv-ae',
+    '--latent-maps',
+    '4',
+    '--latent-grid',
+    '4x4',
+    '--width',
+    '8',
+    '--steps',
+    '3',
+    '--batch-size',
+    '32',
+    '--out',
+    run,
+  );
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -43,16 +62,31 @@ test('explain with hostile channel names writes only inside the run, and the rep
   const before = outside(root);
   ok('explain', run, '--map', '0', '--methods', 'gradient', '--cases', '4', '--max-cases', '64');
   assert.deepEqual(outside(root), before, 'nothing written outside the run folder');
-  const r = (JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')) as { result: { channels: string[]; figures: string[] } }).result;
+  const r = (JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')) as { result: { channels: string[]; figures: string[] } })
+    .result;
   assert.deepEqual(r.channels, [ESCAPE, SCRIPT]);
   assert.ok(r.figures.length > 0);
   for (const f of r.figures) {
     assert.match(f, /^figures\/map-0\/[A-Za-z0-9_-]+\.png$/, f);
     assert.ok(readFileSync(join(run, f)).length > 8, f);
   }
-  assert.ok(r.figures.includes('figures/map-0/traversal-ch0-x_ESCAPED.png') && r.figures.includes('figures/map-0/traversal-ch1-T2_script.png'), r.figures.join(' '));
-  const named = r.figures.map((f) => parseFigureName(f.split('/').pop()!.replace(/\.png$/, ''), r.channels));
-  assert.deepEqual([...new Set(named.flatMap((n) => (n && n.kind !== 'activation-max' ? [n.channel] : [])))].sort(), [SCRIPT, ESCAPE].sort());
+  assert.ok(
+    r.figures.includes('figures/map-0/traversal-ch0-x_ESCAPED.png') && r.figures.includes('figures/map-0/traversal-ch1-T2_script.png'),
+    r.figures.join(' '),
+  );
+  const named = r.figures.map((f) =>
+    parseFigureName(
+      f
+        .split('/')
+        .pop()!
+        .replace(/\.png$/, ''),
+      r.channels,
+    ),
+  );
+  assert.deepEqual(
+    [...new Set(named.flatMap((n) => (n && n.kind !== 'activation-max' ? [n.channel] : [])))].sort(),
+    [SCRIPT, ESCAPE].sort(),
+  );
 
   ok('report', run, '--no-images');
   const html = readFileSync(join(run, 'report.html'), 'utf8');
@@ -88,7 +122,12 @@ test('insideRun and fileSlug', () => {
   assert.equal(fileSlug('../..'), '');
   assert.equal(fileSlug('a'.repeat(100)).length, 40);
   // Names written before channel indices still read, and an old channel literally named "ch1" is not taken for index 1.
-  assert.deepEqual(parseFigureName('gradient-case0-T1', ['T1', 'T2']), { kind: 'attribution', method: 'gradient', caseIndex: '0', channel: 'T1' });
+  assert.deepEqual(parseFigureName('gradient-case0-T1', ['T1', 'T2']), {
+    kind: 'attribution',
+    method: 'gradient',
+    caseIndex: '0',
+    channel: 'T1',
+  });
   assert.deepEqual(parseFigureName('traversal-ch1', ['ch0', 'ch1']), { kind: 'traversal', channel: 'ch1' });
   assert.deepEqual(parseFigureName('traversal-ch1', ['ch1', 'x']), { kind: 'traversal', channel: 'ch1' });
   assert.deepEqual(parseFigureName('traversal-ch1-x', ['ch1', 'x']), { kind: 'traversal', channel: 'x' });

@@ -21,8 +21,25 @@ test('explain on an RGB run writes composite traversal and activation-maximisati
   const root = mkdtempSync(join(tmpdir(), 'll-explain-rgb-'));
   try {
     const run = join(root, 'run');
-    ok('train', '--data', 'phantom:n=64,size=32,channels=R,G,B,lesion=B,seed=4', '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4',
-      '--width', '8', '--steps', '3', '--batch-size', '32', '--out', run);
+    ok(
+      'train',
+      '--data',
+      'phantom:n=64,size=32,channels=R,G,B,lesion=B,seed=4',
+      '--model',
+      'conv-ae',
+      '--latent-maps',
+      '4',
+      '--latent-grid',
+      '4x4',
+      '--width',
+      '8',
+      '--steps',
+      '3',
+      '--batch-size',
+      '32',
+      '--out',
+      run,
+    );
     ok('explain', run, '--map', '0', '--methods', 'gradient', '--cases', '4', '--max-cases', '64');
     const r = (JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')) as { result: { figures: string[] } }).result;
     const trav = `figures/map-0/${TRAVERSAL_COMPOSITE_FIGURE}`;

@@ -9,7 +9,8 @@ import { indexListFlag, levelFlag, numberFlag, positiveIntFlag, positiveNumberFl
 
 const cli = join(process.cwd(), 'dist/src/cli/main.js');
 const NO_RUN = join(process.cwd(), 'no-such-run-folder');
-const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const latentlens = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
 
 const COMMANDS: [string, string[]][] = [
   ['rank', ['rank', NO_RUN]],

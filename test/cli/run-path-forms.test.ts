@@ -21,8 +21,25 @@ const ok = (...args: string[]) => {
 };
 
 before(() => {
-  ok('train', '--data', 'phantom:n=64,size=32,channels=T1,FLAIR', '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4',
-    '--width', '8', '--steps', '3', '--batch-size', '32', '--out', 'run');
+  ok(
+    'train',
+    '--data',
+    'phantom:n=64,size=32,channels=T1,FLAIR',
+    '--model',
+    'conv-ae',
+    '--latent-maps',
+    '4',
+    '--latent-grid',
+    '4x4',
+    '--width',
+    '8',
+    '--steps',
+    '3',
+    '--batch-size',
+    '32',
+    '--out',
+    'run',
+  );
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -33,7 +50,8 @@ for (const [i, form] of ['./run', 'run/', run].entries()) {
     ok('embed', form, '--method', 'pca');
     ok('report', form, '--samples', '1', '--reconstructions', '2');
     assert.ok(!existsSync(join(run, 'run')), 'no run/run/ folder');
-    for (const f of ['rank.json', 'embed-pca.json', 'figures/embed-pca.png', 'report.html', `explain/map-${i}.json`]) assert.ok(existsSync(join(run, f)), f);
+    for (const f of ['rank.json', 'embed-pca.json', 'figures/embed-pca.png', 'report.html', `explain/map-${i}.json`])
+      assert.ok(existsSync(join(run, f)), f);
 
     const r = (JSON.parse(readFileSync(join(run, 'explain', `map-${i}.json`), 'utf8')) as { result: { figures: string[] } }).result;
     assert.ok(r.figures.length > 0);
@@ -44,6 +62,10 @@ for (const [i, form] of ['./run', 'run/', run].entries()) {
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     assert.ok(!html.includes('figure file(s) listed in the JSON are missing'), 'no missing figures');
     assert.match(html, /decoded with <code>model\.safetensors<\/code>/);
-    for (let k = 0; k <= i; k++) assert.match(html, new RegExp(`<h4>Traversal</h4><p class="note">Decoded outputs of explained case \\d+ \\(the first figure case\\) as map ${k}\\b`));
+    for (let k = 0; k <= i; k++)
+      assert.match(
+        html,
+        new RegExp(`<h4>Traversal</h4><p class="note">Decoded outputs of explained case \\d+ \\(the first figure case\\) as map ${k}\\b`),
+      );
   });
 }

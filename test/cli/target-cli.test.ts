@@ -18,7 +18,8 @@ const data = `folder:${folder}?csv=labels.csv`;
 const COUNTS = [30, 25, 20, 15, 10];
 const DESCRIPTION = 'label>=2 (positive: labels 2-4, 45 cases; reference: labels 0-1, 55 cases)'; // folder data: labels, not grades
 
-const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const latentlens = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
 const ok = (...args: string[]) => {
   const r = latentlens(...args);
   assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
@@ -26,7 +27,10 @@ const ok = (...args: string[]) => {
 };
 const json = (f: string) => JSON.parse(readFileSync(join(run, f), 'utf8'));
 /** An analysis file's target (its inputs) and result, as one object for the assertions. */
-const analysis = (f: string) => { const e = json(f); return { ...e.result, target: e.inputs.target, concepts: e.inputs.concepts, result: e.result }; };
+const analysis = (f: string) => {
+  const e = json(f);
+  return { ...e.result, target: e.inputs.target, concepts: e.inputs.concepts, result: e.result };
+};
 
 before(async () => {
   mkdirSync(folder);
@@ -36,16 +40,38 @@ before(async () => {
     for (let k = 0; k < n; k++, i++) {
       // A disc whose brightness rises with the grade, on a noisy background.
       const buf = Buffer.alloc(32 * 32);
-      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) {
-        const inside = (x - 16) ** 2 + (y - 16) ** 2 < 64;
-        buf[y * 32 + x] = Math.min(255, 30 + ((i * 37 + x * 11 + y * 7) % 40) + (inside ? 40 * grade : 0));
-      }
-      await sharp(buf, { raw: { width: 32, height: 32, channels: 1 } }).toColourspace('b-w').png().toFile(join(folder, `c${i}.png`));
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++) {
+          const inside = (x - 16) ** 2 + (y - 16) ** 2 < 64;
+          buf[y * 32 + x] = Math.min(255, 30 + ((i * 37 + x * 11 + y * 7) % 40) + (inside ? 40 * grade : 0));
+        }
+      await sharp(buf, { raw: { width: 32, height: 32, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(join(folder, `c${i}.png`));
       rows.push(`c${i}.png,${grade},${i % 4 === 0 ? 'B' : 'A'}`);
     }
   }
   writeFileSync(join(folder, 'labels.csv'), rows.join('\n') + '\n');
-  ok('train', '--data', data, '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4', '--width', '8', '--steps', '3', '--batch-size', '32', '--out', run);
+  ok(
+    'train',
+    '--data',
+    data,
+    '--model',
+    'conv-ae',
+    '--latent-maps',
+    '4',
+    '--latent-grid',
+    '4x4',
+    '--width',
+    '8',
+    '--steps',
+    '3',
+    '--batch-size',
+    '32',
+    '--out',
+    run,
+  );
 });
 
 const RANK = ['--trees', '20', '--bootstraps', '0', '--folds', '3', '--repeats', '2', '--no-conditional'];
@@ -60,7 +86,10 @@ test('rank --target ordinal keeps the 5 grades (accuracy as the metric); a bad t
   assert.equal(r.metric, 'accuracy');
   const bad = latentlens('rank', run, '--target', 'label>=9', ...RANK);
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /target 'label>=9' leaves the positive class empty: label>=9 has 0 cases, label<9 has 100 \(labels 0: 30, 1: 25, 2: 20, 3: 15, 4: 10 \(100 cases\)\)/);
+  assert.match(
+    bad.stderr,
+    /target 'label>=9' leaves the positive class empty: label>=9 has 0 cases, label<9 has 100 \(labels 0: 30, 1: 25, 2: 20, 3: 15, 4: 10 \(100 cases\)\)/,
+  );
   const col = latentlens('rank', run, '--target', 'hospital', ...RANK);
   assert.match(col.stderr, /target 'hospital': no column 'hospital' \(columns: site\)/);
 });
@@ -73,7 +102,10 @@ test('rank --target label>=2 records the target in rank.json and prints it, AUCs
   assert.equal(r.target.expression, 'label>=2');
   assert.equal(r.target.positive, 'label>=2');
   assert.equal(r.target.reference, 'label<2');
-  assert.deepEqual(r.target.classes, [{ name: 'label<2', cases: 55 }, { name: 'label>=2', cases: 45 }]);
+  assert.deepEqual(r.target.classes, [
+    { name: 'label<2', cases: 55 },
+    { name: 'label>=2', cases: 45 },
+  ]);
   assert.equal(r.target.description, DESCRIPTION);
   assert.deepEqual(r.classes, [0, 1]);
   assert.deepEqual(r.classCounts ?? [55, 45], [55, 45]);
@@ -81,11 +113,31 @@ test('rank --target label>=2 records the target in rank.json and prints it, AUCs
 });
 
 test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=2 is circular, a 0-case concept errors with the counts', () => {
-  const out = ok('tcav', run, '--target', 'label>=2', '--concept', 'label:>=3#severe', 'label:>=2#target', 'label:in 0,1#mild', '--runs', '2', '--random-concepts', '3', '--head', 'logistic', '--set-size', '10');
+  const out = ok(
+    'tcav',
+    run,
+    '--target',
+    'label>=2',
+    '--concept',
+    'label:>=3#severe',
+    'label:>=2#target',
+    'label:in 0,1#mild',
+    '--runs',
+    '2',
+    '--random-concepts',
+    '3',
+    '--head',
+    'logistic',
+    '--set-size',
+    '10',
+  );
   assert.ok(out.includes(`target: ${DESCRIPTION}`), out);
   const t = analysis('tcav.json');
   assert.equal(t.target.expression, 'label>=2');
-  assert.deepEqual(t.concepts.map((c: { cases: number }) => c.cases), [25, 45, 55]);
+  assert.deepEqual(
+    t.concepts.map((c: { cases: number }) => c.cases),
+    [25, 45, 55],
+  );
   assert.equal(t.result.targetClass, 1);
   const [severe, target, mild] = t.result.concepts as { circular: boolean; reason: string }[];
   assert.equal(severe!.circular, false);
@@ -94,7 +146,10 @@ test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=
   assert.equal(mild!.circular, true); // the complement of a two-class target
   const zero = latentlens('tcav', run, '--target', 'label>=2', '--concept', 'label:>=7', '--runs', '2', '--head', 'logistic');
   assert.notEqual(zero.status, 0);
-  assert.match(zero.stderr, /concept 'label:>=7' selects 0 case\(s\); a CAV needs at least 2\. The cases' labels 0: 30, 1: 25, 2: 20, 3: 15, 4: 10 \(100 cases\)/);
+  assert.match(
+    zero.stderr,
+    /concept 'label:>=7' selects 0 case\(s\); a CAV needs at least 2\. The cases' labels 0: 30, 1: 25, 2: 20, 3: 15, 4: 10 \(100 cases\)/,
+  );
 });
 
 test('embed --target one-vs-rest:3 and explain --target label>=2 record the target', () => {
@@ -122,5 +177,9 @@ test('the report shows the target in the ranking, TCAV, embedding and explained-
 test('demo --target passes the target to rank, TCAV and embed', () => {
   const { analyse } = demoStages({ data: data, out: root, seed: 0, quick: true, target: 'label>=2' });
   for (const s of analyse(run, true)) assert.deepEqual(s.command.slice(2, 4), ['--target', 'label>=2'], s.name);
-  assert.ok(demoStages({ data, out: root, seed: 0, quick: true }).analyse(run, true).every((s) => !s.command.includes('--target')));
+  assert.ok(
+    demoStages({ data, out: root, seed: 0, quick: true })
+      .analyse(run, true)
+      .every((s) => !s.command.includes('--target')),
+  );
 });

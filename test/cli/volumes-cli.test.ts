@@ -15,7 +15,8 @@ const root = mkdtempSync(join(tmpdir(), 'll-volumes-cli-'));
 const run = join(root, 'run');
 const SPEC = 'phantom3d:n=48&size=16&seed=4';
 
-const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const latentlens = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
 const ok = (...args: string[]) => {
   const r = latentlens(...args);
   assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
@@ -25,7 +26,22 @@ const ok = (...args: string[]) => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; the explorer refuses them by name', async () => {
-  const trained = ok('train', '--data', SPEC, '--out', run, '--width', '4', '--latent-maps', '4', '--steps', '12', '--batch-size', '8', '--no-progress');
+  const trained = ok(
+    'train',
+    '--data',
+    SPEC,
+    '--out',
+    run,
+    '--width',
+    '4',
+    '--latent-maps',
+    '4',
+    '--steps',
+    '12',
+    '--batch-size',
+    '8',
+    '--no-progress',
+  );
   assert.match(trained, /training conv-ae on phantom3d:n=48&size=16&seed=4 \(48 x 2 x 16 x 16 x 16\)/);
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   assert.deepEqual(config.model.inputShape, [2, 16, 16, 16]);
@@ -43,7 +59,10 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   assert.match(explained, /not computed on volumes yet: masked decoding; channel muting with its controls/);
   const e = JSON.parse(readFileSync(join(run, 'explain', 'map-0.json'), 'utf8')).result;
   assert.equal(e.volumes, true);
-  assert.deepEqual(e.methods.map((m: { method: string }) => m.method), ['integrated-gradients', 'occlusion', 'grad-cam']);
+  assert.deepEqual(
+    e.methods.map((m: { method: string }) => m.method),
+    ['integrated-gradients', 'occlusion', 'grad-cam'],
+  );
   assert.equal(e.methods[1].forwardPassesPerVolume, 129);
   assert.equal(e.methods[0].masks[0].mask, 'lesion');
   assert.deepEqual(Object.keys(e.decoder.ablation), ['T1', 'FLAIR']);
@@ -51,12 +70,31 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   // Figures: 3 methods x 2 shown volumes x 2 channels x 3 orthogonal slices, listed with what they show.
   assert.equal(e.figures.length, 36);
   assert.ok(e.figures.every((f: { path: string }) => existsSync(join(run, f.path))));
-  assert.deepEqual(e.figures.slice(0, 3).map((f: { axis: string }) => f.axis), ['depth', 'height', 'width']);
-  const strided = ok('explain', run, '--map', '0', '--cases', '1', '--methods', 'occlusion', '--occlusion-window', '8', '--occlusion-stride', '4');
+  assert.deepEqual(
+    e.figures.slice(0, 3).map((f: { axis: string }) => f.axis),
+    ['depth', 'height', 'width'],
+  );
+  const strided = ok(
+    'explain',
+    run,
+    '--map',
+    '0',
+    '--cases',
+    '1',
+    '--methods',
+    'occlusion',
+    '--occlusion-window',
+    '8',
+    '--occlusion-stride',
+    '4',
+  );
   assert.match(strided, /occlusion: .*55 forward passes per volume/); // 1 + 2 x 3^3 windows (starts 0, 4, 8)
   const noSmooth = latentlens('explain', run, '--map', '0', '--methods', 'smoothgrad');
   assert.notEqual(noSmooth.status, 0);
-  assert.match(noSmooth.stderr, /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/);
+  assert.match(
+    noSmooth.stderr,
+    /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/,
+  );
 
   // The report shows the volume explanation as its own card and says why it has no case images.
   ok('report', run);
@@ -75,7 +113,10 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   ok('embed', run, '--method', 'pca');
   assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).inputs.latentShape, [4, 4, 4, 4]);
   // The explorer does not take volumes: opening the run for it is refused by name.
-  await assert.rejects(openRunCases(run, { command: 'serve (the explorer)' }), /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/);
+  await assert.rejects(
+    openRunCases(run, { command: 'serve (the explorer)' }),
+    /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/,
+  );
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.
   const inspected = ok('data', 'inspect', SPEC, '--sheet', join(root, 'sheet.png'));
   assert.match(inspected, /shape {5}48 x 2 x 16 x 16 x 16 {2}\(N x C x D x H x W: volumes\)/);

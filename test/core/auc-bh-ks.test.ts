@@ -15,7 +15,10 @@ test('AUC: perfect, inverted, ties count half', () => {
 test('Benjamini–Hochberg matches the textbook example', () => {
   const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.005]);
   // sorted p: .005 .01 .03 .04 -> p*m/k: .02 .02 .04 .04, monotone from the top.
-  assert.deepEqual(Array.from(q).map((v) => +v.toFixed(6)), [0.02, 0.04, 0.04, 0.02]);
+  assert.deepEqual(
+    Array.from(q).map((v) => +v.toFixed(6)),
+    [0.02, 0.04, 0.04, 0.02],
+  );
 });
 
 test('KS: uniform passes, skewed fails; t critical values', () => {

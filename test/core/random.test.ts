@@ -52,8 +52,14 @@ test('uniform, int and normal have the right moments and ranges', () => {
 
 test('permutation is a permutation; fork gives an independent reproducible stream', () => {
   const p = new Random(1).permutation(1000);
-  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
-  assert.notDeepEqual([...p], Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    [...p],
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   const f1 = new Random(5).fork();
   const f2 = new Random(5).fork();
   assert.equal(f1.next(), f2.next());
@@ -68,14 +74,23 @@ test('permutation is a permutation; fork gives an independent reproducible strea
 test("the forest's generator, bit for bit: the values forest/random.ts's Rng gave, so rank's numbers stay", () => {
   // Recorded from the forest's Rng(12345) and deriveSeed before the two generators were merged.
   const r = new Random(12345);
-  assert.deepEqual([r.nextUint32(), r.nextUint32(), r.int(1000), r.normal(), r.next()],
-    [4164816853, 1512695896, 73, -1.5716545946132778, 0.7898352516349405]);
+  assert.deepEqual(
+    [r.nextUint32(), r.nextUint32(), r.int(1000), r.normal(), r.next()],
+    [4164816853, 1512695896, 73, -1.5716545946132778, 0.7898352516349405],
+  );
   assert.equal(deriveSeed(7, 3, 0x626f6f74), 3162088407);
   assert.deepEqual(Array.from(new Random(9).permutation(10)), [0, 5, 9, 8, 3, 6, 7, 4, 2, 1]);
 });
 
 test('streams are named by (seed, purpose, index): each triple is its own reproducible stream', () => {
-  const draw = (s: number, p: string, i: number) => Array.from({ length: 4 }, (() => { const g = randomStream(s, p, i); return () => g.nextUint32(); })());
+  const draw = (s: number, p: string, i: number) =>
+    Array.from(
+      { length: 4 },
+      (() => {
+        const g = randomStream(s, p, i);
+        return () => g.nextUint32();
+      })(),
+    );
   assert.deepEqual(draw(3, 'smoothgrad', 5), draw(3, 'smoothgrad', 5));
   assert.equal(streamSeed(3, 'smoothgrad', 5), streamSeed(3, 'smoothgrad', 5));
   const others = [draw(3, 'smoothgrad', 6), draw(3, 'sanity', 5), draw(4, 'smoothgrad', 5), draw(3, 'smoothgrad', 4)];

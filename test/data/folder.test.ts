@@ -10,21 +10,25 @@ import { parseCsv } from '../../src/data/csv.js';
 import { DataError } from '../../src/data/errors.js';
 import { needSharedData, sharedData } from '../helpers/shared-data.js';
 
-test('dermoscopy folder (real files) loads with its labels and extra columns', { skip: needSharedData('isic_uda1_300x225/labels.csv') }, async () => {
-  const ds = await loadImageFolder(sharedData('isic_uda1_300x225'), { csv: 'labels.csv', labelColumn: 'benign_malignant', size: 64 });
-  assert.deepEqual(ds.shape, [100, 3, 64, 64]);
-  assert.deepEqual(ds.channelNames, ['R', 'G', 'B']);
-  assert.deepEqual(ds.classNames, ['benign', 'malignant']);
-  assert.equal(ds.labels!.filter((v) => v === 0).length, 79);
-  assert.equal(ds.labels!.filter((v) => v === 1).length, 21);
-  assert.equal(ds.ids![2], 'images/ISIC_0000002.jpg');
-  assert.equal(ds.labels![2], 1); // ISIC_0000002 is a melanoma
-  assert.equal(ds.columns!.diagnosis![2], 'melanoma');
-  assert.equal(ds.columns!.age_approx![1], '30');
-  assert.ok(!('benign_malignant' in ds.columns!) && !('image' in ds.columns!));
-  assert.ok(ds.images.every((v) => v >= 0 && v <= 1));
-  assert.deepEqual(ds.skipped, []);
-});
+test(
+  'dermoscopy folder (real files) loads with its labels and extra columns',
+  { skip: needSharedData('isic_uda1_300x225/labels.csv') },
+  async () => {
+    const ds = await loadImageFolder(sharedData('isic_uda1_300x225'), { csv: 'labels.csv', labelColumn: 'benign_malignant', size: 64 });
+    assert.deepEqual(ds.shape, [100, 3, 64, 64]);
+    assert.deepEqual(ds.channelNames, ['R', 'G', 'B']);
+    assert.deepEqual(ds.classNames, ['benign', 'malignant']);
+    assert.equal(ds.labels!.filter((v) => v === 0).length, 79);
+    assert.equal(ds.labels!.filter((v) => v === 1).length, 21);
+    assert.equal(ds.ids![2], 'images/ISIC_0000002.jpg');
+    assert.equal(ds.labels![2], 1); // ISIC_0000002 is a melanoma
+    assert.equal(ds.columns!.diagnosis![2], 'melanoma');
+    assert.equal(ds.columns!.age_approx![1], '30');
+    assert.ok(!('benign_malignant' in ds.columns!) && !('image' in ds.columns!));
+    assert.ok(ds.images.every((v) => v >= 0 && v <= 1));
+    assert.deepEqual(ds.skipped, []);
+  },
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'latentlens-folder-'));
 async function png(path: string, w: number, h: number, channels: 1 | 3, f: (x: number, y: number, c: number) => number) {
@@ -46,8 +50,14 @@ test('class subfolders, exact gray pixels, RGB to CHW, centre crop', async () =>
   assert.deepEqual(ds.shape, [3, 1, 4, 4]);
   assert.deepEqual(ds.classNames, ['cat', 'dog']);
   assert.deepEqual([...ds.labels!], [0, 1, 1]);
-  assert.deepEqual([...ds.images.subarray(0, 6)].map((v) => Math.round(v * 255)), [0, 1, 2, 3, 10, 11]);
-  assert.deepEqual(ds.skipped.map((s) => s.reason), ['not an image file (by extension)']);
+  assert.deepEqual(
+    [...ds.images.subarray(0, 6)].map((v) => Math.round(v * 255)),
+    [0, 1, 2, 3, 10, 11],
+  );
+  assert.deepEqual(
+    ds.skipped.map((s) => s.reason),
+    ['not an image file (by extension)'],
+  );
 
   const rgb = join(dir, 'rgb');
   mkdirSync(rgb);
@@ -55,8 +65,14 @@ test('class subfolders, exact gray pixels, RGB to CHW, centre crop', async () =>
   const r = await loadImageFolder(rgb, { size: 4 });
   assert.deepEqual(r.shape, [1, 3, 4, 4]);
   // Centre crop of a 6-wide image keeps columns 1..4: red 40, 80, 120, 160; green 100 everywhere.
-  assert.deepEqual([...r.images.subarray(0, 4)].map((v) => Math.round(v * 255)), [40, 80, 120, 160]);
-  assert.deepEqual([...r.images.subarray(16, 20)].map((v) => Math.round(v * 255)), [100, 100, 100, 100]);
+  assert.deepEqual(
+    [...r.images.subarray(0, 4)].map((v) => Math.round(v * 255)),
+    [40, 80, 120, 160],
+  );
+  assert.deepEqual(
+    [...r.images.subarray(16, 20)].map((v) => Math.round(v * 255)),
+    [100, 100, 100, 100],
+  );
   const g = await loadImageFolder(rgb, { size: 4, channels: 'gray' });
   assert.deepEqual(g.shape, [1, 1, 4, 4]);
 });
@@ -79,13 +95,18 @@ test('a large folder is streamed batch by batch', async () => {
 test('bad input: empty folder, CSV naming missing files or with a malformed row, mixed sizes, corrupt image', async () => {
   const empty = join(dir, 'empty');
   mkdirSync(empty);
-  await assert.rejects(loadImageFolder(empty), (e: Error) => e instanceof DataError && /empty: no images found; expected PNG/.test(e.message));
+  await assert.rejects(
+    loadImageFolder(empty),
+    (e: Error) => e instanceof DataError && /empty: no images found; expected PNG/.test(e.message),
+  );
 
   const c = join(dir, 'csvcase');
   mkdirSync(c);
   await png(join(c, 'a.png'), 2, 2, 1, () => 1);
   writeFileSync(join(c, 'missing.csv'), 'image,label\na.png,x\nb.png,y\n');
-  await assert.rejects(loadImageFolder(c, { csv: 'missing.csv' }), (e: Error) => e.message.startsWith(`${join(c, 'missing.csv')} (line 3): file b.png not found`));
+  await assert.rejects(loadImageFolder(c, { csv: 'missing.csv' }), (e: Error) =>
+    e.message.startsWith(`${join(c, 'missing.csv')} (line 3): file b.png not found`),
+  );
   const skipped = await loadImageFolder(c, { csv: 'missing.csv', missing: 'skip' });
   assert.equal(skipped.shape[0], 1);
   assert.deepEqual(skipped.skipped, [{ item: `${join(c, 'missing.csv')} line 3`, reason: 'file b.png not found' }]);
@@ -96,7 +117,10 @@ test('bad input: empty folder, CSV naming missing files or with a malformed row,
   await assert.rejects(loadImageFolder(c, { csv: 'short.csv' }), /short\.csv \(line 3\): 2 fields; expected 3 as in the header/);
   writeFileSync(join(c, 'nolabel.csv'), 'image,label\na.png,\n');
   await assert.rejects(loadImageFolder(c, { csv: 'nolabel.csv' }), /nolabel\.csv \(line 2\): empty label/);
-  await assert.rejects(loadImageFolder(c, { csv: 'missing.csv', labelColumn: 'grade' }), /no label column "grade"; expected one of image, label/);
+  await assert.rejects(
+    loadImageFolder(c, { csv: 'missing.csv', labelColumn: 'grade' }),
+    /no label column "grade"; expected one of image, label/,
+  );
 
   await png(join(c, 'big.png'), 3, 3, 1, () => 1);
   writeFileSync(join(c, 'sizes.csv'), 'image\na.png\nbig.png\n');

@@ -53,7 +53,11 @@ test('DICOM: the PatientID, else the series, is the group; the position in the s
   const noPatient = join(dir, 'series');
   mkdirSync(withPatient);
   mkdirSync(noPatient);
-  for (const [k, z] of [[0, 10], [1, 0], [2, 5]] as const) {
+  for (const [k, z] of [
+    [0, 10],
+    [1, 0],
+    [2, 5],
+  ] as const) {
     const els = imageElements({ rows: 2, columns: 2, position: `0\\0\\${z}`, series: '1.2.9', instance: String(k + 1) });
     writeFileSync(join(noPatient, `img${k}.dcm`), writeDicom([...els, { tag: [0x7fe0, 0x0010], vr: 'OW', value: u16([z, 0, 0, 0]) }]));
     els.splice(1, 0, { tag: [0x0010, 0x0020], vr: 'LO', value: 'PAT-0042' }); // after (0008,0060), in tag order
@@ -71,7 +75,10 @@ test('image folders: group=<column> of the CSV; an unknown column or no CSV is a
   const root = join(dir, 'folder');
   mkdirSync(root);
   for (let i = 0; i < 4; i++) {
-    await sharp(Buffer.alloc(4, i * 40), { raw: { width: 2, height: 2, channels: 1 } }).toColourspace('b-w').png().toFile(join(root, `img${i}.png`));
+    await sharp(Buffer.alloc(4, i * 40), { raw: { width: 2, height: 2, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(root, `img${i}.png`));
   }
   writeFileSync(join(root, 'labels.csv'), 'image,label,patient\nimg0.png,0,p1\nimg1.png,1,p1\nimg2.png,0,p2\nimg3.png,1,p3\n');
   const ds = await loadDataset(`folder:${root}?csv=labels.csv&group=patient`);
@@ -80,7 +87,10 @@ test('image folders: group=<column> of the CSV; an unknown column or no CSV is a
   assert.equal(ds.sliceIndex, undefined);
   const plain = await loadDataset(`folder:${root}?csv=labels.csv`);
   assert.equal(plain.groups, undefined);
-  await assert.rejects(loadDataset(`folder:${root}?csv=labels.csv&group=subject`), (e: Error) => e instanceof DataError && /no group column "subject"; expected one of image, label, patient/.test(e.message));
+  await assert.rejects(
+    loadDataset(`folder:${root}?csv=labels.csv&group=subject`),
+    (e: Error) => e instanceof DataError && /no group column "subject"; expected one of image, label, patient/.test(e.message),
+  );
   await assert.rejects(loadDataset(`folder:${root}?group=patient`), /group=patient needs a CSV/);
 });
 

@@ -35,16 +35,33 @@ test('data inspect --sheet on an RGB folder writes a colour composite row per cl
     mkdirSync(join(dir, 'imgs', 'green-gray'), { recursive: true });
     for (let i = 0; i < 3; i++) {
       await halves(join(dir, 'imgs', 'red-blue', `${i}.png`), [255, 0, 0], [0, 0, 255]);
-      await halves(join(dir, 'imgs', 'green-gray', `${i}.${i === 2 ? 'jpg' : 'png'}`), [0, 255, 0], [128, 128, 128], i === 2 ? 'jpeg' : 'png');
+      await halves(
+        join(dir, 'imgs', 'green-gray', `${i}.${i === 2 ? 'jpg' : 'png'}`),
+        [0, 255, 0],
+        [128, 128, 128],
+        i === 2 ? 'jpeg' : 'png',
+      );
     }
     const sheet = join(dir, 'sheet.png');
     const program = new Command().exitOverride();
     registerDataCommands(program);
     const log = console.log;
     const printed: string[] = [];
-    console.log = (...a: unknown[]) => { printed.push(a.join(' ')); };
+    console.log = (...a: unknown[]) => {
+      printed.push(a.join(' '));
+    };
     try {
-      await program.parseAsync(['node', 'latentlens', 'data', 'inspect', `folder:${join(dir, 'imgs')}`, '--sheet', sheet, '--per-class', '3']);
+      await program.parseAsync([
+        'node',
+        'latentlens',
+        'data',
+        'inspect',
+        `folder:${join(dir, 'imgs')}`,
+        '--sheet',
+        sheet,
+        '--per-class',
+        '3',
+      ]);
     } finally {
       console.log = log;
     }
@@ -57,7 +74,11 @@ test('data inspect --sheet on an RGB folder writes a colour composite row per cl
     const at = await pixels(png);
     const row = (r: number) => 2 + r * 10; // top of row r
     // Classes in folder order: green-gray first, red-blue second.
-    const close = (got: number[], want: number[], what: string) => assert.ok(got.every((v, k) => Math.abs(v - want[k]!) <= 3), `${what}: ${got} vs ${want}`);
+    const close = (got: number[], want: number[], what: string) =>
+      assert.ok(
+        got.every((v, k) => Math.abs(v - want[k]!) <= 3),
+        `${what}: ${got} vs ${want}`,
+      );
     for (let col = 0; col < 3; col++) {
       const x = 150 + col * 10;
       close(at(x + 1, row(0) + 3), [0, 255, 0], `green-gray composite, left, case ${col}`);
@@ -75,10 +96,14 @@ test('data inspect --sheet on an RGB folder writes a colour composite row per cl
   }
 });
 
-test('a gray folder\'s sheet has no composite row', async () => {
+test("a gray folder's sheet has no composite row", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'latentlens-inspect-gray-'));
   try {
-    for (let i = 0; i < 2; i++) await sharp(Buffer.alloc(S * S, i * 100), { raw: { width: S, height: S, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, `${i}.png`));
+    for (let i = 0; i < 2; i++)
+      await sharp(Buffer.alloc(S * S, i * 100), { raw: { width: S, height: S, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(join(dir, `${i}.png`));
     const ds = await loadDataset(`folder:${dir}`);
     assert.deepEqual(ds.channelNames, ['gray']);
     const head = pngHeader(await contactSheet(ds, { perClass: 2 }));
@@ -88,14 +113,23 @@ test('a gray folder\'s sheet has no composite row', async () => {
   }
 });
 
-test('ISIC dermoscopy folder: the sheet\'s composite rows are the JPEGs\' colours', { skip: needSharedData('isic_uda1_300x225/labels.csv') }, async () => {
-  const ds = await loadDataset(`folder:${sharedData('isic_uda1_300x225')}?csv=labels.csv&label=benign_malignant&size=32`);
-  const png = await contactSheet(ds, { perClass: 2 });
-  const at = await pixels(png);
-  // The first benign case, composite tile centre, against the channels' own values at that pixel.
-  const i = ds.labels!.indexOf(0), hw = 32 * 32, p = 16 * 32 + 16;
-  const want = [0, 1, 2].map((c) => Math.round(255 * ds.images[(i * 3 + c) * hw + p]!));
-  const got = at(150 + 16, 2 + 16);
-  assert.ok(got.every((v, k) => Math.abs(v - want[k]!) <= 2), `${got} vs ${want}`);
-  assert.ok(want[0]! > want[2]!, 'skin: more red than blue');
-});
+test(
+  "ISIC dermoscopy folder: the sheet's composite rows are the JPEGs' colours",
+  { skip: needSharedData('isic_uda1_300x225/labels.csv') },
+  async () => {
+    const ds = await loadDataset(`folder:${sharedData('isic_uda1_300x225')}?csv=labels.csv&label=benign_malignant&size=32`);
+    const png = await contactSheet(ds, { perClass: 2 });
+    const at = await pixels(png);
+    // The first benign case, composite tile centre, against the channels' own values at that pixel.
+    const i = ds.labels!.indexOf(0),
+      hw = 32 * 32,
+      p = 16 * 32 + 16;
+    const want = [0, 1, 2].map((c) => Math.round(255 * ds.images[(i * 3 + c) * hw + p]!));
+    const got = at(150 + 16, 2 + 16);
+    assert.ok(
+      got.every((v, k) => Math.abs(v - want[k]!) <= 2),
+      `${got} vs ${want}`,
+    );
+    assert.ok(want[0]! > want[2]!, 'skin: more red than blue');
+  },
+);

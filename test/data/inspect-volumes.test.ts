@@ -10,9 +10,15 @@ import type { VolumeDataset } from '../../src/data/types.js';
 const [D, H, W] = [2, 3, 4];
 const images = Float32Array.from({ length: D * H * W }, (_, p) => 100 * Math.floor(p / (H * W)) + 10 * (Math.floor(p / W) % H) + (p % W));
 const ds: VolumeDataset = {
-  images, shape: [1, 1, D, H, W], channelNames: ['gray'], labels: Int32Array.from([1]), classNames: ['a', 'b'], task: 'binary',
+  images,
+  shape: [1, 1, D, H, W],
+  channelNames: ['gray'],
+  labels: Int32Array.from([1]),
+  classNames: ['a', 'b'],
+  task: 'binary',
   masks: [{ name: 'm', channels: ['gray'], data: Uint8Array.from({ length: D * H * W }, (_, p) => (p >= H * W ? 1 : 0)) }],
-  skipped: [], source: 'test',
+  skipped: [],
+  source: 'test',
 };
 
 test('middle slices across depth, height and width are the planes z = D/2, y = H/2, x = W/2', () => {

@@ -70,18 +70,24 @@ test('a small .nii.gz whose header says 1024^3 int16 is refused from its header,
   assert.deepEqual(h.dims, [1024, 1024, 1024]);
   assert.equal(h.gzip, true);
   await withBudget('4GiB', () => {
-    const check = (e: Error) => e instanceof DataError
-      && e.message.startsWith(`${file}: loading it needs about 10.00 GiB of memory (`)
-      && /inflated int16 voxels 2\.00 GiB/.test(e.message)
-      && e.message.includes(`above the memory budget of 4.00 GiB (${MEMORY_BUDGET_ENV}=4GiB)`)
-      && e.message.includes(`set ${MEMORY_BUDGET_ENV}=<size>`);
+    const check = (e: Error) =>
+      e instanceof DataError &&
+      e.message.startsWith(`${file}: loading it needs about 10.00 GiB of memory (`) &&
+      /inflated int16 voxels 2\.00 GiB/.test(e.message) &&
+      e.message.includes(`above the memory budget of 4.00 GiB (${MEMORY_BUDGET_ENV}=4GiB)`) &&
+      e.message.includes(`set ${MEMORY_BUDGET_ENV}=<size>`);
     assert.throws(() => readNifti(file), check);
     assert.throws(() => parseNifti(zlibGzip(niftiInt16([1024, 1024, 1024], new Uint8Array(1024))), file), check);
   });
   // Through a spec, the case's whole need (four channels) is checked before any file is read.
   await withBudget('16GiB', async () => {
-    await assert.rejects(loadDataset(`nifti:A=${file},B=${file},C=${file},D=${file}`), (e: Error) => e instanceof DataError
-      && e.message.startsWith(`${file}: loading it needs about `) && /float32 volumes \(4\) 16\.00 GiB/.test(e.message));
+    await assert.rejects(
+      loadDataset(`nifti:A=${file},B=${file},C=${file},D=${file}`),
+      (e: Error) =>
+        e instanceof DataError &&
+        e.message.startsWith(`${file}: loading it needs about `) &&
+        /float32 volumes \(4\) 16\.00 GiB/.test(e.message),
+    );
   });
 });
 
@@ -97,8 +103,14 @@ test('a NIfTI case within a raised budget loads; the memory= option sets the bud
     assert.deepEqual(ds.shape, [64, 1, 64, 64]);
   });
   await withBudget(undefined, async () => {
-    await assert.rejects(loadDataset(`nifti:T1=${file}?memory=2MiB`), /above the memory budget of 0\.0020 GiB \(memory= in the data spec\)/);
-    await assert.rejects(loadDataset(`nifti:T1=${file}?memory=plenty`), /option memory=plenty; expected a memory budget in bytes or with a unit/);
+    await assert.rejects(
+      loadDataset(`nifti:T1=${file}?memory=2MiB`),
+      /above the memory budget of 0\.0020 GiB \(memory= in the data spec\)/,
+    );
+    await assert.rejects(
+      loadDataset(`nifti:T1=${file}?memory=plenty`),
+      /option memory=plenty; expected a memory budget in bytes or with a unit/,
+    );
   });
 });
 
@@ -112,18 +124,31 @@ test('npz: the .npy header sizes the arrays before their data is read', async ()
   for (let i = 0; i < header.length; i++) fake[10 + i] = header.charCodeAt(i);
   writeFileSync(file, zipSync({ 'train_images.npy': fake, 'train_labels.npy': encodeNpy(new Uint8Array(100000), [100000, 1]) }));
   await withBudget('8GiB', async () => {
-    await assert.rejects(loadDataset(`medmnist:${file}`), (e: Error) => e instanceof DataError
-      && e.message.startsWith(`${file}: loading it needs about `) && /float32 images 390\.63 GiB/.test(e.message)
-      && e.message.includes('above the memory budget of 8.00 GiB'));
+    await assert.rejects(
+      loadDataset(`medmnist:${file}`),
+      (e: Error) =>
+        e instanceof DataError &&
+        e.message.startsWith(`${file}: loading it needs about `) &&
+        /float32 images 390\.63 GiB/.test(e.message) &&
+        e.message.includes('above the memory budget of 8.00 GiB'),
+    );
   });
 });
 
 test('phantom:n=10000000 is refused by the budget (not V8\'s "Invalid typed array length"), and past the array limit by that', async () => {
   await withBudget(undefined, async () => {
-    await assert.rejects(loadDataset('phantom:n=10000000'), (e: Error) => e instanceof DataError
-      && e.message.startsWith('phantom (n=10000000, 3 x 64 x 64): loading it needs about 534.50 GiB')
-      && e.message.includes('float32 images 457.76 GiB') && !/Invalid typed array/.test(e.message));
-    await assert.rejects(loadDataset('phantom:n=10000000,memory=1TiB'), /phantom \(n=10000000, 3 x 64 x 64\): loading it needs one array of 122,880,000,000 elements \(float32 images, 457\.76 GiB\), more than the 4,294,967,296 a JavaScript typed array can hold/);
+    await assert.rejects(
+      loadDataset('phantom:n=10000000'),
+      (e: Error) =>
+        e instanceof DataError &&
+        e.message.startsWith('phantom (n=10000000, 3 x 64 x 64): loading it needs about 534.50 GiB') &&
+        e.message.includes('float32 images 457.76 GiB') &&
+        !/Invalid typed array/.test(e.message),
+    );
+    await assert.rejects(
+      loadDataset('phantom:n=10000000,memory=1TiB'),
+      /phantom \(n=10000000, 3 x 64 x 64\): loading it needs one array of 122,880,000,000 elements \(float32 images, 457\.76 GiB\), more than the 4,294,967,296 a JavaScript typed array can hold/,
+    );
   });
   await withBudget('1MiB', async () => {
     await assert.rejects(loadDataset('phantom:n=100,size=32'), /phantom \(n=100, 3 x 32 x 32\): loading it needs about 0\.0013 GiB/);
@@ -134,11 +159,19 @@ test('phantom:n=10000000 is refused by the budget (not V8\'s "Invalid typed arra
 test('folder: size=4096 on 20 images is sized (N x C x size^2 x 4) before any image is decoded', async () => {
   const dir = tmp();
   const px = Buffer.alloc(8 * 8 * 3, 128);
-  for (let i = 0; i < 20; i++) await sharp(px, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(dir, `img${i}.png`));
+  for (let i = 0; i < 20; i++)
+    await sharp(px, { raw: { width: 8, height: 8, channels: 3 } })
+      .png()
+      .toFile(join(dir, `img${i}.png`));
   await withBudget('2GiB', async () => {
-    await assert.rejects(loadDataset(`folder:${dir}?size=4096`), (e: Error) => e instanceof DataError
-      && e.message.startsWith(`${dir}: loading it needs about `) && e.message.includes('float32 pixels of 20 images of 3 x 4096 x 4096 3.75 GiB')
-      && e.message.includes('above the memory budget of 2.00 GiB'));
+    await assert.rejects(
+      loadDataset(`folder:${dir}?size=4096`),
+      (e: Error) =>
+        e instanceof DataError &&
+        e.message.startsWith(`${dir}: loading it needs about `) &&
+        e.message.includes('float32 pixels of 20 images of 3 x 4096 x 4096 3.75 GiB') &&
+        e.message.includes('above the memory budget of 2.00 GiB'),
+    );
     assert.deepEqual((await loadDataset(`folder:${dir}?size=16`)).shape, [20, 3, 16, 16]);
   });
 });
@@ -149,13 +182,24 @@ test('DICOM series: each file is counted with what is held so far; the file that
   mkdirSync(series);
   const px = new Uint8Array(64 * 64 * 2);
   for (let k = 0; k < 4; k++) {
-    writeFileSync(join(series, `img${k}.dcm`), writeDicom([...imageElements({ rows: 64, columns: 64, position: `0\\0\\${k}`, series: '1.2.9', instance: String(k + 1) }), { tag: [0x7fe0, 0x0010], vr: 'OW', value: px }]));
+    writeFileSync(
+      join(series, `img${k}.dcm`),
+      writeDicom([
+        ...imageElements({ rows: 64, columns: 64, position: `0\\0\\${k}`, series: '1.2.9', instance: String(k + 1) }),
+        { tag: [0x7fe0, 0x0010], vr: 'OW', value: px },
+      ]),
+    );
   }
   // Per file: 8 KiB on disk, 32 KiB float64 and 16 KiB float32 while decoding; 16 KiB kept and 16 KiB
   // of dataset array per image held: the third file (img2) passes 100 KiB.
   await withBudget(undefined, async () => {
-    await assert.rejects(loadDataset(`dicom:${series}?memory=100KiB`), (e: Error) => e instanceof DataError
-      && e.message.startsWith(`${join(series, 'img2.dcm')}: loading it needs about `) && e.message.includes('2 images read so far'));
+    await assert.rejects(
+      loadDataset(`dicom:${series}?memory=100KiB`),
+      (e: Error) =>
+        e instanceof DataError &&
+        e.message.startsWith(`${join(series, 'img2.dcm')}: loading it needs about `) &&
+        e.message.includes('2 images read so far'),
+    );
     assert.deepEqual((await loadDataset(`dicom:${series}?memory=1MiB`)).shape, [4, 1, 64, 64]);
   });
 });

@@ -28,13 +28,17 @@ test('volume phantom: label = lesion presence, the mask is the sphere of the fac
     const centre = (Math.floor(z) * 20 + Math.floor(y)) * 20 + Math.floor(x);
     assert.equal(mask[centre], 1);
     // Without noise the organ is 0.35 in T1 and 0.45 in FLAIR; the lesion adds its intensity to FLAIR only.
-    const t1 = ds.images[(i * 2) * V + centre]!, flair = ds.images[(i * 2 + 1) * V + centre]!;
+    const t1 = ds.images[i * 2 * V + centre]!,
+      flair = ds.images[(i * 2 + 1) * V + centre]!;
     assert.ok(flair - t1 > 0.1 + f[5]! - 0.05, `FLAIR ${flair} vs T1 ${t1} at the lesion centre`);
     assert.ok(t1 < 0.4, `T1 ${t1} shows no lesion`);
   }
   assert.ok(withLesion >= 3 && withLesion <= 9, `${withLesion} of 12 cases have a lesion`);
   // Same seed, same volumes.
-  assert.deepEqual(generateVolumePhantoms({ n: 2, size: 16, seed: 'a' }).images, generateVolumePhantoms({ n: 2, size: 16, seed: 'a' }).images);
+  assert.deepEqual(
+    generateVolumePhantoms({ n: 2, size: 16, seed: 'a' }).images,
+    generateVolumePhantoms({ n: 2, size: 16, seed: 'a' }).images,
+  );
 });
 
 test('phantom3d: spec loads volumes; 2D commands refuse it and name the 2D phantom', async () => {
@@ -42,5 +46,8 @@ test('phantom3d: spec loads volumes; 2D commands refuse it and name the 2D phant
   assert.equal(ds.shape.length, 5);
   assert.deepEqual(ds.shape.slice(1), [2, 16, 16, 16]);
   assert.equal(ds.masks![0]!.data.length, ds.shape[0] * 16 ** 3);
-  await assert.rejects(loadDataset('phantom3d:n=4&size=16', { command: 'serve (the explorer)' }), /and serve \(the explorer\) takes 2D images only .*; use a 2D phantom \(phantom:\.\.\.\) instead/);
+  await assert.rejects(
+    loadDataset('phantom3d:n=4&size=16', { command: 'serve (the explorer)' }),
+    /and serve \(the explorer\) takes 2D images only .*; use a 2D phantom \(phantom:\.\.\.\) instead/,
+  );
 });

@@ -26,10 +26,19 @@ test('shape, channels, labels equal lesion presence, splits partition the cases'
   assert.deepEqual(ds.factors!.names, [...PHANTOM_FACTORS]);
   for (let i = 0; i < 200; i++) assert.equal(ds.labels![i], ds.factors!.values[i * F + col('lesion_present')]);
   const all = [...ds.splits!.train, ...ds.splits!.val, ...ds.splits!.test].sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: 200 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 200 }, (_, i) => i),
+  );
   assert.equal(ds.splits!.test.length, 40);
   assert.equal(ds.splits!.val.length, 20);
-  assert.deepEqual(ds.masks!.map((m) => [m.name, m.channels]), [['lesion', ['FLAIR']], ['distractor', ['T1']]]);
+  assert.deepEqual(
+    ds.masks!.map((m) => [m.name, m.channels]),
+    [
+      ['lesion', ['FLAIR']],
+      ['distractor', ['T1']],
+    ],
+  );
 });
 
 // Noise- and texture-free pairs that differ only in whether the lesion (or distractor) is drawn: the
@@ -151,7 +160,10 @@ test('custom channels and lesion channels; bad options name the problem', () => 
   assert.deepEqual(ds.channelNames, ['A', 'B']);
   assert.deepEqual(ds.masks![0]!.channels, ['A', 'B']);
   assert.deepEqual(ds.masks![1]!.channels, ['A']);
-  assert.throws(() => generatePhantoms({ lesionChannels: ['T9'] }), (e: Error) => e instanceof DataError && /lesion channel "T9" is not one of the channels \[T1, T2, FLAIR\]/.test(e.message));
+  assert.throws(
+    () => generatePhantoms({ lesionChannels: ['T9'] }),
+    (e: Error) => e instanceof DataError && /lesion channel "T9" is not one of the channels \[T1, T2, FLAIR\]/.test(e.message),
+  );
   assert.throws(() => generatePhantoms({ n: 0 }), /n must be a positive integer/);
   assert.throws(() => generatePhantoms({ lesionRate: 2 }), /lesionRate must be in \[0, 1\]/);
   assert.throws(() => generatePhantoms({ lesionRadius: [0.2, 0.1] }), /lesionRadius/);

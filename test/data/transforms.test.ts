@@ -25,7 +25,11 @@ function tiny(values: number[][], splits = true): ImageDataset {
 
 test('z-score and min-max are fitted on the train split only, per channel', () => {
   // channel a: train values 1,3 | 5,7 ; channel b: 10,10 | 20,20 ; val sample is huge.
-  const ds = tiny([[1, 3, 10, 10], [5, 7, 20, 20], [1000, 1000, 1000, 1000]]);
+  const ds = tiny([
+    [1, 3, 10, 10],
+    [5, 7, 20, 20],
+    [1000, 1000, 1000, 1000],
+  ]);
   const z = fitNormalization(ds, { method: 'zscore' });
   assert.deepEqual(z.shift, [4, 15]);
   assert.ok(Math.abs(z.scale[0]! - 1 / Math.sqrt(5)) < 1e-12);
@@ -33,7 +37,16 @@ test('z-score and min-max are fitted on the train split only, per channel', () =
   const { dataset } = normalize(ds, { method: 'minmax' });
   assert.deepEqual([...dataset.images.subarray(0, 8)], [0, 1 / 3, 0, 0, 2 / 3, 1, 1, 1].map(Math.fround));
   assert.ok(dataset.images[8]! > 100); // val is transformed with the train fit, not refitted
-  const constant = fitNormalization(tiny([[2, 2, 2, 2], [2, 2, 2, 2]], false), { method: 'zscore' });
+  const constant = fitNormalization(
+    tiny(
+      [
+        [2, 2, 2, 2],
+        [2, 2, 2, 2],
+      ],
+      false,
+    ),
+    { method: 'zscore' },
+  );
   assert.deepEqual(constant.scale, [1, 1]);
 });
 
@@ -100,8 +113,14 @@ test('batches cover the selection once, shuffle with a seed, carry labels; strea
     assert.deepEqual(b.images.subarray(0, 192), ph.images.subarray(b.indices[0]! * 192, b.indices[0]! * 192 + 192));
   }
   assert.equal(count, 3);
-  assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i));
-  assert.notDeepEqual(seen, Array.from({ length: 25 }, (_, i) => i));
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    Array.from({ length: 25 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    seen,
+    Array.from({ length: 25 }, (_, i) => i),
+  );
   assert.equal([...batches(ph, { batchSize: 10, dropLast: true })].length, 2);
   assert.deepEqual([...batches(ph, { indices: ph.splits!.val })][0]!.indices, ph.splits!.val);
 

@@ -30,7 +30,8 @@ test('PCA recovers a known principal axis, its variance and a positive largest l
 
 test('PCA: subspace iteration (large D) and the implicit X^T X path agree with the exact solver', () => {
   const rng = new Random(3);
-  const d = 150, n = 300;
+  const d = 150,
+    n = 300;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = rng.normal() * (1 + (c % 7)) + (c < 3 ? 5 * Math.sin(i) : 0);
   const exact = pca(x, n, d, { components: 3, exactMaxDim: 1000 });
@@ -70,13 +71,17 @@ test('trustworthiness is 1 when the embedding is the data itself, lower for a sh
 
 test('exact kNN matches a naive sort and fitPCA returns the documented record', () => {
   const rng = new Random(9);
-  const n = 150, d = 4;
+  const n = 150,
+    d = 4;
   const x = new Float32Array(n * d).map(() => rng.normal());
   const g = exactKnn(x, n, d, 6);
   for (const i of [0, 17, 149]) {
-    const naive = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i)
+    const naive = Array.from({ length: n }, (_, j) => j)
+      .filter((j) => j !== i)
       .map((j) => [j, x.subarray(j * d, j * d + d).reduce((s, v, c) => s + (v - x[i * d + c]) ** 2, 0)])
-      .sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, 6).map((p) => p[0]);
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0])
+      .slice(0, 6)
+      .map((p) => p[0]);
     assert.deepEqual(Array.from(g.indices.subarray(i * 6, i * 6 + 6)), naive);
   }
   const r = fitPCA(x, n, d);

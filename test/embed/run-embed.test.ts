@@ -11,7 +11,7 @@ import { createModel } from '../../src/models/registry.js';
 import { trainModel } from '../../src/train/trainer.js';
 import { embedRun } from '../../src/runs/embed-run.js';
 
-test('embedRun encodes a run\'s data and writes embed-<method>.json and its figure', async () => {
+test("embedRun encodes a run's data and writes embed-<method>.json and its figure", async () => {
   const out = mkdtempSync(join(tmpdir(), 'embed-run-'));
   try {
     const spec = 'phantom:n=120,size=28,channels=gray';

@@ -22,10 +22,17 @@ test('scatter writes a valid PNG of the requested size, coloured by label or val
 });
 
 test('rasterised points carry their colour: the highest value is viridis yellow', () => {
-  const { rgba, width } = rasterizeScatter(Float32Array.from([0, 0, 10, 10]), { values: [0, 1], width: 300, height: 300, alpha: 1, pointRadius: 4 });
+  const { rgba, width } = rasterizeScatter(Float32Array.from([0, 0, 10, 10]), {
+    values: [0, 1],
+    width: 300,
+    height: 300,
+    alpha: 1,
+    pointRadius: 4,
+  });
   const yellow = viridis(1);
   let found = false;
-  for (let p = 0; p < rgba.length; p += 4) if (rgba[p] === yellow[0] && rgba[p + 1] === yellow[1] && rgba[p + 2] === yellow[2]) found = true;
+  for (let p = 0; p < rgba.length; p += 4)
+    if (rgba[p] === yellow[0] && rgba[p + 1] === yellow[1] && rgba[p + 2] === yellow[2]) found = true;
   assert.ok(found, 'a fully covered pixel has the top colour');
   assert.equal(rgba[0], 255, 'background is white');
   assert.equal(width, 300);

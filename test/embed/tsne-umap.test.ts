@@ -66,11 +66,19 @@ test('fitAsync yields to the event loop and reports progress up to the total', a
   let ticks = 0;
   const timer = setInterval(() => ticks++, 0);
   const seen: number[] = [];
-  const r = await new UMAP({ nEpochs: 60, trustworthinessK: 0 }).fitAsync(blobs.data, blobs.n, 10, (p) => { seen.push(p.step); });
+  const r = await new UMAP({ nEpochs: 60, trustworthinessK: 0 }).fitAsync(blobs.data, blobs.n, 10, (p) => {
+    seen.push(p.step);
+  });
   clearInterval(timer);
   assert.ok(ticks > 5, `timers ran during the fit (${ticks})`);
   assert.equal(seen.at(-1), 60);
   assert.equal(r.params.epochsRun, 60);
-  const stopped = await embedAsync(blobs.data, blobs.n, 10, { method: 'tsne', maxIterations: 500, trustworthinessK: 0 }, (p) => p.step < 100);
+  const stopped = await embedAsync(
+    blobs.data,
+    blobs.n,
+    10,
+    { method: 'tsne', maxIterations: 500, trustworthinessK: 0 },
+    (p) => p.step < 100,
+  );
   assert.ok((stopped.params.iterationsRun as number) < 500, 'returning false stops early');
 });

@@ -6,13 +6,36 @@ import { F, grad, manualSeed, ones, randn, scope, tensor, type Tensor } from '..
 import { BatchNorm3d, Conv3d, ConvTranspose3d } from '../../src/nn/index.js';
 import { assertClose } from '../helpers/close.js';
 
-interface Case { name: string; shapes: number[][]; fn: (...xs: Tensor[]) => Tensor }
+interface Case {
+  name: string;
+  shapes: number[][];
+  fn: (...xs: Tensor[]) => Tensor;
+}
 
 const cases: Case[] = [
-  { name: 'conv3d stride 2 padding 1', shapes: [[2, 2, 4, 4, 4], [3, 2, 3, 3, 3], [3]], fn: (x, w, b) => F.conv3d(x, w, b, { stride: 2, padding: 1 }) },
-  { name: 'conv3d anisotropic kernel, groups', shapes: [[1, 4, 3, 4, 5], [2, 2, 1, 3, 2]], fn: (x, w) => F.conv3d(x, w, null, { groups: 2, padding: [0, 1, 0] }) },
-  { name: 'convTranspose3d', shapes: [[1, 3, 2, 2, 2], [3, 2, 4, 4, 4], [2]], fn: (x, w, b) => F.convTranspose3d(x, w, b, { stride: 2, padding: 1 }) },
-  { name: 'batchNorm on volumes (training)', shapes: [[3, 2, 2, 3, 2], [2], [2]], fn: (x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }) },
+  {
+    name: 'conv3d stride 2 padding 1',
+    shapes: [[2, 2, 4, 4, 4], [3, 2, 3, 3, 3], [3]],
+    fn: (x, w, b) => F.conv3d(x, w, b, { stride: 2, padding: 1 }),
+  },
+  {
+    name: 'conv3d anisotropic kernel, groups',
+    shapes: [
+      [1, 4, 3, 4, 5],
+      [2, 2, 1, 3, 2],
+    ],
+    fn: (x, w) => F.conv3d(x, w, null, { groups: 2, padding: [0, 1, 0] }),
+  },
+  {
+    name: 'convTranspose3d',
+    shapes: [[1, 3, 2, 2, 2], [3, 2, 4, 4, 4], [2]],
+    fn: (x, w, b) => F.convTranspose3d(x, w, b, { stride: 2, padding: 1 }),
+  },
+  {
+    name: 'batchNorm on volumes (training)',
+    shapes: [[3, 2, 2, 3, 2], [2], [2]],
+    fn: (x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }),
+  },
   { name: 'interpolate3d nearest', shapes: [[1, 2, 2, 2, 2]], fn: (x) => F.interpolate3d(x, { scaleFactor: 2 }).exp() },
   { name: 'interpolate3d trilinear', shapes: [[1, 1, 2, 3, 2]], fn: (x) => F.interpolate3d(x, { size: [4, 5, 3], mode: 'trilinear' }) },
 ];
@@ -23,7 +46,11 @@ for (const c of cases) {
       manualSeed(5);
       const inputs = c.shapes.map((s) => randn(s, { dtype: 'float64' }).detach().requiresGrad_(true));
       const weights = randn(c.fn(...inputs).shape, { dtype: 'float64' });
-      const objective = (xs: Tensor[]) => c.fn(...xs).mul(weights).sum();
+      const objective = (xs: Tensor[]) =>
+        c
+          .fn(...xs)
+          .mul(weights)
+          .sum();
       const analytic = grad(objective(inputs), inputs).map((g) => g!.toFloat32());
       const eps = 1e-6;
       inputs.forEach((x, k) => {

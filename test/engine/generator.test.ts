@@ -12,8 +12,12 @@ test('a generator seeded with s draws what the global generator draws after manu
     manualSeed(17);
     const global = [values(randn([5])), values(rand([3])), values(randperm(9)), values(randint(0, 100, [4]))];
     const g = generator(17);
-    const own = [values(randn([5], { generator: g })), values(rand([3], { generator: g })),
-      values(randperm(9, { generator: g })), values(randint(0, 100, [4], { generator: g }))];
+    const own = [
+      values(randn([5], { generator: g })),
+      values(rand([3], { generator: g })),
+      values(randperm(9, { generator: g })),
+      values(randint(0, 100, [4], { generator: g })),
+    ];
     assert.deepEqual(own, global);
     assert.equal(g.initialSeed, 17);
     assert.equal(g.device, 'cpu');
@@ -42,7 +46,10 @@ test('a generator is a stream: successive draws differ; different seeds differ',
     assert.notDeepEqual(values(rand([4], { generator: g })), values(rand([4], { generator: g })));
     assert.notDeepEqual(values(rand([4], { generator: generator(1) })), values(rand([4], { generator: generator(2) })));
     const p = values(randperm(20, { generator: generator(4) })).sort((x, y) => x - y);
-    assert.deepEqual(p, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      p,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 });
 

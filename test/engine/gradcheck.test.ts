@@ -15,13 +15,43 @@ const positive = (x: Tensor) => x.abs().add(0.5);
 const NCHW = [2, 3, 5, 5];
 
 const cases: Case[] = [
-  { name: 'add', shapes: [[3, 4], [3, 4]], fn: (a, b) => a.add(b, 0.7) },
+  {
+    name: 'add',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => a.add(b, 0.7),
+  },
   { name: 'add scalar', shapes: [[3, 4]], fn: (a) => a.add(2.5) },
   { name: 'sub', shapes: [[3, 4], [4]], fn: (a, b) => a.sub(b) },
-  { name: 'mul', shapes: [[3, 4], [3, 1]], fn: (a, b) => a.mul(b) },
-  { name: 'div', shapes: [[3, 4], [3, 4]], fn: (a, b) => a.div(b), domain: positive },
+  {
+    name: 'mul',
+    shapes: [
+      [3, 4],
+      [3, 1],
+    ],
+    fn: (a, b) => a.mul(b),
+  },
+  {
+    name: 'div',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => a.div(b),
+    domain: positive,
+  },
   { name: 'pow scalar', shapes: [[3, 4]], fn: (a) => a.pow(3) },
-  { name: 'pow tensor', shapes: [[3, 4], [3, 4]], fn: (a, b) => a.pow(b), domain: positive },
+  {
+    name: 'pow tensor',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => a.pow(b),
+    domain: positive,
+  },
   { name: 'neg', shapes: [[5]], fn: (a) => a.neg() },
   { name: 'abs', shapes: [[5]], fn: (a) => a.abs(), domain: positive },
   { name: 'sqrt', shapes: [[5]], fn: (a) => a.sqrt(), domain: positive },
@@ -42,8 +72,22 @@ const cases: Case[] = [
   { name: 'elu', shapes: [[6]], fn: (a) => F.elu(a.abs().add(0.1).neg()) },
   { name: 'silu', shapes: [[6]], fn: (a) => F.silu(a) },
   { name: 'gelu', shapes: [[6]], fn: (a) => F.gelu(a) },
-  { name: 'matmul', shapes: [[3, 4], [4, 2]], fn: (a, b) => a.matmul(b) },
-  { name: 'matmul batched', shapes: [[2, 3, 4], [4, 2]], fn: (a, b) => a.matmul(b) },
+  {
+    name: 'matmul',
+    shapes: [
+      [3, 4],
+      [4, 2],
+    ],
+    fn: (a, b) => a.matmul(b),
+  },
+  {
+    name: 'matmul batched',
+    shapes: [
+      [2, 3, 4],
+      [4, 2],
+    ],
+    fn: (a, b) => a.matmul(b),
+  },
   { name: 'sum', shapes: [[3, 4]], fn: (a) => a.sum() },
   { name: 'sum dim', shapes: [[3, 4]], fn: (a) => a.sum(1, true) },
   { name: 'mean', shapes: [[3, 4]], fn: (a) => a.mean() },
@@ -74,32 +118,95 @@ const cases: Case[] = [
   { name: 'gather', shapes: [[3, 4]], fn: (a) => a.gather(1, tensor([0, 3, 1, 1, 2, 2], [3, 2], { dtype: 'int64' })).exp() },
   { name: 'index', shapes: [[5, 4]], fn: (a) => a.index([tensor([1, 3], [2], { dtype: 'int64' })]).exp() },
   { name: 'maskedFill', shapes: [[2, 3]], fn: (a) => a.maskedFill(tensor([1, 0, 1, 0, 0, 1], [2, 3], { dtype: 'bool' }), 0.5).exp() },
-  { name: 'where', shapes: [[2, 3], [2, 3]], fn: (a, b) => a.where(tensor([1, 0, 1, 0, 0, 1], [2, 3], { dtype: 'bool' }), b).exp() },
+  {
+    name: 'where',
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    fn: (a, b) => a.where(tensor([1, 0, 1, 0, 0, 1], [2, 3], { dtype: 'bool' }), b).exp(),
+  },
   { name: 'conv2d', shapes: [NCHW, [4, 3, 3, 3], [4]], fn: (x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1 }) },
-  { name: 'conv2d groups dilation', shapes: [[1, 4, 7, 7], [4, 2, 3, 3]], fn: (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: 2 }) },
-  { name: 'convTranspose2d', shapes: [[2, 3, 3, 3], [3, 2, 3, 3], [2]], fn: (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) },
+  {
+    name: 'conv2d groups dilation',
+    shapes: [
+      [1, 4, 7, 7],
+      [4, 2, 3, 3],
+    ],
+    fn: (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: 2 }),
+  },
+  {
+    name: 'convTranspose2d',
+    shapes: [[2, 3, 3, 3], [3, 2, 3, 3], [2]],
+    fn: (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }),
+  },
   { name: 'linear', shapes: [[3, 4], [2, 4], [2]], fn: (x, w, b) => F.linear(x, w, b) },
   { name: 'batchNorm (training)', shapes: [NCHW, [3], [3]], fn: (x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }) },
   { name: 'groupNorm', shapes: [[2, 4, 3, 3], [4], [4]], fn: (x, w, b) => F.groupNorm(x, 2, w, b) },
-  { name: 'mseLoss', shapes: [[3, 4], [3, 4]], fn: (a, b) => F.mseLoss(a, b) },
-  { name: 'l1Loss', shapes: [[3, 4], [3, 4]], fn: (a, b) => F.l1Loss(a, b.add(10)) },
-  { name: 'binaryCrossEntropyWithLogits', shapes: [[3, 4], [3, 4]], fn: (a, b) => F.binaryCrossEntropyWithLogits(a, b.sigmoid()) },
+  {
+    name: 'mseLoss',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => F.mseLoss(a, b),
+  },
+  {
+    name: 'l1Loss',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => F.l1Loss(a, b.add(10)),
+  },
+  {
+    name: 'binaryCrossEntropyWithLogits',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => F.binaryCrossEntropyWithLogits(a, b.sigmoid()),
+  },
   { name: 'crossEntropy', shapes: [[4, 3]], fn: (a) => F.crossEntropy(a, tensor([0, 2, 1, 2], [4], { dtype: 'int64' })) },
   { name: 'maxPool2d', shapes: [NCHW], fn: (x) => F.maxPool2d(x, 2) },
   { name: 'avgPool2d', shapes: [NCHW], fn: (x) => F.avgPool2d(x, 2, 1) },
   { name: 'adaptiveAvgPool2d', shapes: [NCHW], fn: (x) => F.adaptiveAvgPool2d(x, 2) },
   { name: 'interpolate nearest', shapes: [[1, 2, 3, 3]], fn: (x) => F.interpolate(x, { scaleFactor: 2 }).exp() },
   { name: 'interpolate bilinear', shapes: [[1, 2, 3, 3]], fn: (x) => F.interpolate(x, { size: [5, 4], mode: 'bilinear' }) },
-  { name: 'dropout (fixed seed)', shapes: [[4, 5]], fn: (x) => { manualSeed(3); return F.dropout(x, 0.4, true); } },
-  { name: 'cat', shapes: [[2, 3], [1, 3]], fn: (a, b) => F.cat([a, b], 0).exp() },
-  { name: 'stack', shapes: [[2, 3], [2, 3]], fn: (a, b) => F.stack([a, b], 1).exp() },
+  {
+    name: 'dropout (fixed seed)',
+    shapes: [[4, 5]],
+    fn: (x) => {
+      manualSeed(3);
+      return F.dropout(x, 0.4, true);
+    },
+  },
+  {
+    name: 'cat',
+    shapes: [
+      [2, 3],
+      [1, 3],
+    ],
+    fn: (a, b) => F.cat([a, b], 0).exp(),
+  },
+  {
+    name: 'stack',
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    fn: (a, b) => F.stack([a, b], 1).exp(),
+  },
   { name: 'topk', shapes: [[3, 5]], fn: (a) => F.topk(a, 2, 1)[0] },
   { name: 'sort', shapes: [[3, 5]], fn: (a) => F.sort(a, 1, true)[0].mul(tensor([1, 2, 3, 4, 5], [5], { dtype: 'float64' })) },
 ];
 
 /** Weighted sum of the op's output, so every output element contributes with a distinct weight. */
 function objective(c: Case, inputs: Tensor[], weights: Tensor): Tensor {
-  return c.fn(...inputs).mul(weights).sum();
+  return c
+    .fn(...inputs)
+    .mul(weights)
+    .sum();
 }
 
 for (const c of cases) {

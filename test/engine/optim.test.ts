@@ -9,9 +9,13 @@ test('two Adam steps equal the closed-form update', () => {
   scope(() => {
     const p = tensor([1, -2], [2]).requiresGrad_(true);
     const opt = new Adam([p], { lr: 0.1, betas: [0.9, 0.99], eps: 1e-8 });
-    const grads = [[0.5, -1], [0.2, 0.4]];
+    const grads = [
+      [0.5, -1],
+      [0.2, 0.4],
+    ];
     const expected = [1, -2];
-    const m = [0, 0], v = [0, 0];
+    const m = [0, 0],
+      v = [0, 0];
     grads.forEach((g, k) => {
       p.grad = tensor(g, [2]);
       opt.step();
@@ -19,7 +23,8 @@ test('two Adam steps equal the closed-form update', () => {
       for (let i = 0; i < 2; i++) {
         m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
         v[i] = 0.99 * v[i]! + 0.01 * g[i]! ** 2;
-        const mHat = m[i]! / (1 - 0.9 ** t), vHat = v[i]! / (1 - 0.99 ** t);
+        const mHat = m[i]! / (1 - 0.9 ** t),
+          vHat = v[i]! / (1 - 0.99 ** t);
         expected[i] = expected[i]! - (0.1 * mHat) / (Math.sqrt(vHat) + 1e-8);
       }
     });
@@ -44,8 +49,10 @@ test('SGD with momentum matches its recurrence', () => {
   scope(() => {
     const p = tensor([1], [1]).requiresGrad_(true);
     const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
-    p.grad = tensor([1], [1]); opt.step(); // buf = 1, p = 0.9
-    p.grad = tensor([1], [1]); opt.step(); // buf = 1.9, p = 0.71
+    p.grad = tensor([1], [1]);
+    opt.step(); // buf = 1, p = 0.9
+    p.grad = tensor([1], [1]);
+    opt.step(); // buf = 1.9, p = 0.71
     assertClose(p.toFloat32(), [0.71]);
     opt.dispose();
   });

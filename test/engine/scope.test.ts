@@ -33,7 +33,14 @@ test('nested scopes move kept tensors to the parent scope', () => {
 
 test('a throwing scope frees everything it made', () => {
   const before = live();
-  assert.throws(() => scope(() => { ones([5]); throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      scope(() => {
+        ones([5]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(live(), before);
 });
 
@@ -66,7 +73,10 @@ test('keep() takes a tensor out of scope management', () => {
 test('noGrad turns recording off and restores it', () => {
   scope(() => {
     const w = ones([2]).requiresGrad_(true);
-    const y = noGrad(() => { assert.equal(isGradEnabled(), false); return w.mul(2); });
+    const y = noGrad(() => {
+      assert.equal(isGradEnabled(), false);
+      return w.mul(2);
+    });
     assert.equal(isGradEnabled(), true);
     assert.equal(y.requiresGrad, false);
     assert.equal(w.mul(2).requiresGrad, true);
@@ -77,11 +87,12 @@ test('10,000 conv forward/backward steps inside scope grow RSS by less than 50 M
   const conv = new Conv2d(1, 8, 3, { padding: 1 });
   const opt = new Adam(conv.parameters());
   const x = randn([4, 1, 16, 16]);
-  const step = () => scope(() => {
-    opt.zeroGrad();
-    F.mseLoss(conv.forward(x), x.expand(4, 8, 16, 16)).backward();
-    opt.step();
-  });
+  const step = () =>
+    scope(() => {
+      opt.zeroGrad();
+      F.mseLoss(conv.forward(x), x.expand(4, 8, 16, 16)).backward();
+      opt.step();
+    });
   for (let i = 0; i < 200; i++) step();
   const buffers = live();
   const rss0 = process.memoryUsage().rss;

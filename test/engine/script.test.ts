@@ -9,9 +9,17 @@ import { assertClose } from '../helpers/close.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
 const expected = JSON.parse(readFileSync(fixture('tiny_ae.expected.json'), 'utf8')) as {
-  latent_shape: number[]; latent: number[]; reconstruction: number[]; grad_latent1_mean: number[]; parameter_names: string[];
+  latent_shape: number[];
+  latent: number[];
+  reconstruction: number[];
+  grad_latent1_mean: number[];
+  parameter_names: string[];
 };
-const input = () => tensor(Array.from({ length: 128 }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5), [1, 2, 8, 8]);
+const input = () =>
+  tensor(
+    Array.from({ length: 128 }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5),
+    [1, 2, 8, 8],
+  );
 
 test('a TorchScript autoencoder encodes, decodes and lists its parameters as PyTorch does', () => {
   scope(() => {
@@ -22,7 +30,10 @@ test('a TorchScript autoencoder encodes, decodes and lists its parameters as PyT
     assertClose(z.toFloat32(), expected.latent, 1e-4, 1e-6, 'latent');
     assertClose(m.callTensor('decode', z).toFloat32(), expected.reconstruction, 1e-4, 1e-6, 'decode(encode(x))');
     assertClose((m.forward(input()) as typeof z).toFloat32(), expected.reconstruction, 1e-4, 1e-6, 'forward');
-    assert.deepEqual(m.namedParameters().map(([n]) => n), expected.parameter_names);
+    assert.deepEqual(
+      m.namedParameters().map(([n]) => n),
+      expected.parameter_names,
+    );
   });
 });
 

@@ -18,17 +18,36 @@ class LinearEncoder extends Module implements LatentModel {
   constructor(weights = [0, 2, 1, -1]) {
     super();
     const k = weights.length / 2;
-    this.config = { kind: 'conv-ae' as const, inputShape: [2, 8, 8] as [number, number, number], latentMaps: k, latentGrid: [8, 8] as [number, number] };
+    this.config = {
+      kind: 'conv-ae' as const,
+      inputShape: [2, 8, 8] as [number, number, number],
+      latentMaps: k,
+      latentGrid: [8, 8] as [number, number],
+    };
     this.encoder = this.registerModule('encoder', new Sequential(new Conv2d(2, k, 1, { bias: false })));
     noGrad(() => this.encoder.layers[0]!.parameters()[0]!.copy_(tensor(weights, [k, 2, 1, 1])));
   }
-  encode(x: Tensor) { return { z: this.encoder.forward(x) }; }
-  decode(z: Tensor) { return z; }
-  reconstruct(x: Tensor) { return x; }
-  forward(x: Tensor) { return this.encoder.forward(x); }
-  paramGroups() { return [{ name: 'main', params: this.parameters() }]; }
-  trainStep() { return {}; }
-  evalLoss() { return {}; }
+  encode(x: Tensor) {
+    return { z: this.encoder.forward(x) };
+  }
+  decode(z: Tensor) {
+    return z;
+  }
+  reconstruct(x: Tensor) {
+    return x;
+  }
+  forward(x: Tensor) {
+    return this.encoder.forward(x);
+  }
+  paramGroups() {
+    return [{ name: 'main', params: this.parameters() }];
+  }
+  trainStep() {
+    return {};
+  }
+  evalLoss() {
+    return {};
+  }
 }
 
 test('gradient, gradient x input, integrated gradients and occlusion give the exact answer on a linear encoder', () => {
@@ -48,10 +67,25 @@ test('gradient, gradient x input, integrated gradients and occlusion give the ex
     assertClose(ig.heatmaps, gxi.heatmaps, 1e-5, 1e-7);
     assertClose(ig.convergenceDelta!, [0, 0, 0], 0, 1e-5);
     const xs = x.toFloat32();
-    assertClose(ig.heatmaps.slice(0, 64), Array.from(xs.slice(0, 64), (v) => v / 64), 1e-5, 1e-7);
-    assertClose(ig.heatmaps.slice(64, 128), Array.from(xs.slice(64, 128), (v) => -v / 64), 1e-5, 1e-7);
+    assertClose(
+      ig.heatmaps.slice(0, 64),
+      Array.from(xs.slice(0, 64), (v) => v / 64),
+      1e-5,
+      1e-7,
+    );
+    assertClose(
+      ig.heatmaps.slice(64, 128),
+      Array.from(xs.slice(64, 128), (v) => -v / 64),
+      1e-5,
+      1e-7,
+    );
     const occ = attribute(model, x, { method: 'occlusion', target: { map: 0 }, baseline: zero, patch: 1 });
-    assertClose(occ.heatmaps.slice(64, 128), Array.from(xs.slice(64, 128), (v) => (2 * v) / 64), 1e-4, 1e-6);
+    assertClose(
+      occ.heatmaps.slice(64, 128),
+      Array.from(xs.slice(64, 128), (v) => (2 * v) / 64),
+      1e-4,
+      1e-6,
+    );
     const co = attribute(model, x, { method: 'channel-occlusion', target: { map: 0 }, baseline: zero });
     assertClose(Array.from(co.channelShare!), [0, 1, 0, 1, 0, 1], 0, 1e-6);
     model.dispose();
@@ -82,11 +116,15 @@ test('the channel-muting test names the driving channel of a map, against random
 });
 
 test('localisation: pointing game and IoU on a known heatmap', () => {
-  const h = 4, w = 4;
+  const h = 4,
+    w = 4;
   const heat = new Float32Array(2 * 16);
   const masks = new Uint8Array(2 * 16);
-  heat[5] = 1; masks[5] = 1; masks[6] = 1; // case 0: hit, top-2 pixels {5, any} -> IoU 1/3
-  heat[16 + 0] = 1; masks[16 + 15] = 1; // case 1: max far from the mask: miss
+  heat[5] = 1;
+  masks[5] = 1;
+  masks[6] = 1; // case 0: hit, top-2 pixels {5, any} -> IoU 1/3
+  heat[16 + 0] = 1;
+  masks[16 + 15] = 1; // case 1: max far from the mask: miss
   const r = localization(heat, masks, 2, h, w, 0);
   assert.equal(r.pointingGame, 0.5);
   assert.equal(r.cases, 2);

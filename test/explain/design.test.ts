@@ -33,8 +33,11 @@ function grouped(groups: number, perGroup: (g: number) => number, label: (g: num
     }
   }
   const features: FeatureMatrix = {
-    data: Float32Array.from(rows.flat()), rows: rows.length, cols: 8,
-    groupOf: Int32Array.from({ length: 8 }, (_, c) => c >> 1), groupNames: ['m0', 'm1', 'm2', 'm3'],
+    data: Float32Array.from(rows.flat()),
+    rows: rows.length,
+    cols: 8,
+    groupOf: Int32Array.from({ length: 8 }, (_, c) => c >> 1),
+    groupNames: ['m0', 'm1', 'm2', 'm3'],
   };
   return { features, labels: Int32Array.from(labels), caseGroups };
 }
@@ -43,7 +46,12 @@ const rankOpts = { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 2, c
 
 test('one group: the few-groups warning, and a split that puts the group on both sides', async () => {
   const seed = testSeed(0);
-  const { features, labels } = grouped(1, () => 130, (_, rng) => (rng.next() < 0.4 ? 1 : 0), seed);
+  const { features, labels } = grouped(
+    1,
+    () => 130,
+    (_, rng) => (rng.next() < 0.4 ? 1 : 0),
+    seed,
+  );
   const caseGroups = Array.from({ length: 130 }, () => 'subject A');
   const r = await rankFeatureMaps(features, labels, { ...rankOpts, seed, caseGroups });
   assert.equal(r.split!.nGroups, 1);
@@ -52,8 +60,14 @@ test('one group: the few-groups warning, and a split that puts the group on both
   assert.match(r.split!.note!, /1 group/);
   const d = await studyDesign({ labels, groups: caseGroups, split: r.split });
   assert.equal(d.nGroups, 1);
-  assert.ok(d.warnings.some((w) => w.startsWith('all 130 cases come from 1 subject (subject A): results describe this subject, not a population')), d.warnings.join('\n'));
-  assert.ok(d.warnings.some((w) => w.startsWith('the split puts 1 of 1 subjects (groups) on both sides')), d.warnings.join('\n'));
+  assert.ok(
+    d.warnings.some((w) => w.startsWith('all 130 cases come from 1 subject (subject A): results describe this subject, not a population')),
+    d.warnings.join('\n'),
+  );
+  assert.ok(
+    d.warnings.some((w) => w.startsWith('the split puts 1 of 1 subjects (groups) on both sides')),
+    d.warnings.join('\n'),
+  );
   // Three subjects: still few. Unknown groups: no group warning.
   const three = await studyDesign({ labels, groups: caseGroups.map((_, i) => `s${i % 3}`) });
   assert.ok(three.warnings.some((w) => w.startsWith('the 130 cases come from only 3 subjects')));
@@ -61,7 +75,10 @@ test('one group: the few-groups warning, and a split that puts the group on both
   assert.ok(!none.warnings.some((w) => /subject/.test(w)) && !none.groupsKnown);
   // Few cases of a class.
   const few = await studyDesign({ labels: Int32Array.from({ length: 60 }, (_, i) => (i < 6 ? 1 : 0)), classNames: ['healthy', 'tumour'] });
-  assert.ok(few.warnings.includes('only 6 case(s) of class tumour (1): estimates for this class rest on few cases.'), few.warnings.join('\n'));
+  assert.ok(
+    few.warnings.includes('only 6 case(s) of class tumour (1): estimates for this class rest on few cases.'),
+    few.warnings.join('\n'),
+  );
 });
 
 test('group-aware cross-validation never puts a group on both sides, and removes the subject leak', async () => {
@@ -69,10 +86,18 @@ test('group-aware cross-validation never puts a group on both sides, and removes
   // 60 subjects of 1..8 cases; the label is a subject property (a coin per subject) unrelated to the features.
   const coin = new Random(seed + 99);
   const subjectLabel = Array.from({ length: 60 }, () => (coin.next() < 0.5 ? 1 : 0));
-  const { features, labels, caseGroups } = grouped(60, (g) => 1 + (g % 8), (g) => subjectLabel[g]!, seed);
+  const { features, labels, caseGroups } = grouped(
+    60,
+    (g) => 1 + (g % 8),
+    (g) => subjectLabel[g]!,
+    seed,
+  );
   const n = labels.length;
   const groupOf = new Map(caseGroups.map((g, i) => [i, g]));
-  for (const [evaluation, extra] of [['cv', { folds: 5, cvRepeats: 2 }], ['holdout', { testFraction: 0.25 }]] as const) {
+  for (const [evaluation, extra] of [
+    ['cv', { folds: 5, cvRepeats: 2 }],
+    ['holdout', { testFraction: 0.25 }],
+  ] as const) {
     const plan = planEvaluation(labels, 2, { evaluation, ...extra, caseGroups, seed, forestSeed: seed });
     assert.equal(plan.split.groupAware, true);
     assert.equal(plan.split.groupsOnBothSides, 0);
@@ -105,7 +130,15 @@ test('group-aware cross-validation never puts a group on both sides, and removes
 });
 
 const phantoms = (seed: number, organScale: [number, number]) =>
-  generatePhantoms({ n: 300, size: 32, seed, channels: ['T1', 'FLAIR'], lesionChannels: ['FLAIR'], distractorChannels: ['T1'], organScale });
+  generatePhantoms({
+    n: 300,
+    size: 32,
+    seed,
+    channels: ['T1', 'FLAIR'],
+    lesionChannels: ['FLAIR'],
+    distractorChannels: ['T1'],
+    organScale,
+  });
 
 test('confound check: a label set by organ size is named as foreground area; a lesion label with equal organs is not confounded', async () => {
   const seed = testSeed(2);
@@ -130,20 +163,40 @@ test('confound check: a label set by organ size is named as foreground area; a l
   // Without the lesion mask the lesion itself moves the FLAIR median: the check then says so, hedged.
   const raw = nuisanceStatistics(equal.images, equal.shape, equal.channelNames);
   const r = await studyDesign({ labels: equal.labels, nuisance: raw, mapScore: 0.97, splitOptions: { seed, threads: 0 } });
-  console.log(`confound AUC: organ-size label ${d.confound!.score.toFixed(3)} (${d.confound!.named.join(', ')}); lesion label ${e.confound!.score.toFixed(3)} with masks, ${r.confound!.score.toFixed(3)} without (${r.confound!.named.join(', ')})`);
-  if (r.confound!.confounded) assert.ok(r.warnings.some((w) => /no mask leaves it out/.test(w)), r.warnings.join('\n'));
+  console.log(
+    `confound AUC: organ-size label ${d.confound!.score.toFixed(3)} (${d.confound!.named.join(', ')}); lesion label ${e.confound!.score.toFixed(3)} with masks, ${r.confound!.score.toFixed(3)} without (${r.confound!.named.join(', ')})`,
+  );
+  if (r.confound!.confounded)
+    assert.ok(
+      r.warnings.some((w) => /no mask leaves it out/.test(w)),
+      r.warnings.join('\n'),
+    );
 });
 
-test('one glioma subject (real files): one subject, and the label confounded with slice level', { skip: needSharedData('brats_tcga_du_7294/TCGA-DU-7294_fla_bet.nii.gz') }, async () => {
-  const B = 'brats_tcga_du_7294/TCGA-DU-7294_';
-  const ds = await loadNiftiCase({ channels: { T1: sharedData(`${B}t1_bet.nii.gz`), FLAIR: sharedData(`${B}fla_bet.nii.gz`) }, seg: sharedData(`${B}seg_fusion_simple.nii.gz`), size: 64 });
-  const nu = nuisanceStatistics(ds.images, ds.shape, ds.channelNames, { sliceIndex: ds.sliceIndex, exclude: ds.masks });
-  const d = await studyDesign({ labels: ds.labels, groups: ds.groups, nuisance: nu, classNames: ds.classNames, splitOptions: { threads: 0 } });
-  assert.ok(d.warnings[0]!.startsWith('all 131 cases come from 1 subject'), d.warnings.join('\n'));
-  atLeast(d.confound!.score, 0.9, 'design: glioma subject, nuisance AUC');
-  assert.ok(d.confound!.named.includes('slice index'), d.confound!.named.join(', '));
-  console.log(`glioma subject: nuisance AUC ${d.confound!.score.toFixed(3)}, named ${d.confound!.named.join(', ')}`);
-});
+test(
+  'one glioma subject (real files): one subject, and the label confounded with slice level',
+  { skip: needSharedData('brats_tcga_du_7294/TCGA-DU-7294_fla_bet.nii.gz') },
+  async () => {
+    const B = 'brats_tcga_du_7294/TCGA-DU-7294_';
+    const ds = await loadNiftiCase({
+      channels: { T1: sharedData(`${B}t1_bet.nii.gz`), FLAIR: sharedData(`${B}fla_bet.nii.gz`) },
+      seg: sharedData(`${B}seg_fusion_simple.nii.gz`),
+      size: 64,
+    });
+    const nu = nuisanceStatistics(ds.images, ds.shape, ds.channelNames, { sliceIndex: ds.sliceIndex, exclude: ds.masks });
+    const d = await studyDesign({
+      labels: ds.labels,
+      groups: ds.groups,
+      nuisance: nu,
+      classNames: ds.classNames,
+      splitOptions: { threads: 0 },
+    });
+    assert.ok(d.warnings[0]!.startsWith('all 131 cases come from 1 subject'), d.warnings.join('\n'));
+    atLeast(d.confound!.score, 0.9, 'design: glioma subject, nuisance AUC');
+    assert.ok(d.confound!.named.includes('slice index'), d.confound!.named.join(', '));
+    console.log(`glioma subject: nuisance AUC ${d.confound!.score.toFixed(3)}, named ${d.confound!.named.join(', ')}`);
+  },
+);
 
 test('reference cases: not the first N; matched ones are closer in the nuisance statistics than random ones', () => {
   const seed = testSeed(3);
@@ -159,7 +212,10 @@ test('reference cases: not the first N; matched ones are closer in the nuisance 
   assert.equal(random.reference.length, 32);
   assert.equal(matched.reference.length, 32);
   assert.notDeepEqual(random.reference, candidates.slice(0, 32));
-  assert.notDeepEqual([...matched.reference].sort((a, b) => a - b), candidates.slice(0, 32));
+  assert.notDeepEqual(
+    [...matched.reference].sort((a, b) => a - b),
+    candidates.slice(0, 32),
+  );
   assert.equal(new Set(matched.reference).size, 32, 'without replacement');
   // Mean standardised distance of (explained[i], reference[i]) for the random sample, computed like chooseReference's.
   const F = nu.names.length;
@@ -170,7 +226,8 @@ test('reference cases: not the first N; matched ones are closer in the nuisance 
     const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
     return (r: number) => (nu.values[r * F + j]! - m) / sd;
   });
-  const pairDistance = (ref: number[]) => ref.reduce((s, r, i) => s + Math.sqrt(z.reduce((a, f) => a + (f(explained[i]!) - f(r)) ** 2, 0)), 0) / ref.length;
+  const pairDistance = (ref: number[]) =>
+    ref.reduce((s, r, i) => s + Math.sqrt(z.reduce((a, f) => a + (f(explained[i]!) - f(r)) ** 2, 0)), 0) / ref.length;
   const dRandom = pairDistance(random.reference);
   const dMatched = pairDistance(matched.reference);
   assert.ok(Math.abs(dMatched - matched.meanDistance!) < 1e-9);
@@ -180,7 +237,9 @@ test('reference cases: not the first N; matched ones are closer in the nuisance 
   const scale = (rows: number[]) => rows.map((r) => ds.factors!.values[r * PHANTOM_FACTORS.length + os]!);
   const gap = (ref: number[]) => scale(ref).reduce((s, v, i) => s + Math.abs(v - scale(explained)[i]!), 0) / ref.length;
   atMost(gap(matched.reference), 0.5 * gap(random.reference), 'design: matched vs random organ-scale gap');
-  console.log(`reference distance: matched ${dMatched.toFixed(3)}, random ${dRandom.toFixed(3)} (all pairs ${matched.randomMeanDistance!.toFixed(3)}); organ-scale gap ${gap(matched.reference).toFixed(3)} vs ${gap(random.reference).toFixed(3)}`);
+  console.log(
+    `reference distance: matched ${dMatched.toFixed(3)}, random ${dRandom.toFixed(3)} (all pairs ${matched.randomMeanDistance!.toFixed(3)}); organ-scale gap ${gap(matched.reference).toFixed(3)} vs ${gap(random.reference).toFixed(3)}`,
+  );
 });
 
 test('explainMap records the reference selection and the design it was given', () => {
@@ -190,11 +249,26 @@ test('explainMap records the reference selection and the design it was given', (
   manualSeed(seed);
   const model = new ConvAE({ inputShape: [2, 32, 32], latentMaps: 4, latentGrid: [8, 8], width: 8 });
   const x = tensor(ds.images, ds.shape);
-  const design = { warnings: ['a warning'], nCases: 96, groupsKnown: false, nGroups: 96, largestGroup: 1, classes: [0, 1], casesPerClass: [48, 48], split: null, nuisance: null, confound: null, notes: [] };
-  const run = (nuisance: typeof nu | null) => scope(() => explainMap(
-    { model, x, channelNames: ds.channelNames, labels: ds.labels, nuisance, design },
-    { map: 0, methods: ['gradient'], activationMaxSteps: 0, maxCases: 16, seed },
-  ));
+  const design = {
+    warnings: ['a warning'],
+    nCases: 96,
+    groupsKnown: false,
+    nGroups: 96,
+    largestGroup: 1,
+    classes: [0, 1],
+    casesPerClass: [48, 48],
+    split: null,
+    nuisance: null,
+    confound: null,
+    notes: [],
+  };
+  const run = (nuisance: typeof nu | null) =>
+    scope(() =>
+      explainMap(
+        { model, x, channelNames: ds.channelNames, labels: ds.labels, nuisance, design },
+        { map: 0, methods: ['gradient'], activationMaxSteps: 0, maxCases: 16, seed },
+      ),
+    );
   const m = run(nu);
   const r = run(null);
   const candidates = Array.from({ length: 96 }, (_, i) => i).filter((i) => ds.labels![i] === 0);

@@ -16,17 +16,24 @@ test('explainMap: plan defaults recorded, sizes honoured, the decoder mask chose
   // The masks in the order that used to matter: the distractor first.
   const byName = (name: string) => ds.masks!.find((m) => m.name === name)!;
   const masks = [byName('distractor'), byName('lesion')];
-  const run = (plan?: Parameters<typeof explainMap>[1]['plan']) => scope(() => explainMap(
-    { model, x, channelNames: ds.channelNames, labels: ds.labels, masks },
-    { map: 1, methods: ['gradient'], activationMaxSteps: 0, maxCases: 8, seed, plan },
-  ));
+  const run = (plan?: Parameters<typeof explainMap>[1]['plan']) =>
+    scope(() =>
+      explainMap(
+        { model, x, channelNames: ds.channelNames, labels: ds.labels, masks },
+        { map: 1, methods: ['gradient'], activationMaxSteps: 0, maxCases: 8, seed, plan },
+      ),
+    );
   const def = run();
   assert.deepEqual(def.plan, { ...EXPLAIN_PLAN, decoderMask: 'lesion' });
   assert.equal(def.responds.exemplars.top.length, EXPLAIN_PLAN.exemplars);
   const small = run({ exemplars: 3, mutingCases: 16, decoderMask: 'distractor' });
   assert.equal(small.plan!.mutingCases, 16);
   assert.equal(small.responds.exemplars.top.length, 3);
-  assert.equal(small.decoder.maskedDecode.naiveInsideMask === def.decoder.maskedDecode.naiveInsideMask, false, 'the decoder mask changes what masked decoding measures');
+  assert.equal(
+    small.decoder.maskedDecode.naiveInsideMask === def.decoder.maskedDecode.naiveInsideMask,
+    false,
+    'the decoder mask changes what masked decoding measures',
+  );
   assert.throws(() => run({ decoderMask: 'tumour' }), /no mask named 'tumour' \(masks: distractor, lesion\)/);
   x.dispose();
   model.dispose();

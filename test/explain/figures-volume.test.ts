@@ -15,7 +15,9 @@ test('volumeSlice cuts the plane it names; peakVoxel finds the largest summed vo
   assert.deepEqual([...volumeSlice(block, dims, 'width', 3, f32).plane], [3, 13, 23, 103, 113, 123]);
   // Two channels: the peak of their sum. Channel 1 is large at (z 0, y 1, x 2).
   const heat = new Float32Array(48);
-  heat[5] = 1; heat[24 + 6] = 3; heat[7] = 2;
+  heat[5] = 1;
+  heat[24 + 6] = 3;
+  heat[7] = 2;
   assert.deepEqual(peakVoxel(heat, 0, 2, dims), [0, 1, 2]);
   assert.equal(volumeFigureName('occlusion', 17, 1, 'FLAIR', 'height', 2), 'occlusion-case17-ch1-FLAIR-height2.png');
 });

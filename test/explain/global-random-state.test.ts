@@ -16,7 +16,12 @@ import { fillMaps } from '../../src/explain/ablation/latent-edit.js';
 /** Two fixed 1x1 convolutions with a ReLU between them: nonlinear, so noise matters. */
 class TinyEncoder extends Module implements LatentModel {
   readonly encoder: Sequential;
-  readonly config = { kind: 'conv-ae' as const, inputShape: [2, 6, 6] as [number, number, number], latentMaps: 1, latentGrid: [6, 6] as [number, number] };
+  readonly config = {
+    kind: 'conv-ae' as const,
+    inputShape: [2, 6, 6] as [number, number, number],
+    latentMaps: 1,
+    latentGrid: [6, 6] as [number, number],
+  };
   constructor() {
     super();
     const a = new Conv2d(2, 2, 1, { bias: false });
@@ -28,13 +33,27 @@ class TinyEncoder extends Module implements LatentModel {
     this.encoder = this.registerModule('encoder', new Sequential(a, ReLU(), b));
   }
   encoderStack = () => this.encoder;
-  forward(x: Tensor) { return this.encoder.forward(x); }
-  encode(x: Tensor) { return { z: this.encoder.forward(x) }; }
-  decode(z: Tensor) { return z; }
-  reconstruct(x: Tensor) { return x; }
-  paramGroups() { return [{ name: 'main', params: this.parameters() }]; }
-  trainStep() { return {}; }
-  evalLoss() { return {}; }
+  forward(x: Tensor) {
+    return this.encoder.forward(x);
+  }
+  encode(x: Tensor) {
+    return { z: this.encoder.forward(x) };
+  }
+  decode(z: Tensor) {
+    return z;
+  }
+  reconstruct(x: Tensor) {
+    return x;
+  }
+  paramGroups() {
+    return [{ name: 'main', params: this.parameters() }];
+  }
+  trainStep() {
+    return {};
+  }
+  evalLoss() {
+    return {};
+  }
 }
 
 /**
@@ -55,13 +74,19 @@ function underDifferentGlobalState<T>(call: () => T): { first: T; second: T; glo
   return { first, second, globalUntouched: JSON.stringify(after) === JSON.stringify(expected) };
 }
 
-const input = () => tensor(Array.from({ length: 3 * 2 * 36 }, (_, i) => Math.sin(i * 0.7)), [3, 2, 6, 6]);
+const input = () =>
+  tensor(
+    Array.from({ length: 3 * 2 * 36 }, (_, i) => Math.sin(i * 0.7)),
+    [3, 2, 6, 6],
+  );
 
 test('SmoothGrad: same seed, same maps, whatever ran before; global generator untouched', () => {
   scope(() => {
     const model = new TinyEncoder();
     const x = input();
-    const r = underDifferentGlobalState(() => Array.from(attribute(model, x, { method: 'smoothgrad', target: { map: 0 }, samples: 4, noise: 0.3, seed: 5 }).heatmaps));
+    const r = underDifferentGlobalState(() =>
+      Array.from(attribute(model, x, { method: 'smoothgrad', target: { map: 0 }, samples: 4, noise: 0.3, seed: 5 }).heatmaps),
+    );
     assert.deepEqual(r.second, r.first);
     assert.ok(r.globalUntouched);
   });
@@ -70,7 +95,10 @@ test('SmoothGrad: same seed, same maps, whatever ran before; global generator un
 test('SmoothGrad maps of batch size 1 and 7 are identical', () => {
   scope(() => {
     const model = new TinyEncoder();
-    const x = tensor(Array.from({ length: 7 * 2 * 36 }, (_, i) => Math.cos(i * 0.3)), [7, 2, 6, 6]);
+    const x = tensor(
+      Array.from({ length: 7 * 2 * 36 }, (_, i) => Math.cos(i * 0.3)),
+      [7, 2, 6, 6],
+    );
     const opts = { method: 'smoothgrad' as const, target: { map: 0 }, samples: 5, noise: 0.4, seed: 3 };
     const ones = attribute(model, x, { ...opts, batchSize: 1 });
     const sevens = attribute(model, x, { ...opts, batchSize: 7 });
@@ -103,7 +131,9 @@ test('TCAV label head: the same seed trains the same probe whatever ran before; 
 test('activation maximisation: same seed, same image, whatever ran before; global generator untouched', () => {
   scope(() => {
     const model = new TinyEncoder();
-    const r = underDifferentGlobalState(() => Array.from(activationMaximization(model, { target: { map: 0 }, inputShape: [2, 6, 6], steps: 12, seed: 4 }).image));
+    const r = underDifferentGlobalState(() =>
+      Array.from(activationMaximization(model, { target: { map: 0 }, inputShape: [2, 6, 6], steps: 12, seed: 4 }).image),
+    );
     assert.deepEqual(r.second, r.first);
     assert.ok(r.globalUntouched);
   });
@@ -113,15 +143,25 @@ test("fillMaps 'other-case': donors from the seed, the same for any kept set; gl
   scope(() => {
     const n = 6;
     // Map 0 holds the case index, map 1 ten times it: the filled values name the donor.
-    const z = tensor(Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? 1 : 10) * Math.floor(i / 2)), [n, 2, 1, 1]);
+    const z = tensor(
+      Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? 1 : 10) * Math.floor(i / 2)),
+      [n, 2, 1, 1],
+    );
     const r = underDifferentGlobalState(() => fillMaps(z, [], 'other-case', undefined, 3).toNumbers());
     assert.deepEqual(r.second, r.first);
     assert.ok(r.globalUntouched);
     const donors = r.first.filter((_, i) => i % 2 === 0);
-    assert.deepEqual([...donors].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5], 'a permutation of the cases');
+    assert.deepEqual(
+      [...donors].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5],
+      'a permutation of the cases',
+    );
     // Keeping map 0 fills map 1 from the same donors.
     const kept = fillMaps(z, [0], 'other-case', undefined, 3).toNumbers();
-    assert.deepEqual(kept.filter((_, i) => i % 2 === 1), donors.map((d) => 10 * d));
+    assert.deepEqual(
+      kept.filter((_, i) => i % 2 === 1),
+      donors.map((d) => 10 * d),
+    );
     assert.notDeepEqual(fillMaps(z, [], 'other-case', undefined, 4).toNumbers(), r.first);
   });
 });

@@ -16,7 +16,14 @@ type Synthetic = { features: FeatureMatrix; labels: Int32Array };
  * `maps` maps of `cells` columns: for each case, `row(r)` gives each map's latent value u_m (drawn in map
  * order) and then the label; every cell is u_m plus `cellNoise` N(0, 1).
  */
-function mapMatrix(n: number, maps: number, cells: number, cellNoise: number, rng: Random, row: (r: number) => { u: (m: number) => number; label: () => number }): Synthetic {
+function mapMatrix(
+  n: number,
+  maps: number,
+  cells: number,
+  cellNoise: number,
+  rng: Random,
+  row: (r: number) => { u: (m: number) => number; label: () => number },
+): Synthetic {
   const d = maps * cells;
   const data = new Float32Array(n * d);
   const labels = new Int32Array(n);
@@ -81,7 +88,10 @@ function separable(n: number, maps: number, signal: number[], seed: number): Syn
 function positionStack(seed: number, s: number): Synthetic & { n: number; slice: Int32Array } {
   const n = 160;
   const slice = Int32Array.from({ length: n }, (_, i) => i);
-  const { features } = mapMatrix(n, 4, 2, 0.05, new Random(seed), (r) => ({ u: (m) => Math.cos((m + 1) * Math.PI * r / n), label: () => 0 }));
+  const { features } = mapMatrix(n, 4, 2, 0.05, new Random(seed), (r) => ({
+    u: (m) => Math.cos(((m + 1) * Math.PI * r) / n),
+    label: () => 0,
+  }));
   const start = 20 + 10 * s;
   return { n, slice, features, labels: Int32Array.from(slice, (i) => (i >= start + 60 && i < start + 100 ? 1 : 0)) };
 }
@@ -96,11 +106,15 @@ function checkVerdicts(res: RankResult): void {
       assert.equal(t.nCases, res.nEval);
     }
   }
-  assert.deepEqual([...res.ranking].sort((a, b) => a - b), res.groups.map((g) => g.index));
+  assert.deepEqual(
+    [...res.ranking].sort((a, b) => a - b),
+    res.groups.map((g) => g.index),
+  );
   res.ranking.forEach((g, i) => assert.equal(res.groups[g].rank, i + 1));
 }
 
-const starred = (res: RankResult, which: 'marginal' | 'conditional'): number[] => res.groups.filter((g) => g[which]?.significant).map((g) => g.index);
+const starred = (res: RankResult, which: 'marginal' | 'conditional'): number[] =>
+  res.groups.filter((g) => g[which]?.significant).map((g) => g.index);
 
 describe('rankFeatureMaps', () => {
   // The exact-set tests use FDR 0.1%: at 5%, Benjamini–Hochberg allows (and over many seeds produces) an
@@ -126,7 +140,10 @@ describe('rankFeatureMaps', () => {
     assert.equal(res.evaluation, 'cv');
     assert.equal(res.nFits, 5);
     assert.equal(res.nEval, 400, 'every case is evaluated once by cross-validation');
-    assert.deepEqual(res.nEvalPerClass.reduce((a, b) => a + b, 0), 400);
+    assert.deepEqual(
+      res.nEvalPerClass.reduce((a, b) => a + b, 0),
+      400,
+    );
     assert.equal(res.metric, 'auc');
     atLeast(res.baselineScore, 0.8, 'importance toy: CV AUC');
     assert.equal(res.groups[0].pimp, null, 'PIMP is opt-in');
@@ -158,14 +175,30 @@ describe('rankFeatureMaps', () => {
     const seed = testSeed(2);
     const { features, labels } = latentMaps(300, 6, 3, [1, 4], seed);
     const testRows = Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 === 0);
-    const hold = await rankFeatureMaps(features, labels, { testRows, forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.001, seed, threads: 0 });
+    const hold = await rankFeatureMaps(features, labels, {
+      testRows,
+      forest: { nTrees: 40 },
+      stabilityBootstraps: 0,
+      repeats: 3,
+      fdr: 0.001,
+      seed,
+      threads: 0,
+    });
     checkVerdicts(hold);
     assert.equal(hold.evaluation, 'holdout');
     assert.equal(hold.nEval, 100);
     assert.equal(hold.nTrain, 200);
     assert.deepEqual([...hold.ranking.slice(0, 2)].sort(), [1, 4]);
     assert.deepEqual(starred(hold, 'marginal'), [1, 4]);
-    const oob = await rankFeatureMaps(features, labels, { evaluation: 'oob', forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.001, seed, threads: 0 });
+    const oob = await rankFeatureMaps(features, labels, {
+      evaluation: 'oob',
+      forest: { nTrees: 40 },
+      stabilityBootstraps: 0,
+      repeats: 3,
+      fdr: 0.001,
+      seed,
+      threads: 0,
+    });
     checkVerdicts(oob);
     assert.equal(oob.nEval, 300, 'with 40 trees every case is out of bag for some tree');
     assert.deepEqual([...oob.ranking.slice(0, 2)].sort(), [1, 4]);
@@ -182,8 +215,10 @@ describe('rankFeatureMaps', () => {
       checkVerdicts(res);
       const A = res.groups[1];
       const B = res.groups[4];
-      t.diagnostic(`seed ${seed}: A marginal ${A.marginal.mean.toFixed(3)} [${A.marginal.ciLow.toFixed(3)}], conditional ${A.conditional!.mean.toFixed(3)} [${A.conditional!.ciLow.toFixed(3)}] q ${A.conditional!.qValue.toExponential(1)}; ` +
-        `B marginal ${B.marginal.mean.toFixed(3)} [${B.marginal.ciLow.toFixed(3)}], conditional ${B.conditional!.mean.toFixed(4)} q ${B.conditional!.qValue.toFixed(3)}`);
+      t.diagnostic(
+        `seed ${seed}: A marginal ${A.marginal.mean.toFixed(3)} [${A.marginal.ciLow.toFixed(3)}], conditional ${A.conditional!.mean.toFixed(3)} [${A.conditional!.ciLow.toFixed(3)}] q ${A.conditional!.qValue.toExponential(1)}; ` +
+          `B marginal ${B.marginal.mean.toFixed(3)} [${B.marginal.ciLow.toFixed(3)}], conditional ${B.conditional!.mean.toFixed(4)} q ${B.conditional!.qValue.toFixed(3)}`,
+      );
       assert.ok(A.marginal.significant && B.marginal.significant, 'the forest relies on both the map and its copy');
       atMost(A.marginal.qValue, 0.05, 'noisy copy: A marginal q');
       atMost(B.marginal.qValue, 0.05, 'noisy copy: B marginal q');
@@ -208,7 +243,10 @@ describe('rankFeatureMaps', () => {
     const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 50 }, stabilityBootstraps: 0, repeats: 5, seed, threads: 0 });
     checkVerdicts(res);
     assert.equal(res.baselineScore, 1, 'held-out AUC is saturated in every fold');
-    assert.ok(res.warnings.some((w) => /saturated/.test(w) && /Brier/.test(w)), `warnings: ${res.warnings.join(' | ')}`);
+    assert.ok(
+      res.warnings.some((w) => /saturated/.test(w) && /Brier/.test(w)),
+      `warnings: ${res.warnings.join(' | ')}`,
+    );
     assert.deepEqual([...res.ranking.slice(0, 3)].sort(), signal, `ranking ${res.ranking}`);
     const noise = res.groups.filter((g) => !signal.includes(g.index));
     const maxNoise = Math.max(...noise.map((g) => g.marginal.mean));
@@ -218,7 +256,9 @@ describe('rankFeatureMaps', () => {
     }
     // What the AUC drop saw: nothing for the noise maps (exactly 0), and mostly nothing for the redundant informative maps.
     for (const g of noise) assert.equal(g.metricDrop.mean, 0, `${g.name} AUC drop ${g.metricDrop.mean}`);
-    t.diagnostic(`AUC drops: ${res.groups.map((g) => g.metricDrop.mean.toFixed(3)).join(' ')}; Brier: ${res.groups.map((g) => g.marginal.mean.toFixed(4)).join(' ')}`);
+    t.diagnostic(
+      `AUC drops: ${res.groups.map((g) => g.metricDrop.mean.toFixed(3)).join(' ')}; Brier: ${res.groups.map((g) => g.marginal.mean.toFixed(4)).join(' ')}`,
+    );
   });
 
   test('labels independent of the maps: few maps flagged (<= FDR), p-values roughly uniform', async (t) => {
@@ -231,7 +271,15 @@ describe('rankFeatureMaps', () => {
       for (let run = 0; run < runs; run++) {
         const seed = testSeed(100 + run);
         const { features, labels } = latentMaps(evaluation === 'holdout' ? 320 : 160, 8, 2, [], seed);
-        const res = await rankFeatureMaps(features, labels, { evaluation, forest: { nTrees: 25 }, stabilityBootstraps: 0, repeats: 5, fdr, seed, threads: 0 });
+        const res = await rankFeatureMaps(features, labels, {
+          evaluation,
+          forest: { nTrees: 25 },
+          stabilityBootstraps: 0,
+          repeats: 5,
+          fdr,
+          seed,
+          threads: 0,
+        });
         checkVerdicts(res);
         for (const g of res.groups) {
           pooled.push(g.marginal.pValue, g.conditional!.pValue);
@@ -242,7 +290,9 @@ describe('rankFeatureMaps', () => {
       }
       const ks = ksUniform(pooled);
       const small = pooled.filter((p) => p <= 0.05).length / pooled.length;
-      t.diagnostic(`${evaluation}: KS D=${ks.d.toFixed(4)} p=${ks.p.toFixed(3)}; P(p <= 0.05) = ${small.toFixed(3)}; maps flagged: marginal ${flagged.marginal}/${tests}, conditional ${flagged.conditional}/${tests}`);
+      t.diagnostic(
+        `${evaluation}: KS D=${ks.d.toFixed(4)} p=${ks.p.toFixed(3)}; P(p <= 0.05) = ${small.toFixed(3)}; maps flagged: marginal ${flagged.marginal}/${tests}, conditional ${flagged.conditional}/${tests}`,
+      );
       // Every flagged map is a false discovery here; the fraction of maps flagged must stay well inside the FDR level.
       atMost(flagged.marginal / tests, fdr / 2, `null (${evaluation}): fraction of maps flagged, marginal`);
       atMost(flagged.conditional / tests, fdr / 2, `null (${evaluation}): fraction of maps flagged, conditional`);
@@ -279,7 +329,9 @@ describe('rankFeatureMaps', () => {
       flaggedT += starred(plain, 'marginal').length;
       if (starred(withNull, 'marginal').length > 0) runsWithFlags++;
       maps += features.groupNames.length;
-      t.diagnostic(`seed ${seed}: t-test t ${plain.groups.map((g) => g.marginal.t.toFixed(1)).join(' ')}; null p ${withNull.groups.map((g) => g.marginal.pValue.toFixed(3)).join(' ')}`);
+      t.diagnostic(
+        `seed ${seed}: t-test t ${plain.groups.map((g) => g.marginal.t.toFixed(1)).join(' ')}; null p ${withNull.groups.map((g) => g.marginal.pValue.toFixed(3)).join(' ')}`,
+      );
     }
     // Measured over 10 seed offsets: the t-test flagged 17-18 of 18 maps (t 2.0-8.5). With the null, BH keeps
     // the chance of any flag in a run near 5% (1 of 28 runs at n = 2000); the maps are copies, so a run that
@@ -288,7 +340,7 @@ describe('rankFeatureMaps', () => {
     atMost(runsWithFlags, 1, 'correlated null: runs with any map flagged, label-shuffle null');
   });
 
-  test('label-shuffle null with groups: labels permuted across subjects, or shifted along each subject\'s slices', async (t) => {
+  test("label-shuffle null with groups: labels permuted across subjects, or shifted along each subject's slices", async (t) => {
     // The permuter: one label per group -> group labels permuted; labels varying in groups with a known order -> rotations.
     const y = Int32Array.from([0, 0, 1, 1, 1, 0, 0, 0]);
     const perGroup = labelPermuter(Int32Array.from([0, 0, 1, 1, 1, 0, 0, 0]), ['a', 'a', 'b', 'b', 'b', 'c', 'c', 'c'], undefined);
@@ -297,7 +349,10 @@ describe('rankFeatureMaps', () => {
     const out = new Int32Array(8);
     for (let k = 0; k < 20; k++) {
       perGroup.permute(rng, out);
-      assert.ok(out[0] === out[1] && out[2] === out[3] && out[3] === out[4] && out[5] === out[6] && out[6] === out[7], `groups keep one label: ${out}`);
+      assert.ok(
+        out[0] === out[1] && out[2] === out[3] && out[3] === out[4] && out[5] === out[6] && out[6] === out[7],
+        `groups keep one label: ${out}`,
+      );
     }
     const shifts = labelPermuter(y, Array(8).fill('s'), [7, 6, 5, 4, 3, 2, 1, 0]);
     assert.equal(shifts.kind, 'within-group shifts');
@@ -307,7 +362,10 @@ describe('rankFeatureMaps', () => {
       const inOrder = [...out].reverse();
       const runs = inOrder.filter((v, i) => v === 1 && inOrder[(i + 7) % 8] === 0).length;
       assert.equal(runs, 1, `one run of 1s after a rotation: ${inOrder}`);
-      assert.equal(inOrder.reduce((a, b) => a + b, 0), 3);
+      assert.equal(
+        inOrder.reduce((a, b) => a + b, 0),
+        3,
+      );
     }
     assert.equal(labelPermuter(y, Array(8).fill('s'), undefined).kind, 'cases');
     assert.equal(labelPermuter(y, undefined, undefined).kind, 'cases');
@@ -328,11 +386,16 @@ describe('rankFeatureMaps', () => {
       const shuffled = await rankFeatureMaps(features, labels, opts);
       assert.equal(shifted.settings.marginalNullPermutation, 'within-group shifts');
       assert.equal(shuffled.settings.marginalNullPermutation, 'cases');
-      assert.ok(shuffled.warnings.some((w) => /somewhat liberal/.test(w)), shuffled.warnings.join('; '));
+      assert.ok(
+        shuffled.warnings.some((w) => /somewhat liberal/.test(w)),
+        shuffled.warnings.join('; '),
+      );
       assert.ok(!shifted.warnings.some((w) => /somewhat liberal/.test(w)));
       minShift = Math.min(minShift, ...shifted.groups.map((g) => g.marginal.pValue));
       minShuffle = Math.min(minShuffle, ...shuffled.groups.map((g) => g.marginal.pValue));
-      t.diagnostic(`seed ${seed}: shift null p ${shifted.groups.map((g) => g.marginal.pValue.toFixed(3)).join(' ')}; case shuffle p ${shuffled.groups.map((g) => g.marginal.pValue.toExponential(1)).join(' ')}`);
+      t.diagnostic(
+        `seed ${seed}: shift null p ${shifted.groups.map((g) => g.marginal.pValue.toFixed(3)).join(' ')}; case shuffle p ${shuffled.groups.map((g) => g.marginal.pValue.toExponential(1)).join(' ')}`,
+      );
     }
     // Measured (3 runs): smallest p 0.010 against shifts, 3e-12 against a case shuffle.
     atLeast(minShift, 1e-3, 'group null: smallest marginal p against shifts along the stack');
@@ -351,7 +414,16 @@ describe('rankFeatureMaps', () => {
     for (const s of [0, 1, 2]) {
       const seed = testSeed(410 + s);
       const { n, slice, features, labels } = positionStack(seed, s);
-      const opts = { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 2, marginalNull: 5, conditionalNull: 9, caseGroups: Array(n).fill('subject'), seed, threads: 0 };
+      const opts = {
+        forest: { nTrees: 30 },
+        stabilityBootstraps: 0,
+        repeats: 2,
+        marginalNull: 5,
+        conditionalNull: 9,
+        caseGroups: Array(n).fill('subject'),
+        seed,
+        threads: 0,
+      };
       const shifted = await rankFeatureMaps(features, labels, { ...opts, caseOrder: slice });
       const refit = await rankFeatureMaps(features, labels, opts);
       assert.equal(shifted.settings.conditionalNullKind, 'within-group shifts');
@@ -360,11 +432,19 @@ describe('rankFeatureMaps', () => {
       starredRefit += starred(refit, 'conditional').length;
       minShift = Math.min(minShift, ...shifted.groups.map((g) => g.conditional!.pValue));
       minRefit = Math.min(minRefit, ...refit.groups.map((g) => g.conditional!.pValue));
-      if (starred(refit, 'conditional').length) assert.ok(refit.warnings.some((w) => /conditional stars are liberal/.test(w)), refit.warnings.join('; '));
+      if (starred(refit, 'conditional').length)
+        assert.ok(
+          refit.warnings.some((w) => /conditional stars are liberal/.test(w)),
+          refit.warnings.join('; '),
+        );
       assert.ok(!shifted.warnings.some((w) => /conditional stars are liberal/.test(w)));
-      t.diagnostic(`seed ${seed}: conditional p against shifts ${shifted.groups.map((g) => g.conditional!.pValue.toFixed(3)).join(' ')}; against refits ${refit.groups.map((g) => g.conditional!.pValue.toExponential(1)).join(' ')}`);
+      t.diagnostic(
+        `seed ${seed}: conditional p against shifts ${shifted.groups.map((g) => g.conditional!.pValue.toFixed(3)).join(' ')}; against refits ${refit.groups.map((g) => g.conditional!.pValue.toExponential(1)).join(' ')}`,
+      );
     }
-    t.diagnostic(`conditional stars: shifts ${starredShift}, refits ${starredRefit} of 12; smallest p ${minShift.toExponential(1)} against shifts, ${minRefit.toExponential(1)} against refits`);
+    t.diagnostic(
+      `conditional stars: shifts ${starredShift}, refits ${starredRefit} of 12; smallest p ${minShift.toExponential(1)} against shifts, ${minRefit.toExponential(1)} against refits`,
+    );
     // As for the marginal test: a run at one place can be easier to cut out with one map than at another
     // (a map's zero crossing on the run's edge), so small p-values against shifts are possible, not tiny ones.
     // Measured over 6 seed offsets (3 runs each): smallest p 1.2e-3 to 0.25 against shifts, 9.7e-10 to 7.7e-8 against refits.
@@ -390,8 +470,22 @@ describe('rankFeatureMaps', () => {
       }
       labels[r] = z + 0.5 * rng.normal() > 0 ? 1 : 0;
     }
-    const features: FeatureMatrix = { data, rows: n, cols: 16, groupOf: Int32Array.from({ length: 16 }, (_, c) => c >> 1), groupNames: w.map((_, m) => `map${m}`) };
-    const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 3, fdr: 0.5, confidence: 0.999, seed, threads: 0 });
+    const features: FeatureMatrix = {
+      data,
+      rows: n,
+      cols: 16,
+      groupOf: Int32Array.from({ length: 16 }, (_, c) => c >> 1),
+      groupNames: w.map((_, m) => `map${m}`),
+    };
+    const res = await rankFeatureMaps(features, labels, {
+      forest: { nTrees: 30 },
+      stabilityBootstraps: 0,
+      repeats: 3,
+      fdr: 0.5,
+      confidence: 0.999,
+      seed,
+      threads: 0,
+    });
     checkVerdicts(res);
     const cases = res.groups.flatMap((g) => [g.marginal, g.conditional!]).filter((x) => x.qValue <= 0.5 && x.ciLow <= 0);
     atLeast(cases.length, 1, 'interval test: verdicts with q <= fdr but an interval reaching 0 (the setting must produce some)');
@@ -410,7 +504,14 @@ describe('rankFeatureMaps', () => {
   test('PIMP runs only on request and does not set the verdicts', async () => {
     const seed = testSeed(3);
     const { features, labels } = latentMaps(200, 4, 2, [0], seed);
-    const res = await rankFeatureMaps(features, labels, { forest: { nTrees: 20 }, nullPermutations: 19, stabilityBootstraps: 0, repeats: 2, seed, threads: 0 });
+    const res = await rankFeatureMaps(features, labels, {
+      forest: { nTrees: 20 },
+      nullPermutations: 19,
+      stabilityBootstraps: 0,
+      repeats: 2,
+      seed,
+      threads: 0,
+    });
     checkVerdicts(res);
     assert.equal(res.settings.nullPermutations, 19);
     for (const g of res.groups) {

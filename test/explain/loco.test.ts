@@ -12,7 +12,7 @@ after(() => closeSharedPool());
 
 function toy(n: number, seed: number): { data: Float32Array; labels: Int32Array } {
   let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const data = new Float32Array(n * 4);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -22,7 +22,7 @@ function toy(n: number, seed: number): { data: Float32Array; labels: Int32Array 
   return { data, labels };
 }
 
-test('withoutGroup drops exactly the map\'s columns; heldOutBrier is the forest\'s prediction, out of bag when asked', async () => {
+test("withoutGroup drops exactly the map's columns; heldOutBrier is the forest's prediction, out of bag when asked", async () => {
   const n = 120;
   const { data, labels } = toy(n, 7);
   const binned = binMatrix({ data, rows: n, cols: 4 });
@@ -58,7 +58,10 @@ test('withoutGroup drops exactly the map\'s columns; heldOutBrier is the forest\
     if (ob[r]! < 0.5) correct++; // two classes: Brier < 0.5 iff the true class has probability > 0.5
   }
   atLeast(counted, n - 2, 'loco: cases out of bag for some tree');
-  assert.ok(Math.abs(correct / counted - oobForest.oobScore!) < 0.03, `OOB accuracy from heldOutBrier ${correct / counted} vs the forest's ${oobForest.oobScore}`);
+  assert.ok(
+    Math.abs(correct / counted - oobForest.oobScore!) < 0.03,
+    `OOB accuracy from heldOutBrier ${correct / counted} vs the forest's ${oobForest.oobScore}`,
+  );
 });
 
 test('LOCO on a toy with one driver: the driver far above the refit null, the noise maps not significant', async () => {
@@ -67,7 +70,8 @@ test('LOCO on a toy with one driver: the driver far above the refit null, the no
   const { data, labels } = toy(n, 11 + seed);
   const res = await rankFeatureMaps(
     { data, rows: n, cols: 4, groupOf: Int32Array.from([1, 0, 2, 3]), groupNames: ['driver', 'a', 'b', 'c'] },
-    labels, { forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, marginalNull: 0, conditionalNull: 9, seed, threads: 0 },
+    labels,
+    { forest: { nTrees: 40 }, stabilityBootstraps: 0, repeats: 3, marginalNull: 0, conditionalNull: 9, seed, threads: 0 },
   );
   assert.equal(res.settings.conditionalMethod, 'loco');
   assert.equal(res.settings.conditionalNull, 9);

@@ -16,9 +16,17 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   const [n] = data.shape;
   const pooled = scope(() => noGrad(() => model.encode(x).z.mean([2, 3]).toFloat32()));
   const k = pooled.length / n;
-  const rank = await rankFeatureMaps({
-    data: pooled, rows: n, cols: k, groupOf: Int32Array.from({ length: k }, (_, i) => i), groupNames: Array.from({ length: k }, (_, i) => `map ${i}`),
-  }, data.labels!, { stabilityBootstraps: 0, forest: { nTrees: 50 }, seed });
+  const rank = await rankFeatureMaps(
+    {
+      data: pooled,
+      rows: n,
+      cols: k,
+      groupOf: Int32Array.from({ length: k }, (_, i) => i),
+      groupNames: Array.from({ length: k }, (_, i) => `map ${i}`),
+    },
+    data.labels!,
+    { stabilityBootstraps: 0, forest: { nTrees: 50 }, seed },
+  );
   const top = rank.ranking[0]!;
   const topRank = rank.groups[top]!;
   // Over 20 seed offsets the top map's AUC went as low as 0.90 (the forest's top map need not be the best
@@ -33,14 +41,20 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   // the information overlaps. The linear CPI sampler flagged 3 to 7 of 8.
   const conditional = rank.groups.filter((g) => g.conditional?.significant).length;
   atMost(conditional, 3, 'phantom-explain: maps significant conditionally');
-  if (conditional === 0) assert.ok(rank.warnings.some((w) => /carry overlapping information/.test(w)), rank.warnings.join('; '));
+  if (conditional === 0)
+    assert.ok(
+      rank.warnings.some((w) => /carry overlapping information/.test(w)),
+      rank.warnings.join('; '),
+    );
 
-  const r = scope(() => explainMap(
-    { model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
-    // 128 lesion cases (not the default 32): the pointing game and the contrastive interval then rest on
-    // enough cases that one or two misses cannot decide them.
-    { map: top, methods: ['gradient', 'integrated-gradients', 'channel-occlusion'], activationMaxSteps: 60, maxCases: 128, seed },
-  ));
+  const r = scope(() =>
+    explainMap(
+      { model, x, channelNames: data.channelNames, labels: data.labels, masks: data.masks!.filter((m) => m.name === 'lesion') },
+      // 128 lesion cases (not the default 32): the pointing game and the contrastive interval then rest on
+      // enough cases that one or two misses cannot decide them.
+      { map: top, methods: ['gradient', 'integrated-gradients', 'channel-occlusion'], activationMaxSteps: 60, maxCases: 128, seed },
+    ),
+  );
   const flair = data.channelNames.indexOf('FLAIR');
   const t1 = data.channelNames.indexOf('T1');
   // Encoder side: which input image, with the contrastive control, and where.
@@ -55,8 +69,16 @@ test('explaining the top-ranked map of a phantom model finds the lesion in FLAIR
   // Sanity: gradients from a randomised encoder differ.
   assert.ok(r.encoder.sanity[0]!.method === 'gradient' && r.encoder.sanity[0]!.passed, JSON.stringify(r.encoder.sanity[0]));
   // Faithfulness: deleting the top-attributed pixels lowers the target faster than deleting random ones.
-  atLeast(r.encoder.faithfulness!.randomDeletionAuc - r.encoder.faithfulness!.deletionAuc, 0, 'phantom-explain: deletion AUC below random deletion');
-  atLeast(r.encoder.faithfulness!.insertionAuc - r.encoder.faithfulness!.randomInsertionAuc, 0, 'phantom-explain: insertion AUC above random insertion');
+  atLeast(
+    r.encoder.faithfulness!.randomDeletionAuc - r.encoder.faithfulness!.deletionAuc,
+    0,
+    'phantom-explain: deletion AUC below random deletion',
+  );
+  atLeast(
+    r.encoder.faithfulness!.insertionAuc - r.encoder.faithfulness!.randomInsertionAuc,
+    0,
+    'phantom-explain: insertion AUC above random insertion',
+  );
   // The naive readings show their false positives ...
   // Naive muting named the distractor channel T1 on some seeds only (disturbance 0.055 to 0.24 against its
   // 0.1 threshold), so that false positive is proven where its answer is built in: attribution.test.ts.

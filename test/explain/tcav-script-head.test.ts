@@ -21,10 +21,13 @@ import { atLeast, atMost, testSeed } from '../helpers/margin.js';
 const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
 const expected = JSON.parse(readFileSync(fixture('latent_head.expected.json'), 'utf8')) as { logits: number[]; grad_class1_sum: number[] };
 
-test('a TorchScript head gives PyTorch\'s logits and gradients through scriptLabelHead', () => {
+test("a TorchScript head gives PyTorch's logits and gradients through scriptLabelHead", () => {
   const head = scriptLabelHead(ScriptModule.load(fixture('latent_head.pt')), 2);
   scope(() => {
-    const z = tensor(Float32Array.from({ length: 32 }, (_, i) => Math.sin(0.7 * i)), [2, 4, 2, 2]).requiresGrad_(true);
+    const z = tensor(
+      Float32Array.from({ length: 32 }, (_, i) => Math.sin(0.7 * i)),
+      [2, 4, 2, 2],
+    ).requiresGrad_(true);
     const logits = head.logits(z);
     assertClose(logits.toFloat32(), expected.logits, 1e-5, 1e-6, 'logits');
     const [g] = grad(logits.select(1, 1).sum(), z);
@@ -34,7 +37,10 @@ test('a TorchScript head gives PyTorch\'s logits and gradients through scriptLab
 });
 
 test('TCAV through a TorchScript head: map-0 concept scores 1, map-1 concept 0, both significant; map-2 concept not', () => {
-  const n = 600, k = 4, h = 2, w = 2;
+  const n = 600,
+    k = 4,
+    h = 2,
+    w = 2;
   const rnd = new Random(3);
   const data = Float32Array.from({ length: n * k * h * w }, () => rnd.normal());
   const mapMean = (i: number, m: number) => {
@@ -46,12 +52,22 @@ test('TCAV through a TorchScript head: map-0 concept scores 1, map-1 concept 0, 
   const high = (m: number) => Int32Array.from([...Array(n).keys()].filter((i) => mapMean(i, m) > 0.8));
   const head = scriptLabelHead(ScriptModule.load(fixture('latent_head.pt')), 2);
   // 99 random concepts per size: the smallest p, 0.01, is 0.03 after Bonferroni over 3.
-  const r = runTcav({ data, shape: [n, k, h, w] }, labels, [
-    { name: 'map0-high', indices: high(0) }, { name: 'map1-high', indices: high(1) }, { name: 'map2-high', indices: high(2) },
-  ], { head, runs: 30, randomConcepts: 99, seed: testSeed(7) });
+  const r = runTcav(
+    { data, shape: [n, k, h, w] },
+    labels,
+    [
+      { name: 'map0-high', indices: high(0) },
+      { name: 'map1-high', indices: high(1) },
+      { name: 'map2-high', indices: high(2) },
+    ],
+    { head, runs: 30, randomConcepts: 99, seed: testSeed(7) },
+  );
   head.dispose();
-  const [up, down, ignored] = r.concepts as [typeof r.concepts[0], typeof r.concepts[0], typeof r.concepts[0]];
-  for (const c of r.concepts) console.log(`${c.name}: ${c.verdict}: ${c.reason} (alignment ${c.alignment.toFixed(2)}; version-1 t-test p ${c.tTest.p.toExponential(2)})`);
+  const [up, down, ignored] = r.concepts as [(typeof r.concepts)[0], (typeof r.concepts)[0], (typeof r.concepts)[0]];
+  for (const c of r.concepts)
+    console.log(
+      `${c.name}: ${c.verdict}: ${c.reason} (alignment ${c.alignment.toFixed(2)}; version-1 t-test p ${c.tTest.p.toExponential(2)})`,
+    );
   assert.equal(r.head.kind, 'torchscript');
   // No held-out cases for a user's head: the gate uses every labelled case, and says so.
   assert.equal(r.gate.source, 'labelled cases');

@@ -66,7 +66,9 @@ test('a CAV fitted in the span of its rows equals the one fitted on the rows', (
   // dimensions and is fitted through the Gram matrix's Cholesky factor. A case in both sets makes the
   // Gram matrix singular, which the factorisation must survive.
   const rnd = new Random(11);
-  const n = 200, d = 60, pad = 128;
+  const n = 200,
+    d = 60,
+    pad = 128;
   const x = Float32Array.from({ length: n * d }, (_, i) => rnd.normal() + (Math.floor(i / d) < 100 && i % d < 3 ? 1.5 : 0));
   const padded = new Float32Array(n * pad);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) padded[i * pad + j] = x[i * d + j]!;

@@ -58,8 +58,10 @@ before(() => {
 describe('TCAV on phantoms', () => {
   test('the lesion concept is significant for the lesion label, with a separable CAV', () => {
     const lesion = result.concepts[0]!;
-    console.log(`probe: ${result.gate.note}; lesion: ${lesion.reason} (CAV acc ${lesion.cavAccuracy.toFixed(3)}; version-1 t-test p ${lesion.tTest.p.toExponential(2)}); ` +
-      `${result.cost.cavFits} CAVs in ${result.cost.seconds.toFixed(1)} s`);
+    console.log(
+      `probe: ${result.gate.note}; lesion: ${lesion.reason} (CAV acc ${lesion.cavAccuracy.toFixed(3)}; version-1 t-test p ${lesion.tTest.p.toExponential(2)}); ` +
+        `${result.cost.cavFits} CAVs in ${result.cost.seconds.toFixed(1)} s`,
+    );
     assert.equal(result.version, 2);
     assert.ok(result.gate.passed && result.gate.source === 'held-out', result.gate.note);
     // Over 20 seed offsets the Wilson lower bound beat the majority rate by 0.196 at the least: 0.1 is "clearly".
@@ -68,18 +70,25 @@ describe('TCAV on phantoms', () => {
     assert.equal(lesion.significant, true);
     atMost(lesion.pBonferroni, 0.05, 'tcav: lesion concept Bonferroni p');
     atMost(lesion.asExtreme, 0, 'tcav: random concepts as extreme as the lesion concept (of 99)');
-    assert.match(lesion.reason, /^Score .* 0 of 99 random concepts of \d+ cases were as far from 0\.5 .*p 0\.01 \(Bonferroni 0\.03\) ≤ α 0\.05\.$/);
+    assert.match(
+      lesion.reason,
+      /^Score .* 0 of 99 random concepts of \d+ cases were as far from 0\.5 .*p 0\.01 \(Bonferroni 0\.03\) ≤ α 0\.05\.$/,
+    );
     atLeast(lesion.score, 0.8, 'tcav: lesion concept score');
     // Over 12 seed offsets (untrained encoder, new phantoms each) the lesion CAV's held-out accuracy ranged
     // 0.735-0.888 and the random concept's 0.47-0.535: "separable" is well above chance and far above a
     // random concept, not a fixed 0.75 (which failed on 2 of 12 seeds).
     atLeast(lesion.cavAccuracy, 0.65, 'tcav: lesion CAV accuracy');
-    atLeast(lesion.cavAccuracy - result.concepts[1]!.cavAccuracy, 0.15, 'tcav: lesion CAV accuracy above the random concept\'s');
+    atLeast(lesion.cavAccuracy - result.concepts[1]!.cavAccuracy, 0.15, "tcav: lesion CAV accuracy above the random concept's");
     assert.equal(lesion.scores.length, 20);
     assert.equal(result.randomConcepts.length, 1, 'all three concepts have the same size and share one null');
     assert.equal(result.randomConcepts[0]!.drawn, 99);
     // Its cases are the lesion class's: not an error (the known answer), but stated.
-    assert.deepEqual(lesion.warnings.map((w) => /nearly the class-1 cases \(Jaccard 1\.00\)/.test(w)), [true], lesion.warnings.join('; '));
+    assert.deepEqual(
+      lesion.warnings.map((w) => /nearly the class-1 cases \(Jaccard 1\.00\)/.test(w)),
+      [true],
+      lesion.warnings.join('; '),
+    );
   });
   test('a concept of random cases is not significant and its CAV is near chance', () => {
     const rnd = result.concepts[1]!;
@@ -87,7 +96,10 @@ describe('TCAV on phantoms', () => {
     assert.equal(rnd.verdict, 'not significant', rnd.reason);
     assert.equal(rnd.significant, false);
     atMost(rnd.cavAccuracy, 0.65, 'tcav: random concept CAV accuracy');
-    assert.ok(rnd.warnings.some((w) => /near chance/.test(w)), rnd.warnings.join('; '));
+    assert.ok(
+      rnd.warnings.some((w) => /near chance/.test(w)),
+      rnd.warnings.join('; '),
+    );
     assert.equal(result.concepts[0]!.pBonferroni, Math.min(1, result.concepts[0]!.p * 3));
   });
   test('a label: concept of the target class is circular: no verdict, and a warning', () => {
@@ -97,7 +109,10 @@ describe('TCAV on phantoms', () => {
     assert.equal(circ.significant, false);
     assert.equal(circ.circular, true);
     assert.match(circ.reason, /^No verdict: the concept is defined by the target: label:1#lesion_label selects the cases labelled 1/);
-    assert.ok(circ.warnings.some((w) => /\(circular\)$/.test(w)), circ.warnings.join('; '));
+    assert.ok(
+      circ.warnings.some((w) => /\(circular\)$/.test(w)),
+      circ.warnings.join('; '),
+    );
     // The same cases as the lesion concept, so the same evidence; only the definition differs.
     assert.equal(circ.size, result.concepts[0]!.size);
     // With two classes, label:0 is the target's complement: circular as well.
@@ -106,7 +121,10 @@ describe('TCAV on phantoms', () => {
     const r0 = runTcav(maps, ds.labels!, [resolveConcept('label:0', ctx)], { head, runs: 2, randomConcepts: 1, seed: testSeed(6) });
     head.dispose();
     assert.equal(r0.concepts[0]!.verdict, 'not determined');
-    assert.ok(r0.concepts[0]!.warnings.some((w) => /selects the cases not labelled 1 \(the labels have two classes\)/.test(w)), r0.concepts[0]!.warnings.join('; '));
+    assert.ok(
+      r0.concepts[0]!.warnings.some((w) => /selects the cases not labelled 1 \(the labels have two classes\)/.test(w)),
+      r0.concepts[0]!.warnings.join('; '),
+    );
   });
   test('over twenty seeds: the lesion concept is always significant, a random concept no more often than the level allows', () => {
     // Each seed: the lesion concept and a random concept of its size against 39 random concepts of that
@@ -114,13 +132,21 @@ describe('TCAV on phantoms', () => {
     // p, 1/40, is 0.05 after Bonferroni over 2. The random concept is exchangeable with the null's, so
     // P(flagged) <= 0.1 / 2 and P(p <= 0.2) <= 0.2 exactly, however its runs share cases.
     const head = trainProbe(maps, ds.labels!, { seed: testSeed(3) });
-    let lesionHits = 0, randomHits = 0, randomBelow = 0;
+    let lesionHits = 0,
+      randomHits = 0,
+      randomBelow = 0;
     let worstLesion = 0;
-    const seeds = 20, alpha = 0.1;
+    const seeds = 20,
+      alpha = 0.1;
     for (let s = 0; s < seeds; s++) {
       const ctx = { n: 600, factors: ds.factors!, labels: ds.labels, seed: testSeed(100) + s };
-      const r = runTcav(maps, ds.labels!, [resolveConcept('factor:lesion_present=1', ctx), resolveConcept(`random:${lesionSize}`, ctx)],
-        { head, runs: 5, randomConcepts: 39, alpha, seed: testSeed(100) + s });
+      const r = runTcav(maps, ds.labels!, [resolveConcept('factor:lesion_present=1', ctx), resolveConcept(`random:${lesionSize}`, ctx)], {
+        head,
+        runs: 5,
+        randomConcepts: 39,
+        alpha,
+        seed: testSeed(100) + s,
+      });
       if (r.concepts[0]!.significant) lesionHits++;
       worstLesion = Math.max(worstLesion, r.concepts[0]!.pBonferroni);
       if (r.concepts[1]!.significant) randomHits++;
@@ -129,8 +155,10 @@ describe('TCAV on phantoms', () => {
     head.dispose();
     const flagBound = binomialBound(seeds, alpha / 2, 0.001);
     const belowBound = binomialBound(seeds, 0.2, 0.001);
-    console.log(`lesion significant in ${lesionHits}/${seeds} seeds (worst Bonferroni p ${worstLesion.toFixed(3)}); random concept flagged in ${randomHits}/${seeds} ` +
-      `(bound ${flagBound}), p <= 0.2 in ${randomBelow}/${seeds} (bound ${belowBound})`);
+    console.log(
+      `lesion significant in ${lesionHits}/${seeds} seeds (worst Bonferroni p ${worstLesion.toFixed(3)}); random concept flagged in ${randomHits}/${seeds} ` +
+        `(bound ${flagBound}), p <= 0.2 in ${randomBelow}/${seeds} (bound ${belowBound})`,
+    );
     atLeast(lesionHits, seeds, 'tcav: seeds with the lesion concept significant');
     // Bounds: P(count > bound) <= 0.1% for a test at its level (binomial tail).
     atMost(randomHits, flagBound, `tcav: seeds with the random concept significant (of ${seeds})`);
@@ -146,15 +174,24 @@ describe('TCAV on phantoms', () => {
     // same concept scores and a prefix of the same null.
     const b = runTcav(maps, ds.labels!, concepts, { head, runs: 10, randomConcepts: 5, stopAfter: 0, seed: testSeed(5) });
     head.dispose();
-    const [lesion, rnd] = a.concepts as [typeof a.concepts[0], typeof a.concepts[0]];
+    const [lesion, rnd] = a.concepts as [(typeof a.concepts)[0], (typeof a.concepts)[0]];
     console.log(`logistic head: lesion: ${lesion.reason}; random: ${rnd.reason}`);
-    assert.ok([...lesion.scores, ...rnd.scores, ...a.random.scores].every((s) => s === 0 || s === 1), 'a linear head scores 0 or 1');
+    assert.ok(
+      [...lesion.scores, ...rnd.scores, ...a.random.scores].every((s) => s === 0 || s === 1),
+      'a linear head scores 0 or 1',
+    );
     assert.equal(lesion.verdict, 'significant', lesion.reason);
     atMost(lesion.pBonferroni, 0.05, 'tcav: logistic head, lesion concept Bonferroni p');
     assert.equal(rnd.verdict, 'not significant', rnd.reason);
     atLeast(rnd.pBonferroni, 0.05, 'tcav: logistic head, random concept Bonferroni p');
-    assert.ok(lesion.warnings.some((w) => /0 or 1/.test(w)), lesion.warnings.join('; '));
-    assert.deepEqual(b.concepts.map((c) => c.scores), a.concepts.map((c) => c.scores));
+    assert.ok(
+      lesion.warnings.some((w) => /0 or 1/.test(w)),
+      lesion.warnings.join('; '),
+    );
+    assert.deepEqual(
+      b.concepts.map((c) => c.scores),
+      a.concepts.map((c) => c.scores),
+    );
     assert.deepEqual(b.randomConcepts[0]!.scores, a.randomConcepts[0]!.scores.slice(0, 5));
   });
   test('labels shuffled (the probe at chance): every concept is not determined, and the result says why', () => {
@@ -169,14 +206,20 @@ describe('TCAV on phantoms', () => {
     for (const c of r.concepts) {
       assert.equal(c.verdict, 'not determined', c.name);
       assert.equal(c.significant, false);
-      assert.match(c.reason, /^No verdict: the mlp probe's held-out accuracy is 0\.\d+ \(95% lower bound 0\.\d+\) on 120 cases, not above the majority-class rate 0\.\d+/);
+      assert.match(
+        c.reason,
+        /^No verdict: the mlp probe's held-out accuracy is 0\.\d+ \(95% lower bound 0\.\d+\) on 120 cases, not above the majority-class rate 0\.\d+/,
+      );
     }
   });
   test('a concept that scores 1.000 in every run is significant (a t-test cannot judge zero spread)', () => {
     // Latents 4 x 2 x 2, the label "map 0 is high on average", a logistic probe: its gradient points
     // along map 0, so a concept of cases high on map 0 scores 1 in every run, as do some random concepts
     // with a linear head; the tie is broken by how closely the CAVs follow the gradient.
-    const n = 400, k = 4, h = 2, w = 2;
+    const n = 400,
+      k = 4,
+      h = 2,
+      w = 2;
     const rnd = new Random(testSeed(9));
     const data = Float32Array.from({ length: n * k * h * w }, () => rnd.normal());
     const map0 = (i: number) => (data[i * 16]! + data[i * 16 + 1]! + data[i * 16 + 2]! + data[i * 16 + 3]!) / 4;
@@ -188,7 +231,10 @@ describe('TCAV on phantoms', () => {
     head.dispose();
     const c = r.concepts[0]!;
     console.log(`constant scores: ${c.reason} (version-1 t-test p ${c.tTest.p.toExponential(2)})`);
-    assert.ok(c.scores.every((s) => s === 1), `scores ${c.scores.join(', ')}`);
+    assert.ok(
+      c.scores.every((s) => s === 1),
+      `scores ${c.scores.join(', ')}`,
+    );
     assert.equal(c.std, 0);
     assert.equal(c.verdict, 'significant', c.reason);
     atMost(c.pBonferroni, 0.05, 'tcav: constant-score concept Bonferroni p');

@@ -21,7 +21,11 @@ function twoMapEncoder(): LatentModel {
   const enc = new Sequential(new Conv3d(2, 2, 3, { padding: 1 }), ReLU(), new Conv3d(2, 2, 1));
   noGrad(() => {
     const w1 = new Float32Array(2 * 2 * 27);
-    for (let p = 0; p < 27; p++) { w1[p] = -1 / 27; w1[27 + p] = 1 / 27; w1[2 * 27 + p] = 1 / 27; } // out 0: FLAIR - T1; out 1: T1
+    for (let p = 0; p < 27; p++) {
+      w1[p] = -1 / 27;
+      w1[27 + p] = 1 / 27;
+      w1[2 * 27 + p] = 1 / 27;
+    } // out 0: FLAIR - T1; out 1: T1
     (enc.layers[0] as Conv3d).weight.copy_(tensor(w1, [2, 2, 3, 3, 3]));
     (enc.layers[0] as Conv3d).bias!.copy_(tensor([-0.25, 0], [2]));
     (enc.layers[2] as Conv3d).weight.copy_(tensor([1, 0, 0, 1], [2, 2, 1, 1, 1]));
@@ -46,23 +50,37 @@ test('volumes: rank finds the lesion map, integrated gradients its channel (FLAI
   const enc = scope(() => encodeLatents(model, x));
   assert.deepEqual(enc.shape, [80, 2, SIZE, SIZE, SIZE]);
   const r = await rankFeatureMaps(poolLatents(enc, 'summary'), ds.labels!, {
-    forest: { nTrees: 30 }, folds: 3, conditional: false, marginalNull: 0, stabilityBootstraps: 0, repeats: 3, seed: 1,
+    forest: { nTrees: 30 },
+    folds: 3,
+    conditional: false,
+    marginalNull: 0,
+    stabilityBootstraps: 0,
+    repeats: 3,
+    seed: 1,
   });
   assert.equal(r.ranking[0], 0, `ranking ${r.ranking}`);
   assert.equal(r.groups[0]!.marginal!.significant, true);
-  const e = scope(() => explainVolumeMap(
-    { model, x, channelNames: ds.channelNames, labels: ds.labels!, masks: ds.masks },
-    { map: r.ranking[0]!, methods: ['integrated-gradients'], maxCases: 4, steps: 16, ablationPermutations: 50 },
-  ));
+  const e = scope(() =>
+    explainVolumeMap(
+      { model, x, channelNames: ds.channelNames, labels: ds.labels!, masks: ds.masks },
+      { map: r.ranking[0]!, methods: ['integrated-gradients'], maxCases: 4, steps: 16, ablationPermutations: 50 },
+    ),
+  );
   const abl = e.decoder!.ablation;
   assert.equal(abl.T1!.effect, 0);
-  assert.ok(abl.FLAIR!.effect > 1e-3 && abl.FLAIR!.insideMask! > 0.5, `FLAIR effect ${abl.FLAIR!.effect}, ${abl.FLAIR!.insideMask} inside the lesion`);
+  assert.ok(
+    abl.FLAIR!.effect > 1e-3 && abl.FLAIR!.insideMask! > 0.5,
+    `FLAIR effect ${abl.FLAIR!.effect}, ${abl.FLAIR!.insideMask} inside the lesion`,
+  );
   assert.equal(e.decoder!.entanglement.map, 0);
   assert.equal(e.decoder!.decodesPerVolume, 3);
   assert.equal(e.inputChannel, 'FLAIR');
   const lesion = e.methods[0]!.masks[0]!;
   assert.equal(lesion.cases, 4);
-  assert.ok(lesion.inMask > 0.5 && lesion.inMask > 20 * lesion.chance, `IG in lesion ${lesion.inMask.toFixed(3)} (chance ${lesion.chance.toFixed(4)})`);
+  assert.ok(
+    lesion.inMask > 0.5 && lesion.inMask > 20 * lesion.chance,
+    `IG in lesion ${lesion.inMask.toFixed(3)} (chance ${lesion.chance.toFixed(4)})`,
+  );
   assert.ok(lesion.pointing >= 0.75, `pointing ${lesion.pointing}`);
   assert.deepEqual(e.figureData!.positions, [0, 1]);
 });

@@ -54,13 +54,22 @@ describe('random forest classification', () => {
     }
     const f = await new RandomForest({ nTrees: 30, seed: 1, threads: 0, maxFeatures: 'all' }).fit(rows, y);
     assert.equal(accuracy(f.predict(rows), y), 1);
-    const probe = [[0.05, 0.05], [0.95, 0.95], [0.02, 0.9], [0.97, 0.2]];
+    const probe = [
+      [0.05, 0.05],
+      [0.95, 0.95],
+      [0.02, 0.9],
+      [0.97, 0.2],
+    ];
     assert.deepEqual(Array.from(f.predict(probe)), [0, 1, 0, 1]);
   });
 
   test('multi-class blobs (gini and entropy) with arbitrary label values', async () => {
     const rng = new Random(9);
-    const centres = [[0, 0], [4, 0], [0, 4]];
+    const centres = [
+      [0, 0],
+      [4, 0],
+      [0, 4],
+    ];
     const labels = [3, 7, 11];
     const make = (n: number) => {
       const rows: number[][] = [];
@@ -109,10 +118,11 @@ describe('random forest classification', () => {
       const p = f.predict(rows);
       let tp = 0;
       let pos = 0;
-      for (let i = 0; i < y.length; i++) if (y[i] === 1) {
-        pos++;
-        if (p[i] === 1) tp++;
-      }
+      for (let i = 0; i < y.length; i++)
+        if (y[i] === 1) {
+          pos++;
+          if (p[i] === 1) tp++;
+        }
       return tp / pos;
     };
     const opts = { nTrees: 50, minSamplesLeaf: 20, seed: 1, threads: 2 };

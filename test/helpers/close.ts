@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6, what = 'values'): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, b = expected[i]!;
+    const a = actual[i]!,
+      b = expected[i]!;
     if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
       assert.fail(`${what}[${i}]: ${a} differs from expected ${b} (rtol ${rtol}, atol ${atol})`);
     }

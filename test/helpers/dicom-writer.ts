@@ -84,14 +84,22 @@ export function writeDicom(elements: DicomElement[], transferSyntax = '1.2.840.1
 
 /** Elements of a simple grayscale image (everything but pixel data), in tag order. */
 export function imageElements(o: {
-  rows: number; columns: number; bitsAllocated?: number; bitsStored?: number; signed?: boolean;
-  photometric?: string; slope?: string; intercept?: string; window?: [string, string];
-  position?: string; series?: string; instance?: string; samples?: number;
+  rows: number;
+  columns: number;
+  bitsAllocated?: number;
+  bitsStored?: number;
+  signed?: boolean;
+  photometric?: string;
+  slope?: string;
+  intercept?: string;
+  window?: [string, string];
+  position?: string;
+  series?: string;
+  instance?: string;
+  samples?: number;
 }): DicomElement[] {
   const ba = o.bitsAllocated ?? 16;
-  const els: DicomElement[] = [
-    { tag: [0x0008, 0x0060], vr: 'CS', value: 'MR' },
-  ];
+  const els: DicomElement[] = [{ tag: [0x0008, 0x0060], vr: 'CS', value: 'MR' }];
   if (o.series) els.push({ tag: [0x0020, 0x000e], vr: 'UI', value: o.series });
   if (o.instance) els.push({ tag: [0x0020, 0x0013], vr: 'IS', value: o.instance });
   if (o.position) {

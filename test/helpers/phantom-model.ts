@@ -18,7 +18,17 @@ export interface PhantomModel {
 export const PHANTOM_CHANNELS = ['T1', 'FLAIR'];
 
 export function phantomData(n: number, seed: number): ImageDataset {
-  return generatePhantoms({ n, size: 32, seed, channels: PHANTOM_CHANNELS, lesionChannels: ['FLAIR'], distractorChannels: ['T1'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15], organScale: [1, 1] });
+  return generatePhantoms({
+    n,
+    size: 32,
+    seed,
+    channels: PHANTOM_CHANNELS,
+    lesionChannels: ['FLAIR'],
+    distractorChannels: ['T1'],
+    lesionIntensity: [0.6, 1.0],
+    lesionRadius: [0.08, 0.15],
+    organScale: [1, 1],
+  });
 }
 
 export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
@@ -39,7 +49,11 @@ export function trainedPhantomModel(steps = 600, seed = 0): PhantomModel {
     for (let step = 0; step < steps; step++) {
       scope(() => {
         const xb = x.narrow(0, (step * 32) % (1024 - 32), 32);
-        model.trainStep(xb, step + 1, (_g, loss) => { opt.zeroGrad(); loss.backward(); opt.step(); });
+        model.trainStep(xb, step + 1, (_g, loss) => {
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+        });
       });
     }
     opt.dispose();

@@ -15,8 +15,25 @@ const latentlens = (...args: string[]) => {
 };
 
 before(() => {
-  latentlens('train', '--data', 'phantom:n=240,size=32', '--model', 'conv-ae', '--latent-maps', '4', '--latent-grid', '4x4',
-    '--width', '8', '--steps', '3', '--batch-size', '32', '--out', run);
+  latentlens(
+    'train',
+    '--data',
+    'phantom:n=240,size=32',
+    '--model',
+    'conv-ae',
+    '--latent-maps',
+    '4',
+    '--latent-grid',
+    '4x4',
+    '--width',
+    '8',
+    '--steps',
+    '3',
+    '--batch-size',
+    '32',
+    '--out',
+    run,
+  );
 });
 
 test('latentlens metrics writes metrics.json with every metric', () => {
@@ -27,12 +44,22 @@ test('latentlens metrics writes metrics.json with every metric', () => {
   assert.equal(j.inputs.supervised, true);
   assert.equal(j.inputs.cases, 240);
   assert.equal(j.result.latentDims, 4);
-  for (const k of ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits']) assert.ok(k in j.result, k);
+  for (const k of ['betaVae', 'factorVae', 'mig', 'dci', 'sap', 'modularity', 'explicitness', 'totalCorrelation', 'activeUnits'])
+    assert.ok(k in j.result, k);
   assert.equal(j.result.factors.length, 11);
   assert.ok(j.result.mig.score >= 0 && j.result.mig.score <= 1);
   assert.match(out, /note: the lesion and distractor factors of cases without that object are drawn but not visible/);
   // The same run scored on phantoms that always show both objects: the presence factors are constant.
-  const always = latentlens('metrics', run, '--data', 'phantom:n=240,size=32,lesionRate=1,distractorRate=1', '--metrics', 'mig', '--out', join(run, 'm2.json'));
+  const always = latentlens(
+    'metrics',
+    run,
+    '--data',
+    'phantom:n=240,size=32,lesionRate=1,distractorRate=1',
+    '--metrics',
+    'mig',
+    '--out',
+    join(run, 'm2.json'),
+  );
   assert.match(always, /left out constant factors: lesion_present, distractor_present/);
   assert.doesNotMatch(always, /note:/);
   assert.equal(JSON.parse(readFileSync(join(run, 'm2.json'), 'utf8')).result.factors.length, 9);
@@ -42,7 +69,10 @@ test('latentlens tcav writes tcav.json with one entry per concept', () => {
   latentlens('tcav', run, '--concept', 'factor:lesion_present=1#lesion', 'random:100#control', '--runs', '5', '--head', 'logistic');
   const j = JSON.parse(readFileSync(join(run, 'tcav.json'), 'utf8'));
   assert.equal(j.format, 'latentlens-tcav');
-  assert.deepEqual(j.inputs.concepts.map((c: { name: string }) => c.name), ['lesion', 'control']);
+  assert.deepEqual(
+    j.inputs.concepts.map((c: { name: string }) => c.name),
+    ['lesion', 'control'],
+  );
   assert.equal(j.result.concepts.length, 2);
   assert.equal(j.result.runs, 5);
   assert.equal(j.result.concepts[0].scores.length, 5);

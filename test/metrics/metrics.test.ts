@@ -65,7 +65,10 @@ describe('a random rotation of them', () => {
 
 describe('pure noise latents', () => {
   test('score near the minimum', () => {
-    assert.ok(Math.abs(noise.betaVae!.score - noise.betaVae!.chance) < 0.08, `beta-VAE ${noise.betaVae!.score} vs chance ${noise.betaVae!.chance}`);
+    assert.ok(
+      Math.abs(noise.betaVae!.score - noise.betaVae!.chance) < 0.08,
+      `beta-VAE ${noise.betaVae!.score} vs chance ${noise.betaVae!.chance}`,
+    );
     assert.ok(Math.abs(noise.factorVae!.score - noise.factorVae!.chance) < 0.08, `FactorVAE ${noise.factorVae!.score}`);
     assert.ok(noise.mig!.score < 0.02, `MIG ${noise.mig!.score}`);
     assert.ok(noise.dci!.disentanglement < 0.05, `D ${noise.dci!.disentanglement}`);
@@ -90,7 +93,8 @@ test('unsupervised metrics: Gaussian TC of correlated latents and the active-uni
   const rnd = new Random(5);
   const z = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
-    const a = rnd.normal(), b = rnd.normal();
+    const a = rnd.normal(),
+      b = rnd.normal();
     z[i * 3] = a;
     z[i * 3 + 1] = rho * a + Math.sqrt(1 - rho * rho) * b;
     z[i * 3 + 2] = 0.05 * rnd.normal(); // variance 0.0025: below the 0.01 threshold
@@ -103,12 +107,23 @@ test('unsupervised metrics: Gaussian TC of correlated latents and the active-uni
 });
 
 test('same seed, same result; lasso importances agree with the forest on identity latents', async () => {
-  const a = await computeMetrics({ data: s.rotated, rows: s.n, cols: s.d }, s.factors, { seed: 9, metrics: ['betaVae', 'factorVae', 'dci'], dci: { threads: 2 } });
-  const b = await computeMetrics({ data: s.rotated, rows: s.n, cols: s.d }, s.factors, { seed: 9, metrics: ['betaVae', 'factorVae', 'dci'], dci: { threads: 0 } });
+  const a = await computeMetrics({ data: s.rotated, rows: s.n, cols: s.d }, s.factors, {
+    seed: 9,
+    metrics: ['betaVae', 'factorVae', 'dci'],
+    dci: { threads: 2 },
+  });
+  const b = await computeMetrics({ data: s.rotated, rows: s.n, cols: s.d }, s.factors, {
+    seed: 9,
+    metrics: ['betaVae', 'factorVae', 'dci'],
+    dci: { threads: 0 },
+  });
   assert.equal(a.betaVae!.score, b.betaVae!.score);
   assert.equal(a.factorVae!.score, b.factorVae!.score);
   assert.equal(a.dci!.disentanglement, b.dci!.disentanglement);
-  const lasso = await computeMetrics({ data: s.identity, rows: s.n, cols: s.d }, s.factors, { metrics: ['dci'], dci: { importance: 'lasso' } });
+  const lasso = await computeMetrics({ data: s.identity, rows: s.n, cols: s.d }, s.factors, {
+    metrics: ['dci'],
+    dci: { importance: 'lasso' },
+  });
   assert.ok(lasso.dci!.disentanglement > 0.95, `lasso D ${lasso.dci!.disentanglement}`);
   assert.equal(lasso.dci!.importanceMethod, 'lasso');
 });

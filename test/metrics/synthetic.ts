@@ -30,11 +30,12 @@ export function randomRotation(d: number, rnd: Random): Float64Array {
 
 export function rotate(z: Float32Array, n: number, d: number, q: Float64Array): Float32Array {
   const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let r = 0; r < d; r++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += q[r * d + c]! * z[i * d + c]!;
-    out[i * d + r] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < d; r++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += q[r * d + c]! * z[i * d + c]!;
+      out[i * d + r] = s;
+    }
   return out;
 }
 
@@ -53,7 +54,8 @@ export function synthetic(n = 2000, seed = 1): Synthetic {
   // Standardised so that a rotation mixes factors on equal terms.
   const identity = new Float32Array(n * d);
   for (let k = 0; k < d; k++) {
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (let i = 0; i < n; i++) m += values[i * d + k]!;
     m /= n;
     for (let i = 0; i < n; i++) v += (values[i * d + k]! - m) ** 2;

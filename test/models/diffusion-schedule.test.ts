@@ -40,22 +40,27 @@ test('q(x_t | x_0) by Monte Carlo: mean sqrt(ab) x_0 and variance 1 - ab within 
   const s = makeSchedule();
   const n = 40000;
   const x0v = [-0.8, 0, 0.3, 0.9];
-  scope(() => noGrad(() => {
-    const x0 = tensor(Float32Array.from({ length: n * 4 }, (_, i) => x0v[i % 4]!), [n, 4]);
-    for (const [k, t] of [50, 400, 999].entries()) {
-      const ab = s.alphaBar[t]!;
-      const noise = randn([n, 4], { generator: generator(testSeed(100 + k)) });
-      const xt = qSample(x0, noise, new Array<number>(n).fill(ab));
-      const mean = xt.mean(0).toNumbers();
-      const variance = xt.var(0).toNumbers();
-      const meanTol = 5 * Math.sqrt((1 - ab) / n);
-      const varTol = 5 * (1 - ab) * Math.sqrt(2 / n);
-      x0v.forEach((v, j) => {
-        atMost(Math.abs(mean[j]! - Math.sqrt(ab) * v), meanTol, `q(x_${t}) mean, x_0 = ${v}`);
-        atMost(Math.abs(variance[j]! - (1 - ab)), varTol, `q(x_${t}) variance, x_0 = ${v}`);
-      });
-    }
-  }));
+  scope(() =>
+    noGrad(() => {
+      const x0 = tensor(
+        Float32Array.from({ length: n * 4 }, (_, i) => x0v[i % 4]!),
+        [n, 4],
+      );
+      for (const [k, t] of [50, 400, 999].entries()) {
+        const ab = s.alphaBar[t]!;
+        const noise = randn([n, 4], { generator: generator(testSeed(100 + k)) });
+        const xt = qSample(x0, noise, new Array<number>(n).fill(ab));
+        const mean = xt.mean(0).toNumbers();
+        const variance = xt.var(0).toNumbers();
+        const meanTol = 5 * Math.sqrt((1 - ab) / n);
+        const varTol = 5 * (1 - ab) * Math.sqrt(2 / n);
+        x0v.forEach((v, j) => {
+          atMost(Math.abs(mean[j]! - Math.sqrt(ab) * v), meanTol, `q(x_${t}) mean, x_0 = ${v}`);
+          atMost(Math.abs(variance[j]! - (1 - ab)), varTol, `q(x_${t}) variance, x_0 = ${v}`);
+        });
+      }
+    }),
+  );
 });
 
 test('DDIM grid: N ascending timesteps from 0 to T-1', () => {

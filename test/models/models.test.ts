@@ -25,7 +25,8 @@ for (const c of cases) {
       const x = phantomTensor(256, 32, 1);
       const model = createModel(c.kind, { ...base, ...c.options });
       const log = fit(model, x, c.steps);
-      const first = meanOf(log, c.key, 0, 10), last = meanOf(log, c.key, c.steps - 10, c.steps);
+      const first = meanOf(log, c.key, 0, 10),
+        last = meanOf(log, c.key, c.steps - 10, c.steps);
       assert.ok(last < 0.8 * first, `${c.key}: ${first.toFixed(3)} -> ${last.toFixed(3)}`);
       assert.ok(log.every((t) => Object.values(t).every(Number.isFinite)));
       noGrad(() => {
@@ -34,7 +35,10 @@ for (const c of cases) {
         assert.deepEqual(z.shape, c.zShape);
         assert.deepEqual(model.decode(z).shape, [4, 2, 32, 32]);
         const r = model.reconstruct(xb).toFloat32();
-        assert.ok(r.every((v) => v >= 0 && v <= 1), 'pixels in 0..1');
+        assert.ok(
+          r.every((v) => v >= 0 && v <= 1),
+          'pixels in 0..1',
+        );
         assert.ok(Number.isFinite(model.evalLoss(xb).loss));
       });
       assert.equal(model.config.kind, c.kind);
@@ -64,7 +68,13 @@ test('the default latent grid is a quarter of the input, halved while above 16 p
 });
 
 test('every model kind is rebuilt from its own config with the same parameter shapes', () => {
-  for (const [kind, extra] of [['conv-ae', {}], ['vae', { latent: 'vector' }], ['beta-tcvae', { latent: 'vector' }], ['factor-vae', {}], ['infogan', {}]] as const) {
+  for (const [kind, extra] of [
+    ['conv-ae', {}],
+    ['vae', { latent: 'vector' }],
+    ['beta-tcvae', { latent: 'vector' }],
+    ['factor-vae', {}],
+    ['infogan', {}],
+  ] as const) {
     const a = createModel(kind, { ...base, ...extra });
     const b = modelFromConfig(JSON.parse(JSON.stringify(a.config)) as typeof a.config & { kind: ModelKind });
     const shapes = (m: typeof a) => [...m.stateDict()].map(([n, t]) => `${n}:${t.shape.join('x')}`);

@@ -25,11 +25,21 @@ test('VAE KL term equals the closed form for known means and variances', () => {
 test('beta-TCVAE terms add up to the KL and behave as the decomposition says', () => {
   scope(() => {
     manualSeed(2);
-    const b = 512, d = 3;
+    const b = 512,
+      d = 3;
     // Posteriors with known means/variances; z drawn from them.
     const mu = randn([b, d], { dtype: 'float64' }).mul(0.8);
-    const logvar = tensor(Array.from({ length: b * d }, (_, i) => Math.log(0.2 + 0.1 * (i % 3))), [b, d], { dtype: 'float64' });
-    const z = mu.add(logvar.mul(0.5).exp().mul(randn([b, d], { dtype: 'float64' })));
+    const logvar = tensor(
+      Array.from({ length: b * d }, (_, i) => Math.log(0.2 + 0.1 * (i % 3))),
+      [b, d],
+      { dtype: 'float64' },
+    );
+    const z = mu.add(
+      logvar
+        .mul(0.5)
+        .exp()
+        .mul(randn([b, d], { dtype: 'float64' })),
+    );
     const t = tcDecomposition(z, mu, logvar, b);
     // Exact identity: mi + tc + dwKl = E[log q(z|x) - log p(z)].
     assertClose([t.mi.item() + t.tc.item() + t.dwKl.item()], [t.kl.item()], 1e-9, 1e-9, 'sum of terms');
@@ -44,7 +54,7 @@ test('beta-TCVAE terms add up to the KL and behave as the decomposition says', (
   });
 });
 
-test('permuteDims keeps each column\'s values and breaks the dependence between columns', () => {
+test("permuteDims keeps each column's values and breaks the dependence between columns", () => {
   scope(() => {
     manualSeed(4);
     const a = randn([200, 1]);

@@ -13,13 +13,13 @@ test('mean: one column per map, named mapK, grouped as map K', () => {
   assert.deepEqual(t.groupNames, ['map 0', 'map 1']);
 });
 
-test('summary: mean, max and std per map, all in the map\'s group', () => {
+test("summary: mean, max and std per map, all in the map's group", () => {
   const t = poolLatents(maps, 'summary');
   assert.deepEqual(Array.from(t.data), [2.5, 4, Math.fround(Math.sqrt(1.25)), 10, 10, 0]);
   assert.deepEqual(Array.from(t.groupOf), [0, 0, 0, 1, 1, 1]);
 });
 
-test('grid: every cell, named mapK@row,col; volumes\' rows run over z·h + y as their cells view does', () => {
+test("grid: every cell, named mapK@row,col; volumes' rows run over z·h + y as their cells view does", () => {
   const t = poolLatents(maps, 'grid');
   assert.deepEqual(Array.from(t.data), Array.from(maps.data));
   assert.deepEqual(t.names, ['map0@0,0', 'map0@0,1', 'map0@1,0', 'map0@1,1', 'map1@0,0', 'map1@0,1', 'map1@1,0', 'map1@1,1']);

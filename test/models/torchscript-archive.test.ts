@@ -18,7 +18,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'll-script-archive-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The fixture rewritten (entries in their order), each record transformed, optionally deflated. */
-function rewrite(name: string, edit: (record: string, bytes: Uint8Array) => Uint8Array | null, deflate: (record: string) => boolean = () => false): string {
+function rewrite(
+  name: string,
+  edit: (record: string, bytes: Uint8Array) => Uint8Array | null,
+  deflate: (record: string) => boolean = () => false,
+): string {
   const entries = unzipSync(readFileSync(fixture));
   const out: Zippable = {};
   for (const [record, bytes] of Object.entries(entries)) {
@@ -43,7 +47,11 @@ test('a rewritten but complete copy (stored, or with every record deflated) veri
   const stored = rewrite('stored.pt', (_, b) => b);
   assert.equal(verifyScriptArchive(stored).storages.length, 8);
   ScriptModule.load(stored); // libtorch accepts the rewritten archive too: refusals below are about the blob, not the writer
-  const deflated = rewrite('deflated.pt', (_, b) => b, () => true);
+  const deflated = rewrite(
+    'deflated.pt',
+    (_, b) => b,
+    () => true,
+  );
   assert.equal(verifyScriptArchive(deflated).storages.length, 8);
 });
 
@@ -54,7 +62,11 @@ test('a record cut short is refused in-process with the file, record and byte co
   assert.throws(() => ScriptModule.load(p), message);
   assert.throws(() => createModel('torchscript', { path: p, inputShape: [2, 8, 8] }), message);
   // Deflated, the directory's uncompressed size is what is checked.
-  const d = rewrite('truncated-deflated.pt', (r, b) => (r === 'tiny_ae/data/0' ? b.subarray(0, 144) : b), () => true);
+  const d = rewrite(
+    'truncated-deflated.pt',
+    (r, b) => (r === 'tiny_ae/data/0' ? b.subarray(0, 144) : b),
+    () => true,
+  );
   assert.throws(() => ScriptModule.load(d), /record tiny_ae\/data\/0 holds 144 bytes/);
   // The intact fixture still loads afterwards.
   assert.ok(ScriptModule.load(fixture).hasMethod('encode'));
@@ -77,17 +89,35 @@ test('a missing record, a file that is no zip, or a zip without data.pkl is refu
 function tensorPickle(numel: number, size: number[], stride: number[]): Uint8Array {
   const parts: number[] = [0x80, 2];
   const text = (s: string) => [...Buffer.from(s, 'latin1')];
-  const uni = (s: string) => { const b = Buffer.from(s, 'utf8'); return [0x58, b.length, 0, 0, 0, ...b]; };
+  const uni = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    return [0x58, b.length, 0, 0, 0, ...b];
+  };
   const int1 = (v: number) => [0x4b, v];
   const tuple = (xs: number[][]) => [0x28, ...xs.flat(), 0x74];
   parts.push(0x63, ...text('torch._utils\n_rebuild_tensor_v2\n'));
   parts.push(0x28, ...tuple([uni('storage'), [0x63, ...text('torch\nFloatStorage\n')], uni('0'), uni('cpu'), int1(numel)]), 0x51);
-  parts.push(...int1(0), ...tuple(size.map(int1)), ...tuple(stride.map(int1)), 0x89, 0x63, ...text('collections\nOrderedDict\n'), 0x29, 0x52, 0x74, 0x52, 0x2e);
+  parts.push(
+    ...int1(0),
+    ...tuple(size.map(int1)),
+    ...tuple(stride.map(int1)),
+    0x89,
+    0x63,
+    ...text('collections\nOrderedDict\n'),
+    0x29,
+    0x52,
+    0x74,
+    0x52,
+    0x2e,
+  );
   return Uint8Array.from(parts);
 }
 
 test('the pickle walker checks each tensor view against its storage and refuses what it cannot read', () => {
-  assert.deepEqual(pickleStorages(tensorPickle(8, [2, 4], [4, 1]), 'data', 'p').map((s) => [s.key, s.numel]), [['0', 8]]);
+  assert.deepEqual(
+    pickleStorages(tensorPickle(8, [2, 4], [4, 1]), 'data', 'p').map((s) => [s.key, s.numel]),
+    [['0', 8]],
+  );
   assert.throws(() => pickleStorages(tensorPickle(4, [2, 4], [4, 1]), 'data', 'p'), /needs 8 elements of storage 0, which has 4/);
   assert.throws(() => pickleStorages(Uint8Array.of(0x80, 2, 0xff), 'data', 'p'), /unknown pickle opcode 0xff .*could not be verified/);
   assert.throws(() => pickleStorages(Uint8Array.of(0x80, 2, 0x58, 0xff, 0xff, 0, 0), 'data', 'p'), /cut short/);
@@ -95,8 +125,24 @@ test('the pickle walker checks each tensor view against its storage and refuses 
 
 test('train --model torchscript with the truncated file fails cleanly (no signal), naming the record', () => {
   const cli = join(process.cwd(), 'dist/src/cli/main.js');
-  const r = spawnSync(process.execPath, [cli, 'train', '--data', 'phantom:n=16,size=8,channels=A,B', '--model', 'torchscript', '--model-opt', `path=${truncated()}`,
-    '--steps', '1', '--out', join(tmp, 'run')], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--data',
+      'phantom:n=16,size=8,channels=A,B',
+      '--model',
+      'torchscript',
+      '--model-opt',
+      `path=${truncated()}`,
+      '--steps',
+      '1',
+      '--out',
+      join(tmp, 'run'),
+    ],
+    { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } },
+  );
   assert.equal(r.signal, null, `killed by ${r.signal}\n${r.stderr}`);
   assert.notEqual(r.status, 0, r.stdout);
   assert.match(r.stderr, /record tiny_ae\/data\/0 holds 144 bytes/);

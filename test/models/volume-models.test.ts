@@ -29,7 +29,8 @@ for (const c of cases) {
       const model = createModel(c.kind, { ...base, ...c.options });
       const steps = 60;
       const log = fit(model, x, steps, 8, 3e-3);
-      const first = meanOf(log, c.key, 0, 5), last = meanOf(log, c.key, steps - 5, steps);
+      const first = meanOf(log, c.key, 0, 5),
+        last = meanOf(log, c.key, steps - 5, steps);
       assert.ok(last < 0.9 * first, `${c.key}: ${first.toFixed(4)} -> ${last.toFixed(4)}`);
       noGrad(() => {
         const xb = x.narrow(0, 0, 2);
@@ -53,8 +54,14 @@ test('3D geometry: default grid a quarter of each side; models without a 3D vari
     const m = createModel('conv-ae', { inputShape: [1, 28, 28, 28], width: 2, latentMaps: 2 });
     assert.deepEqual(m.config.latentGrid, [7, 7, 7]);
     m.dispose();
-    assert.throws(() => createModel('infogan', { inputShape: [1, 28, 28, 28] }), /infogan has no 3D variant for volumes \(input 1 x 28 x 28 x 28\); use one of conv-ae, vae, beta-vae, beta-tcvae, factor-vae/);
-    assert.throws(() => createModel('conv-ae', { inputShape: [1, 28, 28, 28], latentGrid: [7, 7] }), /latent grid 7x7 has 2 sides; a 28x28x28 volume takes a d x h x w grid \(e\.g\. 7x7x7\)/);
+    assert.throws(
+      () => createModel('infogan', { inputShape: [1, 28, 28, 28] }),
+      /infogan has no 3D variant for volumes \(input 1 x 28 x 28 x 28\); use one of conv-ae, vae, beta-vae, beta-tcvae, factor-vae/,
+    );
+    assert.throws(
+      () => createModel('conv-ae', { inputShape: [1, 28, 28, 28], latentGrid: [7, 7] }),
+      /latent grid 7x7 has 2 sides; a 28x28x28 volume takes a d x h x w grid \(e\.g\. 7x7x7\)/,
+    );
     assert.throws(() => createModel('conv-ae', { inputShape: [1, 8, 8, 8] }), /3D models take 16 to 128 voxels per side/);
   });
 });

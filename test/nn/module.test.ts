@@ -5,19 +5,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { manualSeed, noGrad, randn, scope, tensor } from '../../src/engine/index.js';
-import { BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, Linear, loadSafetensors, loadStateDict, ReLU, saveSafetensors, saveStateDict, Sequential, type SafeTensor } from '../../src/nn/index.js';
+import {
+  BatchNorm2d,
+  Conv2d,
+  ConvTranspose2d,
+  GroupNorm,
+  Linear,
+  loadSafetensors,
+  loadStateDict,
+  ReLU,
+  saveSafetensors,
+  saveStateDict,
+  Sequential,
+  type SafeTensor,
+} from '../../src/nn/index.js';
 import { ReferenceAE } from '../../src/models/reference-ae.js';
 import { assertClose } from '../helpers/close.js';
 
 test('named parameters and buffers use PyTorch dotted names', () => {
   const model = new ReferenceAE();
-  assert.deepEqual(model.namedParameters().map(([n]) => n), [
-    'encoder.0.weight', 'encoder.0.bias', 'encoder.2.weight', 'encoder.2.bias', 'encoder.4.weight', 'encoder.4.bias',
-    'decoder.0.weight', 'decoder.0.bias', 'decoder.2.weight', 'decoder.2.bias', 'decoder.4.weight', 'decoder.4.bias',
-  ]);
+  assert.deepEqual(
+    model.namedParameters().map(([n]) => n),
+    [
+      'encoder.0.weight',
+      'encoder.0.bias',
+      'encoder.2.weight',
+      'encoder.2.bias',
+      'encoder.4.weight',
+      'encoder.4.bias',
+      'decoder.0.weight',
+      'decoder.0.bias',
+      'decoder.2.weight',
+      'decoder.2.bias',
+      'decoder.4.weight',
+      'decoder.4.bias',
+    ],
+  );
   assert.deepEqual(model.namedParameters()[6]![1].shape, [64, 64, 3, 3]);
   const bn = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2));
-  assert.deepEqual(bn.namedBuffers().map(([n]) => n), ['1.running_mean', '1.running_var', '1.num_batches_tracked']);
+  assert.deepEqual(
+    bn.namedBuffers().map(([n]) => n),
+    ['1.running_mean', '1.running_var', '1.num_batches_tracked'],
+  );
   model.dispose();
   bn.dispose();
 });
@@ -41,7 +70,11 @@ test('BatchNorm2d normalises with batch statistics in training and running stati
     const bn = new BatchNorm2d(1, { momentum: 0.5 });
     const x = tensor([1, 3, 5, 7], [4, 1, 1, 1]); // mean 4, biased var 5, unbiased 20/3
     const y = bn.forward(x);
-    assertClose(y.toFloat32(), [-3, -1, 1, 3].map((v) => v / Math.sqrt(5 + 1e-5)), 1e-5);
+    assertClose(
+      y.toFloat32(),
+      [-3, -1, 1, 3].map((v) => v / Math.sqrt(5 + 1e-5)),
+      1e-5,
+    );
     assertClose(bn.runningMean.toFloat32(), [2]);
     assertClose(bn.runningVar.toFloat32(), [0.5 + 0.5 * (20 / 3)], 1e-5);
     assert.equal(bn.numBatchesTracked.item(), 1);
@@ -55,7 +88,11 @@ test('GroupNorm normalises each group of channels', () => {
   scope(() => {
     const gn = new GroupNorm(1, 2);
     const y = gn.forward(tensor([0, 2, 4, 6], [1, 2, 1, 2]));
-    assertClose(y.toFloat32(), [-3, -1, 1, 3].map((v) => v / Math.sqrt(5 + 1e-5)), 1e-5);
+    assertClose(
+      y.toFloat32(),
+      [-3, -1, 1, 3].map((v) => v / Math.sqrt(5 + 1e-5)),
+      1e-5,
+    );
     gn.dispose();
   });
 });
@@ -99,16 +136,36 @@ test('weights of another dtype or with NaN/Inf are refused naming the file and t
     return p;
   };
   // An I32 tensor where the module has float32: refused, not converted or reinterpreted.
-  const i32 = write('i32.safetensors', (t) => { t['2.weight'] = { dtype: 'I32', shape: [2, 2], data: Int32Array.from([1065353216, 0, 0, 1065353216]) }; });
+  const i32 = write('i32.safetensors', (t) => {
+    t['2.weight'] = { dtype: 'I32', shape: [2, 2], data: Int32Array.from([1065353216, 0, 0, 1065353216]) };
+  });
   const b = new Sequential(new Conv2d(1, 2, 3), ReLU(), new Linear(2, 2));
   const before = scope(() => b.stateDict().get('0.weight')!.toFloat32());
-  assert.throws(() => loadStateDict(b, i32), (e: Error) => e.message === `${i32}: loadStateDict: '2.weight' is int32, the module's tensor is float32; expected a float32 tensor (values of another dtype are not converted)`);
+  assert.throws(
+    () => loadStateDict(b, i32),
+    (e: Error) =>
+      e.message ===
+      `${i32}: loadStateDict: '2.weight' is int32, the module's tensor is float32; expected a float32 tensor (values of another dtype are not converted)`,
+  );
   // A NaN and an Inf in one weight: refused with the count.
   const w = Float32Array.from(tensors['2.bias']!.data as Float32Array);
-  const nan = write('nan.safetensors', (t) => { t['2.weight'] = { dtype: 'F32', shape: [2, 2], data: Float32Array.from([NaN, 0, Infinity, 1]) }; t['2.bias'] = { dtype: 'F32', shape: [2], data: w }; });
-  assert.throws(() => loadStateDict(b, nan), (e: Error) => e.message === `${nan}: loadStateDict: '2.weight' holds 2 NaN or Inf values of 4; expected finite weights (was the model saved after training diverged?)`);
+  const nan = write('nan.safetensors', (t) => {
+    t['2.weight'] = { dtype: 'F32', shape: [2, 2], data: Float32Array.from([NaN, 0, Infinity, 1]) };
+    t['2.bias'] = { dtype: 'F32', shape: [2], data: w };
+  });
+  assert.throws(
+    () => loadStateDict(b, nan),
+    (e: Error) =>
+      e.message ===
+      `${nan}: loadStateDict: '2.weight' holds 2 NaN or Inf values of 4; expected finite weights (was the model saved after training diverged?)`,
+  );
   // Neither failed load changed the module (0.weight comes first and was valid in both files).
-  assertClose(scope(() => b.stateDict().get('0.weight')!.toFloat32()), before, 0, 0);
+  assertClose(
+    scope(() => b.stateDict().get('0.weight')!.toFloat32()),
+    before,
+    0,
+    0,
+  );
   // The good file still loads.
   loadStateDict(b, file);
   for (const m of [a, b]) m.dispose();

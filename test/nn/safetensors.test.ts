@@ -7,11 +7,14 @@ import test from 'node:test';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from '../../src/nn/index.js';
 
 test('encode then decode returns the same tensors and metadata', () => {
-  const bytes = encodeSafetensors({
-    'layer.weight': { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
-    steps: { dtype: 'I64', shape: [], data: new BigInt64Array([42n]) },
-    mask: { dtype: 'BOOL', shape: [3], data: new Uint8Array([1, 0, 1]) },
-  }, { format: 'pt', seed: '7' });
+  const bytes = encodeSafetensors(
+    {
+      'layer.weight': { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
+      steps: { dtype: 'I64', shape: [], data: new BigInt64Array([42n]) },
+      mask: { dtype: 'BOOL', shape: [3], data: new Uint8Array([1, 0, 1]) },
+    },
+    { format: 'pt', seed: '7' },
+  );
   const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   assert.equal((8 + headerLength) % 8, 0, 'data starts 8-byte aligned');
   const { tensors, metadata } = decodeSafetensors(bytes);
@@ -58,11 +61,17 @@ function withHeader(header: string, dataBytes: number): Uint8Array {
 }
 
 test('malformed files are rejected with the reason', () => {
-  assert.throws(() => decodeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', 4)), /outside the 4-byte buffer/);
+  assert.throws(
+    () => decodeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', 4)),
+    /outside the 4-byte buffer/,
+  );
   assert.throws(() => decodeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', 8)), /needs 12/);
   assert.throws(() => decodeSafetensors(withHeader('{"a":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}', 1)), /unknown dtype "Q7"/);
   assert.throws(() => decodeSafetensors(withHeader('{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2)), /holes or overlaps/);
-  assert.throws(() => decodeSafetensors(withHeader('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', 3)), /2 bytes after the last tensor/);
+  assert.throws(
+    () => decodeSafetensors(withHeader('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', 3)),
+    /2 bytes after the last tensor/,
+  );
   assert.throws(() => decodeSafetensors(withHeader('not json', 0)), /header is not JSON/);
   const huge = Buffer.alloc(8);
   huge.writeBigUInt64LE(1n << 40n, 0);

@@ -14,7 +14,17 @@ import { EVIL, tinyPng, writeRunFolder } from './fixture.js';
 
 setNumThreads(1); // test files run in parallel processes
 
-const SECTIONS = ['Data', 'Training', 'Reconstructions', 'Map ranking', 'Explained maps', 'TCAV: concepts in latent space', 'Embeddings of the latent space', 'Disentanglement metrics', 'Methods and caveats'];
+const SECTIONS = [
+  'Data',
+  'Training',
+  'Reconstructions',
+  'Map ranking',
+  'Explained maps',
+  'TCAV: concepts in latent space',
+  'Embeddings of the latent space',
+  'Disentanglement metrics',
+  'Methods and caveats',
+];
 const SPEC = 'phantom:n=64,size=16,channels=T1,FLAIR,lesion=FLAIR,seed=1';
 const TRAIN_SPEC = 'phantom:n=64,size=28,channels=T1,FLAIR,lesion=FLAIR,seed=1'; // the registry's models take 28 pixels and up
 
@@ -86,9 +96,29 @@ test('report CLI on a tiny trained run: reconstructions from the weights, report
     registerTrain(program);
     registerReport(program);
     console.log = () => {};
-    await program.parseAsync(['node', 'latentlens', 'train', '--data', TRAIN_SPEC, '--model', 'conv-ae', '--latent-maps', '4', '--width', '4', '--steps', '4',
-      '--batch-size', '16', '--no-progress', '--out', dir]);
-    console.log = (...a: unknown[]) => { printed.push(a.join(' ')); };
+    await program.parseAsync([
+      'node',
+      'latentlens',
+      'train',
+      '--data',
+      TRAIN_SPEC,
+      '--model',
+      'conv-ae',
+      '--latent-maps',
+      '4',
+      '--width',
+      '4',
+      '--steps',
+      '4',
+      '--batch-size',
+      '16',
+      '--no-progress',
+      '--out',
+      dir,
+    ]);
+    console.log = (...a: unknown[]) => {
+      printed.push(a.join(' '));
+    };
     await program.parseAsync(['node', 'latentlens', 'report', dir, '--reconstructions', '3']);
     console.log = log;
     const out = join(dir, 'report.html');

@@ -13,14 +13,33 @@ test('another format, another version or not an object is refused naming the fil
   const v = RUN_FILE_FORMATS.rank.version;
   const ok = { format: 'latentlens-rank', version: v, created: 'now', inputs: {}, settings: {}, result: {} };
   assert.doesNotThrow(() => checkRunFile('rank', ok, 'rank.json'));
-  assert.throws(() => checkRunFile('rank', { ranking: [0] }, 'run/rank.json'), /run\/rank\.json was written by an older latentlens \(no format; this one reads version 3\): re-run 'latentlens rank'/);
-  assert.throws(() => checkRunFile('rank', { ...ok, version: 2 }, 'rank.json'), /older latentlens \(latentlens-rank version 2; this one reads version 3\): re-run 'latentlens rank'/);
-  assert.throws(() => checkRunFile('rank', { ...ok, version: v + 1 }, 'run/rank.json'),
-    new RegExp(`run/rank\\.json is latentlens-rank version ${v + 1}; this latentlens reads up to version ${v}: update latentlens, or re-run 'latentlens rank'`));
+  assert.throws(
+    () => checkRunFile('rank', { ranking: [0] }, 'run/rank.json'),
+    /run\/rank\.json was written by an older latentlens \(no format; this one reads version 3\): re-run 'latentlens rank'/,
+  );
+  assert.throws(
+    () => checkRunFile('rank', { ...ok, version: 2 }, 'rank.json'),
+    /older latentlens \(latentlens-rank version 2; this one reads version 3\): re-run 'latentlens rank'/,
+  );
+  assert.throws(
+    () => checkRunFile('rank', { ...ok, version: v + 1 }, 'run/rank.json'),
+    new RegExp(
+      `run/rank\\.json is latentlens-rank version ${v + 1}; this latentlens reads up to version ${v}: update latentlens, or re-run 'latentlens rank'`,
+    ),
+  );
   assert.throws(() => checkRunFile('rank', { ...ok, result: [1] }, 'rank.json'), /its 'result' is not an object/);
-  assert.throws(() => checkRunFile('tcav', { ...ok, format: 'latentlens-rank' }, 'tcav.json'), /tcav\.json: its format is "latentlens-rank", not latentlens-tcav/);
-  assert.throws(() => checkRunFile('health', [1, 2], 'health.json'), /health\.json: expected a JSON object \(a latentlens-health file\), got an array/);
-  assert.throws(() => checkRunFile('explain', { format: 'latentlens-explain', version: 'one' }, 'map-0.json'), /version "one" is not a positive whole number/);
+  assert.throws(
+    () => checkRunFile('tcav', { ...ok, format: 'latentlens-rank' }, 'tcav.json'),
+    /tcav\.json: its format is "latentlens-rank", not latentlens-tcav/,
+  );
+  assert.throws(
+    () => checkRunFile('health', [1, 2], 'health.json'),
+    /health\.json: expected a JSON object \(a latentlens-health file\), got an array/,
+  );
+  assert.throws(
+    () => checkRunFile('explain', { format: 'latentlens-explain', version: 'one' }, 'map-0.json'),
+    /version "one" is not a positive whole number/,
+  );
   // health.json is the training's flat record: its older versions (and files from before versions) are read as they are.
   assert.doesNotThrow(() => checkRunFile('health', { passed: true }, 'health.json'));
 });
@@ -28,8 +47,11 @@ test('another format, another version or not an object is refused naming the fil
 test('each analysis file round-trips through the shared schema: written, read back equal, stamped with its kind and version', () => {
   const dir = mkdtempSync(join(tmpdir(), 'latentlens-roundtrip-'));
   const files: [AnalysisFileKind, string, { inputs: unknown; settings: unknown; result: unknown }][] = [
-    ['rank', 'rank.json', rankFile()], ['explain', 'map-1.json', explainFile()], ['tcav', 'tcav.json', tcavFile()],
-    ['metrics', 'metrics.json', metricsFile()], ['embed', 'embed-pca.json', embedFile()],
+    ['rank', 'rank.json', rankFile()],
+    ['explain', 'map-1.json', explainFile()],
+    ['tcav', 'tcav.json', tcavFile()],
+    ['metrics', 'metrics.json', metricsFile()],
+    ['embed', 'embed-pca.json', embedFile()],
   ];
   for (const [kind, rel, file] of files) {
     const parts = { inputs: file.inputs as never, settings: file.settings, result: file.result };
@@ -42,7 +64,10 @@ test('each analysis file round-trips through the shared schema: written, read ba
     assert.deepEqual(back, JSON.parse(JSON.stringify(envelope)), `${kind} reads back as written`);
     assert.throws(() => readRunEnvelope(kind === 'rank' ? 'tcav' : 'rank', path), /its format is/, `${kind} is not read as another kind`);
   }
-  assert.throws(() => writeRunEnvelope(dir, '../outside.json', 'rank', { inputs: files[0]![2].inputs as never, settings: {}, result: {} }), /refusing to write/);
+  assert.throws(
+    () => writeRunEnvelope(dir, '../outside.json', 'rank', { inputs: files[0]![2].inputs as never, settings: {}, result: {} }),
+    /refusing to write/,
+  );
 });
 
 test('the report reads a future rank.json as unreadable, with the reason, and the rest of the run as usual', async () => {

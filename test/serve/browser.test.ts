@@ -14,24 +14,46 @@ import { startServer } from '../../src/serve/index.js';
 import { makeRunFolder } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 type Playwright = typeof import('playwright-core');
-const playwright = await import('playwright-core').then((m: Playwright) => m, () => null);
-const skip = !existsSync(CHROMIUM) ? `explorer browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`
-  : !playwright ? 'explorer browser test skipped: playwright-core is not installed (npm install)' : false;
+const playwright = await import('playwright-core').then(
+  (m: Playwright) => m,
+  () => null,
+);
+const skip = !existsSync(CHROMIUM)
+  ? `explorer browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`
+  : !playwright
+    ? 'explorer browser test skipped: playwright-core is not installed (npm install)'
+    : false;
 
 test('explorer in headless Chromium: pick a map, move its slider, the decoding changes', { skip, timeout: 120_000 }, async () => {
   const { dir, tmp } = await makeRunFolder();
   const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
   // Served twice, the run also exercises the side-by-side comparison layout.
   const server = await startServer({ runs: [dir, dir], threads: 1 });
-  const ctx = await playwright!.chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1500, height: 1100 } });
+  const ctx = await playwright!.chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1500, height: 1100 },
+  });
   try {
-    const page = ctx.pages()[0] ?? await ctx.newPage();
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
     assert.equal(await page.locator('.panel').count(), 2, 'two runs side by side');
@@ -39,13 +61,15 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
     const panel = page.locator('.panel').first();
     const decoded = panel.locator('img.decoded');
     await page.waitForFunction((el) => Number(el!.getAttribute('data-version')) >= 1, await decoded.elementHandle(), { timeout: 30_000 });
-    const pixels = () => decoded.evaluate((img: HTMLImageElement) => {
-      const c = document.createElement('canvas');
-      c.width = img.naturalWidth; c.height = img.naturalHeight;
-      const g = c.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      return { src: img.src, version: Number(img.dataset.version), data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
-    });
+    const pixels = () =>
+      decoded.evaluate((img: HTMLImageElement) => {
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const g = c.getContext('2d')!;
+        g.drawImage(img, 0, 0);
+        return { src: img.src, version: Number(img.dataset.version), data: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+      });
     // Pick maps from the ranking table below the top one (which is preselected) and move each one's
     // slider to its end: the decoding must be reloaded every time, and must visibly change for at least
     // one of them (a small fixture model can have nearly dead maps, wherever the ranking puts them).
@@ -57,18 +81,29 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
       await assert.doesNotReject(panel.locator(`table.ranking tr.selected[data-map="${k}"]`).waitFor());
       assert.match(await panel.locator('.map-view').innerText(), new RegExp(`map ${k}\\b`));
       const slider = panel.locator(`.sliders .slider.selected input[data-map="${k}"]`);
-      assert.equal(await panel.locator('.sliders .slider').first().getAttribute('data-map'), String(k), 'the picked map\'s slider comes first');
+      assert.equal(
+        await panel.locator('.sliders .slider').first().getAttribute('data-map'),
+        String(k),
+        "the picked map's slider comes first",
+      );
       const before = await pixels();
       assert.ok(before.data.length > 0);
       await slider.focus();
       await page.keyboard.press('End');
-      await page.waitForFunction(([el, v]) => Number((el as Element).getAttribute('data-version')) > (v as number), [await decoded.elementHandle(), before.version] as const, { timeout: 30_000 });
+      await page.waitForFunction(
+        ([el, v]) => Number((el as Element).getAttribute('data-version')) > (v as number),
+        [await decoded.elementHandle(), before.version] as const,
+        { timeout: 30_000 },
+      );
       const after = await pixels();
       assert.notEqual(after.src, before.src, 'a new decoding was loaded');
       const changed = after.data.reduce((n, v, j) => n + (Math.abs(v - before.data[j]!) > 2 ? 1 : 0), 0);
       tried.push(`map ${k}: ${changed} of ${after.data.length} pixel values ${changed > 0.01 * after.data.length ? 'visible' : ''}`.trim());
     }
-    assert.ok(tried.some((t) => t.endsWith('visible')), `no slider visibly changed the decoding: ${tried.join('; ')}`);
+    assert.ok(
+      tried.some((t) => t.endsWith('visible')),
+      `no slider visibly changed the decoding: ${tried.join('; ')}`,
+    );
     assert.match(await panel.locator('.editor .toolbar p').innerText(), new RegExp(`${tried.length} maps? edited`));
 
     const shot = join(mkdtempSync(join(tmpdir(), 'explorer-shot-')), 'explorer.png');
@@ -84,31 +119,45 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
 });
 
 /** Images in the page that have a source but did not load (naturalWidth 0), by alt text. */
-const brokenImages = (page: import('playwright-core').Page) => page.evaluate(() => [...document.images]
-  .filter((i) => i.getAttribute('src') && (!i.complete || i.naturalWidth === 0)).map((i) => i.alt || i.src.slice(0, 80)));
+const brokenImages = (page: import('playwright-core').Page) =>
+  page.evaluate(() =>
+    [...document.images]
+      .filter((i) => i.getAttribute('src') && (!i.complete || i.naturalWidth === 0))
+      .map((i) => i.alt || i.src.slice(0, 80)),
+  );
 
 test('a run given as ./run: its report and the explorer show every figure, none broken', { skip, timeout: 180_000 }, async () => {
   const { dir, tmp } = await makeRunFolder();
   const rel = `./${basename(dir)}`;
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/cli/main.js'), ...args], { cwd: dirname(dir), encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+    const r = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/cli/main.js'), ...args], {
+      cwd: dirname(dir),
+      encoding: 'utf8',
+      env: { ...process.env, LATENTLENS_THREADS: '1' },
+    });
     assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
   };
   // The top map is preselected in the explorer, so its figures are on screen without a click.
   cli('explain', rel, '--map', 'top', '--methods', 'gradient,integrated-gradients', '--cases', '6', '--max-cases', '160');
   cli('report', rel, '--samples', '2', '--reconstructions', '2');
   const top = (JSON.parse(readFileSync(join(dir, 'rank.json'), 'utf8')) as { result: { ranking: number[] } }).result.ranking[0]!;
-  const figures = (JSON.parse(readFileSync(join(dir, 'explain', `map-${top}.json`), 'utf8')) as { result: { figures: string[] } }).result.figures;
+  const figures = (JSON.parse(readFileSync(join(dir, 'explain', `map-${top}.json`), 'utf8')) as { result: { figures: string[] } }).result
+    .figures;
   assert.ok(figures.length > 0 && figures.every((f) => f.startsWith(`figures/map-${top}/`) && existsSync(join(dir, f))), figures.join(' '));
 
   const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
   const cwd = process.cwd();
   process.chdir(dirname(dir)); // the explorer is given the run as ./<name>, as a user types it
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
-  const ctx = await playwright!.chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1500, height: 1100 } });
+  const ctx = await playwright!.chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1500, height: 1100 },
+  });
   try {
     server = await startServer({ runs: [rel], threads: 1 });
-    const page = ctx.pages()[0] ?? await ctx.newPage();
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
 
@@ -126,7 +175,11 @@ test('a run given as ./run: its report and the explorer show every figure, none 
     await panel.locator('img.heatmap').first().waitFor({ timeout: 30_000 });
     const shown = await panel.locator('img.heatmap, img.extra').count();
     assert.equal(shown, figures.length, 'every recorded figure is on the map view');
-    await page.waitForFunction(() => [...document.querySelectorAll('img.heatmap, img.extra')].every((i) => (i as HTMLImageElement).complete), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('img.heatmap, img.extra')].every((i) => (i as HTMLImageElement).complete),
+      null,
+      { timeout: 30_000 },
+    );
     assert.deepEqual(await brokenImages(page), [], 'no broken image in the explorer');
     assert.deepEqual(errors, [], 'no errors in the page');
   } finally {

@@ -17,7 +17,8 @@ const SPEC = 'phantom:n=80,size=28,channels=gray,seed=2';
 
 test('explorer: health.json in the run list and at /api/<run>/health; a run without one stays without', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'll-health-serve-'));
-  const failed = join(tmp, 'failed'), old = join(tmp, 'old');
+  const failed = join(tmp, 'failed'),
+    old = join(tmp, 'old');
   const data = generatePhantoms({ n: 80, size: 28, seed: 2, channels: ['gray'], lesionChannels: ['gray'], distractorChannels: [] });
   for (const dir of [failed, old]) {
     manualSeed(0);
@@ -30,9 +31,12 @@ test('explorer: health.json in the run list and at /api/<run>/health; a run with
   try {
     await server.ready;
     const api = (path: string) => fetch(new URL(`/api/${path}`, server.url));
-    const runs = await (await api('runs')).json() as { id: string; files: { health: boolean } }[];
-    assert.deepEqual(runs.map((r) => r.files.health), [true, false]);
-    const h = await (await api(`${runs[0]!.id}/health`)).json() as { passed: boolean; warning: string };
+    const runs = (await (await api('runs')).json()) as { id: string; files: { health: boolean } }[];
+    assert.deepEqual(
+      runs.map((r) => r.files.health),
+      [true, false],
+    );
+    const h = (await (await api(`${runs[0]!.id}/health`)).json()) as { passed: boolean; warning: string };
     assert.equal(h.passed, false);
     assert.match(h.warning, /^WARNING: this model does not reconstruct better than the mean image/);
     assert.equal((await api(`${runs[1]!.id}/health`)).status, 404);

@@ -26,17 +26,30 @@ test('explorer strips of an RGB run: the colour composite first', async () => {
   model.dispose();
   const server = await startServer({ runs: [dir], threads: 1 });
   try {
-    const runs = await (await fetch(`${server.url}/api/runs`)).json() as { id: string }[];
+    const runs = (await (await fetch(`${server.url}/api/runs`)).json()) as { id: string }[];
     const id = runs[0]!.id;
-    const meta = await (await fetch(`${server.url}/api/${id}/meta`)).json() as { channels: string[]; composite: number[] | null };
+    const meta = (await (await fetch(`${server.url}/api/${id}/meta`)).json()) as { channels: string[]; composite: number[] | null };
     assert.deepEqual(meta.channels, ['R', 'G', 'B']);
     assert.deepEqual(meta.composite, [0, 1, 2]);
-    const png = async (r: Response) => { assert.equal(r.status, 200); return pngHeader(new Uint8Array(await r.arrayBuffer())); };
+    const png = async (r: Response) => {
+      assert.equal(r.status, 200);
+      return pngHeader(new Uint8Array(await r.arrayBuffer()));
+    };
     const thumb = await png(await fetch(`${server.url}/api/${id}/thumb/0.png?scale=2`));
-    assert.deepEqual([thumb.colourType, thumb.width, thumb.height], [2, 4 * 56 + 3 * 4, 56], 'composite + 3 channels at scale 2, 4 px gaps');
+    assert.deepEqual(
+      [thumb.colourType, thumb.width, thumb.height],
+      [2, 4 * 56 + 3 * 4, 56],
+      'composite + 3 channels at scale 2, 4 px gaps',
+    );
     const one = await png(await fetch(`${server.url}/api/${id}/thumb/0.png?scale=2&channel=2`));
     assert.deepEqual([one.colourType, one.width], [0, 56]);
-    const dec = await png(await fetch(`${server.url}/api/${id}/decode?scale=2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ case: 0, edits: [] }) }));
+    const dec = await png(
+      await fetch(`${server.url}/api/${id}/decode?scale=2`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ case: 0, edits: [] }),
+      }),
+    );
     assert.deepEqual([dec.colourType, dec.width], [2, 4 * 56 + 3 * 4]);
   } finally {
     await server.close();

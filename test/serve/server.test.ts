@@ -10,17 +10,35 @@ import { join } from 'node:path';
 import { startServer, type ExplorerServer } from '../../src/serve/index.js';
 import { makeRunFolder, SPEC } from './fixture.js';
 
-interface Reply { status: number; type: string; body: Buffer; ms: number; headers: Record<string, string | string[] | undefined> }
+interface Reply {
+  status: number;
+  type: string;
+  body: Buffer;
+  ms: number;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 /** A raw request: the path goes on the wire exactly as given (fetch would normalise `..` and `%2e%2e`). */
-function raw(base: string, path: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer | string; chunked?: boolean } = {}): Promise<Reply> {
+function raw(
+  base: string,
+  path: string,
+  o: { method?: string; headers?: Record<string, string>; body?: Buffer | string; chunked?: boolean } = {},
+): Promise<Reply> {
   const u = new URL(base);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method: o.method ?? 'GET', headers: o.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks), ms: performance.now() - t0, headers: res.headers }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          type: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks),
+          ms: performance.now() - t0,
+          headers: res.headers,
+        }),
+      );
     });
     req.on('error', reject);
     if (o.chunked && o.body) {
@@ -34,7 +52,9 @@ function raw(base: string, path: string, o: { method?: string; headers?: Record<
 const json = { 'Content-Type': 'application/json' };
 const decodeBody = (c: number, edits: unknown[] = []) => JSON.stringify({ case: c, edits });
 
-let dir = '', tmp = '', runId = '';
+let dir = '',
+  tmp = '',
+  runId = '';
 let server: ExplorerServer;
 
 before(async () => {
@@ -77,11 +97,24 @@ test('serves the UI, the run list and the run files', async () => {
 
 test('path traversal, encoded dots, absolute paths and symlinks out of the run are refused', async () => {
   const attempts = [
-    '/../package.json', '/web/../../package.json', '/%2e%2e/package.json', '/%2E%2E%2Fpackage.json', '/..%2f..%2fetc/passwd',
-    `/api/${runId}/figures/../config.json`, `/api/${runId}/figures/%2e%2e/config.json`, `/api/${runId}/figures/%2fetc%2fpasswd`,
-    `/api/${runId}/figures/..%5c..%5cconfig.json`, '/..\\package.json', `/api/${runId}/figures/%00.png`,
-    `/api/${runId}/figures/leak.png`, `/api/${runId}/figures/up/outside.png`, '//etc/passwd', '/etc/passwd',
-    `http://127.0.0.1/../package.json`, `/api/..%2f${runId}/config`, `/api/${runId}/embed/..%2fconfig`,
+    '/../package.json',
+    '/web/../../package.json',
+    '/%2e%2e/package.json',
+    '/%2E%2E%2Fpackage.json',
+    '/..%2f..%2fetc/passwd',
+    `/api/${runId}/figures/../config.json`,
+    `/api/${runId}/figures/%2e%2e/config.json`,
+    `/api/${runId}/figures/%2fetc%2fpasswd`,
+    `/api/${runId}/figures/..%5c..%5cconfig.json`,
+    '/..\\package.json',
+    `/api/${runId}/figures/%00.png`,
+    `/api/${runId}/figures/leak.png`,
+    `/api/${runId}/figures/up/outside.png`,
+    '//etc/passwd',
+    '/etc/passwd',
+    `http://127.0.0.1/../package.json`,
+    `/api/..%2f${runId}/config`,
+    `/api/${runId}/embed/..%2fconfig`,
   ];
   for (const p of attempts) {
     const r = await raw(server.url, p);
@@ -96,10 +129,27 @@ test('path traversal, encoded dots, absolute paths and symlinks out of the run a
 test('an oversized POST gets 413, by Content-Length or streamed', async () => {
   const big = JSON.stringify({ case: 0, edits: [], pad: 'x'.repeat(70 * 1024) });
   assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: json, body: big })).status, 413);
-  assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: { ...json, 'Transfer-Encoding': 'chunked' }, body: big, chunked: true })).status, 413);
-  assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: decodeBody(0) })).status, 415);
+  assert.equal(
+    (
+      await raw(server.url, `/api/${runId}/decode`, {
+        method: 'POST',
+        headers: { ...json, 'Transfer-Encoding': 'chunked' },
+        body: big,
+        chunked: true,
+      })
+    ).status,
+    413,
+  );
+  assert.equal(
+    (await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: decodeBody(0) }))
+      .status,
+    415,
+  );
   assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: json, body: '{nope' })).status, 400);
-  assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: json, body: decodeBody(0, [{ map: 99, delta: 1 }]) })).status, 400);
+  assert.equal(
+    (await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: json, body: decodeBody(0, [{ map: 99, delta: 1 }]) })).status,
+    400,
+  );
   assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'POST', headers: json, body: decodeBody(1e6) })).status, 400);
   assert.equal((await raw(server.url, `/api/${runId}/decode`, { method: 'DELETE' })).status, 405);
 });
@@ -155,7 +205,10 @@ test('a token, when configured, is required on every request', async () => {
     assert.equal((await raw(base, '/api/status?token=correct-horse-battery')).status, 200);
     assert.equal((await raw(base, '/api/status', { headers: { 'X-Latentlens-Token': 'correct-horse-battery' } })).status, 200);
     assert.equal((await raw(base, '/api/status', { headers: { Authorization: 'Bearer correct-horse-battery' } })).status, 200);
-    assert.equal((await raw(base, `/api/${secured.runs[0]!.id}/decode`, { method: 'POST', headers: json, body: decodeBody(0) })).status, 401);
+    assert.equal(
+      (await raw(base, `/api/${secured.runs[0]!.id}/decode`, { method: 'POST', headers: json, body: decodeBody(0) })).status,
+      401,
+    );
   } finally {
     await secured.close();
   }
@@ -203,11 +256,13 @@ test('100 maximal thumbnail requests keep the thumbnail cache under its byte bou
     for (let b = 0; b < 100; b += 10) {
       const replies = await Promise.all(Array.from({ length: 10 }, (_, j) => raw(bounded.url, `/api/${id}/thumb/${b + j}.png?scale=16`)));
       for (const r of replies) assert.equal(r.status, 200);
-      const { thumbCache } = await runStatus(bounded.url) as unknown as { thumbCache: { bytes: number; maxBytes: number; entries: number } };
+      const { thumbCache } = (await runStatus(bounded.url)) as unknown as {
+        thumbCache: { bytes: number; maxBytes: number; entries: number };
+      };
       assert.equal(thumbCache.maxBytes, bound);
       assert.ok(thumbCache.bytes <= bound, `after ${b + 10} thumbnails the cache holds ${thumbCache.bytes} > ${bound} bytes`);
     }
-    const { thumbCache } = await runStatus(bounded.url) as unknown as { thumbCache: { bytes: number; entries: number } };
+    const { thumbCache } = (await runStatus(bounded.url)) as unknown as { thumbCache: { bytes: number; entries: number } };
     assert.ok(thumbCache.entries > 0 && thumbCache.entries < 100, `${thumbCache.entries} entries cached`);
   } finally {
     await bounded.close();
@@ -220,7 +275,8 @@ test('a full compute queue answers 503 with Retry-After instead of growing', asy
     await busy.ready;
     const id = busy.runs[0]!.id;
     const post = () => raw(busy.url, `/api/${id}/decode`, { method: 'POST', headers: json, body: decodeBody(2) });
-    const a = post(), b = post();
+    const a = post(),
+      b = post();
     assert.equal((await until(busy.url, (r) => r.inFlight === 2)).inFlight, 2);
     const c = await post();
     assert.equal(c.status, 503);

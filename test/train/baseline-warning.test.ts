@@ -29,7 +29,12 @@ test('a first epoch below the mean-image baseline is warned about once, with bot
     assert.match(w.message, /^epoch 1: validation PSNR -?\d+\.\d\d dB is below the mean-image baseline's -?\d+\.\d\d dB .*norm=percentile/);
     const epoch0 = events.find((e) => e.type === 'epoch')!;
     assert.equal(epoch0.type === 'epoch' && epoch0.val!.psnr, w.psnr);
-    assert.deepEqual(readTrainLog(join(out, 'train.jsonl')).filter((l) => l.type === 'warning').map((l) => (l as { kind?: string }).kind), ['below-baseline']);
+    assert.deepEqual(
+      readTrainLog(join(out, 'train.jsonl'))
+        .filter((l) => l.type === 'warning')
+        .map((l) => (l as { kind?: string }).kind),
+      ['below-baseline'],
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

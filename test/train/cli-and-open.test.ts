@@ -17,8 +17,25 @@ import { setNumThreads } from '../../src/engine/runtime.js';
 setNumThreads(1); // test files run in parallel processes (see tiny-model.ts)
 
 const SPEC = 'phantom:n=120,size=28,channels=gray,seed=3';
-const ARGS = ['--data', SPEC, '--model', 'conv-ae', '--latent-maps', '4', '--width', '4', '--steps', '8', '--batch-size', '16',
-  '--checkpoint-every', '3', '--seed', '5', '--no-progress'];
+const ARGS = [
+  '--data',
+  SPEC,
+  '--model',
+  'conv-ae',
+  '--latent-maps',
+  '4',
+  '--width',
+  '4',
+  '--steps',
+  '8',
+  '--batch-size',
+  '16',
+  '--checkpoint-every',
+  '3',
+  '--seed',
+  '5',
+  '--no-progress',
+];
 
 function cli(args: string[]): Promise<unknown> {
   const program = new Command().exitOverride();
@@ -27,7 +44,8 @@ function cli(args: string[]): Promise<unknown> {
 }
 
 test('train CLI: Ctrl-C checkpoints, --resume reaches the uninterrupted weights, openRun loads the run', async () => {
-  const a = mkdtempSync(join(tmpdir(), 'latentlens-cli-a-')), b = mkdtempSync(join(tmpdir(), 'latentlens-cli-b-'));
+  const a = mkdtempSync(join(tmpdir(), 'latentlens-cli-a-')),
+    b = mkdtempSync(join(tmpdir(), 'latentlens-cli-b-'));
   const exitCode = process.exitCode;
   try {
     await cli([...ARGS, '--out', a]);

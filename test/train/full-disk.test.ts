@@ -19,9 +19,17 @@ test('writeFileAtomic: a failed write names the file, removes its temporary and 
   try {
     const target = join(dir, 'config.json');
     writeFileSync(target, 'old');
-    setWriteFaultForTests(() => { throw enospc(); });
-    assert.throws(() => writeFileAtomic(target, 'new contents'), (e: Error) => e instanceof FileWriteError && e.code === 'ENOSPC'
-      && e.message === `cannot write ${target}: ENOSPC: no space left on device, write (the disk holding ${dir} is full; free space and retry)`);
+    setWriteFaultForTests(() => {
+      throw enospc();
+    });
+    assert.throws(
+      () => writeFileAtomic(target, 'new contents'),
+      (e: Error) =>
+        e instanceof FileWriteError &&
+        e.code === 'ENOSPC' &&
+        e.message ===
+          `cannot write ${target}: ENOSPC: no space left on device, write (the disk holding ${dir} is full; free space and retry)`,
+    );
     setWriteFaultForTests(null);
     assert.equal(readFileSync(target, 'utf8'), 'old');
     assert.deepEqual(readdirSync(dir), ['config.json'], 'no temporary left');
@@ -41,13 +49,34 @@ test('a checkpoint that meets a full disk: the error names the file, .tmp-step-*
     setWriteFaultForTests((path) => {
       if (failing && basename(path) === 'optimizer.safetensors') throw enospc();
     });
-    const err = await trainModel(m, tinyPhantoms(120, 2), {
-      out, batchSize: 16, lr: 1e-2, checkpointEvery: 5, seed: 4, progress: false, epochs: 5,
-    }, (e) => { if (e.type === 'checkpoint' && e.step === 5) failing = true; }).then(() => null, (e: unknown) => e);
+    const err = await trainModel(
+      m,
+      tinyPhantoms(120, 2),
+      {
+        out,
+        batchSize: 16,
+        lr: 1e-2,
+        checkpointEvery: 5,
+        seed: 4,
+        progress: false,
+        epochs: 5,
+      },
+      (e) => {
+        if (e.type === 'checkpoint' && e.step === 5) failing = true;
+      },
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
     setWriteFaultForTests(null);
     assert.ok(err instanceof CheckpointWriteError, `expected CheckpointWriteError, got ${String(err)}`);
     assert.equal(err.step, 10);
-    assert.match(err.message, new RegExp(`^checkpoint of step 10 not written: cannot write ${join(out, 'checkpoints', '.tmp-step-00000010-\\d+', 'optimizer.safetensors').replace(/[.]/g, '\\.')}: ENOSPC: no space left on device, write \\(the disk holding .* is full; free space and retry\\); its temporary folder was removed and the last checkpoint \\(step-00000005, step 5\\) is kept, and --resume continues from it$`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^checkpoint of step 10 not written: cannot write ${join(out, 'checkpoints', '.tmp-step-00000010-\\d+', 'optimizer.safetensors').replace(/[.]/g, '\\.')}: ENOSPC: no space left on device, write \\(the disk holding .* is full; free space and retry\\); its temporary folder was removed and the last checkpoint \\(step-00000005, step 5\\) is kept, and --resume continues from it$`,
+      ),
+    );
     const names = readdirSync(join(out, 'checkpoints'));
     assert.deepEqual(names.sort(), ['latest.json', 'step-00000005'], `left: ${names.join(', ')}`);
     assert.equal(JSON.parse(readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8')).step, 5);
@@ -55,7 +84,16 @@ test('a checkpoint that meets a full disk: the error names the file, .tmp-step-*
     // The run resumes from the kept checkpoint once there is space again.
     manualSeed(1);
     const again = new TinyAE();
-    const r = await trainModel(again, tinyPhantoms(120, 2), { out, batchSize: 16, lr: 1e-2, checkpointEvery: 5, seed: 4, progress: false, epochs: 5, resume: true });
+    const r = await trainModel(again, tinyPhantoms(120, 2), {
+      out,
+      batchSize: 16,
+      lr: 1e-2,
+      checkpointEvery: 5,
+      seed: 4,
+      progress: false,
+      epochs: 5,
+      resume: true,
+    });
     assert.equal(r.resumedFrom, 5);
     assert.ok(existsSync(join(out, 'model.safetensors')));
     m.dispose();

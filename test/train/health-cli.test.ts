@@ -17,7 +17,8 @@ import { readHealth } from '../../src/train/health.js';
 setNumThreads(1); // test files run in parallel processes (see tiny-model.ts)
 
 const SPEC = 'phantom:n=120,size=28,channels=gray,seed=3';
-const WARNING = /^WARNING: this model does not reconstruct better than the mean image \(PSNR \d+\.\d dB vs \d+\.\d dB baseline\).*; analyses of its latents describe noise$/;
+const WARNING =
+  /^WARNING: this model does not reconstruct better than the mean image \(PSNR \d+\.\d dB vs \d+\.\d dB baseline\).*; analyses of its latents describe noise$/;
 
 /** Runs one command in-process and returns what it printed with console.log. */
 async function cli(args: string[]): Promise<string[]> {
@@ -27,7 +28,9 @@ async function cli(args: string[]): Promise<string[]> {
   registerEmbed(program);
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  console.log = (...a: unknown[]) => {
+    lines.push(a.join(' '));
+  };
   try {
     await program.parseAsync(['node', 'latentlens', ...args]);
   } finally {
@@ -40,16 +43,41 @@ test('an untrained model: train warns, health.json records it, later analyses wa
   const tmp = mkdtempSync(join(tmpdir(), 'll-health-cli-'));
   const run = join(tmp, 'run');
   try {
-    const trained = await cli(['train', '--data', SPEC, '--model', 'conv-ae', '--latent-maps', '4', '--width', '4', '--steps', '1', '--lr', '1e-9',
-      '--batch-size', '16', '--seed', '5', '--no-progress', '--out', run]);
-    assert.ok(trained.some((l) => WARNING.test(l)), trained.join('\n'));
+    const trained = await cli([
+      'train',
+      '--data',
+      SPEC,
+      '--model',
+      'conv-ae',
+      '--latent-maps',
+      '4',
+      '--width',
+      '4',
+      '--steps',
+      '1',
+      '--lr',
+      '1e-9',
+      '--batch-size',
+      '16',
+      '--seed',
+      '5',
+      '--no-progress',
+      '--out',
+      run,
+    ]);
+    assert.ok(
+      trained.some((l) => WARNING.test(l)),
+      trained.join('\n'),
+    );
     const h = readHealth(run)!;
     assert.equal(h.passed, false);
     assert.equal(h.source, 'train');
 
     const metrics = await cli(['metrics', run, '--metrics', 'activeUnits']);
     assert.match(metrics[0]!, WARNING, 'the warning is the first line of the analysis');
-    const mj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { inputs: { health: { status: string; passed: boolean; warning: string } } };
+    const mj = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as {
+      inputs: { health: { status: string; passed: boolean; warning: string } };
+    };
     assert.deepEqual(mj.inputs.health, { status: 'recorded', passed: false, warning: h.warning });
 
     const embed = await cli(['embed', run, '--method', 'pca']);

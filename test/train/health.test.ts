@@ -43,7 +43,10 @@ test('an untrained model (1 step at lr 1e-9) fails the gate and health.json says
     assert.equal(h.cases.count, splits.val.length);
     // Untrained sigmoid outputs sit near 0.5; the mean image is far closer to the phantoms.
     atMost(h.model.psnr, h.baseline.psnr, 'untrained model PSNR against the mean-image baseline (dB)');
-    assert.match(h.warning!, /^WARNING: this model does not reconstruct better than the mean image \(PSNR \d+\.\d dB vs \d+\.\d dB baseline\).*analyses of its latents describe noise$/);
+    assert.match(
+      h.warning!,
+      /^WARNING: this model does not reconstruct better than the mean image \(PSNR \d+\.\d dB vs \d+\.\d dB baseline\).*analyses of its latents describe noise$/,
+    );
     assert.ok(h.reasons.some((s) => /below the mean-image baseline/.test(s)));
   } finally {
     model.dispose();
@@ -71,10 +74,12 @@ test('a trained ConvAE passes: PSNR more than 1 dB above the mean image, active 
 
     // The same model with its latents scaled by 1e-3 (decoder undoing it): same reconstruction, same active units.
     const scaled: LatentModel = {
-      ...model, config: model.config,
+      ...model,
+      config: model.config,
       encode: (x: Tensor): Encoding => ({ z: model.encode(x).z.mul(1e-3) }),
       decode: (z: Tensor) => model.decode(z.mul(1e3)),
-      train: (on?: boolean) => model.train(on), eval: () => model.eval(),
+      train: (on?: boolean) => model.train(on),
+      eval: () => model.eval(),
     };
     const hs = checkHealth(scaled, data, onVal);
     assert.equal(hs.activeUnits.count, h.activeUnits.count);
@@ -89,9 +94,15 @@ test('constant latents: 0 active units, and the model fails', () => {
   const model = convAe(2);
   try {
     const constant: LatentModel = {
-      ...model, config: model.config,
-      encode: (x: Tensor): Encoding => { const z = model.encode(x).z; return { z: z.mul(0).add(0.7) }; },
-      decode: (z: Tensor) => model.decode(z), train: (on?: boolean) => model.train(on), eval: () => model.eval(),
+      ...model,
+      config: model.config,
+      encode: (x: Tensor): Encoding => {
+        const z = model.encode(x).z;
+        return { z: z.mul(0).add(0.7) };
+      },
+      decode: (z: Tensor) => model.decode(z),
+      train: (on?: boolean) => model.train(on),
+      eval: () => model.eval(),
     };
     const h = checkHealth(constant, data, onVal);
     assert.equal(h.activeUnits.count, 0);
@@ -107,16 +118,28 @@ test('constant latents: 0 active units, and the model fails', () => {
 });
 
 test('the gate: PSNR at least 1 dB above the baseline, and at least one active unit', () => {
-  const au = (count: number) => ({ count, of: 8, cells: { active: count, of: 8 }, threshold: 0.01, thresholdKind: 'absolute' as const, variance: [] });
+  const au = (count: number) => ({
+    count,
+    of: 8,
+    cells: { active: count, of: 8 },
+    threshold: 0.01,
+    thresholdKind: 'absolute' as const,
+    variance: [],
+  });
   const rec = (psnr: number, base: number, active = 3) => ({
-    model: { mse: 10 ** (-psnr / 10), psnr }, baseline: { mse: 10 ** (-base / 10), psnr: base, what: '' }, marginDb: HEALTH_MARGIN_DB, activeUnits: au(active),
+    model: { mse: 10 ** (-psnr / 10), psnr },
+    baseline: { mse: 10 ** (-base / 10), psnr: base, what: '' },
+    marginDb: HEALTH_MARGIN_DB,
+    activeUnits: au(active),
   });
   assert.deepEqual(judge(rec(23.8, 22.7)), { reasons: [], warning: null });
   const near = judge(rec(23.5, 22.7));
   assert.equal(near.reasons.length, 1);
   assert.match(near.warning!, /does not reconstruct clearly better than the mean image \(PSNR 23\.5 dB vs 22\.7 dB baseline\)/);
-  assert.equal(judge(rec(12.8, 13.1)).warning,
-    'WARNING: this model does not reconstruct better than the mean image (PSNR 12.8 dB vs 13.1 dB baseline); analyses of its latents describe noise');
+  assert.equal(
+    judge(rec(12.8, 13.1)).warning,
+    'WARNING: this model does not reconstruct better than the mean image (PSNR 12.8 dB vs 13.1 dB baseline); analyses of its latents describe noise',
+  );
   const dead = judge(rec(30, 22.7, 0));
   assert.equal(dead.reasons.length, 1);
   assert.match(dead.warning!, /^WARNING: this model has no active latent units \(0 of 8\)/);
@@ -124,7 +147,14 @@ test('the gate: PSNR at least 1 dB above the baseline, and at least one active u
   // A diffusion decoder on a frozen encoder checked in its own run: the failure is the decoder's.
   const decoder = judge({ ...rec(8.3, 21.3), frozenEncoder: true });
   assert.equal(decoder.reasons.length, 1);
-  assert.match(decoder.warning!, /PSNR 8\.3 dB vs 21\.3 dB baseline\); its encoder is the frozen one .* analyses of the latents \(rank, attribution, TCAV\) stand, but those that decode them .* describe this decoder's failure$/);
+  assert.match(
+    decoder.warning!,
+    /PSNR 8\.3 dB vs 21\.3 dB baseline\); its encoder is the frozen one .* analyses of the latents \(rank, attribution, TCAV\) stand, but those that decode them .* describe this decoder's failure$/,
+  );
   assert.doesNotMatch(decoder.warning!, /describe noise/);
-  assert.match(judge({ ...rec(8.3, 21.3, 0), frozenEncoder: true }).warning!, /analyses of its latents describe noise$/, 'no active units: the latents themselves are in doubt');
+  assert.match(
+    judge({ ...rec(8.3, 21.3, 0), frozenEncoder: true }).warning!,
+    /analyses of its latents describe noise$/,
+    'no active units: the latents themselves are in doubt',
+  );
 });

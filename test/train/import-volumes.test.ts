@@ -37,7 +37,8 @@ test('import a 3D ConvAE state dict against volumes; a 2D one is refused tensor 
   try {
     scope(() => {
       const want = loadTensorMap(file).tensors;
-      for (const [name, t] of opened.model.stateDict()) assert.deepEqual(t.toArray(), want.get(name)!.toArray(), `${name} equals the file's`);
+      for (const [name, t] of opened.model.stateDict())
+        assert.deepEqual(t.toArray(), want.get(name)!.toArray(), `${name} equals the file's`);
     });
   } finally {
     opened.model.dispose();
@@ -47,6 +48,8 @@ test('import a 3D ConvAE state dict against volumes; a 2D one is refused tensor 
   const file2d = join(root, 'w2d.safetensors');
   saveTensorMap(file2d, flat.stateDict());
   flat.dispose();
-  assert.throws(() => importModel({ file: file2d, data, dataSpec: spec, out: join(root, 'run2'), model: 'conv-ae', modelOptions: options }),
-    /does not fit conv-ae .*"inputShape":\[2,16,16,16\].*\n {2}encoder\.0\.weight: expected \[4, 2, 3, 3, 3\], got \[4, 2, 3, 3\]/);
+  assert.throws(
+    () => importModel({ file: file2d, data, dataSpec: spec, out: join(root, 'run2'), model: 'conv-ae', modelOptions: options }),
+    /does not fit conv-ae .*"inputShape":\[2,16,16,16\].*\n {2}encoder\.0\.weight: expected \[4, 2, 3, 3, 3\], got \[4, 2, 3, 3\]/,
+  );
 });

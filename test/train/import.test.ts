@@ -34,7 +34,8 @@ const cli = join(process.cwd(), 'dist/src/cli/main.js');
 const root = mkdtempSync(join(tmpdir(), 'll-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const latentlens = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
+const latentlens = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, LATENTLENS_THREADS: '1' } });
 const ok = (...args: string[]) => {
   const r = latentlens(...args);
   assert.equal(r.status, 0, `latentlens ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
@@ -45,7 +46,13 @@ const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
 const readResult = <T>(p: string) => readJson<{ result: T }>(p).result;
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-interface Expected { readme_example_sha256: string; latent_shape: number[]; latent: number[]; gradcam_map1: number[]; parameter_names: string[] }
+interface Expected {
+  readme_example_sha256: string;
+  latent_shape: number[];
+  latent: number[];
+  gradcam_map1: number[];
+  parameter_names: string[];
+}
 const expected = readJson<Expected>(fixture('my_ae.expected.json'));
 /** The README section's python example, as make_my_ae.py reads it. */
 function readmeExample(): string {
@@ -64,9 +71,13 @@ function readmeSpec(): string {
 
 test('the TorchScript fixture is the README example as printed there', () => {
   const example = readmeExample();
-  assert.equal(createHash('sha256').update(example, 'utf8').digest('hex'), expected.readme_example_sha256,
-    'README.md\'s example changed: remake the fixture with /usr/bin/python3 test/fixtures/make_my_ae.py');
-  for (const m of ['def encode(', 'def decode(', 'def encoder_activation(', 'def encode_from_activation(']) assert.ok(example.includes(m), m);
+  assert.equal(
+    createHash('sha256').update(example, 'utf8').digest('hex'),
+    expected.readme_example_sha256,
+    "README.md's example changed: remake the fixture with /usr/bin/python3 test/fixtures/make_my_ae.py",
+  );
+  for (const m of ['def encode(', 'def decode(', 'def encoder_activation(', 'def encode_from_activation('])
+    assert.ok(example.includes(m), m);
 });
 
 test('import a TorchScript autoencoder: self-contained run, health recorded, moved elsewhere it ranks and explains with Grad-CAM', () => {
@@ -78,11 +89,19 @@ test('import a TorchScript autoencoder: self-contained run, health recorded, mov
 
   // The file is copied in, recorded relative to the run with its checksum; nothing was trained.
   assert.ok(readFileSync(join(run, 'model.pt')).equals(readFileSync(fixture('my_ae.pt'))));
-  const config = readJson<{ model: { kind: string; path: string; sha256: string; latentMaps: number; latentGrid: number[] }; imported: { format: string; sha256: string; file: string }; dataSpec: string; train?: unknown }>(join(run, 'config.json'));
+  const config = readJson<{
+    model: { kind: string; path: string; sha256: string; latentMaps: number; latentGrid: number[] };
+    imported: { format: string; sha256: string; file: string };
+    dataSpec: string;
+    train?: unknown;
+  }>(join(run, 'config.json'));
   assert.equal(config.model.kind, 'torchscript');
   assert.equal(config.model.path, 'model.pt');
   assert.equal(config.model.sha256, sha256(fixture('my_ae.pt')));
-  assert.deepEqual([config.imported.format, config.imported.file, config.imported.sha256], ['torchscript', 'model.pt', config.model.sha256]);
+  assert.deepEqual(
+    [config.imported.format, config.imported.file, config.imported.sha256],
+    ['torchscript', 'model.pt', config.model.sha256],
+  );
   assert.equal(config.dataSpec, spec);
   assert.equal(config.train, undefined);
   assert.ok(!existsSync(join(run, 'train.jsonl')) && !existsSync(join(run, 'model.safetensors')));
@@ -104,7 +123,10 @@ test('import a TorchScript autoencoder: self-contained run, health recorded, mov
   assert.ok(existsSync(join(moved, 'rank.json')));
   const explained = ok('explain', moved, '--map', 'top', '--cases', '6', '--max-cases', '300');
   const top = readResult<{ ranking: number[] }>(join(moved, 'rank.json')).ranking[0]!;
-  const exFile = readJson<{ inputs: { health: { passed: boolean } }; result: { encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } } }>(join(moved, 'explain', `map-${top}.json`));
+  const exFile = readJson<{
+    inputs: { health: { passed: boolean } };
+    result: { encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } };
+  }>(join(moved, 'explain', `map-${top}.json`));
   const ex = exFile.result;
   assert.ok(ex.encoder.attributions['grad-cam'], 'Grad-CAM ran through encoder_activation / encode_from_activation');
   assert.ok(ex.encoder.attributions['integrated-gradients']);
@@ -116,7 +138,10 @@ test('import a TorchScript autoencoder: self-contained run, health recorded, mov
   const opened = openRun(moved);
   try {
     scope(() => {
-      const x = tensor(Array.from({ length: 2 * 32 * 32 }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5), [1, 2, 32, 32]);
+      const x = tensor(
+        Array.from({ length: 2 * 32 * 32 }, (_, i) => Math.sin(0.37 * i) * 0.5 + 0.5),
+        [1, 2, 32, 32],
+      );
       const z = opened.model.encode(x).z;
       assert.deepEqual(z.shape, expected.latent_shape);
       assertClose(z.toFloat32(), expected.latent, 1e-4, 1e-4, 'latent');
@@ -145,7 +170,9 @@ test('a TorchScript module without the Grad-CAM methods is explained with Grad-C
   ok('import', fixture('tiny_ae.pt'), '--data', 'phantom:n=80,size=8,channels=A,B', '--out', run);
   assert.ok(existsSync(join(run, 'health.json')), 'health recorded even when the model fails it');
   const out = ok('explain', run, '--map', '1', '--cases', '4', '--max-cases', '80');
-  const ex = readResult<{ encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } }>(join(run, 'explain', 'map-1.json'));
+  const ex = readResult<{ encoder: { attributions: Record<string, unknown> }; conclusion: { notes: string[] } }>(
+    join(run, 'explain', 'map-1.json'),
+  );
   assert.equal(ex.encoder.attributions['grad-cam'], undefined);
   assert.ok(ex.encoder.attributions.gradient);
   const note = ex.conclusion.notes.find((n) => n.startsWith('skipped grad-cam'));
@@ -154,11 +181,15 @@ test('a TorchScript module without the Grad-CAM methods is explained with Grad-C
   assert.match(out, /skipped grad-cam/);
   // Asked for explicitly, it is skipped the same way (never a crash).
   ok('explain', run, '--map', '0', '--methods', 'gradient,grad-cam', '--cases', '4', '--max-cases', '80');
-  assert.ok(readResult<{ conclusion: { notes: string[] } }>(join(run, 'explain', 'map-0.json')).conclusion.notes.some((n) => n.startsWith('skipped grad-cam')));
+  assert.ok(
+    readResult<{ conclusion: { notes: string[] } }>(join(run, 'explain', 'map-0.json')).conclusion.notes.some((n) =>
+      n.startsWith('skipped grad-cam'),
+    ),
+  );
   await assert.rejects(resumeRun(run), /imported model .*nothing to resume/);
 });
 
-test('import a safetensors state dict into a ConvAE: the weights are the file\'s; other shapes are refused naming each tensor', async () => {
+test("import a safetensors state dict into a ConvAE: the weights are the file's; other shapes are refused naming each tensor", async () => {
   const spec = 'phantom:n=64,size=28,channels=gray,seed=2';
   const data = await loadDataset(spec);
   const options = { latentMaps: 4, width: 4 };
@@ -174,7 +205,9 @@ test('import a safetensors state dict into a ConvAE: the weights are the file\'s
   assert.equal(r.health.source, 'import');
   assert.equal(r.health.weights, 'model.safetensors');
   assert.deepEqual(readJson<HealthRecord>(join(run, 'health.json')).model, r.health.model);
-  const config = readJson<{ imported: { format: string; sha256: string; from: string }; model: { kind: string; latentMaps: number } }>(join(run, 'config.json'));
+  const config = readJson<{ imported: { format: string; sha256: string; from: string }; model: { kind: string; latentMaps: number } }>(
+    join(run, 'config.json'),
+  );
   assert.deepEqual([config.imported.format, config.imported.sha256, config.imported.from], ['safetensors', sha256(file), file]);
   assert.deepEqual([config.model.kind, config.model.latentMaps], ['conv-ae', 4]);
   const opened = openRun(run);
@@ -193,26 +226,49 @@ test('import a safetensors state dict into a ConvAE: the weights are the file\'s
   const bad = join(root, 'st-bad');
   const wider = createModel('conv-ae', { latentMaps: 6, width: 4, inputShape: [1, 28, 28] });
   const want = loadTensorMap(file).tensors;
-  const differing = [...wider.stateDict()].filter(([n, t]) => want.get(n)!.shape.join() !== t.shape.join())
+  const differing = [...wider.stateDict()]
+    .filter(([n, t]) => want.get(n)!.shape.join() !== t.shape.join())
     .map(([n, t]) => `${n}: expected [${t.shape.join(', ')}], got [${want.get(n)!.shape.join(', ')}]`);
   wider.dispose();
   assert.ok(differing.length >= 2, differing.join('\n'));
-  assert.throws(() => importModel({ file, data, dataSpec: spec, out: bad, model: 'conv-ae', modelOptions: { latentMaps: 6, width: 4 } }), (err: Error) => {
-    assert.match(err.message, new RegExp(`${differing.length} tensors differ`));
-    for (const line of differing) assert.ok(err.message.includes(line), `${line}\n${err.message}`);
-    return true;
-  });
+  assert.throws(
+    () => importModel({ file, data, dataSpec: spec, out: bad, model: 'conv-ae', modelOptions: { latentMaps: 6, width: 4 } }),
+    (err: Error) => {
+      assert.match(err.message, new RegExp(`${differing.length} tensors differ`));
+      for (const line of differing) assert.ok(err.message.includes(line), `${line}\n${err.message}`);
+      return true;
+    },
+  );
   assert.ok(!existsSync(bad), 'nothing written for a refused import');
 
   // The CLI: the same import by flags, and the refusal on stderr.
   const viaCli = join(root, 'st-cli');
-  assert.match(ok('import', file, '--model', 'conv-ae', '--model-opt', 'latentMaps=4', '--model-opt', 'width=4', '--data', spec, '--out', viaCli), /imported conv-ae \(safetensors, 4 maps of 7x7\)/);
+  assert.match(
+    ok('import', file, '--model', 'conv-ae', '--model-opt', 'latentMaps=4', '--model-opt', 'width=4', '--data', spec, '--out', viaCli),
+    /imported conv-ae \(safetensors, 4 maps of 7x7\)/,
+  );
   assert.ok(readFileSync(join(viaCli, 'model.safetensors')).equals(readFileSync(join(run, 'model.safetensors'))));
-  const refused = latentlens('import', file, '--model', 'conv-ae', '--model-opt', 'latentMaps=6', '--model-opt', 'width=4', '--data', spec, '--out', bad);
+  const refused = latentlens(
+    'import',
+    file,
+    '--model',
+    'conv-ae',
+    '--model-opt',
+    'latentMaps=6',
+    '--model-opt',
+    'width=4',
+    '--data',
+    spec,
+    '--out',
+    bad,
+  );
   assert.notEqual(refused.status, 0);
   for (const line of differing) assert.ok(refused.stderr.includes(line), refused.stderr);
   // A state dict without its architecture, and a run folder that already holds a run, are refused.
   assert.throws(() => importModel({ file, data, out: join(root, 'st-none') }), /needs the latentlens architecture/);
   copyFileSync(file, join(root, 'again.safetensors'));
-  assert.throws(() => importModel({ file: join(root, 'again.safetensors'), data, out: run, model: 'conv-ae', modelOptions: options }), /already holds a run/);
+  assert.throws(
+    () => importModel({ file: join(root, 'again.safetensors'), data, out: run, model: 'conv-ae', modelOptions: options }),
+    /already holds a run/,
+  );
 });

@@ -22,16 +22,29 @@ test('openRun refuses NaN decoder weights and an I32 weight, naming the weights 
     const weights = join(dir, 'model.safetensors');
     const decoderWeight = [...model.stateDict().keys()].find((n) => n.startsWith('dec') && n.endsWith('weight'))!;
     assert.ok(decoderWeight, 'the model has a decoder weight');
-    const save = (replace: (t: ReturnType<typeof tensor>) => ReturnType<typeof tensor>) => scope(() => {
-      const map = new Map([...model.stateDict()].map(([n, t]) => [n, n === decoderWeight ? replace(t) : t]));
-      saveTensorMap(weights, map, { config: JSON.stringify(model.config) });
-    });
+    const save = (replace: (t: ReturnType<typeof tensor>) => ReturnType<typeof tensor>) =>
+      scope(() => {
+        const map = new Map([...model.stateDict()].map(([n, t]) => [n, n === decoderWeight ? replace(t) : t]));
+        saveTensorMap(weights, map, { config: JSON.stringify(model.config) });
+      });
 
-    save((t) => { const v = t.toFloat32(); v[3] = NaN; return tensor(v, t.shape); });
-    assert.throws(() => openRun(dir), (e: Error) => e.message.startsWith(`${weights}: loadStateDict: '${decoderWeight}' holds 1 NaN or Inf value of `));
+    save((t) => {
+      const v = t.toFloat32();
+      v[3] = NaN;
+      return tensor(v, t.shape);
+    });
+    assert.throws(
+      () => openRun(dir),
+      (e: Error) => e.message.startsWith(`${weights}: loadStateDict: '${decoderWeight}' holds 1 NaN or Inf value of `),
+    );
 
     save((t) => t.to('int32'));
-    assert.throws(() => openRun(dir), (e: Error) => e.message === `${weights}: loadStateDict: '${decoderWeight}' is int32, the module's tensor is float32; expected a float32 tensor (values of another dtype are not converted)`);
+    assert.throws(
+      () => openRun(dir),
+      (e: Error) =>
+        e.message ===
+        `${weights}: loadStateDict: '${decoderWeight}' is int32, the module's tensor is float32; expected a float32 tensor (values of another dtype are not converted)`,
+    );
 
     save((t) => t);
     const run = openRun(dir);

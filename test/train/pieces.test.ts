@@ -8,19 +8,41 @@ import { gaussianWindow, psnr, ssim, ssimPerImage } from '../../src/train/image-
 import { Random } from '../../src/core/random.js';
 import { assertClose } from '../helpers/close.js';
 
-const sched = (o: Partial<ScheduleOptions>): ScheduleOptions => ({ kind: 'constant', warmupSteps: 0, totalSteps: 100, minLrRatio: 0, stepSize: 10, gamma: 0.1, ...o });
+const sched = (o: Partial<ScheduleOptions>): ScheduleOptions => ({
+  kind: 'constant',
+  warmupSteps: 0,
+  totalSteps: 100,
+  minLrRatio: 0,
+  stepSize: 10,
+  gamma: 0.1,
+  ...o,
+});
 
 test('LR schedules: linear warmup, cosine to its floor, step decay', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 50].map((s) => lrFactor(s, sched({ warmupSteps: 4 }))), [0.25, 0.5, 0.75, 1, 1, 1]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 50].map((s) => lrFactor(s, sched({ warmupSteps: 4 }))),
+    [0.25, 0.5, 0.75, 1, 1, 1],
+  );
   const cos = sched({ kind: 'cosine', warmupSteps: 3, totalSteps: 14, minLrRatio: 0.1 });
-  assertClose([3, 4, 9, 14].map((s) => lrFactor(s, cos)), [1, 1, 0.1 + 0.9 * 0.5, 0.1], 1e-12, 1e-12, 'cosine');
+  assertClose(
+    [3, 4, 9, 14].map((s) => lrFactor(s, cos)),
+    [1, 1, 0.1 + 0.9 * 0.5, 0.1],
+    1e-12,
+    1e-12,
+    'cosine',
+  );
   assert.ok(lrFactor(6, cos) > lrFactor(7, cos));
   const st = sched({ kind: 'step', stepSize: 3, gamma: 0.5 });
-  assert.deepEqual([1, 3, 4, 6, 7, 10].map((s) => lrFactor(s, st)), [1, 1, 0.5, 0.5, 0.25, 0.125]);
+  assert.deepEqual(
+    [1, 3, 4, 6, 7, 10].map((s) => lrFactor(s, st)),
+    [1, 1, 0.5, 0.5, 0.25, 0.125],
+  );
 });
 
 test('clipping by global norm bounds the norm and keeps the direction', () => {
-  const a = tensor([0, 0], [2]).requiresGrad_(), b = tensor([0], [1]).requiresGrad_(), c = tensor([1], [1]).requiresGrad_();
+  const a = tensor([0, 0], [2]).requiresGrad_(),
+    b = tensor([0], [1]).requiresGrad_(),
+    c = tensor([1], [1]).requiresGrad_();
   a.grad = tensor([3, 4], [2]);
   b.grad = tensor([12], [1]);
   assert.ok(Math.abs(gradNorm([a, b, c]) - 13) < 1e-5, 'c has no gradient and is skipped');
@@ -32,11 +54,15 @@ test('clipping by global norm bounds the norm and keeps the direction', () => {
 });
 
 test('PSNR and SSIM: known values', () => {
-  const zeros = full([2, 1, 16, 16], 0), tenth = full([2, 1, 16, 16], 0.1);
+  const zeros = full([2, 1, 16, 16], 0),
+    tenth = full([2, 1, 16, 16], 0.1);
   assert.ok(Math.abs(psnr(tenth, zeros) - 20) < 1e-4, 'MSE 0.01 is 20 dB');
   assert.ok(Math.abs(psnr(tenth, zeros, 2) - 20 * Math.log10(2 / 0.1)) < 1e-4);
   const rnd = new Random(3);
-  const img = tensor(Float32Array.from({ length: 3 * 2 * 20 * 20 }, () => rnd.next()), [3, 2, 20, 20]);
+  const img = tensor(
+    Float32Array.from({ length: 3 * 2 * 20 * 20 }, () => rnd.next()),
+    [3, 2, 20, 20],
+  );
   assertClose(ssimPerImage(img, img), [1, 1, 1], 0, 1e-5, 'identical images');
   // Constant images: the structure term is exactly 1, the luminance term (2ab + C1) / (a^2 + b^2 + C1).
   const c1 = 0.01 ** 2;
@@ -53,15 +79,25 @@ test('SSIM matches a direct evaluation of the formula over every window', () => 
   const ys = Float32Array.from(xs, (v) => Math.min(1, Math.max(0, v + 0.2 * (rnd.next() - 0.5))));
   const g = gaussianWindow(S, 1.5);
   const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
-  let total = 0, count = 0;
+  let total = 0,
+    count = 0;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i + S <= H; i++) {
       for (let j = 0; j + S <= W; j++) {
-        let mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+        let mx = 0,
+          my = 0,
+          xx = 0,
+          yy = 0,
+          xy = 0;
         for (let u = 0; u < S; u++) {
           for (let v = 0; v < S; v++) {
-            const w = g[u]! * g[v]!, k = (c * H + i + u) * W + j + v;
-            mx += w * xs[k]!; my += w * ys[k]!; xx += w * xs[k]! ** 2; yy += w * ys[k]! ** 2; xy += w * xs[k]! * ys[k]!;
+            const w = g[u]! * g[v]!,
+              k = (c * H + i + u) * W + j + v;
+            mx += w * xs[k]!;
+            my += w * ys[k]!;
+            xx += w * xs[k]! ** 2;
+            yy += w * ys[k]! ** 2;
+            xy += w * xs[k]! * ys[k]!;
           }
         }
         const [vx, vy, cxy] = [xx - mx * mx, yy - my * my, xy - mx * my];

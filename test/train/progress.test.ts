@@ -6,7 +6,15 @@ import { StageProgress, StatusLine, type ProgressStream } from '../../src/util/p
 import { ProgressBar } from '../../src/train/progress-bar.js';
 
 function fake(isTTY: boolean): ProgressStream & { out: string } {
-  const s = { out: '', isTTY, columns: 80, write(chunk: string) { s.out += chunk; return true; } };
+  const s = {
+    out: '',
+    isTTY,
+    columns: 80,
+    write(chunk: string) {
+      s.out += chunk;
+      return true;
+    },
+  };
   return s;
 }
 
@@ -15,8 +23,14 @@ test('not a terminal: one line per stage start and end, no carriage returns, int
   let t = 0;
   const p = new StageProgress(s, { now: () => t });
   for (let fold = 0; fold < 3; fold++) {
-    for (let i = 1; i <= 10; i++) { t += 10; p.update('fit', fold * 10 + i, 30); }
-    for (let i = 1; i <= 10; i++) { t += 10; p.update('permutation', fold * 10 + i, 30); }
+    for (let i = 1; i <= 10; i++) {
+      t += 10;
+      p.update('fit', fold * 10 + i, 30);
+    }
+    for (let i = 1; i <= 10; i++) {
+      t += 10;
+      p.update('permutation', fold * 10 + i, 30);
+    }
   }
   p.update('umap', 0, 500);
   for (let e = 50; e <= 200; e += 50) p.update('umap', e, 500); // stopped early
@@ -24,8 +38,14 @@ test('not a terminal: one line per stage start and end, no carriage returns, int
   p.end();
   assert.ok(!s.out.includes('\r') && !s.out.includes('\x1b'), JSON.stringify(s.out));
   assert.deepEqual(s.out.split('\n'), [
-    'fit ...', 'permutation ...', 'fit done: 30 in 0.5 s', 'permutation done: 30 in 0.5 s',
-    'umap ...', 'a message', 'umap stopped at 200/500 after 0.0 s', '',
+    'fit ...',
+    'permutation ...',
+    'fit done: 30 in 0.5 s',
+    'permutation done: 30 in 0.5 s',
+    'umap ...',
+    'a message',
+    'umap stopped at 200/500 after 0.0 s',
+    '',
   ]);
 });
 
@@ -33,7 +53,10 @@ test('a terminal: one line redrawn in place, kept when a stage ends', () => {
   const s = fake(true);
   let t = 0;
   const p = new StageProgress(s, { now: () => t, intervalMs: 100 });
-  for (let i = 1; i <= 10; i++) { t += 50; p.update('umap', i * 10, 100); }
+  for (let i = 1; i <= 10; i++) {
+    t += 50;
+    p.update('umap', i * 10, 100);
+  }
   p.end();
   assert.ok(s.out.startsWith('\rumap 10/100 (10%)\x1b[K'), JSON.stringify(s.out));
   assert.ok(s.out.endsWith('\rumap 100/100 (100%) in 0.5 s\x1b[K\n'), JSON.stringify(s.out));

@@ -14,9 +14,20 @@ import { TinyAE, tinyPhantoms } from './tiny-model.js';
 
 const data = tinyPhantoms(200, 5); // 140 training images: 9 steps per epoch at batch 16
 const base: TrainOptions = {
-  steps: 30, batchSize: 16, lr: 5e-3, schedule: 'cosine', warmupSteps: 4, clipGradNorm: 0.5, checkpointEvery: 9, seed: 11, progress: false,
+  steps: 30,
+  batchSize: 16,
+  lr: 5e-3,
+  schedule: 'cosine',
+  warmupSteps: 4,
+  clipGradNorm: 0.5,
+  checkpointEvery: 9,
+  seed: 11,
+  progress: false,
 };
-const fresh = (initSeed: number) => { manualSeed(initSeed); return new TinyAE(Infinity, NaN, 0.05); };
+const fresh = (initSeed: number) => {
+  manualSeed(initSeed);
+  return new TinyAE(Infinity, NaN, 0.05);
+};
 
 async function uninterrupted(out: string): Promise<void> {
   const m = fresh(7);
@@ -25,17 +36,21 @@ async function uninterrupted(out: string): Promise<void> {
 }
 
 function stepLines(out: string) {
-  return readTrainLog(join(out, 'train.jsonl')).filter((l) => l.type === 'step' || l.type === 'epoch')
+  return readTrainLog(join(out, 'train.jsonl'))
+    .filter((l) => l.type === 'step' || l.type === 'epoch')
     .map((l) => JSON.stringify({ ...l, imagesPerSec: 0, seconds: 0 }));
 }
 
 test('resume after a crash gives bitwise the weights and log of an uninterrupted run', async () => {
-  const a = mkdtempSync(join(tmpdir(), 'latentlens-a-')), b = mkdtempSync(join(tmpdir(), 'latentlens-b-'));
+  const a = mkdtempSync(join(tmpdir(), 'latentlens-a-')),
+    b = mkdtempSync(join(tmpdir(), 'latentlens-b-'));
   try {
     await uninterrupted(a);
     // Crash right after step 12 is logged: the latest checkpoint is step 9, the last batch of epoch 0,
     // taken before that epoch's validation, so the resume must validate first.
-    const crash = (e: TrainEvent) => { if (e.type === 'step' && e.step === 12) throw new Error('simulated crash'); };
+    const crash = (e: TrainEvent) => {
+      if (e.type === 'step' && e.step === 12) throw new Error('simulated crash');
+    };
     const m1 = fresh(7);
     await assert.rejects(trainModel(m1, data, { ...base, out: b }, crash), /simulated crash/);
     m1.dispose();
@@ -45,7 +60,10 @@ test('resume after a crash gives bitwise the weights and log of an uninterrupted
     m2.dispose();
     assert.equal(r.resumedFrom, 9);
     assert.equal(r.steps, 30);
-    assert.ok(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))), 'final weights are bitwise equal');
+    assert.ok(
+      readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))),
+      'final weights are bitwise equal',
+    );
     assert.deepEqual(stepLines(b), stepLines(a));
   } finally {
     rmSync(a, { recursive: true, force: true });
@@ -54,12 +72,15 @@ test('resume after a crash gives bitwise the weights and log of an uninterrupted
 });
 
 test('abort (the SIGINT path) writes a checkpoint mid-epoch; resuming it matches the uninterrupted run', async () => {
-  const a = mkdtempSync(join(tmpdir(), 'latentlens-a-')), b = mkdtempSync(join(tmpdir(), 'latentlens-b-'));
+  const a = mkdtempSync(join(tmpdir(), 'latentlens-a-')),
+    b = mkdtempSync(join(tmpdir(), 'latentlens-b-'));
   try {
     await uninterrupted(a);
     const ctl = new AbortController();
     const m1 = fresh(7);
-    const r1 = await trainModel(m1, data, { ...base, out: b, signal: ctl.signal }, (e) => { if (e.type === 'step' && e.step === 22) ctl.abort(); });
+    const r1 = await trainModel(m1, data, { ...base, out: b, signal: ctl.signal }, (e) => {
+      if (e.type === 'step' && e.step === 22) ctl.abort();
+    });
     m1.dispose();
     assert.equal(r1.stopReason, 'aborted');
     assert.equal(r1.steps, 22);
@@ -68,7 +89,10 @@ test('abort (the SIGINT path) writes a checkpoint mid-epoch; resuming it matches
     const r2 = await trainModel(m2, data, { ...base, out: b, resume: true });
     m2.dispose();
     assert.equal(r2.stopReason, 'completed');
-    assert.ok(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))), 'final weights are bitwise equal');
+    assert.ok(
+      readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))),
+      'final weights are bitwise equal',
+    );
     assert.deepEqual(stepLines(b), stepLines(a));
   } finally {
     rmSync(a, { recursive: true, force: true });
@@ -106,14 +130,27 @@ test('a kill during the final save: resume writes the final files from the check
     assert.equal(r.stopReason, 'completed');
     assert.equal(r.steps, 12);
     assert.deepEqual(r.finalized, ['model.safetensors', 'health.json']);
-    assert.ok(readFileSync(join(b, 'model.safetensors')).equals(want), 'final weights equal the uninterrupted run\'s byte for byte');
+    assert.ok(readFileSync(join(b, 'model.safetensors')).equals(want), "final weights equal the uninterrupted run's byte for byte");
     assert.ok(existsSync(join(b, 'health.json')));
     assert.equal(r.health?.step, 12);
-    assert.deepEqual(readdirSync(b).filter((n) => n.endsWith('.tmp')), [live]);
-    assert.deepEqual(readdirSync(join(b, 'checkpoints')).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      readdirSync(b).filter((n) => n.endsWith('.tmp')),
+      [live],
+    );
+    assert.deepEqual(
+      readdirSync(join(b, 'checkpoints')).filter((n) => n.startsWith('.')),
+      [],
+    );
     // One 'finalized' line, no start/stop pair: the log claims no new training span.
-    assert.deepEqual(events.map((e) => e.type), ['finalized']);
-    const added = readFileSync(logPath, 'utf8').slice(logBefore.length).trimEnd().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['finalized'],
+    );
+    const added = readFileSync(logPath, 'utf8')
+      .slice(logBefore.length)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(added.length, 1);
     assert.equal(added[0].type, 'finalized');
     assert.equal(added[0].step, 12);

@@ -22,7 +22,10 @@ for (const poison of [NaN, Infinity]) {
       const opts = { batchSize: 16, lr: 1e-2, checkpointEvery: 5, seed: 4, progress: false };
       manualSeed(1);
       const m = new TinyAE(13, poison);
-      const err = await trainModel(m, data, { ...opts, out, epochs: 5 }).then(() => null, (e: unknown) => e);
+      const err = await trainModel(m, data, { ...opts, out, epochs: 5 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof NonFiniteLossError, `expected NonFiniteLossError, got ${String(err)}`);
       assert.equal(err.step, 13);
       assert.equal(err.term, 'loss');
@@ -61,7 +64,10 @@ test('early stopping ends the run after `patience` epochs without a minDelta imp
   const r = await trainModel(m, data, { epochs: 20, batchSize: 16, lr: 1e-9, patience: 2, minDelta: 1e-3, progress: false });
   assert.equal(r.stopReason, 'early-stopping');
   assert.equal(r.history.length, 3);
-  assert.deepEqual(r.history.map((h) => h.improved), [true, false, false]);
+  assert.deepEqual(
+    r.history.map((h) => h.improved),
+    [true, false, false],
+  );
   assert.equal(r.best!.epoch, 0);
   // With a working lr the same patience lets training run on while it improves.
   manualSeed(0);

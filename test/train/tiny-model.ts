@@ -16,21 +16,46 @@ import type { ImageDataset } from '../../src/data/types.js';
 
 export class TinyAE extends Module implements LatentModel {
   readonly config: ModelConfig = { kind: 'conv-ae', inputShape: [1, 16, 16], latentMaps: 4, latentGrid: [4, 4] };
-  readonly encoder = this.registerModule('encoder', new Sequential(new Conv2d(1, 8, 3, { stride: 2, padding: 1 }), ReLU(), new Conv2d(8, 4, 3, { stride: 2, padding: 1 })));
-  readonly decoder = this.registerModule('decoder', new Sequential(
-    new ConvTranspose2d(4, 8, 4, { stride: 2, padding: 1 }), ReLU(), new ConvTranspose2d(8, 1, 4, { stride: 2, padding: 1 })));
+  readonly encoder = this.registerModule(
+    'encoder',
+    new Sequential(new Conv2d(1, 8, 3, { stride: 2, padding: 1 }), ReLU(), new Conv2d(8, 4, 3, { stride: 2, padding: 1 })),
+  );
+  readonly decoder = this.registerModule(
+    'decoder',
+    new Sequential(
+      new ConvTranspose2d(4, 8, 4, { stride: 2, padding: 1 }),
+      ReLU(),
+      new ConvTranspose2d(8, 1, 4, { stride: 2, padding: 1 }),
+    ),
+  );
 
   /**
    * @param poisonFrom from this step on, the loss is multiplied by `poison` (NaN or Infinity)
    * @param noise std of Gaussian noise added to training inputs (denoising), drawn from libtorch's generator
    */
-  constructor(private readonly poisonFrom = Infinity, private readonly poison = NaN, private readonly noise = 0) { super(); }
+  constructor(
+    private readonly poisonFrom = Infinity,
+    private readonly poison = NaN,
+    private readonly noise = 0,
+  ) {
+    super();
+  }
 
-  encode(x: Tensor): Encoding { return { z: this.encoder.forward(x) }; }
-  decode(z: Tensor): Tensor { return this.decoder.forward(z).sigmoid(); }
-  reconstruct(x: Tensor): Tensor { return this.decode(this.encode(x).z); }
-  forward(x: Tensor): Tensor { return this.reconstruct(x); }
-  paramGroups(): ParamGroup[] { return [{ name: 'main', params: this.parameters() }]; }
+  encode(x: Tensor): Encoding {
+    return { z: this.encoder.forward(x) };
+  }
+  decode(z: Tensor): Tensor {
+    return this.decoder.forward(z).sigmoid();
+  }
+  reconstruct(x: Tensor): Tensor {
+    return this.decode(this.encode(x).z);
+  }
+  forward(x: Tensor): Tensor {
+    return this.reconstruct(x);
+  }
+  paramGroups(): ParamGroup[] {
+    return [{ name: 'main', params: this.parameters() }];
+  }
 
   trainStep(x: Tensor, step: number, update: UpdateFn): LossTerms {
     const input = this.noise > 0 ? x.add(randn(x.shape).mul(this.noise)) : x;

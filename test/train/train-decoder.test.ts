@@ -32,14 +32,17 @@ async function encoderRun(dir: string): Promise<void> {
 }
 
 const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
-const tensors = (file: string, prefix: string) => scope(() => {
-  const { tensors: t } = loadTensorMap(file);
-  return new Map([...t].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Array.from(v.toFloat32())]));
-});
+const tensors = (file: string, prefix: string) =>
+  scope(() => {
+    const { tensors: t } = loadTensorMap(file);
+    return new Map([...t].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Array.from(v.toFloat32())]));
+  });
 
 test('train-decoder: a diffusion-ae run on the frozen encoder, deterministic reconstruction, resume after a crash', async () => {
   const root = mkdtempSync(join(tmpdir(), 'latentlens-decoder-'));
-  const enc = join(root, 'enc'), a = join(root, 'a'), b = join(root, 'b');
+  const enc = join(root, 'enc'),
+    a = join(root, 'a'),
+    b = join(root, 'b');
   try {
     await encoderRun(enc);
     const r = await trainDiffusionDecoder(enc, { ...TRAIN, out: a, decoder: DECODER });
@@ -57,30 +60,39 @@ test('train-decoder: a diffusion-ae run on the frozen encoder, deterministic rec
     assert.ok(run.model instanceof DiffusionAE);
     const data = await loadCases(SPEC);
     // The latent standardisation is the per-map mean and (population) sd over the training split.
-    scope(() => noGrad(() => {
-      const idx = trainingSplits(data, 4).train;
-      const per = 2 * 28 * 28;
-      const xs = new Float32Array(idx.length * per);
-      idx.forEach((i, r) => xs.set(data.images.subarray(i * per, (i + 1) * per), r * per));
-      const z = (run.model as DiffusionAE).encode(tensor(xs, [idx.length, 2, 28, 28])).z;
-      const m = run.model as DiffusionAE;
-      assert.ok(maxDiff(m.latentMean.toNumbers(), z.mean([0, 2, 3]).toNumbers()) < 1e-4, 'latent mean');
-      assert.ok(maxDiff(m.latentStd.toNumbers(), z.std([0, 2, 3], false, false).toNumbers()) < 1e-4, 'latent sd');
-    }));
-    scope(() => noGrad(() => {
-      const x = tensor(data.images.subarray(0, 4 * 2 * 28 * 28), [4, 2, 28, 28]).clamp(0, 1);
-      const y = run.model.reconstruct(x);
-      assert.deepEqual(y.shape, [4, 2, 28, 28]);
-      assert.deepEqual(run.model.reconstruct(x).toFloat32(), y.toFloat32());
-    }));
+    scope(() =>
+      noGrad(() => {
+        const idx = trainingSplits(data, 4).train;
+        const per = 2 * 28 * 28;
+        const xs = new Float32Array(idx.length * per);
+        idx.forEach((i, r) => xs.set(data.images.subarray(i * per, (i + 1) * per), r * per));
+        const z = (run.model as DiffusionAE).encode(tensor(xs, [idx.length, 2, 28, 28])).z;
+        const m = run.model as DiffusionAE;
+        assert.ok(maxDiff(m.latentMean.toNumbers(), z.mean([0, 2, 3]).toNumbers()) < 1e-4, 'latent mean');
+        assert.ok(maxDiff(m.latentStd.toNumbers(), z.std([0, 2, 3], false, false).toNumbers()) < 1e-4, 'latent sd');
+      }),
+    );
+    scope(() =>
+      noGrad(() => {
+        const x = tensor(data.images.subarray(0, 4 * 2 * 28 * 28), [4, 2, 28, 28]).clamp(0, 1);
+        const y = run.model.reconstruct(x);
+        assert.deepEqual(y.shape, [4, 2, 28, 28]);
+        assert.deepEqual(run.model.reconstruct(x).toFloat32(), y.toFloat32());
+      }),
+    );
     run.model.dispose();
 
     // Crash after step 8 (the latest checkpoint is step 6), then resume from the folder alone.
-    const crash = (e: TrainEvent) => { if (e.type === 'step' && e.step === 8) throw new Error('simulated crash'); };
+    const crash = (e: TrainEvent) => {
+      if (e.type === 'step' && e.step === 8) throw new Error('simulated crash');
+    };
     await assert.rejects(trainDiffusionDecoder(enc, { ...TRAIN, out: b, decoder: DECODER }, crash), /simulated crash/);
     const resumed = await resumeRun(b);
     assert.equal(resumed.resumedFrom, 6);
-    assert.ok(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))), 'resumed weights equal the uninterrupted run\'s');
+    assert.ok(
+      readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors'))),
+      "resumed weights equal the uninterrupted run's",
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -98,15 +110,41 @@ test('train-decoder CLI: --from a run, progress on stderr, refuses other decoder
   const { error, log } = console;
   try {
     await encoderRun(join(root, 'enc'));
-    console.error = (...m: unknown[]) => { errors.push(m.join(' ')); };
-    console.log = (...m: unknown[]) => { logs.push(m.join(' ')); };
-    await cli(['--from', join(root, 'enc'), '--out', join(root, 'dec'), '--width', '8', '--mults', '1,2', '--ddim-steps', '3', '--steps', '4', '--batch-size', '16', '--no-progress']);
+    console.error = (...m: unknown[]) => {
+      errors.push(m.join(' '));
+    };
+    console.log = (...m: unknown[]) => {
+      logs.push(m.join(' '));
+    };
+    await cli([
+      '--from',
+      join(root, 'enc'),
+      '--out',
+      join(root, 'dec'),
+      '--width',
+      '8',
+      '--mults',
+      '1,2',
+      '--ddim-steps',
+      '3',
+      '--steps',
+      '4',
+      '--batch-size',
+      '16',
+      '--no-progress',
+    ]);
     await assert.rejects(cli(['--from', join(root, 'enc'), '--out', join(root, 'x'), '--decoder', 'adversarial']), /only 'diffusion'/);
   } finally {
     console.error = error;
     console.log = log;
     rmSync(root, { recursive: true, force: true });
   }
-  assert.ok(errors.some((l) => /^epoch 1 \(step \d+\): train eps-MSE/.test(l)), errors.join('\n'));
-  assert.ok(logs.some((l) => /^completed: 4 steps/.test(l)), logs.join('\n'));
+  assert.ok(
+    errors.some((l) => /^epoch 1 \(step \d+\): train eps-MSE/.test(l)),
+    errors.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /^completed: 4 steps/.test(l)),
+    logs.join('\n'),
+  );
 });

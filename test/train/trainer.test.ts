@@ -17,10 +17,16 @@ test('loss falls on phantoms, and the run folder holds config, log, checkpoints 
     const model = new TinyAE();
     const data = tinyPhantoms(240);
     const events: string[] = [];
-    const r = await trainModel(model, data, { out, epochs: 6, batchSize: 16, lr: 3e-3, checkpointEvery: 20, seed: 3, progress: false }, (e) => events.push(e.type));
+    const r = await trainModel(
+      model,
+      data,
+      { out, epochs: 6, batchSize: 16, lr: 3e-3, checkpointEvery: 20, seed: 3, progress: false },
+      (e) => events.push(e.type),
+    );
     assert.equal(r.stopReason, 'completed');
     assert.equal(r.history.length, 6);
-    const first = r.history[0]!.train.loss!, last = r.history[5]!.train.loss!;
+    const first = r.history[0]!.train.loss!,
+      last = r.history[5]!.train.loss!;
     assert.ok(last < first * 0.6, `training loss ${first} -> ${last} should fall by 40%`);
     assert.ok(r.history[5]!.val!.mse < r.history[0]!.val!.mse, 'validation MSE falls');
     assert.ok(r.finalVal!.psnr > 10 && r.finalVal!.ssim > 0 && r.finalVal!.ssim < 1);
@@ -40,7 +46,11 @@ test('loss falls on phantoms, and the run folder holds config, log, checkpoints 
     assert.equal(ck.filter((n) => n.startsWith('step-')).length, 3, 'keeps 3 checkpoints');
     const latest = JSON.parse(readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8'));
     assert.equal(latest.step, 6 * stepsPerEpoch);
-    assert.deepEqual(readdirSync(join(out, 'checkpoints', latest.dir)).sort(), ['model.safetensors', 'optimizer.safetensors', 'state.json']);
+    assert.deepEqual(readdirSync(join(out, 'checkpoints', latest.dir)).sort(), [
+      'model.safetensors',
+      'optimizer.safetensors',
+      'state.json',
+    ]);
     assert.equal(events[0], 'start');
     assert.equal(events[events.length - 1], 'stop');
     model.dispose();
@@ -71,7 +81,16 @@ test('resuming a finished run changes nothing: same weights, same log, same stop
     const r1 = await trainModel(m, data, { out, epochs: 4, batchSize: 16, lr: 1e-9, patience: 1, minDelta: 1, progress: false });
     assert.equal(r1.stopReason, 'early-stopping');
     const weights = readFileSync(join(out, 'model.safetensors'));
-    const r2 = await trainModel(m, data, { out, epochs: 4, batchSize: 16, lr: 1e-9, patience: 1, minDelta: 1, progress: false, resume: true });
+    const r2 = await trainModel(m, data, {
+      out,
+      epochs: 4,
+      batchSize: 16,
+      lr: 1e-9,
+      patience: 1,
+      minDelta: 1,
+      progress: false,
+      resume: true,
+    });
     assert.equal(r2.stopReason, 'early-stopping');
     assert.equal(r2.steps, r1.steps);
     assert.equal(r2.history.length, 2);

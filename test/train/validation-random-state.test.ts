@@ -24,7 +24,11 @@ test('evaluateReconstruction: same seed, same record after any global history; g
   rand([500]);
   const b = evaluateReconstruction(noisyEval, data, indices, { seed: 9, batchSize: 2 });
   assert.deepEqual(b, a);
-  assert.notDeepEqual(evaluateReconstruction(noisyEval, data, indices, { seed: 10, batchSize: 2 }).terms, a.terms, 'the seed drives the draws');
+  assert.notDeepEqual(
+    evaluateReconstruction(noisyEval, data, indices, { seed: 10, batchSize: 2 }).terms,
+    a.terms,
+    'the seed drives the draws',
+  );
   manualSeed(11);
   const expected = rand([6]).toNumbers();
   manualSeed(11);

@@ -22,16 +22,23 @@ test('openRun, loadCheckpoint and loadStateDict name a corrupt or missing .safet
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model: model.config }));
     const weights = join(dir, 'model.safetensors');
     writeFileSync(weights, 'abc');
-    const corrupt = (e: Error) => e.message === `${weights}: not a valid safetensors file: only 3 bytes, the 8-byte header length is missing`;
+    const corrupt = (e: Error) =>
+      e.message === `${weights}: not a valid safetensors file: only 3 bytes, the 8-byte header length is missing`;
     assert.throws(() => openRun(dir), corrupt);
     assert.throws(() => loadStateDict(model, weights), corrupt);
     const ckpt = join(dir, 'checkpoints', 'step-00000001');
     mkdirSync(ckpt, { recursive: true });
     writeFileSync(join(ckpt, 'state.json'), '{}');
     writeFileSync(join(ckpt, 'model.safetensors'), 'abc');
-    assert.throws(() => loadCheckpoint(ckpt, model, new Map()), (e: Error) => once(e.message, join(ckpt, 'model.safetensors')) === 1 && /not a valid safetensors file/.test(e.message));
+    assert.throws(
+      () => loadCheckpoint(ckpt, model, new Map()),
+      (e: Error) => once(e.message, join(ckpt, 'model.safetensors')) === 1 && /not a valid safetensors file/.test(e.message),
+    );
     rmSync(join(ckpt, 'model.safetensors'));
-    assert.throws(() => loadCheckpoint(ckpt, model, new Map()), (e: Error) => e.message === `${join(ckpt, 'model.safetensors')}: cannot read the file (ENOENT)`);
+    assert.throws(
+      () => loadCheckpoint(ckpt, model, new Map()),
+      (e: Error) => e.message === `${join(ckpt, 'model.safetensors')}: cannot read the file (ENOENT)`,
+    );
   } finally {
     model.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,8 @@ function unfilter(png: Buffer): { width: number; height: number; colourType: num
   const bpp = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colourType]!;
   const idat: Buffer[] = [];
   for (let p = 8; p < png.length;) {
-    const len = png.readUInt32BE(p), type = png.toString('latin1', p + 4, p + 8);
+    const len = png.readUInt32BE(p),
+      type = png.toString('latin1', p + 4, p + 8);
     if (type === 'IDAT') idat.push(png.subarray(p + 8, p + 8 + len));
     p += 12 + len;
   }
@@ -28,8 +29,16 @@ function unfilter(png: Buffer): { width: number; height: number; colourType: num
     assert.ok(f <= 4, `filter type ${f}`);
     for (let x = 0; x < stride; x++) {
       const v = raw[y * (stride + 1) + 1 + x]!;
-      const a = x >= bpp ? out[y * stride + x - bpp]! : 0, b = y ? out[(y - 1) * stride + x]! : 0, c = x >= bpp && y ? out[(y - 1) * stride + x - bpp]! : 0;
-      const paeth = () => { const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c); return pa <= pb && pa <= pc ? a : pb <= pc ? b : c; };
+      const a = x >= bpp ? out[y * stride + x - bpp]! : 0,
+        b = y ? out[(y - 1) * stride + x]! : 0,
+        c = x >= bpp && y ? out[(y - 1) * stride + x - bpp]! : 0;
+      const paeth = () => {
+        const p = a + b - c,
+          pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      };
       out[y * stride + x] = (v + [0, a, b, (a + b) >> 1, f === 4 ? paeth() : 0][f]!) & 255;
     }
   }
@@ -37,7 +46,8 @@ function unfilter(png: Buffer): { width: number; height: number; colourType: num
 }
 
 test('rgbPng writes colour type 2 and its pixels read back exactly (sharp and zlib + unfiltering)', async () => {
-  const width = 7, height = 5;
+  const width = 7,
+    height = 5;
   const rgb = new Uint8Array(width * height * 3).map((_, i) => (i * 37 + (i % 3) * 101) & 255);
   const png = await rgbPng(rgb, width, height);
   const u = unfilter(png);
@@ -60,7 +70,8 @@ test('rgbChannels: R, G, B in any order (and A) make a composite; other channels
   assert.deepEqual(rgbChannels(['R', 'G', 'B']), [0, 1, 2]);
   assert.deepEqual(rgbChannels(['b', 'g', 'r']), [2, 1, 0], 'the order is read from the names: no channel swap');
   assert.deepEqual(rgbChannels(['R', 'G', 'B', 'A']), [0, 1, 2]);
-  for (const names of [['gray'], ['T1', 'T2', 'FLAIR'], ['R', 'G'], ['R', 'R', 'B'], ['R', 'G', 'B', 'X'], ['z0', 'z1', 'z2']]) assert.equal(rgbChannels(names), null, names.join(','));
+  for (const names of [['gray'], ['T1', 'T2', 'FLAIR'], ['R', 'G'], ['R', 'R', 'B'], ['R', 'G', 'B', 'X'], ['z0', 'z1', 'z2']])
+    assert.equal(rgbChannels(names), null, names.join(','));
 });
 
 test('compositeWindow: 0..1 pixels are shown as they are; others share one percentile window', () => {
@@ -75,12 +86,27 @@ test('compositeWindow: 0..1 pixels are shown as they are; others share one perce
 
 test('paintComposite puts R, G, B planes in their bytes, clamped to the window', () => {
   const out = new Uint8Array(2 * 1 * 3);
-  paintComposite(out, 2, 0, 0, [[1, 0], [0, 2], [0.5, -1]], 1, 2, [0, 1]);
+  paintComposite(
+    out,
+    2,
+    0,
+    0,
+    [
+      [1, 0],
+      [0, 2],
+      [0.5, -1],
+    ],
+    1,
+    2,
+    [0, 1],
+  );
   assert.deepEqual([...out], [255, 0, 128, 0, 255, 0]);
 });
 
 test('explorer strip of an RGB case: the composite first (colour type 2), then each channel in gray', async () => {
-  const h = 2, w = 2, hw = h * w;
+  const h = 2,
+    w = 2,
+    hw = h * w;
   // Channel order B, G, R in the data: the composite must still show red as red.
   const px = new Float32Array(3 * hw);
   px.fill(1, 2 * hw, 3 * hw); // R plane (index 2) full

@@ -27,7 +27,9 @@ export class Adam extends Optimizer {
     this.weightDecay = o.weightDecay ?? this.defaultWeightDecay();
   }
 
-  protected defaultWeightDecay(): number { return 0; }
+  protected defaultWeightDecay(): number {
+    return 0;
+  }
 
   protected update(p: Tensor, grad: Tensor, s: Record<string, Tensor>): void {
     const [b1, b2] = this.betas;
@@ -51,5 +53,7 @@ export class Adam extends Optimizer {
 
 export class AdamW extends Adam {
   protected override readonly decoupled = true;
-  protected override defaultWeightDecay(): number { return 1e-2; }
+  protected override defaultWeightDecay(): number {
+    return 1e-2;
+  }
 }

@@ -7,7 +7,10 @@ export abstract class Optimizer {
   protected readonly state = new Map<Tensor, Record<string, Tensor>>();
   stepCount = 0;
 
-  constructor(readonly params: Tensor[], public lr: number) {
+  constructor(
+    readonly params: Tensor[],
+    public lr: number,
+  ) {
     if (!(lr > 0)) throw new RangeError(`optimizer: learning rate must be positive, got ${lr}`);
   }
 
@@ -38,7 +41,9 @@ export abstract class Optimizer {
   }
 
   /** A state buffer that outlives scopes (freed by dispose()). */
-  protected buffer(t: Tensor): Tensor { return keep(t); }
+  protected buffer(t: Tensor): Tensor {
+    return keep(t);
+  }
 
   /** Per-parameter state buffers in parameter order, for checkpoints. */
   stateDict(): { step: number; lr: number; state: Record<string, Tensor>[] } {

@@ -24,7 +24,10 @@ export function encodeAll(model: LatentModel, x: Tensor, batchSize = 128): Tenso
  */
 export function fillMaps(z: Tensor, keep: number[], fill: FillKind, mean?: Tensor, seed = 0): Tensor {
   const [n, k] = z.shape as [number, number];
-  const keepMask = tensor(Array.from({ length: k }, (_, m) => (keep.includes(m) ? 1 : 0)), [1, k, 1, 1]);
+  const keepMask = tensor(
+    Array.from({ length: k }, (_, m) => (keep.includes(m) ? 1 : 0)),
+    [1, k, 1, 1],
+  );
   let filler: Tensor;
   if (fill === 'zero') filler = z.mul(0);
   else if (fill === 'mean') {
@@ -43,7 +46,10 @@ export function ablateMap(z: Tensor, k: number, mean: Tensor): Tensor {
 /** z with map k shifted so that its mean over positions equals `level` for every case. */
 export function setMapLevel(z: Tensor, k: number, level: number): Tensor {
   const kk = z.shape[1]!;
-  const onehot = tensor(Array.from({ length: kk }, (_, m) => (m === k ? 1 : 0)), [1, kk, 1, 1]);
+  const onehot = tensor(
+    Array.from({ length: kk }, (_, m) => (m === k ? 1 : 0)),
+    [1, kk, 1, 1],
+  );
   const current = z.select(1, k).mean([1, 2]).reshape(z.shape[0]!, 1, 1, 1);
   return z.add(onehot.mul(current.neg().add(level)));
 }

@@ -18,21 +18,23 @@ export interface MapEffects {
 /** Effects of ablating each map in turn on cases z (N x K x h x w); `meanLatent` K x h x w. */
 export function mapEffects(model: LatentModel, z: Tensor, meanLatent: Tensor): MapEffects {
   const k = z.shape[1]!;
-  return noGrad(() => scope(() => {
-    const full = model.decode(z);
-    const [n, c, h, w] = full.shape as [number, number, number, number];
-    const len = n * c * h * w;
-    const deltas = new Float32Array(k * len);
-    const images = new Float32Array(k * c * h * w);
-    for (let m = 0; m < k; m++) {
-      scope(() => {
-        const d = full.sub(model.decode(ablateMap(z, m, meanLatent)));
-        deltas.set(d.toFloat32(), m * len);
-        images.set(d.abs().mean(0).toFloat32(), m * c * h * w);
-      });
-    }
-    return { deltas, images, shape: { k, n, c, h, w } };
-  }));
+  return noGrad(() =>
+    scope(() => {
+      const full = model.decode(z);
+      const [n, c, h, w] = full.shape as [number, number, number, number];
+      const len = n * c * h * w;
+      const deltas = new Float32Array(k * len);
+      const images = new Float32Array(k * c * h * w);
+      for (let m = 0; m < k; m++) {
+        scope(() => {
+          const d = full.sub(model.decode(ablateMap(z, m, meanLatent)));
+          deltas.set(d.toFloat32(), m * len);
+          images.set(d.abs().mean(0).toFloat32(), m * c * h * w);
+        });
+      }
+      return { deltas, images, shape: { k, n, c, h, w } };
+    }),
+  );
 }
 
 export interface SingleMapAblation {
@@ -68,10 +70,19 @@ function meanEnergy(e: MapEffects, m: number, ch: number, signs?: Float64Array):
   return { energy: energy / hw, image };
 }
 
-export function singleMapAblation(effects: MapEffects, map: number, channels: string[], masks?: Uint8Array, permutations = 500, seed = 0): SingleMapAblation {
+export function singleMapAblation(
+  effects: MapEffects,
+  map: number,
+  channels: string[],
+  masks?: Uint8Array,
+  permutations = 500,
+  seed = 0,
+): SingleMapAblation {
   const { k, n, c, h, w } = effects.shape;
   const rnd = new Random(seed);
-  const effect: number[] = [], controlMean: number[] = [], pValue: number[] = [];
+  const effect: number[] = [],
+    controlMean: number[] = [],
+    pValue: number[] = [];
   const insideMask: number[] | undefined = masks ? [] : undefined;
   const hw = h * w;
   const union = new Uint8Array(hw);
@@ -90,7 +101,8 @@ export function singleMapAblation(effects: MapEffects, map: number, channels: st
     }
     pValue.push((1 + hits) / (1 + permutations));
     if (insideMask) {
-      let inside = 0, total = 0;
+      let inside = 0,
+        total = 0;
       for (let p = 0; p < hw; p++) {
         const v = Math.abs(own.image[p]!);
         total += v;
@@ -123,12 +135,14 @@ export function entanglementIndex(effects: MapEffects): Entanglement {
     const s = v.reduce((a, b) => a + b, 0) || 1;
     return v.map((x) => x / s);
   });
-  const overlap = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => {
-    if (a === b) return 1;
-    let s = 0;
-    for (let p = 0; p < len; p++) s += Math.min(norm[a]![p]!, norm[b]![p]!);
-    return s;
-  }));
+  const overlap = Array.from({ length: k }, (_, a) =>
+    Array.from({ length: k }, (_, b) => {
+      if (a === b) return 1;
+      let s = 0;
+      for (let p = 0; p < len; p++) s += Math.min(norm[a]![p]!, norm[b]![p]!);
+      return s;
+    }),
+  );
   const perMap = overlap.map((row, a) => row.reduce((s, v, b) => s + (a === b ? 0 : v), 0) / Math.max(1, k - 1));
   return { perMap, overlap, overall: meanOf(perMap) };
 }

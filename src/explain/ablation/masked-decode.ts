@@ -31,44 +31,70 @@ function channelEnergy(t: Tensor): number[] {
   return Array.from(t.abs().sum([0, 2, 3]).toFloat32());
 }
 
-export function maskedDecodeReport(model: LatentModel, z: Tensor, o: {
-  keep: number[]; fill?: FillKind; meanLatent?: Tensor; meanImage: Tensor; channels: string[];
-  masks?: Uint8Array; randomSets?: number; seed?: number;
-}): MaskedDecodeReport {
+export function maskedDecodeReport(
+  model: LatentModel,
+  z: Tensor,
+  o: {
+    keep: number[];
+    fill?: FillKind;
+    meanLatent?: Tensor;
+    meanImage: Tensor;
+    channels: string[];
+    masks?: Uint8Array;
+    randomSets?: number;
+    seed?: number;
+  },
+): MaskedDecodeReport {
   const fill = o.fill ?? 'zero';
   const sets = o.randomSets ?? 20;
   const k = z.shape[1]!;
   const rnd = new Random(o.seed ?? 0);
-  return noGrad(() => scope(() => {
-    const kept = model.decode(fillMaps(z, o.keep, fill, o.meanLatent, o.seed ?? 0));
-    const none = model.decode(fillMaps(z, [], fill, o.meanLatent, o.seed ?? 0));
-    const dev = kept.sub(o.meanImage.unsqueeze(0));
-    const naive = channelEnergy(dev);
-    const naiveTotal = naive.reduce((a, b) => a + b, 0) || 1;
-    let naiveInsideMask: number | undefined;
-    if (o.masks) {
-      const d = dev.abs().sum(1).toFloat32();
-      let inside = 0, total = 0;
-      for (let i = 0; i < d.length; i++) { total += d[i]!; if (o.masks[i]) inside += d[i]!; }
-      naiveInsideMask = total > 0 ? inside / total : 0;
-    }
-    const keptEffect = channelEnergy(kept.sub(none));
-    const randomEffects = controlSets(k, o.keep, sets, rnd).map((pick) =>
-      scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent, o.seed ?? 0)).sub(none))));
-    const c = keptEffect.length;
-    const n = z.shape[0]!;
-    const pixels = n * (kept.shape[2]! * kept.shape[3]!);
-    const specificEffect = Array.from({ length: c }, (_, ch) => {
-      const r = randomEffects.map((e) => e[ch]!);
-      const mean = r.reduce((a, b) => a + b, 0) / r.length;
-      return (keptEffect[ch]! - mean) / pixels;
-    });
-    const pValue = Array.from({ length: c }, (_, ch) => (1 + randomEffects.filter((e) => e[ch]! >= keptEffect[ch]!).length) / (1 + randomEffects.length));
-    return {
-      keep: o.keep, fill, channels: o.channels, naiveChannelShare: naive.map((v) => v / naiveTotal), naiveInsideMask,
-      specificEffect, pValue, randomSets: randomEffects.length,
-    };
-  }));
+  return noGrad(() =>
+    scope(() => {
+      const kept = model.decode(fillMaps(z, o.keep, fill, o.meanLatent, o.seed ?? 0));
+      const none = model.decode(fillMaps(z, [], fill, o.meanLatent, o.seed ?? 0));
+      const dev = kept.sub(o.meanImage.unsqueeze(0));
+      const naive = channelEnergy(dev);
+      const naiveTotal = naive.reduce((a, b) => a + b, 0) || 1;
+      let naiveInsideMask: number | undefined;
+      if (o.masks) {
+        const d = dev.abs().sum(1).toFloat32();
+        let inside = 0,
+          total = 0;
+        for (let i = 0; i < d.length; i++) {
+          total += d[i]!;
+          if (o.masks[i]) inside += d[i]!;
+        }
+        naiveInsideMask = total > 0 ? inside / total : 0;
+      }
+      const keptEffect = channelEnergy(kept.sub(none));
+      const randomEffects = controlSets(k, o.keep, sets, rnd).map((pick) =>
+        scope(() => channelEnergy(model.decode(fillMaps(z, pick, fill, o.meanLatent, o.seed ?? 0)).sub(none))),
+      );
+      const c = keptEffect.length;
+      const n = z.shape[0]!;
+      const pixels = n * (kept.shape[2]! * kept.shape[3]!);
+      const specificEffect = Array.from({ length: c }, (_, ch) => {
+        const r = randomEffects.map((e) => e[ch]!);
+        const mean = r.reduce((a, b) => a + b, 0) / r.length;
+        return (keptEffect[ch]! - mean) / pixels;
+      });
+      const pValue = Array.from(
+        { length: c },
+        (_, ch) => (1 + randomEffects.filter((e) => e[ch]! >= keptEffect[ch]!).length) / (1 + randomEffects.length),
+      );
+      return {
+        keep: o.keep,
+        fill,
+        channels: o.channels,
+        naiveChannelShare: naive.map((v) => v / naiveTotal),
+        naiveInsideMask,
+        specificEffect,
+        pValue,
+        randomSets: randomEffects.length,
+      };
+    }),
+  );
 }
 
 /**
@@ -82,7 +108,11 @@ function controlSets(k: number, keep: number[], sets: number, rnd: Random): numb
   const m = keep.length;
   if (m === 0 || others.length < m) return [];
   if (binomial(others.length, m) <= sets) return combinations(others, m);
-  return Array.from({ length: sets }, () => Array.from(rnd.permutation(others.length)).slice(0, m).map((i) => others[i]!));
+  return Array.from({ length: sets }, () =>
+    Array.from(rnd.permutation(others.length))
+      .slice(0, m)
+      .map((i) => others[i]!),
+  );
 }
 
 function binomial(n: number, r: number): number {

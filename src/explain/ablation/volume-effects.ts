@@ -21,25 +21,33 @@ export interface VolumeDecoderEffects {
  * ablation's effect is reported (`insideMask`).
  */
 export function volumeDecoderEffects(
-  model: LatentModel, x: Tensor, explained: number[], map: number, channels: string[],
+  model: LatentModel,
+  x: Tensor,
+  explained: number[],
+  map: number,
+  channels: string[],
   o: { masks?: Uint8Array; permutations?: number; seed?: number } = {},
 ): VolumeDecoderEffects {
   if (x.ndim !== 5) throw new RangeError(`volumeDecoderEffects: expected volumes N x C x D x H x W, got [${x.shape}]`);
   const [, c, D, H, W] = x.shape as [number, number, number, number, number];
-  return noGrad(() => scope(() => {
-    const z = encodeAll(model, x, 16);
-    if (z.ndim !== 5) throw new RangeError(`volumeDecoderEffects: the model's latents are [${z.shape}], expected N x K x d x h x w`);
-    const [, k, d, h, w] = z.shape as [number, number, number, number, number];
-    const flat = z.reshape(z.shape[0]!, k, d * h, w);
-    const meanLatent = flat.mean(0);
-    const ze = flat.indexSelect(0, tensor(explained, [explained.length], { dtype: 'int64' }));
-    // The decoder seen through flattened shapes: what mapEffects calls.
-    const decoder = { decode: (zz: Tensor) => model.decode(zz.reshape(zz.shape[0]!, k, d, h, w)).reshape(zz.shape[0]!, c, D * H, W) } as unknown as LatentModel;
-    const effects = mapEffects(decoder, ze, meanLatent);
-    return {
-      ablation: singleMapAblation(effects, map, channels, o.masks, o.permutations ?? 500, o.seed ?? 0),
-      entanglement: entanglementIndex(effects),
-      decodesPerVolume: 1 + k,
-    };
-  }));
+  return noGrad(() =>
+    scope(() => {
+      const z = encodeAll(model, x, 16);
+      if (z.ndim !== 5) throw new RangeError(`volumeDecoderEffects: the model's latents are [${z.shape}], expected N x K x d x h x w`);
+      const [, k, d, h, w] = z.shape as [number, number, number, number, number];
+      const flat = z.reshape(z.shape[0]!, k, d * h, w);
+      const meanLatent = flat.mean(0);
+      const ze = flat.indexSelect(0, tensor(explained, [explained.length], { dtype: 'int64' }));
+      // The decoder seen through flattened shapes: what mapEffects calls.
+      const decoder = {
+        decode: (zz: Tensor) => model.decode(zz.reshape(zz.shape[0]!, k, d, h, w)).reshape(zz.shape[0]!, c, D * H, W),
+      } as unknown as LatentModel;
+      const effects = mapEffects(decoder, ze, meanLatent);
+      return {
+        ablation: singleMapAblation(effects, map, channels, o.masks, o.permutations ?? 500, o.seed ?? 0),
+        entanglement: entanglementIndex(effects),
+        decodesPerVolume: 1 + k,
+      };
+    }),
+  );
 }

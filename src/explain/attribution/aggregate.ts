@@ -50,16 +50,26 @@ function sharesOf(d: number[]): number[] {
 }
 
 /** Class-contrastive channel shares of two attribution results made with the same target and baseline. */
-export function contrastiveShares(positive: AttributionResult, reference: AttributionResult, channels: string[], resamples = 1000, seed = 0): ContrastiveShares {
+export function contrastiveShares(
+  positive: AttributionResult,
+  reference: AttributionResult,
+  channels: string[],
+  resamples = 1000,
+  seed = 0,
+): ContrastiveShares {
   const c = positive.shape[1];
-  const sp = channelSums(positive), sr = channelSums(reference);
-  const np = positive.shape[0], nr = reference.shape[0];
-  const diff = (ip: ArrayLike<number>, ir: ArrayLike<number>) => Array.from({ length: c }, (_, ch) => {
-    let a = 0, b = 0;
-    for (let j = 0; j < ip.length; j++) a += sp[ip[j]! * c + ch]!;
-    for (let j = 0; j < ir.length; j++) b += sr[ir[j]! * c + ch]!;
-    return a / ip.length - b / ir.length;
-  });
+  const sp = channelSums(positive),
+    sr = channelSums(reference);
+  const np = positive.shape[0],
+    nr = reference.shape[0];
+  const diff = (ip: ArrayLike<number>, ir: ArrayLike<number>) =>
+    Array.from({ length: c }, (_, ch) => {
+      let a = 0,
+        b = 0;
+      for (let j = 0; j < ip.length; j++) a += sp[ip[j]! * c + ch]!;
+      for (let j = 0; j < ir.length; j++) b += sr[ir[j]! * c + ch]!;
+      return a / ip.length - b / ir.length;
+    });
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const difference = diff(all(np), all(nr));
   const rnd = new Random(seed);

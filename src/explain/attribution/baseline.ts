@@ -17,7 +17,10 @@ function gaussianKernel(sigma: number): Tensor {
   const r = Math.max(1, Math.ceil(3 * sigma));
   const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
   const s = k.reduce((a, b) => a + b, 0);
-  return tensor(k.map((v) => v / s), [1, 1, 1, 2 * r + 1]);
+  return tensor(
+    k.map((v) => v / s),
+    [1, 1, 1, 2 * r + 1],
+  );
 }
 
 /** Separable Gaussian blur of N x C x H x W images, each channel on its own, edges replicated. */
@@ -34,8 +37,14 @@ export function blur(x: Tensor, sigma: number): Tensor {
 /** The baseline images for inputs x (same shape). */
 export function makeBaseline(x: Tensor, o: BaselineOptions): Tensor {
   switch (o.kind) {
-    case 'zero': return x.mul(0);
-    case 'mean': return (o.meanImage ?? x.mean(0)).unsqueeze(0).expand(...x.shape).contiguous();
-    case 'blur': return blur(x, o.sigma ?? 4);
+    case 'zero':
+      return x.mul(0);
+    case 'mean':
+      return (o.meanImage ?? x.mean(0))
+        .unsqueeze(0)
+        .expand(...x.shape)
+        .contiguous();
+    case 'blur':
+      return blur(x, o.sigma ?? 4);
   }
 }

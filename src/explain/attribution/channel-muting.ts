@@ -76,25 +76,31 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
   const rnd = new Random(o.seed ?? 0);
   const baselineKind = o.baseline ?? 'mean';
   model.eval();
-  const { orig, muted, k } = scope(() => noGrad(() => {
-    const base = makeBaseline(x, { kind: baselineKind, meanImage: o.meanImage });
-    const p = pooled(model, x);
-    const m = Array.from({ length: c }, (_, ch) => {
-      const mask = tensor(Array.from({ length: c }, (_, j) => (j === ch ? 1 : 0)), [1, c, 1, 1]);
-      return pooled(model, x.mul(mask.neg().add(1)).add(base.mul(mask))).values;
-    });
-    return { orig: p.values, muted: m, k: p.k };
-  }));
+  const { orig, muted, k } = scope(() =>
+    noGrad(() => {
+      const base = makeBaseline(x, { kind: baselineKind, meanImage: o.meanImage });
+      const p = pooled(model, x);
+      const m = Array.from({ length: c }, (_, ch) => {
+        const mask = tensor(
+          Array.from({ length: c }, (_, j) => (j === ch ? 1 : 0)),
+          [1, c, 1, 1],
+        );
+        return pooled(model, x.mul(mask.neg().add(1)).add(base.mul(mask))).values;
+      });
+      return { orig: p.values, muted: m, k: p.k };
+    }),
+  );
   if (!(o.map >= 0 && o.map < k)) throw new RangeError(`map ${o.map}: the model has maps 0..${k - 1}`);
   const before = column(orig, n, k, o.map);
   const s = muted.map((mv) => 1 - spearman(before, column(mv, n, k, o.map)));
 
   // Random maps: random unit directions over the K pooled maps.
-  const project = (v: Float32Array, dir: Float64Array) => Float64Array.from({ length: n }, (_, i) => {
-    let acc = 0;
-    for (let m = 0; m < k; m++) acc += v[i * k + m]! * dir[m]!;
-    return acc;
-  });
+  const project = (v: Float32Array, dir: Float64Array) =>
+    Float64Array.from({ length: n }, (_, i) => {
+      let acc = 0;
+      for (let m = 0; m < k; m++) acc += v[i * k + m]! * dir[m]!;
+      return acc;
+    });
   const randomS: number[][] = muted.map(() => []);
   for (let d = 0; d < draws; d++) {
     const dir = Float64Array.from({ length: k }, () => rnd.normal());
@@ -113,10 +119,12 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
   const pShuffledChannels = s.map((sc) => (1 + shuffledS.filter((v) => v >= sc).length) / (1 + draws));
 
   const effects = muted.map((mv) => Float64Array.from({ length: n }, (_, i) => Math.abs(before[i]! - mv[i * k + o.map]!)));
-  const shares = effects.map((e) => Float64Array.from({ length: n }, (_, i) => {
-    const tot = effects.reduce((acc, f) => acc + f[i]!, 0);
-    return tot > 0 ? e[i]! / tot : 1 / c;
-  }));
+  const shares = effects.map((e) =>
+    Float64Array.from({ length: n }, (_, i) => {
+      const tot = effects.reduce((acc, f) => acc + f[i]!, 0);
+      return tot > 0 ? e[i]! / tot : 1 / c;
+    }),
+  );
   const channels = o.channelNames ?? Array.from({ length: c }, (_, i) => `channel ${i}`);
   const threshold = o.naiveThreshold ?? 0.1;
   let driverIndex = -1;
@@ -126,12 +134,18 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
   const driver = driverIndex >= 0 ? channels[driverIndex]! : null;
   const mapSpecific = driverIndex >= 0 && pRandomMaps[driverIndex]! < alpha / c;
   return {
-    map: o.map, channels, baseline: baselineKind,
-    spearman: s.map((v) => 1 - v), disturbance: s,
+    map: o.map,
+    channels,
+    baseline: baselineKind,
+    spearman: s.map((v) => 1 - v),
+    disturbance: s,
     naiveDrivers: channels.filter((_, ch) => s[ch]! > threshold),
-    pRandomMaps, pShuffledChannels,
+    pRandomMaps,
+    pShuffledChannels,
     share: shares.map((v) => meanOf(v)),
     shareCI: shares.map((v, ch) => bootstrapMeanCI(v, 0.95, 1000, (o.seed ?? 0) + ch)),
-    driver, mapSpecific, cases: n,
+    driver,
+    mapSpecific,
+    cases: n,
   };
 }

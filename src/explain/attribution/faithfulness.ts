@@ -16,7 +16,16 @@ export interface FaithfulnessResult {
   steps: number;
 }
 
-function curveAuc(model: LatentModel, x: Float32Array, b: Float32Array, shape: number[], orders: Int32Array[], target: MapTarget, steps: number, insert: boolean): number {
+function curveAuc(
+  model: LatentModel,
+  x: Float32Array,
+  b: Float32Array,
+  shape: number[],
+  orders: Int32Array[],
+  target: MapTarget,
+  steps: number,
+  insert: boolean,
+): number {
   const [n, c, h, w] = shape as [number, number, number, number];
   const len = c * h * w;
   const values: Float64Array[] = [];
@@ -44,10 +53,19 @@ function curveAuc(model: LatentModel, x: Float32Array, b: Float32Array, shape: n
   return area;
 }
 
-export function faithfulness(model: LatentModel, x: Tensor, baseline: Tensor, attribution: AttributionResult, target: MapTarget, steps = 16, seed = 0): FaithfulnessResult {
+export function faithfulness(
+  model: LatentModel,
+  x: Tensor,
+  baseline: Tensor,
+  attribution: AttributionResult,
+  target: MapTarget,
+  steps = 16,
+  seed = 0,
+): FaithfulnessResult {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const len = c * h * w;
-  const xs = x.toFloat32(), bs = baseline.toFloat32();
+  const xs = x.toFloat32(),
+    bs = baseline.toFloat32();
   // Most important first means: most in the direction of f(x) - f(baseline). For a map that the case
   // lowers below the baseline's value the attributions sum to a negative number, and the pixels that
   // matter are the most negative ones (ordering them by raw value deleted the least important first).

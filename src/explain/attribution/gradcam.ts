@@ -33,14 +33,16 @@ export function gradCam(model: LatentModel, x: Tensor, target: MapTarget, layer?
   if (!model.encoderStack && model.encoderCut) {
     const c = model.encoderCut();
     if (!('cut' in c)) throw new Error(`Grad-CAM: ${c.why}`);
-    if (layer !== undefined) throw new RangeError(`Grad-CAM layer ${layer}: this ${model.config.kind} model offers one activation (${c.cut.layer})`);
+    if (layer !== undefined)
+      throw new RangeError(`Grad-CAM layer ${layer}: this ${model.config.kind} model offers one activation (${c.cut.layer})`);
     act = c.cut.activation(x).detach().requiresGrad_(true);
     out = c.cut.latent(act);
     at = c.cut.layer;
   } else {
     const layers = encoderLayers(model).layers;
     const i0 = layer ?? layers.length - 2;
-    if (i0 < 0 || i0 >= layers.length - 1) throw new RangeError(`Grad-CAM layer ${i0}: the encoder has layers 0..${layers.length - 2} before its output`);
+    if (i0 < 0 || i0 >= layers.length - 1)
+      throw new RangeError(`Grad-CAM layer ${i0}: the encoder has layers 0..${layers.length - 2} before its output`);
     let h = x;
     for (let i = 0; i <= i0; i++) h = layers[i]!.forward(h);
     act = h.detach().requiresGrad_(true);
@@ -53,7 +55,10 @@ export function gradCam(model: LatentModel, x: Tensor, target: MapTarget, layer?
   const [g] = grad(poolTarget(z, target).sum(), act);
   if (act.ndim === 5) {
     // Volumes: the same weights (the gradient's mean over the layer's d x h x w), upsampled trilinearly.
-    const cam = act.mul(g!.mean([2, 3, 4], true)).sum(1, true).relu();
+    const cam = act
+      .mul(g!.mean([2, 3, 4], true))
+      .sum(1, true)
+      .relu();
     return { cam: F.interpolate3d(cam, { size: [x.shape[2]!, x.shape[3]!, x.shape[4]!], mode: 'trilinear' }), layer: at };
   }
   const weights = g!.mean([2, 3], true);

@@ -24,7 +24,13 @@ export function gradientTimesInput(model: LatentModel, x: Tensor, baseline: Tens
  * Integrated gradients along the straight path from baseline to x, midpoint rule with `steps` points.
  * Completeness: the attributions of a case sum to f(x) - f(baseline); the convergence delta is the gap.
  */
-export function integratedGradients(model: LatentModel, x: Tensor, baseline: Tensor, target: MapTarget, steps = 32): { attribution: Tensor; delta: Tensor } {
+export function integratedGradients(
+  model: LatentModel,
+  x: Tensor,
+  baseline: Tensor,
+  target: MapTarget,
+  steps = 32,
+): { attribution: Tensor; delta: Tensor } {
   const diff = x.sub(baseline);
   let total = x.mul(0);
   for (let s = 0; s < steps; s++) {
@@ -32,7 +38,12 @@ export function integratedGradients(model: LatentModel, x: Tensor, baseline: Ten
     total = scope(() => total.add(inputGradient(model, baseline.add(diff.mul(alpha)), target)));
   }
   const attribution = total.mul(diff).div(steps);
-  const delta = noGrad(() => attribution.flatten(1).sum(1).sub(targetOf(model, x, target).sub(targetOf(model, baseline, target))));
+  const delta = noGrad(() =>
+    attribution
+      .flatten(1)
+      .sum(1)
+      .sub(targetOf(model, x, target).sub(targetOf(model, baseline, target))),
+  );
   return { attribution, delta };
 }
 

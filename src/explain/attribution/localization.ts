@@ -13,13 +13,16 @@ export interface LocalizationResult {
 function dilate(mask: Uint8Array, h: number, w: number, r: number): Uint8Array {
   if (r <= 0) return mask;
   const out = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    if (!mask[y * w + x]) continue;
-    for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-      const yy = y + dy, xx = x + dx;
-      if (yy >= 0 && yy < h && xx >= 0 && xx < w) out[yy * w + xx] = 1;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      for (let dy = -r; dy <= r; dy++)
+        for (let dx = -r; dx <= r; dx++) {
+          const yy = y + dy,
+            xx = x + dx;
+          if (yy >= 0 && yy < h && xx >= 0 && xx < w) out[yy * w + xx] = 1;
+        }
     }
-  }
   return out;
 }
 
@@ -29,7 +32,9 @@ function dilate(mask: Uint8Array, h: number, w: number, r: number): Uint8Array {
  * Cases whose mask is empty are skipped.
  */
 export function localization(heat: Float32Array, masks: Uint8Array, n: number, h: number, w: number, tolerance = 1): LocalizationResult {
-  let hits = 0, iouSum = 0, counted = 0;
+  let hits = 0,
+    iouSum = 0,
+    counted = 0;
   const hw = h * w;
   for (let i = 0; i < n; i++) {
     const m = masks.subarray(i * hw, (i + 1) * hw);

@@ -62,17 +62,20 @@ export interface AttributionMethodSpec {
 export const ATTRIBUTION_METHODS = {
   gradient: {
     summary: 'd map / d input',
-    usesBaseline: false, share: 'abs',
+    usesBaseline: false,
+    share: 'abs',
     run: (b) => ({ attribution: gradientAttribution(b.model, b.x, b.target) }),
   },
   'gradient-x-input': {
     summary: 'gradient x (input - baseline)',
-    usesBaseline: true, share: 'net',
+    usesBaseline: true,
+    share: 'net',
     run: (b) => ({ attribution: gradientTimesInput(b.model, b.x, b.baseline, b.target) }),
   },
   'integrated-gradients': {
     summary: 'integrated gradients from the baseline (Sundararajan et al. 2017), with its convergence delta',
-    usesBaseline: true, share: 'net',
+    usesBaseline: true,
+    share: 'net',
     run: (b) => {
       const steps = b.settings.steps ?? 32;
       const r = integratedGradients(b.model, b.x, b.baseline, b.target, steps);
@@ -81,15 +84,23 @@ export const ATTRIBUTION_METHODS = {
   },
   smoothgrad: {
     summary: 'mean gradient over noisy copies (Smilkov et al. 2017); noise seeded per case',
-    usesBaseline: false, share: 'abs',
+    usesBaseline: false,
+    share: 'abs',
     run: (b) => {
-      const samples = b.settings.samples ?? 25, noise = b.settings.noise ?? 0.15;
-      return { attribution: smoothGrad(b.model, b.x, b.target, samples, noise, b.settings.seed ?? 0, b.firstCase), used: { samples, noise } };
+      const samples = b.settings.samples ?? 25,
+        noise = b.settings.noise ?? 0.15;
+      return {
+        attribution: smoothGrad(b.model, b.x, b.target, samples, noise, b.settings.seed ?? 0, b.firstCase),
+        used: { samples, noise },
+      };
     },
   },
   'grad-cam': {
     summary: 'Grad-CAM on an encoder layer (Selvaraju et al. 2017); spatial only',
-    usesBaseline: false, share: null, needs: 'encoder-layer', spatialOnly: true,
+    usesBaseline: false,
+    share: null,
+    needs: 'encoder-layer',
+    spatialOnly: true,
     run: (b) => {
       const [n, c, h, w] = b.x.shape as [number, number, number, number];
       const r = gradCam(b.model, b.x, b.target, b.settings.layer);
@@ -98,7 +109,8 @@ export const ATTRIBUTION_METHODS = {
   },
   occlusion: {
     summary: 'patch occlusion per input channel (Zeiler & Fergus 2014)',
-    usesBaseline: true, share: 'net',
+    usesBaseline: true,
+    share: 'net',
     run: (b) => {
       const patch = b.settings.patch ?? Math.max(2, Math.round(b.x.shape[2]! / 8));
       return { attribution: occlusion(b.model, b.x, b.baseline, b.target, { patch, stride: b.settings.stride }), used: { patch } };
@@ -106,7 +118,8 @@ export const ATTRIBUTION_METHODS = {
   },
   'channel-occlusion': {
     summary: 'mute one whole input channel at a time',
-    usesBaseline: true, share: 'net',
+    usesBaseline: true,
+    share: 'net',
     run: (b) => ({ attribution: channelOcclusion(b.model, b.x, b.baseline, b.target) }),
   },
 } satisfies Record<string, AttributionMethodSpec>;
@@ -121,7 +134,8 @@ export const isAttributionMethod = (name: string): name is AttributionMethod => 
 /** Why `method` cannot run on `model`, or null when it can. */
 export function unavailableReason(model: LatentModel, method: AttributionMethod): string | null {
   const spec: AttributionMethodSpec = ATTRIBUTION_METHODS[method];
-  if (spec.spatialOnly && model.config.latentGrid[0] * model.config.latentGrid[1] <= 1) return `${method} needs spatial latent maps (this model's are vectors)`;
+  if (spec.spatialOnly && model.config.latentGrid[0] * model.config.latentGrid[1] <= 1)
+    return `${method} needs spatial latent maps (this model's are vectors)`;
   if (spec.needs === 'encoder-layer') {
     const why = encoderActivationUnavailable(model);
     if (why) return `${method} reads an encoder activation: ${why}`;

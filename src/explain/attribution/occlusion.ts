@@ -4,7 +4,10 @@ import { noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
 import type { LatentModel } from '../../models/types.js';
 import { targetOf, type MapTarget } from '../target.js';
 
-export interface OcclusionOptions { patch?: number; stride?: number }
+export interface OcclusionOptions {
+  patch?: number;
+  stride?: number;
+}
 
 export function occlusion(model: LatentModel, x: Tensor, baseline: Tensor, target: MapTarget, o: OcclusionOptions = {}): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -12,8 +15,10 @@ export function occlusion(model: LatentModel, x: Tensor, baseline: Tensor, targe
   const stride = o.stride ?? patch;
   return noGrad(() => {
     const base = targetOf(model, x, target).toFloat32();
-    const xs = x.toFloat32(), bs = baseline.toFloat32();
-    const sum = new Float32Array(n * c * h * w), count = new Float32Array(n * c * h * w);
+    const xs = x.toFloat32(),
+      bs = baseline.toFloat32();
+    const sum = new Float32Array(n * c * h * w),
+      count = new Float32Array(n * c * h * w);
     const starts = (size: number) => {
       const s: number[] = [];
       for (let p = 0; p + patch <= size; p += stride) s.push(p);

@@ -23,13 +23,21 @@ export interface SanityResult {
 
 function ssim1d(a: Float64Array, b: Float64Array): number {
   const n = a.length;
-  const ma = meanOf(a), mb = meanOf(b);
-  let va = 0, vb = 0, cov = 0;
+  const ma = meanOf(a),
+    mb = meanOf(b);
+  let va = 0,
+    vb = 0,
+    cov = 0;
   for (let i = 0; i < n; i++) {
-    va += (a[i]! - ma) ** 2; vb += (b[i]! - mb) ** 2; cov += (a[i]! - ma) * (b[i]! - mb);
+    va += (a[i]! - ma) ** 2;
+    vb += (b[i]! - mb) ** 2;
+    cov += (a[i]! - ma) * (b[i]! - mb);
   }
-  va /= n - 1; vb /= n - 1; cov /= n - 1;
-  const c1 = 0.01 ** 2, c2 = 0.03 ** 2;
+  va /= n - 1;
+  vb /= n - 1;
+  cov /= n - 1;
+  const c1 = 0.01 ** 2,
+    c2 = 0.03 ** 2;
   return ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
 }
 
@@ -43,25 +51,36 @@ function normalisedAbs(r: AttributionResult, i: number): Float64Array {
   return v;
 }
 
-export function randomizedEncoderCheck(model: LatentModel, x: Tensor, options: AttributeOptions, trained?: AttributionResult, seed = 0): SanityResult {
+export function randomizedEncoderCheck(
+  model: LatentModel,
+  x: Tensor,
+  options: AttributeOptions,
+  trained?: AttributionResult,
+  seed = 0,
+): SanityResult {
   const original = trained ?? attribute(model, x, options);
   const params = encoderLayers(model, 'the randomised-encoder check').parameters();
   const saved = params.map((p) => keep(noGrad(() => p.clone())));
   let randomized: AttributionResult;
   try {
-    noGrad(() => scope(() => params.forEach((p, i) => p.copy_(seededNormal(seed, 'sanity', i, p.shape as number[]).mul(p.std().item() || 0.01)))));
+    noGrad(() =>
+      scope(() => params.forEach((p, i) => p.copy_(seededNormal(seed, 'sanity', i, p.shape as number[]).mul(p.std().item() || 0.01)))),
+    );
     randomized = attribute(model, x, options);
   } finally {
     noGrad(() => params.forEach((p, i) => p.copy_(saved[i]!)));
     for (const s of saved) s.dispose();
   }
   const n = x.shape[0]!;
-  const rho: number[] = [], ss: number[] = [];
+  const rho: number[] = [],
+    ss: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = normalisedAbs(original, i), b = normalisedAbs(randomized, i);
+    const a = normalisedAbs(original, i),
+      b = normalisedAbs(randomized, i);
     rho.push(spearman(a, b));
     ss.push(ssim1d(a, b));
   }
-  const rankCorrelation = meanOf(rho), ssim = meanOf(ss);
+  const rankCorrelation = meanOf(rho),
+    ssim = meanOf(ss);
   return { method: options.method, rankCorrelation, ssim, passed: rankCorrelation < 0.5 && ssim < 0.5 };
 }

@@ -9,7 +9,15 @@ import { randomStream } from '../../core/random.js';
 
 /** Standard normal values of the given shape from stream (seed, purpose, index). */
 export function seededNormal(seed: number, purpose: string, index: number, shape: number[]): Tensor {
-  return tensor(normalValues(seed, purpose, index, shape.reduce((a, b) => a * b, 1)), shape);
+  return tensor(
+    normalValues(
+      seed,
+      purpose,
+      index,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+    shape,
+  );
 }
 
 export function normalValues(seed: number, purpose: string, index: number, count: number): Float32Array {

@@ -34,35 +34,58 @@ function starts(size: number, window: number, stride: number): number[] {
  * channel replaced by the baseline, the drop of the target credited to the cube's voxels (averaged where
  * windows overlap). `forwardPasses` is per volume: 1 (the unoccluded target) + C x windows.
  */
-export function occlusion3d(model: LatentModel, x: Tensor, baseline: Tensor, target: MapTarget, o: Occlusion3dOptions = {}): { attribution: Tensor; forwardPasses: number; window: number; stride: number } {
+export function occlusion3d(
+  model: LatentModel,
+  x: Tensor,
+  baseline: Tensor,
+  target: MapTarget,
+  o: Occlusion3dOptions = {},
+): { attribution: Tensor; forwardPasses: number; window: number; stride: number } {
   if (x.ndim !== 5) throw new RangeError(`occlusion3d: expected volumes N x C x D x H x W, got [${x.shape}]`);
   const [n, c, d, h, w] = x.shape as [number, number, number, number, number];
   const window = o.window ?? Math.max(2, Math.round(Math.min(d, h, w) / 4));
   const stride = o.stride ?? window;
-  if (!(Number.isInteger(window) && window >= 1 && window <= Math.min(d, h, w))) throw new RangeError(`occlusion window ${window}: expected a whole number of voxels from 1 to ${Math.min(d, h, w)}`);
-  if (!(Number.isInteger(stride) && stride >= 1)) throw new RangeError(`occlusion stride ${stride}: expected a whole number of voxels >= 1`);
-  const zs = starts(d, window, stride), ys = starts(h, window, stride), xs0 = starts(w, window, stride);
+  if (!(Number.isInteger(window) && window >= 1 && window <= Math.min(d, h, w)))
+    throw new RangeError(`occlusion window ${window}: expected a whole number of voxels from 1 to ${Math.min(d, h, w)}`);
+  if (!(Number.isInteger(stride) && stride >= 1))
+    throw new RangeError(`occlusion stride ${stride}: expected a whole number of voxels >= 1`);
+  const zs = starts(d, window, stride),
+    ys = starts(h, window, stride),
+    xs0 = starts(w, window, stride);
   const V = d * h * w;
   return noGrad(() => {
     const base = targetOf(model, x, target).toFloat32();
-    const xs = x.contiguous().toFloat32(), bs = baseline.contiguous().toFloat32();
-    const sum = new Float32Array(n * c * V), count = new Float32Array(n * c * V);
+    const xs = x.contiguous().toFloat32(),
+      bs = baseline.contiguous().toFloat32();
+    const sum = new Float32Array(n * c * V),
+      count = new Float32Array(n * c * V);
     const occluded = xs.slice();
     // Visits the window's voxels of channel ch of case i: fn(flat index).
     const each = (i: number, ch: number, z0: number, y0: number, x0: number, fn: (p: number) => void) => {
-      for (let z = z0; z < z0 + window; z++) for (let y = y0; y < y0 + window; y++) {
-        const off = (((i * c + ch) * d + z) * h + y) * w;
-        for (let q = x0; q < x0 + window; q++) fn(off + q);
-      }
+      for (let z = z0; z < z0 + window; z++)
+        for (let y = y0; y < y0 + window; y++) {
+          const off = (((i * c + ch) * d + z) * h + y) * w;
+          for (let q = x0; q < x0 + window; q++) fn(off + q);
+        }
     };
-    for (let ch = 0; ch < c; ch++) for (const z0 of zs) for (const y0 of ys) for (const x0 of xs0) {
-      for (let i = 0; i < n; i++) each(i, ch, z0, y0, x0, (p) => { occluded[p] = bs[p]!; });
-      const t = scope(() => targetOf(model, tensor(occluded, [n, c, d, h, w]), target).toFloat32());
-      for (let i = 0; i < n; i++) {
-        const drop = base[i]! - t[i]!;
-        each(i, ch, z0, y0, x0, (p) => { sum[p] += drop; count[p] += 1; occluded[p] = xs[p]!; });
-      }
-    }
+    for (let ch = 0; ch < c; ch++)
+      for (const z0 of zs)
+        for (const y0 of ys)
+          for (const x0 of xs0) {
+            for (let i = 0; i < n; i++)
+              each(i, ch, z0, y0, x0, (p) => {
+                occluded[p] = bs[p]!;
+              });
+            const t = scope(() => targetOf(model, tensor(occluded, [n, c, d, h, w]), target).toFloat32());
+            for (let i = 0; i < n; i++) {
+              const drop = base[i]! - t[i]!;
+              each(i, ch, z0, y0, x0, (p) => {
+                sum[p] += drop;
+                count[p] += 1;
+                occluded[p] = xs[p]!;
+              });
+            }
+          }
     for (let p = 0; p < sum.length; p++) sum[p] = count[p]! > 0 ? sum[p]! / count[p]! : 0;
     return { attribution: tensor(sum, [n, c, d, h, w]), forwardPasses: 1 + c * zs.length * ys.length * xs0.length, window, stride };
   });
@@ -104,15 +127,37 @@ export function attributeVolumes(model: LatentModel, x: Tensor, o: AttributeVolu
       const steps = o.steps ?? 32;
       const { attribution, delta } = integratedGradients(model, x, o.baseline, o.target, steps);
       const heat = attribution.contiguous().toFloat32();
-      return { method: o.method, heatmaps: heat, shape: [...x.shape], channelShare: channelShares(heat, flatShape(x.shape), 'net'), forwardPassesPerVolume: steps + 2, convergenceDelta: delta.toFloat32(), settings: { steps, baseline: 'reference mean' } };
+      return {
+        method: o.method,
+        heatmaps: heat,
+        shape: [...x.shape],
+        channelShare: channelShares(heat, flatShape(x.shape), 'net'),
+        forwardPassesPerVolume: steps + 2,
+        convergenceDelta: delta.toFloat32(),
+        settings: { steps, baseline: 'reference mean' },
+      };
     }
     if (o.method === 'occlusion') {
       const r = occlusion3d(model, x, o.baseline, o.target, o.occlusion);
       const heat = r.attribution.toFloat32();
-      return { method: o.method, heatmaps: heat, shape: [...x.shape], channelShare: channelShares(heat, flatShape(x.shape), 'net'), forwardPassesPerVolume: r.forwardPasses, settings: { window: r.window, stride: r.stride, baseline: 'reference mean' } };
+      return {
+        method: o.method,
+        heatmaps: heat,
+        shape: [...x.shape],
+        channelShare: channelShares(heat, flatShape(x.shape), 'net'),
+        forwardPassesPerVolume: r.forwardPasses,
+        settings: { window: r.window, stride: r.stride, baseline: 'reference mean' },
+      };
     }
     const { cam, layer } = gradCam(model, x, o.target);
-    return { method: o.method, heatmaps: cam.contiguous().toFloat32(), shape: [n, 1, ...x.shape.slice(2)], channelShare: null, forwardPassesPerVolume: 1, settings: { layer } };
+    return {
+      method: o.method,
+      heatmaps: cam.contiguous().toFloat32(),
+      shape: [n, 1, ...x.shape.slice(2)],
+      channelShare: null,
+      forwardPassesPerVolume: 1,
+      settings: { layer },
+    };
   });
 }
 
@@ -136,19 +181,28 @@ export interface MaskMass {
 export function maskMass(heat: Float32Array, shape: readonly number[], masks: Uint8Array, maskChannels: number[]): MaskMass {
   const [n, c, d, h, w] = shape as [number, number, number, number, number];
   const V = d * h * w;
-  let cases = 0, inSum = 0, chanceSum = 0, hits = 0;
+  let cases = 0,
+    inSum = 0,
+    chanceSum = 0,
+    hits = 0;
   const inChannel = (ch: number) => c === 1 || maskChannels.includes(ch);
   for (let i = 0; i < n; i++) {
     const m = masks.subarray(i * V, (i + 1) * V);
     let area = 0;
     for (let p = 0; p < V; p++) if (m[p]) area++;
     if (area === 0) continue;
-    let total = 0, inside = 0, best = -Infinity, bestP = 0;
+    let total = 0,
+      inside = 0,
+      best = -Infinity,
+      bestP = 0;
     for (let ch = 0; ch < c; ch++) {
       const off = (i * c + ch) * V;
       for (let p = 0; p < V; p++) {
         const v = heat[off + p]!;
-        if (v > best) { best = v; bestP = p; }
+        if (v > best) {
+          best = v;
+          bestP = p;
+        }
         if (v <= 0) continue;
         total += v;
         if (m[p] && inChannel(ch)) inside += v;
@@ -165,10 +219,16 @@ export function maskMass(heat: Float32Array, shape: readonly number[], masks: Ui
 
 // Whether voxel p or one of its 26 neighbours is in the mask (the tolerance of the 2D pointing game).
 function nearMask(m: Uint8Array, p: number, d: number, h: number, w: number): boolean {
-  const z = Math.floor(p / (h * w)), y = Math.floor(p / w) % h, x = p % w;
-  for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-    const zz = z + dz, yy = y + dy, xx = x + dx;
-    if (zz >= 0 && zz < d && yy >= 0 && yy < h && xx >= 0 && xx < w && m[(zz * h + yy) * w + xx]) return true;
-  }
+  const z = Math.floor(p / (h * w)),
+    y = Math.floor(p / w) % h,
+    x = p % w;
+  for (let dz = -1; dz <= 1; dz++)
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) {
+        const zz = z + dz,
+          yy = y + dy,
+          xx = x + dx;
+        if (zz >= 0 && zz < d && yy >= 0 && yy < h && xx >= 0 && xx < w && m[(zz * h + yy) * w + xx]) return true;
+      }
   return false;
 }

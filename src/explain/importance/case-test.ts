@@ -38,7 +38,16 @@ export function caseTest(d: ArrayLike<number>, level: number): CaseTestResult {
   const s = std(d);
   const se = nc > 1 ? s / Math.sqrt(nc) : 0;
   if (!(se > 0)) {
-    return { mean: m, std: s, ciLow: m, ciHigh: m, t: m > 0 ? Infinity : m < 0 ? -Infinity : 0, pValue: m > 0 && nc > 1 ? 0 : 1, nCases: nc, nChanged };
+    return {
+      mean: m,
+      std: s,
+      ciLow: m,
+      ciHigh: m,
+      t: m > 0 ? Infinity : m < 0 ? -Infinity : 0,
+      pValue: m > 0 && nc > 1 ? 0 : 1,
+      nCases: nc,
+      nChanged,
+    };
   }
   const t = m / se;
   const df = nc - 1;

@@ -197,7 +197,12 @@ export interface CaseImportanceResult {
  * Per-case Brier importance of every map for one fitted forest on its evaluation rows, marginal and
  * (optionally) conditional, plus the drop in AUC / accuracy per draw. Deterministic in `seed`.
  */
-export function caseImportance(forest: RandomForest, binned: BinnedMatrix, yClass: ArrayLike<number>, o: CaseImportanceOptions): CaseImportanceResult {
+export function caseImportance(
+  forest: RandomForest,
+  binned: BinnedMatrix,
+  yClass: ArrayLike<number>,
+  o: CaseImportanceOptions,
+): CaseImportanceResult {
   const K = forest.nClasses;
   if (K < 2) throw new Error('importance needs a classifier with at least two classes');
   if (o.metric === 'auc' && K !== 2) throw new Error('AUC needs exactly two classes; use accuracy');

@@ -53,7 +53,13 @@ export function withoutGroup(binned: BinnedMatrix, groupOf: Int32Array, g: numbe
   for (let c = 0; c < binned.cols; c++) if (groupOf[c] !== g) keep.push(c);
   const codes = new Uint8Array(keep.length * n);
   keep.forEach((c, j) => codes.set(binned.codes.subarray(c * n, (c + 1) * n), j * n));
-  return { rows: n, cols: keep.length, codes, nBins: Uint16Array.from(keep, (c) => binned.nBins[c]), edges: keep.map((c) => binned.edges[c]) };
+  return {
+    rows: n,
+    cols: keep.length,
+    codes,
+    nBins: Uint16Array.from(keep, (c) => binned.nBins[c]),
+    edges: keep.map((c) => binned.edges[c]),
+  };
 }
 
 /**
@@ -78,7 +84,10 @@ export function heldOutBrier(forest: RandomForest, binned: BinnedMatrix, yIdx: I
   });
   const out = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    if (cnt[i] === 0) { out[i] = NaN; continue; }
+    if (cnt[i] === 0) {
+      out[i] = NaN;
+      continue;
+    }
     let s = 0;
     for (let k = 0; k < K; k++) {
       const e = acc[i * K + k] / cnt[i] - (k === yIdx[rows[i]] ? 1 : 0);
@@ -90,14 +99,23 @@ export function heldOutBrier(forest: RandomForest, binned: BinnedMatrix, yIdx: I
 }
 
 /** LOCO d for every map and the refit null e, summed per case over the fits (see the header). */
-export async function locoImportance(binned: BinnedMatrix, labels: ArrayLike<number>, yIdx: Int32Array, o: LocoOptions): Promise<LocoResult> {
+export async function locoImportance(
+  binned: BinnedMatrix,
+  labels: ArrayLike<number>,
+  yIdx: Int32Array,
+  o: LocoOptions,
+): Promise<LocoResult> {
   const n = binned.rows;
   const G = o.nGroups;
   const B = o.refits;
   const sum = new Float64Array(G * n);
   const nullSum = new Float64Array(B * n);
   const count = new Int32Array(n);
-  o.fits.forEach((fit, fi) => fit.eval.forEach((r, i) => { if (!Number.isNaN(o.fullBrier[fi][i])) count[r]++; }));
+  o.fits.forEach((fit, fi) =>
+    fit.eval.forEach((r, i) => {
+      if (!Number.isNaN(o.fullBrier[fi][i])) count[r]++;
+    }),
+  );
   const total = o.fits.length * (G + B);
   let done = 0;
   // Fits forest `slot` of fit fi on `bm` and adds (its Brier - the full forest's) per evaluated case into
@@ -134,7 +152,12 @@ export type LocoLabelNullOptions = Omit<MarginalNullOptions, 'metric' | 'repeats
  * while breaking the link to the images, so each rotation's LOCO means per map form the null (B x G,
  * as the marginal null's). Cost: B x fits x (1 + maps) forests.
  */
-export async function locoLabelNull(binned: BinnedMatrix, K: number, n: number, o: LocoLabelNullOptions): Promise<{ means: Float64Array; permutations: number }> {
+export async function locoLabelNull(
+  binned: BinnedMatrix,
+  K: number,
+  n: number,
+  o: LocoLabelNullOptions,
+): Promise<{ means: Float64Array; permutations: number }> {
   const G = o.nGroups;
   const B = o.permutations;
   const means = new Float64Array(B * G);
@@ -151,11 +174,23 @@ export async function locoLabelNull(binned: BinnedMatrix, K: number, n: number, 
       // A fold whose permuted training rows lack a class is not scored (as in the marginal null).
       fullBrier.push(forest.nClasses === K ? heldOutBrier(forest, binned, permY, fit) : new Float64Array(fit.eval.length).fill(NaN));
     }
-    const r = await locoImportance(binned, labels, permY, { groupOf: o.groupOf, nGroups: G, fits, fullBrier, refits: 0, forest: o.forest, seed: deriveSeed(o.seed, b, 0x6c6c6f63) });
+    const r = await locoImportance(binned, labels, permY, {
+      groupOf: o.groupOf,
+      nGroups: G,
+      fits,
+      fullBrier,
+      refits: 0,
+      forest: o.forest,
+      seed: deriveSeed(o.seed, b, 0x6c6c6f63),
+    });
     for (let g = 0; g < G; g++) {
       let s = 0;
       let c = 0;
-      for (let i = 0; i < n; i++) if (r.count[i] > 0) { s += r.sum[g * n + i] / r.count[i]; c++; }
+      for (let i = 0; i < n; i++)
+        if (r.count[i] > 0) {
+          s += r.sum[g * n + i] / r.count[i];
+          c++;
+        }
       means[b * G + g] = c > 0 ? s / c : NaN;
     }
     o.onProgress?.(b + 1, B);

@@ -20,18 +20,22 @@ export function maxAbsCorrelation(features: Table): Float64Array {
     for (let r = 0; r < n; r++) m += s[r];
     m /= n;
     let ss = 0;
-    for (let r = 0; r < n; r++) { s[r] -= m; ss += s[r] * s[r]; }
+    for (let r = 0; r < n; r++) {
+      s[r] -= m;
+      ss += s[r] * s[r];
+    }
     const norm = Math.sqrt(ss) || 1;
     for (let r = 0; r < n; r++) s[r] /= norm;
   }
   const out = new Float64Array(G);
-  for (let a = 0; a < G; a++) for (let b = a + 1; b < G; b++) {
-    let dot = 0;
-    for (let r = 0; r < n; r++) dot += pooled[a * n + r] * pooled[b * n + r];
-    const v = Math.abs(dot);
-    if (v > out[a]) out[a] = v;
-    if (v > out[b]) out[b] = v;
-  }
+  for (let a = 0; a < G; a++)
+    for (let b = a + 1; b < G; b++) {
+      let dot = 0;
+      for (let r = 0; r < n; r++) dot += pooled[a * n + r] * pooled[b * n + r];
+      const v = Math.abs(dot);
+      if (v > out[a]) out[a] = v;
+      if (v > out[b]) out[b] = v;
+    }
   return out;
 }
 
@@ -46,10 +50,18 @@ export function univariateAucs(features: Table, yIdx: ArrayLike<number>, K: numb
   const out = new Float64Array(G);
   for (let g = 0; g < G; g++) {
     const s = pooled.subarray(g * n, (g + 1) * n);
-    if (K === 2) out[g] = auc(s, Array.from(yIdx, (v) => (v === 1 ? 1 : 0)));
+    if (K === 2)
+      out[g] = auc(
+        s,
+        Array.from(yIdx, (v) => (v === 1 ? 1 : 0)),
+      );
     else {
       let sum = 0;
-      for (let k = 0; k < K; k++) sum += auc(s, Array.from(yIdx, (v) => (v === k ? 1 : 0)));
+      for (let k = 0; k < K; k++)
+        sum += auc(
+          s,
+          Array.from(yIdx, (v) => (v === k ? 1 : 0)),
+        );
       out[g] = sum / K;
     }
   }

@@ -44,10 +44,20 @@ export interface LabelPermuter {
 }
 
 /** The permutation the null uses for these labels, groups and in-group positions (see the header). */
-export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | number> | undefined, order: ArrayLike<number> | undefined): LabelPermuter {
+export function labelPermuter(
+  yIdx: Int32Array,
+  groups: ArrayLike<string | number> | undefined,
+  order: ArrayLike<number> | undefined,
+): LabelPermuter {
   const n = yIdx.length;
   const members = new Map<string | number, number[]>();
-  if (groups) for (let i = 0; i < n; i++) { const g = groups[i]!; let m = members.get(g); if (!m) members.set(g, (m = [])); m.push(i); }
+  if (groups)
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!;
+      let m = members.get(g);
+      if (!m) members.set(g, (m = []));
+      m.push(i);
+    }
   const blocks = [...members.values()];
   const shuffleCases = (rng: Random, out: Int32Array): void => {
     const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -64,7 +74,9 @@ export function labelPermuter(yIdx: Int32Array, groups: ArrayLike<string | numbe
       permute: (rng, out) => {
         const perm = Int32Array.from({ length: blocks.length }, (_, i) => i);
         rng.shuffle(perm);
-        blocks.forEach((b, k) => { for (const i of b) out[i] = label[perm[k]!]!; });
+        blocks.forEach((b, k) => {
+          for (const i of b) out[i] = label[perm[k]!]!;
+        });
       },
     };
   }
@@ -152,7 +164,11 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
     for (let g = 0; g < G; g++) {
       let s = 0;
       let c = 0;
-      for (let r = 0; r < n; r++) if (count[r] > 0) { s += sum[g * n + r] / count[r]; c++; }
+      for (let r = 0; r < n; r++)
+        if (count[r] > 0) {
+          s += sum[g * n + r] / count[r];
+          c++;
+        }
       means[b * G + g] = c > 0 ? s / c : NaN;
     }
     o.onProgress?.(b + 1, B);
@@ -177,7 +193,14 @@ export function marginalNullTest(
   const se = s0 * Math.sqrt(1 + 1 / B);
   if (!(se > 0)) {
     // Every null mean equal (a map no tree reads): only the rank p-value means anything.
-    return { nullMean: m0, nullStd: s0, permutations: B, exceedances, t: m > m0 ? Infinity : m < m0 ? -Infinity : 0, pValue: (exceedances + 1) / (B + 1) };
+    return {
+      nullMean: m0,
+      nullStd: s0,
+      permutations: B,
+      exceedances,
+      t: m > m0 ? Infinity : m < m0 ? -Infinity : 0,
+      pValue: (exceedances + 1) / (B + 1),
+    };
   }
   const t = (m - m0) / se;
   return { nullMean: m0, nullStd: s0, permutations: B, exceedances, t, pValue: tUpperTail(t, B - 1) };

@@ -2,7 +2,8 @@
 // docs (no imports, so readers of rank.json need not load the forest).
 
 /** What a starred marginal verdict means, in one sentence. */
-export const MARGINAL_MEANING = 'marginal: the forest relies on the map (its held-out Brier score worsens when the map is replaced by another case\'s, more than it does with shuffled labels).';
+export const MARGINAL_MEANING =
+  "marginal: the forest relies on the map (its held-out Brier score worsens when the map is replaced by another case's, more than it does with shuffled labels).";
 /**
  * What a starred conditional verdict means, in one sentence, for the method that made it (rank.json's
  * settings.conditionalMethod; absent in files written before LOCO, whose test was 'cpi').
@@ -10,7 +11,7 @@ export const MARGINAL_MEANING = 'marginal: the forest relies on the map (its hel
 export function conditionalMeaning(method: 'loco' | 'cpi' | undefined): string {
   return method === 'loco'
     ? 'conditional: the map carries label information that the other maps do not (a forest refitted without it predicts worse, by more than refitting alone or permuted labels make it).'
-    : 'conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps\' means, assuming a linear relation).';
+    : "conditional: the map carries label information that the other maps do not (replaced by a draw given the other maps' means, assuming a linear relation).";
 }
 
 /**

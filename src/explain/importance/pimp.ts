@@ -61,7 +61,8 @@ export interface PimpNull {
 /** The per-map statistic of a forest fitted with `groups` (fitBinned's option). */
 export function groupStatistic(forest: RandomForest, statistic: NullStatistic, groupOf: ArrayLike<number>, nGroups: number): Float64Array {
   if (statistic === 'oob-permutation') {
-    if (forest.groupOobImportance === null) throw new Error('forest was fitted without groups (or without bootstrap): no OOB permutation statistic');
+    if (forest.groupOobImportance === null)
+      throw new Error('forest was fitted without groups (or without bootstrap): no OOB permutation statistic');
     return Float64Array.from(forest.groupOobImportance);
   }
   const s = new Float64Array(nGroups);

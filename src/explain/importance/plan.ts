@@ -63,7 +63,11 @@ export function groupIndex(caseGroups: ArrayLike<string | number> | undefined, n
 }
 
 /** Groups with rows among both `train` and `eval` of at least one fit. */
-export function groupsOnBothSides(fits: { train: ArrayLike<number>; eval: ArrayLike<number> }[], groupOf: Int32Array, nGroups: number): number {
+export function groupsOnBothSides(
+  fits: { train: ArrayLike<number>; eval: ArrayLike<number> }[],
+  groupOf: Int32Array,
+  nGroups: number,
+): number {
   const both = new Uint8Array(nGroups);
   const side = new Uint8Array(nGroups);
   for (const f of fits) {
@@ -124,7 +128,7 @@ export function planEvaluation(yIdx: Int32Array, K: number, o: PlanOptions): Eva
       }
       if (!trainRows || !evalRows) [trainRows, evalRows] = stratifiedSplit(yIdx, K, testFraction, deriveSeed(seed, 0, 0x73706c74));
     }
-    if (o.testRows && grouped) note = 'explicit test rows were given: the split is the caller\'s';
+    if (o.testRows && grouped) note = "explicit test rows were given: the split is the caller's";
     fits.push({ train: trainRows, eval: evalRows, oob: false, forestSeed: o.forestSeed });
     refitRows = trainRows;
   } else {
@@ -137,7 +141,8 @@ export function planEvaluation(yIdx: Int32Array, K: number, o: PlanOptions): Eva
       else {
         const k = Math.min(wanted, grouped.count);
         const tries: Int32Array[] = [];
-        for (let rep = 0; rep < cvRepeats; rep++) tries.push(stratifiedGroupFolds(yIdx, K, grouped.of, grouped.count, k, deriveSeed(seed, rep, 0x67666c64)));
+        for (let rep = 0; rep < cvRepeats; rep++)
+          tries.push(stratifiedGroupFolds(yIdx, K, grouped.of, grouped.count, k, deriveSeed(seed, rep, 0x67666c64)));
         const ok = tries.every((fold) => {
           for (let f = 0; f < k; f++) {
             const tr = all.filter((i) => fold[i] !== f);
@@ -172,8 +177,18 @@ export function planEvaluation(yIdx: Int32Array, K: number, o: PlanOptions): Eva
     both = size.filter((v) => v > 1).length;
   } else if (groups) both = groupsOnBothSides(fits, groups.of, groups.count);
   return {
-    fits, refitRows, testFraction, folds, cvRepeats,
-    split: { nGroups: groups ? groups.count : n, groupsGiven: groups !== null, groupAware: groups !== null && both === 0, groupsOnBothSides: both, note },
+    fits,
+    refitRows,
+    testFraction,
+    folds,
+    cvRepeats,
+    split: {
+      nGroups: groups ? groups.count : n,
+      groupsGiven: groups !== null,
+      groupAware: groups !== null && both === 0,
+      groupsOnBothSides: both,
+      note,
+    },
   };
 }
 
@@ -200,7 +215,14 @@ export function stratifiedFolds(yIdx: Int32Array, K: number, folds: number, seed
  * class's share per fold is smallest; ties go to the fold with fewest cases, then the lowest index
  * (scikit-learn's StratifiedGroupKFold with shuffle).
  */
-export function stratifiedGroupFolds(yIdx: Int32Array, K: number, groupOf: Int32Array, nGroups: number, folds: number, seed: number): Int32Array {
+export function stratifiedGroupFolds(
+  yIdx: Int32Array,
+  K: number,
+  groupOf: Int32Array,
+  nGroups: number,
+  folds: number,
+  seed: number,
+): Int32Array {
   const n = yIdx.length;
   const counts = new Float64Array(nGroups * K);
   for (let r = 0; r < n; r++) counts[groupOf[r]! * K + yIdx[r]!]++;

@@ -27,32 +27,57 @@ export function conditionalNullKindOf(s: RankSettings, plan: EvaluationPlan, per
 
 /** Each map's conditional test, or null when the conditional question is off (or there is one map). */
 export async function conditionalTests(
-  binned: BinnedMatrix, labels: ArrayLike<number>, s: RankSettings, c: RankClasses, plan: EvaluationPlan, ev: FitEvaluation,
-  permuter: LabelPermuter, nullKind: ConditionalNullKind, clock: StageClock,
+  binned: BinnedMatrix,
+  labels: ArrayLike<number>,
+  s: RankSettings,
+  c: RankClasses,
+  plan: EvaluationPlan,
+  ev: FitEvaluation,
+  permuter: LabelPermuter,
+  nullKind: ConditionalNullKind,
+  clock: StageClock,
 ): Promise<CaseTestResult[] | null> {
   const { G, conditionalNullRefits: B } = s;
   if (s.useCpi) return Array.from({ length: G }, (_, g) => caseTest(perCaseMeans(ev.sumC, g, ev.cases), s.confidence));
   if (!s.useConditional) return null;
   const t0 = performance.now();
   const loco = await locoImportance(binned, labels, c.yIdx, {
-    groupOf: s.groupOf, nGroups: G, fits: plan.fits, fullBrier: ev.fullBrier, refits: nullKind === 'refits' ? B : 0, forest: s.forestOpts,
+    groupOf: s.groupOf,
+    nGroups: G,
+    fits: plan.fits,
+    fullBrier: ev.fullBrier,
+    refits: nullKind === 'refits' ? B : 0,
+    forest: s.forestOpts,
     seed: deriveSeed(s.seed, 5, 0x6c6f636f),
     onProgress: (done, total) => s.progress?.({ stage: 'conditional', done, total }),
   });
   const nullMeans = new Float64Array(B);
   for (let j = 0; j < B; j++) nullMeans[j] = mean(perCaseMeans(loco.nullSum, j, ev.cases));
-  const shiftNull = nullKind === 'within-group shifts'
-    ? await locoLabelNull(binned, c.K, s.n, {
-      groupOf: s.groupOf, nGroups: G, classes: c.classes, permutations: B, permute: permuter.permute, forest: s.forestOpts,
-      plan: s.plan,
-      seed: deriveSeed(s.seed, 6, 0x6c736866),
-      onProgress: (done, total) => s.progress?.({ stage: 'conditional-null', done, total }),
-    })
-    : null;
+  const shiftNull =
+    nullKind === 'within-group shifts'
+      ? await locoLabelNull(binned, c.K, s.n, {
+          groupOf: s.groupOf,
+          nGroups: G,
+          classes: c.classes,
+          permutations: B,
+          permute: permuter.permute,
+          forest: s.forestOpts,
+          plan: s.plan,
+          seed: deriveSeed(s.seed, 6, 0x6c736866),
+          onProgress: (done, total) => s.progress?.({ stage: 'conditional-null', done, total }),
+        })
+      : null;
   const conditional = Array.from({ length: G }, (_, g) => {
     const test = caseTest(perCaseMeans(loco.sum, g, ev.cases), s.confidence);
-    const r = shiftNull ? marginalNullTest(test.mean, shiftNull, g, G) : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1);
-    return { ...test, t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
+    const r = shiftNull
+      ? marginalNullTest(test.mean, shiftNull, g, G)
+      : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1);
+    return {
+      ...test,
+      t: r.t,
+      pValue: r.pValue,
+      null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances },
+    };
   });
   clock('conditional', t0);
   return conditional;

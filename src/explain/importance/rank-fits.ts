@@ -54,7 +54,13 @@ export function planFits(s: RankSettings, c: RankClasses): EvaluationPlan {
 
 /** Fits every planned forest and pools its per-case importance; fails when fewer than two cases could be evaluated. */
 export async function evaluateFits(
-  features: Table, labels: ArrayLike<number>, binned: BinnedMatrix, s: RankSettings, c: RankClasses, plan: EvaluationPlan, clock: StageClock,
+  features: Table,
+  labels: ArrayLike<number>,
+  binned: BinnedMatrix,
+  s: RankSettings,
+  c: RankClasses,
+  plan: EvaluationPlan,
+  clock: StageClock,
 ): Promise<FitEvaluation> {
   const { n, d, G, groupOf, progress } = s;
   const { K, yIdx } = c;
@@ -84,7 +90,8 @@ export async function evaluateFits(
       onProgress: (done, total) => progress?.({ stage: 'fit', done: fi * total + done, total: fits.length * total }),
     });
     clock('fit', t0);
-    if (forest.nClasses !== K) throw new Error(`every class must occur among the training rows${fits.length > 1 ? ` of every fold (fit ${fi + 1} lacks one)` : ''}`);
+    if (forest.nClasses !== K)
+      throw new Error(`every class must occur among the training rows${fits.length > 1 ? ` of every fold (fit ${fi + 1} lacks one)` : ''}`);
     if (fits.length === 1 && pimpOn) pimpForest = forest;
     oobScores.push(forest.oobScore ?? NaN);
     trainSum += fit.train.length;
@@ -127,8 +134,18 @@ export async function evaluateFits(
   const nEvalPerClass = new Array<number>(K).fill(0);
   for (const r of evaluated) nEvalPerClass[yIdx[r]]++;
   return {
-    fullBrier, sumM, sumC, sumBrier, drops, baselines, oobScores, impurity, pimpForest, trainSum,
-    cases: { rows: evaluated, count: evalCount, n }, nEvalPerClass,
+    fullBrier,
+    sumM,
+    sumC,
+    sumBrier,
+    drops,
+    baselines,
+    oobScores,
+    impurity,
+    pimpForest,
+    trainSum,
+    cases: { rows: evaluated, count: evalCount, n },
+    nEvalPerClass,
   };
 }
 

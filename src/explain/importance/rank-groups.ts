@@ -30,7 +30,13 @@ export interface MapVerdicts {
 }
 
 /** The maps in their original order, with `rank` set from rankGroups. */
-export function rankedGroups(features: Table, s: RankSettings, c: RankClasses, ev: FitEvaluation, v: MapVerdicts): { groups: GroupRank[]; ranking: number[] } {
+export function rankedGroups(
+  features: Table,
+  s: RankSettings,
+  c: RankClasses,
+  ev: FitEvaluation,
+  v: MapVerdicts,
+): { groups: GroupRank[]; ranking: number[] } {
   const { repeats, fdr } = s;
   const { pimp, stability: stab, univariate: uni } = v;
   const groups: GroupRank[] = [];
@@ -49,10 +55,22 @@ export function rankedGroups(features: Table, s: RankSettings, c: RankClasses, e
       pimp:
         pimp === null
           ? null
-          : { statistic: pimp.observed[g], nullMean: pimp.nullMean[g], nullStd: pimp.nullSd[g], pValue: pimp.pValues[g], qValue: pimp.qValues[g], significant: pimp.qValues[g] <= fdr },
+          : {
+              statistic: pimp.observed[g],
+              nullMean: pimp.nullMean[g],
+              nullStd: pimp.nullSd[g],
+              pValue: pimp.pValues[g],
+              qValue: pimp.qValues[g],
+              significant: pimp.qValues[g] <= fdr,
+            },
       stability: stab === null ? null : { top1: stab.top1[g], topK: stab.topKFraction[g], meanRank: stab.meanRank[g] },
       univariateAuc: uni[g],
-      direction: c.K === 2 && Number.isFinite(uni[g]) && uni[g] !== 0.5 ? (uni[g] > 0.5 ? 'higher in positive class' : 'lower in positive class') : null,
+      direction:
+        c.K === 2 && Number.isFinite(uni[g]) && uni[g] !== 0.5
+          ? uni[g] > 0.5
+            ? 'higher in positive class'
+            : 'lower in positive class'
+          : null,
     });
   }
   const ranking = rankGroups(groups);
@@ -67,10 +85,12 @@ export function rankedGroups(features: Table, s: RankSettings, c: RankClasses, e
 export function rankGroups(groups: Pick<GroupRank, 'index' | 'marginal' | 'conditional' | 'univariateAuc'>[]): number[] {
   const strength = (a: number): number => (Number.isFinite(a) ? Math.abs(a - 0.5) : 0);
   return [...groups]
-    .sort((a, b) =>
-      b.marginal.mean - a.marginal.mean ||
-      (b.conditional?.mean ?? 0) - (a.conditional?.mean ?? 0) ||
-      strength(b.univariateAuc) - strength(a.univariateAuc) ||
-      a.index - b.index)
+    .sort(
+      (a, b) =>
+        b.marginal.mean - a.marginal.mean ||
+        (b.conditional?.mean ?? 0) - (a.conditional?.mean ?? 0) ||
+        strength(b.univariateAuc) - strength(a.univariateAuc) ||
+        a.index - b.index,
+    )
     .map((g) => g.index);
 }

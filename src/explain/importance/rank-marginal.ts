@@ -11,14 +11,24 @@ import type { StageClock } from './rank-timings.js';
 
 /** Each map's marginal test, its p-value and t from the label-shuffle null when there is one. */
 export async function marginalTests(
-  binned: BinnedMatrix, s: RankSettings, c: RankClasses, ev: FitEvaluation, permuter: LabelPermuter, clock: StageClock,
+  binned: BinnedMatrix,
+  s: RankSettings,
+  c: RankClasses,
+  ev: FitEvaluation,
+  permuter: LabelPermuter,
+  clock: StageClock,
 ): Promise<CaseTestResult[]> {
   const { G } = s;
   const marginal = Array.from({ length: G }, (_, g) => caseTest(perCaseMeans(ev.sumM, g, ev.cases), s.confidence));
   if (s.marginalNullPermutations === 0) return marginal;
   const t0 = performance.now();
   const nul = await marginalNull(binned, c.yIdx, c.K, {
-    groupOf: s.groupOf, nGroups: G, classes: c.classes, metric: c.metric, repeats: s.repeats, permutations: s.marginalNullPermutations,
+    groupOf: s.groupOf,
+    nGroups: G,
+    classes: c.classes,
+    metric: c.metric,
+    repeats: s.repeats,
+    permutations: s.marginalNullPermutations,
     plan: s.plan,
     permute: permuter.permute,
     forest: s.forestOpts,
@@ -27,7 +37,12 @@ export async function marginalTests(
   });
   for (let g = 0; g < G; g++) {
     const r = marginalNullTest(marginal[g].mean, nul, g, G);
-    marginal[g] = { ...marginal[g], t: r.t, pValue: r.pValue, null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances } };
+    marginal[g] = {
+      ...marginal[g],
+      t: r.t,
+      pValue: r.pValue,
+      null: { mean: r.nullMean, std: r.nullStd, permutations: r.permutations, exceedances: r.exceedances },
+    };
   }
   clock('marginal-null', t0);
   return marginal;

@@ -24,7 +24,12 @@ export interface PimpVerdicts {
  * (one fit, grouped OOB importance recorded); otherwise a forest is fitted on `refitRows`.
  */
 export async function pimpVerdicts(
-  binned: BinnedMatrix, labels: ArrayLike<number>, s: RankSettings, refitRows: Int32Array, evaluationForest: RandomForest | null, clock: StageClock,
+  binned: BinnedMatrix,
+  labels: ArrayLike<number>,
+  s: RankSettings,
+  refitRows: Int32Array,
+  evaluationForest: RandomForest | null,
+  clock: StageClock,
 ): Promise<PimpVerdicts | null> {
   if (!(s.nullPermutations > 0)) return null;
   const { G, groupOf, nullStatistic, nullPermutations, forestOpts } = s;
@@ -32,7 +37,10 @@ export async function pimpVerdicts(
   let pimpForest = evaluationForest;
   if (pimpForest === null || (nullStatistic === 'oob-permutation' && pimpForest.groupOobImportance === null)) {
     pimpForest = new RandomForest({ ...forestOpts, oobScore: false });
-    await pimpForest.fitBinned(binned, labels, { rows: refitRows, groups: nullStatistic === 'oob-permutation' ? { groupOf, nGroups: G } : null });
+    await pimpForest.fitBinned(binned, labels, {
+      rows: refitRows,
+      groups: nullStatistic === 'oob-permutation' ? { groupOf, nGroups: G } : null,
+    });
   }
   const observed = groupStatistic(pimpForest, nullStatistic, groupOf, G);
   const nul = await pimpNull(binned, labels, {
@@ -61,7 +69,11 @@ export async function pimpVerdicts(
 
 /** How much the order moves over bootstrap refits of `refitRows`, or null when stabilityBootstraps is 0. */
 export async function refitStability(
-  binned: BinnedMatrix, labels: ArrayLike<number>, s: RankSettings, refitRows: Int32Array, clock: StageClock,
+  binned: BinnedMatrix,
+  labels: ArrayLike<number>,
+  s: RankSettings,
+  refitRows: Int32Array,
+  clock: StageClock,
 ): Promise<StabilityResult | null> {
   if (!(s.stabilityBootstraps > 0)) return null;
   const t0 = performance.now();

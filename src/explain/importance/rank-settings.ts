@@ -62,7 +62,8 @@ export function resolveRankSettings(features: Table, labels: ArrayLike<number>, 
     nCols[groupOf[c]]++;
   }
   const seed = (options.seed ?? 0) >>> 0;
-  if (options.testRows && options.evaluation !== undefined && options.evaluation !== 'holdout') throw new Error(`testRows need evaluation 'holdout', not '${options.evaluation}'`);
+  if (options.testRows && options.evaluation !== undefined && options.evaluation !== 'holdout')
+    throw new Error(`testRows need evaluation 'holdout', not '${options.evaluation}'`);
   const evaluation: RankEvaluation = options.evaluation ?? (options.testRows ? 'holdout' : 'cv');
   if (evaluation !== 'cv' && evaluation !== 'holdout' && evaluation !== 'oob') throw new Error(`unknown evaluation ${String(evaluation)}`);
   const repeats = Math.max(1, Math.floor(options.repeats ?? 10));
@@ -70,27 +71,64 @@ export function resolveRankSettings(features: Table, labels: ArrayLike<number>, 
   // With one map there is nothing to condition on.
   const useConditional = (options.conditional ?? true) && G > 1;
   const conditionalMethod: ConditionalMethod = options.conditionalMethod ?? 'loco';
-  if (conditionalMethod !== 'loco' && conditionalMethod !== 'cpi') throw new Error(`unknown conditional method ${String(conditionalMethod)} (loco or cpi)`);
+  if (conditionalMethod !== 'loco' && conditionalMethod !== 'cpi')
+    throw new Error(`unknown conditional method ${String(conditionalMethod)} (loco or cpi)`);
   const useCpi = useConditional && conditionalMethod === 'cpi';
   const conditionalNullRefits = Math.floor(options.conditionalNull ?? 19);
-  if (useConditional && conditionalMethod === 'loco' && !(conditionalNullRefits >= 5)) throw new Error(`conditionalNull must be at least 5 refits, got ${options.conditionalNull}`);
+  if (useConditional && conditionalMethod === 'loco' && !(conditionalNullRefits >= 5))
+    throw new Error(`conditionalNull must be at least 5 refits, got ${options.conditionalNull}`);
   const conditionalRidge = options.conditionalRidge ?? 1e-3;
   const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
   const marginalNullPermutations = Math.floor(options.marginalNull ?? 19);
-  if (!(marginalNullPermutations === 0 || marginalNullPermutations >= 5)) throw new Error(`marginalNull must be 0 (off) or at least 5 permutations, got ${options.marginalNull}`);
+  if (!(marginalNullPermutations === 0 || marginalNullPermutations >= 5))
+    throw new Error(`marginalNull must be 0 (off) or at least 5 permutations, got ${options.marginalNull}`);
   const nullStatistic = options.nullStatistic ?? 'oob-permutation';
   const fdr = options.fdr ?? 0.05;
   const stabilityBootstraps = Math.max(0, Math.floor(options.stabilityBootstraps ?? 30));
   const topK = Math.max(1, Math.min(G, Math.floor(options.topK ?? 3)));
   const threads = options.threads ?? options.forest?.threads;
-  const forestOpts = { ...options.forest, task: 'classification' as const, seed: options.forest?.seed ?? seed, ...(threads !== undefined ? { threads } : {}) };
+  const forestOpts = {
+    ...options.forest,
+    task: 'classification' as const,
+    seed: options.forest?.seed ?? seed,
+    ...(threads !== undefined ? { threads } : {}),
+  };
   const nTrees = forestOpts.nTrees ?? 100;
   const nullTrees = Math.floor(options.nullTrees ?? nTrees);
   return {
-    n, d, G, groupOf, nCols, seed, evaluation, repeats, confidence, useConditional, conditionalMethod, useCpi, conditionalNullRefits, conditionalRidge,
-    nullPermutations, marginalNullPermutations, nullStatistic, fdr, stabilityBootstraps, topK, forestOpts, nTrees, nullTrees,
+    n,
+    d,
+    G,
+    groupOf,
+    nCols,
+    seed,
+    evaluation,
+    repeats,
+    confidence,
+    useConditional,
+    conditionalMethod,
+    useCpi,
+    conditionalNullRefits,
+    conditionalRidge,
+    nullPermutations,
+    marginalNullPermutations,
+    nullStatistic,
+    fdr,
+    stabilityBootstraps,
+    topK,
+    forestOpts,
+    nTrees,
+    nullTrees,
     progress: options.onProgress,
-    plan: { evaluation, folds: options.folds, cvRepeats: options.cvRepeats, testFraction: options.testFraction, testRows: options.testRows, caseGroups: options.caseGroups, seed },
+    plan: {
+      evaluation,
+      folds: options.folds,
+      cvRepeats: options.cvRepeats,
+      testFraction: options.testFraction,
+      testRows: options.testRows,
+      caseGroups: options.caseGroups,
+      seed,
+    },
   };
 }
 

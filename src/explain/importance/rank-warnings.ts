@@ -24,7 +24,14 @@ export interface RankOutcome {
 }
 
 /** The warnings of one ranking, from the saturated metric to a tie at the top. */
-export function rankWarnings(features: Table, s: RankSettings, c: RankClasses, plan: EvaluationPlan, ev: FitEvaluation, o: RankOutcome): string[] {
+export function rankWarnings(
+  features: Table,
+  s: RankSettings,
+  c: RankClasses,
+  plan: EvaluationPlan,
+  ev: FitEvaluation,
+  o: RankOutcome,
+): string[] {
   const { fits } = plan;
   const { fdr, marginalNullPermutations } = s;
   const { metric, classes } = c;
@@ -33,11 +40,14 @@ export function rankWarnings(features: Table, s: RankSettings, c: RankClasses, p
   const warnings: string[] = [];
   const saturated = ev.baselines.filter((b) => b >= 1 - 1e-12).length;
   if (saturated > 0) {
-    warnings.push(`${metric === 'auc' ? 'AUC' : 'accuracy'} is 1 on the evaluation rows${fits.length > 1 ? ` of ${saturated} of ${fits.length} fits` : ''} (saturated): ` +
-      `maps are ranked by the Brier score; ${metric === 'auc' ? 'AUC' : 'accuracy'} drops cannot tell maps apart there.`);
+    warnings.push(
+      `${metric === 'auc' ? 'AUC' : 'accuracy'} is 1 on the evaluation rows${fits.length > 1 ? ` of ${saturated} of ${fits.length} fits` : ''} (saturated): ` +
+        `maps are ranked by the Brier score; ${metric === 'auc' ? 'AUC' : 'accuracy'} drops cannot tell maps apart there.`,
+    );
   }
   ev.nEvalPerClass.forEach((count, k) => {
-    if (count < FEW_CASES) warnings.push(`only ${count} evaluated case(s) of class ${classes[k]}: the intervals and p-values rest on few cases.`);
+    if (count < FEW_CASES)
+      warnings.push(`only ${count} evaluated case(s) of class ${classes[k]}: the intervals and p-values rest on few cases.`);
   });
   const planned = new Uint8Array(s.n);
   for (const f of fits) for (const r of f.eval) planned[r] = 1;
@@ -46,30 +56,53 @@ export function rankWarnings(features: Table, s: RankSettings, c: RankClasses, p
   const nSigM = marginalTests.filter((t) => t.significant).length;
   if (nSigM === 0) warnings.push(`no map is significant in the marginal test (BH FDR ${fdr}, interval above 0).`);
   if (conditionalTests && nSigM > 0 && !conditionalTests.some((t) => t.significant)) {
-    warnings.push(`no map is significant in the conditional test: the maps the forest relies on carry overlapping information${s.useCpi ? ' (or the linear sampler cannot separate them)' : ' (each can be left out without loss)'}.`);
+    warnings.push(
+      `no map is significant in the conditional test: the maps the forest relies on carry overlapping information${s.useCpi ? ' (or the linear sampler cannot separate them)' : ' (each can be left out without loss)'}.`,
+    );
   }
-  for (const [which, tests] of [['marginal', marginalTests], ['conditional', conditionalTests]] as const) {
+  for (const [which, tests] of [
+    ['marginal', marginalTests],
+    ['conditional', conditionalTests],
+  ] as const) {
     const names = (tests ?? []).flatMap((t, g) => (t.significant && t.nChanged < FEW_CASES ? [`${groups[g].name} (${t.nChanged})`] : []));
-    if (names.length) warnings.push(`${which} verdicts resting on fewer than ${FEW_CASES} cases whose Brier score moved at all: ${names.join(', ')}; the t-test is unreliable for such sparse effects.`);
+    if (names.length)
+      warnings.push(
+        `${which} verdicts resting on fewer than ${FEW_CASES} cases whose Brier score moved at all: ${names.join(', ')}; the t-test is unreliable for such sparse effects.`,
+      );
   }
   // Measured by bench calibration: with shuffled labels, 52% of a PneumoniaMNIST ConvAE's maps were starred
   // marginally (0% conditionally), while decorrelated maps gave 2%. Replacing one of several correlated maps
   // puts cases where no real case lies, and a forest fitted to noise predicts slightly worse there.
   // Only the plain t-test needs it (marginalNull 0): the label-shuffle null carries that bias.
   const corr = marginalNullPermutations > 0 ? null : maxAbsCorrelation(features);
-  const correlatedStars = corr ? marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : [])) : [];
+  const correlatedStars = corr
+    ? marginalTests.flatMap((t, g) => (t.significant && corr[g]! >= CORRELATED ? [`${groups[g].name} (|r| ${corr[g]!.toFixed(2)})`] : []))
+    : [];
   if (correlatedStars.length) {
-    warnings.push(`marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
-      'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.');
+    warnings.push(
+      `marginal verdicts of maps correlated with another map are not calibrated: ${correlatedStars.join(', ')}. ` +
+        'Under shuffled labels such maps were starred marginally in about half the cases measured (bench calibration) when the label-permutation null is off (marginalNull 0); rely on the conditional verdict for them.',
+    );
   }
-  if (conditionalTests?.some((t) => t.significant) && plan.split.groupsOnBothSides > 0 && permuter.grouped && conditionalNullKind !== 'within-group shifts') {
-    warnings.push(`the conditional tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`);
+  if (
+    conditionalTests?.some((t) => t.significant) &&
+    plan.split.groupsOnBothSides > 0 &&
+    permuter.grouped &&
+    conditionalNullKind !== 'within-group shifts'
+  ) {
+    warnings.push(
+      `the conditional tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`,
+    );
   }
   if (marginalNullPermutations > 0 && permuter.kind === 'cases' && permuter.grouped) {
-    warnings.push('the marginal null shuffles labels across cases (labels vary within groups and the cases\' order in their group is unknown); with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.');
+    warnings.push(
+      "the marginal null shuffles labels across cases (labels vary within groups and the cases' order in their group is unknown); with several cases per group (subject) the real labels are correlated within groups and the shuffled ones are not, so the marginal p-values are somewhat liberal.",
+    );
   }
   if (s.G > 1 && groups[ranking[0]].marginal.mean === groups[ranking[1]].marginal.mean) {
-    warnings.push(`${groups[ranking[0]].name} and ${groups[ranking[1]].name} tie on marginal Brier importance; their order comes from the tie-break (conditional, then |AUC - 0.5|, then index).`);
+    warnings.push(
+      `${groups[ranking[0]].name} and ${groups[ranking[1]].name} tie on marginal Brier importance; their order comes from the tie-break (conditional, then |AUC - 0.5|, then index).`,
+    );
   }
   return warnings;
 }

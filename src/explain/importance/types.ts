@@ -6,7 +6,8 @@ import type { ForestOptions } from '../../forest/index.js';
 /** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
 export type FeatureMatrix = Table;
 
-export type RankStage = 'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'conditional-null' | 'null' | 'stability' | 'univariate';
+export type RankStage =
+  'bin' | 'fit' | 'permutation' | 'marginal-null' | 'conditional' | 'conditional-null' | 'null' | 'stability' | 'univariate';
 
 /** Progress of long work: `done` of `total` units within `stage`. */
 export interface RankProgress {

@@ -55,7 +55,12 @@ export class CavFitter {
   private gram: Float64Array | null = null;
 
   /** @param cacheGram keep the N x N Gram matrix (when N <= 2048) for fits in the span of their rows. */
-  constructor(x: Float32Array, d: number, private readonly o: CavOptions, private readonly cacheGram = true) {
+  constructor(
+    x: Float32Array,
+    d: number,
+    private readonly o: CavOptions,
+    private readonly cacheGram = true,
+  ) {
     if (!(d > 0) || x.length % d !== 0) throw new Error(`cav: ${x.length} values are not rows of ${d}`);
     const n = x.length / d;
     this.n = n;
@@ -87,7 +92,12 @@ export class CavFitter {
     if (this.cacheGram && this.n <= GRAM_CACHE_MAX && !this.gram) {
       const n = this.n;
       const g = new Float64Array(n * n);
-      for (let a = 0; a < n; a++) for (let b = a; b < n; b++) { const v = this.dotRows(a, b); g[a * n + b] = v; g[b * n + a] = v; }
+      for (let a = 0; a < n; a++)
+        for (let b = a; b < n; b++) {
+          const v = this.dotRows(a, b);
+          g[a * n + b] = v;
+          g[b * n + a] = v;
+        }
       this.gram = g;
     }
     const g = this.gram;
@@ -129,7 +139,10 @@ export class CavFitter {
     }
     const direction = new Float64Array(d);
     let norm = 0;
-    for (let j = 0; j < d; j++) { direction[j] = w.weights[j]! / sd[j]!; norm += direction[j]! ** 2; }
+    for (let j = 0; j < d; j++) {
+      direction[j] = w.weights[j]! / sd[j]!;
+      norm += direction[j]! ** 2;
+    }
     norm = Math.sqrt(norm);
     if (norm > 0) for (let j = 0; j < d; j++) direction[j] /= norm;
     return { direction, accuracy: test.length ? hits / test.length : NaN };
@@ -156,7 +169,10 @@ export class CavFitter {
       }
       loss /= m;
       for (let k = 0; k <= d; k++) g[k] /= m;
-      for (let k = 0; k < d; k++) { loss += 0.5 * lam * w[k]! * w[k]!; g[k] += lam * w[k]!; }
+      for (let k = 0; k < d; k++) {
+        loss += 0.5 * lam * w[k]! * w[k]!;
+        g[k] += lam * w[k]!;
+      }
       return loss;
     };
     const w = lbfgs(objective, new Float64Array(d + 1), LBFGS).w;
@@ -203,7 +219,10 @@ export class CavFitter {
         g[m] += res;
       }
       loss /= m;
-      for (let k = 0; k < m; k++) { loss += 0.5 * lam * b[k]! * b[k]!; g[k] += lam * b[k]!; }
+      for (let k = 0; k < m; k++) {
+        loss += 0.5 * lam * b[k]! * b[k]!;
+        g[k] += lam * b[k]!;
+      }
       return loss;
     };
     const beta = lbfgs(objective, new Float64Array(m + 1), LBFGS).w;
@@ -230,6 +249,13 @@ export class CavFitter {
  * (random) cases; activations are standardised over all N cases. For many CAVs on the same
  * activations, make one `CavFitter`.
  */
-export function fitCav(x: Float32Array, d: number, positive: ArrayLike<number>, negative: ArrayLike<number>, o: CavOptions, rnd: Random): Cav {
+export function fitCav(
+  x: Float32Array,
+  d: number,
+  positive: ArrayLike<number>,
+  negative: ArrayLike<number>,
+  o: CavOptions,
+  rnd: Random,
+): Cav {
   return new CavFitter(x, d, o, false).fit(positive, negative, rnd);
 }

@@ -41,7 +41,10 @@ export interface ConceptContext {
 }
 
 type Op = '=' | '!=' | '>' | '>=' | '<' | '<=';
-interface Condition { factor: string; test: (v: number) => boolean }
+interface Condition {
+  factor: string;
+  test: (v: number) => boolean;
+}
 
 function parseCondition(text: string): Condition {
   const range = /^\s*([A-Za-z_][\w.]*)\s*=\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$/.exec(text);
@@ -56,8 +59,12 @@ function parseCondition(text: string): Condition {
   const x = Math.fround(Number(m[3]));
   if (!Number.isFinite(x)) throw new Error(`concept condition '${text}': '${m[3]}' is not a number`);
   const tests: Record<Op, (v: number) => boolean> = {
-    '=': (v) => v === x, '!=': (v) => v !== x,
-    '>': (v) => v > x, '>=': (v) => v >= x, '<': (v) => v < x, '<=': (v) => v <= x,
+    '=': (v) => v === x,
+    '!=': (v) => v !== x,
+    '>': (v) => v > x,
+    '>=': (v) => v >= x,
+    '<': (v) => v < x,
+    '<=': (v) => v <= x,
   };
   return { factor: m[1]!, test: tests[m[2] as Op] };
 }
@@ -65,11 +72,14 @@ function parseCondition(text: string): Condition {
 function byFactors(body: string, ctx: ConceptContext): number[] {
   if (!ctx.factors) throw new Error('factor: concepts need a dataset with ground-truth factors (phantoms)');
   const { names, values } = ctx.factors;
-  const conds = body.split('&').map(parseCondition).map((c) => {
-    const k = names.indexOf(c.factor);
-    if (k < 0) throw new Error(`unknown factor '${c.factor}' (factors: ${names.join(', ')})`);
-    return { k, test: c.test };
-  });
+  const conds = body
+    .split('&')
+    .map(parseCondition)
+    .map((c) => {
+      const k = names.indexOf(c.factor);
+      if (k < 0) throw new Error(`unknown factor '${c.factor}' (factors: ${names.join(', ')})`);
+      return { k, test: c.test };
+    });
   const f = names.length;
   const out: number[] = [];
   for (let i = 0; i < ctx.n; i++) if (conds.every((c) => c.test(values[i * f + c.k]!))) out.push(i);
@@ -82,12 +92,16 @@ const stem = (s: string) => basename(s, extname(s));
 function byIds(wanted: string[], ctx: ConceptContext, source: string): number[] {
   const exact = new Map<string, number>();
   const stems = new Map<string, number>();
-  ctx.ids?.forEach((id, i) => { exact.set(id, i); if (!stems.has(stem(id))) stems.set(stem(id), i); });
+  ctx.ids?.forEach((id, i) => {
+    exact.set(id, i);
+    if (!stems.has(stem(id))) stems.set(stem(id), i);
+  });
   const missing: string[] = [];
   const out = new Set<number>();
   for (const w of wanted) {
     const i = exact.get(w) ?? stems.get(stem(w)) ?? (/^\d+$/.test(w) && Number(w) < ctx.n ? Number(w) : undefined);
-    if (i === undefined) missing.push(w); else out.add(i);
+    if (i === undefined) missing.push(w);
+    else out.add(i);
   }
   if (missing.length) throw new Error(`${source}: ${missing.length} id(s) not in the dataset, e.g. '${missing.slice(0, 3).join("', '")}'`);
   return [...out].sort((a, b) => a - b);
@@ -108,7 +122,10 @@ function idsFromFolder(dir: string): string[] {
 
 function byIndexList(body: string, n: number): number[] {
   const out = new Set<number>();
-  for (const part of body.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of body
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`indices: '${part}' is not an index or a range a-b`);
     const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
@@ -131,26 +148,46 @@ export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
   const rest = body.slice(colon + 1);
   let indices: number[];
   switch (kind) {
-    case 'factor': indices = byFactors(rest, ctx); break;
-    case 'ids': indices = byIds(idsFromCsv(rest), ctx, rest); break;
-    case 'folder': indices = byIds(idsFromFolder(rest), ctx, rest); break;
-    case 'indices': indices = byIndexList(rest, ctx.n); break;
+    case 'factor':
+      indices = byFactors(rest, ctx);
+      break;
+    case 'ids':
+      indices = byIds(idsFromCsv(rest), ctx, rest);
+      break;
+    case 'folder':
+      indices = byIds(idsFromFolder(rest), ctx, rest);
+      break;
+    case 'indices':
+      indices = byIndexList(rest, ctx.n);
+      break;
     case 'label': {
       if (!ctx.labels) throw new Error('label: concepts need a labelled dataset');
-      const src = labelSource(Array.from({ length: ctx.n }, (_, i) => ctx.labels![i]!), ctx.classNames, ctx.labelTask);
+      const src = labelSource(
+        Array.from({ length: ctx.n }, (_, i) => ctx.labels![i]!),
+        ctx.classNames,
+        ctx.labelTask,
+      );
       const member = selectLabelClasses(rest, src, `concept '${spec}'`);
       indices = [];
       for (let i = 0; i < ctx.n; i++) if (member[src.cls[i]!]) indices.push(i);
-      if (indices.length < 2) throw new Error(`concept '${name}' selects ${indices.length} case(s); a CAV needs at least 2. The cases' ${labelCountsText(src.cls, src.classNames, ctx.labelTask)}`);
+      if (indices.length < 2)
+        throw new Error(
+          `concept '${name}' selects ${indices.length} case(s); a CAV needs at least 2. The cases' ${labelCountsText(src.cls, src.classNames, ctx.labelTask)}`,
+        );
       break;
     }
     case 'random': {
       const size = Number(rest);
       if (!(Number.isInteger(size) && size >= 2 && size <= ctx.n)) throw new Error(`random:${rest}: expected a size from 2 to ${ctx.n}`);
-      indices = Array.from(randomStream(ctx.seed ?? 0, `concept/${spec}`).permutation(ctx.n).subarray(0, size)).sort((a, b) => a - b);
+      indices = Array.from(
+        randomStream(ctx.seed ?? 0, `concept/${spec}`)
+          .permutation(ctx.n)
+          .subarray(0, size),
+      ).sort((a, b) => a - b);
       break;
     }
-    default: throw new Error(`concept '${spec}': unknown kind '${kind}' (factor, ids, folder, label, indices, random)`);
+    default:
+      throw new Error(`concept '${spec}': unknown kind '${kind}' (factor, ids, folder, label, indices, random)`);
   }
   if (indices.length < 2) throw new Error(`concept '${name}' selects ${indices.length} case(s); a CAV needs at least 2`);
   return { name, spec, indices: Int32Array.from(indices) };

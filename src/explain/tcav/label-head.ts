@@ -91,9 +91,11 @@ export function trainProbe(latents: LatentMaps, labels: ArrayLike<number>, o: Pr
   const sdT = keep(tensor(sd, [1, d]));
   // Initial weights from a generator of the probe's own (the same weights manualSeed(seed) gave), so
   // training a probe neither depends on nor changes libtorch's global random state.
-  const net: Module = withGenerator(generator(seed), () => kind === 'logistic'
-    ? new Linear(d, classes)
-    : new Sequential(new Linear(d, o.hidden ?? 32), ReLU(), new Linear(o.hidden ?? 32, classes)));
+  const net: Module = withGenerator(generator(seed), () =>
+    kind === 'logistic'
+      ? new Linear(d, classes)
+      : new Sequential(new Linear(d, o.hidden ?? 32), ReLU(), new Linear(o.hidden ?? 32, classes)),
+  );
   const forward = (z: Tensor): Tensor => net.forward(z.reshape(z.shape[0]!, d).sub(muT).div(sdT));
   const rows = (idx: Int32Array): Float32Array => {
     const out = new Float32Array(idx.length * d);
@@ -103,7 +105,10 @@ export function trainProbe(latents: LatentMaps, labels: ArrayLike<number>, o: Pr
   const opt = new Adam(net.parameters(), { lr: o.lr ?? 0.01, weightDecay: o.weightDecay ?? 1e-4 });
   scope(() => {
     const x = tensor(rows(split.train), [split.train.length, k, h, w]);
-    const y = tensor(Int32Array.from(split.train, (i) => labels[i]!), [split.train.length]).to('int64');
+    const y = tensor(
+      Int32Array.from(split.train, (i) => labels[i]!),
+      [split.train.length],
+    ).to('int64');
     for (let step = 0; step < (o.steps ?? 300); step++) {
       scope(() => {
         for (const p of net.parameters()) p.grad = null;
@@ -115,16 +120,26 @@ export function trainProbe(latents: LatentMaps, labels: ArrayLike<number>, o: Pr
   opt.dispose();
   let heldOut: LabelHead['heldOut'];
   if (split.test.length > 0) {
-    const correct = scope(() => noGrad(() => {
-      const pred = forward(tensor(rows(split.test), [split.test.length, k, h, w])).argmax(1).toNumbers();
-      return pred.filter((p, r) => p === labels[split.test[r]!]).length;
-    }));
+    const correct = scope(() =>
+      noGrad(() => {
+        const pred = forward(tensor(rows(split.test), [split.test.length, k, h, w]))
+          .argmax(1)
+          .toNumbers();
+        return pred.filter((p, r) => p === labels[split.test[r]!]).length;
+      }),
+    );
     heldOut = { cases: split.test.length, correct, majorityRate: majorityRate(Array.from(split.test, (i) => labels[i]!)) };
   }
   return {
-    kind, classes, ...(heldOut ? { heldOutAccuracy: heldOut.correct / heldOut.cases, heldOut } : {}),
+    kind,
+    classes,
+    ...(heldOut ? { heldOutAccuracy: heldOut.correct / heldOut.cases, heldOut } : {}),
     logits: forward,
-    dispose: () => { net.dispose(); muT.dispose(); sdT.dispose(); },
+    dispose: () => {
+      net.dispose();
+      muT.dispose();
+      sdT.dispose();
+    },
   };
 }
 

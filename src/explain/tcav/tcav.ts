@@ -136,9 +136,24 @@ export interface TcavResult {
   alpha: number;
   seed: number;
   /** The test behind `p`, its random concepts per size (R), early stop (h) and smallest attainable p. */
-  significance: { test: 'random-concept permutation'; statistic: string; tieBreak: string; randomConcepts: number; stopAfter: number; smallestP: number };
+  significance: {
+    test: 'random-concept permutation';
+    statistic: string;
+    tieBreak: string;
+    randomConcepts: number;
+    stopAfter: number;
+    smallestP: number;
+  };
   /** Per concept size: the random concepts drawn and their statistics (mean score over `runs`). */
-  randomConcepts: { size: number; drawn: number; scores: number[]; alignments: number[]; score: number; std: number; cavAccuracy: number }[];
+  randomConcepts: {
+    size: number;
+    drawn: number;
+    scores: number[];
+    alignments: number[];
+    score: number;
+    std: number;
+    cavAccuracy: number;
+  }[];
   /** Random-versus-random CAVs (two fresh random sets each): the null of the version-1 t-test, kept for comparison. */
   random: { scores: number[]; score: number; std: number; cavAccuracy: number };
   concepts: TcavConceptResult[];
@@ -147,7 +162,13 @@ export interface TcavResult {
 }
 
 /** d logit[targetClass] / d z for the given cases, N x D row-major. */
-function classGradients(head: LabelHead, maps: LatentMaps<GridShape>, cases: ArrayLike<number>, targetClass: number, batch = 256): Float32Array {
+function classGradients(
+  head: LabelHead,
+  maps: LatentMaps<GridShape>,
+  cases: ArrayLike<number>,
+  targetClass: number,
+  batch = 256,
+): Float32Array {
   const [, k, h, w] = maps.shape;
   const d = k * h * w;
   const out = new Float32Array(cases.length * d);
@@ -211,11 +232,14 @@ export function runTcav(maps: LatentMaps, labels: ArrayLike<number>, concepts: C
   const exclude = options.excludeConceptFromRandom ?? true;
   if (runs < 2) throw new Error('tcav: runs must be at least 2');
   if (!(Number.isInteger(R) && R >= 1)) throw new Error(`tcav: randomConcepts must be a positive integer, got ${R}`);
-  const cases = options.cases ? Int32Array.from(options.cases) : Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === targetClass));
+  const cases = options.cases
+    ? Int32Array.from(options.cases)
+    : Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === targetClass));
   if (cases.length === 0) throw new Error(`tcav: no cases of class ${targetClass}`);
   const ownHead = !options.head;
   const head = options.head ?? trainProbe(latents, labels, { ...options.probe, seed: options.probe?.seed ?? seed });
-  if (targetClass < 0 || targetClass >= head.classes) throw new Error(`tcav: class ${targetClass} is not among the head's ${head.classes} classes`);
+  if (targetClass < 0 || targetClass >= head.classes)
+    throw new Error(`tcav: class ${targetClass} is not among the head's ${head.classes} classes`);
   try {
     const gate = probeGate(head, latents, labels);
     const g = classGradients(head, latents, cases, targetClass);
@@ -305,13 +329,25 @@ export function runTcav(maps: LatentMaps, labels: ArrayLike<number>, concepts: C
           if (stopAfter > 0 && asExtreme[i] === stopAfter) stopped[i] = true;
         }
       }
-      randomConcepts.push({ size, drawn: stats.length, scores: stats, alignments: aligns, score: mean(stats), std: std(stats), cavAccuracy: mean(accs) });
+      randomConcepts.push({
+        size,
+        drawn: stats.length,
+        scores: stats,
+        alignments: aligns,
+        score: mean(stats),
+        std: std(stats),
+        cavAccuracy: mean(accs),
+      });
     }
 
     const smallestP = 1 / (R + 1);
     const inTarget = new Uint8Array(n);
     let targetSize = 0;
-    for (let i = 0; i < n; i++) if (labels[i] === targetClass) { inTarget[i] = 1; targetSize++; }
+    for (let i = 0; i < n; i++)
+      if (labels[i] === targetClass) {
+        inTarget[i] = 1;
+        targetSize++;
+      }
     const results = concepts.map((c, i): TcavConceptResult => {
       const { scores, accs } = scored[i]!;
       const size = c.indices.length;
@@ -324,14 +360,19 @@ export function runTcav(maps: LatentMaps, labels: ArrayLike<number>, concepts: C
       else {
         const overlap = jaccard(c.indices, inTarget, targetSize);
         if (overlap >= 0.9) {
-          warnings.push(`its cases are nearly the class-${targetClass} cases (Jaccard ${fmt(overlap)}): a check that the head uses what defines the class, not evidence about a concept distinct from it`);
+          warnings.push(
+            `its cases are nearly the class-${targetClass} cases (Jaccard ${fmt(overlap)}): a check that the head uses what defines the class, not evidence about a concept distinct from it`,
+          );
         }
       }
       const group = randomConcepts.find((r) => r.size === size)!;
       const ties = tiedOrBeyond[i]! - asExtreme[i]!;
-      const nullText = `${tiedOrBeyond[i]} of ${drawnFor[i]} random concepts of ${size} cases were as far from 0.5 ` +
+      const nullText =
+        `${tiedOrBeyond[i]} of ${drawnFor[i]} random concepts of ${size} cases were as far from 0.5 ` +
         `(their scores ${fmt(group.score)} ± ${fmt(group.std)})` +
-        (ties > 0 ? `, ${ties} of them tied with it but with CAVs less aligned with the head's gradients (mean |cos| at most ${fmt(tiedAlignMax[i]!)} against ${fmt(align[i]!)})` : '') +
+        (ties > 0
+          ? `, ${ties} of them tied with it but with CAVs less aligned with the head's gradients (mean |cos| at most ${fmt(tiedAlignMax[i]!)} against ${fmt(align[i]!)})`
+          : '') +
         (stopped[i] ? ', drawing stopped there' : '');
       const evidence = `${describeScores(scores)}; ${nullText}; p ${fmtP(p)} (Bonferroni ${fmtP(pBonferroni)})`;
       let verdict: TcavVerdict;
@@ -354,18 +395,51 @@ export function runTcav(maps: LatentMaps, labels: ArrayLike<number>, concepts: C
       }
       const t = welchTTest(scores, nullScores);
       return {
-        name: c.name, ...(c.spec !== undefined ? { spec: c.spec } : {}), size,
-        scores, score: stat[i]!, std: std(scores), cavAccuracy, cavAccuracies: accs,
-        alignment: align[i]!, randomConcepts: drawnFor[i]!, asExtreme: asExtreme[i]!, asFarInScore: tiedOrBeyond[i]!, p, pBonferroni,
-        verdict, reason, significant: verdict === 'significant', circular: circular !== null, warnings,
+        name: c.name,
+        ...(c.spec !== undefined ? { spec: c.spec } : {}),
+        size,
+        scores,
+        score: stat[i]!,
+        std: std(scores),
+        cavAccuracy,
+        cavAccuracies: accs,
+        alignment: align[i]!,
+        randomConcepts: drawnFor[i]!,
+        asExtreme: asExtreme[i]!,
+        asFarInScore: tiedOrBeyond[i]!,
+        p,
+        pBonferroni,
+        verdict,
+        reason,
+        significant: verdict === 'significant',
+        circular: circular !== null,
+        warnings,
         tTest: { t: t.t, df: t.df, p: t.p, pBonferroni: Math.min(1, t.p * nConcepts) },
       };
     });
     return {
-      version: TCAV_RESULT_VERSION, targetClass, cases: cases.length,
-      head: { kind: head.kind, classes: head.classes, ...(head.heldOutAccuracy !== undefined ? { heldOutAccuracy: head.heldOutAccuracy } : {}) },
-      gate, latentShape: [k, h, w], runs, setSize, alpha, seed,
-      significance: { test: 'random-concept permutation', statistic: '|mean score over runs - 0.5|, two-sided', tieBreak: 'alignment: |mean cos(gradient, CAV)|', randomConcepts: R, stopAfter, smallestP },
+      version: TCAV_RESULT_VERSION,
+      targetClass,
+      cases: cases.length,
+      head: {
+        kind: head.kind,
+        classes: head.classes,
+        ...(head.heldOutAccuracy !== undefined ? { heldOutAccuracy: head.heldOutAccuracy } : {}),
+      },
+      gate,
+      latentShape: [k, h, w],
+      runs,
+      setSize,
+      alpha,
+      seed,
+      significance: {
+        test: 'random-concept permutation',
+        statistic: '|mean score over runs - 0.5|, two-sided',
+        tieBreak: 'alignment: |mean cos(gradient, CAV)|',
+        randomConcepts: R,
+        stopAfter,
+        smallestP,
+      },
       randomConcepts,
       random: { scores: nullScores, score: mean(nullScores), std: std(nullScores), cavAccuracy: mean(nullAcc) },
       concepts: results,

@@ -29,8 +29,17 @@ function correctCount(head: LabelHead, maps: LatentMaps<GridShape>, labels: Arra
   let correct = 0;
   for (let start = 0; start < n; start += batch) {
     const b = Math.min(batch, n - start);
-    const pred = scope(() => noGrad(() => head.logits(tensor(maps.data.slice(start * d, (start + b) * d), [b, k, h, w])).argmax(1).toNumbers()));
-    pred.forEach((p, r) => { if (p === labels[start + r]) correct++; });
+    const pred = scope(() =>
+      noGrad(() =>
+        head
+          .logits(tensor(maps.data.slice(start * d, (start + b) * d), [b, k, h, w]))
+          .argmax(1)
+          .toNumbers(),
+      ),
+    );
+    pred.forEach((p, r) => {
+      if (p === labels[start + r]) correct++;
+    });
   }
   return correct;
 }
@@ -48,9 +57,14 @@ export function probeGate(head: LabelHead, maps: LatentMaps<GridShape>, labels: 
   const accuracy = correct / cases;
   const lowerBound = wilsonLowerBound(correct, cases);
   const passed = lowerBound > majority;
-  const what = held ? `${head.kind} probe's held-out accuracy` : `${head.kind} head's accuracy on all labelled cases (it may have been trained on them, so this can only catch a head that has not learned the label)`;
-  const note = `the ${what} is ${fmt(accuracy, 3)} (95% lower bound ${fmt(lowerBound, 3)}) on ${cases} cases, ` +
-    (passed ? `above the majority-class rate ${fmt(majority, 3)}` : `not above the majority-class rate ${fmt(majority, 3)}: the head has not shown that it predicts the label, so its gradients say nothing about what drives the label`);
+  const what = held
+    ? `${head.kind} probe's held-out accuracy`
+    : `${head.kind} head's accuracy on all labelled cases (it may have been trained on them, so this can only catch a head that has not learned the label)`;
+  const note =
+    `the ${what} is ${fmt(accuracy, 3)} (95% lower bound ${fmt(lowerBound, 3)}) on ${cases} cases, ` +
+    (passed
+      ? `above the majority-class rate ${fmt(majority, 3)}`
+      : `not above the majority-class rate ${fmt(majority, 3)}: the head has not shown that it predicts the label, so its gradients say nothing about what drives the label`);
   return { source, cases, accuracy, lowerBound, majorityRate: majority, passed, note };
 }
 
@@ -59,13 +73,22 @@ export function probeGate(head: LabelHead, maps: LatentMaps<GridShape>, labels: 
  * target class (`label:1` of labels 0/1, or `label:>=2` under the target `label>=2`) or, with two
  * classes, exactly the others (the target's complement).
  */
-export function circularity(c: Concept, targetClass: number, classes: number, inTarget: Uint8Array, targetSize: number, className?: string): string | null {
+export function circularity(
+  c: Concept,
+  targetClass: number,
+  classes: number,
+  inTarget: Uint8Array,
+  targetSize: number,
+  className?: string,
+): string | null {
   if (!c.spec || !/^label:/.test(c.spec)) return null;
   let inside = 0;
   for (const i of c.indices) inside += inTarget[i]!;
   const name = className ?? String(targetClass);
-  if (inside === c.indices.length && inside === targetSize) return `defined by the target: ${c.spec} selects the cases labelled ${name}, the class whose logit is tested, so its score restates that the head separates the class (circular)`;
-  if (classes === 2 && inside === 0 && c.indices.length === inTarget.length - targetSize) return `defined by the target: ${c.spec} selects the cases not labelled ${name} (the labels have two classes), so its score restates that the head separates the class (circular)`;
+  if (inside === c.indices.length && inside === targetSize)
+    return `defined by the target: ${c.spec} selects the cases labelled ${name}, the class whose logit is tested, so its score restates that the head separates the class (circular)`;
+  if (classes === 2 && inside === 0 && c.indices.length === inTarget.length - targetSize)
+    return `defined by the target: ${c.spec} selects the cases not labelled ${name} (the labels have two classes), so its score restates that the head separates the class (circular)`;
   return null;
 }
 
@@ -83,14 +106,19 @@ export function jaccard(a: Int32Array, inB: Uint8Array, sizeB: number): number {
 export function conceptWarnings(size: number, setSize: number, cavAccuracy: number, scores: number[], nullScores: number[]): string[] {
   const out: string[] = [];
   if (size < 3 * setSize) {
-    out.push(`${size} cases for sets of ${Math.min(size, setSize)}: runs share most of them, so they are not independent repeats; ` +
-      'the random concepts it is compared with have the same size and share cases the same way, but the verdict rests on these few cases');
+    out.push(
+      `${size} cases for sets of ${Math.min(size, setSize)}: runs share most of them, so they are not independent repeats; ` +
+        'the random concepts it is compared with have the same size and share cases the same way, but the verdict rests on these few cases',
+    );
   }
-  if (cavAccuracy < 0.6) out.push(`CAV accuracy ${cavAccuracy.toFixed(2)} is near chance: the concept is barely separable from random cases`);
+  if (cavAccuracy < 0.6)
+    out.push(`CAV accuracy ${cavAccuracy.toFixed(2)} is near chance: the concept is barely separable from random cases`);
   const binary = (a: number[]) => a.every((v) => v === 0 || v === 1);
   if (binary(scores) && binary(nullScores)) {
-    out.push('every run scored 0 or 1 (the head\'s gradient points one way for all cases): the score counts runs whose CAV falls on the head\'s side, ' +
-      'and random concepts scored the same way often reach 0 or 1 too; such ties are decided by how closely the CAVs follow the gradients');
+    out.push(
+      "every run scored 0 or 1 (the head's gradient points one way for all cases): the score counts runs whose CAV falls on the head's side, " +
+        'and random concepts scored the same way often reach 0 or 1 too; such ties are decided by how closely the CAVs follow the gradients',
+    );
   }
   return out;
 }
@@ -105,4 +133,3 @@ export function describeScores(scores: number[]): string {
   }
   return `score ${fmt(m)} ± ${fmt(std(scores))} over ${scores.length} runs`;
 }
-

@@ -14,7 +14,11 @@ import { normGroups } from './groups.js';
 export class LatentTokens extends Module {
   readonly proj: Linear;
   readonly mapEmbedding: Tensor;
-  constructor(readonly maps: number, cells: number, readonly dim: number) {
+  constructor(
+    readonly maps: number,
+    cells: number,
+    readonly dim: number,
+  ) {
     super();
     this.proj = this.registerModule('proj', new Linear(cells, dim));
     this.mapEmbedding = this.registerParameter('map_embedding', empty([maps, dim]));
@@ -34,7 +38,10 @@ export class CrossAttention extends Module {
   readonly k: Linear;
   readonly v: Linear;
   readonly out: Linear;
-  constructor(readonly channels: number, readonly dim: number) {
+  constructor(
+    readonly channels: number,
+    readonly dim: number,
+  ) {
     super();
     this.norm = this.registerModule('norm', new GroupNorm(normGroups(channels), channels));
     this.q = this.registerModule('q', new Linear(channels, dim));
@@ -47,7 +54,10 @@ export class CrossAttention extends Module {
   /** h N x C x H x W, tokens N x K x dim. */
   forward(h: Tensor, tokens: Tensor): Tensor {
     const [n, c, hh, ww] = h.shape as [number, number, number, number];
-    const pixels = this.norm.forward(h).reshape(n, c, hh * ww).transpose(1, 2); // N x HW x C
+    const pixels = this.norm
+      .forward(h)
+      .reshape(n, c, hh * ww)
+      .transpose(1, 2); // N x HW x C
     const q = this.q.forward(pixels);
     const weights = q.matmul(this.k.forward(tokens).transpose(1, 2)).div(Math.sqrt(this.dim)).softmax(-1); // N x HW x K
     const read = this.out.forward(weights.matmul(this.v.forward(tokens))); // N x HW x C

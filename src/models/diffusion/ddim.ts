@@ -34,8 +34,14 @@ export function qSample(x0: Tensor, noise: Tensor, alphaBar: readonly number[]):
   // Per-case coefficients as N x 1 x ... tensors, computed in float64 on the JS side.
   const shape = [n, ...x0.shape.slice(1).map(() => 1)];
   return scope(() => {
-    const a = tensor(Float32Array.from(alphaBar, (v) => Math.sqrt(v)), shape);
-    const b = tensor(Float32Array.from(alphaBar, (v) => Math.sqrt(1 - v)), shape);
+    const a = tensor(
+      Float32Array.from(alphaBar, (v) => Math.sqrt(v)),
+      shape,
+    );
+    const b = tensor(
+      Float32Array.from(alphaBar, (v) => Math.sqrt(1 - v)),
+      shape,
+    );
     return x0.mul(a).add(noise.mul(b));
   });
 }
@@ -56,7 +62,8 @@ function predict(x: Tensor, eps: Tensor, a: number, clip: boolean): { x0: Tensor
 export function ddimDecode(eps: EpsModel, xT: Tensor, schedule: NoiseSchedule, o: DdimOptions = {}): Tensor {
   const eta = o.eta ?? 0;
   if (eta < 0) throw new RangeError(`DDIM: eta must be >= 0, got ${eta}`);
-  if (eta > 0 && !o.generator) throw new Error('DDIM: eta > 0 draws noise; pass a generator (library calls never use the global random state)');
+  if (eta > 0 && !o.generator)
+    throw new Error('DDIM: eta > 0 draws noise; pass a generator (library calls never use the global random state)');
   const ts = ddimTimesteps(schedule, o.steps ?? 20);
   const ab = schedule.alphaBar;
   return noGrad(() => {
@@ -89,7 +96,8 @@ export function ddimInvert(eps: EpsModel, x0: Tensor, schedule: NoiseSchedule, o
   return noGrad(() => {
     let x = x0;
     for (let i = 0; i < ts.length - 1; i++) {
-      const a = ab[ts[i]!]!, aNext = ab[ts[i + 1]!]!;
+      const a = ab[ts[i]!]!,
+        aNext = ab[ts[i + 1]!]!;
       const next = scope(() => {
         const p = predict(x, eps(x, ts[i]!), a, o.clip ?? true);
         return p.x0.mul(Math.sqrt(aNext)).add(p.eps.mul(Math.sqrt(1 - aNext)));

@@ -85,29 +85,56 @@ export class DiffusionAE extends Module implements LatentModel {
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
 
-  constructor(readonly encoder: LatentModel, o: DiffusionDecoderOptions = {}) {
+  constructor(
+    readonly encoder: LatentModel,
+    o: DiffusionDecoderOptions = {},
+  ) {
     super();
     const enc = encoder.config;
-    if (!(encoder instanceof Module)) throw new Error(`diffusion decoder: the encoder must be a latentlens model (got ${enc.kind}; TorchScript encoders are not supported yet)`);
-    if (enc.inputShape.length !== 3) throw new Error(`diffusion decoder: images only (C x H x W); the encoder takes ${enc.inputShape.join(' x ')}`);
+    if (!(encoder instanceof Module))
+      throw new Error(
+        `diffusion decoder: the encoder must be a latentlens model (got ${enc.kind}; TorchScript encoders are not supported yet)`,
+      );
+    if (enc.inputShape.length !== 3)
+      throw new Error(`diffusion decoder: images only (C x H x W); the encoder takes ${enc.inputShape.join(' x ')}`);
     const [c] = enc.inputShape;
     const k = enc.latentMaps;
     this.config = {
-      kind: 'diffusion-ae', inputShape: enc.inputShape, latentMaps: k, latentGrid: enc.latentGrid, encoder: enc,
-      conditioning: o.conditioning ?? 'adagn+spatial', width: o.width ?? 32, mults: o.mults ?? [1, 2, 2],
-      schedule: { kind: o.schedule?.kind ?? 'linear', steps: o.schedule?.steps ?? 1000 }, ddimSteps: o.ddimSteps ?? 20, prediction: o.prediction ?? 'eps', noiseSeed: o.noiseSeed ?? 0,
+      kind: 'diffusion-ae',
+      inputShape: enc.inputShape,
+      latentMaps: k,
+      latentGrid: enc.latentGrid,
+      encoder: enc,
+      conditioning: o.conditioning ?? 'adagn+spatial',
+      width: o.width ?? 32,
+      mults: o.mults ?? [1, 2, 2],
+      schedule: { kind: o.schedule?.kind ?? 'linear', steps: o.schedule?.steps ?? 1000 },
+      ddimSteps: o.ddimSteps ?? 20,
+      prediction: o.prediction ?? 'eps',
+      noiseSeed: o.noiseSeed ?? 0,
     };
     if (!['adagn', 'adagn+spatial', 'adagn+cross-attention'].includes(this.config.conditioning)) {
-      throw new RangeError(`diffusion decoder: conditioning must be adagn, adagn+spatial or adagn+cross-attention, got '${this.config.conditioning}'`);
+      throw new RangeError(
+        `diffusion decoder: conditioning must be adagn, adagn+spatial or adagn+cross-attention, got '${this.config.conditioning}'`,
+      );
     }
-    if (!['eps', 'v'].includes(this.config.prediction)) throw new RangeError(`diffusion decoder: prediction must be eps or v, got '${this.config.prediction}'`);
+    if (!['eps', 'v'].includes(this.config.prediction))
+      throw new RangeError(`diffusion decoder: prediction must be eps or v, got '${this.config.prediction}'`);
     this.schedule = makeSchedule(this.config.schedule);
     this.registerModule('encoder', encoder);
-    this.denoiser = this.registerModule('denoiser', new UNet({
-      imageChannels: c, spatialChannels: this.config.conditioning === 'adagn+spatial' ? k : 0, condDim: k,
-      width: this.config.width, mults: this.config.mults,
-      ...(this.config.conditioning === 'adagn+cross-attention' ? { tokens: { maps: k, cells: enc.latentGrid[0] * enc.latentGrid[1]! } } : {}),
-    }));
+    this.denoiser = this.registerModule(
+      'denoiser',
+      new UNet({
+        imageChannels: c,
+        spatialChannels: this.config.conditioning === 'adagn+spatial' ? k : 0,
+        condDim: k,
+        width: this.config.width,
+        mults: this.config.mults,
+        ...(this.config.conditioning === 'adagn+cross-attention'
+          ? { tokens: { maps: k, cells: enc.latentGrid[0] * enc.latentGrid[1]! } }
+          : {}),
+      }),
+    );
     this.latentMean = this.registerBuffer('latent_mean', zeros([k]));
     this.latentStd = this.registerBuffer('latent_std', ones([k]));
     this.encoder.eval();
@@ -115,10 +142,12 @@ export class DiffusionAE extends Module implements LatentModel {
 
   /** Sets the latent standardisation (per map), so the denoiser sees latents of unit scale whatever the encoder's. */
   setLatentStats(mean: ArrayLike<number>, std: ArrayLike<number>): void {
-    noGrad(() => scope(() => {
-      this.latentMean.copy_(tensorOf(mean));
-      this.latentStd.copy_(tensorOf(std).clamp(1e-6));
-    }));
+    noGrad(() =>
+      scope(() => {
+        this.latentMean.copy_(tensorOf(mean));
+        this.latentStd.copy_(tensorOf(std).clamp(1e-6));
+      }),
+    );
   }
 
   encoderStack(): Sequential {
@@ -131,7 +160,9 @@ export class DiffusionAE extends Module implements LatentModel {
     return this.encoder.encoderCut?.() ?? { why: `the encoder (${this.encoder.config.kind}) offers no cut` };
   }
 
-  encode(x: Tensor): Encoding { return this.encoder.encode(x); }
+  encode(x: Tensor): Encoding {
+    return this.encoder.encode(x);
+  }
 
   /** What the denoiser sees of latents z: the standardised latent pooled to N x K, and upsampled to the image. */
   conditioning(z: Tensor): { pooled: Tensor; spatial?: Tensor; latent?: Tensor } {
@@ -168,28 +199,40 @@ export class DiffusionAE extends Module implements LatentModel {
   /** The fixed x_T of decode(z), one C x H x W draw of stream (noiseSeed, 'diffusion/decode-xT') repeated per case. */
   fixedNoise(n: number): Tensor {
     const gen = generator(streamSeed(this.config.noiseSeed, 'diffusion/decode-xT'));
-    return scope(() => randn([1, ...this.config.inputShape], { generator: gen }).expand(n, ...this.config.inputShape).contiguous());
+    return scope(() =>
+      randn([1, ...this.config.inputShape], { generator: gen })
+        .expand(n, ...this.config.inputShape)
+        .contiguous(),
+    );
   }
 
   decode(z: Tensor): Tensor {
     return scope(() => this.decodeFrom(this.fixedNoise(z.shape[0]!), z));
   }
 
-  reconstruct(x: Tensor): Tensor { return this.reconstructWith(x); }
+  reconstruct(x: Tensor): Tensor {
+    return this.reconstructWith(x);
+  }
 
   /** Reconstruction with a chosen number of DDIM steps and x_T (inferred by inversion, or the fixed random one). */
   reconstructWith(x: Tensor, o: ReconstructOptions = {}): Tensor {
     const steps = o.steps ?? this.config.ddimSteps;
-    return scope(() => noGrad(() => {
-      const z = this.encode(x).z;
-      const xT = (o.xT ?? 'inferred') === 'inferred' ? this.invert(x, z, steps) : this.fixedNoise(x.shape[0]!);
-      return this.decodeFrom(xT, z, steps);
-    }));
+    return scope(() =>
+      noGrad(() => {
+        const z = this.encode(x).z;
+        const xT = (o.xT ?? 'inferred') === 'inferred' ? this.invert(x, z, steps) : this.fixedNoise(x.shape[0]!);
+        return this.decodeFrom(xT, z, steps);
+      }),
+    );
   }
 
-  forward(x: Tensor): Tensor { return this.reconstruct(x); }
+  forward(x: Tensor): Tensor {
+    return this.reconstruct(x);
+  }
 
-  paramGroups(): ParamGroup[] { return [{ name: 'denoiser', params: this.denoiser.parameters() }]; }
+  paramGroups(): ParamGroup[] {
+    return [{ name: 'denoiser', params: this.denoiser.parameters() }];
+  }
 
   /** The frozen encoder stays in eval mode (batch-norm statistics untouched) whatever the denoiser's mode. */
   override train(on = true): this {

@@ -41,7 +41,8 @@ export function makeSchedule(o: ScheduleOptions = {}): NoiseSchedule {
   const betas = new Float64Array(steps);
   if (kind === 'linear') {
     const scale = 1000 / steps;
-    const b0 = o.betaStart ?? 1e-4 * scale, b1 = o.betaEnd ?? 0.02 * scale;
+    const b0 = o.betaStart ?? 1e-4 * scale,
+      b1 = o.betaEnd ?? 0.02 * scale;
     if (!(b0 > 0 && b1 >= b0 && b1 < 1)) throw new RangeError(`diffusion schedule: need 0 < betaStart <= betaEnd < 1, got ${b0}, ${b1}`);
     for (let t = 0; t < steps; t++) betas[t] = b0 + ((b1 - b0) * t) / (steps - 1);
   } else if (kind === 'cosine') {

@@ -66,7 +66,12 @@ export class AdaGNResBlock extends Module {
   readonly condProj: Linear | null;
   readonly skip: Conv2d | null;
 
-  constructor(readonly cin: number, readonly cout: number, embDim: number, condEmbDim: number) {
+  constructor(
+    readonly cin: number,
+    readonly cout: number,
+    embDim: number,
+    condEmbDim: number,
+  ) {
     super();
     this.norm1 = this.registerModule('norm1', new GroupNorm(normGroups(cin), cin));
     this.conv1 = this.registerModule('conv1', new Conv2d(cin, cout, 3, { padding: 1 }));
@@ -131,7 +136,8 @@ export class UNet extends Module {
     widths.forEach((cw, i) => {
       this.down.push(this.registerModule(`down.${i}`, new AdaGNResBlock(c, cw, emb, condEmb)));
       c = cw;
-      if (i < widths.length - 1) this.downsample.push(this.registerModule(`downsample.${i}`, new Conv2d(c, c, 3, { stride: 2, padding: 1 })));
+      if (i < widths.length - 1)
+        this.downsample.push(this.registerModule(`downsample.${i}`, new Conv2d(c, c, 3, { stride: 2, padding: 1 })));
     });
     this.mid = this.registerModule('mid', new AdaGNResBlock(c, c, emb, condEmb));
     if (options.tokens) {

@@ -7,7 +7,14 @@ import { esc, figure, num, pngImg } from '../html.js';
 import { readRunPng } from '../run-files.js';
 
 /** A slice figure as explain lists it (src/cli/explain-volumes.ts). */
-interface SliceFigure { path: string; method: string; case: number; channel: string; axis: string; index: number }
+interface SliceFigure {
+  path: string;
+  method: string;
+  case: number;
+  channel: string;
+  axis: string;
+  index: number;
+}
 
 /** Whether an explain file holds a volume explanation. */
 export function isVolumeExplanation(value: unknown): value is VolumeMapExplanation {
@@ -17,27 +24,51 @@ export function isVolumeExplanation(value: unknown): value is VolumeMapExplanati
 export function volumeMapCard(dir: string, r: VolumeMapExplanation): string {
   // The figure list explain wrote (entries that are not slice figures, e.g. of a 2D file, are ignored).
   const listed: unknown = (r as { figures?: unknown }).figures;
-  const figures = Array.isArray(listed) ? listed.filter((f): f is SliceFigure => typeof f === 'object' && f !== null && typeof (f as SliceFigure).path === 'string') : [];
-  const rows = r.methods.map((m) => {
-    const share = m.channelShare ? Object.entries(m.channelShare).map(([k, v]) => `${esc(k)} ${num(v, 2)}`).join(', ') : 'spatial only';
-    const masks = m.masks.filter((k) => k.cases > 0).map((k) => `${esc(k.mask)}: ${num(100 * k.inMask, 0)}% inside (chance ${num(100 * k.chance, 1)}%), peak inside ${num(100 * k.pointing, 0)}%`).join('; ') || '—';
-    return `<tr><td>${esc(m.method)}</td><td>${share}</td><td>${m.forwardPassesPerVolume}</td><td>${masks}</td></tr>`;
-  }).join('');
-  return `<article class="card" id="map-${r.map}"><h3>Map ${r.map} <span class="sub">(volumes)</span></h3>` +
+  const figures = Array.isArray(listed)
+    ? listed.filter((f): f is SliceFigure => typeof f === 'object' && f !== null && typeof (f as SliceFigure).path === 'string')
+    : [];
+  const rows = r.methods
+    .map((m) => {
+      const share = m.channelShare
+        ? Object.entries(m.channelShare)
+            .map(([k, v]) => `${esc(k)} ${num(v, 2)}`)
+            .join(', ')
+        : 'spatial only';
+      const masks =
+        m.masks
+          .filter((k) => k.cases > 0)
+          .map(
+            (k) =>
+              `${esc(k.mask)}: ${num(100 * k.inMask, 0)}% inside (chance ${num(100 * k.chance, 1)}%), peak inside ${num(100 * k.pointing, 0)}%`,
+          )
+          .join('; ') || '—';
+      return `<tr><td>${esc(m.method)}</td><td>${share}</td><td>${m.forwardPassesPerVolume}</td><td>${masks}</td></tr>`;
+    })
+    .join('');
+  return (
+    `<article class="card" id="map-${r.map}"><h3>Map ${r.map} <span class="sub">(volumes)</span></h3>` +
     `<p>Input channel: <b>${esc(r.inputChannel ?? 'not determined')}</b> (integrated gradients' net share), on ${r.cases.explained.length} volumes against the ${esc(r.cases.baseline)}.</p>` +
     `<table><tr><th>method</th><th>channel share</th><th>forward passes per volume</th><th>attribution in ground-truth masks</th></tr>${rows}</table>` +
     decoderBlock(r) +
     sliceFigures(dir, figures) +
-    `<p class="note">Not computed on volumes yet: ${r.notComputed.map(esc).join('; ')}.</p></article>`;
+    `<p class="note">Not computed on volumes yet: ${r.notComputed.map(esc).join('; ')}.</p></article>`
+  );
 }
 
 // Ablation per output channel and the entanglement index, or why there are none.
 function decoderBlock(r: VolumeMapExplanation): string {
   if (!r.decoder) return r.decoderNote ? `<p class="note">Decoder: ${esc(r.decoderNote)}.</p>` : '';
-  const rows = Object.entries(r.decoder.ablation).map(([ch, v]) => `<tr><td>${esc(ch)}</td><td>${num(v.effect, 4)}</td><td>${num(v.control, 4)}</td><td>${num(v.ratio, 2)}</td><td>${num(v.pValue, 3)}</td><td>${v.insideMask === undefined ? '—' : `${num(100 * v.insideMask, 0)}%`}</td></tr>`).join('');
-  return `<h4 class="part">Decoder: what the map changes in the output</h4>` +
+  const rows = Object.entries(r.decoder.ablation)
+    .map(
+      ([ch, v]) =>
+        `<tr><td>${esc(ch)}</td><td>${num(v.effect, 4)}</td><td>${num(v.control, 4)}</td><td>${num(v.ratio, 2)}</td><td>${num(v.pValue, 3)}</td><td>${v.insideMask === undefined ? '—' : `${num(100 * v.insideMask, 0)}%`}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h4 class="part">Decoder: what the map changes in the output</h4>` +
     `<table><tr><th>output channel</th><th>effect of ablating the map</th><th>other maps (control)</th><th>ratio</th><th>consistency p</th><th>in the mask</th></tr>${rows}</table>` +
-    `<p>Entanglement index ${num(r.decoder.entanglement.map, 2)} (all maps ${num(r.decoder.entanglement.overall, 2)}; 0: the map changes the decoding where no other map does).</p>`;
+    `<p>Entanglement index ${num(r.decoder.entanglement.map, 2)} (all maps ${num(r.decoder.entanglement.overall, 2)}; 0: the map changes the decoding where no other map does).</p>`
+  );
 }
 
 // One row of three slices (depth, height, width) per method, case and channel; unreadable files are skipped.
@@ -49,11 +80,19 @@ function sliceFigures(dir: string, figures: SliceFigure[]): string {
   }
   const rows: string[] = [];
   for (const [key, fs] of groups) {
-    const imgs = fs.map((f) => {
-      const png = readRunPng(dir, f.path);
-      return png ? pngImg(png, `${key}, slice ${f.index} across ${f.axis}`, { width: 160 }) : '';
-    }).join(' ');
-    if (imgs.trim()) rows.push(figure(imgs, `${esc(key)}: slices through the attribution's peak (${fs.map((f) => `${esc(f.axis)} ${f.index}`).join(', ')}); ground truth outlined`));
+    const imgs = fs
+      .map((f) => {
+        const png = readRunPng(dir, f.path);
+        return png ? pngImg(png, `${key}, slice ${f.index} across ${f.axis}`, { width: 160 }) : '';
+      })
+      .join(' ');
+    if (imgs.trim())
+      rows.push(
+        figure(
+          imgs,
+          `${esc(key)}: slices through the attribution's peak (${fs.map((f) => `${esc(f.axis)} ${f.index}`).join(', ')}); ground truth outlined`,
+        ),
+      );
   }
   return rows.length ? `<h4 class="part">Three orthogonal slices</h4>${rows.join('')}` : '';
 }
