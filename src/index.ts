@@ -13,6 +13,13 @@ export {
   type DiffusionAEConfig,
   type ReconstructOptions,
 } from './models/diffusion/diffusion-ae.js';
+export {
+  AdversarialAE,
+  type AdversarialDecoderOptions,
+  type AdversarialAEConfig,
+  type AdversarialLoss,
+} from './models/adversarial/adversarial-ae.js';
+export { PatchDiscriminator, type PatchDiscriminatorOptions } from './models/adversarial/patch-discriminator.js';
 export { makeSchedule, ddimTimesteps, type NoiseSchedule, type ScheduleOptions } from './models/diffusion/schedule.js';
 export { ddimDecode, ddimInvert, qSample, type EpsModel, type DdimOptions } from './models/diffusion/ddim.js';
 export * as train from './train/index.js';

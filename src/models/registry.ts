@@ -1,4 +1,5 @@
 // Building models by kind name, from CLI options or from a run's config.json.
+import { AdversarialAE, type AdversarialDecoderOptions } from './adversarial/adversarial-ae.js';
 import { ConvAE, type ConvAEOptions } from './conv-ae.js';
 import { DiffusionAE, type DiffusionDecoderOptions } from './diffusion/diffusion-ae.js';
 import { FactorVAE, type FactorVAEOptions } from './factor-vae.js';
@@ -32,6 +33,8 @@ export const modelOptionsHelp: Record<ModelKind, string> = {
   infogan: 'InfoGAN: categorical (10) + continuous (2) codes; Q network is the encoder',
   torchscript: "a user's TorchScript autoencoder (encode/decode methods, or encoder + decoder files)",
   'diffusion-ae': 'a trained encoder (frozen) with a DDIM diffusion decoder; made by `train-decoder --from <run>`, not by --model',
+  'adversarial-ae':
+    "a trained model's conv decoder fine-tuned with a patch discriminator, encoder frozen; made by `train-decoder --decoder adversarial --from <run>`, not by --model",
 };
 
 /** The kinds with a 3D variant, built when inputShape is [C, D, H, W] (volumes). */
@@ -68,6 +71,12 @@ export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
       const enc = (o as { encoder?: { kind: ModelKind } & ModelOptions }).encoder;
       if (!enc) throw new Error("createModel(diffusion-ae): the encoder's config (encoder) is required");
       return new DiffusionAE(createModel(enc.kind, enc), o as DiffusionDecoderOptions);
+    }
+    // Likewise the adversarial decoder's config holds its base model's: rebuilt, then wrapped.
+    case 'adversarial-ae': {
+      const base = (o as { base?: { kind: ModelKind } & ModelOptions }).base;
+      if (!base) throw new Error("createModel(adversarial-ae): the base model's config (base) is required");
+      return new AdversarialAE(createModel(base.kind, base), o as AdversarialDecoderOptions);
     }
     default:
       throw new Error(`unknown model '${String(kind)}' (one of ${MODEL_KINDS.join(', ')})`);

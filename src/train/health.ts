@@ -58,7 +58,7 @@ export interface HealthRecord {
   marginDb: number;
   /**
    * The model decodes the latents of a frozen encoder trained and checked in another run (a diffusion
-   * decoder, `train-decoder --from`): a failed reconstruction then indicts this decoder, not the latents.
+   * or adversarial decoder, `train-decoder --from`): a failed reconstruction then indicts this decoder, not the latents.
    */
   frozenEncoder?: boolean;
   dataRange: number;
@@ -188,7 +188,7 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     model: { mse: modelMse, psnr: psnrFromMse(modelMse, dataRange) },
     baseline: { mse: baseMse, psnr: psnrFromMse(baseMse, dataRange), what: 'mean image of the training split' },
     marginDb: HEALTH_MARGIN_DB,
-    ...(model.config.kind === 'diffusion-ae' ? { frozenEncoder: true } : {}),
+    ...(model.config.kind === 'diffusion-ae' || model.config.kind === 'adversarial-ae' ? { frozenEncoder: true } : {}),
     activeUnits: {
       count: mapActive.filter(Boolean).length,
       of: k,

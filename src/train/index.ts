@@ -2,6 +2,7 @@
 export { trainModel, trainingSplits, type TrainEvent } from './trainer.js';
 export { resumeRun } from './resume.js';
 export { trainDiffusionDecoder, latentStats, type TrainDiffusionDecoderOptions } from './train-decoder.js';
+export { trainAdversarialDecoder, ADVERSARIAL_DECODER_LR, type TrainAdversarialDecoderOptions } from './train-adversarial-decoder.js';
 export {
   openRun,
   readRunConfig,

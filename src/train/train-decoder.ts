@@ -44,6 +44,22 @@ export function latentStats(model: DiffusionAE, data: CaseDataset, indices: Arra
 }
 
 /**
+ * The data and seed of a decoder run started from run `fromRun` (config `config`): by default the run's
+ * recorded data spec and seed, so the decoder's split is the encoder's.
+ */
+export async function decoderRunInputs(
+  fromRun: string,
+  config: { dataSpec?: unknown; seed: number },
+  o: { data?: string | CaseDataset; seed?: number },
+): Promise<{ spec: string | CaseDataset; data: CaseDataset; seed: number }> {
+  const recorded = config.dataSpec;
+  const spec: string | CaseDataset | undefined = o.data ?? (typeof recorded === 'string' ? recorded : undefined);
+  if (spec === undefined) throw new Error(`${fromRun}/config.json records no data spec; pass the data to train the decoder on`);
+  const data = typeof spec === 'string' ? await loadCases(spec) : spec;
+  return { spec, data, seed: o.seed ?? config.seed };
+}
+
+/**
  * Trains a diffusion decoder on the latents of the encoder in run folder `fromRun` (kept frozen: only
  * the denoiser has an optimizer) and writes the run to `o.out` like `trainModel`. The split defaults to
  * the encoder run's (same data, and `seed` defaults to that run's seed), so the decoder's validation
@@ -57,11 +73,7 @@ export async function trainDiffusionDecoder(
   const enc = openRun(fromRun);
   let model: DiffusionAE | null = null;
   try {
-    const recorded = enc.config.dataSpec;
-    const spec: string | CaseDataset | undefined = o.data ?? (typeof recorded === 'string' ? recorded : undefined);
-    if (spec === undefined) throw new Error(`${fromRun}/config.json records no data spec; pass the data to train the decoder on`);
-    const data = typeof spec === 'string' ? await loadCases(spec) : spec;
-    const seed = o.seed ?? enc.config.seed;
+    const { spec, data, seed } = await decoderRunInputs(fromRun, enc.config, o);
     // The denoiser's initial weights from a generator of their own stream: the run depends on its seed
     // only, never on what libtorch's global generator drew before.
     const init = generator(streamSeed(seed, 'diffusion/init'));
