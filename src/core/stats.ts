@@ -1,8 +1,10 @@
 // The statistics every analysis shares: descriptive moments, the Student t distribution (CDF, tails and
 // quantiles from the regularised incomplete beta function: Lentz's continued fraction, as in Numerical
 // Recipes' betacf), the normal quantile, Welch's t-test, the Wilson bound, AUC, Benjamini–Hochberg and
-// the Kolmogorov–Smirnov test against U(0, 1). No statistics package is needed; the values are checked
+// the Kolmogorov–Smirnov test against U(0, 1), ranks, Pearson and Spearman correlation, and the percentile
+// bootstrap interval of a mean. No statistics package is needed; the values are checked
 // against scipy in test/core/stats.test.ts and test/explain/*-stats.test.ts.
+import { Random } from './random.js';
 
 export function mean(a: ArrayLike<number>): number {
   let s = 0;
@@ -255,4 +257,69 @@ export function kolmogorovQ(lambda: number): number {
     if (Math.abs(term) < 1e-12) break;
   }
   return Math.min(1, Math.max(0, sum));
+}
+
+/** Ranks 1..n with ties given their average rank. */
+export function ranks(v: ArrayLike<number>): Float64Array {
+  const n = v.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a]! - v[b]!);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && v[idx[j + 1]!] === v[idx[i]!]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
+}
+
+/** The centred cross and square sums of a and b, from which Pearson's r and r² are formed. */
+export function correlationSums(a: ArrayLike<number>, b: ArrayLike<number>): { sab: number; saa: number; sbb: number } {
+  const n = a.length;
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return { sab, saa, sbb };
+}
+
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { sab, saa, sbb } = correlationSums(a, b);
+  // A constant vector carries no order: report no correlation rather than NaN.
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return pearson(ranks(a), ranks(b));
+}
+
+/** Percentile bootstrap interval of the mean of `values` (seeded). */
+export function bootstrapMeanCI(values: ArrayLike<number>, level = 0.95, resamples = 1000, seed = 0): [number, number] {
+  const n = values.length;
+  if (n === 0) return [NaN, NaN];
+  const rnd = new Random(seed);
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[rnd.int(n)]!;
+    means[b] = s / n;
+  }
+  means.sort();
+  const lo = Math.floor(((1 - level) / 2) * resamples),
+    hi = Math.ceil(((1 + level) / 2) * resamples) - 1;
+  return [means[lo]!, means[Math.min(hi, resamples - 1)]!];
 }

@@ -1,7 +1,7 @@
 // SAP (Kumar et al. 2018) and explicitness (Ridgeway & Mozer 2018): how predictable each factor is
 // from single latent dimensions (SAP) and from all of them linearly (explicitness).
 import { column, type PreparedFactor } from './factors.js';
-import { auc as rocAuc } from '../core/stats.js';
+import { auc as rocAuc, correlationSums } from '../core/stats.js';
 import { fitLogistic, predictProba, type Matrix } from './linear.js';
 
 export interface SapResult {
@@ -13,25 +13,7 @@ export interface SapResult {
 }
 
 function squaredCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0,
-    mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]! - ma,
-      y = b[i]! - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
+  const { sab, saa, sbb } = correlationSums(a, b);
   return saa > 0 && sbb > 0 ? (sab * sab) / (saa * sbb) : 0;
 }
 

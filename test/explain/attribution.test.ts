@@ -9,7 +9,7 @@ import type { LatentModel } from '../../src/models/types.js';
 import { attribute } from '../../src/explain/attribution/attribute.js';
 import { channelMutingTest } from '../../src/explain/attribution/channel-muting.js';
 import { localization } from '../../src/explain/attribution/localization.js';
-import { spearman, ranks } from '../../src/explain/stats.js';
+import { spearman, ranks } from '../../src/core/stats.js';
 import { assertClose } from '../helpers/close.js';
 
 class LinearEncoder extends Module implements LatentModel {

@@ -4,7 +4,7 @@
 import { noGrad, scope, type Tensor } from '../../engine/index.js';
 import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
-import { meanOf } from '../stats.js';
+import { mean } from '../../core/stats.js';
 import { ablateMap } from './latent-edit.js';
 
 export interface MapEffects {
@@ -144,5 +144,5 @@ export function entanglementIndex(effects: MapEffects): Entanglement {
     }),
   );
   const perMap = overlap.map((row, a) => row.reduce((s, v, b) => s + (a === b ? 0 : v), 0) / Math.max(1, k - 1));
-  return { perMap, overlap, overall: meanOf(perMap) };
+  return { perMap, overlap, overall: mean(perMap) };
 }

@@ -3,7 +3,7 @@
 // removes what every case's attribution contains (anatomy, a label-independent distractor) and keeps what
 // distinguishes the cases that carry the label: the controlled answer to "which input image".
 import { Random } from '../../core/random.js';
-import { bootstrapMeanCI, meanOf } from '../stats.js';
+import { bootstrapMeanCI, mean } from '../../core/stats.js';
 import type { AttributionResult } from './types.js';
 
 export interface ChannelShareSummary {
@@ -17,7 +17,7 @@ export function summarizeShares(r: AttributionResult, channels: string[], seed =
   if (!r.channelShare) return null;
   const [n, c] = r.shape;
   const cols = channels.map((_, ch) => Float64Array.from({ length: n }, (_, i) => r.channelShare![i * c + ch]!));
-  return { channels, mean: cols.map(meanOf), ci: cols.map((v, ch) => bootstrapMeanCI(v, 0.95, 1000, seed + ch)) };
+  return { channels, mean: cols.map((v) => mean(v)), ci: cols.map((v, ch) => bootstrapMeanCI(v, 0.95, 1000, seed + ch)) };
 }
 
 /** Sum of the signed attribution of each channel, per case: N x C (by completeness, each channel's part of f(x) - f(baseline)). */

@@ -16,7 +16,7 @@
 import { noGrad, scope, tensor, type Tensor } from '../../engine/index.js';
 import { Random } from '../../core/random.js';
 import type { LatentModel } from '../../models/types.js';
-import { bootstrapMeanCI, meanOf, spearman } from '../stats.js';
+import { bootstrapMeanCI, mean, spearman } from '../../core/stats.js';
 import { makeBaseline, type BaselineKind } from './baseline.js';
 
 export interface ChannelMutingOptions {
@@ -142,7 +142,7 @@ export function channelMutingTest(model: LatentModel, x: Tensor, o: ChannelMutin
     naiveDrivers: channels.filter((_, ch) => s[ch]! > threshold),
     pRandomMaps,
     pShuffledChannels,
-    share: shares.map((v) => meanOf(v)),
+    share: shares.map((v) => mean(v)),
     shareCI: shares.map((v, ch) => bootstrapMeanCI(v, 0.95, 1000, (o.seed ?? 0) + ch)),
     driver,
     mapSpecific,

@@ -6,7 +6,7 @@
 import { keep, noGrad, scope, type Tensor } from '../../engine/index.js';
 import { seededNormal } from './seeded-noise.js';
 import type { LatentModel } from '../../models/types.js';
-import { meanOf, spearman } from '../stats.js';
+import { mean, spearman } from '../../core/stats.js';
 import { attribute, type AttributeOptions } from './attribute.js';
 import { encoderLayers } from './gradcam.js';
 import type { AttributionResult } from './types.js';
@@ -23,8 +23,8 @@ export interface SanityResult {
 
 function ssim1d(a: Float64Array, b: Float64Array): number {
   const n = a.length;
-  const ma = meanOf(a),
-    mb = meanOf(b);
+  const ma = mean(a),
+    mb = mean(b);
   let va = 0,
     vb = 0,
     cov = 0;
@@ -80,7 +80,7 @@ export function randomizedEncoderCheck(
     rho.push(spearman(a, b));
     ss.push(ssim1d(a, b));
   }
-  const rankCorrelation = meanOf(rho),
-    ssim = meanOf(ss);
+  const rankCorrelation = mean(rho),
+    ssim = mean(ss);
   return { method: options.method, rankCorrelation, ssim, passed: rankCorrelation < 0.5 && ssim < 0.5 };
 }
