@@ -3,9 +3,14 @@
 // its frozen latents, on phantoms. Reconstruction PSNR / SSIM of held-out cases at 10, 20 and 50 DDIM
 // steps with the inferred x_T (DDIM inversion of the case) and with a random one (the model's fixed
 // noise), the same with the latents shuffled across cases (does the decoder use them?), the mean-image
-// baseline, and decoding time per image. One JSON line last.
+// baseline, and decoding time per image. The adversarial decoder (the encoder's own conv decoder
+// fine-tuned against a patch discriminator, encoder frozen) beside a control fine-tuned for as many
+// steps without the adversarial term, so that a difference is the adversarial term's and not the extra
+// training's; for every decoder the detail it keeps (gradientEnergy, against the cases'), and for the
+// conv decoders the entanglement index of their map effects. One JSON line last.
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 //   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
+//   --adv-steps 600 --adv-start 100 --adv-weight 0.5 --no-diffusion (the conv decoders only)
 import { generatePhantoms } from '../src/data/phantom.js';
 import {
   Adam,
@@ -19,7 +24,10 @@ import {
   withGenerator,
   type Tensor,
 } from '../src/engine/index.js';
+import { entanglementIndex, mapEffects } from '../src/explain/ablation/map-effects.js';
+import { AdversarialAE } from '../src/models/adversarial/adversarial-ae.js';
 import { ConvAE } from '../src/models/conv-ae.js';
+import type { LatentModel } from '../src/models/types.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
 import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
 import { psnr, ssim } from '../src/train/image-quality.js';
@@ -55,7 +63,39 @@ function fit(
   return (performance.now() - t0) / 1000;
 }
 
+// Adam per optimizer group (its own learning rate and betas), as the trainer runs a model's groups.
+function fitGroups(model: LatentModel, x: Tensor, steps: number, batch: number, lr: number): number {
+  const opts = new Map(
+    model.paramGroups().map((g) => [g.name, new Adam(g.params, { lr: g.lr ?? lr, ...(g.betas ? { betas: g.betas } : {}) })]),
+  );
+  const n = x.shape[0]!;
+  const t0 = performance.now();
+  model.train(true);
+  for (let s = 1; s <= steps; s++) {
+    scope(() =>
+      model.trainStep(x.narrow(0, ((s - 1) * batch) % (n - batch), batch), s, (g, l) => {
+        const o = opts.get(g)!;
+        o.zeroGrad();
+        l.backward();
+        o.step();
+      }),
+    );
+  }
+  model.eval();
+  for (const o of opts.values()) o.dispose();
+  return (performance.now() - t0) / 1000;
+}
+
 const round = (v: number, d = 3) => Number(v.toFixed(d));
+
+// Mean squared difference of neighbouring pixels: how much fine detail (edges, texture) an image set
+// holds; a decoder's over the cases' own says whether it blurs (below 1) or adds detail.
+function gradientEnergy(x: Tensor): number {
+  const [, , h, w] = x.shape as [number, number, number, number];
+  const dx = x.narrow(3, 1, w - 1).sub(x.narrow(3, 0, w - 1));
+  const dy = x.narrow(2, 1, h - 1).sub(x.narrow(2, 0, h - 1));
+  return dx.square().mean().item() + dy.square().mean().item();
+}
 
 export async function run(args: string[]): Promise<void> {
   const encSteps = arg(args, 'enc-steps', 600),
@@ -70,6 +110,10 @@ export async function run(args: string[]): Promise<void> {
   const schedule = (si >= 0 ? args[si + 1] : 'linear') as ScheduleKind;
   const ci = args.indexOf('--conditioning');
   const conditioning = (ci >= 0 ? args[ci + 1] : 'adagn+spatial') as DiffusionConditioning;
+  const advSteps = arg(args, 'adv-steps', 600),
+    advStart = arg(args, 'adv-start', 100),
+    advWeight = arg(args, 'adv-weight', 0.5);
+  const diffusion = !args.includes('--no-diffusion');
   const data = generatePhantoms({
     n: 640,
     size: 32,
@@ -90,6 +134,20 @@ export async function run(args: string[]): Promise<void> {
   enc.train();
   const encSeconds = fit((x, s, u) => enc.trainStep(x, s, u), enc.parameters(), xTrain, encSteps, 32, 2e-3);
   enc.eval();
+  console.error(`encoder trained ${encSteps} steps in ${encSeconds.toFixed(0)} s`);
+  // Copies of the trained model whose conv decoders are fine-tuned: with and without the adversarial term.
+  const copy = () => {
+    const m = new ConvAE(enc.config as never);
+    m.loadStateDict(enc.stateDict());
+    return m;
+  };
+  const adversarial = withGenerator(generator(seed + 2), () => new AdversarialAE(copy(), { advStart, advWeight, discriminatorWidth: 16 }));
+  const control = withGenerator(generator(seed + 2), () => new AdversarialAE(copy(), { advStart, advWeight: 0, discriminatorWidth: 16 }));
+  const advSeconds = fitGroups(adversarial, xTrain, advSteps, batch, 2e-4);
+  fitGroups(control, xTrain, advSteps, batch, 2e-4);
+  console.error(
+    `adversarial decoder fine-tuned ${advSteps} steps in ${advSeconds.toFixed(0)} s (control without the adversarial term as long)`,
+  );
   const model = withGenerator(
     generator(seed + 1),
     () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }),
@@ -102,14 +160,20 @@ export async function run(args: string[]): Promise<void> {
     }),
   );
   const params = model.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
-  console.error(`encoder trained ${encSteps} steps in ${encSeconds.toFixed(0)} s; denoiser ${params} parameters`);
   model.train();
-  const decSeconds = fit((x, s, u) => model.trainStep(x, s, u), model.denoiser.parameters(), xTrain, steps, batch, 2e-3);
+  const decSeconds = diffusion ? fit((x, s, u) => model.trainStep(x, s, u), model.denoiser.parameters(), xTrain, steps, batch, 2e-3) : 0;
   model.eval();
-  console.error(`diffusion decoder trained ${steps} steps in ${decSeconds.toFixed(0)} s`);
+  if (diffusion) console.error(`diffusion decoder (${params} parameters) trained ${steps} steps in ${decSeconds.toFixed(0)} s`);
 
   const rows: Record<string, unknown>[] = [];
-  const score = (decoder: string, ddimSteps: number | null, xT: string, latents: string, f: () => Tensor) =>
+  const score = (
+    decoder: string,
+    ddimSteps: number | null,
+    xT: string,
+    latents: string,
+    f: () => Tensor,
+    extra: Record<string, unknown> = {},
+  ) =>
     scope(() =>
       noGrad(() => {
         const t0 = performance.now();
@@ -123,6 +187,8 @@ export async function run(args: string[]): Promise<void> {
           psnr: round(psnr(y, xTest), 2),
           ssim: round(ssim(y, xTest), 4),
           msPerImage: round(msPerImage, 1),
+          detail: round(gradientEnergy(y) / gradientEnergy(xTest), 3),
+          ...extra,
         };
         console.error(JSON.stringify(row));
         rows.push(row);
@@ -137,9 +203,23 @@ export async function run(args: string[]): Promise<void> {
     { dtype: 'int64' },
   );
   const zShuffled = z.index([perm]);
-  score('conv', null, '-', 'own', () => enc.decode(z));
-  score('conv', null, '-', 'shuffled', () => enc.decode(zShuffled));
-  for (const n of [10, 20, 50]) {
+  // The entanglement index of a decoder's map effects on the held-out cases (maps set to their training mean).
+  const meanLatent = noGrad(() => enc.encode(xTrain).z.mean(0));
+  const entangled = (m: LatentModel) => {
+    const e = entanglementIndex(mapEffects(m, z, meanLatent));
+    return { entanglement: round(e.overall, 4), entanglementPerMap: e.perMap.map((v) => round(v, 4)) };
+  };
+  for (const [name, m] of [
+    ['conv', enc],
+    ['adversarial', adversarial],
+    ['conv fine-tuned without the adversarial term', control],
+  ] as const) {
+    score(name, null, '-', 'own', () => m.decode(z), entangled(m));
+    score(name, null, '-', 'shuffled', () => m.decode(zShuffled));
+  }
+  adversarial.dispose();
+  control.dispose();
+  for (const n of diffusion ? [10, 20, 50] : []) {
     score('diffusion', n, 'inferred', 'own', () => model.decodeFrom(model.invert(xTest, z, n), z, n));
     score('diffusion', n, 'random', 'own', () => model.decodeFrom(model.fixedNoise(cases), z, n));
     score('diffusion', n, 'random', 'shuffled', () => model.decodeFrom(model.fixedNoise(cases), zShuffled, n));
@@ -152,8 +232,18 @@ export async function run(args: string[]): Promise<void> {
       trainCases: 640 - cases,
       testCases: cases,
       encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
+      adversarial: {
+        steps: advSteps,
+        advStart,
+        advWeight,
+        adaptiveWeight: true,
+        advLoss: 'non-saturating',
+        lr: 2e-4,
+        discriminatorLr: 2e-4,
+        trainSeconds: round(advSeconds, 1),
+      },
       decoder: {
-        kind: 'diffusion',
+        kind: diffusion ? 'diffusion' : 'none',
         prediction,
         conditioning,
         schedule,

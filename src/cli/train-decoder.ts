@@ -171,7 +171,7 @@ export function registerTrainDecoder(program: Command): void {
       int('--ddim-steps'),
       20,
     )
-    .option('--adv-weight <x>', 'adversarial: weight of the generator term (VQGAN disc_weight)', num('--adv-weight'), 0.1)
+    .option('--adv-weight <x>', 'adversarial: weight of the generator term (VQGAN disc_weight)', num('--adv-weight'), 0.5)
     .option(
       '--adv-start <n>',
       'adversarial: reconstruction-only steps before the adversarial terms start (VQGAN disc_start)',

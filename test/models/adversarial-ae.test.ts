@@ -98,7 +98,7 @@ test('adversarial decoder: hinge terms, patch logits per patch, and the kinds it
       scope(() => rand([4, ...SHAPE])),
       1,
     );
-    assert.equal(terms.adv_weight, 0.1, 'without the adaptive factor the weight is advWeight');
+    assert.equal(terms.adv_weight, 0.5, 'without the adaptive factor the weight is advWeight');
     assert.ok(Number.isFinite(terms.gen!) && terms.disc! >= 0);
     assert.equal(model.config.perceptual, 'none');
   } finally {
