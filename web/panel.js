@@ -13,6 +13,16 @@ function designWarnings(rank) {
   return w.length ? h('ul', { class: 'design-warnings small' }, ...w.map((x) => h('li', {}, `Study design: ${String(x)}`))) : null;
 }
 
+/** A decoder run's line: its decoder kind and PSNR next to the conv decoder's (src/runs/run-decoder.ts). */
+function decoderLine(c) {
+  const db = (s) => (s ? `${s.psnr.toFixed(2)} dB` : 'not recorded');
+  return h(
+    'p',
+    { class: 'muted small decoder' },
+    `decoder: ${c.kind} on the frozen encoder of ${c.from}; reconstruction PSNR ${db(c.decoder)} (conv decoder ${db(c.conv)}). ${c.notes.join('; ')}`,
+  );
+}
+
 /** The health check (health.json): a banner when the model failed it, a note when it was not recorded. */
 function healthBanner(health) {
   if (!health)
@@ -58,6 +68,8 @@ export class RunPanel {
     const unreadable = (f) => h('p', { class: 'flag small' }, `Unreadable: ${f.unreadable}`);
     // rank.json and tcav.json are envelopes {format, version, created, inputs, settings, result} (src/runs/run-file.ts).
     const rank = rankFile?.result ?? null;
+    // A decoder run (train-decoder): its decoder's PSNR beside the conv decoder's of the encoder run.
+    const decoder = config?.decoder ? await getJson(`${enc(this.id)}/decoder`).catch(() => null) : null;
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;
@@ -72,6 +84,7 @@ export class RunPanel {
           `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`,
         ),
         d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null,
+        decoder ? decoderLine(decoder) : null,
         healthBanner(health),
       ),
     );

@@ -12,6 +12,8 @@ import { channelStripPng, MAX_SCALE, MAX_STRIP_SIDE, stripScale } from './png.js
 import type { ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta } from './protocol.js';
 import { runFiles, type ServedRun } from './runs.js';
 import { readRunEnvelope, type AnalysisFileKind } from '../runs/run-file.js';
+import { decoderComparison } from '../runs/run-decoder.js';
+import { readRunConfig } from '../train/run-folder.js';
 
 export interface ApiContext {
   runs: ServedRun[];
@@ -143,6 +145,12 @@ export async function handleApi(
     case 'health':
       if (rest.length === 0) return serveRunFile(res, run, [`${what}.json`], ['.json']);
       break;
+    case 'decoder': {
+      // A decoder run's decoder next to the conv decoder of its encoder's run (404 for other runs).
+      const c = rest.length === 0 ? decoderComparison(run.root, readRunConfig(run.root)) : null;
+      if (!c) throw new HttpError(404, 'not a decoder run');
+      return sendJson(res, c);
+    }
     case 'rank':
     case 'tcav':
     case 'metrics':

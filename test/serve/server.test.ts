@@ -93,6 +93,7 @@ test('serves the UI, the run list and the run files', async () => {
   assert.equal(old.status, 422);
   assert.match(JSON.parse(old.body.toString()).error, /^tcav\.json was written by an older latentlens .*re-run 'latentlens tcav'/);
   rmSync(join(dir, 'tcav.json'));
+  assert.equal((await raw(server.url, `/api/${runId}/decoder`)).status, 404, 'not a decoder run');
 });
 
 test('path traversal, encoded dots, absolute paths and symlinks out of the run are refused', async () => {

@@ -2,6 +2,7 @@
 import { lineChart } from '../../util/charts.js';
 import { esc, num, table, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
+import { decoderComparison } from '../../runs/run-decoder.js';
 
 /** At most `max` points, evenly spaced and always keeping the last: a long run's step curve stays small inline. */
 function thin<T>(rows: T[], max: number): T[] {
@@ -40,13 +41,33 @@ export function healthTable(files: RunFiles): string {
   );
 }
 
+/** A decoder run's decoder next to the conv decoder of its encoder's run (nothing for other runs). */
+export function decoderBlock(files: RunFiles): string {
+  const c = decoderComparison(files.dir, files.config);
+  if (!c) return '';
+  const row = (name: string, s: typeof c.decoder) =>
+    s
+      ? [name, `${num(s.psnr, 2)} dB`, `${num(s.psnr - s.baselinePsnr, 2)} dB`, `${s.cases} ${esc(s.split)}`]
+      : [name, '—', '—', 'not recorded'];
+  return (
+    `<h3>Decoder</h3><p>A <strong>${esc(c.kind)}</strong> decoder on the frozen encoder of <code>${esc(c.from)}</code>; ` +
+    `every encoder analysis (rank, attribution, TCAV) is that encoder's, the decoding ones (masked decoding, ablation, entanglement, traversals) use this decoder.</p>` +
+    table(
+      ['decoder', 'reconstruction PSNR', 'above the mean image', 'cases'],
+      [row(`${c.kind} (this run)`, c.decoder), row('conv (the encoder run)', c.conv)],
+      { cls: 'num' },
+    ) +
+    (c.notes.length ? `<ul class="notes">${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '')
+  );
+}
+
 export async function trainingSection(files: RunFiles): Promise<Section> {
   const { steps, epochs } = files;
   if (!steps.length && !epochs.length) {
     return {
       id: 'training',
       title: 'Training',
-      body: `<p class="missing">train.jsonl is absent or empty: this run has no training log.</p>${healthTable(files)}`,
+      body: `<p class="missing">train.jsonl is absent or empty: this run has no training log.</p>${decoderBlock(files)}${healthTable(files)}`,
     };
   }
   const charts: string[] = [];
@@ -135,6 +156,6 @@ export async function trainingSection(files: RunFiles): Promise<Section> {
   return {
     id: 'training',
     title: 'Training',
-    body: `${summary}${healthTable(files)}<div class="charts">${charts.join('')}</div>${rows.length ? `<details><summary>Epoch table</summary>${table(head.map(esc), rows)}</details>` : ''}`,
+    body: `${summary}${decoderBlock(files)}${healthTable(files)}<div class="charts">${charts.join('')}</div>${rows.length ? `<details><summary>Epoch table</summary>${table(head.map(esc), rows)}</details>` : ''}`,
   };
 }
