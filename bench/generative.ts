@@ -7,7 +7,8 @@
 // fine-tuned against a patch discriminator, encoder frozen) beside a control fine-tuned for as many
 // steps without the adversarial term, so that a difference is the adversarial term's and not the extra
 // training's; for every decoder the detail it keeps (gradientEnergy, against the cases'), and for the
-// conv decoders the entanglement index of their map effects. One JSON line last.
+// conv decoders and the diffusion decoder (its decode(z), fixed x_T) the entanglement index of their map
+// effects; MS-SSIM beside SSIM. One JSON line last.
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 //   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
 //   --adv-steps 600 --adv-start 100 --adv-weight 0.5 --no-diffusion (the conv decoders only)
@@ -30,7 +31,7 @@ import { ConvAE } from '../src/models/conv-ae.js';
 import type { LatentModel } from '../src/models/types.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
 import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
-import { psnr, ssim } from '../src/train/image-quality.js';
+import { msSsim, psnr, ssim } from '../src/train/image-quality.js';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -186,6 +187,7 @@ export async function run(args: string[]): Promise<void> {
           latents,
           psnr: round(psnr(y, xTest), 2),
           ssim: round(ssim(y, xTest), 4),
+          msSsim: round(msSsim(y, xTest).value, 4),
           msPerImage: round(msPerImage, 1),
           detail: round(gradientEnergy(y) / gradientEnergy(xTest), 3),
           ...extra,
@@ -221,7 +223,15 @@ export async function run(args: string[]): Promise<void> {
   control.dispose();
   for (const n of diffusion ? [10, 20, 50] : []) {
     score('diffusion', n, 'inferred', 'own', () => model.decodeFrom(model.invert(xTest, z, n), z, n));
-    score('diffusion', n, 'random', 'own', () => model.decodeFrom(model.fixedNoise(cases), z, n));
+    // The entanglement index through the diffusion decoder: its decode(z) (the fixed x_T, its own DDIM steps).
+    score(
+      'diffusion',
+      n,
+      'random',
+      'own',
+      () => model.decodeFrom(model.fixedNoise(cases), z, n),
+      n === model.config.ddimSteps ? entangled(model) : {},
+    );
     score('diffusion', n, 'random', 'shuffled', () => model.decodeFrom(model.fixedNoise(cases), zShuffled, n));
   }
   model.dispose();
@@ -256,6 +266,8 @@ export async function run(args: string[]): Promise<void> {
         trainSeconds: round(decSeconds, 1),
       },
       threads: getNumThreads(),
+      // MS-SSIM on 32 px: the two scales of Wang et al.'s five that fit an 11-px window, weights renormalised.
+      msSsimScales: noGrad(() => scope(() => msSsim(xTest, xTest).scales)),
       rows,
     }),
   );

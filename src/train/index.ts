@@ -26,7 +26,19 @@ export {
 } from './state.js';
 export { lrFactor, type ScheduleKind, type ScheduleOptions } from './schedule.js';
 export { clipGradNorm, gradNorm } from './clip.js';
-export { ssim, ssimPerImage, psnr, psnrFromMse, mse, gaussianWindow, type SsimOptions } from './image-quality.js';
+export {
+  ssim,
+  ssimPerImage,
+  msSsim,
+  msSsimPerImage,
+  MS_SSIM_WEIGHTS,
+  type MsSsimOptions,
+  psnr,
+  psnrFromMse,
+  mse,
+  gaussianWindow,
+  type SsimOptions,
+} from './image-quality.js';
 export { evaluateReconstruction, type EvaluateOptions } from './validate.js';
 export { latestCheckpoint, loadCheckpoint, saveTensorMap, loadTensorMap, type LatestPointer } from './checkpoint.js';
 export { readTrainLog } from './jsonl-log.js';
