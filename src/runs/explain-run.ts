@@ -2,6 +2,7 @@
 // and region (with controls), decoder effects and entanglement, traversals, activation maximisation.
 // Writes explain/map-<k>.json (one envelope, run-file.ts) and the figures in figures/map-<k>/. A 3D
 // run goes to explain-volumes-run.ts.
+import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { explainMap, type ExplainResult } from '../explain/explain-map.js';
 import {
@@ -23,10 +24,11 @@ import { explainVolumesRun, type VolumeExplainFile } from './explain-volumes-run
 import { runDesign, runNuisance } from './run-design.js';
 import { designSummary } from '../explain/design.js';
 import { healthSummary } from './run-health.js';
-import { existsSync } from 'node:fs';
 import { readRunEnvelope, writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
-import { formatQ, type RankFile } from './rank-run.js';
-import { defined, logOf, type RunLog } from './run-log.js';
+import type { RankFile } from './rank-run.js';
+import { formatQ } from '../explain/importance/meaning.js';
+import { logOf, type RunLog } from './run-log.js';
+import { defined } from './run-options.js';
 import { EXPLAIN_DEFAULTS, type ExplainRunOptions, type ExplainSettings } from './explain-options.js';
 
 export type { ExplainRunOptions, ExplainSettings } from './explain-options.js';

@@ -7,7 +7,8 @@ import { encodeRun, pickRows } from './encode-run.js';
 import type { SplitChoice } from './run-data.js';
 import { healthSummary } from './run-health.js';
 import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
-import { defined, logOf, type RunLog } from './run-log.js';
+import { logOf, type RunLog } from './run-log.js';
+import { defined } from './run-options.js';
 
 export interface MetricsRunOptions {
   data?: string;

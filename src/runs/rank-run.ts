@@ -11,7 +11,7 @@ import {
   type RankEvaluation,
   type RankResult,
 } from '../explain/importance/index.js';
-import { aucWithDirection, chartLabel } from '../explain/importance/meaning.js';
+import { aucWithDirection, chartLabel, formatQ } from '../explain/importance/meaning.js';
 import { encodeLatents } from '../models/encode.js';
 import { parsePooling, poolLatents, POOLINGS, type Pooling } from '../models/pool-latents.js';
 import { designSummary, type DesignReport } from '../explain/design.js';
@@ -22,7 +22,8 @@ import { loadRunData, type SplitChoice } from './run-data.js';
 import { runDesign } from './run-design.js';
 import { healthSummary } from './run-health.js';
 import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
-import { defined, logOf, type RunLog } from './run-log.js';
+import { logOf, type RunLog } from './run-log.js';
+import { defined } from './run-options.js';
 
 export interface RankRunOptions {
   /** Data spec; default the run's. */
@@ -145,9 +146,6 @@ export async function rankRun(
     rd.run.model.dispose();
   }
 }
-
-/** A q-value as every command prints it. */
-export const formatQ = (q: number): string => (q < 1e-3 ? q.toExponential(1) : q.toFixed(3));
 
 const verdict = (t: ImportanceTest | null, digits = 4): string =>
   t === null

@@ -14,8 +14,3 @@ export interface RunLog {
 
 /** The log of `out`, or a sink that drops every line. */
 export const logOf = (out: RunLog): ((line: string) => void) => out.log ?? (() => {});
-
-/** The options that were given: an undefined one must not override its default when spread over them. */
-export function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

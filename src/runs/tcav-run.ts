@@ -8,7 +8,8 @@ import { encodeRun, pickRows } from './encode-run.js';
 import type { SplitChoice } from './run-data.js';
 import { healthSummary } from './run-health.js';
 import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
-import { defined, logOf, type RunLog } from './run-log.js';
+import { logOf, type RunLog } from './run-log.js';
+import { defined } from './run-options.js';
 
 export interface TcavRunOptions {
   /** Concept specs: factor:lesion_present=1, ids:file.csv, folder:dir, label:1, indices:0-9, random:50; `#name` names one. */

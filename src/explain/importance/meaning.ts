@@ -31,3 +31,6 @@ export function chartLabel(name: string, m: { significant: boolean }, c: { signi
   const stars = [m.significant ? 'M*' : '', c?.significant ? 'C*' : ''].filter(Boolean).join(' ');
   return stars ? `${name} [${stars}]` : name;
 }
+
+/** A q-value as every command prints it. */
+export const formatQ = (q: number): string => (q < 1e-3 ? q.toExponential(1) : q.toFixed(3));
