@@ -12,6 +12,12 @@
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 //   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
 //   --adv-steps 600 --adv-start 100 --adv-weight 0.5 --no-diffusion (the conv decoders only)
+//   --data phantoms|pneumoniamnist (640 cases either way; PneumoniaMNIST from ../shared/data)
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Random } from '../src/core/random.js';
+import { loadMedMNIST } from '../src/data/medmnist.js';
 import { generatePhantoms } from '../src/data/phantom.js';
 import {
   Adam,
@@ -98,6 +104,34 @@ function gradientEnergy(x: Tensor): number {
   return dx.square().mean().item() + dy.square().mean().item();
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * 640 cases, the last ones held out: two-channel 32 px phantoms with a lesion, or a seeded subset of
+ * PneumoniaMNIST's train split (1 x 28 x 28 chest X-rays; ../shared/data).
+ */
+async function benchData(source: 'phantoms' | 'pneumoniamnist', seed: number): Promise<{ all: Tensor; what: string }> {
+  if (source === 'phantoms') {
+    const data = generatePhantoms({
+      n: 640,
+      size: 32,
+      seed,
+      channels: ['T1', 'FLAIR'],
+      lesionIntensity: [0.6, 1.0],
+      lesionRadius: [0.08, 0.15],
+    });
+    return { all: tensor(data.images, data.shape).clamp(0, 1), what: 'phantoms 2x32x32' };
+  }
+  const path = join(here, '..', '..', '..', 'shared', 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
+  if (!existsSync(path)) throw new Error(`bench generative --data pneumoniamnist: ${path} not found (see ../shared/data/README.md)`);
+  const ds = await loadMedMNIST(path, { split: 'train' });
+  const per = ds.shape.slice(1).reduce((a, b) => a * b, 1);
+  const pick = new Random(`generative/${seed}`).permutation(ds.shape[0]).subarray(0, 640);
+  const images = new Float32Array(640 * per);
+  pick.forEach((r, i) => images.set(ds.images.subarray(r * per, (r + 1) * per), i * per));
+  return { all: tensor(images, [640, ...ds.shape.slice(1)]), what: 'PneumoniaMNIST 1x28x28 (640 train-split cases, seeded)' };
+}
+
 export async function run(args: string[]): Promise<void> {
   const encSteps = arg(args, 'enc-steps', 600),
     steps = arg(args, 'steps', 1500),
@@ -115,23 +149,18 @@ export async function run(args: string[]): Promise<void> {
     advStart = arg(args, 'adv-start', 100),
     advWeight = arg(args, 'adv-weight', 0.5);
   const diffusion = !args.includes('--no-diffusion');
-  const data = generatePhantoms({
-    n: 640,
-    size: 32,
-    seed,
-    channels: ['T1', 'FLAIR'],
-    lesionIntensity: [0.6, 1.0],
-    lesionRadius: [0.08, 0.15],
-  });
-  const all = tensor(data.images, data.shape).clamp(0, 1);
-  const xTrain = all.narrow(0, 0, 640 - cases),
-    xTest = all.narrow(0, 640 - cases, cases);
-  console.error(
-    `generative: libtorch ${torchVersion()}, ${getNumThreads()} threads; ${640 - cases} training phantoms 2x32x32, ${cases} held out`,
-  );
+  const di = args.indexOf('--data');
+  const source = di >= 0 ? args[di + 1]! : 'phantoms';
+  if (source !== 'phantoms' && source !== 'pneumoniamnist') throw new Error(`--data ${source}: expected phantoms or pneumoniamnist`);
+  const { all, what } = await benchData(source, seed);
+  const [n, c, side] = all.shape as [number, number, number, number];
+  const xTrain = all.narrow(0, 0, n - cases),
+    xTest = all.narrow(0, n - cases, cases);
+  console.error(`generative: libtorch ${torchVersion()}, ${getNumThreads()} threads; ${n - cases} training ${what}, ${cases} held out`);
 
   manualSeed(seed);
-  const enc = new ConvAE({ inputShape: [2, 32, 32], latentMaps: 8, latentGrid: [8, 8], width: 16 });
+  const grid = side / 4; // 32 px: 8x8, 28 px: 7x7
+  const enc = new ConvAE({ inputShape: [c, side, side], latentMaps: 8, latentGrid: [grid, grid], width: 16 });
   enc.train();
   const encSeconds = fit((x, s, u) => enc.trainStep(x, s, u), enc.parameters(), xTrain, encSteps, 32, 2e-3);
   enc.eval();
@@ -238,10 +267,10 @@ export async function run(args: string[]): Promise<void> {
   console.log(
     JSON.stringify({
       suite: 'generative',
-      data: 'phantoms 2x32x32',
-      trainCases: 640 - cases,
+      data: what,
+      trainCases: n - cases,
       testCases: cases,
-      encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [8, 8], steps: encSteps },
+      encoder: { kind: 'conv-ae', latentMaps: 8, latentGrid: [grid, grid], steps: encSteps },
       adversarial: {
         steps: advSteps,
         advStart,
