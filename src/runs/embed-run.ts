@@ -2,18 +2,16 @@
 // no grad), pool the latent maps (their means, or every cell), embed, colour, and write embed-<method>.json (one envelope,
 // run-file.ts) and figures/embed-<method>.png into the run folder.
 import { join } from 'node:path';
-import { loadCases } from '../data/spec.js';
 import type { CaseDataset, ImageDataset } from '../data/types.js';
 import { Random } from '../core/random.js';
 import { resolveTarget, targetRecord, type Target } from '../data/target.js';
 import { encodeLatents } from '../models/encode.js';
 import { parsePooling, poolLatents } from '../models/pool-latents.js';
-import { openRun } from '../train/index.js';
 import { embedAsync, type EmbedOptions } from '../embed/index.js';
 import { embeddingJson, writeScatterPng, type EmbeddingJson, type ScatterOptions } from '../embed/scatter.js';
 import type { EmbeddingResult, ProgressCallback } from '../embed/types.js';
 import { insideRun, mkdirInRun } from '../util/run-paths.js';
-import { printRunHealth } from './run-data.js';
+import { openRunCases } from './run-data.js';
 import { healthSummary } from './run-health.js';
 import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
 import { logOf, type RunLog } from './run-log.js';
@@ -108,12 +106,9 @@ export async function embedRun(
   out: RunLog = {},
 ): Promise<{ result: EmbeddingResult; file: EmbedFile; json: string; png: string; target?: Target }> {
   const log = logOf(out);
-  const health = await printRunHealth(dir, o.data, log);
-  const run = openRun(dir);
+  // The run, its data (images or volumes) and its health, opened once, as every analysis opens them.
+  const { run, data, dataSpec: spec, health } = await openRunCases(dir, { data: o.data, volumes: true, command: 'embed', log });
   try {
-    const spec = o.data ?? run.config.dataSpec;
-    if (typeof spec !== 'string') throw new Error(`${dir}/config.json records no dataSpec; pass the data with --data <spec>`);
-    const data = await loadCases(spec); // images or volumes
     const n = data.shape[0];
     const max = o.maxPoints ?? 5000;
     const seed = o.embed.seed ?? 0;

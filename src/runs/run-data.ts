@@ -6,7 +6,7 @@ import { caseSize, maskSize, type CaseDataset, type ImageDataset } from '../data
 import { tensor, type Tensor } from '../engine/index.js';
 import { openRun, type OpenedRun } from '../train/index.js';
 import { takeRows } from '../util/rows.js';
-import { currentWeights, printHealth, recordedHealth, runHealth, type RunHealth } from './run-health.js';
+import { printHealth, runHealth, type RunHealth } from './run-health.js';
 
 export const SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
@@ -106,20 +106,4 @@ export async function loadRunData(dir: string, o: OpenRunOptions = {}): Promise<
     groups,
     sliceIndex,
   };
-}
-
-/**
- * For analyses that open the run themselves (embed): prints the run's health from health.json, or opens
- * the run and its data to compute it (as the other analyses do) when there is none for its weights.
- */
-export async function printRunHealth(dir: string, data?: string, log?: (line: string) => void): Promise<RunHealth> {
-  const recorded = recordedHealth(dir, currentWeights(dir));
-  if (recorded) {
-    const h: RunHealth = { status: 'recorded', record: recorded };
-    printHealth(h, log);
-    return h;
-  }
-  const rc = await openRunCases(dir, { data, volumes: true, log }); // health is computed on images or volumes alike
-  rc.run.model.dispose();
-  return rc.health;
 }

@@ -6,7 +6,7 @@
 import { relative, sep } from 'node:path';
 import type { CaseDataset } from '../data/types.js';
 import { checkHealth, HEALTH_FILE, readHealth, writeHealth, type HealthRecord } from '../train/health.js';
-import { runWeightsFile, type OpenedRun } from '../train/run-folder.js';
+import type { OpenedRun } from '../train/run-folder.js';
 import { trainingSplits } from '../train/trainer.js';
 
 export type RunHealth = { status: 'recorded' | 'computed'; record: HealthRecord } | { status: 'not-recorded'; record: null; why: string };
@@ -16,12 +16,6 @@ export interface HealthSummary {
   status: RunHealth['status'];
   passed: boolean | null;
   warning: string | null;
-}
-
-/** The weights `openRun` loads, relative to the run folder ('/'-separated), or null when there are none. */
-export function currentWeights(dir: string): string | null {
-  const p = runWeightsFile(dir);
-  return p ? relative(dir, p).split(sep).join('/') : null;
 }
 
 /** health.json when it describes the weights `weights` (a record without `weights` is taken as current). */
