@@ -5,46 +5,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Random } from '../../src/core/random.js';
 import { tensor } from '../../src/engine/index.js';
-import { gaussianWindow, MS_SSIM_WEIGHTS, msSsim, msSsimPerImage, ssim } from '../../src/train/image-quality.js';
-
-/** Per channel: mean SSIM and mean contrast-structure term over every valid window. */
-function direct(xs: Float32Array, ys: Float32Array, C: number, H: number, W: number, S: number): { ssim: number; cs: number }[] {
-  const g = gaussianWindow(S, 1.5);
-  const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
-  const out: { ssim: number; cs: number }[] = [];
-  for (let c = 0; c < C; c++) {
-    let ss = 0,
-      cs = 0,
-      count = 0;
-    for (let i = 0; i + S <= H; i++) {
-      for (let j = 0; j + S <= W; j++) {
-        let mx = 0,
-          my = 0,
-          xx = 0,
-          yy = 0,
-          xy = 0;
-        for (let u = 0; u < S; u++) {
-          for (let v = 0; v < S; v++) {
-            const w = g[u]! * g[v]!,
-              k = (c * H + i + u) * W + j + v;
-            mx += w * xs[k]!;
-            my += w * ys[k]!;
-            xx += w * xs[k]! ** 2;
-            yy += w * ys[k]! ** 2;
-            xy += w * xs[k]! * ys[k]!;
-          }
-        }
-        const [vx, vy, cxy] = [xx - mx * mx, yy - my * my, xy - mx * my];
-        const s = (2 * cxy + c2) / (vx + vy + c2);
-        cs += s;
-        ss += ((2 * mx * my + c1) / (mx * mx + my * my + c1)) * s;
-        count++;
-      }
-    }
-    out.push({ ssim: ss / count, cs: cs / count });
-  }
-  return out;
-}
+import { MS_SSIM_WEIGHTS, msSsim, msSsimPerImage, ssim } from '../../src/train/image-quality.js';
+import { directSsim } from '../helpers/direct-ssim.js';
 
 function halve(a: Float32Array, C: number, H: number, W: number): Float32Array {
   const out = new Float32Array(C * (H / 2) * (W / 2));
@@ -67,8 +29,8 @@ test('MS-SSIM equals the direct two-scale evaluation; identical images give 1; o
   const got = msSsim(x, y, { windowSize: S });
   assert.equal(got.scales, 2, '24 px halves once before the 7-px window no longer fits');
   const [w0, w1] = [MS_SSIM_WEIGHTS[0]!, MS_SSIM_WEIGHTS[1]!];
-  const fine = direct(xs, ys, C, H, W, S),
-    coarse = direct(halve(xs, C, H, W), halve(ys, C, H, W), C, H / 2, W / 2, S);
+  const fine = directSsim(xs, ys, C, H, W, S),
+    coarse = directSsim(halve(xs, C, H, W), halve(ys, C, H, W), C, H / 2, W / 2, S);
   // Per channel, then the mean over channels (pytorch-msssim's order).
   const want =
     (fine[0]!.cs ** (w0 / (w0 + w1)) * coarse[0]!.ssim ** (w1 / (w0 + w1)) +
