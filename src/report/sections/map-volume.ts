@@ -3,29 +3,20 @@
 // orthogonal slices through each attribution's peak, and what was not computed on volumes. (The 2D
 // card's decoder parts do not exist for volumes yet.)
 import type { VolumeMapExplanation } from '../../explain/explain-volume-map.js';
+import type { VolumeExplainFileResult, VolumeFigure } from '../../runs/explain-volumes-run.js';
 import { esc, figure, num, pngImg } from '../html.js';
 import { readRunPng } from '../run-files.js';
 
-/** A slice figure as explain lists it (src/cli/explain-volumes.ts). */
-interface SliceFigure {
-  path: string;
-  method: string;
-  case: number;
-  channel: string;
-  axis: string;
-  index: number;
-}
-
 /** Whether an explain file holds a volume explanation. */
-export function isVolumeExplanation(value: unknown): value is VolumeMapExplanation {
+export function isVolumeExplanation(value: unknown): value is VolumeExplainFileResult {
   return typeof value === 'object' && value !== null && (value as { volumes?: unknown }).volumes === true;
 }
 
-export function volumeMapCard(dir: string, r: VolumeMapExplanation): string {
+export function volumeMapCard(dir: string, r: VolumeExplainFileResult): string {
   // The figure list explain wrote (entries that are not slice figures, e.g. of a 2D file, are ignored).
-  const listed: unknown = (r as { figures?: unknown }).figures;
+  const listed: unknown = r.figures;
   const figures = Array.isArray(listed)
-    ? listed.filter((f): f is SliceFigure => typeof f === 'object' && f !== null && typeof (f as SliceFigure).path === 'string')
+    ? listed.filter((f): f is VolumeFigure => typeof f === 'object' && f !== null && typeof (f as VolumeFigure).path === 'string')
     : [];
   const rows = r.methods
     .map((m) => {
@@ -72,8 +63,8 @@ function decoderBlock(r: VolumeMapExplanation): string {
 }
 
 // One row of three slices (depth, height, width) per method, case and channel; unreadable files are skipped.
-function sliceFigures(dir: string, figures: SliceFigure[]): string {
-  const groups = new Map<string, SliceFigure[]>();
+function sliceFigures(dir: string, figures: VolumeFigure[]): string {
+  const groups = new Map<string, VolumeFigure[]>();
   for (const f of figures) {
     const key = `${f.method} / case ${f.case} / ${f.channel}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
