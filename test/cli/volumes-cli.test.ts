@@ -1,7 +1,8 @@
 // Volumes end to end through the CLI: train builds the 3D ConvAE for phantom3d volumes, rank pools its
 // d x h x w maps, explain runs the volume attributions with occlusion's cost in forward passes per
-// volume, tcav, metrics and embed read their maps' cells, data inspect shows them, and the explorer,
-// without volume support, refuses by name, saying what to use instead.
+// volume, tcav, metrics and embed read their maps' cells, data inspect shows them, and a command
+// without volume support refuses them by name, saying which commands take them (the explorer's own
+// volume tests are test/serve/volumes.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ const ok = (...args: string[]) => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; the explorer refuses them by name', async () => {
+test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; a 2D-only command refuses them by name', async () => {
   const trained = ok(
     'train',
     '--data',
@@ -112,10 +113,10 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   assert.ok(existsSync(join(run, 'metrics.json')));
   ok('embed', run, '--method', 'pca');
   assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).inputs.latentShape, [4, 4, 4, 4]);
-  // The explorer does not take volumes: opening the run for it is refused by name.
+  // A command without volume support refuses the run by name.
   await assert.rejects(
-    openRunCases(run, { command: 'serve (the explorer)' }),
-    /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/,
+    openRunCases(run, { command: 'report (its case images)' }),
+    /report \(its case images\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank, .*serve and data inspect/,
   );
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.
   const inspected = ok('data', 'inspect', SPEC, '--sheet', join(root, 'sheet.png'));
