@@ -103,19 +103,23 @@ function sliceRows(run, ex) {
       'div',
       { class: 'volume-method', 'data-method': method },
       h('h4', {}, method),
-      ...[...groups].map(([key, fs]) => {
-        fs.sort((a, b) => AXES.indexOf(a.axis) - AXES.indexOf(b.axis));
-        return h(
-          'figure',
-          { class: 'volume-slices' },
-          h(
-            'div',
-            { class: 'slice-row' },
-            ...fs.map((f) => h('img', { class: 'slice', src: figureUrl(run, f.path), alt: `${method} ${key} ${f.axis} ${f.index}` })),
-          ),
-          h('figcaption', {}, `${key}: slices across ${fs.map((f) => `${f.axis} ${f.index}`).join(', ')}, through the attribution's peak`),
-        );
-      }),
+      h(
+        'div',
+        { class: 'slice-figures' },
+        ...[...groups].map(([key, fs]) => {
+          fs.sort((a, b) => AXES.indexOf(a.axis) - AXES.indexOf(b.axis));
+          return h(
+            'figure',
+            { class: 'volume-slices' },
+            h(
+              'div',
+              { class: 'slice-row' },
+              ...fs.map((f) => h('img', { class: 'slice', src: figureUrl(run, f.path), alt: `${method} ${key} ${f.axis} ${f.index}` })),
+            ),
+            h('figcaption', {}, `${key} · ${fs.map((f) => `${f.axis} ${f.index}`).join(', ')}`),
+          );
+        }),
+      ),
     ),
   );
 }
@@ -152,7 +156,7 @@ export function volumeMapView(run, ex, head) {
       ? h(
           'p',
           { class: 'muted small' },
-          'Three orthogonal slices per method, volume and input channel, through the point where the attribution peaks: across depth (an H x W plane), height (D x W) and width (D x H); red where the attribution is positive, blue where negative' +
+          'Three orthogonal slices per method, volume and input channel, through the voxel where the attribution peaks (its indices under each): across depth (an H x W plane), height (D x W) and width (D x H); red where the attribution is positive, blue where negative' +
             (masks.length ? `; ground truth outlined: ${masks.join(', ')}.` : '.'),
         )
       : h('p', { class: 'muted small' }, 'explain wrote no slice figures for this map.'),
