@@ -40,14 +40,14 @@ const cases: Case[] = [
   { name: '3-D, stride 2, output padding 1', x: [2, 3, 3, 4, 2], w: [3, 2, 3, 3, 3], o: { stride: 2, padding: 1, outputPadding: 1 } },
 ];
 
-function reference(x: Tensor, w: Tensor, b: Tensor, o: Case['o']): Tensor {
+function reference(x: Tensor, w: Tensor, b: Tensor | null, o: Case['o']): Tensor {
   const pair = (v: number | number[] | undefined, d: number, n: number) => (Array.isArray(v) ? v : Array(n).fill(v ?? d));
   const n = x.ndim - 2;
   return op(
     n === 2 ? 'conv_transpose2d.input' : 'conv_transpose3d.input',
     x.id,
     w.id,
-    b.id,
+    b?.id ?? null,
     pair(o.stride, 1, n),
     pair(o.padding, 0, n),
     pair(o.outputPadding, 0, n),
@@ -56,7 +56,7 @@ function reference(x: Tensor, w: Tensor, b: Tensor, o: Case['o']): Tensor {
   );
 }
 
-function ours(x: Tensor, w: Tensor, b: Tensor, o: Case['o']): Tensor {
+function ours(x: Tensor, w: Tensor, b: Tensor | null, o: Case['o']): Tensor {
   return x.ndim === 4 ? F.convTranspose2d(x, w, b, o as never) : F.convTranspose3d(x, w, b, o as never);
 }
 
@@ -65,28 +65,32 @@ function values(t: Tensor | null): Float32Array {
 }
 
 for (const c of cases) {
-  test(`conv_transpose by adjoint equals aten's: ${c.name}`, () => {
-    scope(() => {
-      const g = generator(7);
-      const x = randn(c.x, { generator: g }).requiresGrad_(true);
-      const w = randn(c.w, { generator: g }).requiresGrad_(true);
-      const groups = c.o.groups ?? 1;
-      const b = randn([c.w[1]! * groups], { generator: g }).requiresGrad_(true);
-      const want = reference(x, w, b, c.o);
-      const got = ours(x, w, b, c.o);
-      assert.deepEqual(got.shape, want.shape);
-      assertClose(values(got), values(want), 1e-5, 1e-5, 'forward');
-      // A weighted sum, so every output element's gradient differs.
-      const r = randn(want.shape, { generator: g });
-      const gw = grad(want.mul(r).sum(), [x, w, b], { createGraph: true });
-      const go = grad(got.mul(r).sum(), [x, w, b], { createGraph: true });
-      for (let i = 0; i < 3; i++) assertClose(values(go[i]!), values(gw[i]!), 1e-4, 1e-4, `gradient ${['input', 'weight', 'bias'][i]}`);
-      // A second derivative through the backward (input-gradients of attribution methods differentiate it).
-      const hw = grad(gw[0]!.pow(2).sum(), [w]);
-      const ho = grad(go[0]!.pow(2).sum(), [w]);
-      assertClose(values(ho[0]!), values(hw[0]!), 1e-4, 1e-3, 'second derivative');
+  for (const withBias of [true, false]) {
+    test(`conv_transpose by adjoint equals aten's: ${c.name}, ${withBias ? 'with' : 'without'} bias`, () => {
+      scope(() => {
+        const g = generator(7);
+        const x = randn(c.x, { generator: g }).requiresGrad_(true);
+        const w = randn(c.w, { generator: g }).requiresGrad_(true);
+        const groups = c.o.groups ?? 1;
+        const b = withBias ? randn([c.w[1]! * groups], { generator: g }).requiresGrad_(true) : null;
+        const want = reference(x, w, b, c.o);
+        const got = ours(x, w, b, c.o);
+        assert.deepEqual(got.shape, want.shape);
+        assertClose(values(got), values(want), 1e-5, 1e-5, 'forward');
+        // A weighted sum, so every output element's gradient differs.
+        const r = randn(want.shape, { generator: g });
+        const inputs = b ? [x, w, b] : [x, w];
+        const gw = grad(want.mul(r).sum(), inputs, { createGraph: true });
+        const go = grad(got.mul(r).sum(), inputs, { createGraph: true });
+        for (let i = 0; i < inputs.length; i++)
+          assertClose(values(go[i]!), values(gw[i]!), 1e-4, 1e-4, `gradient ${['input', 'weight', 'bias'][i]}`);
+        // A second derivative through the backward (input-gradients of attribution methods differentiate it).
+        const hw = grad(gw[0]!.pow(2).sum(), [w]);
+        const ho = grad(go[0]!.pow(2).sum(), [w]);
+        assertClose(values(ho[0]!), values(hw[0]!), 1e-4, 1e-3, 'second derivative');
+      });
     });
-  });
+  }
 }
 
 test('float64 and output padding >= stride go to aten::conv_transpose exactly', () => {
