@@ -97,13 +97,16 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
     /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/,
   );
 
-  // The report shows the volume explanation as its own card and says why it has no case images.
+  // The report shows the volume explanation as its own card, and sample volumes and reconstructions as middle slices.
   ok('report', run);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, /Map 0 <span class="sub">\(volumes\)<\/span>/);
   assert.match(html, /Three orthogonal slices/);
+  assert.match(html, /ground truth outlined \(lesion/);
   assert.match(html, /Decoder: what the map changes in the output/);
-  assert.match(html, /report \(its case images\) takes 2D images only/);
+  assert.match(html, /Each volume is shown as its middle slices across depth, height and width \(indices 8, 8, 8\)/);
+  assert.match(html, /Each volume as its middle slices \(indices 8, 8, 8\): across depth, input above reconstruction/);
+  assert.doesNotMatch(html, /not shown/);
 
   // TCAV and the metrics read the maps' cells: volumes' d x h x w maps work as they are.
   const tcav = ok('tcav', run, '--concept', 'factor:lesion_radius>0.15', '--random-concepts', '4', '--runs', '3', '--head', 'logistic');
@@ -115,8 +118,8 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).inputs.latentShape, [4, 4, 4, 4]);
   // A command without volume support refuses the run by name.
   await assert.rejects(
-    openRunCases(run, { command: 'report (its case images)' }),
-    /report \(its case images\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank, .*serve and data inspect/,
+    openRunCases(run, { command: 'a 2D-only analysis' }),
+    /a 2D-only analysis takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank, .*serve and data inspect/,
   );
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.
   const inspected = ok('data', 'inspect', SPEC, '--sheet', join(root, 'sheet.png'));
