@@ -7,6 +7,7 @@
         "native/allocator.cc",
         "native/convert.cc",
         "native/dispatch.cc",
+        "native/distributed.cc",
         "native/generator.cc",
         "native/script.cc",
         "native/tensor.cc"
@@ -18,7 +19,8 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
-        "_GLIBCXX_USE_CXX11_ABI=<!(node native/libtorch-config.mjs abi)"
+        "_GLIBCXX_USE_CXX11_ABI=<!(node native/libtorch-config.mjs abi)",
+        "<!@(node native/libtorch-config.mjs gloo)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
