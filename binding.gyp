@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/allocator.cc",
+        "native/conv-transpose.cc",
         "native/convert.cc",
         "native/dispatch.cc",
         "native/distributed.cc",

@@ -35,16 +35,18 @@ export async function run(args: string[]): Promise<void> {
   infer(5);
   await peer.next('train 5');
   await peer.next('infer 5');
+  await peer.next('frozen 5');
   // --contend N: N single-threaded busy processes share the cores with both sides for every timed round.
   const busy: ChildProcess[] = Array.from({ length: contend }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const rssStart = process.memoryUsage().rss;
 
-  const t = { ll: 0, py: 0, lli: 0, pyi: 0 };
+  const t = { ll: 0, py: 0, lli: 0, pyi: 0, pyf: 0 };
   for (let r = 0; r < rounds; r++) {
     t.ll += train(trainSteps);
     t.py += Number(await peer.next(`train ${trainSteps}`));
     t.lli += infer(inferSteps);
     t.pyi += Number(await peer.next(`infer ${inferSteps}`));
+    t.pyf += Number(await peer.next(`frozen ${inferSteps}`));
     console.error(
       `round ${r + 1}/${rounds}: train ${((trainSteps * BATCH) / (t.ll / (r + 1))).toFixed(0)} vs ${((trainSteps * BATCH) / (t.py / (r + 1))).toFixed(0)} img/s`,
     );
@@ -61,6 +63,8 @@ export async function run(args: string[]): Promise<void> {
     latentlens_infer_img_s: round((imgs * inferSteps) / t.lli),
     pytorch_infer_img_s: round((imgs * inferSteps) / t.pyi),
     infer_speedup: round(t.pyi / t.lli, 3),
+    pytorch_frozen_infer_img_s: round((imgs * inferSteps) / t.pyf),
+    infer_speedup_vs_frozen: round(t.pyf / t.lli, 3),
     rss_growth_mb: round(rssGrowth, 1),
     threads,
     contend,

@@ -8,9 +8,15 @@
 // steps without the adversarial term, so that a difference is the adversarial term's and not the extra
 // training's; for every decoder the detail it keeps (gradientEnergy, against the cases'), and for the
 // conv decoders and the diffusion decoder (its decode(z), fixed x_T) the entanglement index of their map
-// effects; MS-SSIM beside SSIM. One JSON line last.
+// effects; MS-SSIM beside SSIM. On phantoms also (generative-fp.ts) masked-decoding and ablation false
+// positives through every decoder, as explain-fp counts them, and MIG / DCI of the shared encoder; and for
+// every decoder its entanglement index against a null of conv decoders retrained on the same frozen
+// encoder (generative-null.ts says why that null). One JSON line last.
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
-//   --conditioning adagn+spatial|adagn --noise-schedule linear|cosine
+//   --conditioning adagn+spatial|adagn|adagn+cross-attention, or several comma-separated (one diffusion
+//   decoder each, on the same encoder) --noise-schedule linear|cosine
+//   --null-decoders 4 (retrained conv decoders of the null; 0 skips) --fp-cases 32 (explained lesion
+//   cases of the false-positive count) --metric-cases 1000 (phantoms of MIG / DCI)
 //   --adv-steps 600 --adv-start 100 --adv-weight 0.5 --no-diffusion (the conv decoders only)
 //   --data phantoms|pneumoniamnist (640 cases either way; PneumoniaMNIST from ../shared/data)
 import { existsSync } from 'node:fs';
@@ -18,7 +24,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../src/core/random.js';
 import { loadMedMNIST } from '../src/data/medmnist.js';
-import { generatePhantoms } from '../src/data/phantom.js';
+import { closeSharedPool } from '../src/forest/index.js';
+import { generatePhantoms, type PhantomOptions } from '../src/data/phantom.js';
+import type { ImageDataset } from '../src/data/types.js';
 import {
   Adam,
   generator,
@@ -38,6 +46,8 @@ import type { LatentModel } from '../src/models/types.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
 import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
 import { msSsim, psnr, ssim } from '../src/train/image-quality.js';
+import { decoderFalsePositives, encoderDisentanglement, strongMaps, type DecoderFalsePositives } from './generative-fp.js';
+import { againstNull, freshConvDecoders } from './generative-null.js';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -110,17 +120,13 @@ const here = dirname(fileURLToPath(import.meta.url));
  * 640 cases, the last ones held out: two-channel 32 px phantoms with a lesion, or a seeded subset of
  * PneumoniaMNIST's train split (1 x 28 x 28 chest X-rays; ../shared/data).
  */
-async function benchData(source: 'phantoms' | 'pneumoniamnist', seed: number): Promise<{ all: Tensor; what: string }> {
+// Lesion in FLAIR (the last channel), distractor in T1 (the first), as explain-fp's phantoms.
+const PHANTOMS: PhantomOptions = { size: 32, channels: ['T1', 'FLAIR'], lesionIntensity: [0.6, 1.0], lesionRadius: [0.08, 0.15] };
+
+async function benchData(source: 'phantoms' | 'pneumoniamnist', seed: number): Promise<{ all: Tensor; what: string; data?: ImageDataset }> {
   if (source === 'phantoms') {
-    const data = generatePhantoms({
-      n: 640,
-      size: 32,
-      seed,
-      channels: ['T1', 'FLAIR'],
-      lesionIntensity: [0.6, 1.0],
-      lesionRadius: [0.08, 0.15],
-    });
-    return { all: tensor(data.images, data.shape).clamp(0, 1), what: 'phantoms 2x32x32' };
+    const data = generatePhantoms({ ...PHANTOMS, n: 640, seed });
+    return { all: tensor(data.images, data.shape).clamp(0, 1), what: 'phantoms 2x32x32', data };
   }
   const path = join(here, '..', '..', '..', 'shared', 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
   if (!existsSync(path)) throw new Error(`bench generative --data pneumoniamnist: ${path} not found (see ../shared/data/README.md)`);
@@ -144,7 +150,10 @@ export async function run(args: string[]): Promise<void> {
   const si = args.indexOf('--noise-schedule');
   const schedule = (si >= 0 ? args[si + 1] : 'linear') as ScheduleKind;
   const ci = args.indexOf('--conditioning');
-  const conditioning = (ci >= 0 ? args[ci + 1] : 'adagn+spatial') as DiffusionConditioning;
+  const conditionings = (ci >= 0 ? args[ci + 1]! : 'adagn+spatial').split(',') as DiffusionConditioning[];
+  const nullDecoders = arg(args, 'null-decoders', 4),
+    fpCases = arg(args, 'fp-cases', 32),
+    metricCases = arg(args, 'metric-cases', 1000);
   const advSteps = arg(args, 'adv-steps', 600),
     advStart = arg(args, 'adv-start', 100),
     advWeight = arg(args, 'adv-weight', 0.5);
@@ -152,7 +161,7 @@ export async function run(args: string[]): Promise<void> {
   const di = args.indexOf('--data');
   const source = di >= 0 ? args[di + 1]! : 'phantoms';
   if (source !== 'phantoms' && source !== 'pneumoniamnist') throw new Error(`--data ${source}: expected phantoms or pneumoniamnist`);
-  const { all, what } = await benchData(source, seed);
+  const { all, what, data } = await benchData(source, seed);
   const [n, c, side] = all.shape as [number, number, number, number];
   const xTrain = all.narrow(0, 0, n - cases),
     xTest = all.narrow(0, n - cases, cases);
@@ -178,22 +187,29 @@ export async function run(args: string[]): Promise<void> {
   console.error(
     `adversarial decoder fine-tuned ${advSteps} steps in ${advSeconds.toFixed(0)} s (control without the adversarial term as long)`,
   );
-  const model = withGenerator(
-    generator(seed + 1),
-    () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }),
-  );
-  // Latent standardisation from the training cases, as trainDiffusionDecoder does it.
-  noGrad(() =>
-    scope(() => {
-      const z = enc.encode(xTrain).z;
-      model.setLatentStats(z.mean([0, 2, 3]).toNumbers(), z.std([0, 2, 3]).toNumbers());
-    }),
-  );
-  const params = model.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
-  model.train();
-  const decSeconds = diffusion ? fit((x, s, u) => model.trainStep(x, s, u), model.denoiser.parameters(), xTrain, steps, batch, 2e-3) : 0;
-  model.eval();
-  if (diffusion) console.error(`diffusion decoder (${params} parameters) trained ${steps} steps in ${decSeconds.toFixed(0)} s`);
+  // One diffusion decoder per conditioning, each on the same frozen encoder, trained in turn.
+  const diffusionDecoder = (conditioning: DiffusionConditioning) => {
+    const model = withGenerator(
+      generator(seed + 1),
+      () => new DiffusionAE(enc, { width, mults: [1, 2, 2], noiseSeed: seed, prediction, conditioning, schedule: { kind: schedule } }),
+    );
+    // Latent standardisation from the training cases, as trainDiffusionDecoder does it.
+    noGrad(() =>
+      scope(() => {
+        const z = enc.encode(xTrain).z;
+        model.setLatentStats(z.mean([0, 2, 3]).toNumbers(), z.std([0, 2, 3]).toNumbers());
+      }),
+    );
+    const parameters = model.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
+    model.train();
+    const trainSeconds = diffusion
+      ? fit((x, s, u) => model.trainStep(x, s, u), model.denoiser.parameters(), xTrain, steps, batch, 2e-3)
+      : 0;
+    model.eval();
+    if (diffusion)
+      console.error(`diffusion decoder ${conditioning} (${parameters} parameters) trained ${steps} steps in ${trainSeconds.toFixed(0)} s`);
+    return { model, conditioning, parameters, trainSeconds: round(trainSeconds, 1) };
+  };
 
   const rows: Record<string, unknown>[] = [];
   const score = (
@@ -236,34 +252,96 @@ export async function run(args: string[]): Promise<void> {
   const zShuffled = z.index([perm]);
   // The entanglement index of a decoder's map effects on the held-out cases (maps set to their training mean).
   const meanLatent = noGrad(() => enc.encode(xTrain).z.mean(0));
-  const entangled = (m: LatentModel) => {
+  const indexOf: Record<string, number> = {};
+  const entangled = (name: string, m: LatentModel) => {
     const e = entanglementIndex(mapEffects(m, z, meanLatent));
+    indexOf[name] = e.overall;
     return { entanglement: round(e.overall, 4), entanglementPerMap: e.perMap.map((v) => round(v, 4)) };
+  };
+  // Phantoms: the encoder's label-carrying maps and the lesion cases every decoder is asked about.
+  const strong = data ? await strongMaps(enc, xTrain, data.labels!, fpCases, seed) : null;
+  if (strong)
+    console.error(`label-carrying maps ${strong.maps.join(', ') || 'none'} (AUC ${strong.auc.map((a) => a.toFixed(2)).join(', ')})`);
+  const falsePositives: DecoderFalsePositives[] = [];
+  const countFalsePositives = (name: string, m: LatentModel) => {
+    if (data && strong) falsePositives.push(decoderFalsePositives(name, m, xTrain, data, strong, seed));
   };
   for (const [name, m] of [
     ['conv', enc],
     ['adversarial', adversarial],
     ['conv fine-tuned without the adversarial term', control],
   ] as const) {
-    score(name, null, '-', 'own', () => m.decode(z), entangled(m));
+    score(name, null, '-', 'own', () => m.decode(z), entangled(name, m));
     score(name, null, '-', 'shuffled', () => m.decode(zShuffled));
+    countFalsePositives(name, m);
   }
   adversarial.dispose();
   control.dispose();
-  for (const n of diffusion ? [10, 20, 50] : []) {
-    score('diffusion', n, 'inferred', 'own', () => model.decodeFrom(model.invert(xTest, z, n), z, n));
-    // The entanglement index through the diffusion decoder: its decode(z) (the fixed x_T, its own DDIM steps).
-    score(
-      'diffusion',
-      n,
-      'random',
-      'own',
-      () => model.decodeFrom(model.fixedNoise(cases), z, n),
-      n === model.config.ddimSteps ? entangled(model) : {},
-    );
-    score('diffusion', n, 'random', 'shuffled', () => model.decodeFrom(model.fixedNoise(cases), zShuffled, n));
+  const diffusionDecoders: { conditioning: string; parameters: number; trainSeconds: number }[] = [];
+  for (const conditioning of conditionings) {
+    const { model, ...info } = diffusionDecoder(conditioning);
+    diffusionDecoders.push(info);
+    const name = `diffusion ${conditioning}`;
+    for (const n of diffusion ? [10, 20, 50] : []) {
+      score('diffusion', n, 'inferred', 'own', () => model.decodeFrom(model.invert(xTest, z, n), z, n), { conditioning });
+      // The entanglement index through the diffusion decoder: its decode(z) (the fixed x_T, its own DDIM steps).
+      score('diffusion', n, 'random', 'own', () => model.decodeFrom(model.fixedNoise(cases), z, n), {
+        conditioning,
+        ...(n === model.config.ddimSteps ? entangled(name, model) : {}),
+      });
+      score('diffusion', n, 'random', 'shuffled', () => model.decodeFrom(model.fixedNoise(cases), zShuffled, n), { conditioning });
+    }
+    if (diffusion) countFalsePositives(name, model);
+    model.denoiser.dispose(); // not model.dispose(): that frees the shared encoder too
   }
-  model.dispose();
+  // The null of the entanglement index: conv decoders retrained on the frozen encoder (generative-null.ts).
+  const t0 = performance.now();
+  const nullIndices = freshConvDecoders(enc, xTrain, nullDecoders, encSteps, seed).map((m, r) => {
+    const e = round(entanglementIndex(mapEffects(m, z, meanLatent)).overall, 4);
+    const p = noGrad(() => scope(() => psnr(m.decode(z), xTest)));
+    console.error(`retrained conv decoder ${r}: entanglement ${e}, PSNR ${p.toFixed(2)} dB`);
+    m.dispose();
+    return { index: e, psnr: round(p, 2) };
+  });
+  const nullSeconds = (performance.now() - t0) / 1000;
+  const entanglementNull =
+    nullDecoders > 0
+      ? {
+          kind: 'conv decoders retrained from new initial weights on the same frozen encoder (same cases, steps, lr, batch)',
+          count: nullDecoders,
+          trainSeconds: round(nullSeconds, 1),
+          retrained: nullIndices,
+          conv: round(indexOf.conv!, 4),
+          decoders: Object.entries(indexOf)
+            .filter(([name]) => name !== 'conv')
+            .map(([name, index]) => {
+              const a = againstNull(
+                index,
+                indexOf.conv!,
+                nullIndices.map((r) => r.index),
+              );
+              return {
+                decoder: name,
+                index: round(index, 4),
+                ...a,
+                minusConv: round(a.minusConv, 4),
+                nullMinusConv: a.nullMinusConv.map((v) => round(v, 4)),
+                pLower: round(a.pLower, 3),
+                pHigher: round(a.pHigher, 3),
+              };
+            }),
+        }
+      : null;
+  if (entanglementNull)
+    for (const d of entanglementNull.decoders)
+      console.error(
+        `entanglement ${d.decoder} ${d.index} (minus conv ${d.minusConv}; retrained conv minus conv ${d.nullMinusConv.join(' .. ')}): ${d.verdict}, p lower ${d.pLower}`,
+      );
+  const metricsSet = data ? generatePhantoms({ ...PHANTOMS, n: metricCases, seed: seed + 1000, lesionRate: 1, distractorRate: 1 }) : null;
+  const disentanglement = metricsSet ? await encoderDisentanglement(enc, metricsSet, seed) : null;
+  if (disentanglement)
+    console.error(`encoder MIG ${disentanglement.mig.toFixed(3)}, DCI D ${disentanglement.dciDisentanglement.toFixed(3)}`);
+  closeSharedPool(); // the ranking's and DCI's forest workers
   console.log(
     JSON.stringify({
       suite: 'generative',
@@ -284,20 +362,39 @@ export async function run(args: string[]): Promise<void> {
       decoder: {
         kind: diffusion ? 'diffusion' : 'none',
         prediction,
-        conditioning,
+        conditioning: conditionings.join(','),
         schedule,
         T: 1000,
         width,
         mults: [1, 2, 2],
-        parameters: params,
         steps,
         batch,
-        trainSeconds: round(decSeconds, 1),
       },
+      diffusionDecoders,
       threads: getNumThreads(),
       // MS-SSIM on 32 px: the two scales of Wang et al.'s five that fit an 11-px window, weights renormalised.
       msSsimScales: noGrad(() => scope(() => msSsim(xTest, xTest).scales)),
       rows,
+      entanglementNull,
+      // Phantoms only: false positives as explain-fp counts them, on the encoder's label-carrying maps.
+      falsePositives: strong
+        ? {
+            maps: strong.maps,
+            auc: strong.auc.map((a) => round(a)),
+            explainedCases: strong.explained.length,
+            decoders: falsePositives.map((f) => ({ decoder: f.decoder, counts: f.counts, maps: f.maps })),
+          }
+        : null,
+      // MIG / DCI of the encoder's latents: one encoder, frozen under every decoder, so one score per run.
+      encoderDisentanglement: disentanglement
+        ? {
+            ...disentanglement,
+            mig: round(disentanglement.mig, 4),
+            dciDisentanglement: round(disentanglement.dciDisentanglement, 4),
+            dciCompleteness: round(disentanglement.dciCompleteness, 4),
+            dciInformativeness: round(disentanglement.dciInformativeness, 4),
+          }
+        : null,
     }),
   );
 }

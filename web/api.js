@@ -21,9 +21,9 @@ export async function getJson(path) {
   return r.json();
 }
 
-/** POST JSON, returning the response as a Blob (e.g. a PNG). */
-export async function postBlob(path, body, signal) {
-  const r = await fetch(apiUrl(path), {
+/** POST JSON, returning the response as a Blob (e.g. a PNG); `params` go in the query (e.g. a volume's `at`). */
+export async function postBlob(path, body, signal, params = {}) {
+  const r = await fetch(apiUrl(path, params), {
     method: 'POST',
     headers: { ...headers(), 'Content-Type': 'application/json' },
     body: JSON.stringify(body),

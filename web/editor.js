@@ -1,5 +1,7 @@
 // Live latent editing: one slider per map, starting at the case's pooled value; moving one shifts that
 // map (keeping its spatial pattern) and the decoding is requested again, debounced, latest wins.
+// Volumes: the input and its decoding are three orthogonal slices per channel (a row each, depth,
+// height, width: the report's volume card), through one voxel that three more sliders move.
 import { enc, getJson, postBlob, thumbUrl } from './api.js';
 import { fmt, h, labelText } from './dom.js';
 
@@ -17,9 +19,18 @@ export class LatentEditor {
     this.title = h('h3', {});
     this.input = h('img', { class: 'strip', alt: 'input channels' });
     this.decoded = h('img', { class: 'strip decoded', alt: 'decoding', 'data-version': '0' });
+    // The voxel the slices of a volume go through (RunMeta.volume), the centre to begin with.
+    this.at = meta.volume ? meta.shape.slice(1).map((d) => Math.floor(d / 2)) : null;
+    this.axisCaptions = [];
     // RGB runs: the strips start with the colour composite (RunMeta.composite).
-    this.captions = () =>
-      h('div', { class: 'captions' }, ...[...(meta.composite ? ['RGB'] : []), ...meta.channels].map((c) => h('span', {}, c)));
+    this.captions = () => {
+      if (!meta.volume)
+        return h('div', { class: 'captions' }, ...[...(meta.composite ? ['RGB'] : []), ...meta.channels].map((c) => h('span', {}, c)));
+      const spans = ['depth', 'height', 'width'].map(() => h('span', {}));
+      this.axisCaptions.push(spans);
+      return h('div', { class: 'captions' }, ...spans);
+    };
+    this.slicers = meta.volume ? this.sliceSliders() : null;
     this.sliders = h('div', { class: 'sliders' });
     this.note = h('p', { class: 'muted small' });
     this.root = h(
@@ -32,9 +43,18 @@ export class LatentEditor {
         h('figure', {}, this.input, this.captions(), h('figcaption', {}, 'input')),
         h('figure', {}, this.decoded, this.captions(), h('figcaption', {}, 'decoding of the edited latents')),
       ),
+      meta.volume
+        ? h(
+            'p',
+            { class: 'muted small' },
+            `Each row one channel (${meta.channels.join(', ')}, top to bottom): slices across depth (an H x W plane), height (D x W) and width (D x H) through the voxel the sliders below choose.`,
+          )
+        : null,
+      this.slicers,
       h('div', { class: 'toolbar' }, h('button', { onclick: () => this.reset() }, 'reset edits'), this.note),
       this.sliders,
     );
+    if (meta.volume) this.showSliceCaptions();
   }
 
   async ranges() {
@@ -49,7 +69,7 @@ export class LatentEditor {
     this.base = lat.pooled;
     const label = labelText(this.meta, i);
     this.title.textContent = `case #${i}${label ? ` · label ${label}` : ''}${this.meta.ids ? ` · ${this.meta.ids[i]}` : ''}`;
-    this.input.src = thumbUrl(this.run, i);
+    this.input.src = thumbUrl(this.run, i, this.imageParams());
     this.sliders.replaceChildren(
       ...this.base.map((v, k) => {
         const span = Math.max(stats.max[k] - stats.min[k], 1e-6);
@@ -76,6 +96,49 @@ export class LatentEditor {
     );
     if (this.focused !== undefined) this.focusMap(this.focused);
     this.schedule(0);
+  }
+
+  /** Query parameters of the case's images: a volume's voxel `at=z,y,x`, else none. */
+  imageParams() {
+    return this.at ? { at: this.at.join(',') } : {};
+  }
+
+  /** Three sliders (z, y, x) moving the voxel the slices of a volume go through. */
+  sliceSliders() {
+    const names = ['depth z', 'height y', 'width x'];
+    const rows = this.meta.shape.slice(1).map((d, a) => {
+      const out = h('output', {}, String(this.at[a]));
+      const input = h('input', {
+        type: 'range',
+        min: 0,
+        max: d - 1,
+        step: 1,
+        value: this.at[a],
+        'data-axis': String(a),
+        'aria-label': `slice ${names[a]}`,
+        oninput: () => {
+          this.at[a] = Number(input.value);
+          out.textContent = input.value;
+          this.showSlices();
+        },
+      });
+      return h('label', { class: 'slider slice-pos' }, h('span', { class: 'name' }, names[a]), input, out);
+    });
+    this.showSliceCaptions();
+    return h('div', { class: 'sliders slice-sliders' }, ...rows);
+  }
+
+  showSliceCaptions() {
+    const [z, y, x] = this.at;
+    const text = [`depth, z = ${z}`, `height, y = ${y}`, `width, x = ${x}`];
+    for (const spans of this.axisCaptions) spans.forEach((s, a) => (s.textContent = text[a]));
+  }
+
+  showSlices() {
+    this.showSliceCaptions();
+    if (this.case < 0) return;
+    this.input.src = thumbUrl(this.run, this.case, this.imageParams());
+    this.schedule();
   }
 
   focusMap(k) {
@@ -111,7 +174,7 @@ export class LatentEditor {
     this.inflight = ctl;
     const edits = this.edits();
     try {
-      const blob = await postBlob(`${enc(this.run)}/decode`, { case: this.case, edits }, ctl.signal);
+      const blob = await postBlob(`${enc(this.run)}/decode`, { case: this.case, edits }, ctl.signal, this.imageParams());
       if (ctl.signal.aborted) return;
       const old = this.decoded.src;
       this.decoded.src = URL.createObjectURL(blob);

@@ -2,6 +2,7 @@
 // method, and the figures `latentlens explain` wrote (heatmaps over each input channel, traversals).
 import { figureUrl } from './api.js';
 import { fmt, h } from './dom.js';
+import { volumeMapView } from './explain-volume.js';
 
 const HEATMAP = /^figures\/map-\d+\/([a-z-]+)-case(\d+)-(.+)\.png$/;
 // As fileSlug in src/util/run-paths.ts: figure names carry the channel index plus this slug of its name.
@@ -31,6 +32,7 @@ export function mapView(run, k, ex, rank, meta) {
             : '')
       : '',
   );
+  if (ex?.volumes === true) return volumeMapView(run, ex, head);
   if (!ex)
     return h(
       'div',

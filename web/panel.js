@@ -81,7 +81,7 @@ export class RunPanel {
         h(
           'p',
           { class: 'muted' },
-          `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} cases of ${meta.shape.join('x')} (${meta.channels.join(', ')})`,
+          `${meta.modelKind} · ${meta.k} maps of ${meta.grid.join('x')} · ${meta.n} ${meta.volume ? 'volumes' : 'cases'} of ${meta.shape.join('x')} (${meta.channels.join(', ')})`,
         ),
         d ? h('p', { class: 'muted small' }, `data: ${config.dataSpec ?? d.source}`) : null,
         decoder ? decoderLine(decoder) : null,

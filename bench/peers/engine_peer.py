@@ -1,6 +1,7 @@
 # PyTorch peer of the engine benchmark: the same reference autoencoder, driven over stdin/stdout so that
 # rounds alternate with latentlens in one run. Commands: "train STEPS" and "infer STEPS"; each answers
-# with the seconds taken.
+# with the seconds taken. "frozen STEPS" runs inference through PyTorch's best CPU equivalent of a fast
+# path: torch.jit.freeze + optimize_for_inference of the scripted eval model (made once, untimed).
 import os, sys, time
 import torch
 from torch import nn
@@ -19,6 +20,7 @@ model = nn.Sequential(
 )
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 x = torch.rand(batch, 1, 64, 64)
+frozen = None
 print("ready", torch.__version__, torch.get_num_threads(), flush=True)
 for line in sys.stdin:
     cmd, steps = line.split()
@@ -32,6 +34,13 @@ for line in sys.stdin:
             loss.backward()
             opt.step()
         loss.item()
+    elif cmd == "frozen":
+        if frozen is None:
+            frozen = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.script(model.eval())))
+            t0 = time.perf_counter()
+        with torch.no_grad():
+            for _ in range(steps):
+                frozen(x).sum().item()
     else:
         model.eval()
         with torch.no_grad():

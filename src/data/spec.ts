@@ -239,7 +239,7 @@ export async function loadDataset(spec: string | DataSpec, o: LoadDatasetOptions
 }
 
 /** The commands that take volumes, for the refusals of the others. */
-export const VOLUME_COMMANDS = 'train, import, rank, explain, tcav, metrics, embed, report and data inspect';
+export const VOLUME_COMMANDS = 'train, import, rank, explain, tcav, metrics, embed, report, serve and data inspect';
 
 // What to ask for instead of volumes, per source kind.
 function sliceHint(s: DataSpec): string {

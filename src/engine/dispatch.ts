@@ -4,12 +4,13 @@ import { native, type NativeOp } from './native.js';
 
 const cache = new Map<string, NativeOp>();
 
-/** The handle for `name[.overload]` (without the `aten::` prefix), created on first use. */
+/** The handle for `name[.overload]` (aten ops without the `aten::` prefix; latentlens' own as `latentlens::name`), created on first use. */
 export function aten(key: string): NativeOp {
   let op = cache.get(key);
   if (!op) {
     const dot = key.indexOf('.');
-    op = dot < 0 ? new native.Op(`aten::${key}`, '') : new native.Op(`aten::${key.slice(0, dot)}`, key.slice(dot + 1));
+    const name = dot < 0 ? key : key.slice(0, dot);
+    op = new native.Op(name.includes('::') ? name : `aten::${name}`, dot < 0 ? '' : key.slice(dot + 1));
     cache.set(key, op);
   }
   return op;

@@ -36,17 +36,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (input.shape[1] !== weight.shape[0]) {
     throw new RangeError(`convTranspose2d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
   }
-  return op(
-    'conv_transpose2d.input',
-    input.id,
-    weight.id,
-    bias?.id ?? null,
-    o.stride ?? 1,
-    o.padding ?? 0,
-    o.outputPadding ?? 0,
-    o.groups ?? 1,
-    o.dilation ?? 1,
-  );
+  return convTranspose(input, weight, bias, 2, o);
 }
 
 type Triple = number | [number, number, number];
@@ -78,16 +68,33 @@ export function convTranspose3d(input: Tensor, weight: Tensor, bias: Tensor | nu
   if (input.shape[1] !== weight.shape[0]) {
     throw new RangeError(`convTranspose3d: input has ${input.shape[1]} channels, weight [${weight.shape}] expects ${weight.shape[0]}`);
   }
+  return convTranspose(input, weight, bias, 3, o);
+}
+
+/** A scalar or per-dimension option as the per-dimension list the op's `int[]` arguments take. */
+function perDim(v: number | number[] | undefined, fallback: number, dims: number): number[] {
+  return Array.isArray(v) ? v : Array.from({ length: dims }, () => v ?? fallback);
+}
+
+// latentlens' own op (native/conv-transpose.cc): the transposed convolution as the adjoint of a
+// convolution, which libtorch runs on oneDNN; at::conv_transpose*d where that does not apply.
+function convTranspose(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  dims: number,
+  o: ConvTranspose2dOptions | ConvTranspose3dOptions,
+): Tensor {
   return op(
-    'conv_transpose3d.input',
+    'latentlens::conv_transpose',
     input.id,
     weight.id,
     bias?.id ?? null,
-    o.stride ?? 1,
-    o.padding ?? 0,
-    o.outputPadding ?? 0,
+    perDim(o.stride, 1, dims),
+    perDim(o.padding, 0, dims),
+    perDim(o.outputPadding, 0, dims),
     o.groups ?? 1,
-    o.dilation ?? 1,
+    perDim(o.dilation, 1, dims),
   );
 }
 

@@ -17,8 +17,9 @@ import { randomizedEncoderCheck, type SanityResult } from './attribution/sanity.
 import type { AttributionMethod, AttributionResult } from './attribution/types.js';
 import { ATTRIBUTION_METHOD_NAMES, unavailableReason } from './attribution/methods.js';
 import { encodeAll } from './ablation/latent-edit.js';
-import { entanglementIndex, mapEffects, singleMapAblation, type SingleMapAblation } from './ablation/map-effects.js';
-import { maskedDecodeReport, type MaskedDecodeReport } from './ablation/masked-decode.js';
+import type { SingleMapAblation } from './ablation/map-effects.js';
+import type { MaskedDecodeReport } from './ablation/masked-decode.js';
+import { explainDecoderSide } from './ablation/decoder-side.js';
 import { traverseMap, type Traversal } from './ablation/traversal.js';
 import { exemplars, type Exemplars } from './exemplars.js';
 import { takeRows } from '../util/rows.js';
@@ -333,18 +334,17 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
 
     say('decoder: ablation and entanglement');
     const ze = select(z, explained);
-    const effects = mapEffects(model, ze, meanLatent);
     const mask = masks.find((m) => m.name === plan.decoderMask);
     const lesionMasks = mask ? takeRows(mask.data, h * w, explained) : undefined;
-    const ablation = singleMapAblation(effects, o.map, channels, lesionMasks, plan.ablationPermutations, seed);
-    const ent = entanglementIndex(effects);
-    const masked = maskedDecodeReport(model, ze, {
-      keep: [o.map],
-      fill: 'zero',
+    const { ablation, entanglement, maskedDecode, decoderChannels, decoderEntangled } = explainDecoderSide(model, ze, {
+      map: o.map,
       meanLatent,
       meanImage: x.mean(0),
       channels,
       masks: lesionMasks,
+      permutations: plan.ablationPermutations,
+      alpha,
+      entanglementThreshold: o.entanglementThreshold ?? 0.5,
       seed,
     });
     const population = Float64Array.from({ length: n }, (_, i) => pooled[i * k + o.map]!);
@@ -384,11 +384,9 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
         `naive muting (zero baseline, correlation threshold) would name ${naive.naiveDrivers.join(', ')}; the controlled test names ${controlled.driver ?? 'none'}`,
       );
     }
-    const decoderChannels = channels.filter((_, ch) => ablation.pValue[ch]! < alpha / c && ablation.ratio[ch]! > 1);
-    const decoderEntangled = ent.perMap[o.map]! > (o.entanglementThreshold ?? 0.5);
     if (decoderEntangled && decoderChannels.length) {
       notes.push(
-        `decoder effects of this map overlap other maps' (entanglement ${ent.perMap[o.map]!.toFixed(2)}): its effect on ${decoderChannels.join(', ')} says how the decoder mixes maps, not what this map encodes`,
+        `decoder effects of this map overlap other maps' (entanglement ${entanglement.map.toFixed(2)}): its effect on ${decoderChannels.join(', ')} says how the decoder mixes maps, not what this map encodes`,
       );
     }
     for (const s of sanity) {
@@ -407,8 +405,8 @@ export function explainMap(input: ExplainInput, o: ExplainOptions): ExplainResul
       encoder: { attributions, contrastive, muting: { controlled, naive }, localization: loc, direction, sanity, faithfulness: faith },
       decoder: {
         ablation,
-        entanglement: { map: ent.perMap[o.map]!, overall: ent.overall, perMap: ent.perMap },
-        maskedDecode: masked,
+        entanglement,
+        maskedDecode,
         traversal: { quantiles: traversal.quantiles, levels: traversal.levels },
       },
       responds: { exemplars: ex, activationMax: am ? { startValue: am.startValue, finalValue: am.finalValue } : null },

@@ -42,8 +42,9 @@ export const VOLUME_MODEL_KINDS: ModelKind[] = ['conv-ae', 'vae', 'beta-vae', 'b
 
 export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
   if (!o.inputShape && kind !== 'torchscript') throw new Error(`createModel(${kind}): inputShape [C, H, W] is required`);
-  // Models on the shared backbone become 3D with a 4-element inputShape; the others have no 3D variant.
-  if (o.inputShape?.length === 4 && !VOLUME_MODEL_KINDS.includes(kind)) {
+  // Models on the shared backbone become 3D with a 4-element inputShape; a TorchScript module takes
+  // whatever its own layers take (it is checked on the data when imported); the others have no 3D variant.
+  if (o.inputShape?.length === 4 && !VOLUME_MODEL_KINDS.includes(kind) && kind !== 'torchscript') {
     throw new Error(
       `${kind} has no 3D variant for volumes (input ${o.inputShape.join(' x ')}); use one of ${VOLUME_MODEL_KINDS.join(', ')}, or read 2D slices of the data (e.g. volumes=slices)`,
     );

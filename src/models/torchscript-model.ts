@@ -8,6 +8,8 @@
 // `encoder_activation(x)` (the encoder activation Grad-CAM reads) and `encode_from_activation(a)` (the
 // rest of the encoder, returning what `encode` returns) offers them as its encoderCut; the two must
 // compose to `encode` (checked once on a fixed input). Without them Grad-CAM is skipped with a note.
+// Volumes (inputShape C x D x H x W): encode returns N x K x d x h x w (or a vector N x K, read as
+// 1 x 1 x 1 maps) and encoder_activation N x C' x d' x h' x w'.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as F from '../engine/functional.js';
@@ -84,7 +86,12 @@ export class TorchScriptModel implements LatentModel {
     }
     this.eval();
     const zShape = scope(() => noGrad(() => this.encode(zeros([1, ...options.inputShape])).z.shape));
-    const grid: [number, number] = zShape.length === 4 ? [zShape[2]!, zShape[3]!] : [1, 1];
+    const rank = options.inputShape.length + 1;
+    if (zShape.length !== rank)
+      throw new Error(
+        `${path ?? encoderPath}: encode returns [${zShape.join(', ')}] for an input of [1, ${options.inputShape.join(', ')}]; expected ${rank === 5 ? 'N x K x d x h x w maps' : 'N x K x h x w maps'} or an N x K vector`,
+      );
+    const grid = zShape.slice(2) as [number, number] | [number, number, number];
     this.config = {
       kind: 'torchscript',
       inputShape: options.inputShape,
@@ -120,7 +127,7 @@ export class TorchScriptModel implements LatentModel {
       activation: (x) => this.enc.callTensor(activation, x),
       latent: (a) => {
         const e = asEncoding(this.enc.call(latent, a), `${where}: ${latent}`);
-        return e.z.ndim === 2 ? e.z.unsqueeze(2).unsqueeze(3) : e.z;
+        return this.asMaps(e.z);
       },
     };
     // The cut must be the encoder: on a fixed input, the composition gives encode's latent.
@@ -133,7 +140,8 @@ export class TorchScriptModel implements LatentModel {
             [1, ...this.options.inputShape],
           );
           const a = cut.activation(x);
-          if (a.ndim !== 4) return `${activation} returns ${a.ndim} dimensions, not N x C x h x w`;
+          if (a.ndim !== x.ndim)
+            return `${activation} returns ${a.ndim} dimensions, not ${x.ndim === 5 ? 'N x C x d x h x w' : 'N x C x h x w'}`;
           const z = this.encode(x).z,
             zc = cut.latent(a);
           if (zc.shape.join() !== z.shape.join()) return `${latent}(${activation}(x)) has shape [${zc.shape}], encode(x) [${z.shape}]`;
@@ -156,7 +164,14 @@ export class TorchScriptModel implements LatentModel {
   encode(x: Tensor): Encoding {
     const r = this.split ? this.enc.forward(x) : this.enc.call('encode', x);
     const e = asEncoding(r, this.options.path ?? this.options.encoderPath!);
-    return e.z.ndim === 2 ? { ...e, z: e.z.unsqueeze(2).unsqueeze(3) } : e;
+    return e.z.ndim === 2 ? { ...e, z: this.asMaps(e.z) } : e;
+  }
+
+  /** A vector latent N x K as 1 x 1 maps (1 x 1 x 1 for volumes); maps as they are. */
+  private asMaps(z: Tensor): Tensor {
+    if (z.ndim !== 2) return z;
+    const maps = z.unsqueeze(2).unsqueeze(3);
+    return this.options.inputShape.length === 4 ? maps.unsqueeze(4) : maps;
   }
   decode(z: Tensor): Tensor {
     const zz = this.config?.latentGrid[0] === 1 && z.ndim === 4 && !this.split ? z : z;

@@ -3,8 +3,8 @@
 // not recomputing an analysis); when either is unavailable the report says why instead.
 import { relative, sep } from 'node:path';
 import sharp from 'sharp';
-import { loadDataset } from '../data/spec.js';
-import type { ImageDataset } from '../data/types.js';
+import { loadCases } from '../data/spec.js';
+import type { CaseDataset, ImageDataset } from '../data/types.js';
 import { noGrad, scope, tensor } from '../engine/index.js';
 import { openRun, trainingSplits } from '../train/index.js';
 import { compositeWindow, grayPng, paintComposite, rgbChannels, rgbPng } from '../util/png.js';
@@ -14,9 +14,10 @@ import { fitPng } from './html.js';
 export const COMPOSITE_NAME = 'RGB composite';
 
 /** Per-channel display window: the 1st and 99th percentile of a sample of pixels, so every source (0..1, HU, scanner units) shows contrast. */
-export function channelWindows(data: ImageDataset, maxCases = 256): [number, number][] {
-  const [n, c, h, w] = data.shape;
-  const hw = h * w;
+export function channelWindows(data: CaseDataset, maxCases = 256): [number, number][] {
+  const [n, c] = data.shape;
+  // One case-channel block: an H x W image or a D x H x W volume.
+  const hw = data.shape.slice(2).reduce((a, b) => a * b, 1);
   const step = Math.max(1, Math.floor(n / maxCases));
   return Array.from({ length: c }, (_, ch) => {
     const vals: number[] = [];
@@ -98,33 +99,38 @@ const plane = (data: ImageDataset, i: number, ch: number) => {
 };
 
 export interface SampleImages {
-  /** One PNG per class (or one 'all cases' row without labels): rows are channels (RGB data: the colour composite first), columns cases. */
+  /** One PNG per class (or one 'all cases' row without labels): rows are channels (RGB data: the colour composite first), columns cases; volumes: three rows per channel (`slices`). */
   classes: { name: string; count: number; cases: number[]; png: Uint8Array }[];
   channels: string[];
   /** Set for RGB data: the first row is the colour composite, shown through this window shared by R, G and B. */
   composite?: { window: [number, number] };
+  /** Volumes: each shown as its middle slices across depth, height and width, at these indices. */
+  slices?: [number, number, number];
 }
 
 const compositeTiles = (data: ImageDataset, cases: number[], rgb: [number, number, number]) =>
   cases.map((i) => rgb.map((ch) => plane(data, i, ch)) as [Float32Array, Float32Array, Float32Array]);
 
+/** The cases of each class (one 'all cases' group without single labels), empty classes left out. */
+export function classGroups(data: CaseDataset): { name: string; members: number[] }[] {
+  const n = data.shape[0];
+  const single = data.labels && (data.labelWidth ?? 1) === 1 ? data.labels : null;
+  if (!single) return [{ name: 'all cases', members: Array.from({ length: n }, (_, i) => i) }];
+  const groups = Array.from({ length: Math.max(...single) + 1 }, (_, cls) => ({
+    name: data.classNames?.[cls] ?? `class ${cls}`,
+    members: [] as number[],
+  }));
+  for (let i = 0; i < n; i++) groups[single[i]!]!.members.push(i);
+  return groups.filter((g) => g.members.length > 0);
+}
+
 /** The first `perClass` cases of each class, every channel, shown through per-channel windows. */
 export async function sampleImages(data: ImageDataset, perClass: number): Promise<SampleImages> {
-  const [n, c, h, w] = data.shape;
+  const [, c, h, w] = data.shape;
   const windows = channelWindows(data);
   const composite = dataComposite(data);
-  const single = data.labels && (data.labelWidth ?? 1) === 1 ? data.labels : null;
-  const groups: { name: string; members: number[] }[] = [];
-  if (single) {
-    const k = Math.max(...single) + 1;
-    for (let cls = 0; cls < k; cls++) groups.push({ name: data.classNames?.[cls] ?? `class ${cls}`, members: [] });
-    for (let i = 0; i < n; i++) groups[single[i]!]!.members.push(i);
-  } else {
-    groups.push({ name: 'all cases', members: Array.from({ length: n }, (_, i) => i) });
-  }
   const classes: SampleImages['classes'] = [];
-  for (const g of groups) {
-    if (!g.members.length) continue;
+  for (const g of classGroups(data)) {
     const cases = g.members.slice(0, perClass);
     // One PNG per channel would need one window each; a shared PNG uses each row's own window instead.
     const rows = await Promise.all(
@@ -139,7 +145,7 @@ export async function sampleImages(data: ImageDataset, perClass: number): Promis
 }
 
 /** PNGs stacked vertically with a 2-pixel white gap, as one PNG: gray when they all are, else RGB. */
-async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
+export async function stackPngs(pngs: Uint8Array[]): Promise<Uint8Array> {
   const metas = await Promise.all(pngs.map((p) => sharp(p).metadata()));
   const width = Math.max(...metas.map((m) => m.width ?? 0));
   let top = 0;
@@ -164,6 +170,8 @@ export interface Reconstructions {
   cases: number[];
   split: string;
   weights: string;
+  /** Volumes: each shown as its middle slices across depth, height and width, at these indices. */
+  slices?: [number, number, number];
 }
 
 /** Decodes `count` held-out cases (test split, else val) with the run's weights. */
@@ -201,10 +209,10 @@ export async function reconstructions(dir: string, data: ImageDataset, count: nu
   }
 }
 
-/** The run's dataset from the spec recorded in config.json. */
-export async function loadRunDataset(dataSpec: unknown): Promise<ImageDataset> {
+/** The run's dataset (images or volumes) from the spec recorded in config.json. */
+export async function loadRunDataset(dataSpec: unknown): Promise<CaseDataset> {
   if (typeof dataSpec !== 'string') throw new Error('config.json records no dataSpec (runs trained from code can pass one in extraConfig)');
-  return loadDataset(dataSpec, { command: 'report (its case images)' });
+  return loadCases(dataSpec);
 }
 
 /** Given cases of the dataset side by side, one row per channel (e.g. a map's exemplars); RGB data: the colour composite row first. */

@@ -60,8 +60,8 @@ export function pngImg(png: Uint8Array, alt: string, o: { width?: number; cls?: 
   );
 }
 
-export function figure(inner: string, caption: string): string {
-  return `<figure>${inner}<figcaption>${caption}</figcaption></figure>`;
+export function figure(inner: string, caption: string, cls?: string): string {
+  return `<figure${cls ? ` class="${cls}"` : ''}>${inner}<figcaption>${caption}</figcaption></figure>`;
 }
 
 /** Where an analysis has no file yet: says so and gives the command that makes it. */

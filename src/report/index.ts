@@ -4,9 +4,10 @@
 // an inline SVG, and a Content-Security-Policy forbids any fetch, so the file works offline and shows
 // nothing from outside even if a run file carries markup.
 import { join, resolve } from 'node:path';
-import type { ImageDataset } from '../data/types.js';
+import { isVolumeDataset, type CaseDataset, type ImageDataset } from '../data/types.js';
 import { writeRunFile } from '../util/run-paths.js';
 import { casesPng, loadRunDataset, reconstructions, sampleImages } from './case-images.js';
+import { reconstructVolumes, sampleVolumes } from './case-volumes.js';
 import { isVolumeExplanation, volumeMapCard } from './sections/map-volume.js';
 import { esc, healthBanner, notComputed, pngImg, section, type Section } from './html.js';
 import { readRunFiles, type RunFiles } from './run-files.js';
@@ -87,21 +88,28 @@ async function explainedSection(files: RunFiles, dataset: Maybe<ImageDataset>): 
 export async function buildReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const files = readRunFiles(runDir);
   const images = options.images ?? true;
-  const dataset: Maybe<ImageDataset> = images
+  const dataset: Maybe<CaseDataset> = images
     ? await attempt(() => loadRunDataset(files.config.dataSpec))
     : { ok: false, reason: 'image rendering was turned off' };
+  const perClass = options.samplesPerClass ?? 6,
+    count = options.reconstructions ?? 8;
   const samples = dataset.ok
-    ? await attempt(() => sampleImages(dataset.value, options.samplesPerClass ?? 6))
+    ? await attempt(() => (isVolumeDataset(dataset.value) ? sampleVolumes(dataset.value, perClass) : sampleImages(dataset.value, perClass)))
     : { ok: false as const, reason: dataset.reason };
   const recon = dataset.ok
-    ? await attempt(() => reconstructions(runDir, dataset.value, options.reconstructions ?? 8))
+    ? await attempt(() =>
+        isVolumeDataset(dataset.value) ? reconstructVolumes(runDir, dataset.value, count) : reconstructions(runDir, dataset.value, count),
+      )
     : { ok: false as const, reason: dataset.reason };
+  // Exemplar strips are 2D images; a volume card shows its own slice figures.
+  const images2d: Maybe<ImageDataset> =
+    dataset.ok && isVolumeDataset(dataset.value) ? { ok: false, reason: 'the cases are volumes' } : (dataset as Maybe<ImageDataset>);
   const sections: Section[] = [
     dataSection(files, dataset, samples),
     await trainingSection(files),
     reconstructionSection(recon),
     await rankingSection(files),
-    await explainedSection(files, dataset),
+    await explainedSection(files, images2d),
     await tcavSection(files, dataset.ok ? dataset.value.classNames : undefined),
     await embedSection(files),
     metricsSection(files),

@@ -33,6 +33,8 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 figure { margin: 6px 0; max-width: 520px; min-width: 0; }
 /* A strip wider than its figure (7 traversal frames of a 96 px image) is scaled down, never drawn over the next one. */
 figure img { display: block; max-width: 100%; height: auto; }
+/* A volume's three orthogonal slices side by side, one figure per method, case and channel. */
+figure.slices img { display: inline-block; vertical-align: top; margin-right: 4px; }
 /* Figures that can be white (activation maximisation of a bright channel, traversals): framed on a dark ground. */
 img.framed { border: 1px solid #555; background: #000; padding: 2px; }
 .empty-chart { border-left: 3px solid var(--line); padding: 4px 10px; }

@@ -42,7 +42,7 @@ export type ExplainFileResult = Omit<ExplainResult, 'figureData'> & {
 export type ExplainFile = RunFileEnvelope<ExplainFileResult, RunInputs, ExplainSettings>;
 
 /** rank.json of the run, read once: absent, unreadable (with why), or its envelope. */
-type RankRead = { path: string; value?: RankFile; error?: Error };
+export type RankRead = { path: string; value?: RankFile; error?: Error };
 
 function readRank(dir: string): RankRead {
   const path = join(dir, 'rank.json');
@@ -69,12 +69,19 @@ function resolveMap(dir: string, map: number | 'top', rank: RankRead): number {
 }
 
 /** One sentence on the map's rank.json verdicts, or null without a rank.json that has the map. */
-function rankVerdictNote(map: number, rank: RankRead): string | null {
+export function rankVerdictNote(map: number, rank: RankRead): string | null {
   if (rank.error) return `rank.json could not be read (${rank.error.message}): the map's verdict is not known`;
   const g = rank.value?.result.groups?.[map];
   if (!g?.marginal) return null;
   const verdicts = `marginal q ${formatQ(g.marginal.qValue)}${g.conditional ? `, conditional q ${formatQ(g.conditional.qValue)}` : ''}`;
-  if (g.marginal.significant || g.conditional?.significant) return `rank.json: map ${map} is significant (${verdicts}; rank ${g.rank})`;
+  // A small q alone is not the verdict (the interval must also lie above 0), so name the tests that flagged it.
+  const which = [g.marginal.significant ? 'marginally' : null, g.conditional?.significant ? 'conditionally' : null].filter(
+    (w) => w !== null,
+  );
+  if (which.length > 0) {
+    const not = g.conditional && !g.conditional.significant ? ', not conditionally' : !g.marginal.significant ? ', not marginally' : '';
+    return `rank.json: map ${map} is significant ${which.join(' and ')}${not} (${verdicts}; rank ${g.rank})`;
+  }
   return `rank.json: map ${map} is not significant (${verdicts}; rank ${g.rank}): what follows describes the map, not evidence that it predicts the label`;
 }
 

@@ -55,7 +55,7 @@ export async function openRunCases(dir: string, o: OpenRunOptions = {}): Promise
   // A 3D model (inputShape C x D x H x W) in a command without volumes: say so before reading any data.
   if (want && want.length === 4 && !o.volumes)
     throw new Error(
-      `${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, embed, report and data inspect`,
+      `${o.command ?? 'this command'} takes 2D models only; ${dir} holds a 3D model (input ${want.join('x')}). Volumes work in train, import, rank, explain, tcav, metrics, embed, report, serve and data inspect`,
     );
   const data: CaseDataset = o.volumes ? await loadCases(dataSpec) : await loadDataset(dataSpec, { command: o.command });
   const n = data.shape[0];

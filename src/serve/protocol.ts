@@ -15,30 +15,33 @@ export type ComputeRequest =
 export interface RunMeta {
   /** Cases (dataset order; case i is dataset index i). */
   n: number;
-  /** C, H, W of one case. */
-  shape: [number, number, number];
+  /** C, H, W of one case; C, D, H, W when `volume`. */
+  shape: number[];
+  /** The cases are volumes (C x D x H x W): case images and decodings are three orthogonal slices per channel (volume-png.ts). */
+  volume: boolean;
   channels: string[];
   /** Indices of the R, G, B channels when the images are RGB (util/png.ts rgbChannels): strips of every channel then start with their colour composite. Null otherwise. */
   composite: [number, number, number] | null;
   labels: number[] | null;
   classNames: string[] | null;
   ids: string[] | null;
-  /** Latent maps K and grid h x w. */
+  /** Latent maps K and grid h x w (d x h x w for volumes). */
   k: number;
-  grid: [number, number];
+  grid: number[];
   modelKind: string;
 }
 
-/** Pixels of one case or decoding, C x H x W row-major (transferred, not copied). */
+/** Pixels of one case or decoding, C x H x W (volumes C x D x H x W) row-major (transferred, not copied). */
 export interface ImageReply {
   pixels: Float32Array;
-  shape: [number, number, number];
+  shape: number[];
 }
 
 export interface LatentsReply {
   case: number;
   pooled: number[];
-  grid: [number, number];
+  grid: number[];
+  /** Per map its cells, row-major over the grid. */
   maps: number[][];
 }
 

@@ -9,6 +9,7 @@ import { ComputeAbandoned, ComputeError } from './compute.js';
 import { CONTENT_TYPES, HttpError, readJsonBody, send, sendJson } from './http-util.js';
 import { resolveInside } from './paths.js';
 import { channelStripPng, MAX_SCALE, MAX_STRIP_SIDE, stripScale } from './png.js';
+import { centreVoxel, volumeSheetPng, volumeSheetScale } from './volume-png.js';
 import type { ImageReply, LatentEdit, LatentsReply, PooledReply, RunMeta } from './protocol.js';
 import { runFiles, type ServedRun } from './runs.js';
 import { readRunEnvelope, type AnalysisFileKind } from '../runs/run-file.js';
@@ -77,7 +78,27 @@ async function compute<T>(run: ServedRun, req: Parameters<ServedRun['compute']['
   }
 }
 
-function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; scale?: number; composite?: [number, number, number] } {
+interface StripQuery {
+  channel?: number;
+  scale?: number;
+  composite?: [number, number, number];
+  /** Volumes: the voxel [z, y, x] the three slices go through (`at=z,y,x`; default the centre). */
+  at?: [number, number, number];
+}
+
+/** `at=z,y,x` of a volume run: three integers inside its D x H x W (400 otherwise). */
+function atQuery(query: URLSearchParams, m: RunMeta): [number, number, number] {
+  const dims = m.shape.slice(1);
+  const s = query.get('at');
+  if (s === null) return centreVoxel(dims);
+  const bad = () => new HttpError(400, `at must be z,y,x: three integers in 0..${dims.map((d) => d - 1).join(', 0..')}`);
+  if (!/^\d{1,4},\d{1,4},\d{1,4}$/.test(s)) throw bad();
+  const at = s.split(',').map(Number) as [number, number, number];
+  if (at.some((v, i) => v >= dims[i]!)) throw bad();
+  return at;
+}
+
+function stripQuery(query: URLSearchParams, m: RunMeta): StripQuery {
   const channel = query.has('channel') ? intParam(query.get('channel'), 'channel') : undefined;
   if (channel !== undefined && channel >= m.shape[0]) throw new HttpError(400, `channel must be in 0..${m.shape[0] - 1}`);
   const s = query.get('scale');
@@ -85,10 +106,22 @@ function stripQuery(query: URLSearchParams, m: RunMeta): { channel?: number; sca
   if (scale !== undefined && !(scale >= 1 && scale <= MAX_SCALE)) {
     throw new HttpError(400, `scale must be an integer in 1..${MAX_SCALE} (it is lowered further so no side exceeds ${MAX_STRIP_SIDE} px)`);
   }
+  if (m.volume) return { channel, scale, at: atQuery(query, m) };
+  if (query.has('at')) throw new HttpError(400, 'at (a voxel z,y,x) is for volume runs only');
   // RGB runs: a strip of every channel starts with their colour composite.
   const composite = channel === undefined ? m.composite : null;
   return composite ? { channel, scale, composite } : { channel, scale };
 }
+
+/** The scale an image of the run is drawn at (a channel strip, or for volumes a sheet of slices). */
+const drawnScale = (m: RunMeta, o: StripQuery): number =>
+  m.volume ? volumeSheetScale(m.shape, o) : stripScale(m.shape as [number, number, number], o);
+
+/** One case or decoding as a PNG: channels side by side, or for volumes a row of three slices per channel. */
+const imagePng = (img: ImageReply, o: StripQuery, scale: number): Promise<Buffer> =>
+  img.shape.length === 4
+    ? volumeSheetPng(img.pixels, img.shape, { ...o, scale })
+    : channelStripPng(img.pixels, img.shape as [number, number, number], { ...o, scale });
 
 export function status(ctx: ApiContext) {
   return {
@@ -187,12 +220,12 @@ async function thumb(res: ServerResponse, run: ServedRun, i: number, query: URLS
   if (i >= m.n) throw new HttpError(404, `case must be in 0..${m.n - 1}`);
   const o = stripQuery(query, m);
   // Keyed by the scale drawn: asked scales lowered to the same one share an entry.
-  const scale = stripScale(m.shape, o);
-  const key = `thumb/${i}/${o.channel ?? 'all'}/${scale}`;
+  const scale = drawnScale(m, o);
+  const key = `thumb/${i}/${o.channel ?? 'all'}/${scale}${o.at ? `/${o.at.join(',')}` : ''}`;
   let png = run.pngCache.get(key);
   if (!png) {
     const img = await compute<ImageReply>(run, { op: 'image', case: i }, signal);
-    png = await channelStripPng(img.pixels, img.shape, { ...o, scale });
+    png = await imagePng(img, o, scale);
     run.pngCache.set(key, png);
   }
   send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600', 'X-Latentlens-Scale': String(scale) });
@@ -210,8 +243,9 @@ async function decode(
   if (!body || typeof body !== 'object') throw new HttpError(400, 'body must be {"case": i, "edits": [{"map": k, "delta"|"value": v}]}');
   const m = await meta(run);
   const edits = (body.edits ?? []) as LatentEdit[];
-  const img = await compute<ImageReply>(run, { op: 'decode', case: body.case as number, edits }, signal);
+  // The query is checked before the decode is queued: a bad one costs no model time.
   const o = stripQuery(query, m);
-  const scale = stripScale(m.shape, o);
-  send(res, 200, await channelStripPng(img.pixels, img.shape, { ...o, scale }), 'image/png', { 'X-Latentlens-Scale': String(scale) });
+  const img = await compute<ImageReply>(run, { op: 'decode', case: body.case as number, edits }, signal);
+  const scale = drawnScale(m, o);
+  send(res, 200, await imagePng(img, o, scale), 'image/png', { 'X-Latentlens-Scale': String(scale) });
 }

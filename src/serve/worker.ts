@@ -1,7 +1,8 @@
 // Compute worker of one run: loads the model and data once, then encodes and decodes on request. It runs
 // in its own thread because libtorch calls are synchronous and would stall the HTTP server.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadRunData, type RunData } from '../runs/run-data.js';
+import { openRunCases, type RunCases } from '../runs/run-data.js';
+import type { CaseDataset } from '../data/types.js';
 import { noGrad, scope, setNumThreads, tensor } from '../engine/index.js';
 import { encodeLatents } from '../models/encode.js';
 import { poolLatents } from '../models/pool-latents.js';
@@ -14,7 +15,7 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-let rd: RunData;
+let rd: RunCases<CaseDataset>;
 let meta: RunMeta;
 let pooledCache: PooledReply | null = null;
 
@@ -24,19 +25,19 @@ function checkCase(i: unknown): number {
   return i;
 }
 
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
 function caseImage(i: number): Float32Array {
-  const [c, h, w] = meta.shape;
-  const len = c * h * w;
+  const len = product(meta.shape);
   return rd.data.images.slice(i * len, (i + 1) * len);
 }
 
 function encodeCase(i: number): Float32Array {
-  const [c, h, w] = meta.shape;
-  return scope(() => noGrad(() => rd.run.model.encode(tensor(caseImage(i), [1, c, h, w])).z.toArray() as Float32Array));
+  return scope(() => noGrad(() => rd.run.model.encode(tensor(caseImage(i), [1, ...meta.shape])).z.toArray() as Float32Array));
 }
 
 function applyEdits(z: Float32Array, edits: LatentEdit[]): void {
-  const cells = meta.grid[0] * meta.grid[1];
+  const cells = product(meta.grid);
   if (!Array.isArray(edits) || edits.length > 4 * meta.k) throw new BadRequest(`edits must be an array of at most ${4 * meta.k} entries`);
   for (const e of edits) {
     const k = e?.map;
@@ -65,17 +66,14 @@ function decode(i: number, edits: LatentEdit[]): ImageReply {
   }
   const z = encodeCase(i);
   applyEdits(z, edits);
-  const [c, h, w] = meta.shape;
-  const pixels = scope(() =>
-    noGrad(() => rd.run.model.decode(tensor(z, [1, meta.k, meta.grid[0], meta.grid[1]])).toArray() as Float32Array),
-  );
-  if (pixels.length !== c * h * w) throw new Error(`decoder returned ${pixels.length} values, expected ${c}x${h}x${w}`);
-  return { pixels, shape: [c, h, w] };
+  const pixels = scope(() => noGrad(() => rd.run.model.decode(tensor(z, [1, meta.k, ...meta.grid])).toArray() as Float32Array));
+  if (pixels.length !== product(meta.shape)) throw new Error(`decoder returned ${pixels.length} values, expected ${meta.shape.join('x')}`);
+  return { pixels, shape: meta.shape };
 }
 
 function latents(i: number): LatentsReply {
   const z = encodeCase(i);
-  const cells = meta.grid[0] * meta.grid[1];
+  const cells = product(meta.grid);
   const maps = Array.from({ length: meta.k }, (_, k) => Array.from(z.subarray(k * cells, (k + 1) * cells)));
   return { case: i, grid: meta.grid, maps, pooled: maps.map((m) => m.reduce((a, b) => a + b, 0) / cells) };
 }
@@ -124,33 +122,36 @@ function handle(req: ComputeRequest): { result: unknown; transfer: ArrayBuffer[]
 async function main(): Promise<void> {
   if (init.threads) setNumThreads(init.threads);
   try {
-    rd = await loadRunData(init.dir, { health: 'read', command: 'serve (the explorer)' });
+    // Only the cases: the worker encodes one case at a time, so no tensor of the whole data is made.
+    rd = await openRunCases(init.dir, { health: 'read', command: 'serve (the explorer)', volumes: true });
   } catch (err) {
     post({ type: 'failed', error: (err as Error).message });
     return;
   }
-  const [, c, h, w] = rd.data.shape;
+  const [n, ...shape] = rd.data.shape;
   const cfg = rd.run.config.model;
-  // A 3D model's data are volumes, which loadRunData already refuses for the explorer; this says so
-  // for a run whose config alone is 3D.
-  if (cfg.latentGrid.length !== 2) {
+  const volume = shape.length === 4;
+  // openRunCases checked the data against the model's input; the grid must match the data's rank too.
+  if (cfg.latentGrid.length !== shape.length - 1) {
     post({
       type: 'failed',
-      error: `the explorer shows 2D models only; ${init.dir} holds a 3D model (latent grid ${cfg.latentGrid.join(' x ')}): use latentlens rank and explain on volumes`,
+      error: `${init.dir}: latent grid ${cfg.latentGrid.join(' x ')} does not fit ${volume ? 'volumes' : 'images'} of ${shape.join('x')}`,
     });
     return;
   }
   const width = rd.data.labelWidth ?? 1;
   meta = {
-    n: rd.data.shape[0],
-    shape: [c, h, w],
+    n: n!,
+    shape,
+    volume,
     channels: rd.data.channelNames,
-    composite: rgbChannels(rd.data.channelNames),
+    // Volumes are drawn as gray slices per channel: no colour composite of slices yet.
+    composite: volume ? null : rgbChannels(rd.data.channelNames),
     labels: rd.data.labels && width === 1 ? Array.from(rd.data.labels) : null,
     classNames: rd.data.classNames ?? null,
     ids: rd.data.ids ?? null,
     k: cfg.latentMaps,
-    grid: cfg.latentGrid as [number, number],
+    grid: [...cfg.latentGrid],
     modelKind: cfg.kind,
   };
   port.on('message', (m: { id: number; req: ComputeRequest }) => {

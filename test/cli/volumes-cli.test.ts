@@ -1,7 +1,8 @@
 // Volumes end to end through the CLI: train builds the 3D ConvAE for phantom3d volumes, rank pools its
 // d x h x w maps, explain runs the volume attributions with occlusion's cost in forward passes per
-// volume, tcav, metrics and embed read their maps' cells, data inspect shows them, and the explorer,
-// without volume support, refuses by name, saying what to use instead.
+// volume, tcav, metrics and embed read their maps' cells, data inspect shows them, and a command
+// without volume support refuses them by name, saying which commands take them (the explorer's own
+// volume tests are test/serve/volumes.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ const ok = (...args: string[]) => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; the explorer refuses them by name', async () => {
+test('train, rank, explain, tcav, metrics, embed, report and data inspect on volumes; a 2D-only command refuses them by name', async () => {
   const trained = ok(
     'train',
     '--data',
@@ -96,13 +97,16 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
     /explain --methods smoothgrad: not available on volumes yet; on volumes: integrated-gradients, occlusion, grad-cam/,
   );
 
-  // The report shows the volume explanation as its own card and says why it has no case images.
+  // The report shows the volume explanation as its own card, and sample volumes and reconstructions as middle slices.
   ok('report', run);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, /Map 0 <span class="sub">\(volumes\)<\/span>/);
   assert.match(html, /Three orthogonal slices/);
+  assert.match(html, /ground truth outlined \(lesion/);
   assert.match(html, /Decoder: what the map changes in the output/);
-  assert.match(html, /report \(its case images\) takes 2D images only/);
+  assert.match(html, /Each volume is shown as its middle slices across depth, height and width \(indices 8, 8, 8\)/);
+  assert.match(html, /Each volume as its middle slices \(indices 8, 8, 8\): across depth, input above reconstruction/);
+  assert.doesNotMatch(html, /not shown/);
 
   // TCAV and the metrics read the maps' cells: volumes' d x h x w maps work as they are.
   const tcav = ok('tcav', run, '--concept', 'factor:lesion_radius>0.15', '--random-concepts', '4', '--runs', '3', '--head', 'logistic');
@@ -112,10 +116,10 @@ test('train, rank, explain, tcav, metrics, embed, report and data inspect on vol
   assert.ok(existsSync(join(run, 'metrics.json')));
   ok('embed', run, '--method', 'pca');
   assert.deepEqual(JSON.parse(readFileSync(join(run, 'embed-pca.json'), 'utf8')).inputs.latentShape, [4, 4, 4, 4]);
-  // The explorer does not take volumes: opening the run for it is refused by name.
+  // A command without volume support refuses the run by name.
   await assert.rejects(
-    openRunCases(run, { command: 'serve (the explorer)' }),
-    /serve \(the explorer\) takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank/,
+    openRunCases(run, { command: 'a 2D-only analysis' }),
+    /a 2D-only analysis takes 2D models only; .* holds a 3D model \(input 2x16x16x16\)\. Volumes work in train, import, rank, .*serve and data inspect/,
   );
   // data inspect shows volumes: their shape, and a sheet of middle slices per axis.
   const inspected = ok('data', 'inspect', SPEC, '--sheet', join(root, 'sheet.png'));

@@ -47,7 +47,7 @@ test('phantom3d: spec loads volumes; 2D commands refuse it and name the 2D phant
   assert.deepEqual(ds.shape.slice(1), [2, 16, 16, 16]);
   assert.equal(ds.masks![0]!.data.length, ds.shape[0] * 16 ** 3);
   await assert.rejects(
-    loadDataset('phantom3d:n=4&size=16', { command: 'serve (the explorer)' }),
-    /and serve \(the explorer\) takes 2D images only .*; use a 2D phantom \(phantom:\.\.\.\) instead/,
+    loadDataset('phantom3d:n=4&size=16', { command: 'report (its case images)' }),
+    /and report \(its case images\) takes 2D images only .*; use a 2D phantom \(phantom:\.\.\.\) instead/,
   );
 });

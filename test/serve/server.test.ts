@@ -236,6 +236,12 @@ test('thumbnail scale: invalid values get 400, large ones are lowered so no side
     assert.equal(r.status, 400, `scale=${bad}`);
     assert.match(JSON.parse(r.body.toString()).error, /scale must be an integer in 1\.\.16/);
   }
+  // A voxel to slice through is for volume runs (test/serve/volumes.test.ts) only.
+  {
+    const r = await raw(server.url, `/api/${runId}/thumb/1.png?at=1,1,1`);
+    assert.equal(r.status, 400);
+    assert.match(JSON.parse(r.body.toString()).error, /at \(a voxel z,y,x\) is for volume runs only/);
+  }
   // Two 32 px channels with a 4 px gap: scale 16 would be 1028 px wide, so 15 is drawn (964 x 480).
   const max = await raw(server.url, `/api/${runId}/thumb/1.png?scale=16`);
   assert.equal(max.status, 200);

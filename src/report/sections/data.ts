@@ -1,5 +1,5 @@
 // "Data" and "Reconstructions": what the model saw and how well it gives it back.
-import type { ImageDataset } from '../../data/types.js';
+import type { CaseDataset } from '../../data/types.js';
 import type { Reconstructions, SampleImages } from '../case-images.js';
 import { esc, figure, num, pngImg, table, type Section } from '../html.js';
 import type { RunFiles } from '../run-files.js';
@@ -7,7 +7,7 @@ import type { RunFiles } from '../run-files.js';
 /** A value that is either there or failed with a reason (images the report renders itself). */
 export type Maybe<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-function classCounts(data: ImageDataset): string {
+function classCounts(data: CaseDataset): string {
   if (!data.labels) return 'no labels';
   if ((data.labelWidth ?? 1) !== 1)
     return `${data.labelWidth} labels per case (${esc(data.task ?? 'multilabel')}): ${esc((data.classNames ?? []).join(', '))}`;
@@ -21,14 +21,14 @@ function classCounts(data: ImageDataset): string {
   );
 }
 
-export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, samples: Maybe<SampleImages>): Section {
+export function dataSection(files: RunFiles, dataset: Maybe<CaseDataset>, samples: Maybe<SampleImages>): Section {
   const c = files.config;
   const d = c.data;
   const m = c.model as unknown as Record<string, unknown>;
   const t = c.train;
   const rows: [string, string][] = [
     ['Source', `<code>${esc(typeof c.dataSpec === 'string' ? c.dataSpec : d.source)}</code>`],
-    ['Shape (N × C × H × W)', esc(d.shape.join(' × '))],
+    [d.shape.length === 5 ? 'Shape (N × C × D × H × W)' : 'Shape (N × C × H × W)', esc(d.shape.join(' × '))],
     ['Channels', d.channelNames.map((n) => `<code>${esc(n)}</code>`).join(', ')],
     ['Classes', dataset.ok ? classCounts(dataset.value) : `not loaded (${esc(dataset.reason)})`],
     ['Splits (train / val / test)', `${d.splits.train} / ${d.splits.val} / ${d.splits.test}`],
@@ -75,7 +75,13 @@ export function dataSection(files: RunFiles, dataset: Maybe<ImageDataset>, sampl
   let body = `<div class="cols"><div>${kv(rows)}</div><div>${kv(model)}</div></div>`;
   if (samples.ok) {
     const comp = samples.value.composite;
-    body += `<h3>Sample cases</h3><p class="note">The first ${samples.value.classes[0]?.cases.length ?? 0} cases of each class. ${comp ? `The top row is the colour composite of ${compositeWords(comp.window)}; below it the` : 'Rows are the'} input channels (${samples.value.channels.map(esc).join(', ')}, top to bottom), each shown between its 1st and 99th percentile over the data.</p><div class="gallery">`;
+    const sl = samples.value.slices;
+    const rowsAre = sl
+      ? `Each volume is shown as its middle slices across depth, height and width (indices ${sl.join(', ')}), three rows per input channel (`
+      : comp
+        ? `The top row is the colour composite of ${compositeWords(comp.window)}; below it the input channels (`
+        : 'Rows are the input channels (';
+    body += `<h3>Sample cases</h3><p class="note">The first ${samples.value.classes[0]?.cases.length ?? 0} cases of each class. ${rowsAre}${samples.value.channels.map(esc).join(', ')}, top to bottom), each shown between its 1st and 99th percentile over the data.</p><div class="gallery">`;
     for (const cls of samples.value.classes) {
       body += figure(
         pngImg(cls.png, `sample cases of ${cls.name}`),
@@ -104,7 +110,7 @@ export function reconstructionSection(recon: Maybe<Reconstructions>): Section {
       body: `<p class="missing">Reconstructions not shown: ${esc(recon.reason)}</p>`,
     };
   const r = recon.value;
-  let body = `<p class="note">${r.cases.length} cases of the ${esc(r.split)} split (indices ${r.cases.join(', ')}), decoded with <code>${esc(r.weights)}</code>. Top row: input; bottom row: reconstruction; both through the same per-channel window${r.channels.some((ch) => ch.composite) ? ' (the RGB composite: one window shared by R, G and B, values clamped to it)' : ''}.</p><div class="gallery">`;
+  let body = `<p class="note">${r.cases.length} cases of the ${esc(r.split)} split (indices ${r.cases.join(', ')}), decoded with <code>${esc(r.weights)}</code>. ${r.slices ? `Each volume as its middle slices (indices ${r.slices.join(', ')}): across depth, input above reconstruction, then across height, then width` : 'Top row: input; bottom row: reconstruction'}; both through the same per-channel window${r.channels.some((ch) => ch.composite) ? ' (the RGB composite: one window shared by R, G and B, values clamped to it)' : ''}.</p><div class="gallery">`;
   for (const ch of r.channels)
     body += figure(pngImg(ch.png, `reconstructions of ${ch.name}`), ch.composite ? esc(ch.name) : `<code>${esc(ch.name)}</code>`);
   return { id: 'reconstructions', title: 'Reconstructions', body: `${body}</div>` };

@@ -41,7 +41,7 @@ export function volumeMapCard(dir: string, r: VolumeExplainFileResult): string {
     `<p>Input channel: <b>${esc(r.inputChannel ?? 'not determined')}</b> (integrated gradients' net share), on ${r.cases.explained.length} volumes against the ${esc(r.cases.baseline)}.</p>` +
     `<table><tr><th>method</th><th>channel share</th><th>forward passes per volume</th><th>attribution in ground-truth masks</th></tr>${rows}</table>` +
     decoderBlock(r) +
-    sliceFigures(dir, figures) +
+    sliceFigures(dir, figures, [...new Set(r.methods.flatMap((m) => m.masks.filter((k) => k.cases > 0).map((k) => k.mask)))]) +
     `<p class="note">Not computed on volumes yet: ${r.notComputed.map(esc).join('; ')}.</p></article>`
   );
 }
@@ -63,7 +63,8 @@ function decoderBlock(r: VolumeMapExplanation): string {
 }
 
 // One row of three slices (depth, height, width) per method, case and channel; unreadable files are skipped.
-function sliceFigures(dir: string, figures: VolumeFigure[]): string {
+function sliceFigures(dir: string, figures: VolumeFigure[], masks: string[]): string {
+  const outlines = masks.length ? `ground truth outlined (${masks.map(esc).join(', ')})` : 'the data have no ground-truth masks';
   const groups = new Map<string, VolumeFigure[]>();
   for (const f of figures) {
     const key = `${f.method} / case ${f.case} / ${f.channel}`;
@@ -81,9 +82,10 @@ function sliceFigures(dir: string, figures: VolumeFigure[]): string {
       rows.push(
         figure(
           imgs,
-          `${esc(key)}: slices through the attribution's peak (${fs.map((f) => `${esc(f.axis)} ${f.index}`).join(', ')}); ground truth outlined`,
+          `${esc(key)}: slices through the attribution's peak (${fs.map((f) => `${esc(f.axis)} ${f.index}`).join(', ')}); ${outlines}`,
+          'slices',
         ),
       );
   }
-  return rows.length ? `<h4 class="part">Three orthogonal slices</h4>${rows.join('')}` : '';
+  return rows.length ? `<h4 class="part">Three orthogonal slices</h4><div class="gallery">${rows.join('')}</div>` : '';
 }
