@@ -8,6 +8,7 @@
         "native/conv-transpose.cc",
         "native/convert.cc",
         "native/dispatch.cc",
+        "native/distributed.cc",
         "native/generator.cc",
         "native/script.cc",
         "native/tensor.cc"
@@ -19,7 +20,8 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
-        "_GLIBCXX_USE_CXX11_ABI=<!(node native/libtorch-config.mjs abi)"
+        "_GLIBCXX_USE_CXX11_ABI=<!(node native/libtorch-config.mjs abi)",
+        "<!@(node native/libtorch-config.mjs gloo)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],

@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   contention: () => import('./contention.js'),
   calibration: () => import('./calibration.js'),
   generative: () => import('./generative.js'),
+  ddp: () => import('./ddp.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// Entry point of the latentlens addon: classes (ops, TorchScript, generators), runtime settings (threads,
+// Entry point of the latentlens addon: classes (ops, TorchScript, generators, c10d process groups), runtime settings (threads,
 // OpenBLAS, seed, grad mode, devices) and the allocator, registered per environment so the addon also loads in worker threads.
 #include <dlfcn.h>
 
@@ -45,6 +45,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Op", op);
   exports.Set("Script", script);
   exports.Set("Generator", generator);
+  exports.Set("ProcessGroup", initProcessGroup(env));
+#ifdef LL_WITH_GLOO
+  exports.Set("hasGloo", true);
+#else
+  exports.Set("hasGloo", false);
+#endif
   exports.Set("torchVersion", TORCH_VERSION);
   exports.Set("openblasLimited", openblas);
   allocatorExports(env, exports);

@@ -74,6 +74,7 @@ void initTensor(Napi::Env env, Napi::Object exports);
 Napi::Function initOp(Napi::Env env);
 Napi::Function initScript(Napi::Env env);
 Napi::Function initGenerator(Napi::Env env);
+Napi::Function initProcessGroup(Napi::Env env);
 
 }  // namespace ll
 

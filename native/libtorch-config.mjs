@@ -1,5 +1,5 @@
 // Prints build flags for binding.gyp from $LIBTORCH (a libtorch zip, a pip torch's torch/ folder or a CUDA
-// build) or, when unset, Debian's libtorch-dev. Usage: node native/libtorch-config.mjs include|libs|ldflags|std
+// build) or, when unset, Debian's libtorch-dev. Usage: node native/libtorch-config.mjs include|libs|ldflags|std|abi|gloo
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,6 +20,10 @@ const cuda = hasLib('torch_cuda');
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
 const [major, minor] = torchVersion();
 
+// c10d's ProcessGroupGloo headers include Gloo's (Debian: libgloo-dev; pip and zip libtorch builds may
+// ship them under include/gloo). Without them the addon builds without distributed training.
+const hasGloo = include.some((d) => existsSync(join(d, 'gloo/algorithm.h')));
+
 const out = {
   include: include.join(' '),
   // --no-as-needed keeps libtorch_cpu/libtorch_cuda linked although no symbol is referenced directly:
@@ -29,6 +33,8 @@ const out = {
   std: major > 2 || (major === 2 && minor >= 5) ? '-std=c++20' : '-std=c++17',
   // Debian and the cxx11-ABI zips use the new ABI; pip wheels before 2.7 used the old one.
   abi: process.env.LIBTORCH_CXX11_ABI === '0' ? '0' : '1',
+  // Preprocessor definitions for distributed.cc (USE_C10D_GLOO is what c10d's headers test).
+  gloo: hasGloo ? 'USE_C10D_GLOO LL_WITH_GLOO' : 'LL_WITHOUT_GLOO',
 };
 const key = process.argv[2];
 if (!(key in out)) {

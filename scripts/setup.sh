@@ -36,6 +36,20 @@ if [ -z "${LIBTORCH:-}" ] && ! readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.
   fi
 fi
 
+# 1c. Gloo's headers for distributed training (c10d's ProcessGroupGloo includes them): Debian's libtorch
+#     has the c10d code but not these headers; they come with libgloo-dev. Without them the addon builds
+#     without distributed training (train --nproc then says what is missing).
+if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/gloo/algorithm.h ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Gloo's headers for distributed training (apt-get install libgloo-dev)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq libgloo-dev || { apt-get update -qq && apt-get install -y -qq libgloo-dev; }; } >&2 \
+      || say "could not install libgloo-dev; the addon will build without distributed training"
+  else
+    say "no Gloo headers: distributed training will be unavailable (install them with: sudo apt-get install libgloo-dev)"
+  fi
+fi
+
 # 2. npm packages.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ package.json -nt node_modules/.package-lock.json ]; then
@@ -47,7 +61,8 @@ fi
 
 # 3. Native addon: rebuilt when a source, the build recipe or the libtorch location changed.
 addon=build/Release/latentlens.node
-want="${LIBTORCH:-debian}"
+# (+gloo: rebuilt once Gloo's headers appear, so distributed training turns on after step 1c.)
+want="${LIBTORCH:-debian}$(node native/libtorch-config.mjs gloo | grep -q LL_WITH_GLOO && echo +gloo || true)"
 have="$(cat build/libtorch-location 2>/dev/null || true)"
 if [ ! -f "$addon" ] || [ "$want" != "$have" ] || [ -n "$(find native binding.gyp -newer "$addon" -type f 2>/dev/null | head -n 1)" ]; then
   say "building the native addon against libtorch ($want), about a minute"

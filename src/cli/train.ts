@@ -9,6 +9,9 @@ import type { TrainOptions } from '../train/options.js';
 import { resumeTrainRun, trainRun, trainSummary, type TrainRunOptions } from '../runs/train-run.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 import { describeTrainEvent, withCtrlC } from './train-session.js';
+import { distributedEnv, ProcessGroup } from '../engine/distributed.js';
+import { DataParallel } from '../train/distributed/data-parallel.js';
+import { launchRanks } from './launch-ranks.js';
 
 interface TrainFlags {
   data?: string;
@@ -46,6 +49,9 @@ interface TrainFlags {
   seed: number;
   threads?: number;
   progress: boolean;
+  nproc: number;
+  masterPort?: number;
+  distTimeout: number;
 }
 
 const pair =
@@ -80,14 +86,37 @@ export function parseModelOpts(pairs: string[]): Record<string, unknown> {
 }
 
 async function action(f: TrainFlags): Promise<void> {
+  const env = distributedEnv();
+  if (!env && f.nproc > 1) {
+    // The launcher: this command again as --nproc ranks, which then take the branch below.
+    process.exitCode = await launchRanks({ nproc: f.nproc, port: f.masterPort, graceMs: f.distTimeout * 1000 + 10_000 });
+    return;
+  }
+  if (env && f.nproc > 1 && f.nproc !== env.worldSize)
+    throw new Error(`train: --nproc ${f.nproc} but the launcher set WORLD_SIZE=${env.worldSize}; leave --nproc out under torchrun`);
   if (f.threads) setNumThreads(f.threads);
-  await withCtrlC(async (signal) => {
-    const progress = f.progress && process.stderr.isTTY === true;
-    const out = { log: (l: string) => console.error(l), onEvent: (e: TrainEvent) => describeTrainEvent(e, progress) };
-    const r = f.resume ? await resumeTrainRun(f.out, { signal, progress }, out) : await trainRun(trainOptions(f, signal, progress), out);
-    if (r.stopReason === 'aborted') process.exitCode = 130; // like a shell's Ctrl-C status: the run is unfinished (its checkpoint is complete)
-    for (const line of trainSummary(r)) console.log(line);
-  });
+  const group = env
+    ? new ProcessGroup({ rank: env.rank, worldSize: env.worldSize, host: env.host, port: env.port, timeoutMs: f.distTimeout * 1000 })
+    : null;
+  const distributed = group ? new DataParallel(group) : undefined;
+  // Only rank 0 reports: the others' summaries would repeat it.
+  const writer = !distributed || distributed.writer;
+  try {
+    await withCtrlC(async (signal) => {
+      const progress = writer && f.progress && process.stderr.isTTY === true;
+      const out = {
+        log: (l: string) => writer && console.error(l),
+        onEvent: (e: TrainEvent) => writer && describeTrainEvent(e, progress),
+      };
+      const r = f.resume
+        ? await resumeTrainRun(f.out, { signal, progress, ...(distributed ? { distributed } : {}) }, out)
+        : await trainRun({ ...trainOptions(f, signal, progress), ...(distributed ? { distributed } : {}) }, out);
+      if (r.stopReason === 'aborted') process.exitCode = 130; // like a shell's Ctrl-C status: the run is unfinished (its checkpoint is complete)
+      if (writer) for (const line of trainSummary(r)) console.log(line);
+    });
+  } finally {
+    group?.close();
+  }
 }
 
 function trainOptions(f: TrainFlags, signal: AbortSignal, progress: boolean): TrainRunOptions {
@@ -171,12 +200,27 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'the one seed of initial weights, batch order and every random draw', int('--seed'), 0)
     .option('--threads <n>', 'libtorch threads (default: the core count, or LATENTLENS_THREADS)', int('--threads'))
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
+    .option(
+      '--nproc <n>',
+      'data-parallel ranks on this machine (--batch-size is the global batch); under torchrun or another launcher setting RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, leave it out',
+      int('--nproc'),
+      1,
+    )
+    .option('--master-port <port>', '--nproc: port of the rendezvous store on 127.0.0.1 (default: a free one)', int('--master-port'))
+    .option(
+      '--dist-timeout <s>',
+      'distributed: longest wait of the rendezvous and of each collective, in seconds',
+      num('--dist-timeout'),
+      300,
+    )
     .addHelpText(
       'after',
       `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
         'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
         'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch, and a warning line (also on stderr) when\n' +
-        "the first epoch's validation PSNR is below the mean-image baseline.",
+        "the first epoch's validation PSNR is below the mean-image baseline.\n\n" +
+        'Distributed: rank 0 writes the run folder; --resume needs it on a filesystem every rank sees. A rank that fails ends the\n' +
+        'others at their next collective (or after --dist-timeout); `--resume` then continues from the last checkpoint.',
     )
     .action(action);
 }

@@ -7,6 +7,15 @@ export { noGrad, grad, isGradEnabled, type GradOptions } from './autograd.js';
 export { scope, keep, track, type Disposable } from './scope.js';
 export { aten, Reduction } from './dispatch.js';
 export * from './runtime.js';
+export {
+  ProcessGroup,
+  processGroupFromEnv,
+  distributedEnv,
+  hasDistributed,
+  type ProcessGroupOptions,
+  type DistributedEnv,
+  type ReduceOp,
+} from './distributed.js';
 export { ScriptModule, ScriptLoadError, type ScriptValue } from './script.js';
 export { Optimizer } from './optim/optimizer.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';

@@ -70,6 +70,17 @@ export interface NativeGenerator {
   readonly device: string;
 }
 
+/** A c10d process group (TCPStore + Gloo); use engine/distributed.ts's ProcessGroup instead. */
+export interface NativeProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  allreduce(tensors: Handle[], op: string): void;
+  broadcast(tensors: Handle[], root: number): void;
+  allgather(tensor: Handle): Handle[];
+  barrier(): void;
+  close(): void;
+}
+
 export interface AllocatorStats {
   cachedBytes: number;
   inUseBytes: number;
@@ -84,6 +95,9 @@ interface Addon {
   Op: new (name: string, overload: string) => NativeOp;
   Script: new (path: string, device?: string) => NativeScript;
   Generator: new (seed: number) => NativeGenerator;
+  ProcessGroup: new (options: Record<string, unknown>) => NativeProcessGroup;
+  /** Whether the addon was built with Gloo's headers (distributed training). */
+  hasGloo: boolean;
   torchVersion: string;
   openblasLimited: boolean;
   setNumThreads(n: number): void;

@@ -37,12 +37,25 @@ export async function trainRun(o: TrainRunOptions, out: TrainRunLog = {}): Promi
   const seed = o.seed ?? 0;
   if (kind === 'beta-tcvae' && modelOptions.datasetSize === undefined) modelOptions.datasetSize = trainingSplits(data, seed).train.length;
   const model = withGenerator(generator(seed), () => createModel(kind, { ...modelOptions, inputShape } as ModelOptions));
-  logOf(out)(`training ${kind} on ${spec} (${data.shape.join(' x ')}), libtorch ${torchVersion()}, ${getNumThreads()} threads -> ${o.out}`);
+  const ranks = o.distributed ? `${o.distributed.worldSize} ranks x ` : '';
+  logOf(out)(
+    `training ${kind} on ${spec} (${data.shape.join(' x ')}), libtorch ${torchVersion()}, ${ranks}${getNumThreads()} threads -> ${o.out}`,
+  );
   try {
     return await trainModel(
       model,
       data,
-      { ...train, seed, extraConfig: { dataSpec: spec, modelOptions, threads: getNumThreads() } },
+      {
+        ...train,
+        seed,
+        // The world size is a record, not a setting: the run resumes on any number of ranks that divides the batch.
+        extraConfig: {
+          dataSpec: spec,
+          modelOptions,
+          threads: getNumThreads(),
+          ...(o.distributed ? { worldSize: o.distributed.worldSize } : {}),
+        },
+      },
       out.onEvent,
     );
   } finally {
@@ -53,7 +66,7 @@ export async function trainRun(o: TrainRunOptions, out: TrainRunLog = {}): Promi
 /** Continues the run in `dir` from its latest checkpoint, with its recorded settings. */
 export async function resumeTrainRun(
   dir: string,
-  o: { signal?: AbortSignal; progress?: boolean } = {},
+  o: Pick<TrainOptions, 'signal' | 'progress' | 'distributed'> = {},
   out: TrainRunLog = {},
 ): Promise<TrainResult> {
   logOf(out)(`resuming ${dir} (settings from its config.json)`);

@@ -1,5 +1,6 @@
 // Trainer settings: every field documented with its default, resolved once into a complete record that
 // goes into config.json as it is.
+import type { DataParallel } from './distributed/data-parallel.js';
 import type { ScheduleKind } from './schedule.js';
 
 export interface TrainOptions {
@@ -58,6 +59,15 @@ export interface TrainOptions {
   /** Extra fields recorded in config.json (e.g. the CLI's data spec and model options). */
   extraConfig?: Record<string, unknown>;
   /**
+   * The order of each epoch's batches: 'shuffle' (latentlens's seeded shuffle) or 'distributed' (PyTorch's
+   * DistributedSampler: randperm seeded by seed + epoch, see distributed/sampler.ts). Default 'shuffle';
+   * always 'distributed' under `distributed`, and a single process given 'distributed' sees the batches a
+   * data-parallel run of the same global batch sees.
+   */
+  sampler?: 'shuffle' | 'distributed';
+  /** Data-parallel training over a process group (distributed/data-parallel.ts); batchSize is then the global batch. */
+  distributed?: DataParallel;
+  /**
    * Run the health check (health.ts) on the final weights even without `out` (TrainResult.health).
    * With `out` it always runs and writes health.json. Default false.
    */
@@ -88,6 +98,8 @@ export interface ResolvedTrainOptions {
   valBatchSize: number;
   dataRange: number;
   seed: number;
+  /** Present only when 'distributed', so config.json of a single-process run is as it was. */
+  sampler?: 'distributed';
 }
 
 function positiveInt(name: string, v: number, min = 1): number {
@@ -97,6 +109,14 @@ function positiveInt(name: string, v: number, min = 1): number {
 function nonNegative(name: string, v: number): number {
   if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`train: ${name} must be a number >= 0, got ${v}`);
   return v;
+}
+
+function sampler(o: TrainOptions): 'shuffle' | 'distributed' {
+  const s = o.distributed ? 'distributed' : (o.sampler ?? 'shuffle');
+  if (s !== 'shuffle' && s !== 'distributed') throw new RangeError(`train: sampler must be shuffle or distributed, got '${String(s)}'`);
+  if (s === 'distributed' && !(Number.isInteger(o.seed ?? 0) && (o.seed ?? 0) >= 0))
+    throw new RangeError(`train: the distributed sampler needs an integer seed >= 0 (torch's generator), got ${o.seed}`);
+  return s;
 }
 
 export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
@@ -135,5 +155,6 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     valBatchSize: positiveInt('valBatchSize', o.valBatchSize ?? 256),
     dataRange: o.dataRange ?? 1,
     seed: o.seed ?? 0,
+    ...(sampler(o) === 'distributed' ? { sampler: 'distributed' as const } : {}),
   };
 }

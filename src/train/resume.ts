@@ -14,7 +14,7 @@ import type { TrainOptions } from './options.js';
  */
 export async function resumeRun(
   dir: string,
-  o: Pick<TrainOptions, 'signal' | 'progress'> = {},
+  o: Pick<TrainOptions, 'signal' | 'progress' | 'distributed'> = {},
   onEvent?: (e: TrainEvent) => void,
 ): Promise<TrainResult> {
   const config = readRunConfig(dir);

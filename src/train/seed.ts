@@ -29,9 +29,12 @@ export function mixSeed(seed: number, ...parts: number[]): number {
 export const SEED_STEP = 1;
 export const SEED_VAL = 2;
 
-/** Reseeds libtorch's generator for training step `step` (from 1). */
-export function seedStep(seed: number, step: number): void {
-  manualSeed(mixSeed(seed, SEED_STEP, step));
+/**
+ * Reseeds libtorch's generator for training step `step` (from 1). Data-parallel rank r > 0 mixes in its
+ * rank, so ranks draw different noise for their different cases; rank 0 draws what a single process does.
+ */
+export function seedStep(seed: number, step: number, rank = 0): void {
+  manualSeed(rank === 0 ? mixSeed(seed, SEED_STEP, step) : mixSeed(seed, SEED_STEP, step, rank));
 }
 
 /**

@@ -1,6 +1,7 @@
 // The training loop: seeded batches, one optimizer per model group, LR schedule, clipping, validation,
 // early stopping, checkpoints and resume, NaN/Inf guard, progress and train.jsonl. Async: it yields to
-// the event loop after every step so a signal (Ctrl-C) is seen between steps.
+// the event loop after every step so a signal (Ctrl-C) is seen between steps. Under `distributed` every
+// rank runs this loop on its share of each global batch (distributed/), and rank 0 alone writes the run.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
@@ -21,6 +22,7 @@ import { lrFactor } from './schedule.js';
 import { seedStep, shuffleSeed, validationSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
 import { evaluateReconstruction } from './validate.js';
+import { distributedSamplerIndices } from './distributed/sampler.js';
 import { firstNonFinite } from './finite.js';
 import { checkHealth, HEALTH_FILE, meanImageBaseline, readHealth, writeHealth, type HealthRecord } from './health.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
@@ -93,11 +95,20 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveTrainOptions(options);
-  const out = options.out ?? null;
+  const dp = options.distributed ?? null;
+  const world = dp?.worldSize ?? 1;
+  // Rank 0 writes the run folder; the other ranks read it only to resume.
+  const writer = !dp || dp.writer;
+  const out = writer ? (options.out ?? null) : null;
   const splits = trainingSplits(data, o.seed);
   const trainIdx = splits.train;
   if (trainIdx.length === 0) throw new Error('train: the dataset has no training samples');
-  const stepsPerEpoch = o.dropLast ? Math.floor(trainIdx.length / o.batchSize) : Math.ceil(trainIdx.length / o.batchSize);
+  if (o.batchSize % world !== 0)
+    throw new RangeError(`train: the global batch size ${o.batchSize} must be a multiple of the ${world} ranks`);
+  // Per-rank batch and samples: the distributed sampler pads the split to ceil(n / W) per rank.
+  const rankBatch = o.batchSize / world;
+  const perRank = o.sampler === 'distributed' ? Math.ceil(trainIdx.length / world) : trainIdx.length;
+  const stepsPerEpoch = o.dropLast ? Math.floor(perRank / rankBatch) : Math.ceil(perRank / rankBatch);
   if (stepsPerEpoch === 0) throw new Error(`train: ${trainIdx.length} training samples make no full batch of ${o.batchSize} (dropLast)`);
   const totalSteps = o.steps ?? o.epochs * stepsPerEpoch;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
@@ -106,6 +117,14 @@ export async function trainModel(
 
   let state = freshState();
   let checkpoint: string | null = null;
+  if (!writer && options.resume) {
+    // Every rank loads the same checkpoint (optimizer state included), so the run folder must be on a
+    // filesystem every rank sees; the weights are then broadcast from rank 0 anyway.
+    const latest = options.out ? latestCheckpoint(options.out) : null;
+    if (!latest)
+      throw new Error(`train: rank ${dp!.rank}: ${options.out} has no checkpoint to resume from (is the run folder shared by every rank?)`);
+    state = loadCheckpoint(join(options.out!, CHECKPOINTS, latest.dir), model, optimizers);
+  }
   if (out) {
     mkdirSync(out, { recursive: true });
     const latest = latestCheckpoint(out);
@@ -123,11 +142,12 @@ export async function trainModel(
     removeStaleTemps(out);
     removeStaleTemps(join(out, CHECKPOINTS));
     if (!options.resume) writeRunConfig(out, { train: o, model: model.config, data, splits, extra: options.extraConfig });
-  } else if (options.resume) throw new Error('train: resume needs the run folder (out)');
+  } else if (options.resume && writer) throw new Error('train: resume needs the run folder (out)');
   const resumedFrom = state.step;
 
   const log = new JsonlLog(out ? join(out, 'train.jsonl') : null);
-  const bar = (options.progress ?? process.stderr.isTTY === true) ? new ProgressBar(process.stderr, totalSteps, o.batchSize) : null;
+  const bar =
+    writer && (options.progress ?? process.stderr.isTTY === true) ? new ProgressBar(process.stderr, totalSteps, o.batchSize) : null;
   const emit = (e: TrainEvent, toLog = true) => {
     if (toLog) log.write(e);
     onEvent(e);
@@ -179,6 +199,7 @@ export async function trainModel(
     });
   };
 
+  if (state.finished && !writer) return result(state.stopReason ?? 'completed');
   if (state.finished) {
     // Finished at its latest checkpoint: nothing to train, and no start/stop pair is logged. A kill after
     // that checkpoint (during the final weights' write, or the health check) cost the final files; they
@@ -203,6 +224,9 @@ export async function trainModel(
 
   emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
   model.train(true);
+  // DDP's start: every rank begins from rank 0's weights and buffers.
+  const paramSet = new Set([...optimizers.values()].flatMap((opt) => opt.params));
+  dp?.broadcastState(model);
 
   // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
   let nonFinite: { group: string; value: number } | null = null;
@@ -210,11 +234,15 @@ export async function trainModel(
   const update: UpdateFn = (group, loss) => {
     const opt = optimizers.get(group);
     if (!opt) throw new Error(`train: the model updated group '${group}', which paramGroups() did not list`);
-    const value = loss.item();
+    let value = loss.item();
+    // A non-finite loss on any rank stops every rank at the same update (the sum carries the NaN/Inf).
+    if (dp && !nonFinite) value = dp.sum([value])[0]! / world;
     if (!Number.isFinite(value)) nonFinite ??= { group, value };
     if (nonFinite) return;
     opt.zeroGrad();
     loss.backward();
+    // The mean gradient over ranks before clipping, as DDP has it after backward.
+    dp?.averageGradients(opt.params);
     if (o.clipGradNorm > 0) {
       const norm = clipGradNorm(opt.params, o.clipGradNorm);
       gradNorms[group] = norm;
@@ -229,19 +257,32 @@ export async function trainModel(
   try {
     while (state.epoch < epochs && state.step < totalSteps) {
       const epochStart = performance.now();
-      const it = batches(data, {
-        batchSize: o.batchSize,
-        shuffle: true,
-        seed: shuffleSeed(o.seed, state.epoch),
-        indices: trainIdx,
-        dropLast: o.dropLast,
-      });
+      const it =
+        o.sampler === 'distributed'
+          ? batches(data, {
+              batchSize: rankBatch,
+              indices: distributedSamplerIndices(trainIdx.length, {
+                worldSize: world,
+                rank: dp?.rank ?? 0,
+                seed: o.seed,
+                epoch: state.epoch,
+              }).map((i) => trainIdx[i]!),
+              dropLast: o.dropLast,
+            })
+          : batches(data, {
+              batchSize: o.batchSize,
+              shuffle: true,
+              seed: shuffleSeed(o.seed, state.epoch),
+              indices: trainIdx,
+              dropLast: o.dropLast,
+            });
       let b = 0;
       for (const batch of it) {
         if (b++ < state.batchInEpoch) continue;
         if (state.step >= totalSteps) break;
         const step = state.step + 1;
-        seedStep(o.seed, step);
+        seedStep(o.seed, step, dp?.rank ?? 0);
+        if (dp) dp.broadcastBuffers(model, paramSet);
         const factor = lrFactor(step, {
           kind: o.schedule,
           warmupSteps: o.warmupSteps,
@@ -254,7 +295,13 @@ export async function trainModel(
         nonFinite = null;
         gradNorms = {};
         const ts = performance.now();
-        const terms = scope(() => model.trainStep(tensor(batch.images, batch.shape), step, update));
+        let terms = scope(() => model.trainStep(tensor(batch.images, batch.shape), step, update));
+        // Logged terms are the mean over ranks.
+        if (dp) {
+          const keys = Object.keys(terms).sort();
+          const sums = dp.sum(keys.map((k) => terms[k]!));
+          terms = Object.fromEntries(keys.map((k, i) => [k, sums[i]! / world]));
+        }
         const seconds = (performance.now() - ts) / 1000;
         const badTerm = Object.entries(terms).find(([, v]) => !Number.isFinite(v));
         const failed = badTerm ? { group: badTerm[0], value: badTerm[1] } : (nonFinite as { group: string; value: number } | null);
@@ -276,13 +323,15 @@ export async function trainModel(
           epoch: state.epoch,
           lr: optimizers.get(mainGroup)!.lr,
           terms,
-          imagesPerSec: batch.shape[0] / seconds,
+          imagesPerSec: (batch.shape[0] * world) / seconds,
         };
         if (o.clipGradNorm > 0) rec.gradNorm = gradNorms;
         emit(rec);
         bar?.update(step, state.epoch, epochs, terms.loss ?? Object.values(terms)[0] ?? NaN, rec.imagesPerSec);
         await yieldToEventLoop();
-        if (options.signal?.aborted) {
+        // Ctrl-C on any rank stops every rank after this step.
+        const aborted = options.signal?.aborted === true;
+        if (dp ? dp.any(aborted) : aborted) {
           save();
           bar?.log(`stopped at step ${step}; checkpoint written${checkpoint ? ` to ${checkpoint}` : ''}`);
           return finish('aborted');
@@ -301,7 +350,8 @@ export async function trainModel(
   /** Validation, early-stopping bookkeeping and the epoch's record; true when training should stop. */
   function endEpoch(epochStart: number): boolean {
     let val = null;
-    if (splits.val.length > 0) {
+    // Rank 0 validates; the others take its early-stopping decision (below) instead of validating too.
+    if (splits.val.length > 0 && writer) {
       val = evaluateReconstruction(model, data, splits.val, {
         batchSize: o.valBatchSize,
         dataRange: o.dataRange,
@@ -358,7 +408,8 @@ export async function trainModel(
     state.batchInEpoch = 0;
     state.epochTermSums = {};
     state.epochSteps = 0;
-    return o.patience > 0 && state.badEpochs >= o.patience;
+    const stop = o.patience > 0 && state.badEpochs >= o.patience;
+    return dp ? dp.fromRank0(stop ? 1 : 0) === 1 : stop;
   }
 
   async function finalize(reason: TrainResult['stopReason']): Promise<TrainResult> {
@@ -366,7 +417,7 @@ export async function trainModel(
     state.stopReason = reason;
     save();
     if (out) saveTensorMap(join(out, 'model.safetensors'), model.stateDict(), { config: JSON.stringify(model.config) });
-    if (out || options.health) {
+    if (out || (options.health && writer)) {
       health = healthCheck();
       if (out) writeHealth(out, health);
     }

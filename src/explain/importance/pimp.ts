@@ -26,6 +26,7 @@
 import { RandomForest, type BinnedMatrix, type ForestOptions } from '../../forest/index.js';
 import { Random, deriveSeed } from '../../core/random.js';
 import type { NullStatistic } from './types.js';
+import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
 
 /** Settings shared by every analysis that refits grouped forests (PIMP nulls, bootstrap stability). */
 export interface GroupedRefitOptions {
@@ -43,6 +44,8 @@ export interface GroupedRefitOptions {
   /** Forests fitted at once (keeps all workers busy between forests). Default 2. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Data-parallel ranks to split the refits over (refit-share.ts); every rank gets the whole result. */
+  share?: RefitShare;
 }
 
 export interface PimpOptions extends GroupedRefitOptions {
@@ -79,11 +82,13 @@ export async function pimpNull(binned: BinnedMatrix, labels: ArrayLike<number>, 
   const seed = (o.seed ?? 0) >>> 0;
   const n = binned.rows;
   const train = o.rows ? Array.from(new Set(Array.from(o.rows))).sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => i);
-  const out = new Float64Array(P * G);
+  const mine = mineOf(P, o.share);
+  const own = new Float64Array(mine.length * G);
   const concurrency = Math.max(1, Math.floor(o.concurrency ?? 2));
   let next = 0;
   let done = 0;
-  const one = async (p: number): Promise<void> => {
+  const one = async (k: number): Promise<void> => {
+    const p = mine[k]!;
     const rng = new Random(deriveSeed(seed, p, 0x6e756c6c));
     const y = Float64Array.from(labels);
     const vals = train.map((r) => labels[r]);
@@ -91,14 +96,14 @@ export async function pimpNull(binned: BinnedMatrix, labels: ArrayLike<number>, 
     for (let i = 0; i < train.length; i++) y[train[i]] = vals[i];
     const forest = new RandomForest({ ...o.forest, oobScore: false, seed: deriveSeed(seed, p, 0x66727374) });
     await forest.fitBinned(binned, y, { rows: train, groups: statistic === 'oob-permutation' ? { groupOf: o.groupOf, nGroups: G } : null });
-    out.set(groupStatistic(forest, statistic, o.groupOf, G), p * G);
-    o.onProgress?.(++done, P);
+    own.set(groupStatistic(forest, statistic, o.groupOf, G), k * G);
+    o.onProgress?.(++done, mine.length);
   };
-  const lanes = Array.from({ length: Math.min(concurrency, P) }, async () => {
-    while (next < P) await one(next++);
+  const lanes = Array.from({ length: Math.min(concurrency, mine.length) }, async () => {
+    while (next < mine.length) await one(next++);
   });
   await Promise.all(lanes);
-  return { statistic, permutations: P, nGroups: G, null: out };
+  return { statistic, permutations: P, nGroups: G, null: gatherRefits(own, P, G, o.share) };
 }
 
 /** PIMP p-values (1 + #{null >= observed}) / (1 + P) per map. */

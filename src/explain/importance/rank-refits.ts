@@ -51,6 +51,7 @@ export async function pimpVerdicts(
     forest: { ...forestOpts, nTrees: s.nullTrees },
     rows: refitRows,
     seed: deriveSeed(s.seed, 2, 0x6e756c6c),
+    ...(s.share ? { share: s.share } : {}),
     onProgress: (done, total) => s.progress?.({ stage: 'null', done, total }),
   });
   const pValues = pimpPValues(observed, nul);
@@ -86,6 +87,7 @@ export async function refitStability(
     forest: s.forestOpts,
     rows: refitRows,
     seed: deriveSeed(s.seed, 3, 0x626f6f74),
+    ...(s.share ? { share: s.share } : {}),
     onProgress: (done, total) => s.progress?.({ stage: 'stability', done, total }),
   });
   clock('stability', t0);

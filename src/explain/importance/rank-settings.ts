@@ -34,6 +34,7 @@ export interface RankSettings {
   nTrees: number;
   nullTrees: number;
   progress: RankOptions['onProgress'];
+  share: RankOptions['share'];
   /** The plan of the observed evaluation, less its forest seed: the nulls re-plan with their own. */
   plan: Omit<PlanOptions, 'forestSeed'>;
 }
@@ -120,6 +121,7 @@ export function resolveRankSettings(features: Table, labels: ArrayLike<number>, 
     nTrees,
     nullTrees,
     progress: options.onProgress,
+    share: options.share,
     plan: {
       evaluation,
       folds: options.folds,

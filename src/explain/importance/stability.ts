@@ -8,6 +8,7 @@
 
 import { RandomForest, type BinnedMatrix } from '../../forest/index.js';
 import { Random, deriveSeed } from '../../core/random.js';
+import { gatherRefits, mineOf } from './refit-share.js';
 import { groupStatistic, type GroupedRefitOptions } from './pimp.js';
 
 export interface StabilityOptions extends GroupedRefitOptions {
@@ -43,22 +44,26 @@ export async function rankStability(binned: BinnedMatrix, labels: ArrayLike<numb
   const top1 = new Float64Array(G);
   const topK = new Float64Array(G);
   const rankSum = new Float64Array(G);
-  const stats: Float64Array[] = new Array(B);
+  const mine = mineOf(B, o.share);
+  const own = new Float64Array(mine.length * G);
   let next = 0;
   let done = 0;
-  const one = async (b: number): Promise<void> => {
+  const one = async (j: number): Promise<void> => {
+    const b = mine[j]!;
     const rng = new Random(deriveSeed(seed, b, 0x626f6f74));
     const rows = new Int32Array(base.length);
     for (let i = 0; i < rows.length; i++) rows[i] = base[rng.int(base.length)];
     const forest = new RandomForest({ ...o.forest, oobScore: false, seed: deriveSeed(seed, b, 0x66727374) });
     await forest.fitBinned(binned, labels, { rows, groups: statistic === 'oob-permutation' ? { groupOf: o.groupOf, nGroups: G } : null });
-    stats[b] = groupStatistic(forest, statistic, o.groupOf, G);
-    o.onProgress?.(++done, B);
+    own.set(groupStatistic(forest, statistic, o.groupOf, G), j * G);
+    o.onProgress?.(++done, mine.length);
   };
-  const lanes = Array.from({ length: Math.min(Math.max(1, o.concurrency ?? 2), B) }, async () => {
-    while (next < B) await one(next++);
+  const lanes = Array.from({ length: Math.min(Math.max(1, o.concurrency ?? 2), mine.length) }, async () => {
+    while (next < mine.length) await one(next++);
   });
   await Promise.all(lanes);
+  const all = gatherRefits(own, B, G, o.share);
+  const stats = Array.from({ length: B }, (_, b) => all.subarray(b * G, (b + 1) * G));
   for (let b = 0; b < B; b++) {
     const order = rankOrder(stats[b]);
     top1[order[0]]++;

@@ -1,6 +1,7 @@
 // Shapes shared by the importance functions. `RankResult` is what `latentlens rank` writes as rank.json.
 
 import type { Table } from '../../core/table.js';
+import type { RefitShare } from './refit-share.js';
 import type { ForestOptions } from '../../forest/index.js';
 
 /** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
@@ -106,6 +107,12 @@ export interface RankOptions {
   threads?: number;
   /** Progress callback. */
   onProgress?: (p: RankProgress) => void;
+  /**
+   * Data-parallel ranks to split the PIMP permutations and stability bootstraps over (refit-share.ts;
+   * processGroupShare for c10d): every rank gets the single-process result. The other stages run on
+   * every rank.
+   */
+  share?: RefitShare;
 }
 
 /**
