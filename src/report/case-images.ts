@@ -176,34 +176,46 @@ export interface Reconstructions {
 
 /** Decodes `count` held-out cases (test split, else val) with the run's weights. */
 export async function reconstructions(dir: string, data: ImageDataset, count: number): Promise<Reconstructions> {
+  const [, c, h, w] = data.shape;
+  const { x, recon, cases, split, weights } = decodeHeldOut(dir, data, count);
+  const windows = channelWindows(data);
+  const channels: Reconstructions['channels'] = await Promise.all(
+    data.channelNames.map(async (name, ch) => {
+      const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
+      const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
+      return { name, png };
+    }),
+  );
+  const comp = dataComposite(data);
+  if (comp) {
+    const at = (src: Float32Array, j: number) =>
+      comp.rgb.map((ch) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w)) as [Float32Array, Float32Array, Float32Array];
+    const png = await fitPng(await compositeGridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, comp.window));
+    channels.unshift({ name: COMPOSITE_NAME, png, composite: true });
+  }
+  return { channels, cases, split, weights };
+}
+
+/**
+ * The first `count` held-out cases (test split, else val, else train) of images or volumes, copied out
+ * as one batch, and the run's reconstruction of them; `weights` is the weights file relative to the run.
+ */
+export function decodeHeldOut(
+  dir: string,
+  data: CaseDataset,
+  count: number,
+): { x: Float32Array; recon: Float32Array; cases: number[]; split: string; weights: string } {
   const run = openRun(dir);
   try {
-    const [, c, h, w] = data.shape;
     const splits = trainingSplits(data, run.config.seed);
     const split = splits.test.length ? 'test' : splits.val.length ? 'val' : 'train';
     const cases = Array.from(splits[split]).slice(0, count);
-    const len = c * h * w;
+    const caseShape = data.shape.slice(1);
+    const len = caseShape.reduce((a, b) => a * b, 1);
     const x = new Float32Array(cases.length * len);
     cases.forEach((i, j) => x.set(data.images.subarray(i * len, (i + 1) * len), j * len));
-    const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, c, h, w])).toFloat32()));
-    const windows = channelWindows(data);
-    const channels: Reconstructions['channels'] = await Promise.all(
-      data.channelNames.map(async (name, ch) => {
-        const at = (src: Float32Array, j: number) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w);
-        const png = await fitPng(await gridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, windows[ch]!));
-        return { name, png };
-      }),
-    );
-    const comp = dataComposite(data);
-    if (comp) {
-      const at = (src: Float32Array, j: number) =>
-        comp.rgb.map((ch) => src.subarray((j * c + ch) * h * w, (j * c + ch + 1) * h * w)) as [Float32Array, Float32Array, Float32Array];
-      const png = await fitPng(
-        await compositeGridPng([cases.map((_, j) => at(x, j)), cases.map((_, j) => at(recon, j))], h, w, comp.window),
-      );
-      channels.unshift({ name: COMPOSITE_NAME, png, composite: true });
-    }
-    return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
+    const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, ...caseShape])).toFloat32()));
+    return { x, recon, cases, split, weights: relative(dir, run.weights).split(sep).join('/') };
   } finally {
     run.model.dispose();
   }

@@ -1,12 +1,9 @@
 // The report's own case images for volume runs: each volume shown as its middle slices across depth,
 // height and width (one row per axis), since a volume has no single image to show. The same windows,
 // classes and held-out cases as the 2D images (case-images.ts).
-import { relative, sep } from 'node:path';
 import type { VolumeDataset } from '../data/types.js';
-import { noGrad, scope, tensor } from '../engine/index.js';
 import { SLICE_AXES_3D, volumeSlice } from '../explain/figures-volume.js';
-import { openRun, trainingSplits } from '../train/index.js';
-import { channelWindows, classGroups, gridPng, stackPngs, type Reconstructions, type SampleImages } from './case-images.js';
+import { channelWindows, classGroups, decodeHeldOut, gridPng, stackPngs, type Reconstructions, type SampleImages } from './case-images.js';
 import { fitPng } from './html.js';
 
 const dimsOf = (data: VolumeDataset): [number, number, number] => [data.shape[2], data.shape[3], data.shape[4]];
@@ -55,26 +52,15 @@ export async function sampleVolumes(data: VolumeDataset, perClass: number): Prom
 
 /** Decodes `count` held-out volumes (test split, else val); per channel the inputs over their reconstructions, per axis. */
 export async function reconstructVolumes(dir: string, data: VolumeDataset, count: number): Promise<Reconstructions> {
-  const run = openRun(dir);
-  try {
-    const [, c, d, h, w] = data.shape;
-    const dims = dimsOf(data);
-    const splits = trainingSplits(data, run.config.seed);
-    const split = splits.test.length ? 'test' : splits.val.length ? 'val' : 'train';
-    const cases = Array.from(splits[split]).slice(0, count);
-    const len = c * d * h * w;
-    const x = new Float32Array(cases.length * len);
-    cases.forEach((i, j) => x.set(data.images.subarray(i * len, (i + 1) * len), j * len));
-    const recon = scope(() => noGrad(() => run.model.reconstruct(tensor(x, [cases.length, c, d, h, w])).toFloat32()));
-    const windows = channelWindows(data);
-    const channels = await Promise.all(
-      data.channelNames.map(async (name, ch) => {
-        const pair = [cases.map((_, j) => block(x, j, ch, c, dims)), cases.map((_, j) => block(recon, j, ch, c, dims))];
-        return { name, png: await fitPng(await stackPngs(await sliceRows(pair, dims, windows[ch]!))) };
-      }),
-    );
-    return { channels, cases, split, weights: relative(dir, run.weights).split(sep).join('/'), slices: middles(dims) };
-  } finally {
-    run.model.dispose();
-  }
+  const c = data.shape[1];
+  const dims = dimsOf(data);
+  const { x, recon, cases, split, weights } = decodeHeldOut(dir, data, count);
+  const windows = channelWindows(data);
+  const channels = await Promise.all(
+    data.channelNames.map(async (name, ch) => {
+      const pair = [cases.map((_, j) => block(x, j, ch, c, dims)), cases.map((_, j) => block(recon, j, ch, c, dims))];
+      return { name, png: await fitPng(await stackPngs(await sliceRows(pair, dims, windows[ch]!))) };
+    }),
+  );
+  return { channels, cases, split, weights, slices: middles(dims) };
 }

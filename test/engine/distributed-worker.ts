@@ -1,6 +1,6 @@
 // One rank of test/engine/distributed.test.ts: joins the group from torchrun's variables, runs the
 // scenario named by argv[2] and prints one JSON line (or, for the failure scenarios, the error).
-import { hasDistributed, processGroupFromEnv, scope, tensor, type Tensor } from '../../src/engine/index.js';
+import { hasDistributed, processGroupFromEnv, scope, tensor, type ProcessGroup, type Tensor } from '../../src/engine/index.js';
 
 const scenario = process.argv[2];
 const timeoutMs = Number(process.argv[3] ?? 10_000);
@@ -43,13 +43,7 @@ function main(): void {
       // Rank 1 exits after the first collective; the others' next one must fail, naming it.
       pg.barrier();
       if (r === 1) process.exit(3);
-      const t = Date.now();
-      try {
-        pg.allreduce(tensor([1]));
-        console.log(JSON.stringify({ rank: r, error: null }));
-      } catch (e) {
-        console.log(JSON.stringify({ rank: r, error: (e as Error).message, ms: Date.now() - t }));
-      }
+      reportAllreduce(pg, r);
     } else if (scenario === 'hang') {
       // Rank 1 stays alive but never joins the collective: the others time out.
       pg.barrier();
@@ -58,13 +52,7 @@ function main(): void {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, timeoutMs + 3500);
         process.exit(0);
       }
-      const t = Date.now();
-      try {
-        pg.allreduce(tensor([1]));
-        console.log(JSON.stringify({ rank: r, error: null }));
-      } catch (e) {
-        console.log(JSON.stringify({ rank: r, error: (e as Error).message, ms: Date.now() - t }));
-      }
+      reportAllreduce(pg, r);
       process.exit(0);
     }
   });
@@ -75,4 +63,15 @@ try {
 } catch (e) {
   // Rendezvous failures (no store, a rank that never joined) land here.
   console.log(JSON.stringify({ error: (e as Error).message, ms: Date.now() - t0 }));
+}
+
+// One allreduce after a peer went away: prints the error it ended with (or none) and how long it took.
+function reportAllreduce(pg: ProcessGroup, r: number): void {
+  const t = Date.now();
+  try {
+    pg.allreduce(tensor([1]));
+    console.log(JSON.stringify({ rank: r, error: null }));
+  } catch (e) {
+    console.log(JSON.stringify({ rank: r, error: (e as Error).message, ms: Date.now() - t }));
+  }
 }

@@ -1,19 +1,7 @@
 // Runs N local ranks as child processes on 127.0.0.1 (a fresh free port each time) and collects what
 // each printed: the harness of the distributed tests.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago (the OS picks it; a race with another process is unlikely). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../src/cli/launch-ranks.js';
 
 export interface RankResult {
   rank: number;
