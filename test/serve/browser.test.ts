@@ -11,49 +11,18 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startServer } from '../../src/serve/index.js';
+import { browserSkip, openBrowser } from '../helpers/chromium.js';
 import { makeRunFolder } from './fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-type Playwright = typeof import('playwright-core');
-const playwright = await import('playwright-core').then(
-  (m: Playwright) => m,
-  () => null,
-);
-const skip = !existsSync(CHROMIUM)
-  ? `explorer browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`
-  : !playwright
-    ? 'explorer browser test skipped: playwright-core is not installed (npm install)'
-    : false;
+const skip = browserSkip('explorer browser test');
 
 test('explorer in headless Chromium: pick a map, move its slider, the decoding changes', { skip, timeout: 120_000 }, async () => {
   const { dir, tmp } = await makeRunFolder();
-  const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
   // Served twice, the run also exercises the side-by-side comparison layout.
   const server = await startServer({ runs: [dir, dir], threads: 1 });
-  const ctx = await playwright!.chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1500, height: 1100 },
-  });
+  const browser = await openBrowser({ width: 1500, height: 1100 }, { consoleErrors: true });
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const { page, errors } = browser;
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
     assert.equal(await page.locator('.panel').count(), 2, 'two runs side by side');
@@ -111,9 +80,8 @@ test('explorer in headless Chromium: pick a map, move its slider, the decoding c
     console.log(`screenshot: ${shot}`);
     assert.deepEqual(errors, [], 'no errors in the page');
   } finally {
-    await ctx.close();
+    await browser.close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
 });
@@ -145,21 +113,13 @@ test('a run given as ./run: its report and the explorer show every figure, none 
     .figures;
   assert.ok(figures.length > 0 && figures.every((f) => f.startsWith(`figures/map-${top}/`) && existsSync(join(dir, f))), figures.join(' '));
 
-  const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
   const cwd = process.cwd();
   process.chdir(dirname(dir)); // the explorer is given the run as ./<name>, as a user types it
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
-  const ctx = await playwright!.chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1500, height: 1100 },
-  });
+  const browser = await openBrowser({ width: 1500, height: 1100 });
   try {
     server = await startServer({ runs: [rel], threads: 1 });
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const { page, errors } = browser;
 
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     const html = await page.content();
@@ -184,9 +144,8 @@ test('a run given as ./run: its report and the explorer show every figure, none 
     assert.deepEqual(errors, [], 'no errors in the page');
   } finally {
     process.chdir(cwd);
-    await ctx.close();
+    await browser.close();
     await server?.close();
-    rmSync(profile, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
 });

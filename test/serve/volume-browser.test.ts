@@ -5,52 +5,22 @@
 // /usr/bin/chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../src/serve/index.js';
+import { browserSkip, openBrowser } from '../helpers/chromium.js';
 import { makeVolumeRunFolder } from './volume-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
-
-type Playwright = typeof import('playwright-core');
-const playwright = await import('playwright-core').then(
-  (m: Playwright) => m,
-  () => null,
-);
-const skip = !existsSync(CHROMIUM)
-  ? `explorer volume browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`
-  : !playwright
-    ? 'explorer volume browser test skipped: playwright-core is not installed (npm install)'
-    : false;
+const skip = browserSkip('explorer volume browser test');
 
 test('explorer on a volume run: slice sheets, slice sliders, the volume map view', { skip, timeout: 180_000 }, async () => {
   const { dir, tmp } = await makeVolumeRunFolder();
   const figures = (JSON.parse(readFileSync(join(dir, 'explain', 'map-0.json'), 'utf8')) as { result: { figures: unknown[] } }).result
     .figures.length;
-  const profile = mkdtempSync(join(tmpdir(), 'serve-chromium-'));
   const server = await startServer({ runs: [dir], threads: 1 });
-  const ctx = await playwright!.chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1400, height: 1000 },
-  });
+  const browser = await openBrowser({ width: 1400, height: 1000 }, { consoleErrors: true });
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const { page, errors } = browser;
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
     const panel = page.locator('.panel').first();
@@ -100,9 +70,8 @@ test('explorer on a volume run: slice sheets, slice sliders, the volume map view
     assert.deepEqual(broken, [], 'no broken image');
     assert.deepEqual(errors, [], 'no errors in the page');
   } finally {
-    await ctx.close();
+    await browser.close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
 });
