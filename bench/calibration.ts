@@ -15,7 +15,7 @@
 //    test/explain/tcav.test.ts: 600 32 x 32 phantoms, untrained conv encoder, latents 8 x 4 x 4, MLP
 //    probe), a fresh dataset and encoder per seed (--lesion-seeds): how often factor:lesion_present=1 is.
 // Usage: node dist/bench/main.js calibration [--steps 500] [--shuffles 40] [--power-runs 16] [--flip 0.15]
-//   [--trees 50] [--cases 0] [--tcav-seeds 40] [--lesion-seeds 10]
+//   [--trees 50] [--cases 0] [--tcav-seeds 40] [--tcav-seed-base 500] [--tcav-head-seed 3] [--lesion-seeds 10]
 //   [--control-runs 6] [--threads 1] [--marginal-null 19]
 // Last line: {"suite":"calibration", null_runs, marginal_fdp, conditional_fdp, any_discovery_rate, ks_p,
 //   power, tcav_random_flag_rate, tcav_lesion_hit_rate, per-dataset detail, targets}.
@@ -127,6 +127,10 @@ export async function run(args: string[]): Promise<void> {
   const trees = arg(args, 'trees', 50);
   const maxCases = arg(args, 'cases', 0) || Infinity; // 0: every train case
   const tcavSeeds = arg(args, 'tcav-seeds', 40);
+  // Every earlier run started at seed 500, so runs re-tested the same concept sets: a run meant as new
+  // evidence needs a base no earlier run used.
+  const tcavSeedBase = arg(args, 'tcav-seed-base', 500);
+  const tcavHeadSeed = arg(args, 'tcav-head-seed', 3);
   const lesionSeeds = arg(args, 'lesion-seeds', 10);
   const threads = arg(args, 'threads', 1);
   const controlRuns = arg(args, 'control-runs', 6);
@@ -277,16 +281,17 @@ export async function run(args: string[]): Promise<void> {
   // 3a. TCAV random concepts on the PneumoniaMNIST latents, real label.
   const tT = performance.now();
   const P = sets[0]!;
-  const head = trainProbe(P.maps, P.labels, { seed: 3 });
+  const head = trainProbe(P.maps, P.labels, { seed: tcavHeadSeed });
+  const rndP: number[] = [];
   let rndFlag = 0,
     rndBelow20 = 0,
     rndRuns = 0,
     gateNote = '';
   const sizes = [100, 300];
   for (let s = 0; s < tcavSeeds; s++) {
-    const ctx = { n: P.labels.length, labels: P.labels, seed: 500 + s };
+    const ctx = { n: P.labels.length, labels: P.labels, seed: tcavSeedBase + s };
     const size = sizes[s % sizes.length]!;
-    const r = runTcav(P.maps, P.labels, [resolveConcept(`random:${size}`, ctx)], { head, targetClass: 1, runs: 20, seed: 500 + s });
+    const r = runTcav(P.maps, P.labels, [resolveConcept(`random:${size}`, ctx)], { head, targetClass: 1, runs: 20, seed: tcavSeedBase + s });
     gateNote = r.gate.note;
     const c = r.concepts[0]!;
     if (c.verdict === 'not determined') {
@@ -294,6 +299,7 @@ export async function run(args: string[]): Promise<void> {
       continue;
     }
     rndRuns++;
+    rndP.push(c.p);
     if (c.significant) rndFlag++;
     if (c.p <= 0.2) rndBelow20++;
     console.error(
@@ -467,6 +473,10 @@ export async function run(args: string[]): Promise<void> {
         random_runs: rndRuns,
         random_flagged: rndFlag,
         random_p_le_02_rate: round(frac(rndBelow20, rndRuns)),
+        random_seeds: [tcavSeedBase, tcavSeedBase + tcavSeeds - 1],
+        random_head_seed: tcavHeadSeed,
+        random_p_ks: rndP.length ? round(ksOf(rndP).p, 6) : null,
+        random_p: rndP.map((p) => round(p, 4)),
         random_sizes: sizes,
         pneumonia_probe: gateNote,
         lesion_runs: lesionRuns,
