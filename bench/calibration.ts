@@ -291,7 +291,12 @@ export async function run(args: string[]): Promise<void> {
   for (let s = 0; s < tcavSeeds; s++) {
     const ctx = { n: P.labels.length, labels: P.labels, seed: tcavSeedBase + s };
     const size = sizes[s % sizes.length]!;
-    const r = runTcav(P.maps, P.labels, [resolveConcept(`random:${size}`, ctx)], { head, targetClass: 1, runs: 20, seed: tcavSeedBase + s });
+    const r = runTcav(P.maps, P.labels, [resolveConcept(`random:${size}`, ctx)], {
+      head,
+      targetClass: 1,
+      runs: 20,
+      seed: tcavSeedBase + s,
+    });
     gateNote = r.gate.note;
     const c = r.concepts[0]!;
     if (c.verdict === 'not determined') {

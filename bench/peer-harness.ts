@@ -3,7 +3,7 @@
 // training step alike, and their ratios compare like with like.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { F, scope, torchVersion, type Optimizer, type Tensor } from '../src/engine/index.js';
+import { F, autocastBf16, scope, torchVersion, type Optimizer, type Tensor } from '../src/engine/index.js';
 import type { Module } from '../src/nn/module.js';
 import { PythonPeer } from './python-peer.js';
 
@@ -33,14 +33,22 @@ export async function announceSides(peer: PythonPeer, threads: number, extra = '
  * seconds taken. `readLastLoss` reads the last step's loss back before the clock stops, as the peers
  * do after their steps.
  */
-export function reconstructionTrainer(model: Module, opt: Optimizer, x: Tensor, readLastLoss = false): (steps: number) => number {
+export function reconstructionTrainer(
+  model: Module,
+  opt: Optimizer,
+  x: Tensor,
+  readLastLoss = false,
+  bf16 = false,
+): (steps: number) => number {
+  // bf16: the forward and the loss under CPU autocast, backward and step outside, as the peer's torch.autocast.
+  const lossOf = () => F.mseLoss(model.forward(x), x);
   return (steps) => {
     model.train();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) {
       scope(() => {
         opt.zeroGrad();
-        const loss = F.mseLoss(model.forward(x), x);
+        const loss = bf16 ? autocastBf16(lossOf) : lossOf();
         loss.backward();
         opt.step();
         if (readLastLoss && i === steps - 1) loss.item();

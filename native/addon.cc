@@ -1,5 +1,6 @@
 // Entry point of the latentlens addon: classes (ops, TorchScript, generators, c10d process groups), runtime settings (threads,
 // OpenBLAS, seed, grad mode, devices) and the allocator, registered per environment so the addon also loads in worker threads.
+#include <ATen/autocast_mode.h>
 #include <dlfcn.h>
 
 #include <thread>
@@ -69,6 +70,27 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }));
   exports.Set("setGradEnabled", guarded(env, [](const Napi::CallbackInfo& info) {
     c10::GradMode::set_enabled(info[0].ToBoolean().Value());
+  }));
+  // CPU autocast (thread-local, like grad mode): ops on autocast's lower-precision list run in bf16.
+  // enter returns the previous state for exit to restore, so regions nest.
+  exports.Set("enterAutocastCpu", guarded(env, [](const Napi::CallbackInfo& info) {
+    const bool was = at::autocast::is_cpu_enabled();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::increment_nesting();
+    at::autocast::set_cpu_enabled(true);
+    return Napi::Boolean::New(info.Env(), was);
+  }));
+  exports.Set("exitAutocastCpu", guarded(env, [](const Napi::CallbackInfo& info) {
+    // Leaving the outermost region drops the bf16 copies of the weights cached in it, as PyTorch does.
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(info[0].ToBoolean().Value());
+  }));
+  // Backward passes run outside autocast (as PyTorch recommends): the region is paused, not left.
+  exports.Set("setAutocastCpuEnabled", guarded(env, [](const Napi::CallbackInfo& info) {
+    at::autocast::set_cpu_enabled(info[0].ToBoolean().Value());
+  }));
+  exports.Set("isAutocastCpu", guarded(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), at::autocast::is_cpu_enabled());
   }));
   exports.Set("isGradEnabled", guarded(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());

@@ -13,7 +13,8 @@
 // about 3-6x faster than PyTorch's own conv_transpose2d, the same values to float rounding.
 //
 // Registered with the dispatcher, so JS reaches it by name like any aten op. Cases the identity does
-// not cover (output_padding >= stride, non-CPU or non-fp32 tensors) go to at::conv_transpose*d.
+// not cover (output_padding >= stride, non-CPU tensors, dtypes other than fp32 and bf16) go to at::conv_transpose*d.
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 namespace ll {
@@ -57,7 +58,8 @@ struct ConvTransposeByAdjoint : public torch::autograd::Function<ConvTransposeBy
     const auto saved = ctx->get_saved_variables();
     const at::Tensor& x = saved[0];
     const at::Tensor& w = saved[1];
-    const at::Tensor dy = grads[0].contiguous();
+    // The incoming gradient has the dtype of what consumed y, which need not be y's under autocast.
+    const at::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
     const auto stride = ctx->saved_data["stride"].toIntVector();
     const auto padding = ctx->saved_data["padding"].toIntVector();
     const auto dilation = ctx->saved_data["dilation"].toIntVector();
@@ -74,6 +76,10 @@ struct ConvTransposeByAdjoint : public torch::autograd::Function<ConvTransposeBy
   }
 };
 
+at::Tensor adjointOrAten(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t dims, const std::vector<int64_t>& stride,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& outputPadding, int64_t groups,
+                         const std::vector<int64_t>& dilation);
+
 at::Tensor convTranspose(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, c10::IntArrayRef strideIn,
                          c10::IntArrayRef paddingIn, c10::IntArrayRef outputPaddingIn, int64_t groups, c10::IntArrayRef dilationIn) {
   const int64_t dims = x.dim() - 2;
@@ -82,11 +88,29 @@ at::Tensor convTranspose(const at::Tensor& x, const at::Tensor& w, const c10::op
   const auto padding = expand(paddingIn, dims, "padding");
   const auto outputPadding = expand(outputPaddingIn, dims, "output_padding");
   const auto dilation = expand(dilationIn, dims, "dilation");
-  const at::Tensor b = bias.has_value() ? *bias : at::Tensor();
+  at::Tensor xc = x, wc = w;
+  at::Tensor b = bias.has_value() ? *bias : at::Tensor();
+  // Under CPU autocast aten's conv_transpose*d is on the lower-precision list, but this op is not seen by
+  // autocast (its dispatch key falls through): cast here as aten's would (weights through autocast's
+  // cache), so the adjoint runs in bf16 on oneDNN instead of aten's bf16 im2col fallback.
+  if (at::autocast::is_cpu_enabled() && x.device().is_cpu() && w.device().is_cpu()) {
+    const at::ScalarType to = at::autocast::get_autocast_cpu_dtype();
+    xc = at::autocast::cached_cast(to, x, c10::DeviceType::CPU);
+    wc = at::autocast::cached_cast(to, w, c10::DeviceType::CPU);
+    if (b.defined()) b = at::autocast::cached_cast(to, b, c10::DeviceType::CPU);
+  }
+  return adjointOrAten(xc, wc, b, dims, stride, padding, outputPadding, groups, dilation);
+}
+
+at::Tensor adjointOrAten(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t dims, const std::vector<int64_t>& stride,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& outputPadding, int64_t groups,
+                         const std::vector<int64_t>& dilation) {
+  const c10::optional<at::Tensor> bias = b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt;
   // The convolution whose adjoint this is maps the output back to the input's size only when
   // output_padding < stride (PyTorch also allows output_padding < dilation).
-  bool adjoint = x.device().is_cpu() && w.device().is_cpu() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat &&
-                 (!b.defined() || b.scalar_type() == at::kFloat) && !x.is_mkldnn() && at::globalContext().userEnabledMkldnn();
+  const at::ScalarType t = x.scalar_type();
+  bool adjoint = x.device().is_cpu() && w.device().is_cpu() && (t == at::kFloat || t == at::kBFloat16) && w.scalar_type() == t &&
+                 (!b.defined() || b.scalar_type() == t) && !x.is_mkldnn() && at::globalContext().userEnabledMkldnn();
   for (int64_t d = 0; d < dims; d++) adjoint = adjoint && outputPadding[d] < stride[d];
   if (!adjoint) {
     return dims == 2 ? at::conv_transpose2d(x, w, bias, stride, padding, outputPadding, groups, dilation)

@@ -1,5 +1,6 @@
 # PyTorch peer of the engine benchmark: the same reference autoencoder, driven over stdin/stdout so that
-# rounds alternate with latentlens in one run. Commands: "train STEPS" and "infer STEPS"; each answers
+# rounds alternate with latentlens in one run. Commands: "train STEPS" and "infer STEPS" (and their
+# "_bf16" forms under torch.autocast("cpu", torch.bfloat16)); each answers
 # with the seconds taken. "frozen STEPS" runs inference through PyTorch's best CPU equivalent of a fast
 # path: torch.jit.freeze + optimize_for_inference of the scripted eval model (made once, untimed).
 import os, sys, time
@@ -26,11 +27,12 @@ for line in sys.stdin:
     cmd, steps = line.split()
     steps = int(steps)
     t0 = time.perf_counter()
-    if cmd == "train":
+    if cmd in ("train", "train_bf16"):
         model.train()
         for _ in range(steps):
             opt.zero_grad(set_to_none=True)
-            loss = nn.functional.mse_loss(model(x), x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cmd == "train_bf16"):
+                loss = nn.functional.mse_loss(model(x), x)
             loss.backward()
             opt.step()
         loss.item()
@@ -43,7 +45,7 @@ for line in sys.stdin:
                 frozen(x).sum().item()
     else:
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=cmd == "infer_bf16"):
             for _ in range(steps):
-                model(x).sum().item()
+                model(x).float().sum().item()
     print(time.perf_counter() - t0, flush=True)

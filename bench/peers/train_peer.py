@@ -83,7 +83,8 @@ for line in sys.stdin:
             for i in range(0, len(order), batch):
                 x = train_x[order[i:i + batch]]
                 opt.zero_grad(set_to_none=True)
-                loss = F.mse_loss(reconstruct(model, x), x)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args[1:] == ["bf16"]):
+                    loss = F.mse_loss(reconstruct(model, x), x)
                 loss.backward()
                 opt.step()
             vals.append(evaluate(model, val_x))

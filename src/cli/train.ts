@@ -41,6 +41,7 @@ interface TrainFlags {
   lrStepSize: number;
   lrGamma: number;
   clipGradNorm: number;
+  precision: string;
   patience: number;
   minDelta: number;
   checkpointEvery: number;
@@ -141,6 +142,7 @@ function trainOptions(f: TrainFlags, signal: AbortSignal, progress: boolean): Tr
     lrStepSize: f.lrStepSize,
     lrGamma: f.lrGamma,
     clipGradNorm: f.clipGradNorm,
+    precision: f.precision as TrainOptions['precision'],
     patience: f.patience,
     minDelta: f.minDelta,
     checkpointEvery: f.checkpointEvery,
@@ -192,6 +194,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-step-size <n>', 'step schedule: steps between decays', int('--lr-step-size'), 1000)
     .option('--lr-gamma <x>', 'step schedule: decay factor', num('--lr-gamma'), 0.1)
     .option('--clip-grad-norm <x>', 'clip gradients to this global L2 norm (0: off)', num('--clip-grad-norm'), 0)
+    .option('--precision <p>', 'fp32|bf16: bf16 runs forward passes under CPU bf16 autocast (needs AVX512-BF16 or AMX)', 'fp32')
     .option('--patience <n>', 'early stopping: epochs without val-loss improvement (0: off)', int('--patience'), 0)
     .option('--min-delta <x>', 'early stopping: smallest val-loss decrease that counts', num('--min-delta'), 0)
     .option('--checkpoint-every <n>', 'steps between checkpoints (0: only at the end)', int('--checkpoint-every'), 500)

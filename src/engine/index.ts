@@ -4,6 +4,7 @@ export * from './create.js';
 export { generator, withGenerator, currentGenerator, type Generator } from './generator.js';
 export * as F from './functional.js';
 export { noGrad, grad, isGradEnabled, type GradOptions } from './autograd.js';
+export { autocastBf16, isAutocastBf16, outsideAutocast, cpuHasNativeBf16 } from './autocast.js';
 export { scope, keep, track, type Disposable } from './scope.js';
 export { aten, Reduction } from './dispatch.js';
 export * from './runtime.js';

@@ -105,6 +105,10 @@ interface Addon {
   manualSeed(seed: number): void;
   setGradEnabled(on: boolean): void;
   isGradEnabled(): boolean;
+  enterAutocastCpu(): boolean;
+  exitAutocastCpu(was: boolean): void;
+  isAutocastCpu(): boolean;
+  setAutocastCpuEnabled(on: boolean): void;
   cudaDeviceCount(): number;
   trackedStorage(): { buffers: number; bytes: number };
   allocatorStats(): AllocatorStats;

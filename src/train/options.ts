@@ -2,6 +2,7 @@
 // goes into config.json as it is.
 import type { DataParallel } from './distributed/data-parallel.js';
 import type { ScheduleKind } from './schedule.js';
+import { cpuHasNativeBf16 } from '../engine/index.js';
 
 export interface TrainOptions {
   /** Run folder: config.json, train.jsonl, checkpoints/, model.safetensors. Default none (nothing written, no resume). */
@@ -65,6 +66,13 @@ export interface TrainOptions {
    * data-parallel run of the same global batch sees.
    */
   sampler?: 'shuffle' | 'distributed';
+  /**
+   * 'bf16': forward passes and losses under CPU bf16 autocast (engine/autocast.ts; weights, gradients and
+   * the optimizer stay fp32, backward runs outside autocast), as torch.autocast('cpu', torch.bfloat16).
+   * Needs a CPU with native bf16 (AVX512-BF16 or AMX). Validation and every later analysis run in fp32.
+   * Default 'fp32'.
+   */
+  precision?: 'fp32' | 'bf16';
   /** Data-parallel training over a process group (distributed/data-parallel.ts); batchSize is then the global batch. */
   distributed?: DataParallel;
   /**
@@ -100,6 +108,8 @@ export interface ResolvedTrainOptions {
   seed: number;
   /** Present only when 'distributed', so config.json of a single-process run is as it was. */
   sampler?: 'distributed';
+  /** Present only when 'bf16', for the same reason. */
+  precision?: 'bf16';
 }
 
 function positiveInt(name: string, v: number, min = 1): number {
@@ -117,6 +127,16 @@ function sampler(o: TrainOptions): 'shuffle' | 'distributed' {
   if (s === 'distributed' && !(Number.isInteger(o.seed ?? 0) && (o.seed ?? 0) >= 0))
     throw new RangeError(`train: the distributed sampler needs an integer seed >= 0 (torch's generator), got ${o.seed}`);
   return s;
+}
+
+function precision(o: TrainOptions): 'fp32' | 'bf16' {
+  const p = o.precision ?? 'fp32';
+  if (p !== 'fp32' && p !== 'bf16') throw new RangeError(`train: precision must be fp32 or bf16, got '${String(p)}'`);
+  if (p === 'bf16' && !cpuHasNativeBf16())
+    throw new RangeError(
+      'train: precision bf16 needs a CPU with native bf16 (AVX512-BF16 or AMX), which this one lacks: oneDNN would emulate it, slower than fp32',
+    );
+  return p;
 }
 
 export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
@@ -156,5 +176,6 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     dataRange: o.dataRange ?? 1,
     seed: o.seed ?? 0,
     ...(sampler(o) === 'distributed' ? { sampler: 'distributed' as const } : {}),
+    ...(precision(o) === 'bf16' ? { precision: 'bf16' as const } : {}),
   };
 }

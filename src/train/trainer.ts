@@ -9,6 +9,7 @@ import { randomSplits } from '../data/splits.js';
 import type { CaseDataset, Splits } from '../data/types.js';
 import { Adam, AdamW } from '../engine/optim/adam.js';
 import type { Optimizer } from '../engine/optim/optimizer.js';
+import { autocastBf16, outsideAutocast } from '../engine/autocast.js';
 import { scope } from '../engine/scope.js';
 import { tensor } from '../engine/tensor.js';
 import type { LatentModel, LossTerms, UpdateFn } from '../models/types.js';
@@ -231,7 +232,10 @@ export async function trainModel(
   // The update the model calls per group. A non-finite loss is never back-propagated or stepped.
   let nonFinite: { group: string; value: number } | null = null;
   let gradNorms: Record<string, number> = {};
-  const update: UpdateFn = (group, loss) => {
+  // Under bf16 autocast only the model's forward and loss are in the region: backward, the gradient
+  // exchange, clipping and the step run outside it, as PyTorch recommends.
+  const update: UpdateFn = (group, loss) => outsideAutocast(() => updateGroup(group, loss));
+  const updateGroup: UpdateFn = (group, loss) => {
     const opt = optimizers.get(group);
     if (!opt) throw new Error(`train: the model updated group '${group}', which paramGroups() did not list`);
     let value = loss.item();
@@ -295,7 +299,8 @@ export async function trainModel(
         nonFinite = null;
         gradNorms = {};
         const ts = performance.now();
-        let terms = scope(() => model.trainStep(tensor(batch.images, batch.shape), step, update));
+        const trainStep = () => model.trainStep(tensor(batch.images, batch.shape), step, update);
+        let terms = scope(() => (o.precision === 'bf16' ? autocastBf16(trainStep) : trainStep()));
         // Logged terms are the mean over ranks.
         if (dp) {
           const keys = Object.keys(terms).sort();
