@@ -11,7 +11,12 @@
 // effects; MS-SSIM beside SSIM. On phantoms also (generative-fp.ts) masked-decoding and ablation false
 // positives through every decoder, as explain-fp counts them, and MIG / DCI of the shared encoder; and for
 // every decoder its entanglement index against a null of conv decoders retrained on the same frozen
-// encoder (generative-null.ts says why that null). One JSON line last.
+// encoder (generative-null.ts says why that null). With --joint also a diffusion autoencoder trained
+// jointly (its own encoder, from the conv encoder's initial weights, trained by the diffusion loss alone,
+// as Diff-AE): the same rows, its entanglement index against conv decoders retrained on its frozen
+// encoder, false positives on its own label-carrying maps, and MIG / DCI of its latents beside the conv
+// encoder's and the untrained encoder's (the frozen-encoder decoders cannot move MIG / DCI; this one can).
+// One JSON line last.
 //   --enc-steps 600 --steps 1500 --batch 16 --width 16 --cases 32 --seed 0 --prediction eps|v
 //   --conditioning adagn+spatial|adagn|adagn+cross-attention, or several comma-separated (one diffusion
 //   decoder each, on the same encoder) --noise-schedule linear|cosine
@@ -19,6 +24,8 @@
 //   cases of the false-positive count) --metric-cases 1000 (phantoms of MIG / DCI)
 //   --adv-steps 600 --adv-start 100 --adv-weight 0.5 --no-diffusion (the conv decoders only)
 //   --data phantoms|pneumoniamnist (640 cases either way; PneumoniaMNIST from ../shared/data)
+//   --joint (the jointly trained diffusion autoencoder) --joint-steps <steps> --joint-lr 2e-3
+//   --joint-conditioning <the first of --conditioning>
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +51,7 @@ import { AdversarialAE } from '../src/models/adversarial/adversarial-ae.js';
 import { ConvAE } from '../src/models/conv-ae.js';
 import type { LatentModel } from '../src/models/types.js';
 import { DiffusionAE, type DiffusionConditioning, type DiffusionPrediction } from '../src/models/diffusion/diffusion-ae.js';
+import { jointDiffusionAE } from '../src/models/diffusion/joint.js';
 import type { ScheduleKind } from '../src/models/diffusion/schedule.js';
 import { msSsim, psnr, ssim } from '../src/train/image-quality.js';
 import { decoderFalsePositives, encoderDisentanglement, strongMaps, type DecoderFalsePositives } from './generative-fp.js';
@@ -151,6 +159,8 @@ export async function run(args: string[]): Promise<void> {
   const schedule = (si >= 0 ? args[si + 1] : 'linear') as ScheduleKind;
   const ci = args.indexOf('--conditioning');
   const conditionings = (ci >= 0 ? args[ci + 1]! : 'adagn+spatial').split(',') as DiffusionConditioning[];
+  const ji = args.indexOf('--joint-conditioning');
+  const jointConditioning = (ji >= 0 ? args[ji + 1]! : conditionings[0]!) as DiffusionConditioning;
   const nullDecoders = arg(args, 'null-decoders', 4),
     fpCases = arg(args, 'fp-cases', 32),
     metricCases = arg(args, 'metric-cases', 1000);
@@ -158,6 +168,9 @@ export async function run(args: string[]): Promise<void> {
     advStart = arg(args, 'adv-start', 100),
     advWeight = arg(args, 'adv-weight', 0.5);
   const diffusion = !args.includes('--no-diffusion');
+  const joint = args.includes('--joint');
+  const jointSteps = arg(args, 'joint-steps', steps),
+    jointLr = arg(args, 'joint-lr', 2e-3);
   const di = args.indexOf('--data');
   const source = di >= 0 ? args[di + 1]! : 'phantoms';
   if (source !== 'phantoms' && source !== 'pneumoniamnist') throw new Error(`--data ${source}: expected phantoms or pneumoniamnist`);
@@ -341,6 +354,138 @@ export async function run(args: string[]): Promise<void> {
   const disentanglement = metricsSet ? await encoderDisentanglement(enc, metricsSet, seed) : null;
   if (disentanglement)
     console.error(`encoder MIG ${disentanglement.mig.toFixed(3)}, DCI D ${disentanglement.dciDisentanglement.toFixed(3)}`);
+
+  // --joint: a diffusion autoencoder trained from scratch, its encoder with its decoder by the diffusion
+  // loss alone (train --model diffusion-ae). Its encoder starts from the conv encoder's initial weights
+  // (the same global draws: ConvAE builds its encoder first), so the two encoders differ by their loss.
+  let jointReport: Record<string, unknown> | null = null;
+  if (joint) {
+    const rounded = (d: Awaited<ReturnType<typeof encoderDisentanglement>>) => ({
+      ...d,
+      mig: round(d.mig, 4),
+      dciDisentanglement: round(d.dciDisentanglement, 4),
+      dciCompleteness: round(d.dciCompleteness, 4),
+      dciInformativeness: round(d.dciInformativeness, 4),
+    });
+    // The untrained encoder's MIG / DCI: what neither loss did.
+    manualSeed(seed);
+    const untrained = new ConvAE(enc.config as never);
+    untrained.eval();
+    const untrainedScores = metricsSet ? rounded(await encoderDisentanglement(untrained, metricsSet, seed)) : null;
+    untrained.dispose();
+    manualSeed(seed);
+    const jm = jointDiffusionAE({
+      inputShape: [c, side, side],
+      latentMaps: 8,
+      latentGrid: [grid, grid],
+      width: 16,
+      denoiserWidth: width,
+      mults: [1, 2, 2],
+      prediction,
+      noiseSchedule: schedule,
+      conditioning: jointConditioning,
+      noiseSeed: seed,
+    });
+    const parameters = jm.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
+    const jointSeconds = fitGroups(jm, xTrain, jointSteps, batch, jointLr);
+    console.error(`joint diffusion autoencoder ${jointConditioning} (denoiser ${parameters} parameters) trained ${jointSteps} steps in ${jointSeconds.toFixed(0)} s`);
+    const zj = noGrad(() => jm.encode(xTest).z);
+    const zjShuffled = zj.index([perm]);
+    const meanJ = noGrad(() => jm.encode(xTrain).z.mean(0));
+    let jointIndex = NaN;
+    for (const n of [10, 20, 50]) {
+      score('diffusion joint', n, 'inferred', 'own', () => jm.decodeFrom(jm.invert(xTest, zj, n), zj, n), { conditioning: jointConditioning });
+      const ent =
+        n === jm.config.ddimSteps
+          ? (() => {
+              const e = entanglementIndex(mapEffects(jm, zj, meanJ));
+              jointIndex = e.overall;
+              return { entanglement: round(e.overall, 4), entanglementPerMap: e.perMap.map((v) => round(v, 4)) };
+            })()
+          : {};
+      score('diffusion joint', n, 'random', 'own', () => jm.decodeFrom(jm.fixedNoise(cases), zj, n), { conditioning: jointConditioning, ...ent });
+      score('diffusion joint', n, 'random', 'shuffled', () => jm.decodeFrom(jm.fixedNoise(cases), zjShuffled, n), {
+        conditioning: jointConditioning,
+      });
+    }
+    // The null: conv decoders trained on the joint encoder, frozen (a ConvAE holding its encoder's weights
+    // and batch-norm statistics), as the frozen design's null is on the conv encoder.
+    const jointEnc = new ConvAE(enc.config as never);
+    const sd = jm.stateDict();
+    jointEnc.loadStateDict(new Map([...jointEnc.stateDict()].map(([k, v]) => [k, k.startsWith('encoder.') ? sd.get(`encoder.${k}`)! : v])));
+    jointEnc.eval();
+    const t1 = performance.now();
+    const retrained = freshConvDecoders(jointEnc, xTrain, Math.max(1, nullDecoders), encSteps, seed);
+    const jointNull = retrained.map((m, r) => {
+      const e = round(entanglementIndex(mapEffects(m, zj, meanJ)).overall, 4);
+      const p = noGrad(() => scope(() => psnr(m.decode(zj), xTest)));
+      const pShuffled = noGrad(() => scope(() => psnr(m.decode(zjShuffled), xTest)));
+      console.error(`conv decoder ${r} retrained on the joint encoder: entanglement ${e}, PSNR ${p.toFixed(2)} dB (shuffled ${pShuffled.toFixed(2)})`);
+      return { index: e, psnr: round(p, 2), psnrShuffled: round(pShuffled, 2) };
+    });
+    const jointNullSeconds = (performance.now() - t1) / 1000;
+    const a = againstNull(
+      jointIndex,
+      jointIndex,
+      jointNull.map((r) => r.index),
+    );
+    console.error(
+      `entanglement joint ${round(jointIndex, 4)} against conv decoders on its encoder ${Math.min(...jointNull.map((r) => r.index))} .. ${Math.max(...jointNull.map((r) => r.index))}: ${a.verdict}, p lower ${a.pLower.toFixed(3)}`,
+    );
+    // False positives on the joint encoder's own label-carrying maps, through its diffusion decoder and
+    // through the first retrained conv decoder (same maps, same cases).
+    const strongJ = data ? await strongMaps(jm, xTrain, data.labels!, fpCases, seed) : null;
+    if (strongJ)
+      console.error(`joint label-carrying maps ${strongJ.maps.join(', ') || 'none'} (AUC ${strongJ.auc.map((v) => v.toFixed(2)).join(', ')})`);
+    const jointFp =
+      data && strongJ
+        ? [
+            decoderFalsePositives('diffusion joint', jm, xTrain, data, strongJ, seed),
+            decoderFalsePositives('conv retrained on the joint encoder', retrained[0]!, xTrain, data, strongJ, seed),
+          ]
+        : [];
+    for (const m of retrained) m.dispose();
+    jointEnc.dispose();
+    const jointScores = metricsSet ? rounded(await encoderDisentanglement(jm, metricsSet, seed)) : null;
+    if (jointScores)
+      console.error(
+        `joint encoder MIG ${jointScores.mig.toFixed(3)}, DCI D ${jointScores.dciDisentanglement.toFixed(3)}; untrained encoder MIG ${untrainedScores!.mig.toFixed(3)}, DCI D ${untrainedScores!.dciDisentanglement.toFixed(3)}`,
+      );
+    jm.dispose();
+    jointReport = {
+      conditioning: jointConditioning,
+      prediction,
+      schedule,
+      encoder: { kind: 'conv-encoder', latentMaps: 8, latentGrid: [grid, grid], width: 16, init: 'the conv encoder\'s initial weights' },
+      denoiser: { width, mults: [1, 2, 2], parameters },
+      steps: jointSteps,
+      batch,
+      lr: jointLr,
+      trainSeconds: round(jointSeconds, 1),
+      entanglement: {
+        index: round(jointIndex, 4),
+        null: {
+          kind: 'conv decoders trained from new initial weights on the joint encoder, frozen (as the conv encoder\'s null)',
+          count: jointNull.length,
+          trainSeconds: round(jointNullSeconds, 1),
+          retrained: jointNull,
+        },
+        pLower: round(a.pLower, 3),
+        pHigher: round(a.pHigher, 3),
+        verdict: a.verdict,
+      },
+      falsePositives: strongJ
+        ? {
+            maps: strongJ.maps,
+            auc: strongJ.auc.map((v) => round(v)),
+            explainedCases: strongJ.explained.length,
+            decoders: jointFp.map((f) => ({ decoder: f.decoder, counts: f.counts, maps: f.maps })),
+          }
+        : null,
+      encoderDisentanglement: jointScores,
+      untrainedEncoderDisentanglement: untrainedScores,
+    };
+  }
   closeSharedPool(); // the ranking's and DCI's forest workers
   console.log(
     JSON.stringify({
@@ -395,6 +540,7 @@ export async function run(args: string[]): Promise<void> {
             dciInformativeness: round(disentanglement.dciInformativeness, 4),
           }
         : null,
+      joint: jointReport,
     }),
   );
 }

@@ -19,7 +19,9 @@ function decoderLine(c) {
   return h(
     'p',
     { class: 'muted small decoder' },
-    `decoder: ${c.kind} on the frozen encoder of ${c.from}; reconstruction PSNR ${db(c.decoder)} (conv decoder ${db(c.conv)}). ${c.notes.join('; ')}`,
+    c.joint
+      ? `decoder: ${c.kind}, trained jointly with its encoder (diffusion loss alone); reconstruction PSNR ${db(c.decoder)}. ${c.notes.join('; ')}`
+      : `decoder: ${c.kind} on the frozen encoder of ${c.from}; reconstruction PSNR ${db(c.decoder)} (conv decoder ${db(c.conv)}). ${c.notes.join('; ')}`,
   );
 }
 
@@ -68,8 +70,9 @@ export class RunPanel {
     const unreadable = (f) => h('p', { class: 'flag small' }, `Unreadable: ${f.unreadable}`);
     // rank.json and tcav.json are envelopes {format, version, created, inputs, settings, result} (src/runs/run-file.ts).
     const rank = rankFile?.result ?? null;
-    // A decoder run (train-decoder): its decoder's PSNR beside the conv decoder's of the encoder run.
-    const decoder = config?.decoder ? await getJson(`${enc(this.id)}/decoder`).catch(() => null) : null;
+    // A decoder run (train-decoder): its decoder's PSNR beside the conv decoder's of the encoder run; a
+    // joint diffusion autoencoder (train --model diffusion-ae): its own.
+    const decoder = config?.decoder || config?.model?.joint ? await getJson(`${enc(this.id)}/decoder`).catch(() => null) : null;
     this.meta = meta;
     this.rank = rank;
     const d = config?.data;

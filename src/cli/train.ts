@@ -12,6 +12,7 @@ import { describeTrainEvent, withCtrlC } from './train-session.js';
 import { distributedEnv, ProcessGroup } from '../engine/distributed.js';
 import { DataParallel } from '../train/distributed/data-parallel.js';
 import { launchRanks } from './launch-ranks.js';
+import { readRunConfig } from '../train/run-folder.js';
 
 interface TrainFlags {
   data?: string;
@@ -105,15 +106,17 @@ async function action(f: TrainFlags): Promise<void> {
   try {
     await withCtrlC(async (signal) => {
       const progress = writer && f.progress && process.stderr.isTTY === true;
+      // A diffusion autoencoder's validation loss is its noise-prediction error, its PSNR that of inversion then decoding.
+      const diffusion = (f.resume ? readRunConfig(f.out).model.kind : f.model) === 'diffusion-ae';
       const out = {
         log: (l: string) => writer && console.error(l),
-        onEvent: (e: TrainEvent) => writer && describeTrainEvent(e, progress),
+        onEvent: (e: TrainEvent) => writer && describeTrainEvent(e, progress, diffusion ? 'eps' : 'loss'),
       };
       const r = f.resume
         ? await resumeTrainRun(f.out, { signal, progress, ...(distributed ? { distributed } : {}) }, out)
         : await trainRun({ ...trainOptions(f, signal, progress), ...(distributed ? { distributed } : {}) }, out);
       if (r.stopReason === 'aborted') process.exitCode = 130; // like a shell's Ctrl-C status: the run is unfinished (its checkpoint is complete)
-      if (writer) for (const line of trainSummary(r)) console.log(line);
+      if (writer) for (const line of trainSummary(r, undefined, diffusion)) console.log(line);
     });
   } finally {
     group?.close();
@@ -218,7 +221,7 @@ export function registerTrain(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(11)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
+      `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(12)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +
         'Ctrl-C writes a checkpoint and exits (status 130); `latentlens train --resume --out <run>` continues to the same weights an\n' +
         'uninterrupted run reaches. train.jsonl gets one JSON line per step and per epoch, and a warning line (also on stderr) when\n' +
         "the first epoch's validation PSNR is below the mean-image baseline.\n\n" +

@@ -1,20 +1,32 @@
 // Building models by kind name, from CLI options or from a run's config.json.
 import { AdversarialAE, type AdversarialDecoderOptions } from './adversarial/adversarial-ae.js';
 import { ConvAE, type ConvAEOptions } from './conv-ae.js';
+import { ConvEncoder } from './conv-encoder.js';
 import { DiffusionAE, type DiffusionDecoderOptions } from './diffusion/diffusion-ae.js';
+import { jointDiffusionAE, type JointDiffusionOptions } from './diffusion/joint.js';
 import { FactorVAE, type FactorVAEOptions } from './factor-vae.js';
 import { InfoGAN, type InfoGANOptions } from './infogan.js';
 import { TorchScriptModel, type TorchScriptModelOptions } from './torchscript-model.js';
 import { VAE, type VAEOptions } from './vae.js';
 import type { LatentModel, ModelKind } from './types.js';
 
-export const MODEL_KINDS: ModelKind[] = ['conv-ae', 'vae', 'beta-vae', 'beta-tcvae', 'factor-vae', 'infogan', 'torchscript'];
+export const MODEL_KINDS: ModelKind[] = [
+  'conv-ae',
+  'vae',
+  'beta-vae',
+  'beta-tcvae',
+  'factor-vae',
+  'infogan',
+  'diffusion-ae',
+  'torchscript',
+];
 
 export type ModelOptions = ConvAEOptions &
   VAEOptions &
   FactorVAEOptions &
   InfoGANOptions &
-  Partial<TorchScriptModelOptions> & {
+  Partial<TorchScriptModelOptions> &
+  Omit<JointDiffusionOptions, 'inputShape' | 'latentMaps' | 'latentGrid' | 'width' | 'norm' | 'activation'> & {
     /** Dataset size N, for beta-TCVAE's estimator. */
     datasetSize?: number;
     /** beta-TCVAE weights; default alpha 1, beta 6, gamma 1. */
@@ -32,9 +44,16 @@ export const modelOptionsHelp: Record<ModelKind, string> = {
   'factor-vae': 'FactorVAE: VAE + gamma (6) x discriminator TC estimate, own optimizer',
   infogan: 'InfoGAN: categorical (10) + continuous (2) codes; Q network is the encoder',
   torchscript: "a user's TorchScript autoencoder (encode/decode methods, or encoder + decoder files)",
-  'diffusion-ae': 'a trained encoder (frozen) with a DDIM diffusion decoder; made by `train-decoder --from <run>`, not by --model',
+  // Continuation lines are indented to `train --help`'s column (2 + 12 + 1).
+  'diffusion-ae':
+    "Diff-AE trained jointly: conv-ae's encoder (--latent-maps, --latent-grid, --width, --norm, --activation)\n" +
+    '               and a U-Net denoiser conditioned on its latent, both trained by the diffusion loss alone (no pixel loss);\n' +
+    '               denoiser by --model-opt: conditioning=adagn+spatial|adagn|adagn+cross-attention, prediction=eps|v,\n' +
+    '               denoiserWidth=32, mults=[1,2,2], noiseSchedule=linear|cosine, timesteps=1000, ddimSteps=20.\n' +
+    '               On a frozen trained encoder instead: train-decoder --from <run>',
   'adversarial-ae':
     "a trained model's conv decoder fine-tuned with a patch discriminator, encoder frozen; made by `train-decoder --decoder adversarial --from <run>`, not by --model",
+  'conv-encoder': "conv-ae's encoder alone, inside a jointly trained diffusion-ae; not a model of its own",
 };
 
 /** The kinds with a 3D variant, built when inputShape is [C, D, H, W] (volumes). */
@@ -68,11 +87,14 @@ export function createModel(kind: ModelKind, o: ModelOptions): LatentModel {
     case 'torchscript':
       return new TorchScriptModel(o as TorchScriptModelOptions);
     // A diffusion decoder's config holds its encoder's config: the encoder is built first, then wrapped.
+    // Without one (train --model diffusion-ae) it is a joint diffusion autoencoder from flat options.
     case 'diffusion-ae': {
       const enc = (o as { encoder?: { kind: ModelKind } & ModelOptions }).encoder;
-      if (!enc) throw new Error("createModel(diffusion-ae): the encoder's config (encoder) is required");
+      if (!enc) return jointDiffusionAE(o as unknown as JointDiffusionOptions & Record<string, unknown>);
       return new DiffusionAE(createModel(enc.kind, enc), o as DiffusionDecoderOptions);
     }
+    case 'conv-encoder':
+      return new ConvEncoder(o);
     // Likewise the adversarial decoder's config holds its base model's: rebuilt, then wrapped.
     case 'adversarial-ae': {
       const base = (o as { base?: { kind: ModelKind } & ModelOptions }).base;

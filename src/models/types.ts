@@ -4,7 +4,16 @@ import type { Tensor } from '../engine/tensor.js';
 import type { Sequential } from '../nn/layers.js';
 
 export type ModelKind =
-  'conv-ae' | 'vae' | 'beta-vae' | 'beta-tcvae' | 'factor-vae' | 'infogan' | 'torchscript' | 'diffusion-ae' | 'adversarial-ae';
+  | 'conv-ae'
+  | 'vae'
+  | 'beta-vae'
+  | 'beta-tcvae'
+  | 'factor-vae'
+  | 'infogan'
+  | 'torchscript'
+  | 'diffusion-ae'
+  | 'adversarial-ae'
+  | 'conv-encoder';
 
 /** What `encode` returns. `z` is what analyses interpret: K latent maps N x K x h x w (or N x K x 1 x 1 for vector latents). */
 export interface Encoding {

@@ -1,6 +1,8 @@
 // What a decoder run (train-decoder: a diffusion or adversarial decoder on the frozen encoder of another
 // run) is, and how well it reconstructs next to the conv decoder it replaces: both runs' health checks
-// side by side. The report and the explorer show this; neither recomputes a reconstruction.
+// side by side. A diffusion autoencoder trained jointly (train --model diffusion-ae) is described too,
+// with its own health check alone: its encoder was trained with this decoder and has no conv decoder.
+// The report and the explorer show this; neither recomputes a reconstruction.
 import { resolve } from 'node:path';
 import { readHealth } from '../train/health.js';
 import type { RunConfig } from '../train/run-folder.js';
@@ -17,8 +19,10 @@ export interface DecoderSide {
 
 export interface DecoderComparison {
   kind: 'diffusion' | 'adversarial';
-  /** The encoder's run folder (its conv decoder is the comparison). */
+  /** The encoder's run folder (its conv decoder is the comparison); '' for a joint run. */
   from: string;
+  /** The encoder was trained with this decoder in this run (diffusion loss alone), not frozen from another. */
+  joint?: true;
   /** This run's decoder; null when its health check is not recorded. */
   decoder: DecoderSide | null;
   /** The conv decoder of the encoder's run; null when that run or its health.json cannot be read. */
@@ -34,6 +38,19 @@ function side(dir: string): DecoderSide | null {
 
 /** The comparison for run `dir` (config `config`), or null when the run is not a decoder run. */
 export function decoderComparison(dir: string, config: RunConfig): DecoderComparison | null {
+  if (config.model?.kind === 'diffusion-ae' && config.model.joint === true) {
+    return {
+      kind: 'diffusion',
+      from: '',
+      joint: true,
+      decoder: side(dir),
+      conv: null,
+      notes: [
+        'the encoder was trained with this decoder by the diffusion loss alone (no conv decoder, no pixel loss): there is no conv decoder to compare',
+        'the diffusion decoder is checked decoding from its fixed noise x_T (DDIM), not from an inverted one',
+      ],
+    };
+  }
   const kind = config.decoder;
   if (kind !== 'diffusion' && kind !== 'adversarial') return null;
   const from = typeof config.from === 'string' ? config.from : '';

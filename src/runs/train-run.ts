@@ -36,6 +36,8 @@ export async function trainRun(o: TrainRunOptions, out: TrainRunLog = {}): Promi
   const modelOptions = { ...given };
   const seed = o.seed ?? 0;
   if (kind === 'beta-tcvae' && modelOptions.datasetSize === undefined) modelOptions.datasetSize = trainingSplits(data, seed).train.length;
+  // A joint diffusion autoencoder's training noise, timesteps and fixed x_T follow the run's seed too.
+  if (kind === 'diffusion-ae' && modelOptions.noiseSeed === undefined) modelOptions.noiseSeed = seed;
   const model = withGenerator(generator(seed), () => createModel(kind, { ...modelOptions, inputShape } as ModelOptions));
   const ranks = o.distributed ? `${o.distributed.worldSize} ranks x ` : '';
   logOf(out)(
@@ -73,8 +75,12 @@ export async function resumeTrainRun(
   return resumeRun(dir, o, out.onEvent);
 }
 
-/** What a finished (or stopped) training says: how it ended, where the run is, and its health. */
-export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train --resume --out'): string[] {
+/**
+ * What a finished (or stopped) training says: how it ended, where the run is, and its health. `diffusion`:
+ * the model is a diffusion autoencoder, whose validation reconstruction inverts each case to its x_T and
+ * whose health check decodes from the fixed noise x_T; both are said.
+ */
+export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train --resume --out', diffusion = false): string[] {
   const lines: string[] = [];
   if (r.finalized) {
     // A resumed run that had already finished: nothing was trained.
@@ -82,13 +88,13 @@ export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train -
     lines.push(`already ${r.stopReason} at step ${r.steps}: ${wrote}`);
   } else {
     const v = r.finalVal
-      ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}`
+      ? `; val MSE ${r.finalVal.mse.toPrecision(4)}, PSNR ${r.finalVal.psnr.toFixed(2)} dB, SSIM ${r.finalVal.ssim.toFixed(4)}${diffusion ? ' (DDIM inversion then decoding)' : ''}`
       : '';
     lines.push(`${r.stopReason}: ${r.steps} steps in ${r.seconds.toFixed(1)} s${v}`);
   }
   lines.push(r.stopReason === 'aborted' ? `checkpoint ${r.checkpoint}; continue with: ${resumeCommand} ${r.out}` : `run folder: ${r.out}`);
   if (r.health) {
-    lines.push(healthLine(r.health));
+    lines.push(`${healthLine(r.health)}${diffusion ? ' (health decodes from the fixed noise x_T, not an inverted one)' : ''}`);
     for (const reason of r.health.reasons) lines.push(`  - ${reason}`);
     if (!r.health.passed) lines.push(`  (recorded in ${HEALTH_FILE}; every analysis of this run repeats the warning)`);
   } else if (r.stopReason === 'aborted') lines.push('health: not checked yet (it is checked when training finishes)');

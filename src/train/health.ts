@@ -188,7 +188,10 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     model: { mse: modelMse, psnr: psnrFromMse(modelMse, dataRange) },
     baseline: { mse: baseMse, psnr: psnrFromMse(baseMse, dataRange), what: 'mean image of the training split' },
     marginDb: HEALTH_MARGIN_DB,
-    ...(model.config.kind === 'diffusion-ae' || model.config.kind === 'adversarial-ae' ? { frozenEncoder: true } : {}),
+    // A joint diffusion autoencoder's encoder trained with its decoder here: its latents are this run's to answer for.
+    ...((model.config.kind === 'diffusion-ae' && model.config.joint !== true) || model.config.kind === 'adversarial-ae'
+      ? { frozenEncoder: true }
+      : {}),
     activeUnits: {
       count: mapActive.filter(Boolean).length,
       of: k,

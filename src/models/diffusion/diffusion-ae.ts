@@ -1,7 +1,10 @@
-// DiffusionAE: a trained latentlens encoder (frozen) with a diffusion decoder in place of its conv
-// decoder, as Diff-AE does it: a U-Net trained by DDPM (epsilon prediction, or v) and conditioned on the
-// encoder's latent through AdaGN, decoded with deterministic DDIM. It is a LatentModel, so a run folder
-// holding one opens, encodes and reconstructs like any other model.
+// DiffusionAE: a latentlens encoder with a diffusion decoder in place of a conv decoder, as Diff-AE does
+// it: a U-Net trained by DDPM (epsilon prediction, or v) and conditioned on the encoder's latent through
+// AdaGN, decoded with deterministic DDIM. Either on a trained encoder kept frozen (`train-decoder
+// --from <run>`), or trained jointly with its encoder (`joint`, `train --model diffusion-ae`): then the
+// diffusion loss alone trains both, the encoder through the denoiser's conditioning, as in Preechakul
+// et al. 2022 (no pixel reconstruction loss). It is a LatentModel, so a run folder holding one opens,
+// encodes and reconstructs like any other model.
 //   encode(x)      the encoder's latent, unchanged (rank, TCAV and attribution read the same maps).
 //   reconstruct(x) DDIM inversion of x to its own x_T, then DDIM decoding: deterministic, and the
 //                  closest the decoder gets to x.
@@ -55,6 +58,13 @@ export interface DiffusionDecoderOptions {
   prediction?: DiffusionPrediction;
   /** Seed of every draw: training noise and timesteps per step, validation noise, decode's fixed x_T. Default 0. */
   noiseSeed?: number;
+  /**
+   * Train the encoder with the denoiser (Diff-AE): the diffusion loss's gradient reaches the encoder
+   * through the conditioning, one optimizer group ('main') holds both, and the encoder's batch-norm
+   * layers train with it. Default false: the encoder is frozen (weights and statistics), the denoiser
+   * alone has an optimizer ('denoiser').
+   */
+  joint?: boolean;
 }
 
 /** The resolved settings, recorded in config.json with the encoder's own config. */
@@ -68,6 +78,8 @@ export interface DiffusionAEConfig extends ModelConfig {
   ddimSteps: number;
   prediction: DiffusionPrediction;
   noiseSeed: number;
+  /** Present (true) only when the encoder is trained with the decoder, so a frozen-encoder config is as it was. */
+  joint?: true;
 }
 
 export interface ReconstructOptions {
@@ -112,6 +124,7 @@ export class DiffusionAE extends Module implements LatentModel {
       ddimSteps: o.ddimSteps ?? 20,
       prediction: o.prediction ?? 'eps',
       noiseSeed: o.noiseSeed ?? 0,
+      ...(o.joint ? { joint: true as const } : {}),
     };
     if (!['adagn', 'adagn+spatial', 'adagn+cross-attention'].includes(this.config.conditioning)) {
       throw new RangeError(
@@ -137,7 +150,12 @@ export class DiffusionAE extends Module implements LatentModel {
     );
     this.latentMean = this.registerBuffer('latent_mean', zeros([k]));
     this.latentStd = this.registerBuffer('latent_std', ones([k]));
-    this.encoder.eval();
+    if (!this.joint) this.encoder.eval();
+  }
+
+  /** Whether the encoder trains with the denoiser (config.joint). */
+  get joint(): boolean {
+    return this.config.joint === true;
   }
 
   /** Sets the latent standardisation (per map), so the denoiser sees latents of unit scale whatever the encoder's. */
@@ -230,28 +248,37 @@ export class DiffusionAE extends Module implements LatentModel {
     return this.reconstruct(x);
   }
 
+  /**
+   * Frozen: the denoiser alone ('denoiser'). Joint: one group ('main') of the encoder's layer stack (all
+   * of an encoder-only model; a full autoencoder's own decoder gets no gradient and is left out) and the
+   * denoiser, stepped together by one loss.
+   */
   paramGroups(): ParamGroup[] {
-    return [{ name: 'denoiser', params: this.denoiser.parameters() }];
+    if (!this.joint) return [{ name: 'denoiser', params: this.denoiser.parameters() }];
+    const stack = this.encoder.encoderStack?.();
+    const encoderParams = stack ? stack.parameters() : (this.encoder as unknown as Module).parameters();
+    return [{ name: 'main', params: [...encoderParams, ...this.denoiser.parameters()] }];
   }
 
-  /** The frozen encoder stays in eval mode (batch-norm statistics untouched) whatever the denoiser's mode. */
+  /** A frozen encoder stays in eval mode (batch-norm statistics untouched) whatever the denoiser's mode; a joint one follows it. */
   override train(on = true): this {
     super.train(on);
-    this.encoder.eval();
+    if (!this.joint) this.encoder.eval();
     return this;
   }
 
   /**
    * The DDPM loss: || eps - eps_theta(sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps, t, z) ||^2, t uniform on
    * 0..T-1, with t and eps drawn from streams of (noiseSeed, step): a resumed run draws what an
-   * uninterrupted one did, and libtorch's global generator is never read.
+   * uninterrupted one did, and libtorch's global generator is never read. z = encode(x).z, detached
+   * from a frozen encoder, differentiable into a joint one (the loss's only path to the encoder).
    */
   diffusionLoss(x: Tensor, stream: string, index: number): Tensor {
     const n = x.shape[0]!;
     const rnd = randomStream(this.config.noiseSeed, `${stream}/t`, index);
     const ts = Array.from({ length: n }, () => rnd.int(this.schedule.steps));
     const noise = randn(x.shape, { generator: generator(streamSeed(this.config.noiseSeed, `${stream}/eps`, index)) });
-    const z = noGrad(() => this.encode(x).z.detach());
+    const z = this.joint ? this.encode(x).z : noGrad(() => this.encode(x).z.detach());
     const ab = ts.map((t) => this.schedule.alphaBar[t]!);
     const x0 = x.mul(2).sub(1);
     const xt = qSample(x0, noise, ab);
@@ -264,7 +291,7 @@ export class DiffusionAE extends Module implements LatentModel {
 
   trainStep(x: Tensor, step: number, update: UpdateFn): LossTerms {
     const loss = this.diffusionLoss(x, 'diffusion/train', step);
-    update('denoiser', loss);
+    update(this.joint ? 'main' : 'denoiser', loss);
     const v = loss.item();
     return { loss: v, eps: v };
   }

@@ -49,12 +49,18 @@ export function decoderBlock(files: RunFiles): string {
     s
       ? [name, `${num(s.psnr, 2)} dB`, `${num(s.psnr - s.baselinePsnr, 2)} dB`, `${s.cases} ${esc(s.split)}`]
       : [name, '—', '—', 'not recorded'];
+  const what = c.joint
+    ? `<h3>Decoder</h3><p>A <strong>${esc(c.kind)}</strong> decoder trained jointly with its encoder (diffusion loss alone, as Diffusion Autoencoders); ` +
+      `the encoder analyses (rank, attribution, TCAV) read latents shaped by this decoder's loss, the decoding ones (masked decoding, ablation, entanglement, traversals) use this decoder.</p>`
+    : `<h3>Decoder</h3><p>A <strong>${esc(c.kind)}</strong> decoder on the frozen encoder of <code>${esc(c.from)}</code>; ` +
+      `every encoder analysis (rank, attribution, TCAV) is that encoder's, the decoding ones (masked decoding, ablation, entanglement, traversals) use this decoder.</p>`;
   return (
-    `<h3>Decoder</h3><p>A <strong>${esc(c.kind)}</strong> decoder on the frozen encoder of <code>${esc(c.from)}</code>; ` +
-    `every encoder analysis (rank, attribution, TCAV) is that encoder's, the decoding ones (masked decoding, ablation, entanglement, traversals) use this decoder.</p>` +
+    what +
     table(
       ['decoder', 'reconstruction PSNR', 'above the mean image', 'cases'],
-      [row(`${c.kind} (this run)`, c.decoder), row('conv (the encoder run)', c.conv)],
+      c.joint
+        ? [row(`${c.kind}, joint (this run)`, c.decoder)]
+        : [row(`${c.kind} (this run)`, c.decoder), row('conv (the encoder run)', c.conv)],
       { cls: 'num' },
     ) +
     (c.notes.length ? `<ul class="notes">${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '')
