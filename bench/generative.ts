@@ -388,13 +388,17 @@ export async function run(args: string[]): Promise<void> {
     });
     const parameters = jm.denoiser.parameters().reduce((a, t) => a + t.numel, 0);
     const jointSeconds = fitGroups(jm, xTrain, jointSteps, batch, jointLr);
-    console.error(`joint diffusion autoencoder ${jointConditioning} (denoiser ${parameters} parameters) trained ${jointSteps} steps in ${jointSeconds.toFixed(0)} s`);
+    console.error(
+      `joint diffusion autoencoder ${jointConditioning} (denoiser ${parameters} parameters) trained ${jointSteps} steps in ${jointSeconds.toFixed(0)} s`,
+    );
     const zj = noGrad(() => jm.encode(xTest).z);
     const zjShuffled = zj.index([perm]);
     const meanJ = noGrad(() => jm.encode(xTrain).z.mean(0));
     let jointIndex = NaN;
     for (const n of [10, 20, 50]) {
-      score('diffusion joint', n, 'inferred', 'own', () => jm.decodeFrom(jm.invert(xTest, zj, n), zj, n), { conditioning: jointConditioning });
+      score('diffusion joint', n, 'inferred', 'own', () => jm.decodeFrom(jm.invert(xTest, zj, n), zj, n), {
+        conditioning: jointConditioning,
+      });
       const ent =
         n === jm.config.ddimSteps
           ? (() => {
@@ -403,7 +407,10 @@ export async function run(args: string[]): Promise<void> {
               return { entanglement: round(e.overall, 4), entanglementPerMap: e.perMap.map((v) => round(v, 4)) };
             })()
           : {};
-      score('diffusion joint', n, 'random', 'own', () => jm.decodeFrom(jm.fixedNoise(cases), zj, n), { conditioning: jointConditioning, ...ent });
+      score('diffusion joint', n, 'random', 'own', () => jm.decodeFrom(jm.fixedNoise(cases), zj, n), {
+        conditioning: jointConditioning,
+        ...ent,
+      });
       score('diffusion joint', n, 'random', 'shuffled', () => jm.decodeFrom(jm.fixedNoise(cases), zjShuffled, n), {
         conditioning: jointConditioning,
       });
@@ -420,7 +427,9 @@ export async function run(args: string[]): Promise<void> {
       const e = round(entanglementIndex(mapEffects(m, zj, meanJ)).overall, 4);
       const p = noGrad(() => scope(() => psnr(m.decode(zj), xTest)));
       const pShuffled = noGrad(() => scope(() => psnr(m.decode(zjShuffled), xTest)));
-      console.error(`conv decoder ${r} retrained on the joint encoder: entanglement ${e}, PSNR ${p.toFixed(2)} dB (shuffled ${pShuffled.toFixed(2)})`);
+      console.error(
+        `conv decoder ${r} retrained on the joint encoder: entanglement ${e}, PSNR ${p.toFixed(2)} dB (shuffled ${pShuffled.toFixed(2)})`,
+      );
       return { index: e, psnr: round(p, 2), psnrShuffled: round(pShuffled, 2) };
     });
     const jointNullSeconds = (performance.now() - t1) / 1000;
@@ -436,7 +445,9 @@ export async function run(args: string[]): Promise<void> {
     // through the first retrained conv decoder (same maps, same cases).
     const strongJ = data ? await strongMaps(jm, xTrain, data.labels!, fpCases, seed) : null;
     if (strongJ)
-      console.error(`joint label-carrying maps ${strongJ.maps.join(', ') || 'none'} (AUC ${strongJ.auc.map((v) => v.toFixed(2)).join(', ')})`);
+      console.error(
+        `joint label-carrying maps ${strongJ.maps.join(', ') || 'none'} (AUC ${strongJ.auc.map((v) => v.toFixed(2)).join(', ')})`,
+      );
     const jointFp =
       data && strongJ
         ? [
@@ -456,7 +467,7 @@ export async function run(args: string[]): Promise<void> {
       conditioning: jointConditioning,
       prediction,
       schedule,
-      encoder: { kind: 'conv-encoder', latentMaps: 8, latentGrid: [grid, grid], width: 16, init: 'the conv encoder\'s initial weights' },
+      encoder: { kind: 'conv-encoder', latentMaps: 8, latentGrid: [grid, grid], width: 16, init: "the conv encoder's initial weights" },
       denoiser: { width, mults: [1, 2, 2], parameters },
       steps: jointSteps,
       batch,
@@ -465,7 +476,7 @@ export async function run(args: string[]): Promise<void> {
       entanglement: {
         index: round(jointIndex, 4),
         null: {
-          kind: 'conv decoders trained from new initial weights on the joint encoder, frozen (as the conv encoder\'s null)',
+          kind: "conv decoders trained from new initial weights on the joint encoder, frozen (as the conv encoder's null)",
           count: jointNull.length,
           trainSeconds: round(jointNullSeconds, 1),
           retrained: jointNull,

@@ -99,7 +99,12 @@ test('joint diffusion autoencoder on phantoms: the loss falls, the encoder train
       return {
         own: psnr(model.decodeFrom(noise, z, 10), x),
         shuffled: psnr(model.decodeFrom(noise, z.index([perm]), 10), x),
-        meanImage: psnr(take(splits.train).mean(0, true).expand(...x.shape), x),
+        meanImage: psnr(
+          take(splits.train)
+            .mean(0, true)
+            .expand(...x.shape),
+          x,
+        ),
       };
     }),
   );
@@ -164,9 +169,11 @@ test('train --model diffusion-ae: a joint run folder, every draw seeded, resume 
   }
 });
 
-test('diffusion-ae from flat options: the encoder is conv-ae\'s (same initial weights from the same generator); other options refused by name', () => {
+test("diffusion-ae from flat options: the encoder is conv-ae's (same initial weights from the same generator); other options refused by name", () => {
   const shape = { inputShape: [2, 28, 28] as [number, number, number], latentMaps: 4, latentGrid: [7, 7] as [number, number], width: 8 };
-  const joint = withGenerator(generator(11), () => createModel('diffusion-ae', { ...shape, denoiserWidth: 8, mults: [1, 2] })) as DiffusionAE;
+  const joint = withGenerator(generator(11), () =>
+    createModel('diffusion-ae', { ...shape, denoiserWidth: 8, mults: [1, 2] }),
+  ) as DiffusionAE;
   const conv = withGenerator(generator(11), () => createModel('conv-ae', shape));
   const j = joint.stateDict(),
     cv = conv.stateDict();
