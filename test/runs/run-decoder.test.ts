@@ -65,3 +65,23 @@ test('a decoder run: its PSNR beside the conv decoder of the encoder run, in the
   assert.equal(gone.conv, null);
   assert.ok(gone.notes.some((n) => /cannot be read here: no conv-decoder number/.test(n)));
 });
+
+test('a joint diffusion autoencoder (train --model diffusion-ae): its own health alone, said to have no conv decoder to compare', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'll-decoder-joint-'));
+  const dir = join(root, 'joint');
+  await writeRunFolder(dir, { analyses: false });
+  writeFileSync(join(dir, 'health.json'), JSON.stringify(health(23.5, 20)));
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
+  const joint = { ...config, model: { ...config.model, kind: 'diffusion-ae' as const, joint: true } };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(joint));
+  const c = decoderComparison(dir, joint)!;
+  assert.equal(c.joint, true);
+  assert.equal(c.kind, 'diffusion');
+  assert.equal(c.conv, null);
+  assert.equal(c.decoder!.psnr, 23.5);
+  assert.ok(c.notes.some((n) => /no conv decoder to compare/.test(n)));
+  const html = await buildReport(dir, { images: false });
+  assert.match(html, /<h3>Decoder<\/h3><p>A <strong>diffusion<\/strong> decoder trained jointly with its encoder/);
+  assert.match(html, /diffusion, joint \(this run\)<\/td><td>23\.50 dB<\/td><td>3\.50 dB/);
+  assert.ok(!html.includes('conv (the encoder run)'));
+});

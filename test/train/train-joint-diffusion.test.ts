@@ -3,7 +3,7 @@
 // phantoms, the encoder's weights and batch-norm statistics move (it is not frozen), its latents steer
 // the decoding of held-out cases, and the run folder resumes to the uninterrupted run's bytes.
 // Measured on a 2-core machine shared with other jobs, 300 steps, LATENTLENS_TEST_SEED 0-4: loss last/first
-// 0.15-0.22; held-out PSNR from the fixed x_T with the case's own latents 2.6-3.8 dB above another case's
+// 0.16-0.22; held-out PSNR from the fixed x_T with the case's own latents 2.6-3.8 dB above another case's
 // latents and 0.5-1.5 dB above the mean image (the decoder is far from converged; what the claim shows is
 // that the jointly trained latents carry the case, not how well it decodes: bench generative --joint).
 import assert from 'node:assert/strict';
