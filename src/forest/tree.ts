@@ -571,12 +571,6 @@ const INV_PACK = 1 / PACK;
 const SPARSE_PACKED = 48;
 const BITMAP_PACKED = 512;
 const bitmap = new Int32Array(8);
-// Second histograms for the dense loops: alternate samples add into two arrays. Adjacent samples often
-// share a bin (zeros of ReLU maps), and one array chains each add on the previous store to the same
-// address: measured 2x slower on an Intel Xeon (Sapphire Rapids), whose store forwarding, unlike AMD's
-// memory renaming, serialises them. The values are integers, so the order of the adds changes nothing.
-const spare = new Float64Array(MAX_BINS);
-const spare16 = new Int32Array(MAX_BINS);
 // Scratch result of evalPacked: true when the feature was constant in the node.
 let scanConstant = false;
 
@@ -609,17 +603,7 @@ function evalPacked(
   let prev = -1;
   let m = nb;
   if (ns > SPARSE_PACKED) {
-    const h2 = spare;
-    let i = start;
-    for (; i + 1 < end; i += 2) {
-      hist[codes[col + idx[i]]] += pw[i];
-      h2[codes[col + idx[i + 1]]] += pw[i + 1];
-    }
-    if (i < end) hist[codes[col + idx[i]]] += pw[i];
-    for (let b = 0; b < nb; b++) {
-      hist[b] += h2[b];
-      h2[b] = 0;
-    }
+    for (let i = start; i < end; i++) hist[codes[col + idx[i]]] += pw[i];
   } else {
     let nt = 0;
     for (let i = start; i < end; i++) {
@@ -699,17 +683,7 @@ function evalPacked16(
   } else if (ns <= BITMAP_PACKED) {
     // Medium nodes: mark touched bins in a 256-bit map, then list them in order via the lowest set bit.
     const bits = bitmap;
-    const h2 = spare16;
-    let i = start;
-    for (; i + 1 < end; i += 2) {
-      const b = codes[col + idx[i]];
-      const c = codes[col + idx[i + 1]];
-      hist[b] += pw[i];
-      h2[c] += pw[i + 1];
-      bits[b >>> 5] |= 1 << (b & 31);
-      bits[c >>> 5] |= 1 << (c & 31);
-    }
-    if (i < end) {
+    for (let i = start; i < end; i++) {
       const b = codes[col + idx[i]];
       hist[b] += pw[i];
       bits[b >>> 5] |= 1 << (b & 31);
@@ -720,26 +694,13 @@ function evalPacked16(
       bits[w] = 0;
       while (x !== 0) {
         const low = x & -x;
-        const b = (w << 5) + 31 - Math.clz32(low);
-        order[m++] = b;
-        hist[b] += h2[b];
-        h2[b] = 0;
+        order[m++] = (w << 5) + 31 - Math.clz32(low);
         x ^= low;
       }
     }
     dense = false;
   } else {
-    const h2 = spare16;
-    let i = start;
-    for (; i + 1 < end; i += 2) {
-      hist[codes[col + idx[i]]] += pw[i];
-      h2[codes[col + idx[i + 1]]] += pw[i + 1];
-    }
-    if (i < end) hist[codes[col + idx[i]]] += pw[i];
-    for (let b = 0; b < nb; b++) {
-      hist[b] += h2[b];
-      h2[b] = 0;
-    }
+    for (let i = start; i < end; i++) hist[codes[col + idx[i]]] += pw[i];
   }
   let best = -Infinity;
   let nonEmpty = 0;
