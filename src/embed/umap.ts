@@ -187,15 +187,11 @@ export class UMAP {
       nextSample[e] += epochsPerSample[e];
       const perNegative = epochsPerSample[e] / rate;
       const negatives = Math.floor((epoch - nextNegative[e]) / perNegative);
-      // Point j in registers while its negatives push it (m !== j, so no y[m] read sees it): the same
-      // sums as updating y in place, without each update waiting on the previous one's store.
-      let xj = y[j];
-      let yj = y[j + 1];
       for (let s = 0; s < negatives; s++) {
         const m = (rng.nextUint32() % n) * 2;
         if (m === j) continue;
-        dx = xj - y[m];
-        dy = yj - y[m + 1];
+        dx = y[j] - y[m];
+        dy = y[j + 1] - y[m + 1];
         d2 = dx * dx + dy * dy;
         if (d2 > 0) {
           const dist = Math.sqrt(d2);
@@ -205,15 +201,13 @@ export class UMAP {
             const i = u | 0;
             coeff = repulsion[i] + (u - i) * (repulsion[i + 1] - repulsion[i]);
           } else coeff = (2 * gamma * b) / ((0.001 + d2) * (a * Math.pow(d2, b) + 1));
-          xj += clip(coeff * dx) * alpha;
-          yj += clip(coeff * dy) * alpha;
+          y[j] += clip(coeff * dx) * alpha;
+          y[j + 1] += clip(coeff * dy) * alpha;
         } else {
-          xj += 4 * alpha;
-          yj += 4 * alpha;
+          y[j] += 4 * alpha;
+          y[j + 1] += 4 * alpha;
         }
       }
-      y[j] = xj;
-      y[j + 1] = yj;
       nextNegative[e] += negatives * perNegative;
     }
     this.epoch++;
