@@ -36,10 +36,12 @@ export function addDistributedOptions(cmd: Command, nprocHelp: string): Command 
  */
 export type DistributedStart = { launched: number } | { launched: null; group: ProcessGroup | null };
 
-export async function startDistributed(command: string, f: DistributedFlags): Promise<DistributedStart> {
+// Synchronous unless it launches ranks: a command that goes on to train must install its Ctrl-C handler
+// before yielding to the event loop, or a SIGINT arriving meanwhile finds no handler.
+export function startDistributed(command: string, f: DistributedFlags): DistributedStart | Promise<DistributedStart> {
   const env = distributedEnv();
   if (!env && f.nproc > 1)
-    return { launched: await launchRanks({ nproc: f.nproc, port: f.masterPort, graceMs: f.distTimeout * 1000 + 10_000 }) };
+    return launchRanks({ nproc: f.nproc, port: f.masterPort, graceMs: f.distTimeout * 1000 + 10_000 }).then((launched) => ({ launched }));
   if (env && f.nproc > 1 && f.nproc !== env.worldSize)
     throw new Error(`${command}: --nproc ${f.nproc} but the launcher set WORLD_SIZE=${env.worldSize}; leave --nproc out under torchrun`);
   const group = env

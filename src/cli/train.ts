@@ -83,7 +83,8 @@ export function parseModelOpts(pairs: string[]): Record<string, unknown> {
 }
 
 async function action(f: TrainFlags): Promise<void> {
-  const start = await startDistributed('train', f);
+  const begun = startDistributed('train', f);
+  const start = begun instanceof Promise ? await begun : begun;
   if (start.launched !== null) {
     process.exitCode = start.launched;
     return;
