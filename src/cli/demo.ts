@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { wholeNumberFlag } from './flags.js';
 import { healthLine, readHealth, type HealthRecord } from '../train/health.js';
 import { trainRun, trainSummary } from '../runs/train-run.js';
-import { rankRun } from '../runs/rank-run.js';
+import { rankRun, type RankRunOutput } from '../runs/rank-run.js';
 import { tcavRun } from '../runs/tcav-run.js';
 import { embedRun } from '../runs/embed-run.js';
 import { metricsRun } from '../runs/metrics-run.js';
@@ -186,7 +186,7 @@ export async function runDemo(
     let ranking: number[] = [];
     for (const s of analyse(dir, name === 'convAe')) {
       const r = await run(s);
-      if (s.command[0] === 'rank') ranking = (r as Awaited<ReturnType<typeof rankRun>>).file.result.ranking;
+      if (s.command[0] === 'rank') ranking = (r as RankRunOutput).file.result.ranking;
     }
     for (const m of ranking.slice(0, name === 'convAe' ? 2 : 1)) await run(explainStage(o, dir, m));
     log(`${clock()} report: latentlens report ${dir}`);

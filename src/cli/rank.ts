@@ -1,14 +1,43 @@
-// `latentlens rank <run>`: flags of rankRun (src/runs/rank-run.ts), which writes rank.json.
+// `latentlens rank <run>`: flags of rankRun (src/runs/rank-run.ts), which writes rank.json. Under --nproc
+// or torchrun the ranks split the refits and rank 0 writes and prints.
 import type { Command } from 'commander';
+import { processGroupShare } from '../explain/importance/process-group-share.js';
 import { parsePooling } from '../models/pool-latents.js';
 import { rankRun, RANK_DEFAULTS as D, RANK_POOLINGS, type RankRunOptions } from '../runs/rank-run.js';
 import { StageProgress } from '../util/progress.js';
+import { addDistributedOptions, startDistributed, type DistributedFlags } from './distributed-flags.js';
 import { levelFlag, positiveIntFlag as atLeast, wholeNumberFlag as whole } from './flags.js';
 
-type RankFlags = Omit<RankRunOptions, 'conditional'> & { conditional: boolean | 'loco' | 'cpi'; maxCases?: number };
+type RankFlags = Omit<RankRunOptions, 'conditional' | 'share'> &
+  DistributedFlags & { conditional: boolean | 'loco' | 'cpi'; maxCases?: number };
+
+async function action(dir: string, f: RankFlags): Promise<void> {
+  const { nproc: _nproc, masterPort: _port, distTimeout: _timeout, ...options } = f;
+  const start = await startDistributed('rank', f);
+  if (start.launched !== null) {
+    process.exitCode = start.launched;
+    return;
+  }
+  const { group } = start;
+  // A rank of several gets the launcher's share of the cores (LATENTLENS_THREADS) unless --threads says.
+  const shared = group && Number(process.env.LATENTLENS_THREADS) > 0 ? Number(process.env.LATENTLENS_THREADS) : undefined;
+  const threads = options.threads ?? shared;
+  const conditional = f.conditional === true ? 'loco' : f.conditional;
+  try {
+    await rankRun(
+      dir,
+      { ...options, conditional, ...(threads !== undefined ? { threads } : {}), ...(group ? { share: processGroupShare(group) } : {}) },
+      { log: (l) => console.log(l), progress: new StageProgress(process.stderr) },
+    );
+    // The others wait for rank 0's rank.json, so a launcher sees every rank end once the file is there.
+    group?.barrier();
+  } finally {
+    group?.close();
+  }
+}
 
 export function registerRank(program: Command): void {
-  program
+  const cmd = program
     .command('rank <run>')
     .description(
       "rank latent maps by how much a forest's held-out Brier score worsens without them (marginal, and conditional on the other maps), with t-intervals, p-values and FDR, and stability; writes rank.json",
@@ -59,10 +88,10 @@ export function registerRank(program: Command): void {
       '--target <expr>',
       "what the forest predicts: label (as is), label>=2, 'label in 3,4', one-vs-rest:3, ordinal, or a column (src/data/target.ts)",
     )
-    .action(async (dir: string, f: RankFlags) => {
-      const conditional = f.conditional === true ? 'loco' : f.conditional;
-      await rankRun(dir, { ...f, conditional }, { log: (l) => console.log(l), progress: new StageProgress(process.stderr) });
-    });
+    .option('--threads <n>', 'forest worker threads (default: the core count; a rank of --nproc: its share of them)', atLeast('--threads'));
+  addDistributedOptions(cmd, 'they split the refits of the nulls, LOCO and stability; every rank needs the run folder and the data')
+    .addHelpText('after', '\nDistributed: every rank computes the single-process result; rank 0 writes rank.json and prints.')
+    .action(action);
 }
 
 function conditionalMethod(v: string): 'loco' | 'cpi' {

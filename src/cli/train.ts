@@ -9,12 +9,11 @@ import type { TrainOptions } from '../train/options.js';
 import { resumeTrainRun, trainRun, trainSummary, type TrainRunOptions } from '../runs/train-run.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
 import { describeTrainEvent, withCtrlC } from './train-session.js';
-import { distributedEnv, ProcessGroup } from '../engine/distributed.js';
 import { DataParallel } from '../train/distributed/data-parallel.js';
-import { launchRanks } from './launch-ranks.js';
+import { addDistributedOptions, startDistributed, type DistributedFlags } from './distributed-flags.js';
 import { readRunConfig } from '../train/run-folder.js';
 
-interface TrainFlags {
+interface TrainFlags extends DistributedFlags {
   data?: string;
   model: string;
   out: string;
@@ -51,9 +50,6 @@ interface TrainFlags {
   seed: number;
   threads?: number;
   progress: boolean;
-  nproc: number;
-  masterPort?: number;
-  distTimeout: number;
 }
 
 const pair =
@@ -88,18 +84,14 @@ export function parseModelOpts(pairs: string[]): Record<string, unknown> {
 }
 
 async function action(f: TrainFlags): Promise<void> {
-  const env = distributedEnv();
-  if (!env && f.nproc > 1) {
-    // The launcher: this command again as --nproc ranks, which then take the branch below.
-    process.exitCode = await launchRanks({ nproc: f.nproc, port: f.masterPort, graceMs: f.distTimeout * 1000 + 10_000 });
+  const begun = startDistributed('train', f);
+  const start = begun instanceof Promise ? await begun : begun;
+  if (start.launched !== null) {
+    process.exitCode = start.launched;
     return;
   }
-  if (env && f.nproc > 1 && f.nproc !== env.worldSize)
-    throw new Error(`train: --nproc ${f.nproc} but the launcher set WORLD_SIZE=${env.worldSize}; leave --nproc out under torchrun`);
   if (f.threads) setNumThreads(f.threads);
-  const group = env
-    ? new ProcessGroup({ rank: env.rank, worldSize: env.worldSize, host: env.host, port: env.port, timeoutMs: f.distTimeout * 1000 })
-    : null;
+  const { group } = start;
   const distributed = group ? new DataParallel(group) : undefined;
   // Only rank 0 reports: the others' summaries would repeat it.
   const writer = !distributed || distributed.writer;
@@ -160,7 +152,7 @@ function trainOptions(f: TrainFlags, signal: AbortSignal, progress: boolean): Tr
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train a model on a data spec into a run folder (config.json, train.jsonl, checkpoints/, model.safetensors)')
     .option(
@@ -205,20 +197,8 @@ export function registerTrain(program: Command): void {
     .option('--val-batch-size <n>', 'images per validation batch', int('--val-batch-size'), 256)
     .option('--seed <n>', 'the one seed of initial weights, batch order and every random draw', int('--seed'), 0)
     .option('--threads <n>', 'libtorch threads (default: the core count, or LATENTLENS_THREADS)', int('--threads'))
-    .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
-    .option(
-      '--nproc <n>',
-      'data-parallel ranks on this machine (--batch-size is the global batch); under torchrun or another launcher setting RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, leave it out',
-      int('--nproc'),
-      1,
-    )
-    .option('--master-port <port>', '--nproc: port of the rendezvous store on 127.0.0.1 (default: a free one)', int('--master-port'))
-    .option(
-      '--dist-timeout <s>',
-      'distributed: longest wait of the rendezvous and of each collective, in seconds',
-      num('--dist-timeout'),
-      300,
-    )
+    .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)');
+  addDistributedOptions(cmd, '--batch-size is the global batch')
     .addHelpText(
       'after',
       `\nModels (defaults of their own options):\n${MODEL_KINDS.map((k) => `  ${k.padEnd(12)} ${modelOptionsHelp[k]}`).join('\n')}\n\n` +

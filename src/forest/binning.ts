@@ -152,6 +152,7 @@ class RadixSorter {
   private idx: Int32Array;
   private idx2: Int32Array;
   private counts = new Int32Array(2048);
+  private counts2 = new Int32Array(2048);
 
   constructor(n: number) {
     this.keys = new Uint32Array(n);
@@ -172,21 +173,45 @@ class RadixSorter {
       k[i] = (u & 0x80000000) !== 0 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
       ix[i] = i;
     }
-    const counts = this.counts;
+    // Each pass counts and scatters the two halves of the array separately, the second half's bucket
+    // starting after the first half's share of it: the same stable order, but two independent chains
+    // of increments instead of one (on Intel Xeons increments of one address, e.g. a bucket full of
+    // zeros, wait on each other's stores).
+    const c1 = this.counts;
+    const c2 = this.counts2;
+    const half = n >>> 1;
     for (let shift = 0; shift < 32; shift += 11) {
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[(k[i] >>> shift) & 2047]++;
+      c1.fill(0);
+      c2.fill(0);
+      for (let i = 0, j = half; i < half; i++, j++) {
+        c1[(k[i] >>> shift) & 2047]++;
+        c2[(k[j] >>> shift) & 2047]++;
+      }
+      if (n & 1) c2[(k[n - 1] >>> shift) & 2047]++;
       let sum = 0;
       for (let b = 0; b < 2048; b++) {
-        const c = counts[b];
-        counts[b] = sum;
+        const a = c1[b];
+        c1[b] = sum;
+        sum += a;
+        const c = c2[b];
+        c2[b] = sum;
         sum += c;
       }
-      for (let i = 0; i < n; i++) {
+      for (let i = 0, j = half; i < half; i++, j++) {
         const key = k[i];
-        const pos = counts[(key >>> shift) & 2047]++;
+        const key2 = k[j];
+        const pos = c1[(key >>> shift) & 2047]++;
+        const pos2 = c2[(key2 >>> shift) & 2047]++;
         k2[pos] = key;
         ix2[pos] = ix[i];
+        k2[pos2] = key2;
+        ix2[pos2] = ix[j];
+      }
+      if (n & 1) {
+        const key = k[n - 1];
+        const pos = c2[(key >>> shift) & 2047]++;
+        k2[pos] = key;
+        ix2[pos] = ix[n - 1];
       }
       const t = k;
       k = k2;

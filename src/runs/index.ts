@@ -1,7 +1,15 @@
 // The run workflows: each reads a run folder, runs one analysis and writes its file in the one envelope
 // of run-file.ts. The CLI and the demo call these; so can a script.
 export { trainRun, resumeTrainRun, trainSummary, type TrainRunOptions, type TrainRunLog } from './train-run.js';
-export { rankRun, rankSummary, RANK_DEFAULTS, type RankRunOptions, type RankSettings, type RankFile } from './rank-run.js';
+export {
+  rankRun,
+  rankSummary,
+  RANK_DEFAULTS,
+  type RankRunOptions,
+  type RankRunOutput,
+  type RankSettings,
+  type RankFile,
+} from './rank-run.js';
 export { explainRun, type ExplainFile } from './explain-run.js';
 export { EXPLAIN_DEFAULTS, type ExplainRunOptions, type ExplainSettings } from './explain-options.js';
 export type { VolumeExplainFile } from './explain-volumes-run.js';

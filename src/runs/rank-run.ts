@@ -1,6 +1,8 @@
 // rankRun: which latent maps of a run predict the target — per-case held-out Brier importance, marginal
 // and conditional on the other maps, with intervals, p-values and FDR, rank stability, and the study
 // design's diagnostics. Writes rank.json (one envelope, run-file.ts) and figures/rank-*.svg.
+// Data-parallel (options.share): every rank loads the run and the data and ranks with the refits split
+// over the ranks; rank 0 alone, holding the single-process result, writes and logs.
 import { join } from 'node:path';
 import {
   conditionalMeaning,
@@ -24,6 +26,7 @@ import { healthSummary } from './run-health.js';
 import { writeRunEnvelope, type RunFileEnvelope, type RunInputs } from './run-file.js';
 import { logOf, type RunLog } from './run-log.js';
 import { defined } from './run-options.js';
+import type { RefitShare } from '../explain/importance/refit-share.js';
 
 export interface RankRunOptions {
   /** Data spec; default the run's. */
@@ -47,10 +50,28 @@ export interface RankRunOptions {
   maxCases?: number;
   /** Target expression (src/data/target.ts); default the labels as they are. */
   target?: string;
+  /** Forest worker threads (default: the core count). The results do not depend on it. */
+  threads?: number;
+  /**
+   * Data-parallel ranks to split the refits over (RankOptions.share; processGroupShare for c10d). Rank 0
+   * writes rank.json and the figures and logs; the other ranks write nothing and return null.
+   */
+  share?: RefitShare;
 }
 
+/** How the ranking ran, not what it asked: rank.json does not record these. */
+type Execution = 'threads' | 'share';
+
 /** The settings rank.json records: the options with their defaults filled in. */
-export type RankSettings = Required<Omit<RankRunOptions, 'data' | 'split' | 'maxCases' | 'target'>> & { maxCases: number | null };
+export type RankSettings = Required<Omit<RankRunOptions, 'data' | 'split' | 'maxCases' | 'target' | Execution>> & {
+  maxCases: number | null;
+};
+
+export interface RankRunOutput {
+  file: RankFile;
+  path: string;
+  figures: string[];
+}
 
 export const RANK_DEFAULTS: RankSettings = {
   pooling: 'summary',
@@ -76,13 +97,12 @@ export type RankInputs = RunInputs & { latentShape: number[] };
 export type RankFileResult = RankResult & { design: DesignReport };
 export type RankFile = RunFileEnvelope<RankFileResult, RankInputs, RankSettings>;
 
-export async function rankRun(
-  dir: string,
-  options: RankRunOptions = {},
-  out: RunLog = {},
-): Promise<{ file: RankFile; path: string; figures: string[] }> {
-  const log = logOf(out);
-  const { data: _data, split: _split, target: _target, ...rest } = options;
+export async function rankRun(dir: string, options?: RankRunOptions & { share?: undefined }, out?: RunLog): Promise<RankRunOutput>;
+export async function rankRun(dir: string, options: RankRunOptions, out?: RunLog): Promise<RankRunOutput | null>;
+export async function rankRun(dir: string, options: RankRunOptions = {}, out: RunLog = {}): Promise<RankRunOutput | null> {
+  const writer = !options.share || options.share.rank === 0;
+  const log = writer ? logOf(out) : () => {};
+  const { data: _data, split: _split, target: _target, threads, share, ...rest } = options;
   const s: RankSettings = { ...RANK_DEFAULTS, ...defined(rest), maxCases: options.maxCases ?? null };
   parsePooling(s.pooling, RANK_POOLINGS);
   const split = options.split ?? 'all';
@@ -110,8 +130,11 @@ export async function rankRun(
       seed: s.seed,
       caseGroups: rd.groups,
       caseOrder: rd.sliceIndex,
-      onProgress: (p) => out.progress?.update(p.stage, p.done, p.total),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(share ? { share } : {}),
+      onProgress: (p) => writer && out.progress?.update(p.stage, p.done, p.total),
     });
+    if (!writer) return null;
     out.progress?.end();
     // Study design (groups, split, confound check on nuisance statistics with the same folds).
     const design = await runDesign(rd, {

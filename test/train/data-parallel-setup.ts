@@ -8,7 +8,7 @@ import type { TrainOptions } from '../../src/train/options.js';
 import type { ImageDataset } from '../../src/data/types.js';
 import { generatePhantoms } from '../../src/data/phantom.js';
 
-export type DdpKind = 'conv-ae' | 'factor-vae';
+export type DdpKind = 'conv-ae' | 'factor-vae' | 'infogan';
 
 export function ddpData(): ImageDataset {
   // 28 x 28, the smallest input the backbone takes.
@@ -24,22 +24,23 @@ export function ddpData(): ImageDataset {
 
 /**
  * The model with initial weights drawn from `initSeed`. ConvAE without normalisation is deterministic,
- * so a single process given the whole global batch computes what the ranks compute; FactorVAE keeps its
- * BatchNorm (buffers broadcast each step) and its noise.
+ * so a single process given the whole global batch computes what the ranks compute; FactorVAE and
+ * InfoGAN keep their BatchNorm (buffers broadcast each step) and their noise.
  */
 export function ddpModel(kind: DdpKind, initSeed: number): LatentModel {
-  return withGenerator(generator(initSeed), () =>
-    kind === 'conv-ae'
-      ? createModel('conv-ae', { inputShape: [1, 28, 28], width: 4, latentMaps: 2, latentGrid: [7, 7], norm: 'none' })
-      : createModel('factor-vae', {
-          inputShape: [1, 28, 28],
-          width: 4,
-          latentMaps: 3,
-          latent: 'vector',
-          discriminatorWidth: 16,
-          discriminatorLayers: 2,
-        }),
-  );
+  return withGenerator(generator(initSeed), () => {
+    if (kind === 'conv-ae')
+      return createModel('conv-ae', { inputShape: [1, 28, 28], width: 4, latentMaps: 2, latentGrid: [7, 7], norm: 'none' });
+    if (kind === 'infogan') return createModel('infogan', { inputShape: [1, 28, 28], width: 4, noiseDim: 8, categories: 3, continuous: 1 });
+    return createModel('factor-vae', {
+      inputShape: [1, 28, 28],
+      width: 4,
+      latentMaps: 3,
+      latent: 'vector',
+      discriminatorWidth: 16,
+      discriminatorLayers: 2,
+    });
+  });
 }
 
 /** 12 images a step, 3 steps an epoch; checkpoints every 3 steps. */

@@ -23,6 +23,7 @@ import { deriveSeed, Random } from '../../core/random.js';
 import { leafCodes } from '../../forest/forest.js';
 import { planEvaluation, type PlannedFit } from './plan.js';
 import type { MarginalNullOptions } from './marginal-null.js';
+import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
 
 export interface LocoOptions {
   groupOf: Int32Array;
@@ -34,7 +35,13 @@ export interface LocoOptions {
   refits: number;
   forest: ForestOptions;
   seed: number;
+  /** Progress over this rank's forests. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Data-parallel ranks to split the forests over (refit-share.ts): rank r fits slots r, r + W, ... of the
+   * G maps' reduced forests and then the B null refits; every rank gets both whole sums.
+   */
+  share?: RefitShare;
 }
 
 export interface LocoResult {
@@ -98,7 +105,11 @@ export function heldOutBrier(forest: RandomForest, binned: BinnedMatrix, yIdx: I
   return out;
 }
 
-/** LOCO d for every map and the refit null e, summed per case over the fits (see the header). */
+/**
+ * LOCO d for every map and the refit null e, summed per case over the fits (see the header). A slot (map g,
+ * or null refit j) is seeded by its index and the fit's, and sums over the fits in fit order, so its row is
+ * the same on whichever rank fits it.
+ */
 export async function locoImportance(
   binned: BinnedMatrix,
   labels: ArrayLike<number>,
@@ -108,37 +119,43 @@ export async function locoImportance(
   const n = binned.rows;
   const G = o.nGroups;
   const B = o.refits;
-  const sum = new Float64Array(G * n);
-  const nullSum = new Float64Array(B * n);
   const count = new Int32Array(n);
   o.fits.forEach((fit, fi) =>
     fit.eval.forEach((r, i) => {
       if (!Number.isNaN(o.fullBrier[fi][i])) count[r]++;
     }),
   );
-  const total = o.fits.length * (G + B);
+  // Slots 0..G-1: the forests without map g; G..G+B-1: the null refits with every map.
+  const mine = mineOf(G + B, o.share);
+  const own = new Float64Array(mine.length * n);
+  const total = o.fits.length * mine.length;
   let done = 0;
   // Fits forest `slot` of fit fi on `bm` and adds (its Brier - the full forest's) per evaluated case into
-  // out[slot * n + r]; a case the other forest cannot predict (out of bag for none of its trees) adds 0.
-  const refit = async (bm: BinnedMatrix, fi: number, slot: number, out: Float64Array): Promise<void> => {
+  // row[r]; a case the other forest cannot predict (out of bag for none of its trees) adds 0.
+  const refit = async (bm: BinnedMatrix, fi: number, slot: number, row: Float64Array): Promise<void> => {
     const fit = o.fits[fi];
     const full = o.fullBrier[fi];
     const forest = new RandomForest({ ...o.forest, seed: deriveSeed(deriveSeed(o.seed, fi, 0x6c6f636f), slot), oobScore: false });
     await forest.fitBinned(bm, labels, { rows: fit.train });
     const other = heldOutBrier(forest, bm, yIdx, fit);
     for (let i = 0; i < fit.eval.length; i++) {
-      if (!Number.isNaN(full[i]) && !Number.isNaN(other[i])) out[(slot < G ? slot : slot - G) * n + fit.eval[i]] += other[i] - full[i];
+      if (!Number.isNaN(full[i]) && !Number.isNaN(other[i])) row[fit.eval[i]] += other[i] - full[i];
     }
     o.onProgress?.(++done, total);
   };
-  // One reduced matrix at a time (each is a copy of the binned codes).
-  for (let g = 0; g < G; g++) {
-    const reduced = withoutGroup(binned, o.groupOf, g);
-    if (reduced.cols === binned.cols) continue; // a map without columns: d = 0
-    for (let fi = 0; fi < o.fits.length; fi++) await refit(reduced, fi, g, sum);
+  for (let k = 0; k < mine.length; k++) {
+    const slot = mine[k]!;
+    const row = own.subarray(k * n, (k + 1) * n);
+    // One reduced matrix at a time (each is a copy of the binned codes).
+    const bm = slot < G ? withoutGroup(binned, o.groupOf, slot) : binned;
+    if (bm.cols === binned.cols && slot < G) {
+      done += o.fits.length; // a map without columns: d = 0
+      continue;
+    }
+    for (let fi = 0; fi < o.fits.length; fi++) await refit(bm, fi, slot, row);
   }
-  for (let j = 0; j < B; j++) for (let fi = 0; fi < o.fits.length; fi++) await refit(binned, fi, G + j, nullSum);
-  return { sum, nullSum, count };
+  const all = gatherRefits(own, G + B, n, o.share);
+  return { sum: all.slice(0, G * n), nullSum: all.slice(G * n), count };
 }
 
 /** The marginal null's options less its replacement draws: LOCO refits instead of replacing. */
@@ -160,10 +177,12 @@ export async function locoLabelNull(
 ): Promise<{ means: Float64Array; permutations: number }> {
   const G = o.nGroups;
   const B = o.permutations;
-  const means = new Float64Array(B * G);
+  const mine = mineOf(B, o.share);
+  const own = new Float64Array(mine.length * G);
   const permY = new Int32Array(n);
   const labels = new Float64Array(n);
-  for (let b = 0; b < B; b++) {
+  for (let k = 0; k < mine.length; k++) {
+    const b = mine[k]!;
     o.permute(new Random(deriveSeed(o.seed, b, 0x6c6e756c)), permY);
     for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
     const { fits } = planEvaluation(permY, K, { ...o.plan, forestSeed: deriveSeed(o.seed, b, 0x6c666f72) });
@@ -191,9 +210,9 @@ export async function locoLabelNull(
           s += r.sum[g * n + i] / r.count[i];
           c++;
         }
-      means[b * G + g] = c > 0 ? s / c : NaN;
+      own[k * G + g] = c > 0 ? s / c : NaN;
     }
-    o.onProgress?.(b + 1, B);
+    o.onProgress?.(k + 1, mine.length);
   }
-  return { means, permutations: B };
+  return { means: gatherRefits(own, B, G, o.share), permutations: B };
 }

@@ -31,6 +31,7 @@ import { Random, deriveSeed } from '../../core/random.js';
 import { caseImportance } from './cpi.js';
 import { planEvaluation, type PlanOptions } from './plan.js';
 import { mean, std, tUpperTail } from '../../core/stats.js';
+import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
 
 /** How the labels of the null are permuted (see the header). */
 export type NullPermutation = 'cases' | 'groups' | 'within-group shifts';
@@ -110,7 +111,10 @@ export interface MarginalNullOptions {
   permute: LabelPermuter['permute'];
   forest: ForestOptions;
   seed: number;
+  /** Progress over this rank's permutations. */
   onProgress?: (done: number, total: number) => void;
+  /** Data-parallel ranks to split the permutations over (refit-share.ts); every rank gets every mean. */
+  share?: RefitShare;
 }
 
 export interface MarginalNull {
@@ -119,18 +123,23 @@ export interface MarginalNull {
   permutations: number;
 }
 
-/** Runs the evaluation `permutations` times with the labels shuffled; deterministic in `seed`. */
+/**
+ * Runs the evaluation `permutations` times with the labels shuffled; deterministic in `seed`. Permutation b
+ * draws only from seeds of b, so it is the same on whichever rank fits it.
+ */
 export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: number, o: MarginalNullOptions): Promise<MarginalNull> {
   const n = yIdx.length;
   const G = o.nGroups;
   const B = o.permutations;
-  const means = new Float64Array(B * G);
+  const mine = mineOf(B, o.share);
+  const own = new Float64Array(mine.length * G);
   const { permute } = o;
   const permY = new Int32Array(n);
   const labels = new Float64Array(n);
   const sum = new Float64Array(G * n);
   const count = new Int32Array(n);
-  for (let b = 0; b < B; b++) {
+  for (let k = 0; k < mine.length; k++) {
+    const b = mine[k]!;
     permute(new Random(deriveSeed(o.seed, b, 0x6d6e756c)), permY);
     for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
     const forestSeed = deriveSeed(o.seed, b, 0x6e666f72);
@@ -169,11 +178,11 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
           s += sum[g * n + r] / count[r];
           c++;
         }
-      means[b * G + g] = c > 0 ? s / c : NaN;
+      own[k * G + g] = c > 0 ? s / c : NaN;
     }
-    o.onProgress?.(b + 1, B);
+    o.onProgress?.(k + 1, mine.length);
   }
-  return { means, permutations: B };
+  return { means: gatherRefits(own, B, G, o.share), permutations: B };
 }
 
 /** One map's null summary and the permutation-calibrated p-value of its observed mean `m`. */

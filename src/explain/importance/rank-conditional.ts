@@ -49,6 +49,7 @@ export async function conditionalTests(
     refits: nullKind === 'refits' ? B : 0,
     forest: s.forestOpts,
     seed: deriveSeed(s.seed, 5, 0x6c6f636f),
+    ...(s.share ? { share: s.share } : {}),
     onProgress: (done, total) => s.progress?.({ stage: 'conditional', done, total }),
   });
   const nullMeans = new Float64Array(B);
@@ -64,6 +65,7 @@ export async function conditionalTests(
           forest: s.forestOpts,
           plan: s.plan,
           seed: deriveSeed(s.seed, 6, 0x6c736866),
+          ...(s.share ? { share: s.share } : {}),
           onProgress: (done, total) => s.progress?.({ stage: 'conditional-null', done, total }),
         })
       : null;

@@ -33,6 +33,7 @@ export async function marginalTests(
     permute: permuter.permute,
     forest: s.forestOpts,
     seed: deriveSeed(s.seed, 4, 0x6d6e756c),
+    ...(s.share ? { share: s.share } : {}),
     onProgress: (done, total) => s.progress?.({ stage: 'marginal-null', done, total }),
   });
   for (let g = 0; g < G; g++) {

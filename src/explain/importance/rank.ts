@@ -60,6 +60,8 @@
 // the stars (case-test.ts); PIMP (opt-in) and stability (rank-refits.ts); univariate AUC and the order
 // (rank-groups.ts); the warnings (rank-warnings.ts). The stages run in this order, which fixes the order
 // of the progress events; every random draw is seeded by its stage, not by what ran before.
+// With `share` the refits of the nulls, of LOCO and of stability are split over data-parallel ranks
+// (refit-share.ts); because each refit is seeded by its own index, every rank ends with this result.
 
 import { labelPermuter } from './marginal-null.js';
 import { withSignificance } from './case-test.js';

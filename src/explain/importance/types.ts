@@ -108,9 +108,10 @@ export interface RankOptions {
   /** Progress callback. */
   onProgress?: (p: RankProgress) => void;
   /**
-   * Data-parallel ranks to split the PIMP permutations and stability bootstraps over (refit-share.ts;
-   * processGroupShare for c10d): every rank gets the single-process result. The other stages run on
-   * every rank.
+   * Data-parallel ranks to split the refits over (refit-share.ts; processGroupShare for c10d): the
+   * marginal null's label shuffles, LOCO's forests without each map and its null refits (or its label
+   * rotations), the PIMP permutations and the stability bootstraps. Every rank gets the single-process
+   * result bit for bit. The evaluation's own fits (one per fold) run on every rank.
    */
   share?: RefitShare;
 }
