@@ -63,8 +63,9 @@ export async function launchRanks(o: LaunchOptions): Promise<number> {
               for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
             }, o.graceMs);
           }
-          resolve();
         });
+        // Resolved on 'close', after the last lines of a rank's piped stderr have been printed.
+        child.on('close', () => resolve());
       });
     });
     await Promise.all(exits);

@@ -28,7 +28,8 @@ function latentlens(argv: string[]): Promise<{ code: number | null; stdout: stri
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has the child's stdout been read to its end.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

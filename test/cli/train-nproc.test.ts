@@ -39,7 +39,8 @@ function latentlens(argv: string[], onSpawn?: (pid: number) => void): Promise<Do
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     onSpawn?.(child.pid!);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has the child's stdout been read to its end.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

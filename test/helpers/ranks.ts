@@ -48,7 +48,8 @@ export async function runRanks(
           child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
           // A safety net so a broken test ends instead of hanging the suite.
           const timer = setTimeout(() => child.kill('SIGKILL'), o.killAfterMs ?? 60_000);
-          child.on('exit', (code, signal) => {
+          // 'close', not 'exit': only then has the child's stdout been read to its end.
+          child.on('close', (code, signal) => {
             clearTimeout(timer);
             resolve({ rank, code, signal, stdout, stderr, ms: Date.now() - t0 });
           });
