@@ -16,7 +16,7 @@ import { trainDiffusionDecoder } from '../train/train-decoder.js';
 import type { TrainEvent } from '../train/trainer.js';
 import { healthLine } from '../train/health.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
-import { describeTrainEvent, withCtrlC } from './train-session.js';
+import { describeTrainEvent, lossKind, withCtrlC } from './train-session.js';
 
 interface Flags {
   from?: string;
@@ -76,15 +76,16 @@ async function action(f: Flags): Promise<void> {
     const progress = f.progress && process.stderr.isTTY === true;
     if (f.resume) {
       // The kind is the run's own, whatever --decoder says: its config.json decides what resumes.
-      const diffusion = readRunConfig(f.out).model.kind === 'diffusion-ae';
+      const what = lossKind(readRunConfig(f.out).model);
       console.error(`resuming ${f.out} (settings from its config.json)`);
-      const onEvent = (e: TrainEvent) => describeTrainEvent(e, progress, diffusion ? 'eps' : 'loss');
-      summary(await resumeRun(f.out, { signal, progress }, onEvent), diffusion);
+      const onEvent = (e: TrainEvent) => describeTrainEvent(e, progress, what);
+      summary(await resumeRun(f.out, { signal, progress }, onEvent), what !== 'loss');
       return;
     }
     if (!f.from) throw new Error("train-decoder: --from <run> (the trained encoder's run folder) is required");
     const diffusion = f.decoder === 'diffusion';
-    const onEvent = (e: TrainEvent) => describeTrainEvent(e, progress, diffusion ? 'eps' : 'loss');
+    const onEvent = (e: TrainEvent) =>
+      describeTrainEvent(e, progress, diffusion ? lossKind({ kind: 'diffusion-ae', prediction: f.prediction }) : 'loss');
     const train = {
       out: f.out,
       ...(f.data ? { data: f.data } : {}),

@@ -18,19 +18,25 @@ export async function withCtrlC<T>(fn: (signal: AbortSignal) => Promise<T>): Pro
 }
 
 /**
- * An event as a stderr line (nothing while a progress bar is drawn). `valWhat` names the validation
- * numbers: the autoencoder's val loss, or a diffusion decoder's noise-prediction error.
+ * What a run's loss is: the autoencoder's own loss, or a diffusion model's prediction error (of the
+ * noise eps, or of v under v-prediction). `model` is a model config or the kind and options it is built from.
  */
-export function describeTrainEvent(e: TrainEvent, progressBar: boolean, valWhat: 'loss' | 'eps' = 'loss'): void {
+export function lossKind(model: { kind: string; prediction?: unknown }): 'loss' | 'eps' | 'v' {
+  if (model.kind !== 'diffusion-ae') return 'loss';
+  return model.prediction === 'v' ? 'v' : 'eps';
+}
+
+/** An event as a stderr line (nothing while a progress bar is drawn); `what` names the loss (`lossKind`). */
+export function describeTrainEvent(e: TrainEvent, progressBar: boolean, what: 'loss' | 'eps' | 'v' = 'loss'): void {
   if (progressBar) return;
   if (e.type === 'epoch') {
     const v = !e.val
       ? ''
-      : valWhat === 'eps'
-        ? ` val eps-MSE ${(e.val.terms.loss ?? NaN).toPrecision(4)}, reconstruction (inverted x_T) PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`
+      : what !== 'loss'
+        ? ` val ${what}-MSE ${(e.val.terms.loss ?? NaN).toPrecision(4)}, reconstruction (inverted x_T) PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`
         : ` val ${(e.val.terms.loss ?? e.val.mse).toPrecision(4)} PSNR ${e.val.psnr.toFixed(2)} dB SSIM ${e.val.ssim.toFixed(4)}`;
     console.error(
-      `epoch ${e.epoch + 1} (step ${e.step}): train ${valWhat === 'eps' ? 'eps-MSE ' : ''}${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`,
+      `epoch ${e.epoch + 1} (step ${e.step}): train ${what !== 'loss' ? `${what}-MSE ` : ''}${(e.train.loss ?? NaN).toPrecision(4)}${v} ${e.seconds.toFixed(1)} s`,
     );
   } else if (e.type === 'checkpoint') console.error(`checkpoint: ${e.dir}`);
   else if (e.type === 'warning') console.error(`warning: ${e.message}`);

@@ -8,7 +8,7 @@ import type { TrainEvent } from '../train/trainer.js';
 import type { TrainOptions } from '../train/options.js';
 import { resumeTrainRun, trainRun, trainSummary, type TrainRunOptions } from '../runs/train-run.js';
 import { numberFlag as num, wholeNumberFlag as int } from './flags.js';
-import { describeTrainEvent, withCtrlC } from './train-session.js';
+import { describeTrainEvent, lossKind, withCtrlC } from './train-session.js';
 import { DataParallel } from '../train/distributed/data-parallel.js';
 import { addDistributedOptions, startDistributed, type DistributedFlags } from './distributed-flags.js';
 import { readRunConfig } from '../train/run-folder.js';
@@ -98,17 +98,18 @@ async function action(f: TrainFlags): Promise<void> {
   try {
     await withCtrlC(async (signal) => {
       const progress = writer && f.progress && process.stderr.isTTY === true;
-      // A diffusion autoencoder's validation loss is its noise-prediction error, its PSNR that of inversion then decoding.
-      const diffusion = (f.resume ? readRunConfig(f.out).model.kind : f.model) === 'diffusion-ae';
+      const fresh = f.resume ? null : trainOptions(f, signal, progress);
+      // A diffusion autoencoder's loss is its prediction error, its validation PSNR that of inversion then decoding.
+      const what = lossKind(fresh ? { ...fresh.modelOptions, kind: fresh.model } : readRunConfig(f.out).model);
       const out = {
         log: (l: string) => writer && console.error(l),
-        onEvent: (e: TrainEvent) => writer && describeTrainEvent(e, progress, diffusion ? 'eps' : 'loss'),
+        onEvent: (e: TrainEvent) => writer && describeTrainEvent(e, progress, what),
       };
-      const r = f.resume
-        ? await resumeTrainRun(f.out, { signal, progress, ...(distributed ? { distributed } : {}) }, out)
-        : await trainRun({ ...trainOptions(f, signal, progress), ...(distributed ? { distributed } : {}) }, out);
+      const r = fresh
+        ? await trainRun({ ...fresh, ...(distributed ? { distributed } : {}) }, out)
+        : await resumeTrainRun(f.out, { signal, progress, ...(distributed ? { distributed } : {}) }, out);
       if (r.stopReason === 'aborted') process.exitCode = 130; // like a shell's Ctrl-C status: the run is unfinished (its checkpoint is complete)
-      if (writer) for (const line of trainSummary(r, undefined, diffusion)) console.log(line);
+      if (writer) for (const line of trainSummary(r, undefined, what !== 'loss')) console.log(line);
     });
   } finally {
     group?.close();

@@ -87,6 +87,7 @@ export function trainingSplits(data: CaseDataset, seed: number): Splits {
  * (a run that had already finished is not trained again: any final file a kill cost is written from its
  * last checkpoint, see TrainResult.finalized). Either way, temporary files of killed writes are removed first.
  * Throws NonFiniteLossError when a loss term turns NaN/Inf (the last good checkpoint stays as it was).
+ * The model is left in eval mode.
  */
 export async function trainModel(
   model: LatentModel,
@@ -350,6 +351,9 @@ export async function trainModel(
   } catch (err) {
     log.close();
     throw err;
+  } finally {
+    // Whoever analyses the trained model next must see eval-mode layers (BatchNorm's running statistics).
+    model.eval();
   }
 
   /** Validation, early-stopping bookkeeping and the epoch's record; true when training should stop. */

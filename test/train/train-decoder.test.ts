@@ -127,6 +127,8 @@ test('train-decoder CLI: --from a run, progress on stderr, refuses other decoder
       '1,2',
       '--ddim-steps',
       '3',
+      '--prediction',
+      'v',
       '--steps',
       '4',
       '--batch-size',
@@ -143,7 +145,8 @@ test('train-decoder CLI: --from a run, progress on stderr, refuses other decoder
     rmSync(root, { recursive: true, force: true });
   }
   assert.ok(
-    errors.some((l) => /^epoch 1 \(step \d+\): train eps-MSE/.test(l)),
+    // v-prediction: the loss printed is the error in v, and named so.
+    errors.some((l) => /^epoch 1 \(step \d+\): train v-MSE/.test(l)),
     errors.join('\n'),
   );
   assert.ok(

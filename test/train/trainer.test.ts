@@ -25,6 +25,7 @@ test('loss falls on phantoms, and the run folder holds config, log, checkpoints 
     );
     assert.equal(r.stopReason, 'completed');
     assert.equal(r.history.length, 6);
+    assert.equal(model.training, false, 'the trained model is handed back in eval mode');
     const first = r.history[0]!.train.loss!,
       last = r.history[5]!.train.loss!;
     assert.ok(last < first * 0.6, `training loss ${first} -> ${last} should fall by 40%`);
