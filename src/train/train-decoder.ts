@@ -71,13 +71,17 @@ export async function trainDiffusionDecoder(
   onEvent?: (e: TrainEvent) => void,
 ): Promise<TrainResult> {
   const enc = openRun(fromRun);
+  // A diffusion-ae run (one trained jointly, or a decoder run) lends its own encoder, not itself: a
+  // diffusion decoder conditioned on a diffusion decoder's output would decode twice.
+  const encoder = enc.model instanceof DiffusionAE ? enc.model.encoder : enc.model;
+  if (enc.model instanceof DiffusionAE) enc.model.denoiser.dispose();
   let model: DiffusionAE | null = null;
   try {
     const { spec, data, seed } = await decoderRunInputs(fromRun, enc.config, o);
     // The denoiser's initial weights from a generator of their own stream: the run depends on its seed
     // only, never on what libtorch's global generator drew before.
     const init = generator(streamSeed(seed, 'diffusion/init'));
-    const built = withGenerator(init, () => new DiffusionAE(enc.model, { ...o.decoder, noiseSeed: o.decoder?.noiseSeed ?? seed }));
+    const built = withGenerator(init, () => new DiffusionAE(encoder, { ...o.decoder, noiseSeed: o.decoder?.noiseSeed ?? seed }));
     model = built;
     const stats = latentStats(built, data, trainingSplits(data, seed).train);
     built.setLatentStats(stats.mean, stats.std);
@@ -92,6 +96,6 @@ export async function trainDiffusionDecoder(
   } finally {
     // The DiffusionAE owns the encoder once built; before that the opened run's model is freed alone.
     if (model) model.dispose();
-    else enc.model.dispose();
+    else encoder.dispose();
   }
 }

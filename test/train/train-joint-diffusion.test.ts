@@ -21,6 +21,8 @@ import { resumeTrainRun, trainRun } from '../../src/runs/train-run.js';
 import { readHealth } from '../../src/train/health.js';
 import { psnr } from '../../src/train/image-quality.js';
 import { openRun, readRunConfig } from '../../src/train/run-folder.js';
+import { trainAdversarialDecoder } from '../../src/train/train-adversarial-decoder.js';
+import { trainDiffusionDecoder } from '../../src/train/train-decoder.js';
 import { trainingSplits, trainModel, type TrainEvent } from '../../src/train/trainer.js';
 import { atLeast, atMost, testSeed } from '../helpers/margin.js';
 
@@ -113,7 +115,7 @@ test('joint diffusion autoencoder on phantoms: the loss falls, the encoder train
   model.dispose();
 });
 
-test('train --model diffusion-ae: a joint run folder, every draw seeded, resume after a crash to the same bytes', async () => {
+test('train --model diffusion-ae: a joint run folder, every draw seeded, resume after a crash to the same bytes; train-decoder from it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'latentlens-joint-'));
   const spec = 'phantom:n=64,size=28,channels=T1,FLAIR,seed=2';
   const o = (out: string, s = 3) => ({
@@ -149,6 +151,26 @@ test('train --model diffusion-ae: a joint run folder, every draw seeded, resume 
     assert.equal(cmp.joint, true);
     assert.equal(cmp.conv, null);
     assert.equal(cmp.decoder!.psnr, health.model.psnr);
+
+    // train-decoder --from the joint run: a new diffusion decoder on the joint run's own encoder, frozen.
+    const d = join(root, 'd');
+    await trainDiffusionDecoder(a, {
+      out: d,
+      steps: 3,
+      batchSize: 16,
+      progress: false,
+      decoder: { width: 8, mults: [1, 2], ddimSteps: 3 },
+    });
+    const dConfig = readRunConfig(d).model;
+    assert.equal((dConfig.encoder as { kind: string }).kind, 'conv-encoder', 'the joint run lends its encoder, not itself');
+    assert.equal(dConfig.joint, undefined);
+    const [ja, jd] = [openRun(a).model as DiffusionAE, openRun(d).model as DiffusionAE];
+    const [ea, ed] = [snapshot(ja, 'encoder.'), snapshot(jd, 'encoder.')];
+    assert.deepEqual([...ed.keys()], [...ea.keys()]);
+    for (const [k, v] of ea) assert.equal(maxDiff(v, ed.get(k)!), 0, `${k}: the encoder stayed frozen`);
+    ja.dispose();
+    jd.dispose();
+    await assert.rejects(trainAdversarialDecoder(a, { out: join(root, 'adv'), steps: 2 }), /has no conv decoder to fine-tune/);
 
     // A crash after step 8 (the latest checkpoint is step 6), then resume from the folder alone.
     const crash = (e: TrainEvent) => {
