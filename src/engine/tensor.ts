@@ -388,6 +388,22 @@ export class Tensor implements Disposable {
     call('sqrt_', this.id);
     return this;
   }
+  relu_(): this {
+    call('relu_', this.id);
+    return this;
+  }
+  leakyRelu_(slope = 0.01): this {
+    call('leaky_relu_', this.id, slope);
+    return this;
+  }
+  sigmoid_(): this {
+    call('sigmoid_', this.id);
+    return this;
+  }
+  tanh_(): this {
+    call('tanh_', this.id);
+    return this;
+  }
 }
 
 // ---- helpers shared by the engine ----

@@ -216,6 +216,8 @@ export class Lambda extends Module {
   constructor(
     readonly name: string,
     private readonly fn: (x: Tensor) => Tensor,
+    /** The same function overwriting its input, for Sequential to use on a tensor no one else holds. */
+    readonly inPlace?: (x: Tensor) => Tensor,
   ) {
     super();
   }
@@ -224,10 +226,15 @@ export class Lambda extends Module {
   }
 }
 
-export const ReLU = () => new Lambda('ReLU', F.relu);
-export const LeakyReLU = (slope = 0.01) => new Lambda('LeakyReLU', (x) => F.leakyRelu(x, slope));
-export const Sigmoid = () => new Lambda('Sigmoid', F.sigmoid);
-export const Tanh = () => new Lambda('Tanh', F.tanh);
+export const ReLU = () => new Lambda('ReLU', F.relu, (x) => x.relu_());
+export const LeakyReLU = (slope = 0.01) =>
+  new Lambda(
+    'LeakyReLU',
+    (x) => F.leakyRelu(x, slope),
+    (x) => x.leakyRelu_(slope),
+  );
+export const Sigmoid = () => new Lambda('Sigmoid', F.sigmoid, (x) => x.sigmoid_());
+export const Tanh = () => new Lambda('Tanh', F.tanh, (x) => x.tanh_());
 export const Softplus = () => new Lambda('Softplus', (x) => F.softplus(x));
 export const Flatten = (startDim = 1) => new Lambda('Flatten', (x) => x.flatten(startDim));
 export const Upsample = (scaleFactor: number, mode: 'nearest' | 'bilinear' = 'nearest') =>
@@ -245,7 +252,16 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.layers) h = m.forward(h);
+    let fresh = false;
+    for (const m of this.layers) {
+      // An activation right after a layer that always returns a new tensor, which nothing but this loop
+      // holds, overwrites it (as PyTorch's inplace=True): one full-size tensor less to write and read, the
+      // same values. Autograd allows it: none of these layers' backward reads its own output.
+      h = fresh && m instanceof Lambda && m.inPlace ? m.inPlace(h) : m.forward(h);
+      fresh = FRESH_OUTPUT.some((c) => m instanceof c);
+    }
     return h;
   }
 }
+
+const FRESH_OUTPUT = [Conv2d, ConvTranspose2d, Conv3d, ConvTranspose3d, Linear, BatchNorm2d, GroupNorm];

@@ -4,12 +4,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { manualSeed, noGrad, randn, scope, tensor } from '../../src/engine/index.js';
+import { grad, manualSeed, noGrad, randn, scope, tensor, type Tensor } from '../../src/engine/index.js';
 import {
   BatchNorm2d,
   Conv2d,
   ConvTranspose2d,
   GroupNorm,
+  LeakyReLU,
   Linear,
   loadSafetensors,
   loadStateDict,
@@ -17,6 +18,8 @@ import {
   saveSafetensors,
   saveStateDict,
   Sequential,
+  Sigmoid,
+  Tanh,
   type SafeTensor,
 } from '../../src/nn/index.js';
 import { ReferenceAE } from '../../src/models/reference-ae.js';
@@ -169,4 +172,37 @@ test('weights of another dtype or with NaN/Inf are refused naming the file and t
   // The good file still loads.
   loadStateDict(b, file);
   for (const m of [a, b]) m.dispose();
+});
+
+test("Sequential: activations overwrite a fresh layer output in place, with the out-of-place values and gradients; a caller's tensor is never overwritten", () => {
+  scope(() => {
+    manualSeed(4);
+    const net = new Sequential(
+      new Conv2d(2, 6, 3, { padding: 1 }),
+      ReLU(),
+      new BatchNorm2d(6),
+      LeakyReLU(0.1),
+      new ConvTranspose2d(6, 4, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+      Tanh(),
+      new GroupNorm(2, 4),
+      Sigmoid(),
+    );
+    const x = randn([3, 2, 5, 5]).requiresGrad_(true);
+    const params = net.parameters();
+    // The reference: each layer's own out-of-place forward, one after another.
+    const chain = (t: Tensor) => net.layers.reduce((h, m) => m.forward(h), t);
+    const r = randn([3, 4, 10, 10]);
+    for (const training of [true, false]) {
+      net.train(training);
+      const want = chain(x);
+      const got = net.forward(x);
+      assert.deepEqual(Array.from(got.toFloat32()), Array.from(want.toFloat32()), `values (training ${training})`);
+      const [gWant, gGot] = [want, got].map((y) => grad(y.mul(r).sum(), [x, ...params]));
+      gWant.forEach((g, i) => assert.deepEqual(Array.from(gGot[i]!.toFloat32()), Array.from(g!.toFloat32()), `gradient ${i}`));
+    }
+    // Activations first: the input is the caller's, so it is read, not overwritten.
+    const before = Array.from(x.toFloat32());
+    noGrad(() => new Sequential(ReLU(), Sigmoid()).forward(x.detach()));
+    assert.deepEqual(Array.from(x.toFloat32()), before);
+  });
 });
