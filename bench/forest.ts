@@ -152,7 +152,7 @@ export async function run(args: string[]): Promise<void> {
   const cases: Array<Record<string, number>> = [];
   // Start the worker pool once before timing (a long-lived process keeps it; sklearn's threads
   // backend has no start-up either).
-  await new RandomForest({ nTrees: threads, threads }).fit(
+  await new RandomForest({ nTrees: Math.max(1, threads), threads }).fit(
     { data: new Float32Array(20), rows: 10, cols: 2 },
     [0, 1, 0, 1, 0, 1, 0, 1, 0, 1],
   );

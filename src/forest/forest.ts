@@ -162,6 +162,27 @@ function toShared<T extends Uint8Array | Uint16Array | Int32Array | Float64Array
   return s;
 }
 
+// One row-major copy per binned matrix, however many forests are fitted on it (PIMP fits hundreds).
+const rowMajorCopies = new WeakMap<Uint8Array, Uint8Array>();
+
+/** Above this many codes the copy's memory outweighs its speed: small nodes read column-major too. */
+const ROW_MAJOR_MAX = 2 ** 28;
+
+/** The binned codes row-major (rows x cols), in shared memory for the tree workers; null when too large. */
+function rowMajor(binned: BinnedMatrix): Uint8Array | null {
+  const cached = rowMajorCopies.get(binned.codes);
+  if (cached) return cached;
+  const { rows: n, cols: d, codes } = binned;
+  if (n * d > ROW_MAJOR_MAX) return null;
+  const out = sharedArray(Uint8Array, n * d);
+  for (let f = 0; f < d; f++) {
+    const col = f * n;
+    for (let r = 0; r < n; r++) out[r * d + f] = codes[col + r];
+  }
+  rowMajorCopies.set(binned.codes, out);
+  return out;
+}
+
 /** Random forest classifier / regressor. */
 export class RandomForest {
   readonly options: ResolvedForestOptions;
@@ -298,6 +319,7 @@ export class RandomForest {
       n,
       d,
       codes: toShared(binned.codes),
+      rowCodes: rowMajor(binned),
       nBins: toShared(binned.nBins),
       yClass,
       yReg,

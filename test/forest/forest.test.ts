@@ -2,7 +2,8 @@
 // thread counts, OOB sanity, serialisation, class weights and the growth limits.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { RandomForest, closeSharedPool, type Matrix } from '../../src/forest/index.js';
+import { RandomForest, binMatrix, closeSharedPool, type Matrix } from '../../src/forest/index.js';
+import { buildTree } from '../../src/forest/tree.js';
 import { Random } from '../../src/core/random.js';
 import { normalCdf } from './helpers.js';
 
@@ -204,4 +205,44 @@ describe('random forest determinism and serialisation', () => {
       }
     }
   });
+});
+
+test('small nodes read the row-major copy of the codes: the same trees, bit for bit, as reading column-major', () => {
+  // Noise labels grow deep trees, so most nodes are small enough for the row-major path.
+  const { X } = gaussians(1500, 40, 0.5, 9);
+  const rng = new Random(2);
+  const binned = binMatrix(X);
+  const { rows: n, cols: d, codes } = binned;
+  const rowCodes = new Uint8Array(n * d);
+  for (let f = 0; f < d; f++) for (let r = 0; r < n; r++) rowCodes[r * d + f] = codes[f * n + r]!;
+  const data = {
+    n,
+    d,
+    codes,
+    nBins: binned.nBins,
+    yClass: Int32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0)),
+    yReg: null,
+    weight: null,
+    rows: Int32Array.from({ length: n }, (_, i) => i),
+    groupOf: Int32Array.from({ length: d }, (_, f) => f % 4),
+    nGroups: 4,
+  };
+  const params = {
+    regression: false,
+    nClasses: 2,
+    criterion: 'gini' as const,
+    mtry: 6,
+    maxDepth: Infinity,
+    minSamplesSplit: 2,
+    minSamplesLeaf: 1,
+    minImpurityDecrease: 0,
+    bootstrap: true,
+    maxSamples: 0,
+  };
+  for (const seed of [1, 2, 3]) {
+    const byColumn = buildTree({ ...data, rowCodes: null }, params, seed);
+    const byRow = buildTree({ ...data, rowCodes }, params, seed);
+    assert.ok(byColumn.tree.feature.length > 200, `a deep tree (${byColumn.tree.feature.length} nodes)`);
+    assert.deepEqual(byRow, byColumn);
+  }
 });
