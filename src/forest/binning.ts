@@ -67,34 +67,54 @@ export interface BinOptions {
  */
 export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMatrix {
   const x = toMatrix(input);
-  const maxBins = Math.min(256, Math.max(2, Math.floor(options.maxBins ?? 256)));
-  const sampleRows = Math.max(maxBins, options.sampleRows ?? 200000);
-  const { rows, cols, data } = x;
+  const { rows, cols } = x;
   const codes = sharedArray(Uint8Array, rows * cols);
   const nBins = sharedArray(Uint16Array, cols);
-  const edges: Float64Array[] = new Array(cols);
+  const edges = binColumns(x, 0, cols, binSettings(options), codes, nBins);
+  return { rows, cols, codes, nBins, edges };
+}
+
+/** Resolved binning options (see BinOptions). */
+export interface BinSettings {
+  maxBins: number;
+  sampleRows: number;
+}
+
+export function binSettings(options: BinOptions = {}): BinSettings {
+  const maxBins = Math.min(256, Math.max(2, Math.floor(options.maxBins ?? 256)));
+  return { maxBins, sampleRows: Math.max(maxBins, options.sampleRows ?? 200000) };
+}
+
+/**
+ * Bins columns c0..c1-1 of `x` into `codes` and `nBins` (a whole matrix's arrays) and returns their
+ * edges. Columns are independent, so ranges of them can be binned on different threads.
+ */
+export function binColumns(x: Matrix, c0: number, c1: number, o: BinSettings, codes: Uint8Array, nBins: Uint16Array): Float64Array[] {
+  const { rows, cols, data } = x;
+  const { maxBins, sampleRows } = o;
+  const edges: Float64Array[] = [];
   const col = new Float32Array(rows);
   const bits = new Uint32Array(col.buffer);
   const sorter = new RadixSorter(rows);
   const sorted = new Float32Array(rows);
   const block = 64;
-  for (let c0 = 0; c0 < cols; c0 += block) {
-    const c1 = Math.min(cols, c0 + block);
+  for (let b0 = c0; b0 < c1; b0 += block) {
+    const b1 = Math.min(c1, b0 + block);
     // Transpose a block of columns at a time (row-major reads stay cache friendly).
-    const tmp = new Float32Array((c1 - c0) * rows);
+    const tmp = new Float32Array((b1 - b0) * rows);
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
-      for (let c = c0; c < c1; c++) tmp[(c - c0) * rows + r] = data[base + c];
+      for (let c = b0; c < b1; c++) tmp[(c - b0) * rows + r] = data[base + c];
     }
-    for (let c = c0; c < c1; c++) {
-      col.set(tmp.subarray((c - c0) * rows, (c - c0 + 1) * rows));
+    for (let c = b0; c < b1; c++) {
+      col.set(tmp.subarray((c - b0) * rows, (c - b0 + 1) * rows));
       for (let r = 0; r < rows; r++)
         if (!Number.isFinite(col[r])) throw new Error(`feature ${c} has a non-finite value (${col[r]}) at row ${r}; impute before fitting`);
       // Sort once (radix sort on order-preserving keys), then cut and encode in one sweep.
       const order = sorter.sort(bits);
       for (let i = 0; i < rows; i++) sorted[i] = col[order[i]];
       const e = cutPoints(rows > sampleRows ? strided(sorted, sampleRows) : sorted, maxBins);
-      edges[c] = e;
+      edges.push(e);
       nBins[c] = e.length + 1;
       const out = codes.subarray(c * rows, (c + 1) * rows);
       let b = 0;
@@ -106,7 +126,7 @@ export function binMatrix(input: MatrixLike, options: BinOptions = {}): BinnedMa
       }
     }
   }
-  return { rows, cols, codes, nBins, edges };
+  return edges;
 }
 
 /** Bins new rows with the cut points of an existing binning (e.g. held-out data). */

@@ -12,6 +12,7 @@
 //   gives the same forest (bit for bit) with any number of threads.
 
 import { binMatrix, sharedArray, toMatrix, type BinnedMatrix, type MatrixLike } from './binning.js';
+import { binMatrixParallel } from './parallel-binning.js';
 import { defaultThreads, sharedPool, type TreePool } from './pool.js';
 import { deriveSeed, Random } from '../core/random.js';
 import { buildTree, sampleCounts, type Criterion, type TreeArrays, type TreeBuildResult, type TreeData, type TreeParams } from './tree.js';
@@ -222,7 +223,11 @@ export class RandomForest {
     y: ArrayLike<number>,
     opts: { sampleWeight?: ArrayLike<number> | null; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<this> {
-    const binned = binMatrix(toMatrix(X), { maxBins: this.options.maxBins });
+    const bins = { maxBins: this.options.maxBins };
+    const binned =
+      this.pool === null && this.threads <= 0
+        ? binMatrix(toMatrix(X), bins)
+        : await binMatrixParallel(X, bins, this.pool ?? sharedPool(this.threads));
     return this.fitBinned(binned, y, opts);
   }
 

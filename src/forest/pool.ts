@@ -2,12 +2,12 @@
 // keeps the process alive; while a job runs its worker is ref'd so awaiting the result keeps it alive.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TreeJob, TreeJobResult } from './tree-worker.js';
+import type { BinJob, TreeJob, TreeJobResult, WorkerJob } from './tree-worker.js';
 
 interface Pending {
   id: number;
-  job: TreeJob;
-  resolve: (v: TreeJobResult) => void;
+  job: WorkerJob;
+  resolve: (v: never) => void;
   reject: (e: Error) => void;
 }
 
@@ -37,7 +37,7 @@ export class TreePool {
     const worker = new Worker(new URL('./tree-worker.js', import.meta.url));
     const slot: Slot = { worker, busy: null };
     worker.unref();
-    worker.on('message', (msg: { id: number; ok: boolean; value?: TreeJobResult; error?: string }) => {
+    worker.on('message', (msg: { id: number; ok: boolean; value?: never; error?: string }) => {
       const p = slot.busy;
       slot.busy = null;
       worker.unref();
@@ -61,11 +61,20 @@ export class TreePool {
     return slot;
   }
 
-  /** Runs one job on the next free worker. */
+  /** Grows the job's trees on the next free worker. */
   run(job: TreeJob): Promise<TreeJobResult> {
+    return this.submit(job);
+  }
+
+  /** Bins the job's columns on the next free worker; resolves to their edges. */
+  bin(job: BinJob): Promise<Float64Array[]> {
+    return this.submit(job);
+  }
+
+  private submit<T>(job: WorkerJob): Promise<T> {
     if (this.closed) return Promise.reject(new Error('pool is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, resolve: resolve as (v: never) => void, reject });
       this.pump();
     });
   }

@@ -1,6 +1,7 @@
-// Worker-thread entry: grows trees on request. Data arrives in shared memory (no copies); results go
-// back as transferred buffers.
+// Worker-thread entry: grows trees, or bins a range of columns, on request. Data arrives in shared
+// memory (no copies); results go back as transferred buffers.
 import { parentPort } from 'node:worker_threads';
+import { binColumns, type BinSettings, type Matrix } from './binning.js';
 import { buildTree, type TreeBuildResult, type TreeData, type TreeParams } from './tree.js';
 
 export interface TreeJob {
@@ -12,6 +13,13 @@ export interface TreeJob {
 export interface TreeJobResult {
   results: TreeBuildResult[];
 }
+
+/** Columns c0..c1-1 of `x` (shared memory) binned into the shared `codes` and `nBins`; returns their edges. */
+export interface BinJob {
+  bin: { x: Matrix; c0: number; c1: number; settings: BinSettings; codes: Uint8Array; nBins: Uint16Array };
+}
+
+export type WorkerJob = TreeJob | BinJob;
 
 /** Buffers of a build result, for transfer. */
 export function transferList(results: TreeBuildResult[]): ArrayBuffer[] {
@@ -27,9 +35,19 @@ export function transferList(results: TreeBuildResult[]): ArrayBuffer[] {
 
 if (parentPort !== null) {
   const port = parentPort;
-  port.on('message', (msg: { id: number; job: TreeJob }) => {
+  port.on('message', (msg: { id: number; job: WorkerJob }) => {
     try {
-      const results = msg.job.seeds.map((s) => buildTree(msg.job.data, msg.job.params, s));
+      const job = msg.job;
+      if ('bin' in job) {
+        const b = job.bin;
+        const edges = binColumns(b.x, b.c0, b.c1, b.settings, b.codes, b.nBins);
+        port.postMessage(
+          { id: msg.id, ok: true, value: edges },
+          edges.map((e) => e.buffer as ArrayBuffer),
+        );
+        return;
+      }
+      const results = job.seeds.map((s) => buildTree(job.data, job.params, s));
       port.postMessage({ id: msg.id, ok: true, value: { results } }, transferList(results));
     } catch (e) {
       port.postMessage({ id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyBins, binMatrix } from '../../src/forest/index.js';
+import { binMatrixParallel } from '../../src/forest/parallel-binning.js';
+import { TreePool } from '../../src/forest/pool.js';
 import { Random } from '../../src/core/random.js';
 
 test('binning: codes match edges, bins <= maxBins, discrete columns keep one bin per value', () => {
@@ -34,4 +36,27 @@ test('binning: codes match edges, bins <= maxBins, discrete columns keep one bin
   // applyBins (binary search) reproduces the radix-sorted encoding.
   assert.deepEqual(applyBins({ data, rows: n, cols: d }, b).codes, b.codes);
   assert.throws(() => binMatrix({ data: Float32Array.from([1, NaN]), rows: 2, cols: 1 }), /non-finite/);
+});
+
+test('binning on the pool: column ranges on two workers give binMatrix codes and edges exactly; a non-finite value is named as binMatrix names it', async () => {
+  const pool = new TreePool(2);
+  try {
+    const rng = new Random(5);
+    const n = 2100;
+    const d = 501; // 1.05M values: above the size where binning is split; an odd count splits unevenly
+    const data = new Float32Array(n * d);
+    for (let i = 0; i < data.length; i++) data[i] = i % 3 === 0 ? Math.max(0, rng.normal()) : Math.round(rng.normal() * 40);
+    const want = binMatrix({ data, rows: n, cols: d }, { maxBins: 64 });
+    const got = await binMatrixParallel({ data, rows: n, cols: d }, { maxBins: 64 }, pool);
+    assert.ok(Buffer.from(got.codes).equals(Buffer.from(want.codes)), 'codes');
+    assert.deepEqual(Array.from(got.nBins), Array.from(want.nBins));
+    assert.deepEqual(
+      got.edges.map((e) => Array.from(e)),
+      want.edges.map((e) => Array.from(e)),
+    );
+    data[7 * d + 300] = NaN;
+    await assert.rejects(binMatrixParallel({ data, rows: n, cols: d }, {}, pool), /feature 300 has a non-finite value \(NaN\) at row 7/);
+  } finally {
+    await pool.close();
+  }
 });
