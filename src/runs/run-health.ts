@@ -55,6 +55,7 @@ export function runHealth(run: OpenedRun, data: CaseDataset | null, o: { dataSpe
     dataRange: run.config.train?.dataRange ?? 1,
     source: 'analysis',
     weights,
+    ...(typeof run.config.from === 'string' ? { encoderRun: run.config.from } : {}),
     ...(step ? { step: Number(step[1]) } : {}),
   });
   if (o.write !== false) {

@@ -61,6 +61,11 @@ export interface HealthRecord {
    * or adversarial decoder, `train-decoder --from`): a failed reconstruction then indicts this decoder, not the latents.
    */
   frozenEncoder?: boolean;
+  /**
+   * With a frozen encoder: the run it came from and whether that run passed its own health check (null:
+   * it has no record). A failed encoder run leaves its latents in doubt, whatever this decoder does.
+   */
+  encoderRun?: { dir: string; passed: boolean | null };
   dataRange: number;
   activeUnits: {
     /** Active maps: maps with at least one active cell. */
@@ -96,6 +101,8 @@ export interface HealthOptions {
   source?: HealthRecord['source'];
   weights?: string;
   step?: number;
+  /** The run folder a frozen encoder came from (config.json's `from`), for its own verdict. */
+  encoderRun?: string;
 }
 
 const db = (v: number) => `${v.toFixed(1)} dB`;
@@ -190,7 +197,10 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
     marginDb: HEALTH_MARGIN_DB,
     // A joint diffusion autoencoder's encoder trained with its decoder here: its latents are this run's to answer for.
     ...((model.config.kind === 'diffusion-ae' && model.config.joint !== true) || model.config.kind === 'adversarial-ae'
-      ? { frozenEncoder: true }
+      ? {
+          frozenEncoder: true,
+          ...(o.encoderRun ? { encoderRun: { dir: o.encoderRun, passed: readHealth(o.encoderRun)?.passed ?? null } } : {}),
+        }
       : {}),
     activeUnits: {
       count: mapActive.filter(Boolean).length,
@@ -219,7 +229,7 @@ export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOpti
 }
 
 /** The reasons a record fails and its warning line (null when it passes). */
-export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits' | 'frozenEncoder'>): {
+export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 'activeUnits' | 'frozenEncoder' | 'encoderRun'>): {
   reasons: string[];
   warning: string | null;
 } {
@@ -245,12 +255,16 @@ export function judge(r: Pick<HealthRecord, 'model' | 'baseline' | 'marginDb' | 
     );
     parts.push(`has no active latent units (0 of ${a.of})`);
   }
-  // A frozen encoder's latents were checked in its own run: only the analyses that decode are in doubt.
+  // A frozen encoder's latents were checked in its own run: if they passed there, only the analyses that
+  // decode are in doubt; if they failed there (or were never checked), nothing vouches for them.
+  const encoderPassed = r.encoderRun === undefined || r.encoderRun.passed === true;
   const consequence =
-    r.frozenEncoder && a.count > 0
+    r.frozenEncoder && a.count > 0 && encoderPassed
       ? 'its encoder is the frozen one of the run it was trained from, so analyses of the latents (rank, attribution, TCAV) stand, ' +
         "but those that decode them (masked decoding, ablation, traversals, the entanglement index, live decoding) describe this decoder's failure"
-      : 'analyses of its latents describe noise';
+      : r.frozenEncoder && r.encoderRun
+        ? `its frozen encoder comes from ${r.encoderRun.dir}, which ${r.encoderRun.passed === false ? 'failed its own health check' : 'has no health record'}, so analyses of its latents describe noise`
+        : 'analyses of its latents describe noise';
   const warning = parts.length ? `WARNING: this model ${parts.join(' and ')}; ${consequence}` : null;
   return { reasons, warning };
 }

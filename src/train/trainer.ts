@@ -18,7 +18,7 @@ import { clipGradNorm } from './clip.js';
 import { JsonlLog, truncateLogAfter } from './jsonl-log.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { ProgressBar } from './progress-bar.js';
-import { writeRunConfig } from './run-folder.js';
+import { readRunConfig, writeRunConfig } from './run-folder.js';
 import { lrFactor } from './schedule.js';
 import { seedStep, shuffleSeed, validationSeed } from './seed.js';
 import { NonFiniteLossError, type EpochRecord, type StepRecord, type TrainResult, type TrainerState } from './state.js';
@@ -187,6 +187,8 @@ export async function trainModel(
     bar?.done();
     return result(reason);
   };
+  // A decoder run's frozen encoder came from this run folder (train-decoder's `from`, kept in config.json).
+  const from = out ? readRunConfig(out).from : options.extraConfig?.from;
   const healthCheck = (): HealthRecord => {
     const hasVal = splits.val.length > 0;
     return checkHealth(model, data, {
@@ -198,6 +200,7 @@ export async function trainModel(
       source: 'train',
       step: state.step,
       ...(out ? { weights: 'model.safetensors' } : {}),
+      ...(typeof from === 'string' ? { encoderRun: from } : {}),
     });
   };
 

@@ -157,4 +157,15 @@ test('the gate: PSNR at least 1 dB above the baseline, and at least one active u
     /analyses of its latents describe noise$/,
     'no active units: the latents themselves are in doubt',
   );
+  // The encoder's own run vouches for its latents only if it passed its check.
+  const vouched = judge({ ...rec(8.3, 21.3), frozenEncoder: true, encoderRun: { dir: '/runs/enc', passed: true } });
+  assert.equal(vouched.warning, decoder.warning);
+  assert.match(
+    judge({ ...rec(8.3, 21.3), frozenEncoder: true, encoderRun: { dir: '/runs/enc', passed: false } }).warning!,
+    /its frozen encoder comes from \/runs\/enc, which failed its own health check, so analyses of its latents describe noise$/,
+  );
+  assert.match(
+    judge({ ...rec(8.3, 21.3), frozenEncoder: true, encoderRun: { dir: '/runs/enc', passed: null } }).warning!,
+    /which has no health record, so analyses of its latents describe noise$/,
+  );
 });

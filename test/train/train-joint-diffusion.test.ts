@@ -164,6 +164,8 @@ test('train --model diffusion-ae: a joint run folder, every draw seeded, resume 
     const dConfig = readRunConfig(d).model;
     assert.equal((dConfig.encoder as { kind: string }).kind, 'conv-encoder', 'the joint run lends its encoder, not itself');
     assert.equal(dConfig.joint, undefined);
+    // Its health record carries the joint run's own verdict on the latents it decodes.
+    assert.deepEqual(readHealth(d)!.encoderRun, { dir: a, passed: health.passed });
     const [ja, jd] = [openRun(a).model as DiffusionAE, openRun(d).model as DiffusionAE];
     const [ea, ed] = [snapshot(ja, 'encoder.'), snapshot(jd, 'encoder.')];
     assert.deepEqual([...ed.keys()], [...ea.keys()]);
