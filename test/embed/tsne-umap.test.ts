@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TSNE, UMAP, fitTSNE, fitUMAP, embedAsync } from '../../src/embed/index.js';
 import { findABParams } from '../../src/embed/umap-graph.js';
+import { ATTRACTION_FROM, attractionTable, TABLE_STEP } from '../../src/embed/umap.js';
 import { gaussianClusters, knnAccuracy } from './clusters.js';
 
 const blobs = gaussianClusters(100, 3, 10, 6, 11);
@@ -44,6 +45,21 @@ test('t-SNE step-wise API runs exactly the requested iterations', () => {
 test('UMAP curve parameters match umap-learn for min_dist 0.1, spread 1', () => {
   const { a, b } = findABParams(1, 0.1);
   assert.ok(Math.abs(a - 1.577) < 2e-3 && Math.abs(b - 0.8951) < 1e-3, `a ${a}, b ${b}`);
+});
+
+test("UMAP's attraction table interpolates the exact gradient magnitude to 0.3% where it is used (d >= 1/16)", () => {
+  for (const minDist of [0, 0.1, 0.5, 0.99]) {
+    const { a, b } = findABParams(1, minDist);
+    const table = attractionTable(a, b);
+    const exact = (d: number) => (2 * a * b * Math.pow(d * d, b)) / (d * (a * Math.pow(d * d, b) + 1));
+    let worst = 0;
+    for (let d = ATTRACTION_FROM; d < 64; d += TABLE_STEP / 7.3) {
+      const u = d / TABLE_STEP;
+      const i = Math.floor(u);
+      worst = Math.max(worst, Math.abs(table[i]! + (u - i) * (table[i + 1]! - table[i]!) - exact(d)) / exact(d));
+    }
+    assert.ok(worst < 3e-3, `min_dist ${minDist}: relative error ${worst}`);
+  }
 });
 
 test('UMAP separates well-separated Gaussian clusters and keeps trustworthiness high', () => {
