@@ -43,7 +43,7 @@ export interface TreeData {
   d: number;
   codes: Uint8Array;
   /**
-   * The same codes row-major (n x d), or null. Small nodes read these: a node's rows then sit in a few
+   * The same codes row-major (n x d), or null. Small nodes' histograms read these: a node's rows then sit in a few
    * cache lines each, which every node below it reads again, where a column-major read of a fresh
    * candidate feature misses the cache once per sample.
    */
@@ -248,12 +248,11 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
       feats[j] = feats[drawn];
       feats[drawn] = f;
       drawn++;
-      const col = f * n;
+      const byRow = rowCodes !== null && ns <= ROW_MAJOR_NODE;
+      const src = byRow ? rowCodes : codes;
+      const base = byRow ? f : f * n;
+      const stride = byRow ? d : 1;
       if (packed) {
-        const byRow = rowCodes !== null && ns <= ROW_MAJOR_NODE;
-        const src = byRow ? rowCodes : codes;
-        const base = byRow ? f : col;
-        const stride = byRow ? d : 1;
         const proxy = packed16
           ? evalPacked16(src, base, stride, idx, pw16, start, end, hist16, touched, order, data.nBins[f], tot[0], tot[1], W, crit === 1)
           : evalPacked(src, base, stride, idx, pw, start, end, hist, touched, order, data.nBins[f], tot[0], tot[1], W, crit === 1);
@@ -268,10 +267,10 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
       }
       // Histogram over the node's samples; remember which bins were touched.
       const nt = reg
-        ? histReg(codes, col, idx, yv, wl, start, end, hist, cnt, touched)
+        ? histReg(src, base, stride, idx, yv, wl, start, end, hist, cnt, touched)
         : K === 2
-          ? hist2(codes, col, idx, yl, wl, start, end, hist, cnt, touched)
-          : histK(codes, col, idx, yl, wl, start, end, hist, cnt, touched, K);
+          ? hist2(src, base, stride, idx, yl, wl, start, end, hist, cnt, touched)
+          : histK(src, base, stride, idx, yl, wl, start, end, hist, cnt, touched, K);
       if (nt <= 1) {
         // Constant in this node: does not count toward mtry.
         clearTouched(touched, nt, hist, cnt, K);
@@ -373,6 +372,7 @@ let scanBin = 0;
 function histReg(
   codes: Uint8Array,
   col: number,
+  stride: number,
   idx: Int32Array,
   yv: Float64Array,
   wl: Float64Array,
@@ -384,7 +384,7 @@ function histReg(
 ): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
-    const b = codes[col + idx[i]];
+    const b = codes[col + idx[i] * stride];
     if (cnt[b]++ === 0) touched[nt++] = b;
     const w = wl[i];
     hist[2 * b] += w;
@@ -396,6 +396,7 @@ function histReg(
 function hist2(
   codes: Uint8Array,
   col: number,
+  stride: number,
   idx: Int32Array,
   yl: Int32Array,
   wl: Float64Array,
@@ -407,7 +408,7 @@ function hist2(
 ): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
-    const b = codes[col + idx[i]];
+    const b = codes[col + idx[i] * stride];
     if (cnt[b]++ === 0) touched[nt++] = b;
     hist[2 * b + yl[i]] += wl[i];
   }
@@ -417,6 +418,7 @@ function hist2(
 function histK(
   codes: Uint8Array,
   col: number,
+  stride: number,
   idx: Int32Array,
   yl: Int32Array,
   wl: Float64Array,
@@ -429,7 +431,7 @@ function histK(
 ): number {
   let nt = 0;
   for (let i = start; i < end; i++) {
-    const b = codes[col + idx[i]];
+    const b = codes[col + idx[i] * stride];
     if (cnt[b]++ === 0) touched[nt++] = b;
     hist[b * K + yl[i]] += wl[i];
   }

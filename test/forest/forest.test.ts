@@ -215,14 +215,14 @@ test('small nodes read the row-major copy of the codes: the same trees, bit for 
   const { rows: n, cols: d, codes } = binned;
   const rowCodes = new Uint8Array(n * d);
   for (let f = 0; f < d; f++) for (let r = 0; r < n; r++) rowCodes[r * d + f] = codes[f * n + r]!;
-  const data = {
+  const base = {
     n,
     d,
     codes,
     nBins: binned.nBins,
-    yClass: Int32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0)),
-    yReg: null,
-    weight: null,
+    yClass: null as Int32Array | null,
+    yReg: null as Float64Array | null,
+    weight: null as Float64Array | null,
     rows: Int32Array.from({ length: n }, (_, i) => i),
     groupOf: Int32Array.from({ length: d }, (_, f) => f % 4),
     nGroups: 4,
@@ -239,10 +239,28 @@ test('small nodes read the row-major copy of the codes: the same trees, bit for 
     bootstrap: true,
     maxSamples: 0,
   };
-  for (const seed of [1, 2, 3]) {
-    const byColumn = buildTree({ ...data, rowCodes: null }, params, seed);
-    const byRow = buildTree({ ...data, rowCodes }, params, seed);
-    assert.ok(byColumn.tree.feature.length > 200, `a deep tree (${byColumn.tree.feature.length} nodes)`);
-    assert.deepEqual(byRow, byColumn);
+  const two = Int32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+  // Each histogram path: packed two-class, two-class with fractional weights, three classes, regression.
+  const cases = [
+    { what: 'packed two-class', data: { ...base, yClass: two }, p: params },
+    {
+      what: 'weighted two-class',
+      data: { ...base, yClass: two, weight: Float64Array.from({ length: n }, () => 0.5 + rng.next()) },
+      p: params,
+    },
+    { what: 'three classes', data: { ...base, yClass: Int32Array.from({ length: n }, () => rng.int(3)) }, p: { ...params, nClasses: 3 } },
+    {
+      what: 'regression',
+      data: { ...base, yReg: Float64Array.from({ length: n }, () => rng.normal()) },
+      p: { ...params, regression: true, criterion: 'squared_error' as const },
+    },
+  ];
+  for (const c of cases) {
+    for (const seed of [1, 2]) {
+      const byColumn = buildTree({ ...c.data, rowCodes: null }, c.p, seed);
+      const byRow = buildTree({ ...c.data, rowCodes }, c.p, seed);
+      assert.ok(byColumn.tree.feature.length > 200, `${c.what}: a deep tree (${byColumn.tree.feature.length} nodes)`);
+      assert.deepEqual(byRow, byColumn, c.what);
+    }
   }
 });
