@@ -129,6 +129,17 @@ export function binColumns(x: Matrix, c0: number, c1: number, o: BinSettings, co
   return edges;
 }
 
+/** The codes row-major (`out[r * cols + f]`), in shared memory: the transpose of `codes`. */
+export function rowMajorCodes(b: Pick<BinnedMatrix, 'rows' | 'cols' | 'codes'>): Uint8Array {
+  const { rows: n, cols: d, codes } = b;
+  const out = sharedArray(Uint8Array, n * d);
+  for (let f = 0; f < d; f++) {
+    const col = f * n;
+    for (let r = 0; r < n; r++) out[r * d + f] = codes[col + r]!;
+  }
+  return out;
+}
+
 /** Bins new rows with the cut points of an existing binning (e.g. held-out data). */
 export function applyBins(input: MatrixLike, bins: Pick<BinnedMatrix, 'edges' | 'cols'>): BinnedMatrix {
   const x = toMatrix(input);

@@ -11,7 +11,7 @@
 // - Every tree's seed is derived from `seed` up front, and trees are reduced in index order, so a seed
 //   gives the same forest (bit for bit) with any number of threads.
 
-import { binMatrix, sharedArray, toMatrix, type BinnedMatrix, type MatrixLike } from './binning.js';
+import { binMatrix, rowMajorCodes, sharedArray, toMatrix, type BinnedMatrix, type MatrixLike } from './binning.js';
 import { binMatrixParallel } from './parallel-binning.js';
 import { defaultThreads, sharedPool, type TreePool } from './pool.js';
 import { deriveSeed, Random } from '../core/random.js';
@@ -173,13 +173,8 @@ const ROW_MAJOR_MAX = 2 ** 28;
 function rowMajor(binned: BinnedMatrix): Uint8Array | null {
   const cached = rowMajorCopies.get(binned.codes);
   if (cached) return cached;
-  const { rows: n, cols: d, codes } = binned;
-  if (n * d > ROW_MAJOR_MAX) return null;
-  const out = sharedArray(Uint8Array, n * d);
-  for (let f = 0; f < d; f++) {
-    const col = f * n;
-    for (let r = 0; r < n; r++) out[r * d + f] = codes[col + r];
-  }
+  if (binned.rows * binned.cols > ROW_MAJOR_MAX) return null;
+  const out = rowMajorCodes(binned);
   rowMajorCopies.set(binned.codes, out);
   return out;
 }

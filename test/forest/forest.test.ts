@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { RandomForest, binMatrix, closeSharedPool, type Matrix } from '../../src/forest/index.js';
+import { rowMajorCodes } from '../../src/forest/binning.js';
 import { buildTree } from '../../src/forest/tree.js';
 import { Random } from '../../src/core/random.js';
 import { normalCdf } from './helpers.js';
@@ -213,8 +214,8 @@ test('small nodes read the row-major copy of the codes: the same trees, bit for 
   const rng = new Random(2);
   const binned = binMatrix(X);
   const { rows: n, cols: d, codes } = binned;
-  const rowCodes = new Uint8Array(n * d);
-  for (let f = 0; f < d; f++) for (let r = 0; r < n; r++) rowCodes[r * d + f] = codes[f * n + r]!;
+  const rowCodes = rowMajorCodes(binned);
+  assert.equal(rowCodes[7 * d + 3], codes[3 * n + 7], 'row 7, column 3');
   const base = {
     n,
     d,
