@@ -14,7 +14,7 @@ export function registerTcav(program: Command): void {
     .argument('<run>', 'run folder (from latentlens train)')
     .requiredOption(
       '--concept <spec...>',
-      'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, label:>=3, label:3,4, indices:0-9, random:50; #name to name one',
+      'concept specs: factor:lesion_present=1, factor:lesion_radius>0.09, ids:file.csv, folder:dir, label:1, label:>=3, label:3,4, column:age>=60 (an extra CSV column), indices:0-9, random:50; #name to name one',
     )
     .option(
       '--target <expr>',

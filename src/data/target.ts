@@ -157,6 +157,11 @@ function sourceFor(expr: string, subject: string, ds: TargetData, indices: Array
   const empty = values.filter((v) => !v).length;
   if (empty)
     throw new Error(`target '${expr}': column '${subject}' is empty in ${empty} of ${values.length} cases; expected a value in every case`);
+  return columnSource(subject, values);
+}
+
+/** The classes of a column's values (every one non-empty), ordered numerically when all are numbers. */
+export function columnSource(subject: string, values: string[]): LabelSource {
   const uniq = [...new Set(values)];
   const { numeric } = orderOf(uniq);
   uniq.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
@@ -212,7 +217,7 @@ function countClasses(cls: Int32Array, k: number): number[] {
 }
 
 /** `grades 0: 120, 1: 80, 2: 200` — every class of a source with its count on the chosen cases. */
-function countsText(src: LabelSource, counts = countClasses(src.cls, src.classNames.length)): string {
+export function countsText(src: LabelSource, counts = countClasses(src.cls, src.classNames.length)): string {
   return `${src.noun}s ${src.classNames.map((n, k) => `${n}: ${counts[k]}`).join(', ')} (${src.cls.length} cases)`;
 }
 

@@ -80,6 +80,9 @@ export async function tcavRun(dir: string, options: TcavRunOptions, out: RunLog 
         ? { factors: { names: data.factors.names, values: pickRows(data.factors.values, data.factors.names.length, indices) } }
         : {}),
       ...(data.ids ? { ids: Array.from(indices, (i) => data.ids![i]!) } : {}),
+      ...(data.columns
+        ? { columns: Object.fromEntries(Object.entries(data.columns).map(([k, v]) => [k, Array.from(indices, (i) => v[i] ?? '')])) }
+        : {}),
     };
     const concepts = s.concepts.map((spec) => resolveConcept(spec, ctx));
     const targetClass = s.class ?? target.positiveClass;

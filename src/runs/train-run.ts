@@ -80,6 +80,8 @@ export async function resumeTrainRun(
  * the model is a diffusion autoencoder, whose validation reconstruction inverts each case to its x_T and
  * whose health check decodes from the fixed noise x_T; both are said.
  */
+const FEW_STEPS = 1000;
+
 export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train --resume --out', diffusion = false): string[] {
   const lines: string[] = [];
   if (r.finalized) {
@@ -96,7 +98,14 @@ export function trainSummary(r: TrainResult, resumeCommand = 'latentlens train -
   if (r.health) {
     lines.push(`${healthLine(r.health)}${diffusion ? ' (health decodes from the fixed noise x_T, not an inverted one)' : ''}`);
     for (const reason of r.health.reasons) lines.push(`  - ${reason}`);
-    if (!r.health.passed) lines.push(`  (recorded in ${HEALTH_FILE}; every analysis of this run repeats the warning)`);
+    if (!r.health.passed) {
+      lines.push(`  (recorded in ${HEALTH_FILE}; every analysis of this run repeats the warning)`);
+      // Seen on a 100-image folder: the default 10 epochs were 20 steps, too few to beat the mean image.
+      if (r.stopReason === 'completed' && r.steps < FEW_STEPS)
+        lines.push(
+          `  hint: it trained ${r.steps} step${r.steps === 1 ? '' : 's'}; on few cases the default epochs are few steps, so try --steps ${FEW_STEPS} or more`,
+        );
+    }
   } else if (r.stopReason === 'aborted') lines.push('health: not checked yet (it is checked when training finishes)');
   return lines;
 }

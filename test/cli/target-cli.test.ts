@@ -112,7 +112,7 @@ test('rank --target label>=2 records the target in rank.json and prints it, AUCs
   assert.equal(r.metric, 'auc');
 });
 
-test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=2 is circular, a 0-case concept errors with the counts', () => {
+test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=2 is circular, column:site==B the 25 site-B cases, a 0-case concept errors with the counts', () => {
   const out = ok(
     'tcav',
     run,
@@ -122,6 +122,7 @@ test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=
     'label:>=3#severe',
     'label:>=2#target',
     'label:in 0,1#mild',
+    'column:site==B#siteB',
     '--runs',
     '2',
     '--random-concepts',
@@ -136,10 +137,11 @@ test('tcav --target label>=2: label:>=3 selects the 25 grade 3-4 cases, label:>=
   assert.equal(t.target.expression, 'label>=2');
   assert.deepEqual(
     t.concepts.map((c: { cases: number }) => c.cases),
-    [25, 45, 55],
+    [25, 45, 55, 25],
   );
   assert.equal(t.result.targetClass, 1);
-  const [severe, target, mild] = t.result.concepts as { circular: boolean; reason: string }[];
+  const [severe, target, mild, site] = t.result.concepts as { circular: boolean; reason: string }[];
+  assert.equal(site!.circular, false);
   assert.equal(severe!.circular, false);
   assert.equal(target!.circular, true);
   assert.match(target!.reason, /selects the cases labelled label>=2, the class whose logit is tested/);

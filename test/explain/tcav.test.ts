@@ -267,6 +267,19 @@ describe('concept specs', () => {
     for (const f of ['c1.jpg', 'c3.png']) writeFileSync(join(dir, 'imgs', f), '');
     assert.deepEqual(idx(`folder:${join(dir, 'imgs')}`), [1, 3]);
   });
+  test('CSV columns: comparisons and sets; an empty value is never a member', () => {
+    const cols = { ...ctx, columns: { age: ['55', '', '70', '60', '35', '80'], sex: ['f', 'm', 'f', 'f', 'm', ''] } };
+    const at = (spec: string) => Array.from(resolveConcept(spec, cols).indices);
+    assert.deepEqual(at('column:age>=60'), [2, 3, 5]);
+    assert.deepEqual(at('column:age<60'), [0, 4]);
+    assert.deepEqual(at('column:sex==f'), [0, 2, 3]);
+    assert.deepEqual(at('column:sex in m'), [1, 4]);
+    assert.deepEqual(at('column:sex != f'), [1, 4]);
+    assert.throws(() => at('column:site==a'), /no column 'site'; the data's columns: age, sex/);
+    assert.throws(() => at('column:age'), /expected column:<name> with a comparison or a set/);
+    assert.throws(() => at('column:age>=90'), /selects 0 case\(s\).*5 of 6 cases have a value/);
+    assert.throws(() => idx('column:age>=60'), /the data has no extra columns/);
+  });
   test('clear errors', () => {
     assert.throws(() => idx('factor:zz=1'), /unknown factor 'zz'/);
     assert.throws(() => idx('factor:a~1'), /expected <factor><op><number>/);

@@ -69,6 +69,11 @@ test('an untrained model: train warns, health.json records it, later analyses wa
       trained.some((l) => WARNING.test(l)),
       trained.join('\n'),
     );
+    // 1 step: the hint to train longer follows (the cause seen on a 100-image folder's default 20 steps).
+    assert.ok(
+      trained.some((l) => /hint: it trained 1 step; .* try --steps 1000/.test(l)),
+      trained.join('\n'),
+    );
     const h = readHealth(run)!;
     assert.equal(h.passed, false);
     assert.equal(h.source, 'train');

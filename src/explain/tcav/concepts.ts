@@ -5,6 +5,8 @@
 //   folder:path/to/dir                   files whose names (without extension) match case ids
 //   label:1                              cases with that label (label:3,4 or label:in 3,4: any of them;
 //   label:>=3                            label:>=3, >, <=, <, ==, !=: a comparison; values as in --target)
+//   column:age_approx>=60                cases whose extra CSV column matches (column:sex==female,
+//                                        column:site in a,b); cases with the column empty are never members
 //   indices:0,5,10-19                    case indices
 //   random:50                            a seeded random set of 50 cases (a control concept)
 // and may end in #name (`factor:lesion_radius>0.09#large_lesion`); the name defaults to the spec.
@@ -14,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseCsv } from '../../data/csv.js';
 import { randomStream } from '../../core/random.js';
-import { labelCountsText, labelSource, selectLabelClasses } from '../../data/target.js';
+import { columnSource, countsText, labelCountsText, labelSource, selectLabelClasses } from '../../data/target.js';
 import type { Factors } from '../../data/types.js';
 
 /** A named set of case indices. */
@@ -36,6 +38,8 @@ export interface ConceptContext {
   classNames?: string[];
   /** The labels' task (`ordinal` names classes grades in messages). */
   labelTask?: string;
+  /** Extra per-case columns (folder data's CSV), for `column:` concepts. */
+  columns?: Record<string, string[]>;
   /** Seed of `random:` concepts. Default 0. */
   seed?: number;
 }
@@ -137,13 +141,39 @@ function byIndexList(body: string, n: number): number[] {
   return [...out].sort((x, y) => x - y);
 }
 
+function byColumn(body: string, ctx: ConceptContext, spec: string): number[] {
+  const m = /^\s*([A-Za-z_][\w.]*)\s*(.*)$/.exec(body);
+  const cols = Object.keys(ctx.columns ?? {});
+  const have = cols.length ? `the data's columns: ${cols.join(', ')}` : 'the data has no extra columns (folder data with a CSV has them)';
+  if (!m || !m[2])
+    throw new Error(
+      `concept '${spec}': expected column:<name> with a comparison or a set (column:age>=60, column:sex==female, column:site in a,b); ${have}`,
+    );
+  const col = ctx.columns?.[m[1]!];
+  if (!col) throw new Error(`concept '${spec}': no column '${m[1]}'; ${have}`);
+  const known: number[] = [];
+  for (let i = 0; i < ctx.n; i++) if ((col[i] ?? '').trim()) known.push(i);
+  if (known.length === 0) throw new Error(`concept '${spec}': column '${m[1]}' is empty in every case`);
+  const src = columnSource(
+    m[1]!,
+    known.map((i) => col[i]!.trim()),
+  );
+  const member = selectLabelClasses(m[2], src, `concept '${spec}'`);
+  const out = known.filter((_, j) => member[src.cls[j]!]);
+  if (out.length < 2)
+    throw new Error(
+      `concept '${spec}' selects ${out.length} case(s); a CAV needs at least 2. ${known.length} of ${ctx.n} cases have a value: ${countsText(src)}`,
+    );
+  return out;
+}
+
 /** Resolves a concept spec (see the file header) to case indices. */
 export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
   const hash = spec.lastIndexOf('#');
   const body = hash >= 0 ? spec.slice(0, hash) : spec;
   const name = hash >= 0 ? spec.slice(hash + 1) : spec;
   const colon = body.indexOf(':');
-  if (colon < 0) throw new Error(`concept '${spec}': expected kind:value (factor:, ids:, folder:, label:, indices:, random:)`);
+  if (colon < 0) throw new Error(`concept '${spec}': expected kind:value (factor:, ids:, folder:, label:, column:, indices:, random:)`);
   const kind = body.slice(0, colon);
   const rest = body.slice(colon + 1);
   let indices: number[];
@@ -176,6 +206,9 @@ export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
         );
       break;
     }
+    case 'column':
+      indices = byColumn(rest, ctx, spec);
+      break;
     case 'random': {
       const size = Number(rest);
       if (!(Number.isInteger(size) && size >= 2 && size <= ctx.n)) throw new Error(`random:${rest}: expected a size from 2 to ${ctx.n}`);
@@ -187,7 +220,7 @@ export function resolveConcept(spec: string, ctx: ConceptContext): Concept {
       break;
     }
     default:
-      throw new Error(`concept '${spec}': unknown kind '${kind}' (factor, ids, folder, label, indices, random)`);
+      throw new Error(`concept '${spec}': unknown kind '${kind}' (factor, ids, folder, label, column, indices, random)`);
   }
   if (indices.length < 2) throw new Error(`concept '${name}' selects ${indices.length} case(s); a CAV needs at least 2`);
   return { name, spec, indices: Int32Array.from(indices) };

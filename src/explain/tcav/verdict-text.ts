@@ -69,9 +69,9 @@ export function probeGate(head: LabelHead, maps: LatentMaps<GridShape>, labels: 
 }
 
 /**
- * A `label:` concept is circular when it is defined by the target: it selects exactly the cases of the
- * target class (`label:1` of labels 0/1, or `label:>=2` under the target `label>=2`) or, with two
- * classes, exactly the others (the target's complement).
+ * A `label:` or `column:` concept is circular when it is defined by the target: it selects exactly the
+ * cases of the target class (`label:1` of labels 0/1, `label:>=2` under the target `label>=2`, or
+ * `column:sex==female` under `--target sex==female`) or, with two classes, exactly the others.
  */
 export function circularity(
   c: Concept,
@@ -81,7 +81,7 @@ export function circularity(
   targetSize: number,
   className?: string,
 ): string | null {
-  if (!c.spec || !/^label:/.test(c.spec)) return null;
+  if (!c.spec || !/^(label|column):/.test(c.spec)) return null;
   let inside = 0;
   for (const i of c.indices) inside += inTarget[i]!;
   const name = className ?? String(targetClass);
