@@ -73,7 +73,15 @@ export function rankVerdictNote(map: number, rank: RankRead): string | null {
   if (rank.error) return `rank.json could not be read (${rank.error.message}): the map's verdict is not known`;
   const g = rank.value?.result.groups?.[map];
   if (!g?.marginal) return null;
-  const verdicts = `marginal q ${formatQ(g.marginal.qValue)}${g.conditional ? `, conditional q ${formatQ(g.conditional.qValue)}` : ''}`;
+  const fdr = rank.value?.settings?.fdr ?? 0.05;
+  // A q at or below the level with no star puzzles a reader: the interval is the other half of the verdict.
+  const test = (name: string, t: { qValue: number; significant: boolean; ciLow?: number; ciHigh?: number }) =>
+    `${name} q ${formatQ(t.qValue)}${
+      !t.significant && t.qValue <= fdr && t.ciLow !== undefined && t.ciLow <= 0
+        ? ` but its 95% interval [${t.ciLow.toFixed(4)}, ${t.ciHigh!.toFixed(4)}] reaches 0`
+        : ''
+    }`;
+  const verdicts = `${test('marginal', g.marginal)}${g.conditional ? `, ${test('conditional', g.conditional)}` : ''}`;
   // A small q alone is not the verdict (the interval must also lie above 0), so name the tests that flagged it.
   const which = [g.marginal.significant ? 'marginally' : null, g.conditional?.significant ? 'conditionally' : null].filter(
     (w) => w !== null,
