@@ -4,9 +4,9 @@
 import { exactKnn } from './knn.js';
 import { symmetrizeKnn, type Csr } from './sparse.js';
 
-export function perplexityAffinities(data: Float32Array | Float64Array, n: number, d: number, perplexity: number): Csr {
+export function perplexityAffinities(data: Float32Array | Float64Array, n: number, d: number, perplexity: number, threads = 1): Csr {
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));
-  const knn = exactKnn(data, n, d, k);
+  const knn = exactKnn(data, n, d, k, threads);
   const conditional = new Float64Array(n * k);
   const desiredEntropy = Math.log(perplexity);
   for (let i = 0; i < n; i++) {

@@ -34,7 +34,7 @@ export interface TSNEOptions extends CommonEmbedOptions {
   maxIterationsWithoutProgress?: number;
   /** Stop when the gradient norm falls below this. Default 1e-7. */
   minGradNorm?: number;
-  /** Threads for the repulsive-force pass (worker threads beyond the caller's); results are identical for any count. Default: the machine's cores, at most 8. */
+  /** Threads for the exact kNN and the repulsive-force pass (worker threads beyond the caller's); results are identical for any count. Default: the machine's cores, at most 8. */
   threads?: number;
 }
 
@@ -102,7 +102,7 @@ export class TSNE {
     this.n = n;
     this.data = data;
     this.dim = d;
-    this.p = perplexityAffinities(data, n, d, o.perplexity);
+    this.p = perplexityAffinities(data, n, d, o.perplexity, o.threads);
     this.dispose();
     const parallel = o.threads > 1 && n >= MIN_POINTS_FOR_WORKERS;
     const layout = this.initialLayout(data, n, d);

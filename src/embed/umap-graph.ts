@@ -8,9 +8,9 @@ import { symmetrizeKnn, type Csr } from './sparse.js';
 const SMOOTH_K_TOLERANCE = 1e-5;
 const MIN_K_DIST_SCALE = 1e-3;
 
-export function fuzzySimplicialSet(data: Float32Array | Float64Array, n: number, d: number, nNeighbors: number): Csr {
+export function fuzzySimplicialSet(data: Float32Array | Float64Array, n: number, d: number, nNeighbors: number, threads = 1): Csr {
   const k = Math.min(n - 1, nNeighbors - 1);
-  const knn = exactKnn(data, n, d, k);
+  const knn = exactKnn(data, n, d, k, threads);
   const dist = knn.sqDistances.map(Math.sqrt);
   let meanAll = 0;
   for (let e = 0; e < dist.length; e++) meanAll += dist[e];

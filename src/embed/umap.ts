@@ -3,6 +3,7 @@
 // proportion to its weight, `negativeSampleRate` random repulsions per sample, gradients clipped at 4,
 // learning rate decaying linearly to 0. Faster than umap-js mostly from flat arrays, one pow per edge and
 // an exact kNN that is cheap at these sizes.
+import { availableParallelism } from 'node:os';
 import { Random } from '../core/random.js';
 import { pca } from './pca.js';
 import type { Csr } from './sparse.js';
@@ -31,6 +32,8 @@ export interface UMAPOptions extends CommonEmbedOptions {
   /** Curve parameters; fitted from minDist and spread when absent. */
   a?: number;
   b?: number;
+  /** Threads for the exact kNN (the SGD is sequential); results are identical for any count. Default: the machine's cores, at most 8. */
+  threads?: number;
 }
 
 type ResolvedUMAP = Required<Omit<UMAPOptions, 'nEpochs' | 'a' | 'b'>> & { nEpochs?: number; a?: number; b?: number };
@@ -110,6 +113,7 @@ export class UMAP {
       init: options.init ?? 'pca',
       a: options.a,
       b: options.b,
+      threads: Math.max(1, Math.floor(options.threads ?? Math.min(availableParallelism(), 8))),
     };
     if (!(this.options.nNeighbors >= 2)) throw new RangeError(`nNeighbors must be >= 2, got ${this.options.nNeighbors}`);
     if (!(this.options.minDist >= 0) || this.options.minDist > this.options.spread)
@@ -126,7 +130,7 @@ export class UMAP {
     this.data = data;
     this.dim = d;
     this.rng = new Random(o.seed);
-    const graph = fuzzySimplicialSet(data, n, d, Math.min(o.nNeighbors, n));
+    const graph = fuzzySimplicialSet(data, n, d, Math.min(o.nNeighbors, n), o.threads);
     this.totalEpochs = o.nEpochs ?? (n <= 10000 ? 500 : 200);
     const ab = o.a !== undefined && o.b !== undefined ? { a: o.a, b: o.b } : findABParams(o.spread, o.minDist);
     this.a = ab.a;
