@@ -64,25 +64,12 @@ export function repulsiveForces(
 }
 
 /**
- * Full gradient into `grad` given the repulsive part; P is scaled by `exaggeration`. Returns the KL
- * divergence when `withError` (else NaN), measured with the Barnes-Hut estimate of Z.
+ * Attractive forces sum_j p_ij q_ij (y_i - y_j) of points start..end-1 into posForce (2 per point), P
+ * scaled by `exaggeration`; per point, so the pass splits over threads without changing a bit.
  */
-export function combineGradient(
-  p: Csr,
-  y: Float64Array,
-  exaggeration: number,
-  negForce: Float64Array,
-  sumQ: Float64Array,
-  grad: Float64Array,
-  withError: boolean,
-): number {
-  const n = p.n;
-  let z = 0;
-  for (let i = 0; i < n; i++) z += sumQ[i];
-  const invZ = 1 / z;
+export function attractiveForces(p: Csr, y: Float64Array, exaggeration: number, start: number, end: number, posForce: Float64Array): void {
   const { indptr, indices, values } = p;
-  let kl = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const xi = y[2 * i],
       yi = y[2 * i + 1];
     let fx = 0,
@@ -92,14 +79,48 @@ export function combineGradient(
       const dx = xi - y[2 * j],
         dy = yi - y[2 * j + 1];
       const q = 1 / (1 + dx * dx + dy * dy);
-      const pij = values[e] * exaggeration;
-      const f = pij * q;
+      const f = values[e] * exaggeration * q;
       fx += f * dx;
       fy += f * dy;
-      if (withError) kl += pij * Math.log(Math.max(pij, 1.1754944e-38) / Math.max(q * invZ, 1.1754944e-38));
     }
-    grad[2 * i] = 4 * (fx - negForce[2 * i] * invZ);
-    grad[2 * i + 1] = 4 * (fy - negForce[2 * i + 1] * invZ);
+    posForce[2 * i] = fx;
+    posForce[2 * i + 1] = fy;
   }
-  return withError ? kl : NaN;
+}
+
+/**
+ * Full gradient into `grad` from the attractive and repulsive parts; returns the KL divergence (P scaled
+ * by `exaggeration`) when `withError` (else NaN), measured with the Barnes-Hut estimate of Z.
+ */
+export function combineGradient(
+  p: Csr,
+  y: Float64Array,
+  exaggeration: number,
+  posForce: Float64Array,
+  negForce: Float64Array,
+  sumQ: Float64Array,
+  grad: Float64Array,
+  withError: boolean,
+): number {
+  const n = p.n;
+  let z = 0;
+  for (let i = 0; i < n; i++) z += sumQ[i];
+  const invZ = 1 / z;
+  for (let c = 0; c < 2 * n; c++) grad[c] = 4 * (posForce[c] - negForce[c] * invZ);
+  if (!withError) return NaN;
+  const { indptr, indices, values } = p;
+  let kl = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = y[2 * i],
+      yi = y[2 * i + 1];
+    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+      const j = indices[e];
+      const dx = xi - y[2 * j],
+        dy = yi - y[2 * j + 1];
+      const q = 1 / (1 + dx * dx + dy * dy);
+      const pij = values[e] * exaggeration;
+      kl += pij * Math.log(Math.max(pij, 1.1754944e-38) / Math.max(q * invZ, 1.1754944e-38));
+    }
+  }
+  return kl;
 }

@@ -1,14 +1,26 @@
-// Splits t-SNE's repulsive-force pass (the Barnes-Hut tree walk, ~90% of the time) over worker
-// threads that read the layout and tree from SharedArrayBuffers. The calling thread takes the first
+// Splits t-SNE's force passes (the Barnes-Hut tree walk and the attraction over P) over worker
+// threads that read the layout, tree and P from SharedArrayBuffers. The calling thread takes the first
 // range and then blocks on an Atomics counter, so `fit` stays synchronous. Each point's forces are
 // computed alone and summed in a fixed order afterwards, so results do not depend on the thread count.
 import { Worker } from 'node:worker_threads';
 import type { QuadTree } from './quadtree.js';
-import { repulsiveForces } from './tsne-gradient.js';
+import type { Csr } from './sparse.js';
+import { attractiveForces, repulsiveForces } from './tsne-gradient.js';
 import type { ForceTask } from './tsne-worker.js';
 
 export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * length));
+}
+
+/** A copy of `p` on SharedArrayBuffers, for the workers. */
+export function sharedCsr(p: Csr): Csr {
+  const indptr = new Int32Array(new SharedArrayBuffer(4 * p.indptr.length));
+  const indices = new Int32Array(new SharedArrayBuffer(4 * p.indices.length));
+  const values = sharedFloat64(p.values.length);
+  indptr.set(p.indptr);
+  indices.set(p.indices);
+  values.set(p.values);
+  return { n: p.n, indptr, indices, values };
 }
 
 export class ForcePool {
@@ -26,16 +38,30 @@ export class ForcePool {
     }
   }
 
-  run(tree: QuadTree, y: Float64Array, theta: number, n: number, negForce: Float64Array, sumQ: Float64Array, stack: Int32Array): void {
+  /** `p` and `posForce` on SharedArrayBuffers (sharedCsr, sharedFloat64), like `y`, `negForce` and `sumQ`. */
+  run(
+    tree: QuadTree,
+    p: Csr,
+    y: Float64Array,
+    theta: number,
+    exaggeration: number,
+    negForce: Float64Array,
+    sumQ: Float64Array,
+    posForce: Float64Array,
+    stack: Int32Array,
+  ): void {
+    const n = p.n;
     const parts = this.workers.length + 1;
     const chunk = Math.ceil(n / parts);
     const resend = tree.generation !== this.sentGeneration || y !== this.sentY;
     const buffers = resend
       ? {
           tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, halfX: tree.halfX, halfY: tree.halfY },
+          p,
           y,
           negForce,
           sumQ,
+          posForce,
           control: this.control,
         }
       : undefined;
@@ -43,10 +69,11 @@ export class ForcePool {
     this.sentY = y;
     Atomics.store(this.control, 0, 0);
     this.workers.forEach((worker, w) => {
-      const task: ForceTask = { start: Math.min(n, (w + 1) * chunk), end: Math.min(n, (w + 2) * chunk), theta, buffers };
+      const task: ForceTask = { start: Math.min(n, (w + 1) * chunk), end: Math.min(n, (w + 2) * chunk), theta, exaggeration, buffers };
       worker.postMessage(task);
     });
     repulsiveForces(tree, y, theta, 0, Math.min(n, chunk), negForce, sumQ, stack);
+    attractiveForces(p, y, exaggeration, 0, Math.min(n, chunk), posForce);
     for (;;) {
       const done = Atomics.load(this.control, 0);
       if (done >= this.workers.length) break;

@@ -10,8 +10,8 @@ import { QuadTree } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
-import { combineGradient, repulsiveForces } from './tsne-gradient.js';
-import { ForcePool, sharedFloat64 } from './tsne-pool.js';
+import { attractiveForces, combineGradient, repulsiveForces } from './tsne-gradient.js';
+import { ForcePool, sharedCsr, sharedFloat64 } from './tsne-pool.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
 
 /** Options of t-SNE; defaults are scikit-learn 1.2's. */
@@ -72,6 +72,7 @@ export class TSNE {
   private gains = new Float64Array(0);
   private grad = new Float64Array(0);
   private negForce: Float64Array = new Float64Array(0);
+  private posForce: Float64Array = new Float64Array(0);
   private sumQ: Float64Array = new Float64Array(0);
   private stack = new Int32Array(0);
   private tree = new QuadTree();
@@ -112,6 +113,8 @@ export class TSNE {
     this.gains = new Float64Array(2 * n).fill(1);
     this.grad = new Float64Array(2 * n);
     this.negForce = parallel ? sharedFloat64(2 * n) : new Float64Array(2 * n);
+    this.posForce = parallel ? sharedFloat64(2 * n) : new Float64Array(2 * n);
+    if (parallel) this.p = sharedCsr(this.p);
     this.sumQ = parallel ? sharedFloat64(n) : new Float64Array(n);
     this.tree = new QuadTree(parallel);
     if (parallel) this.pool = new ForcePool(o.threads);
@@ -157,9 +160,12 @@ export class TSNE {
     const n = this.n;
     this.tree.build(this.y, n);
     if (this.stack.length < 3 * this.tree.size + 16) this.stack = new Int32Array(3 * this.tree.size + 16);
-    if (this.pool) this.pool.run(this.tree, this.y, o.theta, n, this.negForce, this.sumQ, this.stack);
-    else repulsiveForces(this.tree, this.y, o.theta, 0, n, this.negForce, this.sumQ, this.stack);
-    const error = combineGradient(this.p, this.y, exaggeration, this.negForce, this.sumQ, this.grad, check);
+    if (this.pool) this.pool.run(this.tree, this.p, this.y, o.theta, exaggeration, this.negForce, this.sumQ, this.posForce, this.stack);
+    else {
+      repulsiveForces(this.tree, this.y, o.theta, 0, n, this.negForce, this.sumQ, this.stack);
+      attractiveForces(this.p, this.y, exaggeration, 0, n, this.posForce);
+    }
+    const error = combineGradient(this.p, this.y, exaggeration, this.posForce, this.negForce, this.sumQ, this.grad, check);
     const { y, update, gains, grad } = this;
     let gradNorm2 = 0;
     for (let c = 0; c < 2 * n; c++) {
