@@ -54,6 +54,7 @@ test('report: every analysis present, text escaped, figures inlined, paths outsi
       const b64 = readFileSync(join(dir, 'figures', 'map-1', png)).toString('base64');
       assert.ok(html.includes(`data:image/png;base64,${b64}`), `${png} inlined`);
     }
+    assert.match(html, /<td>2 epochs, batch 16, /, 'the training row of the fixture (epochs, no --steps)');
     assert.match(html, /id="map-1"/);
     assert.match(html, /Rank 1; marginal Brier importance 0\.0040/);
     assert.match(html, /p vs shuffled channels/);

@@ -53,7 +53,7 @@ export function dataSection(files: RunFiles, dataset: Maybe<CaseDataset>, sample
     t
       ? [
           'Training',
-          `${t.epochs} epochs${t.steps ? ` (at most ${t.steps} steps)` : ''}, batch ${t.batchSize}, ${esc(t.optimizer)} lr ${t.lr} (${esc(t.schedule)}), seed ${c.seed}`,
+          `${t.steps ? `${t.steps} steps` : `${t.epochs} epochs`}, batch ${t.batchSize}, ${esc(t.optimizer)} lr ${t.lr} (${esc(t.schedule)}), seed ${c.seed}`,
         ]
       : [
           'Training',
