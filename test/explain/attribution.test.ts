@@ -9,6 +9,7 @@ import type { LatentModel } from '../../src/models/types.js';
 import { attribute } from '../../src/explain/attribution/attribute.js';
 import { channelMutingTest } from '../../src/explain/attribution/channel-muting.js';
 import { localization } from '../../src/explain/attribution/localization.js';
+import { faithfulness } from '../../src/explain/attribution/faithfulness.js';
 import { spearman, ranks } from '../../src/core/stats.js';
 import { assertClose } from '../helpers/close.js';
 
@@ -135,4 +136,45 @@ test('ranks and Spearman handle ties', () => {
   assert.equal(spearman([1, 2, 3], [10, 20, 30]), 1);
   assert.equal(spearman([1, 2, 3], [3, 2, 1]), -1);
   assert.equal(spearman([1, 1, 1], [1, 2, 3]), 0);
+});
+
+test('faithfulness with cases on both sides of a mean-image baseline: exact AUCs for the true order, random near 1/2', () => {
+  scope(() => {
+    // Map 0 = channel 0; each case's channel 0 is +-a on row 0 and 0 elsewhere, with the signs balanced, so
+    // the mean image is 0 there and the mean of f(x) equals f(baseline): the case-averaged span is 0. The
+    // true attribution (IG of a linear map) is (x - b) / 64 on row 0: deleting its 8 pixels, the first
+    // step of 16 (8 of 128 values), takes every case to the baseline.
+    const model = new LinearEncoder([1, 0]);
+    const n = 8;
+    const xs = new Float32Array(n * 2 * 64);
+    const heat = new Float32Array(n * 2 * 64);
+    for (let i = 0; i < n; i++) {
+      const a = (i % 2 === 0 ? 1 : -1) * (1 + Math.floor(i / 2) / 4);
+      for (let c = 0; c < 8; c++) {
+        xs[i * 128 + c] = a;
+        heat[i * 128 + c] = a / 64;
+      }
+      for (let p = 64; p < 128; p++) xs[i * 128 + p] = ((i * 31 + p * 7) % 11) / 11; // channel 1: not read by map 0
+    }
+    const x = tensor(xs, [n, 2, 8, 8]);
+    const mean = new Float32Array(128);
+    for (let i = 0; i < n; i++) for (let p = 0; p < 128; p++) mean[p]! += xs[i * 128 + p]! / n;
+    const b = tensor(
+      Float32Array.from({ length: n * 128 }, (_, j) => mean[j % 128]!),
+      [n, 2, 8, 8],
+    );
+    const f = faithfulness(
+      model,
+      x,
+      b,
+      { method: 'integrated-gradients', heatmaps: heat, shape: [n, 2, 8, 8] } as never,
+      { map: 0 },
+      16,
+      3,
+    );
+    assertClose([f.deletionAuc], [1 / 32], 1e-5, 1e-6, 'deletion AUC');
+    assertClose([f.insertionAuc], [31 / 32], 1e-5, 1e-6, 'insertion AUC');
+    assert.ok(f.randomDeletionAuc > 0.2 && f.randomDeletionAuc < 0.8, `random deletion AUC ${f.randomDeletionAuc}`);
+    assert.ok(f.randomInsertionAuc > 0.2 && f.randomInsertionAuc < 0.8, `random insertion AUC ${f.randomInsertionAuc}`);
+  });
 });

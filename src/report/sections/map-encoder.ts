@@ -150,7 +150,7 @@ export function sanityBlock(r: ExplainFile): string {
         ],
         { cls: 'num' },
       ) +
-      `<p class="note">${f.steps} steps; each case's curve is normalised by its end points, so values outside 0..1 mean the target overshoots on the way.</p>`
+      `<p class="note">${f.steps} steps; each case's curve is oriented by the sign of f(x) − f(baseline) and their mean divided by the mean |f(x) − f(baseline)|, so 1 is the whole way from the baseline to the case and values outside 0..1 mean the target overshoots on the way.</p>`
     : '<p class="note">Faithfulness not measured (needs integrated gradients or gradient × input).</p>';
   return `<h4>Sanity check (randomised encoder)</h4>${sanity}<h4>Faithfulness (deletion / insertion)</h4>${faith}`;
 }
