@@ -2,6 +2,7 @@
 // (in cache-sized tiles) and offered to both rows' bounded max-heaps. O(N^2 D), about 1 s for
 // 4708 x 50 on one thread; exact, so t-SNE's and UMAP's graphs do not depend on an approximation's luck.
 import { Worker } from 'node:worker_threads';
+import { awaitWorkers, sharedFloat64, sharedInt32 } from './shared-arrays.js';
 
 /** k nearest neighbours of every row, self excluded, nearest first. */
 export interface KnnGraph {
@@ -85,16 +86,14 @@ export interface KnnTask {
   control: Int32Array;
 }
 
-const sharedF64 = (length: number) => new Float64Array(new SharedArrayBuffer(8 * length));
-
 function knnOnWorkers(data: Float32Array | Float64Array, n: number, d: number, k: number, parts: number): KnnGraph {
   // float32 values are exact as float64, so the workers compute the same distances.
-  const shared = sharedF64(n * d);
+  const shared = sharedFloat64(n * d);
   shared.set(data);
-  const control = new Int32Array(new SharedArrayBuffer(8));
+  const control = sharedInt32(2);
   const heaps = Array.from({ length: parts }, () => ({
-    dist: sharedF64(n * k).fill(Infinity),
-    idx: new Int32Array(new SharedArrayBuffer(4 * n * k)).fill(-1),
+    dist: sharedFloat64(n * k).fill(Infinity),
+    idx: sharedInt32(n * k).fill(-1),
   }));
   const workers = heaps.slice(1).map((h, w) => {
     const worker = new Worker(new URL('./knn-worker.js', import.meta.url));
@@ -104,12 +103,7 @@ function knnOnWorkers(data: Float32Array | Float64Array, n: number, d: number, k
   });
   try {
     knnTiles(shared, n, d, k, heaps[0]!.dist, heaps[0]!.idx, 0, parts);
-    for (;;) {
-      const done = Atomics.load(control, 0);
-      if (done >= workers.length) break;
-      if (Atomics.wait(control, 0, done, 120_000) === 'timed-out') throw new Error('kNN worker did not answer within 120 s');
-    }
-    if (Atomics.load(control, 1) !== 0) throw new Error('a kNN worker failed (its error is on stderr)');
+    awaitWorkers(control, workers.length, 'kNN', 120_000);
   } finally {
     for (const w of workers) void w.terminate();
   }

@@ -5,27 +5,13 @@
 import { Worker } from 'node:worker_threads';
 import type { QuadTree } from './quadtree.js';
 import type { Csr } from './sparse.js';
+import { awaitWorkers, sharedInt32 } from './shared-arrays.js';
 import { attractiveForces, repulsiveForces } from './tsne-gradient.js';
 import type { ForceTask } from './tsne-worker.js';
 
-export function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(8 * length));
-}
-
-/** A copy of `p` on SharedArrayBuffers, for the workers. */
-export function sharedCsr(p: Csr): Csr {
-  const indptr = new Int32Array(new SharedArrayBuffer(4 * p.indptr.length));
-  const indices = new Int32Array(new SharedArrayBuffer(4 * p.indices.length));
-  const values = sharedFloat64(p.values.length);
-  indptr.set(p.indptr);
-  indices.set(p.indices);
-  values.set(p.values);
-  return { n: p.n, indptr, indices, values };
-}
-
 export class ForcePool {
   private readonly workers: Worker[] = [];
-  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly control = sharedInt32(2);
   private sentGeneration = -1;
   private sentY: Float64Array | null = null;
 
@@ -74,12 +60,7 @@ export class ForcePool {
     });
     repulsiveForces(tree, y, theta, 0, Math.min(n, chunk), negForce, sumQ, stack);
     attractiveForces(p, y, exaggeration, 0, Math.min(n, chunk), posForce);
-    for (;;) {
-      const done = Atomics.load(this.control, 0);
-      if (done >= this.workers.length) break;
-      if (Atomics.wait(this.control, 0, done, 60_000) === 'timed-out') throw new Error('t-SNE force worker did not answer within 60 s');
-    }
-    if (Atomics.load(this.control, 1) !== 0) throw new Error('a t-SNE force worker failed (its error is on stderr)');
+    awaitWorkers(this.control, this.workers.length, 't-SNE force', 60_000);
   }
 
   close(): void {

@@ -11,7 +11,8 @@ import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
 import { attractiveForces, combineGradient, repulsiveForces } from './tsne-gradient.js';
-import { ForcePool, sharedCsr, sharedFloat64 } from './tsne-pool.js';
+import { ForcePool } from './tsne-pool.js';
+import { sharedCsr, sharedFloat64 } from './shared-arrays.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
 
 /** Options of t-SNE; defaults are scikit-learn 1.2's. */
