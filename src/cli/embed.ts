@@ -29,7 +29,8 @@ export function embedOptions(
   if (f.method === 'pca') return { method: 'pca', seed: f.seed };
   if (f.method === 'tsne')
     return { method: 'tsne', seed: f.seed, perplexity: f.perplexity, maxIterations: f.iterations, threads: f.threads };
-  if (f.method === 'umap') return { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs };
+  if (f.method === 'umap')
+    return { method: 'umap', seed: f.seed, nNeighbors: f.neighbors, minDist: f.minDist, nEpochs: f.epochs, threads: f.threads };
   throw new Error(`--method must be umap, tsne or pca, got '${f.method}'`);
 }
 
@@ -46,7 +47,11 @@ export function registerEmbed(program: Command): void {
     .option('--min-dist <d>', 'UMAP min_dist (default 0.1)', positive('--min-dist', true))
     .option('--iterations <n>', 't-SNE iterations (default 1000)', atLeast('--iterations'))
     .option('--epochs <n>', 'UMAP epochs (default 500 up to 10,000 points)', atLeast('--epochs'))
-    .option('--threads <n>', 't-SNE threads (default: cores, at most 8)', atLeast('--threads'))
+    .option(
+      '--threads <n>',
+      'threads of the kNN (UMAP, t-SNE) and the t-SNE force passes; results do not depend on it (default: cores, at most 8)',
+      atLeast('--threads'),
+    )
     .option(
       '--pooling <how>',
       'mean (one value per map) | grid (every latent cell)',
