@@ -88,7 +88,11 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
     try {
       pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank_, world_, opts);
     } catch (const std::exception& e) {
-      throw std::runtime_error(who() + "rendezvous failed within " + seconds(timeout_) + missingRanks() + ": " + firstLine(e.what()));
+      const std::string missing = missingRanks();
+      // The store lives in the server's process: it waits for the other joined ranks to have read which
+      // rank is missing before it can exit, or they would find the store gone instead (seen in CI).
+      awaitRendezvousReports(isServer);
+      throw std::runtime_error(who() + "rendezvous failed within " + seconds(timeout_) + missing + ": " + firstLine(e.what()));
     }
     LL_CATCH(env)
   }
@@ -127,6 +131,24 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       return " (the store stopped answering)";
     }
     return missing.empty() ? "" : " (rank " + missing + " never joined)";
+  }
+
+  // After a failed rendezvous every rank says it has asked the store; the server waits (up to 3 s) for
+  // the ranks that joined to say so.
+  void awaitRendezvousReports(bool isServer) {
+    try {
+      store_->set("rendezvous-failed/" + std::to_string(rank_), std::vector<uint8_t>{1});
+      if (!isServer) return;
+      const auto until = std::chrono::steady_clock::now() + std::min(timeout_, std::chrono::milliseconds(3000));
+      for (;;) {
+        bool all = true;
+        for (int r = 0; r < world_ && all; r++)
+          if (store_->check({"joined/" + std::to_string(r)}) && !store_->check({"rendezvous-failed/" + std::to_string(r)})) all = false;
+        if (all || std::chrono::steady_clock::now() >= until) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    } catch (...) {
+    }
   }
 
   // Which ranks did not fail with us: every rank that sees collective #seq fail writes a key for it, then
