@@ -151,7 +151,12 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
   const pw16 = new Int32Array(packed16 ? nu : 0);
   if (packed16) for (let k = 0; k < nu; k++) pw16[k] = yl[k] === 1 ? wl[k] << 16 : wl[k];
   else if (packed) for (let k = 0; k < nu; k++) pw[k] = yl[k] === 1 ? wl[k] * PACK : wl[k];
-  const hist16 = new Int32Array(packed16 ? MAX_BINS : 0);
+  const hist16 = new Int32Array(packed16 ? 4 * MAX_BINS : 0);
+  const touched16 = new Int32Array(packed16 ? 4 * MAX_BINS : 0);
+  const bits16 = new Int32Array(packed16 ? 32 : 0);
+  const nts = new Int32Array(4);
+  const batch = new Int32Array(4);
+  const bases = new Int32Array(4);
   const cap = Math.max(1, 2 * nu + 1);
   const feature = new Int32Array(cap);
   const bin = new Uint8Array(cap);
@@ -242,20 +247,61 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
     let bestBin = 0;
     let visited = 0;
     let drawn = 0;
+    const byRow = rowCodes !== null && ns <= ROW_MAJOR_NODE;
+    const src = byRow ? rowCodes : codes;
+    const stride = byRow ? d : 1;
+    // Packed int32 histograms: up to four candidates drawn at once and filled in one pass. Never more
+    // than mtry - visited are drawn, the number the one-at-a-time loop would draw before it could stop,
+    // so the draws, their order and the split chosen are the same.
+    while (packed16 && drawn < d && visited < mtry) {
+      const k = Math.min(4, mtry - visited, d - drawn);
+      for (let q = 0; q < k; q++) {
+        const j = drawn + rng.int(d - drawn);
+        const f = feats[j];
+        feats[j] = feats[drawn];
+        feats[drawn] = f;
+        drawn++;
+        batch[q] = f;
+        bases[q] = byRow ? f : f * n;
+      }
+      fillPacked16(src, bases, k, stride, idx, pw16, start, end, hist16, touched16, nts, bits16);
+      for (let q = 0; q < k; q++) {
+        const f = batch[q];
+        const proxy = sweepPacked16(q, ns, hist16, touched16, nts, bits16, order, data.nBins[f], tot[0], tot[1], W, crit === 1);
+        if (scanConstant) continue;
+        visited++;
+        if (proxy > best) {
+          best = proxy;
+          bestF = f;
+          bestBin = scanBin;
+        }
+      }
+    }
     while (drawn < d && visited < mtry) {
       const j = drawn + rng.int(d - drawn);
       const f = feats[j];
       feats[j] = feats[drawn];
       feats[drawn] = f;
       drawn++;
-      const byRow = rowCodes !== null && ns <= ROW_MAJOR_NODE;
-      const src = byRow ? rowCodes : codes;
       const base = byRow ? f : f * n;
-      const stride = byRow ? d : 1;
       if (packed) {
-        const proxy = packed16
-          ? evalPacked16(src, base, stride, idx, pw16, start, end, hist16, touched, order, data.nBins[f], tot[0], tot[1], W, crit === 1)
-          : evalPacked(src, base, stride, idx, pw, start, end, hist, touched, order, data.nBins[f], tot[0], tot[1], W, crit === 1);
+        const proxy = evalPacked(
+          src,
+          base,
+          stride,
+          idx,
+          pw,
+          start,
+          end,
+          hist,
+          touched,
+          order,
+          data.nBins[f],
+          tot[0],
+          tot[1],
+          W,
+          crit === 1,
+        );
         if (scanConstant) continue;
         visited++;
         if (proxy > best) {
@@ -277,7 +323,7 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
         continue;
       }
       visited++;
-      const m = nt <= SPARSE_LIMIT ? sortTouched(touched, nt, order) : denseOrder(touched, nt, cnt, order);
+      const m = nt <= SPARSE_LIMIT ? sortTouched(touched, 0, nt, order) : denseOrder(touched, nt, cnt, order);
       let proxy: number;
       if (crit === 0 && K === 2) proxy = scanGini2(order, m, hist, cnt, tot[0], tot[1], W, ns, minLeaf);
       else proxy = scanGeneric(order, m, hist, cnt, tot, lsum, W, ns, minLeaf, K, crit);
@@ -447,10 +493,10 @@ function clearTouched(touched: Int32Array, nt: number, hist: Float64Array, cnt: 
   }
 }
 
-/** Insertion-sorts the few touched bins into `order`. */
-function sortTouched(touched: Int32Array, nt: number, order: Int32Array): number {
+/** Insertion-sorts the few touched bins (touched[off .. off + nt)) into `order`. */
+function sortTouched(touched: Int32Array, off: number, nt: number, order: Int32Array): number {
   let m = 0;
-  for (let t = 0; t < nt; t++) {
+  for (let t = off; t < off + nt; t++) {
     const b = touched[t];
     let q = m++;
     while (q > 0 && order[q - 1] > b) {
@@ -584,7 +630,6 @@ const SPARSE_PACKED = 48;
 /** Nodes of at most this many samples read the row-major codes (measured: see rowCodes). */
 const ROW_MAJOR_NODE = 512;
 const BITMAP_PACKED = 512;
-const bitmap = new Int32Array(8);
 // Scratch result of evalPacked: true when the feature was constant in the node.
 let scanConstant = false;
 
@@ -626,7 +671,7 @@ function evalPacked(
       if (hist[b] === 0) touched[nt++] = b;
       hist[b] += pw[i];
     }
-    m = sortTouched(touched, nt, order);
+    m = sortTouched(touched, 0, nt, order);
   }
   const dense = ns > SPARSE_PACKED;
   for (let t = 0; t < m; t++) {
@@ -666,10 +711,17 @@ function evalPacked(
   return best;
 }
 
-/** evalPacked with int32 packing (total weight < 2^16): class 0 count in the low, class 1 in the high 16 bits. */
-function evalPacked16(
+/**
+ * Histograms of up to four features of one node in one pass over its samples (int32 packing: total
+ * weight < 2^16, class 0 count in the low and class 1 in the high 16 bits), feature j into
+ * hist[256 j ..]; a sample's codes of the four features are read together, so its row (or the four
+ * columns' entries) and its weight are loaded once. Small nodes also list each feature's touched bins
+ * (touched[256 j ..], counts in nts[j]); medium ones mark them in bits[8 j ..].
+ */
+function fillPacked16(
   codes: Uint8Array,
-  col: number,
+  bases: Int32Array,
+  k: number,
   stride: number,
   idx: Int32Array,
   pw: Int32Array,
@@ -677,6 +729,103 @@ function evalPacked16(
   end: number,
   hist: Int32Array,
   touched: Int32Array,
+  nts: Int32Array,
+  bits: Int32Array,
+): void {
+  const ns = end - start;
+  if (k === 4) {
+    const c0 = bases[0],
+      c1 = bases[1],
+      c2 = bases[2],
+      c3 = bases[3];
+    if (ns <= SPARSE_PACKED) {
+      let n0 = 0,
+        n1 = 0,
+        n2 = 0,
+        n3 = 0;
+      for (let i = start; i < end; i++) {
+        const r = idx[i] * stride;
+        const w = pw[i];
+        const b0 = codes[c0 + r],
+          b1 = 256 + codes[c1 + r],
+          b2 = 512 + codes[c2 + r],
+          b3 = 768 + codes[c3 + r];
+        if (hist[b0] === 0) touched[n0++] = b0;
+        hist[b0] += w;
+        if (hist[b1] === 0) touched[256 + n1++] = b1 - 256;
+        hist[b1] += w;
+        if (hist[b2] === 0) touched[512 + n2++] = b2 - 512;
+        hist[b2] += w;
+        if (hist[b3] === 0) touched[768 + n3++] = b3 - 768;
+        hist[b3] += w;
+      }
+      nts[0] = n0;
+      nts[1] = n1;
+      nts[2] = n2;
+      nts[3] = n3;
+    } else if (ns <= BITMAP_PACKED) {
+      for (let i = start; i < end; i++) {
+        const r = idx[i] * stride;
+        const w = pw[i];
+        const b0 = codes[c0 + r],
+          b1 = codes[c1 + r],
+          b2 = codes[c2 + r],
+          b3 = codes[c3 + r];
+        hist[b0] += w;
+        bits[b0 >>> 5] |= 1 << (b0 & 31);
+        hist[256 + b1] += w;
+        bits[8 + (b1 >>> 5)] |= 1 << (b1 & 31);
+        hist[512 + b2] += w;
+        bits[16 + (b2 >>> 5)] |= 1 << (b2 & 31);
+        hist[768 + b3] += w;
+        bits[24 + (b3 >>> 5)] |= 1 << (b3 & 31);
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const r = idx[i] * stride;
+        const w = pw[i];
+        hist[codes[c0 + r]] += w;
+        hist[256 + codes[c1 + r]] += w;
+        hist[512 + codes[c2 + r]] += w;
+        hist[768 + codes[c3 + r]] += w;
+      }
+    }
+    return;
+  }
+  for (let j = 0; j < k; j++) {
+    const col = bases[j];
+    const off = 256 * j;
+    if (ns <= SPARSE_PACKED) {
+      let nt = 0;
+      for (let i = start; i < end; i++) {
+        const b = codes[col + idx[i] * stride];
+        if (hist[off + b] === 0) touched[off + nt++] = b;
+        hist[off + b] += pw[i];
+      }
+      nts[j] = nt;
+    } else if (ns <= BITMAP_PACKED) {
+      const bo = 8 * j;
+      for (let i = start; i < end; i++) {
+        const b = codes[col + idx[i] * stride];
+        hist[off + b] += pw[i];
+        bits[bo + (b >>> 5)] |= 1 << (b & 31);
+      }
+    } else for (let i = start; i < end; i++) hist[off + codes[col + idx[i] * stride]] += pw[i];
+  }
+}
+
+/**
+ * The split sweep of feature j's histogram from fillPacked16: the non-empty bins in order, Gini (or
+ * entropy) at each boundary, bins cleared as it goes. Sets scanBin and scanConstant; returns the best
+ * proxy or -Infinity.
+ */
+function sweepPacked16(
+  j: number,
+  ns: number,
+  hist: Int32Array,
+  touched: Int32Array,
+  nts: Int32Array,
+  bits: Int32Array,
   order: Int32Array,
   nb: number,
   t0: number,
@@ -684,39 +833,25 @@ function evalPacked16(
   W: number,
   entropy: boolean,
 ): number {
-  const ns = end - start;
+  const off = 256 * j;
   let m = nb;
   let dense = true;
   if (ns <= SPARSE_PACKED) {
-    let nt = 0;
-    for (let i = start; i < end; i++) {
-      const b = codes[col + idx[i] * stride];
-      if (hist[b] === 0) touched[nt++] = b;
-      hist[b] += pw[i];
-    }
-    m = sortTouched(touched, nt, order);
+    m = sortTouched(touched, off, nts[j], order);
     dense = false;
   } else if (ns <= BITMAP_PACKED) {
-    // Medium nodes: mark touched bins in a 256-bit map, then list them in order via the lowest set bit.
-    const bits = bitmap;
-    for (let i = start; i < end; i++) {
-      const b = codes[col + idx[i] * stride];
-      hist[b] += pw[i];
-      bits[b >>> 5] |= 1 << (b & 31);
-    }
+    // The marked bins in order, via each word's lowest set bit.
     m = 0;
-    for (let w = 0; w < 8; w++) {
+    for (let w = 8 * j; w < 8 * j + 8; w++) {
       let x = bits[w];
       bits[w] = 0;
       while (x !== 0) {
         const low = x & -x;
-        order[m++] = (w << 5) + 31 - Math.clz32(low);
+        order[m++] = ((w - 8 * j) << 5) + 31 - Math.clz32(low);
         x ^= low;
       }
     }
     dense = false;
-  } else {
-    for (let i = start; i < end; i++) hist[codes[col + idx[i] * stride]] += pw[i];
   }
   let best = -Infinity;
   let nonEmpty = 0;
@@ -725,9 +860,9 @@ function evalPacked16(
   let prev = -1;
   for (let t = 0; t < m; t++) {
     const b = dense ? t : order[t];
-    const v = hist[b];
+    const v = hist[off + b];
     if (v === 0) continue;
-    hist[b] = 0;
+    hist[off + b] = 0;
     nonEmpty++;
     if (prev >= 0) {
       const lw = l0 + l1;
@@ -758,7 +893,6 @@ function evalPacked16(
   return best;
 }
 
-/** Leaf reached by row `r` of column-major codes with `n` rows. */
 export function leafOf(t: TreeArrays, codes: Uint8Array, n: number, r: number): number {
   const { feature, bin, left, right } = t;
   let node = 0;
