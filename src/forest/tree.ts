@@ -942,9 +942,11 @@ function oobPermutation(
   const used = new Uint8Array(G);
   for (let i = 0; i < feature.length; i++) if (left[i] >= 0) used[groupOf[feature[i]]] = 1;
   // Groups read along each OOB row's path (bit mask, up to 32 groups): rows whose path never reads
-  // group g keep their prediction when g is permuted, so they are not re-traversed.
+  // group g keep their prediction when g is permuted, so they are not re-traversed; the others are
+  // re-traversed from the first node of their path that reads g (the nodes above it read other groups).
   const useMask = G <= 32;
   const masks = new Int32Array(useMask ? nOob : 0);
+  const firstNode = new Int32Array(useMask ? nOob * G : 0);
   const baseScore = new Float64Array(nOob);
 
   const yC = data.yClass;
@@ -963,7 +965,11 @@ function oobPermutation(
     let mask = 0;
     while (left[node] >= 0) {
       const f = feature[node];
-      if (useMask) mask |= 1 << groupOf[f];
+      if (useMask) {
+        const bit = 1 << groupOf[f];
+        if ((mask & bit) === 0) firstNode[i * G + groupOf[f]] = node;
+        mask |= bit;
+      }
       node = codes[f * n + r] <= bin[node] ? left[node] : right[node];
     }
     if (useMask) masks[i] = mask;
@@ -985,7 +991,7 @@ function oobPermutation(
       }
       const r = oob[i];
       const pr = perm[i];
-      let node = 0;
+      let node = useMask ? firstNode[i * G + g] : 0;
       while (left[node] >= 0) {
         const f = feature[node];
         const c = codes[f * n + (groupOf[f] === g ? pr : r)];
