@@ -171,6 +171,25 @@ describe('rankFeatureMaps', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(res)).ranking, res.ranking);
   });
 
+  test('a smallest class under 50 evaluated cases draws the small-sample warning (400 cases above drew none)', async () => {
+    const seed = testSeed(9);
+    const { features, labels } = latentMaps(60, 4, 4, [1], seed);
+    const res = await rankFeatureMaps(features, labels, {
+      forest: { nTrees: 20 },
+      stabilityBootstraps: 0,
+      conditional: false,
+      seed,
+      threads: 0,
+    });
+    assert.ok(Math.min(...res.nEvalPerClass) >= 10 && Math.min(...res.nEvalPerClass) < 50, JSON.stringify(res.nEvalPerClass));
+    assert.ok(
+      res.warnings.some((w) =>
+        /^the smallest class has \d+ evaluated cases \(under 50\): at this size the verdicts were measured to be liberal/.test(w),
+      ),
+      res.warnings.join('; '),
+    );
+  });
+
   test('holdout (explicit test rows) and OOB evaluation find the same maps with the same per-case statistic', async () => {
     const seed = testSeed(2);
     const { features, labels } = latentMaps(300, 6, 3, [1, 4], seed);
