@@ -125,18 +125,20 @@ function mergeParts(heaps: { dist: Float64Array; idx: Int32Array }[], n: number,
     pos.fill(0);
     for (let a = 0; a < k; a++) {
       let best = -1;
+      let bestD = Infinity;
+      let bestI = 0;
       for (let p = 0; p < heaps.length; p++) {
         if (pos[p]! >= k) continue;
         const dv = heaps[p]!.dist[off + pos[p]!]!;
         const iv = heaps[p]!.idx[off + pos[p]!]!;
-        if (best < 0) best = p;
-        else {
-          const bd = heaps[best]!.dist[off + pos[best]!]!;
-          if (dv < bd || (dv === bd && iv < heaps[best]!.idx[off + pos[best]!]!)) best = p;
+        if (best < 0 || dv < bestD || (dv === bestD && iv < bestI)) {
+          best = p;
+          bestD = dv;
+          bestI = iv;
         }
       }
-      sqDistances[off + a] = heaps[best]!.dist[off + pos[best]!]!;
-      indices[off + a] = heaps[best]!.idx[off + pos[best]!]!;
+      sqDistances[off + a] = bestD;
+      indices[off + a] = bestI;
       pos[best]!++;
     }
   }

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { attractiveForces, repulsiveForces } from './tsne-gradient.js';
+import { runAndSignal } from './shared-arrays.js';
 
 export interface ForceTask {
   start: number;
@@ -31,17 +32,15 @@ let sumQ: Float64Array = new Float64Array(0);
 let control: Int32Array = new Int32Array(2);
 let stack = new Int32Array(0);
 
-parentPort?.on('message', (task: ForceTask) => {
-  try {
-    if (task.buffers) ({ tree, p, y, negForce, sumQ, posForce, control } = task.buffers);
-    if (!tree || !p) throw new Error('force task before buffers');
-    if (stack.length < 3 * tree.count.length + 16) stack = new Int32Array(3 * tree.count.length + 16);
-    repulsiveForces(tree, y, task.theta, task.start, task.end, negForce, sumQ, stack);
-    attractiveForces(p, y, task.exaggeration, task.start, task.end, posForce);
-  } catch (err) {
-    Atomics.store(control, 1, 1);
-    console.error(err);
-  }
-  Atomics.add(control, 0, 1);
-  Atomics.notify(control, 0);
-});
+parentPort?.on('message', (task: ForceTask) =>
+  runAndSignal(
+    () => {
+      if (task.buffers) ({ tree, p, y, negForce, sumQ, posForce, control } = task.buffers);
+      if (!tree || !p) throw new Error('force task before buffers');
+      if (stack.length < 3 * tree.count.length + 16) stack = new Int32Array(3 * tree.count.length + 16);
+      repulsiveForces(tree, y, task.theta, task.start, task.end, negForce, sumQ, stack);
+      attractiveForces(p, y, task.exaggeration, task.start, task.end, posForce);
+    },
+    () => control,
+  ),
+);

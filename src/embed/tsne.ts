@@ -3,7 +3,6 @@
 // default), early exaggeration 12 for 250 iterations at momentum 0.5, then momentum 0.8, delta-bar-delta
 // gains (+0.2 / x0.8, floor 0.01), learning rate 'auto' = max(N / exaggeration / 4, 50), and the same
 // convergence checks every 50 iterations.
-import { availableParallelism } from 'node:os';
 import { Random } from '../core/random.js';
 import { pca } from './pca.js';
 import { QuadTree } from './quadtree.js';
@@ -12,7 +11,7 @@ import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
 import { attractiveForces, combineGradient, repulsiveForces } from './tsne-gradient.js';
 import { ForcePool } from './tsne-pool.js';
-import { sharedCsr, sharedFloat64 } from './shared-arrays.js';
+import { embedThreads, sharedCsr, sharedFloat64 } from './shared-arrays.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
 
 /** Options of t-SNE; defaults are scikit-learn 1.2's. */
@@ -35,7 +34,7 @@ export interface TSNEOptions extends CommonEmbedOptions {
   maxIterationsWithoutProgress?: number;
   /** Stop when the gradient norm falls below this. Default 1e-7. */
   minGradNorm?: number;
-  /** Threads for the exact kNN and the repulsive-force pass (worker threads beyond the caller's); results are identical for any count. Default: the machine's cores, at most 8. */
+  /** Threads for the exact kNN and the force passes (worker threads beyond the caller's); results are identical for any count. Default: the machine's cores, at most 8. */
   threads?: number;
 }
 
@@ -57,7 +56,7 @@ function resolve(o: TSNEOptions): ResolvedTSNE {
     init: o.init ?? 'pca',
     maxIterationsWithoutProgress: o.maxIterationsWithoutProgress ?? 300,
     minGradNorm: o.minGradNorm ?? 1e-7,
-    threads: Math.max(1, Math.floor(o.threads ?? Math.min(availableParallelism(), 8))),
+    threads: embedThreads(o.threads),
   };
 }
 

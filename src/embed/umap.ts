@@ -3,8 +3,8 @@
 // proportion to its weight, `negativeSampleRate` random repulsions per sample, gradients clipped at 4,
 // learning rate decaying linearly to 0. Faster than umap-js mostly from flat arrays, one pow per edge and
 // an exact kNN that is cheap at these sizes.
-import { availableParallelism } from 'node:os';
 import { Random } from '../core/random.js';
+import { embedThreads } from './shared-arrays.js';
 import { pca } from './pca.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
@@ -113,7 +113,7 @@ export class UMAP {
       init: options.init ?? 'pca',
       a: options.a,
       b: options.b,
-      threads: Math.max(1, Math.floor(options.threads ?? Math.min(availableParallelism(), 8))),
+      threads: embedThreads(options.threads),
     };
     if (!(this.options.nNeighbors >= 2)) throw new RangeError(`nNeighbors must be >= 2, got ${this.options.nNeighbors}`);
     if (!(this.options.minDist >= 0) || this.options.minDist > this.options.spread)
