@@ -18,7 +18,7 @@ const FEW_CASES = 10;
  * map in 10 (4 marginally, 6 conditionally; BH at 5%), where BreastMNIST (546 cases, 147 malignant) and
  * PneumoniaMNIST stayed at or under 5% (bench calibration).
  */
-export const SMALL_CLASS = 50;
+const SMALL_CLASS = 50;
 
 /** The verdicts and the order the warnings are about. */
 export interface RankOutcome {
