@@ -40,8 +40,11 @@ export interface RankRunOptions {
   cvRepeats?: number;
   /** The conditional test, or false to skip it. */
   conditional?: false | 'loco' | 'cpi';
-  conditionalNull?: number;
-  marginalNull?: number;
+  /** Null sizes; 'auto': 19, or enough for exact p-values at small n (exactNull). */
+  conditionalNull?: number | 'auto';
+  marginalNull?: number | 'auto';
+  /** Rank p-values over the nulls (RankOptions.exactNull); 'auto': when the smallest class has under 50 evaluated cases. */
+  exactNull?: boolean | 'auto';
   nullPermutations?: number;
   bootstraps?: number;
   repeats?: number;
@@ -80,8 +83,9 @@ export const RANK_DEFAULTS: RankSettings = {
   folds: 5,
   cvRepeats: 1,
   conditional: 'loco',
-  conditionalNull: 19,
-  marginalNull: 19,
+  conditionalNull: 'auto',
+  marginalNull: 'auto',
+  exactNull: 'auto',
   nullPermutations: 0,
   bootstraps: 30,
   repeats: 10,
@@ -121,8 +125,9 @@ export async function rankRun(dir: string, options: RankRunOptions = {}, out: Ru
       cvRepeats: s.cvRepeats,
       conditional: s.conditional !== false,
       conditionalMethod: s.conditional === false ? undefined : s.conditional,
-      conditionalNull: s.conditionalNull,
-      marginalNull: s.marginalNull,
+      ...(s.conditionalNull !== 'auto' ? { conditionalNull: s.conditionalNull } : {}),
+      ...(s.marginalNull !== 'auto' ? { marginalNull: s.marginalNull } : {}),
+      exactNull: s.exactNull,
       nullPermutations: s.nullPermutations,
       stabilityBootstraps: s.bootstraps,
       repeats: s.repeats,
@@ -191,14 +196,14 @@ export function rankSummary(r: RankResult, target?: TargetRecord, top = 5): stri
     ...(s.conditional ? [`  ${conditionalMeaning(s.conditionalMethod)}`] : []),
     ...((s.marginalNull ?? 0) > 0
       ? [
-          `  marginal p-values: the mean against its value on ${s.marginalNull} label ${s.marginalNullPermutation === 'within-group shifts' ? "shifts along each subject's slices" : s.marginalNullPermutation === 'groups' ? 'permutations across subjects' : 'shuffles'} (the same evaluation re-run), so the bias of replacing correlated maps cancels.`,
+          `  marginal p-values: the mean against its value on ${s.marginalNull} label ${s.marginalNullPermutation === 'within-group shifts' ? "shifts along each subject's slices" : s.marginalNullPermutation === 'groups' ? 'permutations across subjects' : 'shuffles'} (the same evaluation re-run), so the bias of replacing correlated maps cancels${s.exactNull ? '; p = (null means reaching it + 1) / (draws + 1)' : ''}.`,
         ]
       : []),
     ...((s.conditionalNull ?? 0) > 0
       ? [
           s.conditionalNullKind === 'within-group shifts'
             ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shifts along each subject's slices (subjects sit on both sides of the split: recognising a neighbouring slice predicts its label, which refit noise alone does not show).`
-            : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ).`,
+            : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ)${s.exactNull ? '; p = (refits reaching it + 1) / (refits + 1)' : ''}.`,
         ]
       : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,

@@ -171,23 +171,35 @@ describe('rankFeatureMaps', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(res)).ranking, res.ranking);
   });
 
-  test('a smallest class under 50 evaluated cases draws the small-sample warning (400 cases above drew none)', async () => {
+  test('a smallest class under 50 evaluated cases switches to exact p-values: ranks among enough null draws for BH, and the planted map is starred', async () => {
     const seed = testSeed(9);
     const { features, labels } = latentMaps(60, 4, 4, [1], seed);
-    const res = await rankFeatureMaps(features, labels, {
-      forest: { nTrees: 20 },
-      stabilityBootstraps: 0,
-      conditional: false,
-      seed,
-      threads: 0,
-    });
+    const opts = { forest: { nTrees: 20 }, stabilityBootstraps: 0, seed, threads: 0 };
+    const res = await rankFeatureMaps(features, labels, opts);
     assert.ok(Math.min(...res.nEvalPerClass) >= 10 && Math.min(...res.nEvalPerClass) < 50, JSON.stringify(res.nEvalPerClass));
+    assert.equal(res.settings.exactNull, true);
+    // BH for one of 4 maps at 0.05 needs p <= 0.0125; 2 x 4 / 0.05 = 160 rounds up to 200 draws.
+    assert.equal(res.settings.marginalNull, 199);
+    assert.equal(res.settings.conditionalNull, 199);
+    for (const g of res.groups)
+      for (const t of [g.marginal, g.conditional!]) assert.equal(t.pValue, (t.null!.exceedances + 1) / (t.null!.permutations + 1), g.name);
+    assert.ok(res.groups[1].marginal.significant && res.groups[1].conditional!.significant, 'the planted map is starred on both tests');
+    assert.equal(res.groups[1].marginal.null!.exceedances, 0, 'no shuffle reaches the planted map');
+    for (const g of [0, 2, 3]) assert.ok(!res.groups[g].marginal.significant && !res.groups[g].conditional!.significant, `map${g} not starred`);
     assert.ok(
-      res.warnings.some((w) =>
-        /^the smallest class has \d+ evaluated cases \(under 50\): at this size the verdicts were measured to be liberal/.test(w),
-      ),
+      res.warnings.some((w) => /^the smallest class has \d+ evaluated cases \(under 50\): the intervals are rough, and the p-values are rank p-values/.test(w)),
       res.warnings.join('; '),
     );
+
+    // Explicitly off: the t approximation and the old warning; explicitly too few draws: a warning that no map can be starred.
+    const tApprox = await rankFeatureMaps(features, labels, { ...opts, exactNull: false, conditional: false });
+    assert.equal(tApprox.settings.exactNull, false);
+    assert.equal(tApprox.settings.marginalNull, 19);
+    assert.ok(tApprox.warnings.some((w) => /at this size the verdicts were measured to be liberal/.test(w)), tApprox.warnings.join('; '));
+    const few = await rankFeatureMaps(features, labels, { ...opts, exactNull: true, marginalNull: 19, conditional: false });
+    assert.equal(few.groups[1].marginal.pValue, 0.05);
+    assert.ok(!few.groups.some((g) => g.marginal.significant));
+    assert.ok(few.warnings.some((w) => /with 19 marginal null draws the smallest p-value is 0\.050.*no map can be starred marginally; use at least 80 draws/.test(w)), few.warnings.join('; '));
   });
 
   test('holdout (explicit test rows) and OOB evaluation find the same maps with the same per-case statistic', async () => {

@@ -15,7 +15,9 @@
 // but measured with a right skew up to 0.56 (200 nulls), which makes the far tail somewhat liberal (an
 // observed z of 2.96: t-approximation p 0.002, rank p 0.015). The p-value is not floored at 1/(B + 1) and
 // B stays small (default 19), which BH across many maps needs; `exceedances` (null means >= m) gives the
-// distribution-free rank p-value (exceedances + 1) / (B + 1) beside it.
+// distribution-free rank p-value (exceedances + 1) / (B + 1) beside it. With few cases of a class the null
+// means are skewed enough that the t tail is liberal (ISIC, 21 malignant: 6.8% of null p-values <= 0.05);
+// there rank.ts sizes B for BH and uses the rank p-value instead (exactNull, rank-settings.ts).
 //
 // How labels are permuted (labelPermuter): a shuffle across cases assumes exchangeable cases. With case
 // groups (the slices of one subject) that fails, and the null comes out narrower than it should be:
@@ -185,12 +187,16 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   return { means: gatherRefits(own, B, G, o.share), permutations: B };
 }
 
-/** One map's null summary and the permutation-calibrated p-value of its observed mean `m`. */
+/**
+ * One map's null summary and the permutation-calibrated p-value of its observed mean `m`: the Student t
+ * approximation, or with `exact` the rank p-value (exceedances + 1) / (B + 1).
+ */
 export function marginalNullTest(
   m: number,
   nul: MarginalNull,
   g: number,
   G: number,
+  exact = false,
 ): { nullMean: number; nullStd: number; permutations: number; exceedances: number; t: number; pValue: number } {
   const B = nul.permutations;
   const col = new Float64Array(B);
@@ -200,14 +206,15 @@ export function marginalNullTest(
   let exceedances = 0;
   for (let b = 0; b < B; b++) if (col[b] >= m) exceedances++;
   const se = s0 * Math.sqrt(1 + 1 / B);
-  if (!(se > 0)) {
+  if (exact || !(se > 0)) {
     // Every null mean equal (a map no tree reads): only the rank p-value means anything.
+    const t = se > 0 ? (m - m0) / se : m > m0 ? Infinity : m < m0 ? -Infinity : 0;
     return {
       nullMean: m0,
       nullStd: s0,
       permutations: B,
       exceedances,
-      t: m > m0 ? Infinity : m < m0 ? -Infinity : 0,
+      t,
       pValue: (exceedances + 1) / (B + 1),
     };
   }

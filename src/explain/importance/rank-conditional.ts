@@ -1,6 +1,6 @@
 // The conditional verdict: the paired t-test of the CPI d, or LOCO refits without each map (loco.ts)
-// referred to the refit null or, where subjects straddle the split with labels along their slices, to
-// LOCO on labels rotated along the slices.
+// referred to the refit null (a rank p-value under exactNull) or, where subjects straddle the split with
+// labels along their slices, to LOCO on labels rotated along the slices.
 
 import type { BinnedMatrix } from '../../forest/index.js';
 import { deriveSeed } from '../../core/random.js';
@@ -73,7 +73,7 @@ export async function conditionalTests(
     const test = caseTest(perCaseMeans(loco.sum, g, ev.cases), s.confidence);
     const r = shiftNull
       ? marginalNullTest(test.mean, shiftNull, g, G)
-      : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1);
+      : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1, s.exactNull === true);
     return {
       ...test,
       t: r.t,

@@ -37,7 +37,7 @@ export async function marginalTests(
     onProgress: (done, total) => s.progress?.({ stage: 'marginal-null', done, total }),
   });
   for (let g = 0; g < G; g++) {
-    const r = marginalNullTest(marginal[g].mean, nul, g, G);
+    const r = marginalNullTest(marginal[g].mean, nul, g, G, s.exactNull === true);
     marginal[g] = {
       ...marginal[g],
       t: r.t,

@@ -4,7 +4,7 @@
 import { CORRELATED, maxAbsCorrelation } from './map-stats.js';
 import type { ConditionalNullKind } from './rank-conditional.js';
 import type { FitEvaluation } from './rank-fits.js';
-import type { RankClasses, RankSettings } from './rank-settings.js';
+import { SMALL_CLASS, type RankClasses, type RankSettings } from './rank-settings.js';
 import type { LabelPermuter } from './marginal-null.js';
 import type { EvaluationPlan } from './plan.js';
 import type { Table } from '../../core/table.js';
@@ -12,13 +12,6 @@ import type { GroupRank, ImportanceTest } from './types.js';
 
 /** Fewer evaluated cases of a class than this draws a warning. */
 const FEW_CASES = 10;
-/**
- * Below this many evaluated cases in the smallest class the verdicts were measured to be liberal: on the
- * ISIC folder (100 cases, 21 malignant, 16 maps of a ConvAE), 100 runs with shuffled labels starred some
- * map in 10 (4 marginally, 6 conditionally; BH at 5%), where BreastMNIST (546 cases, 147 malignant) and
- * PneumoniaMNIST stayed at or under 5% (bench calibration).
- */
-const SMALL_CLASS = 50;
 
 /** The verdicts and the order the warnings are about. */
 export interface RankOutcome {
@@ -57,12 +50,28 @@ export function rankWarnings(
       warnings.push(`only ${count} evaluated case(s) of class ${classes[k]}: the intervals and p-values rest on few cases.`);
   });
   const smallest = Math.min(...ev.nEvalPerClass);
-  if (smallest >= FEW_CASES && smallest < SMALL_CLASS && ev.nEvalPerClass.length >= 2)
+  if (smallest >= FEW_CASES && smallest < SMALL_CLASS && ev.nEvalPerClass.length >= 2) {
+    const shifts = conditionalNullKind === 'within-group shifts';
     warnings.push(
-      `the smallest class has ${smallest} evaluated cases (under ${SMALL_CLASS}): at this size the verdicts were measured to be liberal ` +
-        '(100 shuffled-label runs on 100 cases with 21 in the smaller class starred some map in 10, against 5 expected at FDR 0.05), ' +
-        'so read a single star as tentative and confirm it on more cases.',
+      `the smallest class has ${smallest} evaluated cases (under ${SMALL_CLASS}): ` +
+        (s.exactNull === true
+          ? `the intervals are rough, and the p-values are rank p-values over the null draws (${marginalNullPermutations} label permutations${conditionalNullKind === 'refits' ? `, ${s.conditionalNullRefits} refits` : ''}), because at this size the t approximation was measured to be liberal` +
+            (shifts ? '; the conditional test against label shifts still uses it, so read a single conditional star as tentative.' : '.')
+          : 'at this size the verdicts were measured to be liberal ' +
+            '(100 shuffled-label runs on 100 cases with 21 in the smaller class starred some map in 10, against 5 expected at FDR 0.05), ' +
+            'so read a single star as tentative and confirm it on more cases (or use exact p-values: exactNull).'),
     );
+  }
+  if (s.exactNull === true) {
+    const reach = (B: number, which: string): void => {
+      if (B > 0 && 1 / (B + 1) > fdr / s.G)
+        warnings.push(
+          `with ${B} ${which} null draws the smallest p-value is ${(1 / (B + 1)).toPrecision(2)}, above BH's bar for one of ${s.G} maps (${(fdr / s.G).toPrecision(2)}): no map can be starred ${which}ly; use at least ${Math.ceil(s.G / fdr)} draws.`,
+        );
+    };
+    reach(marginalNullPermutations, 'marginal');
+    if (conditionalNullKind === 'refits') reach(s.conditionalNullRefits, 'conditional');
+  }
   const planned = new Uint8Array(s.n);
   for (const f of fits) for (const r of f.eval) planned[r] = 1;
   const unevaluated = planned.reduce((a, b) => a + b, 0) - nEval;

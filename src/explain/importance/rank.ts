@@ -70,7 +70,7 @@ import { baselineBrierOf, binFeatures, evaluateFits, planFits } from './rank-fit
 import { rankedGroups, univariateBaseline } from './rank-groups.js';
 import { marginalTests } from './rank-marginal.js';
 import { pimpVerdicts, refitStability } from './rank-refits.js';
-import { indexClasses, resolveRankSettings } from './rank-settings.js';
+import { indexClasses, resolveRankSettings, withNullDraws } from './rank-settings.js';
 import { stageTimings } from './rank-timings.js';
 import { rankWarnings } from './rank-warnings.js';
 import { mean } from '../../core/stats.js';
@@ -89,18 +89,19 @@ export { rankGroups } from './rank-groups.js';
  * the shape (written as rank.json).
  */
 export async function rankFeatureMaps(features: Table, labels: ArrayLike<number>, options: RankOptions = {}): Promise<RankResult> {
-  const s = resolveRankSettings(features, labels, options);
+  const s0 = resolveRankSettings(features, labels, options);
   const { timings, clock } = stageTimings();
   const c = indexClasses(labels, options.metric);
 
-  const binned = binFeatures(features, s, clock);
-  const plan = planFits(s, c);
-  const ev = await evaluateFits(features, labels, binned, s, c, plan, clock);
+  const binned = binFeatures(features, s0, clock);
+  const plan = planFits(s0, c);
+  const ev = await evaluateFits(features, labels, binned, s0, c, plan, clock);
 
   // The marginal null, LOCO's null and the warnings must permute labels the same way.
   const permuter = labelPermuter(c.yIdx, options.caseGroups, options.caseOrder);
+  const conditionalNullKind = conditionalNullKindOf(s0, plan, permuter);
+  const s = withNullDraws(s0, ev.nEvalPerClass, conditionalNullKind);
   const marginal = withSignificance(await marginalTests(binned, s, c, ev, permuter, clock), s.fdr);
-  const conditionalNullKind = conditionalNullKindOf(s, plan, permuter);
   const conditionalRaw = await conditionalTests(binned, labels, s, c, plan, ev, permuter, conditionalNullKind, clock);
   const conditional = conditionalRaw ? withSignificance(conditionalRaw, s.fdr) : null;
 
@@ -144,6 +145,7 @@ export async function rankFeatureMaps(features: Table, labels: ArrayLike<number>
       ...(conditionalNullKind ? { conditionalNullKind } : {}),
       conditionalRidge: s.conditionalRidge,
       fdr: s.fdr,
+      exactNull: s.exactNull === true,
       marginalNull: s.marginalNullPermutations,
       marginalNullPermutation: permuter.kind,
       nullPermutations: s.nullPermutations,

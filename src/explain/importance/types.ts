@@ -89,6 +89,15 @@ export interface RankOptions {
    */
   marginalNull?: number;
   /**
+   * p-values of the nulls: false refers the observed mean to a Student t fitted to the B null means; true
+   * uses the rank p-value (exceedances + 1) / (B + 1), exact under exchangeable cases, with B sized so BH
+   * can star a map (exactNullDraws: 699 for 16 maps at FDR 0.05) unless marginalNull / conditionalNull are
+   * given. 'auto' (default): exact when the smallest class has under 50 evaluated cases, where the null means
+   * are skewed and the t approximation was measured to be liberal (rank-settings.ts). LOCO's label-shift
+   * null always uses the t approximation.
+   */
+  exactNull?: boolean | 'auto';
+  /**
    * Label permutations of the PIMP null model (pimp.ts): opt-in, descriptive; it never sets
    * `significant`. Default 0 (skipped).
    */
@@ -274,6 +283,8 @@ export interface RankResult {
     conditionalNullKind?: 'refits' | 'within-group shifts';
     conditionalRidge: number;
     fdr: number;
+    /** Whether the marginal and LOCO-refit p-values are rank p-values (exactNull). Absent in older files. */
+    exactNull?: boolean;
     /** Label permutations of the marginal null (0 = off). Absent in older rank.json files. */
     marginalNull?: number;
     /** How the marginal null permuted the labels: across cases, across groups, or shifted within groups. Absent in older files. */
