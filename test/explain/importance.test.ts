@@ -80,7 +80,6 @@ function separable(n: number, maps: number, signal: number[], seed: number): Syn
   });
 }
 
-/** What must hold in every result: the star needs q <= fdr AND an interval above zero; intervals contain the mean. */
 /**
  * One subject of 160 slices whose 4 maps encode only the slice position (cosines of rising frequency),
  * labelled by a run of 40 slices starting at 80 + 10 s (a tumour).
@@ -96,6 +95,7 @@ function positionStack(seed: number, s: number): Synthetic & { n: number; slice:
   return { n, slice, features, labels: Int32Array.from(slice, (i) => (i >= start + 60 && i < start + 100 ? 1 : 0)) };
 }
 
+/** What must hold in every result: the star needs q <= fdr AND an interval above zero; intervals contain the mean. */
 function checkVerdicts(res: RankResult): void {
   for (const g of res.groups) {
     for (const t of [g.marginal, g.conditional]) {
@@ -212,6 +212,8 @@ describe('rankFeatureMaps', () => {
       stabilityBootstraps: 0,
       repeats: 3,
       fdr: 0.001,
+      // Under 50 cases a class: 'auto' would use exact p-values (199 draws), tested above; here the t approximation.
+      exactNull: false,
       seed,
       threads: 0,
     });
@@ -227,6 +229,7 @@ describe('rankFeatureMaps', () => {
       stabilityBootstraps: 0,
       repeats: 3,
       fdr: 0.001,
+      exactNull: false,
       seed,
       threads: 0,
     });
@@ -308,6 +311,8 @@ describe('rankFeatureMaps', () => {
           stabilityBootstraps: 0,
           repeats: 5,
           fdr,
+          // The t approximation's calibration ('auto' would switch to exact p-values at this size: hundreds of draws per run).
+          exactNull: false,
           seed,
           threads: 0,
         });
@@ -412,7 +417,17 @@ describe('rankFeatureMaps', () => {
       const seed = testSeed(400 + s);
       const { n, slice, features, labels } = positionStack(seed, s);
       const groups = Array(n).fill('subject');
-      const opts = { forest: { nTrees: 30 }, stabilityBootstraps: 0, repeats: 3, conditional: false, caseGroups: groups, seed, threads: 0 };
+      const opts = {
+        forest: { nTrees: 30 },
+        stabilityBootstraps: 0,
+        repeats: 3,
+        conditional: false,
+        caseGroups: groups,
+        // The comparison of nulls is made under the t approximation, where a case shuffle's liberality shows as tiny p-values.
+        exactNull: false,
+        seed,
+        threads: 0,
+      };
       const shifted = await rankFeatureMaps(features, labels, { ...opts, caseOrder: slice });
       const shuffled = await rankFeatureMaps(features, labels, opts);
       assert.equal(shifted.settings.marginalNullPermutation, 'within-group shifts');
@@ -451,6 +466,8 @@ describe('rankFeatureMaps', () => {
         repeats: 2,
         marginalNull: 5,
         conditionalNull: 9,
+        // The t approximation: at 9 refits an exact p-value could not fall below 0.1.
+        exactNull: false,
         caseGroups: Array(n).fill('subject'),
         seed,
         threads: 0,
