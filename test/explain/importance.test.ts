@@ -185,9 +185,12 @@ describe('rankFeatureMaps', () => {
       for (const t of [g.marginal, g.conditional!]) assert.equal(t.pValue, (t.null!.exceedances + 1) / (t.null!.permutations + 1), g.name);
     assert.ok(res.groups[1].marginal.significant && res.groups[1].conditional!.significant, 'the planted map is starred on both tests');
     assert.equal(res.groups[1].marginal.null!.exceedances, 0, 'no shuffle reaches the planted map');
-    for (const g of [0, 2, 3]) assert.ok(!res.groups[g].marginal.significant && !res.groups[g].conditional!.significant, `map${g} not starred`);
+    for (const g of [0, 2, 3])
+      assert.ok(!res.groups[g].marginal.significant && !res.groups[g].conditional!.significant, `map${g} not starred`);
     assert.ok(
-      res.warnings.some((w) => /^the smallest class has \d+ evaluated cases \(under 50\): the intervals are rough, and the p-values are rank p-values/.test(w)),
+      res.warnings.some((w) =>
+        /^the smallest class has \d+ evaluated cases \(under 50\): the intervals are rough, and the p-values are rank p-values/.test(w),
+      ),
       res.warnings.join('; '),
     );
 
@@ -195,11 +198,19 @@ describe('rankFeatureMaps', () => {
     const tApprox = await rankFeatureMaps(features, labels, { ...opts, exactNull: false, conditional: false });
     assert.equal(tApprox.settings.exactNull, false);
     assert.equal(tApprox.settings.marginalNull, 19);
-    assert.ok(tApprox.warnings.some((w) => /at this size the verdicts were measured to be liberal/.test(w)), tApprox.warnings.join('; '));
+    assert.ok(
+      tApprox.warnings.some((w) => /at this size the verdicts were measured to be liberal/.test(w)),
+      tApprox.warnings.join('; '),
+    );
     const few = await rankFeatureMaps(features, labels, { ...opts, exactNull: true, marginalNull: 19, conditional: false });
     assert.equal(few.groups[1].marginal.pValue, 0.05);
     assert.ok(!few.groups.some((g) => g.marginal.significant));
-    assert.ok(few.warnings.some((w) => /with 19 marginal null draws the smallest p-value is 0\.050.*no map can be starred marginally; use at least 80 draws/.test(w)), few.warnings.join('; '));
+    assert.ok(
+      few.warnings.some((w) =>
+        /with 19 marginal null draws the smallest p-value is 0\.050.*no map can be starred marginally; use at least 80 draws/.test(w),
+      ),
+      few.warnings.join('; '),
+    );
   });
 
   test('holdout (explicit test rows) and OOB evaluation find the same maps with the same per-case statistic', async () => {

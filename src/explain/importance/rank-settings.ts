@@ -84,7 +84,8 @@ export function resolveRankSettings(features: Table, labels: ArrayLike<number>, 
     throw new Error(`conditionalNull must be at least 5 refits, got ${options.conditionalNull}`);
   const conditionalRidge = options.conditionalRidge ?? 1e-3;
   const exactNull = options.exactNull ?? 'auto';
-  if (exactNull !== 'auto' && typeof exactNull !== 'boolean') throw new Error(`exactNull must be 'auto', true or false, got ${String(exactNull)}`);
+  if (exactNull !== 'auto' && typeof exactNull !== 'boolean')
+    throw new Error(`exactNull must be 'auto', true or false, got ${String(exactNull)}`);
   const nullPermutations = Math.max(0, Math.floor(options.nullPermutations ?? 0));
   const marginalNullPermutations = Math.floor(options.marginalNull ?? 19);
   if (!(marginalNullPermutations === 0 || marginalNullPermutations >= 5))
@@ -181,7 +182,11 @@ export function exactNullDraws(G: number, fdr: number): number {
  * full LOCO per draw) keeps its size and the t approximation: at exact sizes it would cost hundreds of
  * LOCO runs.
  */
-export function withNullDraws(s: RankSettings, nEvalPerClass: number[], conditionalNullKind: 'refits' | 'within-group shifts' | null): RankSettings {
+export function withNullDraws(
+  s: RankSettings,
+  nEvalPerClass: number[],
+  conditionalNullKind: 'refits' | 'within-group shifts' | null,
+): RankSettings {
   const exact = s.exactNull === 'auto' ? nEvalPerClass.length >= 2 && Math.min(...nEvalPerClass) < SMALL_CLASS : s.exactNull;
   if (!exact) return { ...s, exactNull: false };
   const B = exactNullDraws(s.G, s.fdr);
