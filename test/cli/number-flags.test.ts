@@ -37,6 +37,7 @@ test('negative and fractional counts are refused for each command', () => {
     [['rank', NO_RUN, '--trees', '-1'], /--trees -1: expected a whole number >= 1/],
     [['rank', NO_RUN, '--folds', '1'], /--folds 1: expected a whole number >= 2/],
     [['rank', NO_RUN, '--fdr', '0'], /--fdr 0: expected a number between 0 and 1/],
+    [['rank', NO_RUN, '--exact-null', 'yes'], /--exact-null must be auto, on or off, got 'yes'/],
     [['embed', NO_RUN, '--neighbors', '2.5'], /--neighbors 2.5: expected a whole number >= 2/],
     [['embed', NO_RUN, '--perplexity', '-3'], /--perplexity -3: expected a number > 0/],
     [['explain', NO_RUN, '--map', '0', '--cases', '-1'], /--cases -1: expected a whole number >= 1/],
