@@ -63,7 +63,7 @@ export function registerRank(program: Command): void {
     .option('--no-conditional', 'skip the conditional test')
     .option(
       '--conditional-null <n>',
-      "LOCO: forests refitted with every map and other seeds per fit, the conditional verdict's null (default 19, or enough for exact p-values)",
+      "LOCO's null: forests refitted with every map and other seeds per fit (default 19); with exact p-values, label permutations of the whole LOCO, each giving one null draw per map (default: enough for 700 draws, 44 for 16 maps)",
       atLeast('--conditional-null', 5),
     )
     .option(

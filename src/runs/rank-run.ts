@@ -203,7 +203,9 @@ export function rankSummary(r: RankResult, target?: TargetRecord, top = 5): stri
       ? [
           s.conditionalNullKind === 'within-group shifts'
             ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shifts along each subject's slices (subjects sit on both sides of the split: recognising a neighbouring slice predicts its label, which refit noise alone does not show).`
-            : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ)${s.exactNull ? '; p = (refits reaching it + 1) / (refits + 1)' : ''}.`,
+            : s.conditionalNullKind === 'label permutations'
+              ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shuffles, every map's null mean in one pool (${(s.conditionalNull ?? 0) * r.groups.length} draws; at this size refit noise alone was measured to be too narrow); p = (draws reaching it + 1) / (draws + 1).`
+              : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ)${s.exactNull ? '; p = (refits reaching it + 1) / (refits + 1)' : ''}.`,
         ]
       : []),
     `  rank map: marginal mean [CI] q | conditional mean [CI] q | ${r.metric.toUpperCase()} drop | univariate AUC`,
@@ -271,7 +273,7 @@ async function writeRankFigures(r: RankResult, dir: string): Promise<string[]> {
       {
         title:
           (r.settings.marginalNull ?? 0) > 0
-            ? `p-values: marginal against its label-shuffle null, conditional ${(r.settings.conditionalNull ?? 0) > 0 ? 'against refits with other seeds' : 'per-case t-test'} (bar: -log10 p; whisker to -log10 q)`
+            ? `p-values: marginal against its label-shuffle null, conditional ${(r.settings.conditionalNull ?? 0) > 0 ? (r.settings.conditionalNullKind === 'refits' ? 'against refits with other seeds' : 'against LOCO on shuffled labels') : 'per-case t-test'} (bar: -log10 p; whisker to -log10 q)`
             : 'Per-case t-test p-values (bar: -log10 p; whisker to -log10 q)',
         valueTitle: '-log10 p',
         labelTitle: 'map',

@@ -1,6 +1,8 @@
 // The ranking problems of test/explain/distributed-rank.test.ts (seeded, so every process builds the same
 // table): 90 cases, 3 maps of 2 columns, the label carried by map 0.
-// - 'cases': 3-fold CV; the marginal null shuffles cases, LOCO's null is refits with other seeds.
+// - 'cases': 3-fold CV with the t approximation; the marginal null shuffles cases, LOCO's null is refits
+//   with other seeds.
+// - 'exact': the same with exact p-values, so LOCO's null is LOCO re-made on shuffled labels.
 // - 'slices': 15 subjects of 6 slices whose label runs along the slices, out-of-bag evaluation (every
 //   subject on both sides), so both nulls rotate labels along each subject's slices.
 import { Random } from '../../src/core/random.js';
@@ -9,7 +11,7 @@ import { rankFeatureMaps } from '../../src/explain/importance/index.js';
 import type { RankOptions, RankResult } from '../../src/explain/importance/types.js';
 import type { RefitShare } from '../../src/explain/importance/refit-share.js';
 
-export type RankProblem = 'cases' | 'slices';
+export type RankProblem = 'cases' | 'exact' | 'slices';
 /** Refit counts: none a multiple of 2, so the ranks' shares differ in length. */
 export const NULLS = { marginalNull: 5, conditionalNull: 5, nullPermutations: 3, stabilityBootstraps: 3 } as const;
 const N = 90;
@@ -37,7 +39,7 @@ export function rankProblem(problem: RankProblem, share?: RefitShare, onProgress
           caseGroups: Array.from({ length: N }, (_, i) => Math.floor(i / SLICES)),
           caseOrder: Array.from({ length: N }, (_, i) => i % SLICES),
         }
-      : { evaluation: 'cv' as const, folds: 3 };
+      : { evaluation: 'cv' as const, folds: 3, exactNull: problem === 'exact' };
   return rankFeatureMaps(features, labels, {
     ...slices,
     ...NULLS,

@@ -1,6 +1,7 @@
 // rankFeatureMaps with every refit stage split over 2 local ranks (the marginal null's label shuffles,
 // LOCO's forests and its null, PIMP, stability) equals the single-process ranking exactly on every rank,
-// for both kinds of null: shuffles and seed refits, and rotations along each subject's slices.
+// for every kind of null: shuffles and seed refits, shuffles and LOCO on shuffles (exact p-values), and
+// rotations along each subject's slices.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,12 @@ const skip = hasDistributed() ? false : 'the addon was built without Gloo (libgl
 const W = 2;
 const KINDS: Record<RankProblem, { marginal: string; conditional: string }> = {
   cases: { marginal: 'cases', conditional: 'refits' },
+  exact: { marginal: 'cases', conditional: 'label permutations' },
   slices: { marginal: 'within-group shifts', conditional: 'within-group shifts' },
 };
 
 describe('distributed ranking', { concurrency: true }, () => {
-  for (const problem of ['cases', 'slices'] as const) {
+  for (const problem of ['cases', 'exact', 'slices'] as const) {
     test(`${problem}: ${W} ranks give the single-process RankResult, bit for bit, each fitting its share`, { skip }, async () => {
       const [results, single] = await Promise.all([runRanks(worker, [problem], { worldSize: W }), rankProblem(problem)]);
       assert.equal(single.settings.marginalNullPermutation, KINDS[problem].marginal);
@@ -46,7 +48,7 @@ describe('distributed ranking', { concurrency: true }, () => {
           {
             marginal: mine(NULLS.marginalNull),
             loco: single.nFits * mine(locoSlots),
-            locoNull: problem === 'slices' ? mine(NULLS.conditionalNull) : undefined,
+            locoNull: problem === 'cases' ? undefined : mine(NULLS.conditionalNull),
             pimp: mine(NULLS.nullPermutations),
             stability: mine(NULLS.stabilityBootstraps),
           },

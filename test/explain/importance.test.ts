@@ -180,7 +180,10 @@ describe('rankFeatureMaps', () => {
     assert.equal(res.settings.exactNull, true);
     // BH for one of 4 maps at 0.05 needs p <= 0.0125; 2 x 4 / 0.05 = 160 rounds up to 200 draws.
     assert.equal(res.settings.marginalNull, 199);
-    assert.equal(res.settings.conditionalNull, 199);
+    // LOCO's null: 50 label permutations, their 4 maps' means pooled into 200 draws.
+    assert.equal(res.settings.conditionalNullKind, 'label permutations');
+    assert.equal(res.settings.conditionalNull, 50);
+    for (const g of res.groups) assert.equal(g.conditional!.null!.permutations, 200);
     for (const g of res.groups)
       for (const t of [g.marginal, g.conditional!]) assert.equal(t.pValue, (t.null!.exceedances + 1) / (t.null!.permutations + 1), g.name);
     assert.ok(res.groups[1].marginal.significant && res.groups[1].conditional!.significant, 'the planted map is starred on both tests');

@@ -1,6 +1,7 @@
 // The conditional verdict: the paired t-test of the CPI d, or LOCO refits without each map (loco.ts)
-// referred to the refit null (a rank p-value under exactNull) or, where subjects straddle the split with
-// labels along their slices, to LOCO on labels rotated along the slices.
+// referred to the refit null, or under exactNull to LOCO on permuted labels pooled over the maps (a rank
+// p-value), or, where subjects straddle the split with labels along their slices, to LOCO on labels
+// rotated along the slices.
 
 import type { BinnedMatrix } from '../../forest/index.js';
 import { deriveSeed } from '../../core/random.js';
@@ -11,16 +12,14 @@ import { marginalNullTest, type LabelPermuter } from './marginal-null.js';
 import type { EvaluationPlan } from './plan.js';
 import type { FitEvaluation } from './rank-fits.js';
 import type { RankClasses, RankSettings } from './rank-settings.js';
+import type { ConditionalNullKind } from './types.js';
 import type { StageClock } from './rank-timings.js';
-
-/** LOCO's null (RankResult.settings.conditionalNullKind); null without LOCO. */
-export type ConditionalNullKind = 'refits' | 'within-group shifts' | null;
 
 /**
  * Refit noise misses the shortcut of recognising the neighbouring slice of one subject, which only exists
  * when a subject sits on both sides of the split and its labels run along its slices.
  */
-export function conditionalNullKindOf(s: RankSettings, plan: EvaluationPlan, permuter: LabelPermuter): ConditionalNullKind {
+export function conditionalNullKindOf(s: RankSettings, plan: EvaluationPlan, permuter: LabelPermuter): ConditionalNullKind | null {
   if (!s.useConditional || s.useCpi) return null;
   return permuter.kind === 'within-group shifts' && plan.split.groupsOnBothSides > 0 ? 'within-group shifts' : 'refits';
 }
@@ -34,7 +33,7 @@ export async function conditionalTests(
   plan: EvaluationPlan,
   ev: FitEvaluation,
   permuter: LabelPermuter,
-  nullKind: ConditionalNullKind,
+  nullKind: ConditionalNullKind | null,
   clock: StageClock,
 ): Promise<CaseTestResult[] | null> {
   const { G, conditionalNullRefits: B } = s;
@@ -54,8 +53,8 @@ export async function conditionalTests(
   });
   const nullMeans = new Float64Array(B);
   for (let j = 0; j < B; j++) nullMeans[j] = mean(perCaseMeans(loco.nullSum, j, ev.cases));
-  const shiftNull =
-    nullKind === 'within-group shifts'
+  const labelNull =
+    nullKind === 'within-group shifts' || nullKind === 'label permutations'
       ? await locoLabelNull(binned, c.K, s.n, {
           groupOf: s.groupOf,
           nGroups: G,
@@ -71,9 +70,13 @@ export async function conditionalTests(
       : null;
   const conditional = Array.from({ length: G }, (_, g) => {
     const test = caseTest(perCaseMeans(loco.sum, g, ev.cases), s.confidence);
-    const r = shiftNull
-      ? marginalNullTest(test.mean, shiftNull, g, G)
-      : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1, s.exactNull === true);
+    // Label permutations: every map's null means in one pool of B x G draws (rank p-value).
+    const r =
+      nullKind === 'label permutations'
+        ? marginalNullTest(test.mean, { means: labelNull!.means, permutations: B * G }, 0, 1, true)
+        : labelNull
+          ? marginalNullTest(test.mean, labelNull, g, G)
+          : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1, s.exactNull === true);
     return {
       ...test,
       t: r.t,

@@ -2,13 +2,12 @@
 // they are reported.
 
 import { CORRELATED, maxAbsCorrelation } from './map-stats.js';
-import type { ConditionalNullKind } from './rank-conditional.js';
 import type { FitEvaluation } from './rank-fits.js';
 import { SMALL_CLASS, type RankClasses, type RankSettings } from './rank-settings.js';
 import type { LabelPermuter } from './marginal-null.js';
 import type { EvaluationPlan } from './plan.js';
 import type { Table } from '../../core/table.js';
-import type { GroupRank, ImportanceTest } from './types.js';
+import type { ConditionalNullKind, GroupRank, ImportanceTest } from './types.js';
 
 /** Fewer evaluated cases of a class than this draws a warning. */
 const FEW_CASES = 10;
@@ -20,7 +19,7 @@ export interface RankOutcome {
   groups: GroupRank[];
   ranking: number[];
   permuter: LabelPermuter;
-  conditionalNullKind: ConditionalNullKind;
+  conditionalNullKind: ConditionalNullKind | null;
 }
 
 /** The warnings of one ranking, from the saturated metric to a tie at the top. */
@@ -55,7 +54,7 @@ export function rankWarnings(
     warnings.push(
       `the smallest class has ${smallest} evaluated cases (under ${SMALL_CLASS}): ` +
         (s.exactNull === true
-          ? `the intervals are rough, and the p-values are rank p-values over the null draws (${marginalNullPermutations} label permutations${conditionalNullKind === 'refits' ? `, ${s.conditionalNullRefits} refits` : ''}), because at this size the t approximation was measured to be liberal` +
+          ? `the intervals are rough, and the p-values are rank p-values over the null draws (marginal: ${marginalNullPermutations} label permutations${conditionalNullKind === 'label permutations' ? `; conditional: LOCO re-made on ${s.conditionalNullRefits} label permutations, its ${s.G} maps pooled into ${s.conditionalNullRefits * s.G} draws` : ''}), because at this size the t approximation and the refit null were measured to be liberal` +
             (shifts ? '; the conditional test against label shifts still uses it, so read a single conditional star as tentative.' : '.')
           : 'at this size the verdicts were measured to be liberal ' +
             '(100 shuffled-label runs on 100 cases with 21 in the smaller class starred some map in 10, against 5 expected at FDR 0.05), ' +
@@ -63,14 +62,17 @@ export function rankWarnings(
     );
   }
   if (s.exactNull === true) {
-    const reach = (B: number, which: string): void => {
+    // perDraw: null draws per unit the caller sizes (a conditional label permutation gives one per map).
+    const reach = (units: number, which: string, perDraw: number): void => {
+      const B = units * perDraw;
       if (B > 0 && 1 / (B + 1) > fdr / s.G)
         warnings.push(
-          `with ${B} ${which} null draws the smallest p-value is ${(1 / (B + 1)).toPrecision(2)}, above BH's bar for one of ${s.G} maps (${(fdr / s.G).toPrecision(2)}): no map can be starred ${which}ly; use at least ${Math.ceil(s.G / fdr)} draws.`,
+          `with ${B} ${which} null draws the smallest p-value is ${(1 / (B + 1)).toPrecision(2)}, above BH's bar for one of ${s.G} maps (${(fdr / s.G).toPrecision(2)}): no map can be starred ${which}ly; use at least ${Math.ceil(Math.ceil(s.G / fdr) / perDraw)} ${perDraw > 1 ? `label permutations (${perDraw} draws each)` : 'draws'}.`,
         );
     };
-    reach(marginalNullPermutations, 'marginal');
-    if (conditionalNullKind === 'refits') reach(s.conditionalNullRefits, 'conditional');
+    reach(marginalNullPermutations, 'marginal', 1);
+    if (conditionalNullKind === 'refits') reach(s.conditionalNullRefits, 'conditional', 1);
+    if (conditionalNullKind === 'label permutations') reach(s.conditionalNullRefits, 'conditional', s.G);
   }
   const planned = new Uint8Array(s.n);
   for (const f of fits) for (const r of f.eval) planned[r] = 1;
@@ -111,7 +113,8 @@ export function rankWarnings(
     conditionalTests?.some((t) => t.significant) &&
     plan.split.groupsOnBothSides > 0 &&
     permuter.grouped &&
-    conditionalNullKind !== 'within-group shifts'
+    conditionalNullKind !== 'within-group shifts' &&
+    conditionalNullKind !== 'label permutations'
   ) {
     warnings.push(
       `the conditional tests treat the cases as independent, but ${plan.split.groupsOnBothSides} group(s) (subjects) have cases on both sides of the split: neighbouring cases of one subject are nearly the same case, so the conditional stars are liberal${marginalNullPermutations > 0 && permuter.kind !== 'cases' ? ' (the marginal test, whose null keeps the groups, is the one to read)' : ''}.`,

@@ -99,8 +99,7 @@ export async function rankFeatureMaps(features: Table, labels: ArrayLike<number>
 
   // The marginal null, LOCO's null and the warnings must permute labels the same way.
   const permuter = labelPermuter(c.yIdx, options.caseGroups, options.caseOrder);
-  const conditionalNullKind = conditionalNullKindOf(s0, plan, permuter);
-  const s = withNullDraws(s0, ev.nEvalPerClass, conditionalNullKind);
+  const { settings: s, conditionalNullKind } = withNullDraws(s0, ev.nEvalPerClass, conditionalNullKindOf(s0, plan, permuter));
   const marginal = withSignificance(await marginalTests(binned, s, c, ev, permuter, clock), s.fdr);
   const conditionalRaw = await conditionalTests(binned, labels, s, c, plan, ev, permuter, conditionalNullKind, clock);
   const conditional = conditionalRaw ? withSignificance(conditionalRaw, s.fdr) : null;

@@ -5,6 +5,13 @@ import type { RefitShare } from './refit-share.js';
 import type { ForestOptions } from '../../forest/index.js';
 
 /** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
+/**
+ * LOCO's null: 'refits' (full forests with other seeds), 'within-group shifts' (LOCO re-made on labels
+ * rotated along each subject's slices, used when subjects sit on both sides of the split) or 'label
+ * permutations' (LOCO re-made on permuted labels, pooled over the maps: exact p-values at small classes).
+ */
+export type ConditionalNullKind = 'refits' | 'within-group shifts' | 'label permutations';
+
 export type FeatureMatrix = Table;
 
 export type RankStage =
@@ -93,8 +100,9 @@ export interface RankOptions {
    * uses the rank p-value (exceedances + 1) / (B + 1), exact under exchangeable cases, with B sized so BH
    * can star a map (exactNullDraws: 699 for 16 maps at FDR 0.05) unless marginalNull / conditionalNull are
    * given. 'auto' (default): exact when the smallest class has under 50 evaluated cases, where the null means
-   * are skewed and the t approximation was measured to be liberal (rank-settings.ts). LOCO's label-shift
-   * null always uses the t approximation.
+   * are skewed and the t approximation was measured to be liberal (rank-settings.ts). There LOCO's refit
+   * null gives way to LOCO on conditionalNull label permutations (default (B + 1) / G rounded up), pooled
+   * over the maps. LOCO's label-shift null always uses the t approximation.
    */
   exactNull?: boolean | 'auto';
   /**
@@ -276,11 +284,8 @@ export interface RankResult {
     conditionalMethod?: ConditionalMethod;
     /** LOCO's null size B (refits per fit, or label rotations). Absent in older files. */
     conditionalNull?: number;
-    /**
-     * LOCO's null: 'refits' (full forests with other seeds) or 'within-group shifts' (LOCO re-made on labels
-     * rotated along each subject's slices, used when subjects sit on both sides of the split). Absent in older files.
-     */
-    conditionalNullKind?: 'refits' | 'within-group shifts';
+    /** LOCO's null (ConditionalNullKind). Absent in older files and without LOCO. */
+    conditionalNullKind?: ConditionalNullKind;
     conditionalRidge: number;
     fdr: number;
     /** Whether the marginal and LOCO-refit p-values are rank p-values (exactNull). Absent in older files. */
