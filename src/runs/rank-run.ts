@@ -204,7 +204,7 @@ export function rankSummary(r: RankResult, target?: TargetRecord, top = 5): stri
           s.conditionalNullKind === 'within-group shifts'
             ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shifts along each subject's slices (subjects sit on both sides of the split: recognising a neighbouring slice predicts its label, which refit noise alone does not show).`
             : s.conditionalNullKind === 'label permutations'
-              ? `  conditional p-values: the mean against the same refits on ${s.conditionalNull} label shuffles, every map's null mean in one pool (${(s.conditionalNull ?? 0) * r.groups.length} draws; at this size refit noise alone was measured to be too narrow); p = (draws reaching it + 1) / (draws + 1).`
+              ? `  conditional p-values: the mean against the same refits re-made on ${s.conditionalNull} label shuffles, every map's null mean in one pool (${(s.conditionalNull ?? 0) * r.groups.length} draws; at this size refit noise alone was measured to be too narrow); p = (draws reaching it + 1) / (draws + 1).`
               : `  conditional p-values: the mean against forests refitted with all maps and ${s.conditionalNull} other seeds per fit (how much two forests of the same information differ)${s.exactNull ? '; p = (refits reaching it + 1) / (refits + 1)' : ''}.`,
         ]
       : []),
