@@ -83,7 +83,7 @@ export function rankWarnings(
   if (conditionalTests && nSigM > 0 && !conditionalTests.some((t) => t.significant)) {
     warnings.push(
       conditionalNullKind === 'label permutations'
-        ? 'no map is significant in the conditional test: whether a map carries information the others lack is not determined here: the maps may carry overlapping information, or the cases may be too few for this test (' +
+        ? 'no map is significant in the conditional test, so whether a map carries information the others lack is not determined: the maps may carry overlapping information, or the cases may be too few for this test (' +
             'with its null at this size (LOCO on shuffled labels), a label planted in one map of an ISIC model (100 cases, 24 to 31 positive) was starred conditionally in 1 of 6 runs, marginally in 6 of 6).'
         : `no map is significant in the conditional test: the maps the forest relies on carry overlapping information${s.useCpi ? ' (or the linear sampler cannot separate them)' : ' (each can be left out without loss)'}.`,
     );

@@ -4,7 +4,6 @@ import type { Table } from '../../core/table.js';
 import type { RefitShare } from './refit-share.js';
 import type { ForestOptions } from '../../forest/index.js';
 
-/** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
 /**
  * LOCO's null: 'refits' (full forests with other seeds), 'within-group shifts' (LOCO re-made on labels
  * rotated along each subject's slices, used when subjects sit on both sides of the split) or 'label
@@ -12,6 +11,7 @@ import type { ForestOptions } from '../../forest/index.js';
  */
 export type ConditionalNullKind = 'refits' | 'within-group shifts' | 'label permutations';
 
+/** The same type as core's Table (importance is judged per group, i.e. per map); the name stays for callers of the package. */
 export type FeatureMatrix = Table;
 
 export type RankStage =
