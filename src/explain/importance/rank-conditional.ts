@@ -51,11 +51,11 @@ export async function conditionalTests(
     ...(s.share ? { share: s.share } : {}),
     onProgress: (done, total) => s.progress?.({ stage: 'conditional', done, total }),
   });
-  const nullMeans = new Float64Array(B);
-  for (let j = 0; j < B; j++) nullMeans[j] = mean(perCaseMeans(loco.nullSum, j, ev.cases));
-  const labelNull =
-    nullKind === 'within-group shifts' || nullKind === 'label permutations'
-      ? await locoLabelNull(binned, c.K, s.n, {
+  // LOCO's null: the refits' means, or LOCO re-made on B label permutations or shifts (B x G means).
+  const nul =
+    nullKind === 'refits'
+      ? { means: Float64Array.from({ length: B }, (_, j) => mean(perCaseMeans(loco.nullSum, j, ev.cases))), permutations: B }
+      : await locoLabelNull(binned, c.K, s.n, {
           groupOf: s.groupOf,
           nGroups: G,
           classes: c.classes,
@@ -66,17 +66,16 @@ export async function conditionalTests(
           seed: deriveSeed(s.seed, 6, 0x6c736866),
           ...(s.share ? { share: s.share } : {}),
           onProgress: (done, total) => s.progress?.({ stage: 'conditional-null', done, total }),
-        })
-      : null;
+        });
   const conditional = Array.from({ length: G }, (_, g) => {
     const test = caseTest(perCaseMeans(loco.sum, g, ev.cases), s.confidence);
-    // Label permutations: every map's null means in one pool of B x G draws (rank p-value).
     const r =
-      nullKind === 'label permutations'
-        ? marginalNullTest(test.mean, { means: labelNull!.means, permutations: B * G }, 0, 1, true)
-        : labelNull
-          ? marginalNullTest(test.mean, labelNull, g, G)
-          : marginalNullTest(test.mean, { means: nullMeans, permutations: B }, 0, 1, s.exactNull === true);
+      nullKind === 'refits'
+        ? marginalNullTest(test.mean, nul, 0, 1, s.exactNull === true)
+        : nullKind === 'label permutations'
+          ? // Every map's null means in one pool of B x G draws (rank p-value).
+            marginalNullTest(test.mean, { means: nul.means, permutations: B * G }, 0, 1, true)
+          : marginalNullTest(test.mean, nul, g, G);
     return {
       ...test,
       t: r.t,
