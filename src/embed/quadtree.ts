@@ -1,6 +1,7 @@
 // Barnes-Hut quadtree over 2-D points in flat typed arrays, rebuilt each t-SNE iteration without
 // allocating (buffers grow only when a layout needs more cells). Cells are rectangles halving the
 // data's bounding box, like scikit-learn's _QuadTree, so the theta criterion means the same thing.
+// `group` then cuts the tree into cells of at most a few dozen points, each of which walks it once.
 
 /** The arrays the force pass reads (a worker gets them as shared buffers). */
 export interface QuadTreeArrays {
@@ -10,6 +11,21 @@ export interface QuadTreeArrays {
   child: Int32Array;
   halfX: Float64Array;
   halfY: Float64Array;
+}
+
+/**
+ * Points sorted by their group: group g is the cell `cell[g]` and holds members[start[g]..start[g+1]-1].
+ * Sized for N groups, so the arrays never move once made (workers keep them for a whole fit).
+ */
+export interface PointGroups {
+  cell: Int32Array;
+  start: Int32Array;
+  members: Int32Array;
+}
+
+export function makePointGroups(n: number, shared: boolean): PointGroups {
+  const i = (m: number) => new Int32Array(shared ? new SharedArrayBuffer(4 * m) : new ArrayBuffer(4 * m));
+  return { cell: i(n), start: i(n + 1), members: i(n) };
 }
 
 export class QuadTree implements QuadTreeArrays {
@@ -29,6 +45,10 @@ export class QuadTree implements QuadTreeArrays {
   child: Int32Array = new Int32Array(0);
   /** A point held by a leaf (leaves hold one point, or several identical ones). */
   point: Int32Array = new Int32Array(0);
+
+  private groupOfCell = new Int32Array(0);
+  private groupNext = new Int32Array(0);
+  private pointGroup = new Int32Array(0);
 
   /** @param shared allocate on SharedArrayBuffers, for force passes in worker threads. */
   constructor(private readonly shared = false) {}
@@ -61,6 +81,41 @@ export class QuadTree implements QuadTreeArrays {
         this.massY[c] /= m;
       }
     }
+  }
+
+  /**
+   * Puts each point in the highest cell on its path that holds at most `maxPoints` (a leaf of identical
+   * points may hold more); returns the number of groups, numbered in the order their first point comes.
+   */
+  group(y: Float64Array, n: number, maxPoints: number, out: PointGroups): number {
+    if (this.groupOfCell.length < this.size) this.groupOfCell = new Int32Array(this.capacity);
+    const groupOfCell = this.groupOfCell;
+    groupOfCell.fill(-1, 0, this.size);
+    const { count, child, centreX, centreY } = this;
+    const { cell, start, members } = out;
+    if (this.pointGroup.length < n) this.pointGroup = new Int32Array(n);
+    const pointGroup = this.pointGroup;
+    let groups = 0;
+    for (let i = 0; i < n; i++) {
+      const x = y[2 * i],
+        v = y[2 * i + 1];
+      let node = 0;
+      while (count[node] > maxPoints && child[node] >= 0) node = child[node] + (x >= centreX[node] ? 1 : 0) + (v >= centreY[node] ? 2 : 0);
+      let g = groupOfCell[node];
+      if (g < 0) {
+        g = groupOfCell[node] = groups++;
+        cell[g] = node;
+      }
+      pointGroup[i] = g;
+    }
+    start.fill(0, 0, groups + 1);
+    for (let i = 0; i < n; i++) start[pointGroup[i] + 1]++;
+    for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+    if (this.groupNext.length < groups) this.groupNext = new Int32Array(n);
+    const next = this.groupNext;
+    next.set(start.subarray(0, groups));
+    for (let i = 0; i < n; i++) members[next[pointGroup[i]]++] = i;
+    return groups;
   }
 
   private insert(p: number, x: number, y: number, minHalf: number): void {

@@ -1,59 +1,128 @@
-// Barnes-Hut t-SNE gradient (Student-t, one degree of freedom), term for term as scikit-learn's
-// _barnes_hut_tsne: attractive forces over the sparse P, repulsive forces summarised by quadtree cells
-// whose width^2 / distance^2 < theta^2, self and exact duplicates skipped, gradient scaled by 4.
-import type { QuadTreeArrays } from './quadtree.js';
+// Barnes-Hut t-SNE gradient (Student-t, one degree of freedom) with scikit-learn's _barnes_hut_tsne
+// terms: attractive forces over the sparse P; repulsive forces from quadtree cells summarised by their
+// centre of mass when width < theta * distance, leaves exact, self and exact duplicates skipped; gradient
+// scaled by 4. The repulsion walks the tree once per group of nearby points (QuadTree.group), not once
+// per point: a cell is summarised for the whole group when width < theta * (distance from the group's
+// centre of mass - the group's radius), which every member then meets under the per-point test, so no
+// member sees a coarser cell than a per-point walk would let it. The walk writes the accepted cells into
+// flat lists that each member sums over, which is where the time goes.
+import type { PointGroups, QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
 
 const DUPLICATE_EPS = 1e-6;
 
+/** A thread's working memory for the repulsion (grows as needed). */
+export class RepulsionScratch {
+  stack: Int32Array = new Int32Array(1024);
+  /** Accepted cells and leaves as (centre of mass x, y, count) triples. */
+  cells: Float64Array = new Float64Array(3 * 512);
+  leaves: Float64Array = new Float64Array(3 * 512);
+}
+
+const grow = (a: Float64Array, need: number): Float64Array => {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, 2 * a.length));
+  b.set(a);
+  return b;
+};
+
 /**
- * Repulsive forces of points start..end-1 into negForce (2 per point) and each point's share of the
- * normaliser Z into sumQ; kept per point so the total does not depend on how the range is split.
+ * Repulsive forces of group g's members into negForce (2 per point) and each member's share of the
+ * normaliser Z into sumQ; each point's sums depend only on the tree and its group, so any split of the
+ * groups over threads gives the same bits.
  */
-export function repulsiveForces(
+export function groupRepulsion(
   tree: QuadTreeArrays,
+  groups: PointGroups,
   y: Float64Array,
   theta: number,
-  start: number,
-  end: number,
+  g: number,
   negForce: Float64Array,
   sumQ: Float64Array,
-  stack: Int32Array,
+  scratch: RepulsionScratch,
 ): void {
-  const theta2 = theta * theta;
   const { massX, massY, count, child, halfX, halfY } = tree;
-  for (let i = start; i < end; i++) {
+  const from = groups.start[g],
+    to = groups.start[g + 1];
+  const { members } = groups;
+  const cell = groups.cell[g];
+  const gx = massX[cell],
+    gy = massY[cell];
+  let r2 = 0;
+  for (let k = from; k < to; k++) {
+    const i = members[k];
+    const dx = y[2 * i] - gx,
+      dy = y[2 * i + 1] - gy;
+    const d2 = dx * dx + dy * dy;
+    if (d2 > r2) r2 = d2;
+  }
+  const radius = Math.sqrt(r2);
+  let { stack, cells, leaves } = scratch;
+  let nc = 0,
+    nl = 0,
+    sp = 0;
+  stack[sp++] = 0;
+  while (sp > 0) {
+    const node = stack[--sp];
+    const cnt = count[node];
+    if (cnt === 0) continue;
+    const first = child[node];
+    if (first < 0) {
+      if (nl + 3 > leaves.length) leaves = scratch.leaves = grow(leaves, nl + 3);
+      leaves[nl] = massX[node];
+      leaves[nl + 1] = massY[node];
+      leaves[nl + 2] = cnt;
+      nl += 3;
+      continue;
+    }
+    const dx = gx - massX[node],
+      dy = gy - massY[node];
+    const gap = Math.sqrt(dx * dx + dy * dy) - radius;
+    const w = 2 * (halfX[node] > halfY[node] ? halfX[node] : halfY[node]);
+    if (gap > 0 && w < theta * gap) {
+      if (nc + 3 > cells.length) cells = scratch.cells = grow(cells, nc + 3);
+      cells[nc] = massX[node];
+      cells[nc + 1] = massY[node];
+      cells[nc + 2] = cnt;
+      nc += 3;
+      continue;
+    }
+    if (sp + 4 > stack.length) {
+      const s = new Int32Array(2 * stack.length);
+      s.set(stack);
+      stack = scratch.stack = s;
+    }
+    stack[sp++] = first;
+    stack[sp++] = first + 1;
+    stack[sp++] = first + 2;
+    stack[sp++] = first + 3;
+  }
+  for (let k = from; k < to; k++) {
+    const i = members[k];
     const xi = y[2 * i],
       yi = y[2 * i + 1];
     let fx = 0,
       fy = 0,
       z = 0;
-    let sp = 0;
-    stack[sp++] = 0;
-    while (sp > 0) {
-      const node = stack[--sp];
-      const cnt = count[node];
-      if (cnt === 0) continue;
-      const dx = xi - massX[node],
-        dy = yi - massY[node];
-      const d2 = dx * dx + dy * dy;
-      const first = child[node];
-      if (first < 0) {
-        if (d2 <= DUPLICATE_EPS) continue;
-      } else {
-        const w = 2 * (halfX[node] > halfY[node] ? halfX[node] : halfY[node]);
-        if (w * w >= theta2 * d2) {
-          stack[sp++] = first;
-          stack[sp++] = first + 1;
-          stack[sp++] = first + 2;
-          stack[sp++] = first + 3;
-          continue;
-        }
-      }
-      const q = 1 / (1 + d2);
-      const cq = cnt * q;
-      z += cq;
+    for (let a = 0; a < nc; a += 3) {
+      const dx = xi - cells[a],
+        dy = yi - cells[a + 1];
+      const q = 1 / (1 + dx * dx + dy * dy);
+      const cq = cells[a + 2] * q;
       const m = cq * q;
+      z += cq;
+      fx += m * dx;
+      fy += m * dy;
+    }
+    for (let a = 0; a < nl; a += 3) {
+      const dx = xi - leaves[a],
+        dy = yi - leaves[a + 1];
+      const d2 = dx * dx + dy * dy;
+      if (d2 <= DUPLICATE_EPS) continue;
+      const q = 1 / (1 + d2);
+      const cq = leaves[a + 2] * q;
+      const m = cq * q;
+      z += cq;
       fx += m * dx;
       fy += m * dy;
     }

@@ -1,17 +1,34 @@
-// Splits t-SNE's force passes (the Barnes-Hut tree walk and the attraction over P) over worker
-// threads that read the layout, tree and P from SharedArrayBuffers. The calling thread takes the first
-// range and then blocks on an Atomics counter, so `fit` stays synchronous. Each point's forces are
-// computed alone and summed in a fixed order afterwards, so results do not depend on the thread count.
+// Splits t-SNE's force passes (the attraction over P and the grouped Barnes-Hut walk) over worker
+// threads that read the layout, tree, groups and P from SharedArrayBuffers. The workers start on the
+// attraction while the calling thread builds the tree, then all threads take repulsion groups from a
+// shared counter; the caller then blocks on an Atomics counter, so `fit` stays synchronous. Each point's
+// forces are computed alone, so results do not depend on the thread count.
 import { Worker } from 'node:worker_threads';
-import type { QuadTree } from './quadtree.js';
+import type { PointGroups, QuadTree } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { awaitWorkers, sharedInt32 } from './shared-arrays.js';
-import { attractiveForces, repulsiveForces } from './tsne-gradient.js';
+import { attractionChunks, CONTROL_LENGTH, repulsionChunks, SLOT, TREE_MOVED, TREE_READY } from './tsne-force-chunks.js';
+import type { RepulsionScratch } from './tsne-gradient.js';
 import type { ForceTask } from './tsne-worker.js';
+
+const TIMEOUT_MS = 60_000;
+
+/** What one force pass reads and writes; all arrays on SharedArrayBuffers (sharedCsr, sharedFloat64, makePointGroups(n, true)). */
+export interface ForcePass {
+  tree: QuadTree;
+  groups: PointGroups;
+  p: Csr;
+  y: Float64Array;
+  theta: number;
+  exaggeration: number;
+  negForce: Float64Array;
+  sumQ: Float64Array;
+  posForce: Float64Array;
+}
 
 export class ForcePool {
   private readonly workers: Worker[] = [];
-  private readonly control = sharedInt32(2);
+  private readonly control = sharedInt32(CONTROL_LENGTH);
   private sentGeneration = -1;
   private sentY: Float64Array | null = null;
 
@@ -24,43 +41,53 @@ export class ForcePool {
     }
   }
 
-  /** `p` and `posForce` on SharedArrayBuffers (sharedCsr, sharedFloat64), like `y`, `negForce` and `sumQ`. */
-  run(
-    tree: QuadTree,
-    p: Csr,
-    y: Float64Array,
-    theta: number,
-    exaggeration: number,
-    negForce: Float64Array,
-    sumQ: Float64Array,
-    posForce: Float64Array,
-    stack: Int32Array,
-  ): void {
-    const n = p.n;
-    const parts = this.workers.length + 1;
-    const chunk = Math.ceil(n / parts);
-    const resend = tree.generation !== this.sentGeneration || y !== this.sentY;
+  /** One force pass; `buildTree` (run on this thread while the workers attract) rebuilds the tree and groups and returns the group count. */
+  run(pass: ForcePass, scratch: RepulsionScratch, buildTree: () => number): void {
+    const c = this.control;
+    const { tree, p, y, exaggeration } = pass;
+    const generation = tree.generation;
+    for (const slot of [0, 1, SLOT.attraction, SLOT.repulsion, SLOT.tree]) Atomics.store(c, slot, 0);
+    this.post(pass, true);
+    Atomics.store(c, SLOT.groups, buildTree());
+    const moved = tree.generation !== generation;
+    Atomics.store(c, SLOT.tree, moved ? TREE_MOVED : TREE_READY);
+    Atomics.notify(c, SLOT.tree);
+    attractionChunks(c, p, y, exaggeration, pass.posForce);
+    if (!moved) this.repel(pass, scratch);
+    awaitWorkers(c, this.workers.length, 't-SNE force', TIMEOUT_MS);
+    if (!moved) return;
+    // The tree outgrew its buffers while the workers held the old ones: re-send and repel again.
+    Atomics.store(c, 0, 0);
+    Atomics.store(c, SLOT.repulsion, 0);
+    Atomics.store(c, SLOT.tree, TREE_READY);
+    this.post(pass, false);
+    this.repel(pass, scratch);
+    awaitWorkers(c, this.workers.length, 't-SNE force', TIMEOUT_MS);
+  }
+
+  private repel(pass: ForcePass, scratch: RepulsionScratch): void {
+    repulsionChunks(this.control, pass.tree, pass.groups, pass.y, pass.theta, pass.negForce, pass.sumQ, scratch);
+  }
+
+  private post(pass: ForcePass, attract: boolean): void {
+    const { tree } = pass;
+    const resend = tree.generation !== this.sentGeneration || pass.y !== this.sentY;
     const buffers = resend
       ? {
           tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, halfX: tree.halfX, halfY: tree.halfY },
-          p,
-          y,
-          negForce,
-          sumQ,
-          posForce,
+          groups: pass.groups,
+          p: pass.p,
+          y: pass.y,
+          negForce: pass.negForce,
+          sumQ: pass.sumQ,
+          posForce: pass.posForce,
           control: this.control,
         }
       : undefined;
     this.sentGeneration = tree.generation;
-    this.sentY = y;
-    Atomics.store(this.control, 0, 0);
-    this.workers.forEach((worker, w) => {
-      const task: ForceTask = { start: Math.min(n, (w + 1) * chunk), end: Math.min(n, (w + 2) * chunk), theta, exaggeration, buffers };
-      worker.postMessage(task);
-    });
-    repulsiveForces(tree, y, theta, 0, Math.min(n, chunk), negForce, sumQ, stack);
-    attractiveForces(p, y, exaggeration, 0, Math.min(n, chunk), posForce);
-    awaitWorkers(this.control, this.workers.length, 't-SNE force', 60_000);
+    this.sentY = pass.y;
+    const task: ForceTask = { attract, theta: pass.theta, exaggeration: pass.exaggeration, buffers };
+    for (const worker of this.workers) worker.postMessage(task);
   }
 
   close(): void {

@@ -1,19 +1,21 @@
-// Worker side of the t-SNE force pool: computes repulsive and attractive forces for a range of points
-// from the shared quadtree, P and layout, then bumps the shared done-counter.
+// Worker side of the t-SNE force pool: takes attraction chunks, waits for the caller's tree, takes
+// repulsion groups (tsne-force-chunks.ts), then bumps the shared done-counter.
 import { parentPort } from 'node:worker_threads';
-import type { QuadTreeArrays } from './quadtree.js';
+import type { PointGroups, QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
-import { attractiveForces, repulsiveForces } from './tsne-gradient.js';
 import { runAndSignal } from './shared-arrays.js';
+import { attractionChunks, awaitTree, repulsionChunks, TREE_READY } from './tsne-force-chunks.js';
+import { RepulsionScratch } from './tsne-gradient.js';
 
 export interface ForceTask {
-  start: number;
-  end: number;
+  /** Take attraction chunks before the repulsion (false when only the repulsion is re-run). */
+  attract: boolean;
   theta: number;
   exaggeration: number;
   /** Present when the shared buffers changed since the last task. */
   buffers?: {
     tree: QuadTreeArrays;
+    groups: PointGroups;
     p: Csr;
     y: Float64Array;
     negForce: Float64Array;
@@ -23,24 +25,18 @@ export interface ForceTask {
   };
 }
 
-let tree: QuadTreeArrays | null = null;
-let p: Csr | null = null;
-let posForce: Float64Array = new Float64Array(0);
-let y: Float64Array = new Float64Array(0);
-let negForce: Float64Array = new Float64Array(0);
-let sumQ: Float64Array = new Float64Array(0);
-let control: Int32Array = new Int32Array(2);
-let stack = new Int32Array(0);
+let buffers: ForceTask['buffers'];
+const scratch = new RepulsionScratch();
 
 parentPort?.on('message', (task: ForceTask) =>
   runAndSignal(
     () => {
-      if (task.buffers) ({ tree, p, y, negForce, sumQ, posForce, control } = task.buffers);
-      if (!tree || !p) throw new Error('force task before buffers');
-      if (stack.length < 3 * tree.count.length + 16) stack = new Int32Array(3 * tree.count.length + 16);
-      repulsiveForces(tree, y, task.theta, task.start, task.end, negForce, sumQ, stack);
-      attractiveForces(p, y, task.exaggeration, task.start, task.end, posForce);
+      buffers = task.buffers ?? buffers;
+      if (!buffers) throw new Error('force task before buffers');
+      const { tree, groups, p, y, negForce, sumQ, posForce, control } = buffers;
+      if (task.attract) attractionChunks(control, p, y, task.exaggeration, posForce);
+      if (awaitTree(control, 60_000) === TREE_READY) repulsionChunks(control, tree, groups, y, task.theta, negForce, sumQ, scratch);
     },
-    () => control,
+    () => buffers?.control ?? new Int32Array(2),
   ),
 );

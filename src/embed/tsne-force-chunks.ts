@@ -1,0 +1,52 @@
+// The force pass's work queue, shared by the caller and the force workers: the attraction over P in
+// chunks of points, and the repulsion group by group once the caller has built the tree. Each thread
+// claims the next chunk with an atomic counter in the pool's control array, so a thread whose points
+// sit in dense regions (long walks) takes fewer chunks; each point's forces are still computed alone.
+import type { PointGroups, QuadTreeArrays } from './quadtree.js';
+import type { Csr } from './sparse.js';
+import { attractiveForces, groupRepulsion, type RepulsionScratch } from './tsne-gradient.js';
+
+/** Slots of the pool's control array after awaitWorkers' [done count, failed flag]. */
+export const SLOT = { attraction: 2, repulsion: 3, tree: 4, groups: 5 } as const;
+export const CONTROL_LENGTH = 6;
+/** control[SLOT.tree]: 0 while the caller builds the tree; then TREE_READY, or TREE_MOVED when its buffers were reallocated (workers skip the repulsion and the caller re-sends them). */
+export const TREE_READY = 1;
+export const TREE_MOVED = 2;
+
+const ATTRACTION_CHUNK = 128;
+
+export function attractionChunks(control: Int32Array, p: Csr, y: Float64Array, exaggeration: number, posForce: Float64Array): void {
+  const n = p.n;
+  for (;;) {
+    const start = Atomics.add(control, SLOT.attraction, 1) * ATTRACTION_CHUNK;
+    if (start >= n) return;
+    attractiveForces(p, y, exaggeration, start, Math.min(n, start + ATTRACTION_CHUNK), posForce);
+  }
+}
+
+export function repulsionChunks(
+  control: Int32Array,
+  tree: QuadTreeArrays,
+  groups: PointGroups,
+  y: Float64Array,
+  theta: number,
+  negForce: Float64Array,
+  sumQ: Float64Array,
+  scratch: RepulsionScratch,
+): void {
+  const count = Atomics.load(control, SLOT.groups);
+  for (;;) {
+    const g = Atomics.add(control, SLOT.repulsion, 1);
+    if (g >= count) return;
+    groupRepulsion(tree, groups, y, theta, g, negForce, sumQ, scratch);
+  }
+}
+
+/** Blocks until the caller has built the tree; returns TREE_READY or TREE_MOVED. */
+export function awaitTree(control: Int32Array, timeoutMs: number): number {
+  for (;;) {
+    const state = Atomics.load(control, SLOT.tree);
+    if (state !== 0) return state;
+    if (Atomics.wait(control, SLOT.tree, 0, timeoutMs) === 'timed-out') throw new Error(`t-SNE tree not built within ${timeoutMs / 1000} s`);
+  }
+}
