@@ -104,7 +104,26 @@ export function groupRepulsion(
     let fx = 0,
       fy = 0,
       z = 0;
-    for (let a = 0; a < nc; a += 3) {
+    let a = 0;
+    for (; a + 3 < nc; a += 6) {
+      const dx = xi - cells[a],
+        dy = yi - cells[a + 1];
+      const ex = xi - cells[a + 3],
+        ey = yi - cells[a + 4];
+      const u = 1 + dx * dx + dy * dy,
+        v = 1 + ex * ex + ey * ey;
+      const r = 1 / (u * v);
+      const q = v * r,
+        s = u * r;
+      const cq = cells[a + 2] * q,
+        cs = cells[a + 5] * s;
+      const m = cq * q,
+        o = cs * s;
+      z += cq + cs;
+      fx += m * dx + o * ex;
+      fy += m * dy + o * ey;
+    }
+    for (; a < nc; a += 3) {
       const dx = xi - cells[a],
         dy = yi - cells[a + 1];
       const q = 1 / (1 + dx * dx + dy * dy);
@@ -143,12 +162,28 @@ export function attractiveForces(p: Csr, y: Float64Array, exaggeration: number, 
       yi = y[2 * i + 1];
     let fx = 0,
       fy = 0;
-    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+    const end = indptr[i + 1];
+    let e = indptr[i];
+    for (; e + 1 < end; e += 2) {
+      const j = indices[e],
+        k = indices[e + 1];
+      const dx = xi - y[2 * j],
+        dy = yi - y[2 * j + 1];
+      const ex = xi - y[2 * k],
+        ey = yi - y[2 * k + 1];
+      const u = 1 + dx * dx + dy * dy,
+        v = 1 + ex * ex + ey * ey;
+      const r = 1 / (u * v);
+      const f = values[e] * exaggeration * (v * r),
+        g = values[e + 1] * exaggeration * (u * r);
+      fx += f * dx + g * ex;
+      fy += f * dy + g * ey;
+    }
+    if (e < end) {
       const j = indices[e];
       const dx = xi - y[2 * j],
         dy = yi - y[2 * j + 1];
-      const q = 1 / (1 + dx * dx + dy * dy);
-      const f = values[e] * exaggeration * q;
+      const f = (values[e] * exaggeration) / (1 + dx * dx + dy * dy);
       fx += f * dx;
       fy += f * dy;
     }
