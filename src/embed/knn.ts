@@ -58,11 +58,27 @@ export function knnTiles(
         const rowI = i * k;
         for (let j = j0 === i0 ? i + 1 : j0; j < j1; j++) {
           const oj = j * d;
-          let s = 0;
-          for (let c = 0; c < d; c++) {
-            const t = data[oi + c] - data[oj + c];
-            s += t * t;
+          // Four partial sums: one chain of dependent adds held the loop to the add latency.
+          let s0 = 0,
+            s1 = 0,
+            s2 = 0,
+            s3 = 0;
+          let c = 0;
+          for (; c + 3 < d; c += 4) {
+            const t0 = data[oi + c] - data[oj + c],
+              t1 = data[oi + c + 1] - data[oj + c + 1],
+              t2 = data[oi + c + 2] - data[oj + c + 2],
+              t3 = data[oi + c + 3] - data[oj + c + 3];
+            s0 += t0 * t0;
+            s1 += t1 * t1;
+            s2 += t2 * t2;
+            s3 += t3 * t3;
           }
+          for (; c < d; c++) {
+            const t = data[oi + c] - data[oj + c];
+            s0 += t * t;
+          }
+          const s = s0 + s1 + (s2 + s3);
           if (s < heapDist[rowI]) heapReplaceTop(heapDist, heapIdx, rowI, k, s, j);
           const rowJ = j * k;
           if (s < heapDist[rowJ]) heapReplaceTop(heapDist, heapIdx, rowJ, k, s, i);
