@@ -9,8 +9,8 @@ export interface QuadTreeArrays {
   massY: Float64Array;
   count: Int32Array;
   child: Int32Array;
-  halfX: Float64Array;
-  halfY: Float64Array;
+  /** The cell's larger side (scikit-learn's max_width). */
+  width: Float64Array;
 }
 
 /**
@@ -37,6 +37,7 @@ export class QuadTree implements QuadTreeArrays {
   centreY: Float64Array = new Float64Array(0);
   halfX: Float64Array = new Float64Array(0);
   halfY: Float64Array = new Float64Array(0);
+  width: Float64Array = new Float64Array(0);
   /** Centre of mass once built (running sums while inserting). */
   massX: Float64Array = new Float64Array(0);
   massY: Float64Array = new Float64Array(0);
@@ -172,6 +173,7 @@ export class QuadTree implements QuadTreeArrays {
     this.centreY[c] = cy;
     this.halfX[c] = hx;
     this.halfY[c] = hy;
+    this.width[c] = 2 * (hx > hy ? hx : hy);
     this.massX[c] = 0;
     this.massY[c] = 0;
     this.count[c] = 0;
@@ -192,6 +194,7 @@ export class QuadTree implements QuadTreeArrays {
     this.centreY = grow(this.centreY, f);
     this.halfX = grow(this.halfX, f);
     this.halfY = grow(this.halfY, f);
+    this.width = grow(this.width, f);
     this.massX = grow(this.massX, f);
     this.massY = grow(this.massY, f);
     this.count = grow(this.count, i);

@@ -41,7 +41,7 @@ export function groupRepulsion(
   sumQ: Float64Array,
   scratch: RepulsionScratch,
 ): void {
-  const { massX, massY, count, child, halfX, halfY } = tree;
+  const { massX, massY, count, child, width } = tree;
   const from = groups.start[g],
     to = groups.start[g + 1];
   const { members } = groups;
@@ -57,6 +57,8 @@ export function groupRepulsion(
     if (d2 > r2) r2 = d2;
   }
   const radius = Math.sqrt(r2);
+  // width < theta * (distance - radius), squared and without a root; theta 0 never summarises.
+  const reachPerWidth = 1 / theta;
   let { stack, cells, leaves } = scratch;
   let nc = 0,
     nl = 0,
@@ -77,9 +79,8 @@ export function groupRepulsion(
     }
     const dx = gx - massX[node],
       dy = gy - massY[node];
-    const gap = Math.sqrt(dx * dx + dy * dy) - radius;
-    const w = 2 * (halfX[node] > halfY[node] ? halfX[node] : halfY[node]);
-    if (gap > 0 && w < theta * gap) {
+    const reach = width[node] * reachPerWidth + radius;
+    if (dx * dx + dy * dy > reach * reach) {
       if (nc + 3 > cells.length) cells = scratch.cells = grow(cells, nc + 3);
       cells[nc] = massX[node];
       cells[nc + 1] = massY[node];

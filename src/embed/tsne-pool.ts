@@ -74,7 +74,7 @@ export class ForcePool {
     const resend = tree.generation !== this.sentGeneration || pass.y !== this.sentY;
     const buffers = resend
       ? {
-          tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, halfX: tree.halfX, halfY: tree.halfY },
+          tree: { massX: tree.massX, massY: tree.massY, count: tree.count, child: tree.child, width: tree.width },
           groups: pass.groups,
           p: pass.p,
           y: pass.y,
