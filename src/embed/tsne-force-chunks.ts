@@ -4,7 +4,7 @@
 // sit in dense regions (long walks) takes fewer chunks; each point's forces are still computed alone.
 import type { PointGroups, QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
-import { attractiveForces, groupRepulsion, type RepulsionScratch } from './tsne-gradient.js';
+import { attractiveForces, groupRepulsion, klTerms, type RepulsionScratch } from './tsne-gradient.js';
 
 /** Slots of the pool's control array after awaitWorkers' [done count, failed flag]. */
 export const SLOT = { attraction: 2, repulsion: 3, tree: 4, groups: 5 } as const;
@@ -15,12 +15,22 @@ export const TREE_MOVED = 2;
 
 const ATTRACTION_CHUNK = 128;
 
-export function attractionChunks(control: Int32Array, p: Csr, y: Float64Array, exaggeration: number, posForce: Float64Array): void {
+/** Attraction chunks, and the KL divergence's per-point terms into `kl` when given (convergence checks). */
+export function attractionChunks(
+  control: Int32Array,
+  p: Csr,
+  y: Float64Array,
+  exaggeration: number,
+  posForce: Float64Array,
+  kl: Float64Array | null,
+): void {
   const n = p.n;
   for (;;) {
     const start = Atomics.add(control, SLOT.attraction, 1) * ATTRACTION_CHUNK;
     if (start >= n) return;
-    attractiveForces(p, y, exaggeration, start, Math.min(n, start + ATTRACTION_CHUNK), posForce);
+    const end = Math.min(n, start + ATTRACTION_CHUNK);
+    attractiveForces(p, y, exaggeration, start, end, posForce);
+    if (kl) klTerms(p, y, start, end, kl);
   }
 }
 
@@ -47,6 +57,7 @@ export function awaitTree(control: Int32Array, timeoutMs: number): number {
   for (;;) {
     const state = Atomics.load(control, SLOT.tree);
     if (state !== 0) return state;
-    if (Atomics.wait(control, SLOT.tree, 0, timeoutMs) === 'timed-out') throw new Error(`t-SNE tree not built within ${timeoutMs / 1000} s`);
+    if (Atomics.wait(control, SLOT.tree, 0, timeoutMs) === 'timed-out')
+      throw new Error(`t-SNE tree not built within ${timeoutMs / 1000} s`);
   }
 }

@@ -194,26 +194,83 @@ export function attractiveForces(p: Csr, y: Float64Array, exaggeration: number, 
 }
 
 /**
- * Full gradient into `grad` from the attractive and repulsive parts; returns the KL divergence (P scaled
- * by `exaggeration`) when `withError` (else NaN), measured with the Barnes-Hut estimate of Z.
+ * The layout's part of the KL divergence, sum_j v_ij log(1 + |y_i - y_j|^2) over P's unscaled values,
+ * of points start..end-1 into `terms`; computed with the attraction on the force threads, so the
+ * convergence checks' logarithms are split like the rest of the pass.
  */
-export function combineGradient(
+export function klTerms(p: Csr, y: Float64Array, start: number, end: number, terms: Float64Array): void {
+  const { indptr, indices, values } = p;
+  for (let i = start; i < end; i++) {
+    const xi = y[2 * i],
+      yi = y[2 * i + 1];
+    let t = 0;
+    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+      const j = indices[e];
+      const dx = xi - y[2 * j],
+        dy = yi - y[2 * j + 1];
+      t += values[e] * Math.log(1 + dx * dx + dy * dy);
+    }
+    terms[i] = t;
+  }
+}
+
+const FLOAT32_TINY = 1.1754944e-38;
+
+/** The KL divergence's parts that depend only on P: sum p_ij log max(p_ij, tiny) and sum p_ij, p_ij = exaggeration * v_ij. */
+export function klConstants(p: Csr, exaggeration: number): { pLogP: number; mass: number } {
+  let pLogP = 0,
+    mass = 0;
+  for (const v of p.values) {
+    const pij = v * exaggeration;
+    pLogP += pij * Math.log(Math.max(pij, FLOAT32_TINY));
+    mass += pij;
+  }
+  return { pLogP, mass };
+}
+
+/** Gradient 4 (attraction - repulsion / Z) into `grad`; returns Z. */
+export function combineGradient(posForce: Float64Array, negForce: Float64Array, sumQ: Float64Array, grad: Float64Array): number {
+  let z = 0;
+  for (let i = 0; i < sumQ.length; i++) z += sumQ[i];
+  const invZ = 1 / z;
+  for (let c = 0; c < grad.length; c++) grad[c] = 4 * (posForce[c] - negForce[c] * invZ);
+  return z;
+}
+
+/**
+ * KL(P || Q) with P scaled by `exaggeration` and Q = q / Z, as scikit-learn's sum of p log(max(p, tiny) /
+ * max(q / Z, tiny)): from the cached p log p part and the per-point `terms` while no q / Z can fall below
+ * tiny (the layout's diameter bounds every q), else term by term.
+ */
+export function klDivergence(
   p: Csr,
   y: Float64Array,
   exaggeration: number,
-  posForce: Float64Array,
-  negForce: Float64Array,
-  sumQ: Float64Array,
-  grad: Float64Array,
-  withError: boolean,
+  z: number,
+  constants: { pLogP: number; mass: number },
+  terms: Float64Array,
 ): number {
   const n = p.n;
-  let z = 0;
-  for (let i = 0; i < n; i++) z += sumQ[i];
-  const invZ = 1 / z;
-  for (let c = 0; c < 2 * n; c++) grad[c] = 4 * (posForce[c] - negForce[c] * invZ);
-  if (!withError) return NaN;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const a = y[2 * i],
+      b = y[2 * i + 1];
+    if (a < minX) minX = a;
+    if (a > maxX) maxX = a;
+    if (b < minY) minY = b;
+    if (b > maxY) maxY = b;
+  }
+  const widest = 1 + (maxX - minX) ** 2 + (maxY - minY) ** 2;
   const { indptr, indices, values } = p;
+  if (widest * z * FLOAT32_TINY < 0.5) {
+    let t = 0;
+    for (let i = 0; i < n; i++) t += terms[i];
+    return constants.pLogP + exaggeration * t + constants.mass * Math.log(z);
+  }
+  const invZ = 1 / z;
   let kl = 0;
   for (let i = 0; i < n; i++) {
     const xi = y[2 * i],
@@ -224,7 +281,7 @@ export function combineGradient(
         dy = yi - y[2 * j + 1];
       const q = 1 / (1 + dx * dx + dy * dy);
       const pij = values[e] * exaggeration;
-      kl += pij * Math.log(Math.max(pij, 1.1754944e-38) / Math.max(q * invZ, 1.1754944e-38));
+      kl += pij * Math.log(Math.max(pij, FLOAT32_TINY) / Math.max(q * invZ, FLOAT32_TINY));
     }
   }
   return kl;

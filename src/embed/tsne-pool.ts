@@ -24,6 +24,9 @@ export interface ForcePass {
   negForce: Float64Array;
   sumQ: Float64Array;
   posForce: Float64Array;
+  /** The KL divergence's per-point terms (klTerms), filled when `withKl`. */
+  kl: Float64Array;
+  withKl: boolean;
 }
 
 export class ForcePool {
@@ -52,7 +55,7 @@ export class ForcePool {
     const moved = tree.generation !== generation;
     Atomics.store(c, SLOT.tree, moved ? TREE_MOVED : TREE_READY);
     Atomics.notify(c, SLOT.tree);
-    attractionChunks(c, p, y, exaggeration, pass.posForce);
+    attractionChunks(c, p, y, exaggeration, pass.posForce, pass.withKl ? pass.kl : null);
     if (!moved) this.repel(pass, scratch);
     awaitWorkers(c, this.workers.length, 't-SNE force', TIMEOUT_MS);
     if (!moved) return;
@@ -81,12 +84,13 @@ export class ForcePool {
           negForce: pass.negForce,
           sumQ: pass.sumQ,
           posForce: pass.posForce,
+          kl: pass.kl,
           control: this.control,
         }
       : undefined;
     this.sentGeneration = tree.generation;
     this.sentY = pass.y;
-    const task: ForceTask = { attract, theta: pass.theta, exaggeration: pass.exaggeration, buffers };
+    const task: ForceTask = { attract, withKl: pass.withKl, theta: pass.theta, exaggeration: pass.exaggeration, buffers };
     for (const worker of this.workers) worker.postMessage(task);
   }
 

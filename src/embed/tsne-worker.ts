@@ -10,6 +10,8 @@ import { RepulsionScratch } from './tsne-gradient.js';
 export interface ForceTask {
   /** Take attraction chunks before the repulsion (false when only the repulsion is re-run). */
   attract: boolean;
+  /** Also fill the KL divergence's per-point terms (a convergence check). */
+  withKl: boolean;
   theta: number;
   exaggeration: number;
   /** Present when the shared buffers changed since the last task. */
@@ -21,6 +23,7 @@ export interface ForceTask {
     negForce: Float64Array;
     sumQ: Float64Array;
     posForce: Float64Array;
+    kl: Float64Array;
     control: Int32Array;
   };
 }
@@ -33,8 +36,8 @@ parentPort?.on('message', (task: ForceTask) =>
     () => {
       buffers = task.buffers ?? buffers;
       if (!buffers) throw new Error('force task before buffers');
-      const { tree, groups, p, y, negForce, sumQ, posForce, control } = buffers;
-      if (task.attract) attractionChunks(control, p, y, task.exaggeration, posForce);
+      const { tree, groups, p, y, negForce, sumQ, posForce, kl, control } = buffers;
+      if (task.attract) attractionChunks(control, p, y, task.exaggeration, posForce, task.withKl ? kl : null);
       if (awaitTree(control, 60_000) === TREE_READY) repulsionChunks(control, tree, groups, y, task.theta, negForce, sumQ, scratch);
     },
     () => buffers?.control ?? new Int32Array(2),

@@ -9,7 +9,15 @@ import { makePointGroups, QuadTree, type PointGroups } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
-import { attractiveForces, combineGradient, groupRepulsion, RepulsionScratch } from './tsne-gradient.js';
+import {
+  attractiveForces,
+  combineGradient,
+  groupRepulsion,
+  klConstants,
+  klDivergence,
+  klTerms,
+  RepulsionScratch,
+} from './tsne-gradient.js';
 import { ForcePool } from './tsne-pool.js';
 import { embedThreads, sharedCsr, sharedFloat64 } from './shared-arrays.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
@@ -79,6 +87,9 @@ export class TSNE {
   private negForce: Float64Array = new Float64Array(0);
   private posForce: Float64Array = new Float64Array(0);
   private sumQ: Float64Array = new Float64Array(0);
+  private klTerms: Float64Array = new Float64Array(0);
+  /** klConstants per exaggeration value, computed once per phase. */
+  private klParts = new Map<number, { pLogP: number; mass: number }>();
   private scratch = new RepulsionScratch();
   private tree = new QuadTree();
   private groups: PointGroups = makePointGroups(0, false);
@@ -122,6 +133,8 @@ export class TSNE {
     this.posForce = parallel ? sharedFloat64(2 * n) : new Float64Array(2 * n);
     if (parallel) this.p = sharedCsr(this.p);
     this.sumQ = parallel ? sharedFloat64(n) : new Float64Array(n);
+    this.klTerms = parallel ? sharedFloat64(n) : new Float64Array(n);
+    this.klParts.clear();
     this.tree = new QuadTree(parallel);
     this.groups = makePointGroups(n, parallel);
     if (parallel) this.pool = new ForcePool(o.threads);
@@ -170,14 +183,21 @@ export class TSNE {
       return tree.group(this.y, n, GROUP_POINTS, groups);
     };
     if (this.pool) {
-      const pass = { tree, groups, p, y: this.y, theta: o.theta, exaggeration, negForce: this.negForce, sumQ: this.sumQ, posForce: this.posForce };
+      const { negForce, sumQ, posForce } = this;
+      const pass = { tree, groups, p, y: this.y, theta: o.theta, exaggeration, negForce, sumQ, posForce, kl: this.klTerms, withKl: check };
       this.pool.run(pass, this.scratch, buildTree);
     } else {
       const count = buildTree();
       attractiveForces(p, this.y, exaggeration, 0, n, this.posForce);
+      if (check) klTerms(p, this.y, 0, n, this.klTerms);
       for (let g = 0; g < count; g++) groupRepulsion(tree, groups, this.y, o.theta, g, this.negForce, this.sumQ, this.scratch);
     }
-    const error = combineGradient(this.p, this.y, exaggeration, this.posForce, this.negForce, this.sumQ, this.grad, check);
+    const z = combineGradient(this.posForce, this.negForce, this.sumQ, this.grad);
+    let error = NaN;
+    if (check) {
+      if (!this.klParts.has(exaggeration)) this.klParts.set(exaggeration, klConstants(p, exaggeration));
+      error = klDivergence(p, this.y, exaggeration, z, this.klParts.get(exaggeration)!, this.klTerms);
+    }
     const { y, update, gains, grad } = this;
     let gradNorm2 = 0;
     for (let c = 0; c < 2 * n; c++) {

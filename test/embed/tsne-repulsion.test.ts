@@ -4,7 +4,7 @@ import { Random } from '../../src/core/random.js';
 import { makePointGroups, QuadTree } from '../../src/embed/quadtree.js';
 import { sharedCsr, sharedFloat64 } from '../../src/embed/shared-arrays.js';
 import type { Csr } from '../../src/embed/sparse.js';
-import { attractiveForces, groupRepulsion, RepulsionScratch } from '../../src/embed/tsne-gradient.js';
+import { attractiveForces, groupRepulsion, klConstants, klDivergence, klTerms, RepulsionScratch } from '../../src/embed/tsne-gradient.js';
 import { ForcePool } from '../../src/embed/tsne-pool.js';
 
 /** Clusters of very different spreads (0.05 to 5) plus uniform background, like a late t-SNE layout. */
@@ -97,7 +97,7 @@ test('grouped Barnes-Hut repulsion: exact at theta 0; at theta 0.5 a median erro
   }
 });
 
-test('force pool gives the serial forces bit for bit, also when the tree outgrows its buffers mid-pass', () => {
+test('force pool gives the serial forces and KL terms bit for bit, also when the tree outgrows its buffers mid-pass', () => {
   const n = 1500;
   const rng = new Random(9);
   // Pairs 1e-9 apart make the tree split ~30 levels per pair, past the 4N+1 cells it starts with.
@@ -116,7 +116,19 @@ test('force pool gives the serial forces bit for bit, also when the tree outgrow
     const tree = new QuadTree(true);
     const groups = makePointGroups(n, true);
     const y = sharedFloat64(2 * n);
-    const pass = { tree, groups, p: sharedCsr(p), y, theta: 0.5, exaggeration: 4, negForce: sharedFloat64(2 * n), sumQ: sharedFloat64(n), posForce: sharedFloat64(2 * n) };
+    const pass = {
+      tree,
+      groups,
+      p: sharedCsr(p),
+      y,
+      theta: 0.5,
+      exaggeration: 4,
+      negForce: sharedFloat64(2 * n),
+      sumQ: sharedFloat64(n),
+      posForce: sharedFloat64(2 * n),
+      kl: sharedFloat64(n),
+      withKl: true,
+    };
     try {
       for (const layout of [first, second]) {
         y.set(layout);
@@ -132,9 +144,52 @@ test('force pool gives the serial forces bit for bit, also when the tree outgrow
         assert.deepEqual(Array.from(pass.negForce), Array.from(serial.force), `${threads} threads: repulsion`);
         assert.deepEqual(Array.from(pass.sumQ), Array.from(serial.z), `${threads} threads: Z`);
         assert.deepEqual(Array.from(pass.posForce), Array.from(attraction), `${threads} threads: attraction`);
+        const terms = new Float64Array(n);
+        klTerms(p, layout, 0, n, terms);
+        assert.deepEqual(Array.from(pass.kl), Array.from(terms), `${threads} threads: KL terms`);
       }
     } finally {
       pool.close();
     }
+  }
+});
+
+test("KL divergence from the per-point terms equals scikit-learn's term-by-term sum", () => {
+  const n = 600;
+  const rng = new Random(5);
+  const y = clusteredLayout(n, 6);
+  const rows: number[][] = Array.from({ length: n }, (_, i) =>
+    [...new Set([(i + 1) % n, (i + 13) % n, (i * 7 + 3) % n])].filter((j) => j !== i).sort((a, b) => a - b),
+  );
+  const indptr = new Int32Array(n + 1);
+  rows.forEach((r, i) => (indptr[i + 1] = indptr[i] + r.length));
+  const raw = Float64Array.from(rows.flat(), () => rng.uniform());
+  const total = raw.reduce((a, b) => a + b, 0);
+  const p: Csr = { n, indptr, indices: Int32Array.from(rows.flat()), values: raw.map((v) => v / total) };
+  const z = serialRepulsion(y, n, 0, 64).z.reduce((a, b) => a + b, 0);
+  const terms = new Float64Array(n);
+  klTerms(p, y, 0, n, terms);
+  for (const exaggeration of [1, 12]) {
+    let direct = 0;
+    for (let i = 0; i < n; i++)
+      for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+        const j = p.indices[e];
+        const q = 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
+        const pij = p.values[e] * exaggeration;
+        direct += pij * Math.log(pij / (q / z));
+      }
+    const kl = klDivergence(p, y, exaggeration, z, klConstants(p, exaggeration), terms);
+    assert.ok(Math.abs(kl - direct) <= 1e-9 * Math.abs(direct), `exaggeration ${exaggeration}: ${kl} vs ${direct}`);
+    // A Z so large that q / Z could fall below float32's tiny takes the term-by-term path with its clamps.
+    const huge = klDivergence(p, y, exaggeration, 1e40, klConstants(p, exaggeration), terms);
+    let clamped = 0;
+    for (let i = 0; i < n; i++)
+      for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+        const j = p.indices[e];
+        const q = 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
+        const pij = p.values[e] * exaggeration;
+        clamped += pij * Math.log(pij / Math.max(q / 1e40, 1.1754944e-38));
+      }
+    assert.ok(Math.abs(huge - clamped) <= 1e-9 * Math.abs(clamped), `clamped: ${huge} vs ${clamped}`);
   }
 });
