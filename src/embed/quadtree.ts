@@ -84,6 +84,11 @@ export class QuadTree implements QuadTreeArrays {
     }
   }
 
+  /** The root box's squared diagonal: at least the largest squared distance between two points. */
+  diameterSquared(): number {
+    return 4 * (this.halfX[0] ** 2 + this.halfY[0] ** 2);
+  }
+
   /**
    * Puts each point in the highest cell on its path that holds at most `maxPoints` (a leaf of identical
    * points may hold more); returns the number of groups, numbered in the order their first point comes.

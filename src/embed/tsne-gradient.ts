@@ -19,12 +19,18 @@ export class RepulsionScratch {
   leaves: Float64Array = new Float64Array(3 * 512);
 }
 
-const grow = (a: Float64Array, need: number): Float64Array => {
-  if (need <= a.length) return a;
-  const b = new Float64Array(Math.max(need, 2 * a.length));
-  b.set(a);
-  return b;
-};
+/** Writes the triple (x, y, count) at `at`, first growing the list if it is full; returns the list. */
+function append(list: Float64Array, at: number, x: number, y: number, count: number): Float64Array {
+  if (at + 3 > list.length) {
+    const bigger = new Float64Array(2 * list.length);
+    bigger.set(list);
+    list = bigger;
+  }
+  list[at] = x;
+  list[at + 1] = y;
+  list[at + 2] = count;
+  return list;
+}
 
 /**
  * Repulsive forces of group g's members into negForce (2 per point) and each member's share of the
@@ -70,10 +76,7 @@ export function groupRepulsion(
     if (cnt === 0) continue;
     const first = child[node];
     if (first < 0) {
-      if (nl + 3 > leaves.length) leaves = scratch.leaves = grow(leaves, nl + 3);
-      leaves[nl] = massX[node];
-      leaves[nl + 1] = massY[node];
-      leaves[nl + 2] = cnt;
+      leaves = scratch.leaves = append(leaves, nl, massX[node], massY[node], cnt);
       nl += 3;
       continue;
     }
@@ -81,10 +84,7 @@ export function groupRepulsion(
       dy = gy - massY[node];
     const reach = width[node] * reachPerWidth + radius;
     if (dx * dx + dy * dy > reach * reach) {
-      if (nc + 3 > cells.length) cells = scratch.cells = grow(cells, nc + 3);
-      cells[nc] = massX[node];
-      cells[nc + 1] = massY[node];
-      cells[nc + 2] = cnt;
+      cells = scratch.cells = append(cells, nc, massX[node], massY[node], cnt);
       nc += 3;
       continue;
     }
@@ -240,7 +240,7 @@ export function combineGradient(posForce: Float64Array, negForce: Float64Array, 
 /**
  * KL(P || Q) with P scaled by `exaggeration` and Q = q / Z, as scikit-learn's sum of p log(max(p, tiny) /
  * max(q / Z, tiny)): from the cached p log p part and the per-point `terms` while no q / Z can fall below
- * tiny (the layout's diameter bounds every q), else term by term.
+ * tiny (`diameter2`, at least the layout's largest squared distance, bounds every q), else term by term.
  */
 export function klDivergence(
   p: Csr,
@@ -249,23 +249,11 @@ export function klDivergence(
   z: number,
   constants: { pLogP: number; mass: number },
   terms: Float64Array,
+  diameter2: number,
 ): number {
   const n = p.n;
-  let minX = Infinity,
-    minY = Infinity,
-    maxX = -Infinity,
-    maxY = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const a = y[2 * i],
-      b = y[2 * i + 1];
-    if (a < minX) minX = a;
-    if (a > maxX) maxX = a;
-    if (b < minY) minY = b;
-    if (b > maxY) maxY = b;
-  }
-  const widest = 1 + (maxX - minX) ** 2 + (maxY - minY) ** 2;
   const { indptr, indices, values } = p;
-  if (widest * z * FLOAT32_TINY < 0.5) {
+  if ((1 + diameter2) * z * FLOAT32_TINY < 0.5) {
     let t = 0;
     for (let i = 0; i < n; i++) t += terms[i];
     return constants.pLogP + exaggeration * t + constants.mass * Math.log(z);

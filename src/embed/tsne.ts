@@ -196,7 +196,7 @@ export class TSNE {
     let error = NaN;
     if (check) {
       if (!this.klParts.has(exaggeration)) this.klParts.set(exaggeration, klConstants(p, exaggeration));
-      error = klDivergence(p, this.y, exaggeration, z, this.klParts.get(exaggeration)!, this.klTerms);
+      error = klDivergence(p, this.y, exaggeration, z, this.klParts.get(exaggeration)!, this.klTerms, tree.diameterSquared());
     }
     const { y, update, gains, grad } = this;
     let gradNorm2 = 0;

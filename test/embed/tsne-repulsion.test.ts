@@ -169,27 +169,26 @@ test("KL divergence from the per-point terms equals scikit-learn's term-by-term 
   const z = serialRepulsion(y, n, 0, 64).z.reduce((a, b) => a + b, 0);
   const terms = new Float64Array(n);
   klTerms(p, y, 0, n, terms);
+  const tree = new QuadTree();
+  tree.build(y, n);
+  /** scikit-learn's sum, term by term with its clamps. */
+  const direct = (exaggeration: number, zUsed: number): number => {
+    let kl = 0;
+    for (let i = 0; i < n; i++)
+      for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+        const j = p.indices[e];
+        const q = 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
+        const pij = p.values[e] * exaggeration;
+        kl += pij * Math.log(pij / Math.max(q / zUsed, 1.1754944e-38));
+      }
+    return kl;
+  };
   for (const exaggeration of [1, 12]) {
-    let direct = 0;
-    for (let i = 0; i < n; i++)
-      for (let e = indptr[i]; e < indptr[i + 1]; e++) {
-        const j = p.indices[e];
-        const q = 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
-        const pij = p.values[e] * exaggeration;
-        direct += pij * Math.log(pij / (q / z));
-      }
-    const kl = klDivergence(p, y, exaggeration, z, klConstants(p, exaggeration), terms);
-    assert.ok(Math.abs(kl - direct) <= 1e-9 * Math.abs(direct), `exaggeration ${exaggeration}: ${kl} vs ${direct}`);
-    // A Z so large that q / Z could fall below float32's tiny takes the term-by-term path with its clamps.
-    const huge = klDivergence(p, y, exaggeration, 1e40, klConstants(p, exaggeration), terms);
-    let clamped = 0;
-    for (let i = 0; i < n; i++)
-      for (let e = indptr[i]; e < indptr[i + 1]; e++) {
-        const j = p.indices[e];
-        const q = 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
-        const pij = p.values[e] * exaggeration;
-        clamped += pij * Math.log(pij / Math.max(q / 1e40, 1.1754944e-38));
-      }
-    assert.ok(Math.abs(huge - clamped) <= 1e-9 * Math.abs(clamped), `clamped: ${huge} vs ${clamped}`);
+    // A Z of 1e40 puts every q / Z below float32's tiny: the term-by-term path with its clamps.
+    for (const zUsed of [z, 1e40]) {
+      const kl = klDivergence(p, y, exaggeration, zUsed, klConstants(p, exaggeration), terms, tree.diameterSquared());
+      const want = direct(exaggeration, zUsed);
+      assert.ok(Math.abs(kl - want) <= 1e-9 * Math.abs(want), `exaggeration ${exaggeration}, Z ${zUsed}: ${kl} vs ${want}`);
+    }
   }
 });
