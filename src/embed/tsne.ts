@@ -2,7 +2,9 @@
 // affinities at the given perplexity, PCA initialisation scaled to std 1e-4 in the first axis (1.2's
 // default), early exaggeration 12 for 250 iterations at momentum 0.5, then momentum 0.8, delta-bar-delta
 // gains (+0.2 / x0.8, floor 0.01), learning rate 'auto' = max(N / exaggeration / 4, 50), and the same
-// convergence checks every 50 iterations.
+// convergence checks every 50 iterations. The repulsion walks the quadtree once per group of nearby
+// points rather than once per point, never summarising a cell more coarsely than scikit-learn's test
+// would for any member (tsne-gradient.ts).
 import { Random } from '../core/random.js';
 import { pca } from './pca.js';
 import { makePointGroups, QuadTree, type PointGroups } from './quadtree.js';
@@ -34,7 +36,7 @@ export interface TSNEOptions extends CommonEmbedOptions {
   maxIterations?: number;
   /** Iterations with early exaggeration and momentum 0.5. Default 250. */
   explorationIterations?: number;
-  /** Barnes-Hut accuracy: a cell is summarised when width / distance < theta. 0 is exact (slow). Default 0.5. */
+  /** Barnes-Hut accuracy: a cell is summarised when width / distance < theta for every point of the group walking the tree together. 0 is exact (slow). Default 0.5. */
   theta?: number;
   /** `'pca'`: first two principal components scaled to std 1e-4 on the first axis; `'random'`: N(0, 1e-4^2). Default `'pca'`. */
   init?: 'pca' | 'random';
