@@ -14,6 +14,8 @@ export const TREE_READY = 1;
 export const TREE_MOVED = 2;
 
 const ATTRACTION_CHUNK = 128;
+/** How long the caller waits for the workers, and a worker for the caller's tree. */
+export const FORCE_TIMEOUT_MS = 60_000;
 
 /** Attraction chunks, and the KL divergence's per-point terms into `kl` when given (convergence checks). */
 export function attractionChunks(

@@ -7,11 +7,9 @@ import { Worker } from 'node:worker_threads';
 import type { PointGroups, QuadTree } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { awaitWorkers, sharedInt32 } from './shared-arrays.js';
-import { attractionChunks, CONTROL_LENGTH, repulsionChunks, SLOT, TREE_MOVED, TREE_READY } from './tsne-force-chunks.js';
+import { attractionChunks, CONTROL_LENGTH, FORCE_TIMEOUT_MS, repulsionChunks, SLOT, TREE_MOVED, TREE_READY } from './tsne-force-chunks.js';
 import type { RepulsionScratch } from './tsne-gradient.js';
 import type { ForceTask } from './tsne-worker.js';
-
-const TIMEOUT_MS = 60_000;
 
 /** What one force pass reads and writes; all arrays on SharedArrayBuffers (sharedCsr, sharedFloat64, makePointGroups(n, true)). */
 export interface ForcePass {
@@ -57,7 +55,7 @@ export class ForcePool {
     Atomics.notify(c, SLOT.tree);
     attractionChunks(c, p, y, exaggeration, pass.posForce, pass.withKl ? pass.kl : null);
     if (!moved) this.repel(pass, scratch);
-    awaitWorkers(c, this.workers.length, 't-SNE force', TIMEOUT_MS);
+    awaitWorkers(c, this.workers.length, 't-SNE force', FORCE_TIMEOUT_MS);
     if (!moved) return;
     // The tree outgrew its buffers while the workers held the old ones: re-send and repel again.
     Atomics.store(c, 0, 0);
@@ -65,7 +63,7 @@ export class ForcePool {
     Atomics.store(c, SLOT.tree, TREE_READY);
     this.post(pass, false);
     this.repel(pass, scratch);
-    awaitWorkers(c, this.workers.length, 't-SNE force', TIMEOUT_MS);
+    awaitWorkers(c, this.workers.length, 't-SNE force', FORCE_TIMEOUT_MS);
   }
 
   private repel(pass: ForcePass, scratch: RepulsionScratch): void {

@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { PointGroups, QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { runAndSignal } from './shared-arrays.js';
-import { attractionChunks, awaitTree, repulsionChunks, TREE_READY } from './tsne-force-chunks.js';
+import { attractionChunks, awaitTree, FORCE_TIMEOUT_MS, repulsionChunks, TREE_READY } from './tsne-force-chunks.js';
 import { RepulsionScratch } from './tsne-gradient.js';
 
 export interface ForceTask {
@@ -38,7 +38,8 @@ parentPort?.on('message', (task: ForceTask) =>
       if (!buffers) throw new Error('force task before buffers');
       const { tree, groups, p, y, negForce, sumQ, posForce, kl, control } = buffers;
       if (task.attract) attractionChunks(control, p, y, task.exaggeration, posForce, task.withKl ? kl : null);
-      if (awaitTree(control, 60_000) === TREE_READY) repulsionChunks(control, tree, groups, y, task.theta, negForce, sumQ, scratch);
+      if (awaitTree(control, FORCE_TIMEOUT_MS) === TREE_READY)
+        repulsionChunks(control, tree, groups, y, task.theta, negForce, sumQ, scratch);
     },
     () => buffers?.control ?? new Int32Array(2),
   ),
