@@ -131,6 +131,23 @@ export class Random {
     return new Random(splitmix32(this.nextUint32() ^ 0x6a09e667));
   }
 
+  /** The four state words, e.g. for native code that continues this stream (see restoreState). */
+  saveState(into: Uint32Array = new Uint32Array(4)): Uint32Array {
+    into[0] = this.a;
+    into[1] = this.b;
+    into[2] = this.c;
+    into[3] = this.d;
+    return into;
+  }
+
+  /** Continues from state words that saveState returned (and native code may have advanced). */
+  restoreState(from: Uint32Array): void {
+    this.a = from[0] | 0;
+    this.b = from[1] | 0;
+    this.c = from[2] | 0;
+    this.d = from[3] | 0;
+  }
+
   /** This generator as a plain `() => number` in [0, 1), for APIs that take a random function. */
   asFunction(): () => number {
     return () => this.next();

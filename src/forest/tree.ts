@@ -16,6 +16,7 @@
 // (the regression default), at the cost of keeping d x 256 histograms per open node; not done yet.
 
 import { Random } from '../core/random.js';
+import { forestAddon, type ForestAddon } from './native-tree.js';
 
 export type Criterion = 'gini' | 'entropy' | 'squared_error';
 
@@ -107,8 +108,11 @@ function xlogx(x: number): number {
   return x > 0 ? x * Math.log(x) : 0;
 }
 
-/** Grows one tree. Deterministic in (data, params, seed). */
-export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuildResult {
+/**
+ * Grows one tree. Deterministic in (data, params, seed). `native` false keeps the packed Gini path in
+ * TypeScript (the native loop grows the same tree; tests compare the two).
+ */
+export function buildTree(data: TreeData, p: TreeParams, seed: number, native = true): TreeBuildResult {
   const rng = new Random(seed);
   const { n, d, codes, rowCodes } = data;
   const counts = sampleCounts(rng, data.rows, n, p.bootstrap, p.maxSamples);
@@ -191,6 +195,33 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
   const crit = reg ? 2 : p.criterion === 'entropy' ? 1 : 0;
   const mtry = Math.max(1, Math.min(d, p.mtry));
 
+  const addon = native ? forestAddon() : null;
+  if (addon !== null && packed16 && crit === 0) {
+    const state = rng.saveState();
+    const settings = Float64Array.of(mtry, maxDepth, minSplit, minDecrease);
+    nNodes = addon.growPacked16(
+      codes,
+      rowCodes,
+      data.nBins,
+      n,
+      d,
+      idx,
+      yl,
+      wl,
+      pw16,
+      state,
+      settings,
+      feature,
+      bin,
+      left,
+      right,
+      value,
+      nodeSamples,
+      mdi,
+    );
+    rng.restoreState(state);
+    sp = 0; // grown: the loop below is the same algorithm in TypeScript
+  }
   while (sp > 0) {
     const depth = stack[--sp];
     const end = stack[--sp];
@@ -247,13 +278,17 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
     let bestBin = 0;
     let visited = 0;
     let drawn = 0;
+    // Two pure children reach the largest proxy a split can have (W for Gini, 0 for entropy), and a
+    // later candidate must beat the best strictly to replace it, so once one is found no further
+    // candidate is drawn. Only the packed paths stop: their integer weights make the proxy exact.
+    const pureProxy = packed ? (crit === 1 ? 0 : W) : Infinity;
     const byRow = rowCodes !== null && ns <= ROW_MAJOR_NODE;
     const src = byRow ? rowCodes : codes;
     const stride = byRow ? d : 1;
     // Packed int32 histograms: up to four candidates drawn at once and filled in one pass. Never more
     // than mtry - visited are drawn, the number the one-at-a-time loop would draw before it could stop,
     // so the draws, their order and the split chosen are the same.
-    while (packed16 && drawn < d && visited < mtry) {
+    while (packed16 && drawn < d && visited < mtry && !(best >= pureProxy)) {
       const k = Math.min(4, mtry - visited, d - drawn);
       for (let q = 0; q < k; q++) {
         const j = drawn + rng.int(d - drawn);
@@ -277,7 +312,7 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
         }
       }
     }
-    while (drawn < d && visited < mtry) {
+    while (drawn < d && visited < mtry && !(best >= pureProxy)) {
       const j = drawn + rng.int(d - drawn);
       const f = feats[j];
       feats[j] = feats[drawn];
@@ -405,7 +440,10 @@ export function buildTree(data: TreeData, p: TreeParams, seed: number): TreeBuil
   let oobPerm: Float64Array | null = null;
   let nOob = 0;
   if (data.groupOf !== null && data.nGroups > 0) {
-    const res = oobPermutation(data, tree, counts, reg, K, rng);
+    const res =
+      addon !== null && !reg && K === 2
+        ? oobPermutationNative(addon, data, tree, counts, rng)
+        : oobPermutation(data, tree, counts, reg, K, rng);
     oobPerm = res.drop;
     nOob = res.nOob;
   }
@@ -910,6 +948,36 @@ function argmaxAt(value: Float64Array, node: number, K: number): number {
       best = k;
     }
   return best;
+}
+
+/** oobPermutation for two classes in native code: the same importances and random draws. */
+function oobPermutationNative(
+  addon: ForestAddon,
+  data: TreeData,
+  t: TreeArrays,
+  counts: Int32Array,
+  rng: Random,
+): { drop: Float64Array | null; nOob: number } {
+  const state = rng.saveState();
+  const drop = new Float64Array(data.nGroups);
+  const nOob = addon.oobPermutation2(
+    data.codes,
+    data.n,
+    t.feature,
+    t.bin,
+    t.left,
+    t.right,
+    t.value,
+    counts,
+    data.rows,
+    data.groupOf!,
+    data.nGroups,
+    data.yClass!,
+    state,
+    drop,
+  );
+  rng.restoreState(state);
+  return { drop: nOob > 0 ? drop : null, nOob };
 }
 
 /** Breiman's per-tree OOB permutation importance, with all columns of a group permuted together. */
