@@ -226,9 +226,12 @@ export function caseImportance(
       for (let i = 0; i < m; i++) if (counts[rows[i]] !== 0) include[t * m + i] = 0;
     }
   }
-  // Base leaves, the maps each path reads (W 32-bit words per path), summed leaf values.
+  // Base leaves, the maps each path reads (W 32-bit words per path), summed leaf values. With at most 32
+  // maps, also the first node of each path that reads each map: a replaced map changes nothing above it,
+  // so the replaced walk starts there.
   const baseLeaf = new Int32Array(T * m);
   const pathMask = new Int32Array(T * m * W);
+  const firstNode = new Int32Array(W === 1 ? T * m * G : 0);
   const acc = new Float64Array(m * K);
   const cnt = new Int32Array(m);
   for (let t = 0; t < T; t++) {
@@ -241,7 +244,9 @@ export function caseImportance(
       while (left[node] >= 0) {
         const f = feature[node];
         const g = groupOf[f];
-        pathMask[mb + (g >>> 5)] |= 1 << (g & 31);
+        const bit = 1 << (g & 31);
+        if (W === 1 && (pathMask[mb] & bit) === 0) firstNode[mb * G + g] = node;
+        pathMask[mb + (g >>> 5)] |= bit;
         node = codes[f * n + r] <= bin[node] ? left[node] : right[node];
       }
       baseLeaf[t * m + i] = node;
@@ -288,7 +293,7 @@ export function caseImportance(
         if (include[tb + i] === 0) continue;
         if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
         const r = rows[i];
-        let node = 0;
+        let node = W === 1 ? firstNode[(tb + i) * G + g] : 0;
         while (left[node] >= 0) {
           const f = feature[node];
           const code = groupOf[f] === g ? rep[local[f] * m + i] : codes[f * n + r];
