@@ -1,6 +1,6 @@
 // The forest's optional native code (native/forest-tree.cc): tree.ts's packed two-class Gini growth and
-// its two-class OOB permutation importance compiled ahead of time, about twice as fast, the same trees
-// and importances bit for bit. Loaded once per thread
+// its two-class OOB permutation importance compiled ahead of time (growth about 2.4x, OOB about 1.4x as
+// fast), the same trees and importances bit for bit. Loaded once per thread
 // (every forest worker loads its own copy); when the addon is not built, or LATENTLENS_FOREST_NATIVE=0,
 // tree.ts grows every tree itself.
 import { existsSync } from 'node:fs';

@@ -6,7 +6,7 @@ import { RandomForest, binMatrix, closeSharedPool, type Matrix } from '../../src
 import { rowMajorCodes } from '../../src/forest/binning.js';
 import { buildTree } from '../../src/forest/tree.js';
 import { Random } from '../../src/core/random.js';
-import { normalCdf } from './helpers.js';
+import { giniTreeParams, normalCdf } from './helpers.js';
 
 after(() => closeSharedPool());
 
@@ -228,18 +228,7 @@ test('small nodes read the row-major copy of the codes: the same trees, bit for 
     groupOf: Int32Array.from({ length: d }, (_, f) => f % 4),
     nGroups: 4,
   };
-  const params = {
-    regression: false,
-    nClasses: 2,
-    criterion: 'gini' as const,
-    mtry: 6,
-    maxDepth: Infinity,
-    minSamplesSplit: 2,
-    minSamplesLeaf: 1,
-    minImpurityDecrease: 0,
-    bootstrap: true,
-    maxSamples: 0,
-  };
+  const params = giniTreeParams;
   const two = Int32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
   // Each histogram path: packed two-class, two-class with fractional weights, three classes, regression.
   const cases = [

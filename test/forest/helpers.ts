@@ -1,4 +1,19 @@
 // Shared test helpers for the forest tests.
+import type { TreeParams } from '../../src/forest/tree.js';
+
+/** Tree parameters of a fully grown two-class Gini tree drawing 6 candidates per node, with bootstrap. */
+export const giniTreeParams: TreeParams = {
+  regression: false,
+  nClasses: 2,
+  criterion: 'gini',
+  mtry: 6,
+  maxDepth: Infinity,
+  minSamplesSplit: 2,
+  minSamplesLeaf: 1,
+  minImpurityDecrease: 0,
+  bootstrap: true,
+  maxSamples: 0,
+};
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erf, |error| < 1.5e-7). */
 export function normalCdf(x: number): number {

@@ -7,19 +7,9 @@ import { binMatrix, rowMajorCodes } from '../../src/forest/binning.js';
 import { forestAddon } from '../../src/forest/native-tree.js';
 import { buildTree, type TreeData, type TreeParams } from '../../src/forest/tree.js';
 import { Random } from '../../src/core/random.js';
+import { giniTreeParams } from './helpers.js';
 
-const gini: TreeParams = {
-  regression: false,
-  nClasses: 2,
-  criterion: 'gini',
-  mtry: 6,
-  maxDepth: Infinity,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
-  minImpurityDecrease: 0,
-  bootstrap: true,
-  maxSamples: 0,
-};
+const gini = giniTreeParams;
 
 /** n rows of d columns: column 0 carries the label when `signal`, columns 1 and 2 are constant, the rest noise in few or many bins. */
 function dataset(n: number, d: number, signal: boolean, seed: number): TreeData {
