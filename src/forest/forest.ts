@@ -208,6 +208,11 @@ export class RandomForest {
     this.threads = options.pool ? options.pool.size : (options.threads ?? defaultThreads());
   }
 
+  /** The worker pool this forest fits on, or null when it runs in the calling thread (`threads: 0`). */
+  workerPool(): TreePool | null {
+    return this.pool === null && this.threads <= 0 ? null : (this.pool ?? sharedPool(this.threads));
+  }
+
   get nClasses(): number {
     return this.classes === null ? 0 : this.classes.length;
   }

@@ -9,6 +9,16 @@ export {
   type FittedTree,
   type ForestTask,
 } from './forest.js';
-export { binMatrix, applyBins, selectRows, toMatrix, type BinnedMatrix, type Matrix, type MatrixLike, type BinOptions } from './binning.js';
+export {
+  binMatrix,
+  applyBins,
+  selectRows,
+  toMatrix,
+  sharedArray,
+  type BinnedMatrix,
+  type Matrix,
+  type MatrixLike,
+  type BinOptions,
+} from './binning.js';
 export { TreePool, sharedPool, closeSharedPool, defaultThreads } from './pool.js';
 export type { Criterion } from './tree.js';

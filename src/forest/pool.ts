@@ -71,6 +71,14 @@ export class TreePool {
     return this.submit(job);
   }
 
+  /**
+   * Runs export `fn` of the ES module at URL `module` with `args` on the next free worker. Typed arrays
+   * over a SharedArrayBuffer in `args` are shared, everything else is copied (structured clone).
+   */
+  call<T>(module: string, fn: string, args: unknown[]): Promise<T> {
+    return this.submit({ call: { module, fn, args } });
+  }
+
   private submit<T>(job: WorkerJob): Promise<T> {
     if (this.closed) return Promise.reject(new Error('pool is closed'));
     return new Promise<T>((resolve, reject) => {

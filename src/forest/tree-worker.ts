@@ -1,5 +1,6 @@
-// Worker-thread entry: grows trees, or bins a range of columns, on request. Data arrives in shared
-// memory (no copies); results go back as transferred buffers.
+// Worker-thread entry: grows trees, bins a range of columns, or runs a named export of another module
+// (so a layer above the forest can spread its own work over the same workers without the forest
+// importing it). Data arrives in shared memory (no copies); tree results go back as transferred buffers.
 import { parentPort } from 'node:worker_threads';
 import { binColumns, type BinSettings, type Matrix } from './binning.js';
 import { buildTree, type TreeBuildResult, type TreeData, type TreeParams } from './tree.js';
@@ -19,7 +20,19 @@ export interface BinJob {
   bin: { x: Matrix; c0: number; c1: number; settings: BinSettings; codes: Uint8Array; nBins: Uint16Array };
 }
 
-export type WorkerJob = TreeJob | BinJob;
+/** `fn(...args)` of the ES module at URL `module`; its (awaited) return value is cloned back. */
+export interface CallJob {
+  call: { module: string; fn: string; args: unknown[] };
+}
+
+export type WorkerJob = TreeJob | BinJob | CallJob;
+
+async function runCall(c: CallJob['call']): Promise<unknown> {
+  const mod = (await import(c.module)) as Record<string, unknown>;
+  const f = mod[c.fn];
+  if (typeof f !== 'function') throw new Error(`${c.module} has no function export ${c.fn}`);
+  return (f as (...a: unknown[]) => unknown)(...c.args);
+}
 
 /** Buffers of a build result, for transfer. */
 export function transferList(results: TreeBuildResult[]): ArrayBuffer[] {
@@ -38,6 +51,13 @@ if (parentPort !== null) {
   port.on('message', (msg: { id: number; job: WorkerJob }) => {
     try {
       const job = msg.job;
+      if ('call' in job) {
+        runCall(job.call).then(
+          (value) => port.postMessage({ id: msg.id, ok: true, value }),
+          (e: unknown) => port.postMessage({ id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        );
+        return;
+      }
       if ('bin' in job) {
         const b = job.bin;
         const edges = binColumns(b.x, b.c0, b.c1, b.settings, b.codes, b.nBins);

@@ -22,11 +22,11 @@
 //   information that the other maps do carry, non-linearly. It errs towards the marginal answer.
 //
 // Trees are walked on bin codes, as in permutation.ts: each (tree, case) path is walked once unreplaced;
-// a replaced walk is needed only where that path reads map g.
+// a replaced walk is needed only where that path reads map g. The replaced walks (cpi-walk.ts) are
+// spread over the forest's worker pool, a few maps per job; results do not depend on the split.
 
-import { type BinnedMatrix, type RandomForest } from '../../forest/index.js';
-import { Random, deriveSeed } from '../../core/random.js';
-import { auc } from '../../core/stats.js';
+import { sharedArray, type BinnedMatrix, type RandomForest } from '../../forest/index.js';
+import { brierOf, groupPasses, metricOf, type CaseWalk, type GroupPasses } from './cpi-walk.js';
 
 /** Coefficients of the conditional sampler of one fit: every column regressed on the other maps' means. */
 export interface ConditionalSampler {
@@ -173,7 +173,8 @@ export interface CaseImportanceOptions {
   repeats: number;
   seed: number;
   /** The conditional sampler and the raw features it needs; null skips the conditional statistic. */
-  conditional: { sampler: ConditionalSampler; data: ArrayLike<number>; means: Float64Array } | null;
+  conditional: { sampler: ConditionalSampler; data: Float32Array | Float64Array; means: Float64Array } | null;
+  /** Called as maps finish (in completion order when spread over workers). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -195,30 +196,32 @@ export interface CaseImportanceResult {
 
 /**
  * Per-case Brier importance of every map for one fitted forest on its evaluation rows, marginal and
- * (optionally) conditional, plus the drop in AUC / accuracy per draw. Deterministic in `seed`.
+ * (optionally) conditional, plus the drop in AUC / accuracy per draw. Deterministic in `seed`, and the
+ * same whether the maps' walks run on the forest's workers or (forest `threads: 0`) in the calling thread.
  */
-export function caseImportance(
+export async function caseImportance(
   forest: RandomForest,
   binned: BinnedMatrix,
   yClass: ArrayLike<number>,
   o: CaseImportanceOptions,
-): CaseImportanceResult {
+): Promise<CaseImportanceResult> {
   const K = forest.nClasses;
   if (K < 2) throw new Error('importance needs a classifier with at least two classes');
   if (o.metric === 'auc' && K !== 2) throw new Error('AUC needs exactly two classes; use accuracy');
+  const G = o.nGroups;
+  if (o.conditional && o.conditional.sampler.nGroups !== G)
+    throw new Error(`the conditional sampler has ${o.conditional.sampler.nGroups} maps, not ${G}`);
   const T = forest.trees.length;
-  const rows = Int32Array.from(o.rows);
+  const rows = shared(Int32Array, o.rows);
   const m = rows.length;
   const n = binned.rows;
-  const d = binned.cols;
-  const codes = binned.codes;
-  const G = o.nGroups;
   const groupOf = o.groupOf;
-  const R = Math.max(1, Math.floor(o.repeats));
   const W = Math.max(1, Math.ceil(G / 32));
+  const trees = packTrees(forest, K);
+  const { treeStart, feature, bin, left, value } = trees;
 
   // Which (tree, case) pairs count: all, or only out-of-bag ones.
-  const include = new Uint8Array(T * m).fill(1);
+  const include = sharedArray(Uint8Array, T * m).fill(1);
   if (o.oobTrainRows) {
     const train = Int32Array.from(o.oobTrainRows);
     for (let t = 0; t < T; t++) {
@@ -229,174 +232,159 @@ export function caseImportance(
   // Base leaves, the maps each path reads (W 32-bit words per path), summed leaf values. With at most 32
   // maps, also the first node of each path that reads each map: a replaced map changes nothing above it,
   // so the replaced walk starts there.
-  const baseLeaf = new Int32Array(T * m);
-  const pathMask = new Int32Array(T * m * W);
-  const firstNode = new Int32Array(W === 1 ? T * m * G : 0);
-  const acc = new Float64Array(m * K);
-  const cnt = new Int32Array(m);
+  const codes = binned.codes.buffer instanceof SharedArrayBuffer ? binned.codes : shared(Uint8Array, binned.codes);
+  const baseLeaf = sharedArray(Int32Array, T * m);
+  const pathMask = sharedArray(Int32Array, T * m * W);
+  const firstNode = sharedArray(Int32Array, W === 1 ? T * m * G : 0);
+  const acc = sharedArray(Float64Array, m * K);
+  const cnt = sharedArray(Int32Array, m);
   for (let t = 0; t < T; t++) {
-    const { feature, bin, left, right, value } = forest.trees[t];
     for (let i = 0; i < m; i++) {
       if (include[t * m + i] === 0) continue;
       const r = rows[i];
       const mb = (t * m + i) * W;
-      let node = 0;
+      let node = treeStart[t];
       while (left[node] >= 0) {
         const f = feature[node];
         const g = groupOf[f];
         const bit = 1 << (g & 31);
         if (W === 1 && (pathMask[mb] & bit) === 0) firstNode[mb * G + g] = node;
         pathMask[mb + (g >>> 5)] |= bit;
-        node = codes[f * n + r] <= bin[node] ? left[node] : right[node];
+        node = codes[f * n + r] <= bin[node] ? left[node] : trees.right[node];
       }
       baseLeaf[t * m + i] = node;
       for (let k = 0; k < K; k++) acc[i * K + k] += value[node * K + k];
       cnt[i]++;
     }
   }
-  const y = new Int32Array(m);
+  const y = sharedArray(Int32Array, m);
   for (let i = 0; i < m; i++) y[i] = yClass[rows[i]];
   const valid = new Uint8Array(m);
   for (let i = 0; i < m; i++) valid[i] = cnt[i] > 0 ? 1 : 0;
-  const brier = new Float64Array(m);
+  const brier = sharedArray(Float64Array, m);
   for (let i = 0; i < m; i++) brier[i] = cnt[i] > 0 ? brierOf(acc, i, cnt[i], y[i], K) : 0;
   const baseline = metricOf(acc, cnt, y, K, o.metric);
 
-  // Columns of each map, and each column's position within its map.
-  const members: number[][] = Array.from({ length: G }, () => []);
-  const local = new Int32Array(d);
-  for (let c = 0; c < d; c++) {
-    local[c] = members[groupOf[c]].length;
-    members[groupOf[c]].push(c);
-  }
-
-  const marginal = new Float64Array(G * m);
-  const conditional = o.conditional ? new Float64Array(G * m) : null;
-  const marginalDrops = new Float64Array(G * R);
-  const conditionalDrops = o.conditional ? new Float64Array(G * R) : null;
-  const work = new Float64Array(m * K);
-  const perm = new Int32Array(m);
-  // Conditional: predictions and residuals of map g's columns on the evaluation cases.
-  const maxCols = members.reduce((a, b) => Math.max(a, b.length), 0);
-  const rep = new Uint8Array(maxCols * m);
-  const pred = o.conditional ? new Float64Array(maxCols * m) : null;
-  const resid = o.conditional ? new Float64Array(maxCols * m) : null;
-
-  const replacedPass = (g: number, out: Float64Array, drops: Float64Array, rep: Uint8Array, rg: number): void => {
-    work.set(acc);
-    const word = g >>> 5;
-    const bit = 1 << (g & 31);
-    for (let t = 0; t < T; t++) {
-      const { feature, bin, left, right, value } = forest.trees[t];
-      const tb = t * m;
-      for (let i = 0; i < m; i++) {
-        if (include[tb + i] === 0) continue;
-        if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
-        const r = rows[i];
-        let node = W === 1 ? firstNode[(tb + i) * G + g] : 0;
-        while (left[node] >= 0) {
-          const f = feature[node];
-          const code = groupOf[f] === g ? rep[local[f] * m + i] : codes[f * n + r];
-          node = code <= bin[node] ? left[node] : right[node];
+  const c = o.conditional;
+  const walk: CaseWalk = {
+    ...trees,
+    codes,
+    n,
+    d: binned.cols,
+    K,
+    rows,
+    groupOf: shared(Int32Array, groupOf),
+    nGroups: G,
+    W,
+    repeats: Math.max(1, Math.floor(o.repeats)),
+    metric: o.metric,
+    seed: o.seed,
+    include,
+    pathMask,
+    firstNode,
+    baseLeaf,
+    acc,
+    cnt,
+    y,
+    brier,
+    baseline,
+    conditional: c
+      ? {
+          coef: c.sampler.coef,
+          mapCentre: c.sampler.mapCentre,
+          colCentre: c.sampler.colCentre,
+          data: sharedData(c.data),
+          means: shared(Float64Array, c.means),
+          ...packEdges(binned.edges),
         }
-        const b = baseLeaf[tb + i];
-        if (node !== b) for (let k = 0; k < K; k++) work[i * K + k] += value[node * K + k] - value[b * K + k];
-      }
-    }
-    const inv = 1 / R;
-    for (let i = 0; i < m; i++) if (cnt[i] > 0) out[g * m + i] += (brierOf(work, i, cnt[i], y[i], K) - brier[i]) * inv;
-    drops[g * R + rg] = baseline - metricOf(work, cnt, y, K, o.metric);
+      : null,
   };
-
-  for (let g = 0; g < G; g++) {
-    const cols = members[g];
-    const nc = cols.length;
-    if (nc === 0) continue;
-    const rngM = new Random(deriveSeed(o.seed, g, 0x6d617267));
-    for (let rg = 0; rg < R; rg++) {
-      for (let i = 0; i < m; i++) perm[i] = i;
-      rngM.shuffle(perm);
-      for (let j = 0; j < nc; j++) {
-        const src = cols[j] * n;
-        for (let i = 0; i < m; i++) rep[j * m + i] = codes[src + rows[perm[i]]];
-      }
-      replacedPass(g, marginal, marginalDrops, rep, rg);
-    }
-    if (o.conditional && conditional && conditionalDrops && pred && resid) {
-      const { sampler, data, means } = o.conditional;
-      const S = sampler.nGroups;
-      for (let j = 0; j < nc; j++) {
-        const c = cols[j];
-        for (let i = 0; i < m; i++) {
-          const r = rows[i];
-          let p = sampler.colCentre[c];
-          for (let h = 0; h < S; h++) {
-            const w = sampler.coef[c * S + h];
-            if (w !== 0) p += w * (means[h * n + r] - sampler.mapCentre[h]);
-          }
-          pred[j * m + i] = p;
-          resid[j * m + i] = data[r * d + c] - p;
-        }
-      }
-      const rngC = new Random(deriveSeed(o.seed, g, 0x636f6e64));
-      for (let rg = 0; rg < R; rg++) {
-        for (let i = 0; i < m; i++) perm[i] = i;
-        rngC.shuffle(perm);
-        for (let j = 0; j < nc; j++) {
-          const e = binned.edges[cols[j]];
-          for (let i = 0; i < m; i++) rep[j * m + i] = binOf(e, pred[j * m + i] + resid[j * m + perm[i]]);
-        }
-        replacedPass(g, conditional, conditionalDrops, rep, rg);
-      }
-    }
-    o.onProgress?.(g + 1, G);
-  }
-  return { valid, brier, baseline, marginal, conditional, marginalDrops, conditionalDrops };
+  const result = await runPasses(walk, forest, o.onProgress);
+  return { valid, brier, baseline, ...result };
 }
 
-/** Bin of a raw value under cut points `e`: the number of edges below v (as applyBins). */
-function binOf(e: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = e.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (e[mid] < v) lo = mid + 1;
-    else hi = mid;
+/** Every map's walks, a few maps per job on the forest's workers (or all here), merged in map order. */
+async function runPasses(
+  walk: CaseWalk,
+  forest: RandomForest,
+  onProgress: CaseImportanceOptions['onProgress'],
+): Promise<Pick<CaseImportanceResult, 'marginal' | 'conditional' | 'marginalDrops' | 'conditionalDrops'>> {
+  const G = walk.nGroups;
+  const m = walk.rows.length;
+  const R = walk.repeats;
+  const marginal = new Float64Array(G * m);
+  const conditional = walk.conditional ? new Float64Array(G * m) : null;
+  const marginalDrops = new Float64Array(G * R);
+  const conditionalDrops = walk.conditional ? new Float64Array(G * R) : null;
+  let done = 0;
+  const merge = (p: GroupPasses): void => {
+    p.groups.forEach((g, j) => {
+      marginal.set(p.marginal.subarray(j * m, (j + 1) * m), g * m);
+      marginalDrops.set(p.marginalDrops.subarray(j * R, (j + 1) * R), g * R);
+      conditional?.set(p.conditional!.subarray(j * m, (j + 1) * m), g * m);
+      conditionalDrops?.set(p.conditionalDrops!.subarray(j * R, (j + 1) * R), g * R);
+    });
+    done += p.groups.length;
+    onProgress?.(done, G);
+  };
+  const pool = forest.workerPool();
+  if (pool === null) {
+    for (let g = 0; g < G; g++) merge(groupPasses(walk, [g]));
+  } else {
+    // About four jobs per worker, so one slow map does not leave the other workers idle at the end.
+    const per = Math.max(1, Math.ceil(G / (4 * pool.size)));
+    const jobs: number[][] = [];
+    for (let g0 = 0; g0 < G; g0 += per) jobs.push(Array.from({ length: Math.min(per, G - g0) }, (_, j) => g0 + j));
+    const url = new URL('./cpi-walk.js', import.meta.url).href;
+    await Promise.all(jobs.map((groups) => pool.call<GroupPasses>(url, 'groupPasses', [walk, groups]).then(merge)));
   }
-  return lo;
+  return { marginal, conditional, marginalDrops, conditionalDrops };
 }
 
-/** Brier score sum_k (p_k - 1[y = k])^2 of case i's averaged leaf values. */
-function brierOf(acc: Float64Array, i: number, cnt: number, y: number, K: number): number {
-  let s = 0;
-  const inv = 1 / cnt;
-  for (let k = 0; k < K; k++) {
-    const e = acc[i * K + k] * inv - (k === y ? 1 : 0);
-    s += e * e;
-  }
-  return s;
-}
-
-function metricOf(acc: Float64Array, cnt: Int32Array, y: Int32Array, K: number, metric: 'auc' | 'accuracy'): number {
-  const m = cnt.length;
-  if (metric === 'auc') {
-    const s: number[] = [];
-    const pos: number[] = [];
-    for (let i = 0; i < m; i++) {
-      if (cnt[i] === 0) continue;
-      s.push(acc[i * K + 1] / cnt[i]);
-      pos.push(y[i] === 1 ? 1 : 0);
+/** The forest's trees end to end in shared arrays, with global node indices. */
+function packTrees(forest: RandomForest, K: number): Pick<CaseWalk, 'treeStart' | 'feature' | 'bin' | 'left' | 'right' | 'value'> {
+  const T = forest.trees.length;
+  const treeStart = sharedArray(Int32Array, T + 1);
+  for (let t = 0; t < T; t++) treeStart[t + 1] = treeStart[t] + forest.trees[t].feature.length;
+  const N = treeStart[T];
+  const feature = sharedArray(Int32Array, N);
+  const bin = sharedArray(Uint8Array, N);
+  const left = sharedArray(Int32Array, N);
+  const right = sharedArray(Int32Array, N);
+  const value = sharedArray(Float64Array, N * K);
+  for (let t = 0; t < T; t++) {
+    const tr = forest.trees[t];
+    const s = treeStart[t];
+    feature.set(tr.feature, s);
+    bin.set(tr.bin, s);
+    value.set(tr.value, s * K);
+    for (let v = 0; v < tr.left.length; v++) {
+      left[s + v] = tr.left[v] < 0 ? tr.left[v] : tr.left[v] + s;
+      right[s + v] = tr.right[v] < 0 ? tr.right[v] : tr.right[v] + s;
     }
-    return auc(s, pos);
   }
-  let correct = 0;
-  let tot = 0;
-  for (let i = 0; i < m; i++) {
-    if (cnt[i] === 0) continue;
-    let best = 0;
-    for (let k = 1; k < K; k++) if (acc[i * K + k] > acc[i * K + best]) best = k;
-    if (best === y[i]) correct++;
-    tot++;
-  }
-  return tot > 0 ? correct / tot : NaN;
+  return { treeStart, feature, bin, left, right, value };
+}
+
+function packEdges(edges: Float64Array[]): { edges: Float64Array; edgeStart: Int32Array } {
+  const edgeStart = sharedArray(Int32Array, edges.length + 1);
+  for (let c = 0; c < edges.length; c++) edgeStart[c + 1] = edgeStart[c] + edges[c].length;
+  const flat = sharedArray(Float64Array, edgeStart[edges.length]);
+  edges.forEach((e, c) => flat.set(e, edgeStart[c]));
+  return { edges: flat, edgeStart };
+}
+
+function sharedData(x: Float32Array | Float64Array): Float32Array | Float64Array {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  return x instanceof Float32Array ? shared(Float32Array, x) : shared(Float64Array, x);
+}
+
+/** A shared-memory copy of `src`. */
+function shared<T extends Uint8Array | Int32Array | Float64Array | Float32Array>(
+  ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  src: ArrayLike<number>,
+): T {
+  const out = sharedArray(ctor, src.length);
+  out.set(src);
+  return out;
 }

@@ -154,7 +154,7 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
       await forest.fitBinned(binned, labels, { rows: fit.train });
       // A fold whose shuffled training rows lack a class cannot be scored like the observed one: skip it.
       if (forest.nClasses !== K) continue;
-      const ci = caseImportance(forest, binned, permY, {
+      const ci = await caseImportance(forest, binned, permY, {
         groupOf: o.groupOf,
         nGroups: G,
         rows: fit.eval,

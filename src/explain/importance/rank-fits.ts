@@ -100,7 +100,7 @@ export async function evaluateFits(
 
     t0 = performance.now();
     const sampler = s.useCpi ? fitConditionalSampler(features.data, n, d, groupOf, G, means!, fit.train, s.conditionalRidge) : null;
-    const ci = caseImportance(forest, binned, yIdx, {
+    const ci = await caseImportance(forest, binned, yIdx, {
       groupOf,
       nGroups: G,
       rows: fit.eval,

@@ -1,0 +1,217 @@
+// The replaced walks of caseImportance (cpi.ts), for any subset of maps: everything they read lives in
+// one plain object of shared typed arrays, so the same function runs in the calling thread or, one job of
+// maps at a time, on the forest's workers. Each map draws from seeds derived from its own index, so the
+// result does not depend on how maps are split over jobs.
+
+import { Random, deriveSeed } from '../../core/random.js';
+import { auc } from '../../core/stats.js';
+
+/** Inputs of the replaced walks; the large arrays are over SharedArrayBuffers (see `caseImportance`). */
+export interface CaseWalk {
+  /** Trees packed end to end: node indices are global, tree t starts at node `treeStart[t]`. */
+  treeStart: Int32Array;
+  feature: Int32Array;
+  bin: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** nodes x K leaf values. */
+  value: Float64Array;
+  /** Column-major bin codes, n rows. */
+  codes: Uint8Array;
+  n: number;
+  d: number;
+  K: number;
+  /** Evaluation rows. */
+  rows: Int32Array;
+  groupOf: Int32Array;
+  nGroups: number;
+  /** 32-bit words of a path's map mask. */
+  W: number;
+  repeats: number;
+  metric: 'auc' | 'accuracy';
+  seed: number;
+  /** include[t * m + i]: tree t predicts case i. */
+  include: Uint8Array;
+  /** Maps each (tree, case) path reads, W words per path. */
+  pathMask: Int32Array;
+  /** With W = 1: firstNode[(t * m + i) * G + g], the path's first node reading map g. */
+  firstNode: Int32Array;
+  baseLeaf: Int32Array;
+  /** m x K summed leaf values, unreplaced. */
+  acc: Float64Array;
+  /** Trees predicting each case. */
+  cnt: Int32Array;
+  /** Class index of each case. */
+  y: Int32Array;
+  brier: Float64Array;
+  baseline: number;
+  conditional: {
+    coef: Float64Array;
+    mapCentre: Float64Array;
+    colCentre: Float64Array;
+    /** Row-major n x d raw features. */
+    data: Float32Array | Float64Array;
+    /** means[g * n + r]: map g's mean in row r. */
+    means: Float64Array;
+    /** Bin edges of column c: edges[edgeStart[c] .. edgeStart[c + 1]). */
+    edges: Float64Array;
+    edgeStart: Int32Array;
+  } | null;
+}
+
+/** Per-case importances of the maps `groups`, in that order (see CaseImportanceResult). */
+export interface GroupPasses {
+  groups: number[];
+  /** marginal[j * m + i]: map groups[j], case i. */
+  marginal: Float64Array;
+  conditional: Float64Array | null;
+  /** marginalDrops[j * repeats + r]. */
+  marginalDrops: Float64Array;
+  conditionalDrops: Float64Array | null;
+}
+
+/** Runs every replaced walk of the maps in `groups`. */
+export function groupPasses(w: CaseWalk, groups: number[]): GroupPasses {
+  const { treeStart, feature, bin, left, right, value, codes, n, d, K, rows, groupOf, W, include, pathMask, firstNode, baseLeaf } = w;
+  const { acc, cnt, y, brier, baseline } = w;
+  const T = treeStart.length - 1;
+  const m = rows.length;
+  const G = w.nGroups;
+  const R = w.repeats;
+  const J = groups.length;
+  const members: number[][] = Array.from({ length: G }, () => []);
+  const local = new Int32Array(d);
+  for (let c = 0; c < d; c++) {
+    local[c] = members[groupOf[c]].length;
+    members[groupOf[c]].push(c);
+  }
+  const cond = w.conditional;
+  const marginal = new Float64Array(J * m);
+  const conditional = cond ? new Float64Array(J * m) : null;
+  const marginalDrops = new Float64Array(J * R);
+  const conditionalDrops = cond ? new Float64Array(J * R) : null;
+  const work = new Float64Array(m * K);
+  const perm = new Int32Array(m);
+  const maxCols = groups.reduce((a, g) => Math.max(a, members[g].length), 0);
+  const rep = new Uint8Array(maxCols * m);
+  const pred = cond ? new Float64Array(maxCols * m) : null;
+  const resid = cond ? new Float64Array(maxCols * m) : null;
+
+  const replacedPass = (g: number, j: number, out: Float64Array, drops: Float64Array, rg: number): void => {
+    work.set(acc);
+    const word = g >>> 5;
+    const bit = 1 << (g & 31);
+    for (let t = 0; t < T; t++) {
+      const root = treeStart[t];
+      const tb = t * m;
+      for (let i = 0; i < m; i++) {
+        if (include[tb + i] === 0) continue;
+        if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
+        const r = rows[i];
+        let node = W === 1 ? firstNode[(tb + i) * G + g] : root;
+        while (left[node] >= 0) {
+          const f = feature[node];
+          const code = groupOf[f] === g ? rep[local[f] * m + i] : codes[f * n + r];
+          node = code <= bin[node] ? left[node] : right[node];
+        }
+        const b = baseLeaf[tb + i];
+        if (node !== b) for (let k = 0; k < K; k++) work[i * K + k] += value[node * K + k] - value[b * K + k];
+      }
+    }
+    const inv = 1 / R;
+    for (let i = 0; i < m; i++) if (cnt[i] > 0) out[j * m + i] += (brierOf(work, i, cnt[i], y[i], K) - brier[i]) * inv;
+    drops[j * R + rg] = baseline - metricOf(work, cnt, y, K, w.metric);
+  };
+
+  for (let j = 0; j < J; j++) {
+    const g = groups[j];
+    const cols = members[g];
+    const nc = cols.length;
+    if (nc === 0) continue;
+    const rngM = new Random(deriveSeed(w.seed, g, 0x6d617267));
+    for (let rg = 0; rg < R; rg++) {
+      for (let i = 0; i < m; i++) perm[i] = i;
+      rngM.shuffle(perm);
+      for (let q = 0; q < nc; q++) {
+        const src = cols[q] * n;
+        for (let i = 0; i < m; i++) rep[q * m + i] = codes[src + rows[perm[i]]];
+      }
+      replacedPass(g, j, marginal, marginalDrops, rg);
+    }
+    if (cond && conditional && conditionalDrops && pred && resid) {
+      for (let q = 0; q < nc; q++) {
+        const c = cols[q];
+        for (let i = 0; i < m; i++) {
+          const r = rows[i];
+          let p = cond.colCentre[c];
+          for (let h = 0; h < G; h++) {
+            const wt = cond.coef[c * G + h];
+            if (wt !== 0) p += wt * (cond.means[h * n + r] - cond.mapCentre[h]);
+          }
+          pred[q * m + i] = p;
+          resid[q * m + i] = cond.data[r * d + c] - p;
+        }
+      }
+      const rngC = new Random(deriveSeed(w.seed, g, 0x636f6e64));
+      for (let rg = 0; rg < R; rg++) {
+        for (let i = 0; i < m; i++) perm[i] = i;
+        rngC.shuffle(perm);
+        for (let q = 0; q < nc; q++) {
+          const c = cols[q];
+          const e0 = cond.edgeStart[c];
+          const e1 = cond.edgeStart[c + 1];
+          for (let i = 0; i < m; i++) rep[q * m + i] = binOf(cond.edges, e0, e1, pred[q * m + i] + resid[q * m + perm[i]]);
+        }
+        replacedPass(g, j, conditional, conditionalDrops, rg);
+      }
+    }
+  }
+  return { groups, marginal, conditional, marginalDrops, conditionalDrops };
+}
+
+/** Bin of a raw value under the cut points e[e0 .. e1): the number of edges below v (as applyBins). */
+function binOf(e: Float64Array, e0: number, e1: number, v: number): number {
+  let lo = e0;
+  let hi = e1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (e[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - e0;
+}
+
+/** Brier score sum_k (p_k - 1[y = k])^2 of case i's averaged leaf values. */
+export function brierOf(acc: Float64Array, i: number, cnt: number, y: number, K: number): number {
+  let s = 0;
+  const inv = 1 / cnt;
+  for (let k = 0; k < K; k++) {
+    const e = acc[i * K + k] * inv - (k === y ? 1 : 0);
+    s += e * e;
+  }
+  return s;
+}
+
+export function metricOf(acc: Float64Array, cnt: Int32Array, y: Int32Array, K: number, metric: 'auc' | 'accuracy'): number {
+  const m = cnt.length;
+  if (metric === 'auc') {
+    const s: number[] = [];
+    const pos: number[] = [];
+    for (let i = 0; i < m; i++) {
+      if (cnt[i] === 0) continue;
+      s.push(acc[i * K + 1] / cnt[i]);
+      pos.push(y[i] === 1 ? 1 : 0);
+    }
+    return auc(s, pos);
+  }
+  let correct = 0;
+  let tot = 0;
+  for (let i = 0; i < m; i++) {
+    if (cnt[i] === 0) continue;
+    let best = 0;
+    for (let k = 1; k < K; k++) if (acc[i * K + k] > acc[i * K + best]) best = k;
+    if (best === y[i]) correct++;
+    tot++;
+  }
+  return tot > 0 ? correct / tot : NaN;
+}
