@@ -30,7 +30,7 @@
     },
     {
       "target_name": "latentlens_forest",
-      "sources": ["native/forest-tree.cc"],
+      "sources": ["native/forest-tree.cc", "native/forest-walk.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

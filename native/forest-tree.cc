@@ -16,7 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "forest-args.h"
+
 namespace {
+
+using forest::dataOf;
 
 constexpr int kMaxBins = 256;
 // Nodes of at most kSparse samples sort their touched bins (tree.ts: 48, measured here: 16); nodes of
@@ -293,16 +297,6 @@ int grow(const Input& in, const Params& p, Rng& rng, int32_t* idx, int32_t* yl, 
   return nNodes;
 }
 
-template <typename T>
-T* dataOf(const Napi::Value& v, const char* what, size_t atLeast) {
-  if (!v.IsTypedArray()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a typed array");
-  auto a = v.As<Napi::TypedArrayOf<T>>();
-  if (a.ElementLength() < atLeast)
-    throw Napi::RangeError::New(v.Env(), std::string(what) + " has " + std::to_string(a.ElementLength()) +
-                                             " elements, expected at least " + std::to_string(atLeast));
-  return a.Data();
-}
-
 // growPacked16(codes, rowCodes | null, nBins, n, d, idx, yl, wl, pw, rngState, params, feature, bin,
 //              left, right, value, nodeSamples, mdi) -> node count. params: [mtry, maxDepth, minSplit,
 //              minDecrease]; rngState (Uint32Array of 4) is read and written back.
@@ -462,6 +456,7 @@ Napi::Value OobPermutation2(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("growPacked16", Napi::Function::New(env, GrowPacked16));
   exports.Set("oobPermutation2", Napi::Function::New(env, OobPermutation2));
+  exports.Set("replacedWalks", Napi::Function::New(env, forest::ReplacedWalks));
   return exports;
 }
 

@@ -21,4 +21,5 @@ export {
   type BinOptions,
 } from './binning.js';
 export { TreePool, sharedPool, closeSharedPool, defaultThreads } from './pool.js';
+export { forestAddon } from './native-tree.js';
 export type { Criterion } from './tree.js';

@@ -1,10 +1,12 @@
-// caseImportance spread over the forest's workers gives exactly what the calling thread gives, and the
-// per-case importance finds the map that carries the label.
+// caseImportance spread over the forest's workers gives exactly what the calling thread gives, the
+// compiled replaced walks exactly what the TypeScript ones give, and the per-case importance finds the
+// map that carries the label.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { binMatrix, closeSharedPool, RandomForest } from '../../src/forest/index.js';
+import { binMatrix, closeSharedPool, forestAddon, RandomForest } from '../../src/forest/index.js';
 import { Random } from '../../src/core/random.js';
-import { caseImportance, fitConditionalSampler, mapMeans } from '../../src/explain/importance/cpi.js';
+import { caseImportance, caseWalk, fitConditionalSampler, mapMeans } from '../../src/explain/importance/cpi.js';
+import { groupPasses } from '../../src/explain/importance/cpi-walk.js';
 
 after(() => closeSharedPool());
 
@@ -39,26 +41,30 @@ for (const { name, maps, cells, oob, conditional } of [
     const evalRows = oob ? train : Int32Array.from({ length: n - 280 }, (_, i) => 280 + i);
     const means = mapMeans(data, n, d, groupOf, maps);
     const sampler = conditional ? fitConditionalSampler(data, n, d, groupOf, maps, means, train) : null;
+    const options = {
+      groupOf,
+      nGroups: maps,
+      rows: evalRows,
+      oobTrainRows: oob ? train : undefined,
+      metric: 'auc' as const,
+      repeats: 3,
+      seed: 77,
+      conditional: sampler ? { sampler, data, means } : null,
+    };
     const run = async (threads: number) => {
       const forest = new RandomForest({ nTrees: 30, seed: 5, threads });
       await forest.fitBinned(binned, y, { rows: train });
       const progress: number[] = [];
-      const r = await caseImportance(forest, binned, y, {
-        groupOf,
-        nGroups: maps,
-        rows: evalRows,
-        oobTrainRows: oob ? train : undefined,
-        metric: 'auc',
-        repeats: 3,
-        seed: 77,
-        conditional: sampler ? { sampler, data, means } : null,
-        onProgress: (done) => progress.push(done),
-      });
-      return { r, progress };
+      const r = await caseImportance(forest, binned, y, { ...options, onProgress: (done) => progress.push(done) });
+      return { r, progress, forest };
     };
     const serial = await run(0);
     const pooled = await run(2);
     assert.deepEqual(pooled.r, serial.r);
+    assert.ok(forestAddon() !== null, 'the forest addon is built (scripts/setup.sh)');
+    const { walk } = caseWalk(serial.forest, binned, y, options);
+    const all = Array.from({ length: maps }, (_, g) => g);
+    assert.deepEqual(groupPasses(walk, all, true), groupPasses(walk, all, false), 'compiled and TypeScript walks');
     assert.equal(pooled.progress.at(-1), maps);
     assert.deepEqual(
       serial.progress,

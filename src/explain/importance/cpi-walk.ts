@@ -5,6 +5,7 @@
 
 import { Random, deriveSeed } from '../../core/random.js';
 import { auc } from '../../core/stats.js';
+import { forestAddon } from '../../forest/index.js';
 
 /** Inputs of the replaced walks; the large arrays are over SharedArrayBuffers (see `caseImportance`). */
 export interface CaseWalk {
@@ -70,11 +71,12 @@ export interface GroupPasses {
   conditionalDrops: Float64Array | null;
 }
 
-/** Runs every replaced walk of the maps in `groups`. */
-export function groupPasses(w: CaseWalk, groups: number[]): GroupPasses {
-  const { treeStart, feature, bin, left, right, value, codes, n, d, K, rows, groupOf, W, include, pathMask, firstNode, baseLeaf } = w;
-  const { acc, cnt, y, brier, baseline } = w;
-  const T = treeStart.length - 1;
+/**
+ * Runs every replaced walk of the maps in `groups`: with the forest addon built (and `native`), in its
+ * compiled loop, else in TypeScript; both give the same sums bit for bit.
+ */
+export function groupPasses(w: CaseWalk, groups: number[], native = true): GroupPasses {
+  const { codes, n, d, K, rows, groupOf } = w;
   const m = rows.length;
   const G = w.nGroups;
   const R = w.repeats;
@@ -85,42 +87,56 @@ export function groupPasses(w: CaseWalk, groups: number[]): GroupPasses {
     local[c] = members[groupOf[c]].length;
     members[groupOf[c]].push(c);
   }
+  const addon = native ? forestAddon() : null;
   const cond = w.conditional;
   const marginal = new Float64Array(J * m);
   const conditional = cond ? new Float64Array(J * m) : null;
   const marginalDrops = new Float64Array(J * R);
   const conditionalDrops = cond ? new Float64Array(J * R) : null;
-  const work = new Float64Array(m * K);
+  const mK = m * K;
+  const work = new Float64Array(R * mK);
   const perm = new Int32Array(m);
   const maxCols = groups.reduce((a, g) => Math.max(a, members[g].length), 0);
-  const rep = new Uint8Array(maxCols * m);
+  // rep[(r * nc + q) * m + i]: draw r's code of the map's q-th column for case i.
+  const rep = new Uint8Array(R * maxCols * m);
   const pred = cond ? new Float64Array(maxCols * m) : null;
   const resid = cond ? new Float64Array(maxCols * m) : null;
 
-  const replacedPass = (g: number, j: number, out: Float64Array, drops: Float64Array, rg: number): void => {
-    work.set(acc);
-    const word = g >>> 5;
-    const bit = 1 << (g & 31);
-    for (let t = 0; t < T; t++) {
-      const root = treeStart[t];
-      const tb = t * m;
-      for (let i = 0; i < m; i++) {
-        if (include[tb + i] === 0) continue;
-        if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
-        const r = rows[i];
-        let node = W === 1 ? firstNode[(tb + i) * G + g] : root;
-        while (left[node] >= 0) {
-          const f = feature[node];
-          const code = groupOf[f] === g ? rep[local[f] * m + i] : codes[f * n + r];
-          node = code <= bin[node] ? left[node] : right[node];
-        }
-        const b = baseLeaf[tb + i];
-        if (node !== b) for (let k = 0; k < K; k++) work[i * K + k] += value[node * K + k] - value[b * K + k];
-      }
-    }
+  // Every draw's walks, then each draw's Brier change and metric drop, draw by draw.
+  const score = (g: number, j: number, nc: number, out: Float64Array, drops: Float64Array): void => {
+    if (addon !== null)
+      addon.replacedWalks(
+        w.treeStart,
+        w.feature,
+        w.bin,
+        w.left,
+        w.right,
+        w.value,
+        codes,
+        n,
+        rows,
+        w.include,
+        w.pathMask,
+        w.W,
+        w.firstNode,
+        G,
+        groupOf,
+        local,
+        g,
+        nc,
+        rep,
+        R,
+        w.baseLeaf,
+        w.acc,
+        work,
+      );
+    else replacedWalks(w, local, g, nc, rep, work);
     const inv = 1 / R;
-    for (let i = 0; i < m; i++) if (cnt[i] > 0) out[j * m + i] += (brierOf(work, i, cnt[i], y[i], K) - brier[i]) * inv;
-    drops[j * R + rg] = baseline - metricOf(work, cnt, y, K, w.metric);
+    for (let r = 0; r < R; r++) {
+      const wr = work.subarray(r * mK, (r + 1) * mK);
+      for (let i = 0; i < m; i++) if (w.cnt[i] > 0) out[j * m + i] += (brierOf(wr, i, w.cnt[i], w.y[i], K) - w.brier[i]) * inv;
+      drops[j * R + r] = w.baseline - metricOf(wr, w.cnt, w.y, K, w.metric);
+    }
   };
 
   for (let j = 0; j < J; j++) {
@@ -129,44 +145,78 @@ export function groupPasses(w: CaseWalk, groups: number[]): GroupPasses {
     const nc = cols.length;
     if (nc === 0) continue;
     const rngM = new Random(deriveSeed(w.seed, g, 0x6d617267));
-    for (let rg = 0; rg < R; rg++) {
+    for (let r = 0; r < R; r++) {
       for (let i = 0; i < m; i++) perm[i] = i;
       rngM.shuffle(perm);
       for (let q = 0; q < nc; q++) {
         const src = cols[q] * n;
-        for (let i = 0; i < m; i++) rep[q * m + i] = codes[src + rows[perm[i]]];
+        const dst = (r * nc + q) * m;
+        for (let i = 0; i < m; i++) rep[dst + i] = codes[src + rows[perm[i]]];
       }
-      replacedPass(g, j, marginal, marginalDrops, rg);
     }
+    score(g, j, nc, marginal, marginalDrops);
     if (cond && conditional && conditionalDrops && pred && resid) {
       for (let q = 0; q < nc; q++) {
         const c = cols[q];
         for (let i = 0; i < m; i++) {
-          const r = rows[i];
+          const row = rows[i];
           let p = cond.colCentre[c];
           for (let h = 0; h < G; h++) {
             const wt = cond.coef[c * G + h];
-            if (wt !== 0) p += wt * (cond.means[h * n + r] - cond.mapCentre[h]);
+            if (wt !== 0) p += wt * (cond.means[h * n + row] - cond.mapCentre[h]);
           }
           pred[q * m + i] = p;
-          resid[q * m + i] = cond.data[r * d + c] - p;
+          resid[q * m + i] = cond.data[row * d + c] - p;
         }
       }
       const rngC = new Random(deriveSeed(w.seed, g, 0x636f6e64));
-      for (let rg = 0; rg < R; rg++) {
+      for (let r = 0; r < R; r++) {
         for (let i = 0; i < m; i++) perm[i] = i;
         rngC.shuffle(perm);
         for (let q = 0; q < nc; q++) {
           const c = cols[q];
           const e0 = cond.edgeStart[c];
           const e1 = cond.edgeStart[c + 1];
-          for (let i = 0; i < m; i++) rep[q * m + i] = binOf(cond.edges, e0, e1, pred[q * m + i] + resid[q * m + perm[i]]);
+          const dst = (r * nc + q) * m;
+          for (let i = 0; i < m; i++) rep[dst + i] = binOf(cond.edges, e0, e1, pred[q * m + i] + resid[q * m + perm[i]]);
         }
-        replacedPass(g, j, conditional, conditionalDrops, rg);
       }
+      score(g, j, nc, conditional, conditionalDrops);
     }
   }
   return { groups, marginal, conditional, marginalDrops, conditionalDrops };
+}
+
+/** The walks of map g under every draw in `rep` (native/forest-walk.cc is the compiled twin). */
+function replacedWalks(w: CaseWalk, local: Int32Array, g: number, nc: number, rep: Uint8Array, work: Float64Array): void {
+  const { treeStart, feature, bin, left, right, value, codes, n, K, rows, groupOf, W, include, pathMask, firstNode, baseLeaf } = w;
+  const T = treeStart.length - 1;
+  const m = rows.length;
+  const G = w.nGroups;
+  const mK = m * K;
+  const word = g >>> 5;
+  const bit = 1 << (g & 31);
+  for (let r = 0; r < w.repeats; r++) {
+    const wb = r * mK;
+    work.set(w.acc, wb);
+    const rb = r * nc * m;
+    for (let t = 0; t < T; t++) {
+      const tb = t * m;
+      for (let i = 0; i < m; i++) {
+        if (include[tb + i] === 0) continue;
+        if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
+        const row = rows[i];
+        let node = W === 1 ? firstNode[(tb + i) * G + g] : treeStart[t];
+        while (left[node] >= 0) {
+          const f = feature[node];
+          const code = groupOf[f] === g ? rep[rb + local[f] * m + i] : codes[f * n + row];
+          node = code <= bin[node] ? left[node] : right[node];
+        }
+        const b = baseLeaf[tb + i];
+        if (node !== b) for (let k = 0; k < K; k++) work[wb + i * K + k] += value[node * K + k] - value[b * K + k];
+      }
+    }
+  }
 }
 
 /** Bin of a raw value under the cut points e[e0 .. e1): the number of edges below v (as applyBins). */

@@ -205,6 +205,21 @@ export async function caseImportance(
   yClass: ArrayLike<number>,
   o: CaseImportanceOptions,
 ): Promise<CaseImportanceResult> {
+  const { walk, valid } = caseWalk(forest, binned, yClass, o);
+  const result = await runPasses(walk, forest, o.onProgress);
+  return { valid, brier: walk.brier, baseline: walk.baseline, ...result };
+}
+
+/**
+ * Everything the replaced walks read (cpi-walk.ts), in shared memory: the packed trees, and each
+ * (tree, case) path's base leaf, the maps it reads and where it first reads each.
+ */
+export function caseWalk(
+  forest: RandomForest,
+  binned: BinnedMatrix,
+  yClass: ArrayLike<number>,
+  o: Omit<CaseImportanceOptions, 'onProgress'>,
+): { walk: CaseWalk; valid: Uint8Array } {
   const K = forest.nClasses;
   if (K < 2) throw new Error('importance needs a classifier with at least two classes');
   if (o.metric === 'auc' && K !== 2) throw new Error('AUC needs exactly two classes; use accuracy');
@@ -299,8 +314,7 @@ export async function caseImportance(
         }
       : null,
   };
-  const result = await runPasses(walk, forest, o.onProgress);
-  return { valid, brier, baseline, ...result };
+  return { walk, valid };
 }
 
 /** Every map's walks, a few maps per job on the forest's workers (or all here), merged in map order. */
