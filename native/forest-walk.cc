@@ -79,24 +79,29 @@ Napi::Value ReplacedWalks(const Napi::CallbackInfo& info) {
     }
 
   const size_t mK = m * K;
-  for (int r = 0; r < R; r++) {
-    double* wr = work + r * mK;
-    std::memcpy(wr, acc, mK * sizeof(double));
-    const uint8_t* rr = rep + static_cast<size_t>(r) * nc * m;
-    for (int64_t t = 0; t < T; t++) {
-      const size_t tb = t * m;
-      for (size_t i = 0; i < m; i++) {
-        if (include[tb + i] == 0 || (pathMask[(tb + i) * W + word] & bit) == 0) continue;
-        const int64_t row = rows[i];
-        int32_t node = byFirst ? firstNode[(tb + i) * G + g] : treeStart[t];
+  for (int r = 0; r < R; r++) std::memcpy(work + r * mK, acc, mK * sizeof(double));
+  // Each path's draws one after another: they share its nodes and its row's codes, which the first draw
+  // brings into cache. Every (draw, case) still adds its trees in index order, as the TypeScript loop.
+  const size_t repDraw = static_cast<size_t>(nc) * m;
+  for (int64_t t = 0; t < T; t++) {
+    const size_t tb = t * m;
+    for (size_t i = 0; i < m; i++) {
+      if (include[tb + i] == 0 || (pathMask[(tb + i) * W + word] & bit) == 0) continue;
+      const uint8_t* col = codes + rows[i];
+      const uint8_t* ri = rep + i;
+      const int32_t start = byFirst ? firstNode[(tb + i) * G + g] : treeStart[t];
+      const int32_t b = baseLeaf[tb + i];
+      for (int r = 0; r < R; r++, ri += repDraw) {
+        int32_t node = start;
         while (left[node] >= 0) {
           const int32_t f = feature[node];
-          const uint8_t code = groupOf[f] == g ? rr[local[f] * m + i] : codes[f * n + row];
+          const uint8_t code = groupOf[f] == g ? ri[local[f] * m] : col[f * n];
           node = code <= bin[node] ? left[node] : right[node];
         }
-        const int32_t b = baseLeaf[tb + i];
-        if (node != b)
-          for (size_t k = 0; k < K; k++) wr[i * K + k] += value[node * K + k] - value[b * K + k];
+        if (node != b) {
+          double* wr = work + r * mK + i * K;
+          for (size_t k = 0; k < K; k++) wr[k] += value[node * K + k] - value[b * K + k];
+        }
       }
     }
   }

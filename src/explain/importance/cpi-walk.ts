@@ -187,33 +187,39 @@ export function groupPasses(w: CaseWalk, groups: number[], native = true): Group
   return { groups, marginal, conditional, marginalDrops, conditionalDrops };
 }
 
-/** The walks of map g under every draw in `rep` (native/forest-walk.cc is the compiled twin). */
+/**
+ * The walks of map g under every draw in `rep` (native/forest-walk.cc is the compiled twin). A path's
+ * draws run one after another, as they share its nodes and its row's codes; each (draw, case) still adds
+ * its trees in index order.
+ */
 function replacedWalks(w: CaseWalk, local: Int32Array, g: number, nc: number, rep: Uint8Array, work: Float64Array): void {
   const { treeStart, feature, bin, left, right, value, codes, n, K, rows, groupOf, W, include, pathMask, firstNode, baseLeaf } = w;
   const T = treeStart.length - 1;
   const m = rows.length;
   const G = w.nGroups;
+  const R = w.repeats;
   const mK = m * K;
+  for (let r = 0; r < R; r++) work.set(w.acc, r * mK);
   const word = g >>> 5;
   const bit = 1 << (g & 31);
-  for (let r = 0; r < w.repeats; r++) {
-    const wb = r * mK;
-    work.set(w.acc, wb);
-    const rb = r * nc * m;
-    for (let t = 0; t < T; t++) {
-      const tb = t * m;
-      for (let i = 0; i < m; i++) {
-        if (include[tb + i] === 0) continue;
-        if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
-        const row = rows[i];
-        let node = W === 1 ? firstNode[(tb + i) * G + g] : treeStart[t];
+  const repDraw = nc * m;
+  for (let t = 0; t < T; t++) {
+    const tb = t * m;
+    for (let i = 0; i < m; i++) {
+      if (include[tb + i] === 0) continue;
+      if ((pathMask[(tb + i) * W + word] & bit) === 0) continue; // this path never reads map g
+      const row = rows[i];
+      const start = W === 1 ? firstNode[(tb + i) * G + g] : treeStart[t];
+      const b = baseLeaf[tb + i];
+      for (let r = 0; r < R; r++) {
+        const ri = r * repDraw + i;
+        let node = start;
         while (left[node] >= 0) {
           const f = feature[node];
-          const code = groupOf[f] === g ? rep[rb + local[f] * m + i] : codes[f * n + row];
+          const code = groupOf[f] === g ? rep[ri + local[f] * m] : codes[f * n + row];
           node = code <= bin[node] ? left[node] : right[node];
         }
-        const b = baseLeaf[tb + i];
-        if (node !== b) for (let k = 0; k < K; k++) work[wb + i * K + k] += value[node * K + k] - value[b * K + k];
+        if (node !== b) for (let k = 0; k < K; k++) work[r * mK + i * K + k] += value[node * K + k] - value[b * K + k];
       }
     }
   }
