@@ -143,17 +143,24 @@ export async function locoImportance(
     }
     o.onProgress?.(++done, total);
   };
-  for (let k = 0; k < mine.length; k++) {
+  const slotSums = async (k: number): Promise<void> => {
     const slot = mine[k]!;
     const row = own.subarray(k * n, (k + 1) * n);
-    // One reduced matrix at a time (each is a copy of the binned codes).
     const bm = slot < G ? withoutGroup(binned, o.groupOf, slot) : binned;
     if (bm.cols === binned.cols && slot < G) {
       done += o.fits.length; // a map without columns: d = 0
-      continue;
+      return;
     }
     for (let fi = 0; fi < o.fits.length; fi++) await refit(bm, fi, slot, row);
-  }
+  };
+  // Two slots at once (each holds its own reduced copy of the codes): one's forest fits on the workers
+  // while the other's held-out walk runs here. A slot's row still sums its fits in fit order.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(2, mine.length) }, async () => {
+      while (next < mine.length) await slotSums(next++);
+    }),
+  );
   const all = gatherRefits(own, G + B, n, o.share);
   return { sum: all.slice(0, G * n), nullSum: all.slice(G * n), count };
 }

@@ -136,18 +136,16 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   const mine = mineOf(B, o.share);
   const own = new Float64Array(mine.length * G);
   const { permute } = o;
-  const permY = new Int32Array(n);
-  const labels = new Float64Array(n);
-  const sum = new Float64Array(G * n);
-  const count = new Int32Array(n);
-  for (let k = 0; k < mine.length; k++) {
+  let done = 0;
+  const one = async (k: number): Promise<void> => {
     const b = mine[k]!;
+    const permY = new Int32Array(n);
     permute(new Random(deriveSeed(o.seed, b, 0x6d6e756c)), permY);
-    for (let i = 0; i < n; i++) labels[i] = o.classes[permY[i]];
+    const labels = Float64Array.from(permY, (c) => o.classes[c]);
     const forestSeed = deriveSeed(o.seed, b, 0x6e666f72);
     const { fits } = planEvaluation(permY, K, { ...o.plan, forestSeed });
-    sum.fill(0);
-    count.fill(0);
+    const sum = new Float64Array(G * n);
+    const count = new Int32Array(n);
     for (let fi = 0; fi < fits.length; fi++) {
       const fit = fits[fi];
       const forest = new RandomForest({ ...o.forest, seed: fit.forestSeed, oobScore: false });
@@ -182,8 +180,16 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
         }
       own[k * G + g] = c > 0 ? s / c : NaN;
     }
-    o.onProgress?.(k + 1, mine.length);
-  }
+    o.onProgress?.(++done, mine.length);
+  };
+  // Two permutations at once: one's forest fits and base walks (calling thread) overlap the other's
+  // replaced walks (workers). Each permutation draws only from its own seeds, so the order does not matter.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(2, mine.length) }, async () => {
+      while (next < mine.length) await one(next++);
+    }),
+  );
   return { means: gatherRefits(own, B, G, o.share), permutations: B };
 }
 
