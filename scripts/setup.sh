@@ -59,13 +59,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   touch node_modules/.package-lock.json
 fi
 
-# 3. Native addons (latentlens.node over libtorch; latentlens_forest.node, the forest's loops, without it):
+# 3. Native addons (latentlens.node over libtorch; latentlens_forest.node and latentlens_embed.node, the
+#    forest's and t-SNE's loops, without it):
 #    rebuilt when one is missing, a source, the build recipe or the libtorch location changed.
 addon=build/Release/latentlens.node
 # (+gloo: rebuilt once Gloo's headers appear, so distributed training turns on after step 1c.)
 want="${LIBTORCH:-debian}$(node native/libtorch-config.mjs gloo | grep -q LL_WITH_GLOO && echo +gloo || true)"
 have="$(cat build/libtorch-location 2>/dev/null || true)"
-if [ ! -f "$addon" ] || [ ! -f build/Release/latentlens_forest.node ] || [ "$want" != "$have" ] || [ -n "$(find native binding.gyp -newer "$addon" -type f 2>/dev/null | head -n 1)" ]; then
+if [ ! -f "$addon" ] || [ ! -f build/Release/latentlens_forest.node ] || [ ! -f build/Release/latentlens_embed.node ] || [ "$want" != "$have" ] || [ -n "$(find native binding.gyp -newer "$addon" -type f 2>/dev/null | head -n 1)" ]; then
   say "building the native addon against libtorch ($want), about a minute"
   npm run -s build:native >&2
   echo "$want" > build/libtorch-location

@@ -5,6 +5,7 @@
 import type { PointGroups, QuadTreeArrays } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { attractiveForces, groupRepulsion, klTerms, type RepulsionScratch } from './tsne-gradient.js';
+import { embedAddon } from './native-embed.js';
 
 /** Slots of the pool's control array after awaitWorkers' [done count, failed flag]. */
 export const SLOT = { attraction: 2, repulsion: 3, tree: 4, groups: 5 } as const;
@@ -47,6 +48,29 @@ export function repulsionChunks(
   scratch: RepulsionScratch,
 ): void {
   const count = Atomics.load(control, SLOT.groups);
+  const addon = embedAddon();
+  if (addon !== null) {
+    const { massX, massY, count: cnt, child, width } = tree;
+    addon.repulsionGroups(
+      massX,
+      massY,
+      cnt,
+      child,
+      width,
+      groups.cell,
+      groups.start,
+      groups.members,
+      y,
+      theta,
+      count,
+      negForce,
+      sumQ,
+      control,
+      SLOT.repulsion,
+      true,
+    );
+    return;
+  }
   for (;;) {
     const g = Atomics.add(control, SLOT.repulsion, 1);
     if (g >= count) return;

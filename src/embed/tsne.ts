@@ -11,16 +11,9 @@ import { makePointGroups, QuadTree, type PointGroups } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
-import {
-  attractiveForces,
-  combineGradient,
-  groupRepulsion,
-  klConstants,
-  klDivergence,
-  klTerms,
-  RepulsionScratch,
-} from './tsne-gradient.js';
+import { attractiveForces, combineGradient, klConstants, klDivergence, klTerms, RepulsionScratch } from './tsne-gradient.js';
 import { ForcePool } from './tsne-pool.js';
+import { CONTROL_LENGTH, repulsionChunks, SLOT } from './tsne-force-chunks.js';
 import { embedThreads, sharedCsr, sharedFloat64 } from './shared-arrays.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
 
@@ -192,7 +185,9 @@ export class TSNE {
       const count = buildTree();
       attractiveForces(p, this.y, exaggeration, 0, n, this.posForce);
       if (check) klTerms(p, this.y, 0, n, this.klTerms);
-      for (let g = 0; g < count; g++) groupRepulsion(tree, groups, this.y, o.theta, g, this.negForce, this.sumQ, this.scratch);
+      const control = new Int32Array(CONTROL_LENGTH);
+      control[SLOT.groups] = count;
+      repulsionChunks(control, tree, groups, this.y, o.theta, this.negForce, this.sumQ, this.scratch);
     }
     const z = combineGradient(this.posForce, this.negForce, this.sumQ, this.grad);
     let error = NaN;

@@ -6,6 +6,7 @@ import { sharedCsr, sharedFloat64 } from '../../src/embed/shared-arrays.js';
 import type { Csr } from '../../src/embed/sparse.js';
 import { attractiveForces, groupRepulsion, klConstants, klDivergence, klTerms, RepulsionScratch } from '../../src/embed/tsne-gradient.js';
 import { ForcePool } from '../../src/embed/tsne-pool.js';
+import { embedAddon } from '../../src/embed/native-embed.js';
 
 /** Clusters of very different spreads (0.05 to 5) plus uniform background, like a late t-SNE layout. */
 function clusteredLayout(n: number, seed: number): Float64Array {
@@ -95,6 +96,54 @@ test('grouped Barnes-Hut repulsion: exact at theta 0; at theta 0.5 a median erro
     assert.ok(rel[n >> 1] < 4e-3, `seed ${seed}: median relative error ${rel[n >> 1]}`);
     assert.ok(rel[Math.floor(0.9 * n)] < 2e-2, `seed ${seed}: 90th percentile ${rel[Math.floor(0.9 * n)]}`);
   }
+});
+
+test('compiled repulsion (AVX2 and SSE2 lanes) equals the TypeScript groupRepulsion bit for bit', () => {
+  const addon = embedAddon();
+  assert.ok(addon !== null, 'the embed addon is built (scripts/setup.sh)');
+  const layouts: Array<[string, Float64Array, number]> = [];
+  for (const n of [1, 5, 37, 2000]) layouts.push([`clustered n=${n}`, clusteredLayout(n, 10 + n), n]);
+  // Exact duplicates (leaves holding several points, skipped as self) and pairs 1e-9 apart.
+  const dup = clusteredLayout(900, 8);
+  for (let i = 1; i < 900; i += 3) {
+    dup[2 * i] = dup[2 * i - 2] + (i % 2 ? 0 : 1e-9);
+    dup[2 * i + 1] = dup[2 * i - 1];
+  }
+  layouts.push(['duplicates', dup, 900]);
+  for (const [name, y, n] of layouts)
+    for (const theta of [0, 0.5, 1.2]) {
+      const serial = serialRepulsion(y, n, theta, 64);
+      const tree = new QuadTree();
+      tree.build(y, n);
+      const groups = makePointGroups(n, false);
+      const count = tree.group(y, n, 64, groups);
+      for (const avx2 of [true, false]) {
+        const force = new Float64Array(2 * n).fill(NaN);
+        const z = new Float64Array(n).fill(NaN);
+        const control = new Int32Array(1);
+        addon.repulsionGroups(
+          tree.massX,
+          tree.massY,
+          tree.count,
+          tree.child,
+          tree.width,
+          groups.cell,
+          groups.start,
+          groups.members,
+          y,
+          theta,
+          count,
+          force,
+          z,
+          control,
+          0,
+          avx2,
+        );
+        const lanes: string = avx2 && addon.avx2 ? 'AVX2' : 'SSE2';
+        assert.deepEqual(Array.from(force), Array.from(serial.force), `${name}, theta ${theta}, ${lanes}: forces`);
+        assert.deepEqual(Array.from(z), Array.from(serial.z), `${name}, theta ${theta}, ${lanes}: Z`);
+      }
+    }
 });
 
 test('force pool gives the serial forces and KL terms bit for bit, also when the tree outgrows its buffers mid-pass', () => {

@@ -1,0 +1,44 @@
+// t-SNE's optional compiled repulsion (native/embed-tsne.cc): tsne-gradient.ts's groupRepulsion with the
+// same cells in the same order and the same arithmetic lane by lane, so the forces are equal bit for bit.
+// Loaded once per thread; when the addon is not built, or LATENTLENS_EMBED_NATIVE=0, the TypeScript
+// loop runs.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface EmbedAddon {
+  /**
+   * groupRepulsion for groups claimed from control[slot] (Atomics-compatible) until groupCount; `avx2`
+   * false keeps to the SSE2 lanes (same results; the tests compare the two).
+   */
+  repulsionGroups(
+    massX: Float64Array,
+    massY: Float64Array,
+    count: Int32Array,
+    child: Int32Array,
+    width: Float64Array,
+    cell: Int32Array,
+    start: Int32Array,
+    members: Int32Array,
+    y: Float64Array,
+    theta: number,
+    groupCount: number,
+    negForce: Float64Array,
+    sumQ: Float64Array,
+    control: Int32Array,
+    slot: number,
+    avx2: boolean,
+  ): void;
+  /** Whether the vector lanes run in AVX2 (else SSE2); the results are the same. */
+  avx2: boolean;
+}
+
+let loaded: EmbedAddon | null | undefined;
+
+/** The compiled repulsion, or null when it is not built or turned off. */
+export function embedAddon(): EmbedAddon | null {
+  if (loaded !== undefined) return loaded;
+  const path = fileURLToPath(new URL('../../../build/Release/latentlens_embed.node', import.meta.url));
+  loaded = process.env.LATENTLENS_EMBED_NATIVE === '0' || !existsSync(path) ? null : (createRequire(import.meta.url)(path) as EmbedAddon);
+  return loaded;
+}
