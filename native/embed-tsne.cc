@@ -160,7 +160,12 @@ __attribute__((target("avx2"))) size_t leafRunsAvx2(double xi, double yi, const 
   return b;
 }
 
-const bool kAvx2 = __builtin_cpu_supports("avx2");
+// __builtin_cpu_init first: this initialiser may run before libgcc's own when the addon is loaded.
+bool detectAvx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+const bool kAvx2 = detectAvx2();
 
 struct Scratch {
   std::vector<int32_t> stack;
