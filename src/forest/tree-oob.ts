@@ -2,7 +2,7 @@
 // native port in native/forest-tree.cc with the same random draws).
 import type { Random } from '../core/random.js';
 import type { ForestAddon } from './native-tree.js';
-import type { TreeArrays, TreeData } from './tree.js';
+import type { TreeArrays, TreeData } from './tree-types.js';
 
 function argmaxAt(value: Float64Array, node: number, K: number): number {
   const b = node * K;
