@@ -2,9 +2,7 @@
 // same cells in the same order and the same arithmetic lane by lane, so the forces are equal bit for bit.
 // Loaded once per thread; when the addon is not built, or LATENTLENS_EMBED_NATIVE=0, the TypeScript
 // loop runs.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadOptionalAddon } from '../util/optional-addon.js';
 
 export interface EmbedAddon {
   /**
@@ -37,8 +35,6 @@ let loaded: EmbedAddon | null | undefined;
 
 /** The compiled repulsion, or null when it is not built or turned off. */
 export function embedAddon(): EmbedAddon | null {
-  if (loaded !== undefined) return loaded;
-  const path = fileURLToPath(new URL('../../../build/Release/latentlens_embed.node', import.meta.url));
-  loaded = process.env.LATENTLENS_EMBED_NATIVE === '0' || !existsSync(path) ? null : (createRequire(import.meta.url)(path) as EmbedAddon);
+  if (loaded === undefined) loaded = loadOptionalAddon<EmbedAddon>('latentlens_embed', 'LATENTLENS_EMBED_NATIVE');
   return loaded;
 }

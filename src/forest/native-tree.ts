@@ -3,9 +3,7 @@
 // about 1.4x as fast), the same trees and importances bit for bit, and rank's replaced walks. Loaded once per thread
 // (every forest worker loads its own copy); when the addon is not built, or LATENTLENS_FOREST_NATIVE=0,
 // tree.ts grows every tree itself.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadOptionalAddon } from '../util/optional-addon.js';
 
 export interface ForestAddon {
   /** Grows the tree into the output arrays (capacity 2 nu + 1 nodes) and returns its node count. */
@@ -81,8 +79,6 @@ let loaded: ForestAddon | null | undefined;
 
 /** The native growth loop, or null when it is not built or turned off. */
 export function forestAddon(): ForestAddon | null {
-  if (loaded !== undefined) return loaded;
-  const path = fileURLToPath(new URL('../../../build/Release/latentlens_forest.node', import.meta.url));
-  loaded = process.env.LATENTLENS_FOREST_NATIVE === '0' || !existsSync(path) ? null : (createRequire(import.meta.url)(path) as ForestAddon);
+  if (loaded === undefined) loaded = loadOptionalAddon<ForestAddon>('latentlens_forest', 'LATENTLENS_FOREST_NATIVE');
   return loaded;
 }
