@@ -286,8 +286,58 @@ Napi::Value RepulsionGroups(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// attractiveForces(indptr, indices, values, y, exaggeration, start, end, posForce): tsne-gradient.ts's
+// attraction of points start..end-1, the same arithmetic (two edges per division) in the same order.
+Napi::Value AttractiveForces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) throw Napi::TypeError::New(env, "attractiveForces takes 8 arguments");
+  const size_t nPtr = lengthOf<int32_t>(info[0], "indptr");
+  const int32_t* indptr = dataOf<int32_t>(info[0], "indptr", nPtr);
+  const size_t nnz = lengthOf<int32_t>(info[1], "indices");
+  const int32_t* indices = dataOf<int32_t>(info[1], "indices", nnz);
+  const double* values = dataOf<double>(info[2], "values", nnz);
+  const size_t n = lengthOf<double>(info[3], "y") / 2;
+  const double* y = dataOf<double>(info[3], "y", 2 * n);
+  const double exaggeration = info[4].As<Napi::Number>().DoubleValue();
+  const int64_t start = info[5].As<Napi::Number>().Int64Value(), end = info[6].As<Napi::Number>().Int64Value();
+  double* posForce = dataOf<double>(info[7], "posForce", 2 * n);
+  if (start < 0 || start > end || static_cast<size_t>(end) > n || static_cast<size_t>(end) + 1 > nPtr)
+    throw Napi::RangeError::New(env, "points outside the layout or P");
+  for (int64_t i = start; i < end; i++) {
+    const int32_t e0 = indptr[i], e1 = indptr[i + 1];
+    if (e0 < 0 || e0 > e1 || static_cast<size_t>(e1) > nnz) throw Napi::RangeError::New(env, "malformed P at row " + std::to_string(i));
+    for (int32_t e = e0; e < e1; e++)
+      if (indices[e] < 0 || static_cast<size_t>(indices[e]) >= n)
+        throw Napi::RangeError::New(env, "P's column outside the layout at row " + std::to_string(i));
+    const double xi = y[2 * i], yi = y[2 * i + 1];
+    double fx = 0, fy = 0;
+    int32_t e = e0;
+    for (; e + 1 < e1; e += 2) {
+      const int32_t j = indices[e], k = indices[e + 1];
+      const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
+      const double ex = xi - y[2 * k], ey = yi - y[2 * k + 1];
+      const double u = 1 + dx * dx + dy * dy, v = 1 + ex * ex + ey * ey;
+      const double r = 1 / (u * v);
+      const double f = values[e] * exaggeration * (v * r), g = values[e + 1] * exaggeration * (u * r);
+      fx += f * dx + g * ex;
+      fy += f * dy + g * ey;
+    }
+    if (e < e1) {
+      const int32_t j = indices[e];
+      const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
+      const double f = (values[e] * exaggeration) / (1 + dx * dx + dy * dy);
+      fx += f * dx;
+      fy += f * dy;
+    }
+    posForce[2 * i] = fx;
+    posForce[2 * i + 1] = fy;
+  }
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("repulsionGroups", Napi::Function::New(env, RepulsionGroups));
+  exports.Set("attractiveForces", Napi::Function::New(env, AttractiveForces));
   exports.Set("avx2", Napi::Boolean::New(env, kAvx2));
   return exports;
 }

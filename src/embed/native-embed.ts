@@ -1,5 +1,6 @@
-// t-SNE's optional compiled repulsion (native/embed-tsne.cc): tsne-gradient.ts's groupRepulsion with the
-// same cells in the same order and the same arithmetic lane by lane, so the forces are equal bit for bit.
+// t-SNE's optional compiled forces (native/embed-tsne.cc): tsne-gradient.ts's groupRepulsion with the
+// same cells in the same order and the same arithmetic lane by lane, and its attractiveForces, so the
+// forces are equal bit for bit.
 // Loaded once per thread; when the addon is not built, or LATENTLENS_EMBED_NATIVE=0, the TypeScript
 // loop runs.
 import { loadOptionalAddon } from '../util/optional-addon.js';
@@ -26,6 +27,17 @@ export interface EmbedAddon {
     control: Int32Array,
     slot: number,
     avx2: boolean,
+  ): void;
+  /** tsne-gradient.ts's attractiveForces of points start..end-1 (the same sums bit for bit). */
+  attractiveForces(
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float64Array,
+    y: Float64Array,
+    exaggeration: number,
+    start: number,
+    end: number,
+    posForce: Float64Array,
   ): void;
   /** Whether the vector lanes run in AVX2 (else SSE2); the results are the same. */
   avx2: boolean;

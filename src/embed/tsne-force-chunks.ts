@@ -28,11 +28,13 @@ export function attractionChunks(
   kl: Float64Array | null,
 ): void {
   const n = p.n;
+  const addon = embedAddon();
   for (;;) {
     const start = Atomics.add(control, SLOT.attraction, 1) * ATTRACTION_CHUNK;
     if (start >= n) return;
     const end = Math.min(n, start + ATTRACTION_CHUNK);
-    attractiveForces(p, y, exaggeration, start, end, posForce);
+    if (addon !== null) addon.attractiveForces(p.indptr, p.indices, p.values, y, exaggeration, start, end, posForce);
+    else attractiveForces(p, y, exaggeration, start, end, posForce);
     if (kl) klTerms(p, y, start, end, kl);
   }
 }

@@ -11,9 +11,9 @@ import { makePointGroups, QuadTree, type PointGroups } from './quadtree.js';
 import type { Csr } from './sparse.js';
 import { trustworthiness } from './trustworthiness.js';
 import { perplexityAffinities } from './tsne-affinities.js';
-import { attractiveForces, combineGradient, klConstants, klDivergence, klTerms, RepulsionScratch } from './tsne-gradient.js';
+import { combineGradient, klConstants, klDivergence, RepulsionScratch } from './tsne-gradient.js';
 import { ForcePool } from './tsne-pool.js';
-import { CONTROL_LENGTH, repulsionChunks, SLOT } from './tsne-force-chunks.js';
+import { attractionChunks, CONTROL_LENGTH, repulsionChunks, SLOT } from './tsne-force-chunks.js';
 import { embedThreads, sharedCsr, sharedFloat64 } from './shared-arrays.js';
 import { checkMatrix, yieldToEventLoop, type CommonEmbedOptions, type EmbeddingResult, type ProgressCallback } from './types.js';
 
@@ -182,11 +182,9 @@ export class TSNE {
       const pass = { tree, groups, p, y: this.y, theta: o.theta, exaggeration, negForce, sumQ, posForce, kl: this.klTerms, withKl: check };
       this.pool.run(pass, this.scratch, buildTree);
     } else {
-      const count = buildTree();
-      attractiveForces(p, this.y, exaggeration, 0, n, this.posForce);
-      if (check) klTerms(p, this.y, 0, n, this.klTerms);
       const control = new Int32Array(CONTROL_LENGTH);
-      control[SLOT.groups] = count;
+      control[SLOT.groups] = buildTree();
+      attractionChunks(control, p, this.y, exaggeration, this.posForce, check ? this.klTerms : null);
       repulsionChunks(control, tree, groups, this.y, o.theta, this.negForce, this.sumQ, this.scratch);
     }
     const z = combineGradient(this.posForce, this.negForce, this.sumQ, this.grad);

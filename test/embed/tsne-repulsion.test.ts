@@ -146,6 +146,32 @@ test('compiled repulsion (AVX2 and SSE2 lanes) equals the TypeScript groupRepuls
     }
 });
 
+test('compiled attraction equals the TypeScript attractiveForces bit for bit (odd, even and empty rows)', () => {
+  const addon = embedAddon();
+  assert.ok(addon !== null, 'the embed addon is built (scripts/setup.sh)');
+  const n = 700;
+  const rng = new Random(21);
+  const y = clusteredLayout(n, 22);
+  const rows: number[][] = Array.from({ length: n }, (_, i) => {
+    const s = new Set<number>();
+    const want = i % 13 === 0 ? 0 : 1 + (i % 40);
+    while (s.size < want) s.add(rng.int(n));
+    return [...s].sort((a, b) => a - b);
+  });
+  const indptr = new Int32Array(n + 1);
+  rows.forEach((r, i) => (indptr[i + 1] = indptr[i] + r.length));
+  const indices = Int32Array.from(rows.flat());
+  const values = Float64Array.from(indices, () => rng.uniform() * 1e-3);
+  const p: Csr = { n, indptr, indices, values };
+  for (const exaggeration of [1, 12]) {
+    const ts = new Float64Array(2 * n);
+    attractiveForces(p, y, exaggeration, 0, n, ts);
+    const native = new Float64Array(2 * n).fill(NaN);
+    for (let s = 0; s < n; s += 97) addon.attractiveForces(indptr, indices, values, y, exaggeration, s, Math.min(n, s + 97), native);
+    assert.deepEqual(Array.from(native), Array.from(ts), `exaggeration ${exaggeration}`);
+  }
+});
+
 test('force pool gives the serial forces and KL terms bit for bit, also when the tree outgrows its buffers mid-pass', () => {
   const n = 1500;
   const rng = new Random(9);
