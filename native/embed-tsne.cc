@@ -7,7 +7,9 @@
 #include <emmintrin.h>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -335,9 +337,104 @@ Napi::Value AttractiveForces(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// quadtreeBuild(y, n, centreX, centreY, halfX, halfY, width, massX, massY, count, child, point) -> cell
+// count, or -1 when the arrays (all of one capacity) are too small: quadtree.ts's QuadTree.build (the
+// same bounds, inserts in point order and the same arithmetic), so the tree is the same bit for bit.
+Napi::Value QuadtreeBuild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 12) throw Napi::TypeError::New(env, "quadtreeBuild takes 12 arguments");
+  const int64_t n = info[1].As<Napi::Number>().Int64Value();
+  const double* y = dataOf<double>(info[0], "y", 2 * static_cast<size_t>(std::max<int64_t>(n, 0)));
+  if (n < 0) throw Napi::RangeError::New(env, "n is negative");
+  const char* names[10] = {"centreX", "centreY", "halfX", "halfY", "width", "massX", "massY", "count", "child", "point"};
+  size_t cap = SIZE_MAX;
+  for (int a = 0; a < 7; a++) cap = std::min(cap, lengthOf<double>(info[2 + a], names[a]));
+  for (int a = 7; a < 10; a++) cap = std::min(cap, lengthOf<int32_t>(info[2 + a], names[a]));
+  double *cX = dataOf<double>(info[2], names[0], cap), *cY = dataOf<double>(info[3], names[1], cap);
+  double *hX = dataOf<double>(info[4], names[2], cap), *hY = dataOf<double>(info[5], names[3], cap);
+  double* wd = dataOf<double>(info[6], names[4], cap);
+  double *mX = dataOf<double>(info[7], names[5], cap), *mY = dataOf<double>(info[8], names[6], cap);
+  int32_t *cnt = dataOf<int32_t>(info[9], names[7], cap), *child = dataOf<int32_t>(info[10], names[8], cap);
+  int32_t* point = dataOf<int32_t>(info[11], names[9], cap);
+  size_t size = 0;
+  auto newCell = [&](double cx, double cy, double hx, double hy) -> bool {
+    if (size == cap) return false;
+    const size_t c = size++;
+    cX[c] = cx, cY[c] = cy, hX[c] = hx, hY[c] = hy;
+    wd[c] = 2 * (hx > hy ? hx : hy);
+    mX[c] = 0, mY[c] = 0, cnt[c] = 0, child[c] = -1, point[c] = -1;
+    return true;
+  };
+  double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    const double x = y[2 * i], v = y[2 * i + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (v < minY) minY = v;
+    if (v > maxY) maxY = v;
+  }
+  auto sign = [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; };
+  // Math.max of two numbers: NaN if either is.
+  auto jsMax = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : a > b ? a : b; };
+  maxX = jsMax(maxX * (1 + 1e-3 * sign(maxX)), maxX + 1e-3);
+  maxY = jsMax(maxY * (1 + 1e-3 * sign(maxY)), maxY + 1e-3);
+  if (!newCell((minX + maxX) / 2, (minY + maxY) / 2, (maxX - minX) / 2, (maxY - minY) / 2)) return Napi::Number::New(env, -1);
+  const double minHalf = 1e-12 * jsMax(maxX - minX, maxY - minY);
+  for (int64_t p = 0; p < n; p++) {
+    const double x = y[2 * p], v = y[2 * p + 1];
+    size_t node = 0;
+    for (;;) {
+      if (child[node] >= 0) {
+        cnt[node]++;
+        mX[node] += x;
+        mY[node] += v;
+        node = static_cast<size_t>(child[node]) + (x >= cX[node] ? 1 : 0) + (v >= cY[node] ? 2 : 0);
+        continue;
+      }
+      const int32_t held = cnt[node];
+      if (held == 0) {
+        point[node] = static_cast<int32_t>(p);
+        cnt[node] = 1;
+        mX[node] = x;
+        mY[node] = v;
+        break;
+      }
+      const int32_t q = point[node];
+      const double qx = mX[node] / held, qy = mY[node] / held;
+      if ((qx == x && qy == v) || hX[node] < minHalf) {
+        cnt[node]++;
+        mX[node] += x;
+        mY[node] += v;
+        break;
+      }
+      const size_t first = size;
+      const double hx = hX[node] / 2, hy = hY[node] / 2, cx = cX[node], cy = cY[node];
+      if (!newCell(cx - hx, cy - hy, hx, hy) || !newCell(cx + hx, cy - hy, hx, hy) || !newCell(cx - hx, cy + hy, hx, hy) ||
+          !newCell(cx + hx, cy + hy, hx, hy))
+        return Napi::Number::New(env, -1);
+      const size_t qc = first + (qx >= cx ? 1 : 0) + (qy >= cy ? 2 : 0);
+      cnt[qc] = held;
+      mX[qc] = mX[node];
+      mY[qc] = mY[node];
+      point[qc] = q;
+      child[node] = static_cast<int32_t>(first);
+      point[node] = -1;
+    }
+  }
+  for (size_t c = 0; c < size; c++) {
+    const int32_t m = cnt[c];
+    if (m > 0) {
+      mX[c] /= m;
+      mY[c] /= m;
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(size));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("repulsionGroups", Napi::Function::New(env, RepulsionGroups));
   exports.Set("attractiveForces", Napi::Function::New(env, AttractiveForces));
+  exports.Set("quadtreeBuild", Napi::Function::New(env, QuadtreeBuild));
   exports.Set("avx2", Napi::Boolean::New(env, kAvx2));
   return exports;
 }

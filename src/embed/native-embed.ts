@@ -39,6 +39,21 @@ export interface EmbedAddon {
     end: number,
     posForce: Float64Array,
   ): void;
+  /** quadtree.ts's QuadTree.build into its arrays (one capacity); the cell count, or -1 when they are too small. */
+  quadtreeBuild(
+    y: Float64Array,
+    n: number,
+    centreX: Float64Array,
+    centreY: Float64Array,
+    halfX: Float64Array,
+    halfY: Float64Array,
+    width: Float64Array,
+    massX: Float64Array,
+    massY: Float64Array,
+    count: Int32Array,
+    child: Int32Array,
+    point: Int32Array,
+  ): number;
   /** Whether the vector lanes run in AVX2 (else SSE2); the results are the same. */
   avx2: boolean;
 }

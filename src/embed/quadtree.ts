@@ -3,6 +3,8 @@
 // data's bounding box, like scikit-learn's _QuadTree, so the theta criterion means the same thing.
 // `group` then cuts the tree into cells of at most a few dozen points, each of which walks it once.
 
+import { embedAddon } from './native-embed.js';
+
 /** The arrays the force pass reads (a worker gets them as shared buffers). */
 export interface QuadTreeArrays {
   massX: Float64Array;
@@ -54,8 +56,23 @@ export class QuadTree implements QuadTreeArrays {
   /** @param shared allocate on SharedArrayBuffers, for force passes in worker threads. */
   constructor(private readonly shared = false) {}
 
-  build(y: Float64Array, n: number): void {
+  /** Rebuilds the tree over the first n points of y; `native` false keeps to the TypeScript loop (tests). */
+  build(y: Float64Array, n: number, native = true): void {
     this.ensure(Math.max(64, 4 * n + 1));
+    const addon = native ? embedAddon() : null;
+    if (addon !== null) {
+      // The compiled twin of the loop below (same tree bit for bit); -1: the arrays are too small.
+      for (;;) {
+        const { centreX, centreY, halfX, halfY, width, massX, massY, count, child, point } = this;
+        const size = addon.quadtreeBuild(y, n, centreX, centreY, halfX, halfY, width, massX, massY, count, child, point);
+        if (size >= 0) {
+          this.size = size;
+          return;
+        }
+        this.size = 0;
+        this.ensure(this.capacity * 2);
+      }
+    }
     let minX = Infinity,
       minY = Infinity,
       maxX = -Infinity,

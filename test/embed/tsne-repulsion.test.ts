@@ -146,6 +146,30 @@ test('compiled repulsion (AVX2 and SSE2 lanes) equals the TypeScript groupRepuls
     }
 });
 
+test('compiled quadtree build equals the TypeScript build bit for bit, also when it must grow its arrays', () => {
+  assert.ok(embedAddon() !== null, 'the embed addon is built (scripts/setup.sh)');
+  const layouts: Array<[string, Float64Array, number]> = [];
+  for (const n of [0, 1, 2, 37, 3000]) layouts.push([`clustered n=${n}`, clusteredLayout(n, 30 + n), n]);
+  // Pairs 1e-9 apart split ~30 levels deep, past the 4N+1 cells the arrays start with; exact duplicates stay in one leaf.
+  const deep = clusteredLayout(800, 31);
+  for (let i = 1; i < 800; i += 2) {
+    deep[2 * i] = deep[2 * i - 2] + (i % 4 === 1 ? 1e-9 : 0);
+    deep[2 * i + 1] = deep[2 * i - 1];
+  }
+  layouts.push(['deep pairs and duplicates', deep, 800]);
+  const fields = ['centreX', 'centreY', 'halfX', 'halfY', 'width', 'massX', 'massY', 'count', 'child', 'point'] as const;
+  for (const [name, y, n] of layouts) {
+    const ts = new QuadTree();
+    ts.build(y, n, false);
+    const native = new QuadTree();
+    native.build(y, n);
+    assert.equal(native.size, ts.size, `${name}: cells`);
+    for (const f of fields)
+      assert.deepEqual(Array.from(native[f].subarray(0, ts.size)), Array.from(ts[f].subarray(0, ts.size)), `${name}: ${f}`);
+    if (name.startsWith('deep')) assert.ok(native.generation > 1, `${name}: the arrays grew`);
+  }
+});
+
 test('compiled attraction equals the TypeScript attractiveForces bit for bit (odd, even and empty rows)', () => {
   const addon = embedAddon();
   assert.ok(addon !== null, 'the embed addon is built (scripts/setup.sh)');
