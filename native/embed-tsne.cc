@@ -1,9 +1,12 @@
-// t-SNE's grouped Barnes-Hut repulsion (src/embed/tsne-gradient.ts's groupRepulsion) compiled ahead of
-// time: the same tree walk, the same cell order and the same double arithmetic lane by lane (four lanes
-// of cell pairs in vector registers, AVX2 where the CPU has it, else two SSE2 registers; no FMA
-// contraction), so the forces equal the TypeScript loop's bit for bit on any x86-64
-// (test/embed/tsne-native.test.ts compares them). Threads claim groups from a shared counter, as
-// tsne-force-chunks.ts's repulsionChunks does, so one call serves a thread's whole share of a pass.
+// t-SNE's hot loops compiled ahead of time, each the twin of a TypeScript loop with the same operations
+// in the same order and no FMA contraction, so results are equal bit for bit on any x86-64
+// (test/embed/tsne-repulsion.test.ts compares them):
+// - the grouped Barnes-Hut repulsion (tsne-gradient.ts's groupRepulsion): the same tree walk and cell
+//   order, the sums in four lanes of cell pairs and leaves held in vector registers (AVX2 where the CPU
+//   has it, else two SSE2 registers); threads claim groups from a shared counter, as
+//   tsne-force-chunks.ts's repulsionChunks does, so one call serves a thread's whole share of a pass;
+// - the attraction over P (attractiveForces), scalar;
+// - the quadtree build (quadtree.ts's QuadTree.build).
 #include <emmintrin.h>
 #include <immintrin.h>
 
