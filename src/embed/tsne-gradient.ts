@@ -17,6 +17,8 @@ export class RepulsionScratch {
   /** Accepted cells and leaves as (centre of mass x, y, count) triples. */
   cells: Float64Array = new Float64Array(3 * 512);
   leaves: Float64Array = new Float64Array(3 * 512);
+  /** The four lanes' running sums (fx, fy, z each) of one member. */
+  lanes: Float64Array = new Float64Array(12);
 }
 
 /** Writes the triple (x, y, count) at `at`, first growing the list if it is full; returns the list. */
@@ -98,184 +100,72 @@ export function groupRepulsion(
     stack[sp++] = first + 2;
     stack[sp++] = first + 3;
   }
+  const L = scratch.lanes;
   for (let k = from; k < to; k++) {
     const i = members[k];
     const xi = y[2 * i],
       yi = y[2 * i + 1];
-    // Four running sums (lanes): cell pair 4b + j of each run of eight cells goes to lane j, the rest to
-    // lane 0, then the leaves likewise (below), summed (0 + 1) + (2 + 3) at the end. One division serves a pair. The compiled
-    // twin (native/embed-tsne.cc) holds the four lanes in vector registers, with the same bits.
-    let fx0 = 0,
-      fy0 = 0,
-      z0 = 0,
-      fx1 = 0,
-      fy1 = 0,
-      z1 = 0,
-      fx2 = 0,
-      fy2 = 0,
-      z2 = 0,
-      fx3 = 0,
-      fy3 = 0,
-      z3 = 0;
+    // Four running sums (lanes, L[3 j ..] = fx, fy, z): cell pair j of each run of eight cells, then
+    // leaf j of each run of four leaves, goes to lane j, the rest to lane 0; the lanes are added
+    // (0 + 1) + (2 + 3). The compiled twin (native/embed-tsne.cc) holds them in vector registers.
+    L.fill(0);
     let a = 0;
-    for (; a + 24 <= nc; a += 24) {
-      let dx = xi - cells[a],
-        dy = yi - cells[a + 1],
-        ex = xi - cells[a + 3],
-        ey = yi - cells[a + 4];
-      let u = 1 + dx * dx + dy * dy,
-        v = 1 + ex * ex + ey * ey;
-      let r = 1 / (u * v);
-      let q = v * r,
-        s = u * r;
-      let cq = cells[a + 2] * q,
-        cs = cells[a + 5] * s;
-      let m = cq * q,
-        o = cs * s;
-      z0 += cq + cs;
-      fx0 += m * dx + o * ex;
-      fy0 += m * dy + o * ey;
-      dx = xi - cells[a + 6];
-      dy = yi - cells[a + 7];
-      ex = xi - cells[a + 9];
-      ey = yi - cells[a + 10];
-      u = 1 + dx * dx + dy * dy;
-      v = 1 + ex * ex + ey * ey;
-      r = 1 / (u * v);
-      q = v * r;
-      s = u * r;
-      cq = cells[a + 8] * q;
-      cs = cells[a + 11] * s;
-      m = cq * q;
-      o = cs * s;
-      z1 += cq + cs;
-      fx1 += m * dx + o * ex;
-      fy1 += m * dy + o * ey;
-      dx = xi - cells[a + 12];
-      dy = yi - cells[a + 13];
-      ex = xi - cells[a + 15];
-      ey = yi - cells[a + 16];
-      u = 1 + dx * dx + dy * dy;
-      v = 1 + ex * ex + ey * ey;
-      r = 1 / (u * v);
-      q = v * r;
-      s = u * r;
-      cq = cells[a + 14] * q;
-      cs = cells[a + 17] * s;
-      m = cq * q;
-      o = cs * s;
-      z2 += cq + cs;
-      fx2 += m * dx + o * ex;
-      fy2 += m * dy + o * ey;
-      dx = xi - cells[a + 18];
-      dy = yi - cells[a + 19];
-      ex = xi - cells[a + 21];
-      ey = yi - cells[a + 22];
-      u = 1 + dx * dx + dy * dy;
-      v = 1 + ex * ex + ey * ey;
-      r = 1 / (u * v);
-      q = v * r;
-      s = u * r;
-      cq = cells[a + 20] * q;
-      cs = cells[a + 23] * s;
-      m = cq * q;
-      o = cs * s;
-      z3 += cq + cs;
-      fx3 += m * dx + o * ex;
-      fy3 += m * dy + o * ey;
-    }
-    for (; a + 6 <= nc; a += 6) {
-      const dx = xi - cells[a],
-        dy = yi - cells[a + 1];
-      const ex = xi - cells[a + 3],
-        ey = yi - cells[a + 4];
-      const u = 1 + dx * dx + dy * dy,
-        v = 1 + ex * ex + ey * ey;
-      const r = 1 / (u * v);
-      const q = v * r,
-        s = u * r;
-      const cq = cells[a + 2] * q,
-        cs = cells[a + 5] * s;
-      const m = cq * q,
-        o = cs * s;
-      z0 += cq + cs;
-      fx0 += m * dx + o * ex;
-      fy0 += m * dy + o * ey;
-    }
-    for (; a < nc; a += 3) {
-      const dx = xi - cells[a],
-        dy = yi - cells[a + 1];
-      const q = 1 / (1 + dx * dx + dy * dy);
-      const cq = cells[a + 2] * q;
-      const m = cq * q;
-      z0 += cq;
-      fx0 += m * dx;
-      fy0 += m * dy;
-    }
-    // Leaves: leaf 4b + j of each run of four to lane j, the rest to lane 0.
+    for (; a + 24 <= nc; a += 24) for (let j = 0; j < 4; j++) cellPair(cells, a + 6 * j, xi, yi, L, 3 * j);
+    for (; a + 6 <= nc; a += 6) cellPair(cells, a, xi, yi, L, 0);
+    for (; a < nc; a += 3) cellTerm(cells, a, xi, yi, L, 0);
     let b = 0;
-    for (; b + 12 <= nl; b += 12) {
-      let dx = xi - leaves[b],
-        dy = yi - leaves[b + 1];
-      let d2 = dx * dx + dy * dy;
-      if (d2 > DUPLICATE_EPS) {
-        const q = 1 / (1 + d2);
-        const cq = leaves[b + 2] * q;
-        const m = cq * q;
-        z0 += cq;
-        fx0 += m * dx;
-        fy0 += m * dy;
-      }
-      dx = xi - leaves[b + 3];
-      dy = yi - leaves[b + 4];
-      d2 = dx * dx + dy * dy;
-      if (d2 > DUPLICATE_EPS) {
-        const q = 1 / (1 + d2);
-        const cq = leaves[b + 5] * q;
-        const m = cq * q;
-        z1 += cq;
-        fx1 += m * dx;
-        fy1 += m * dy;
-      }
-      dx = xi - leaves[b + 6];
-      dy = yi - leaves[b + 7];
-      d2 = dx * dx + dy * dy;
-      if (d2 > DUPLICATE_EPS) {
-        const q = 1 / (1 + d2);
-        const cq = leaves[b + 8] * q;
-        const m = cq * q;
-        z2 += cq;
-        fx2 += m * dx;
-        fy2 += m * dy;
-      }
-      dx = xi - leaves[b + 9];
-      dy = yi - leaves[b + 10];
-      d2 = dx * dx + dy * dy;
-      if (d2 > DUPLICATE_EPS) {
-        const q = 1 / (1 + d2);
-        const cq = leaves[b + 11] * q;
-        const m = cq * q;
-        z3 += cq;
-        fx3 += m * dx;
-        fy3 += m * dy;
-      }
-    }
-    for (; b < nl; b += 3) {
-      const dx = xi - leaves[b],
-        dy = yi - leaves[b + 1];
-      const d2 = dx * dx + dy * dy;
-      if (d2 <= DUPLICATE_EPS) continue;
-      const q = 1 / (1 + d2);
-      const cq = leaves[b + 2] * q;
-      const m = cq * q;
-      z0 += cq;
-      fx0 += m * dx;
-      fy0 += m * dy;
-    }
-    negForce[2 * i] = fx0 + fx1 + (fx2 + fx3);
-    negForce[2 * i + 1] = fy0 + fy1 + (fy2 + fy3);
-    sumQ[i] = z0 + z1 + (z2 + z3);
+    for (; b + 12 <= nl; b += 12) for (let j = 0; j < 4; j++) leafTerm(leaves, b + 3 * j, xi, yi, L, 3 * j);
+    for (; b < nl; b += 3) leafTerm(leaves, b, xi, yi, L, 0);
+    negForce[2 * i] = L[0] + L[3] + (L[6] + L[9]);
+    negForce[2 * i + 1] = L[1] + L[4] + (L[7] + L[10]);
+    sumQ[i] = L[2] + L[5] + (L[8] + L[11]);
   }
+}
+
+/** Two cells (x, y, count triples at a and a + 3) with one division into lane L[l ..]: q_a = u_b / (u_a u_b). */
+function cellPair(c: Float64Array, a: number, xi: number, yi: number, L: Float64Array, l: number): void {
+  const dx = xi - c[a],
+    dy = yi - c[a + 1];
+  const ex = xi - c[a + 3],
+    ey = yi - c[a + 4];
+  const u = 1 + dx * dx + dy * dy,
+    v = 1 + ex * ex + ey * ey;
+  const r = 1 / (u * v);
+  const q = v * r,
+    s = u * r;
+  const cq = c[a + 2] * q,
+    cs = c[a + 5] * s;
+  const m = cq * q,
+    o = cs * s;
+  L[l + 2] += cq + cs;
+  L[l] += m * dx + o * ex;
+  L[l + 1] += m * dy + o * ey;
+}
+
+/** One cell (triple at a) into lane L[l ..]. */
+function cellTerm(c: Float64Array, a: number, xi: number, yi: number, L: Float64Array, l: number): void {
+  const dx = xi - c[a],
+    dy = yi - c[a + 1];
+  const q = 1 / (1 + dx * dx + dy * dy);
+  const cq = c[a + 2] * q;
+  const m = cq * q;
+  L[l + 2] += cq;
+  L[l] += m * dx;
+  L[l + 1] += m * dy;
+}
+
+/** One leaf (triple at a) into lane L[l ..], skipped within DUPLICATE_EPS (the point itself, a duplicate). */
+function leafTerm(c: Float64Array, a: number, xi: number, yi: number, L: Float64Array, l: number): void {
+  const dx = xi - c[a],
+    dy = yi - c[a + 1];
+  const d2 = dx * dx + dy * dy;
+  if (d2 <= DUPLICATE_EPS) return;
+  const q = 1 / (1 + d2);
+  const cq = c[a + 2] * q;
+  const m = cq * q;
+  L[l + 2] += cq;
+  L[l] += m * dx;
+  L[l + 1] += m * dy;
 }
 
 /**

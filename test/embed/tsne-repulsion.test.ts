@@ -103,6 +103,19 @@ test('compiled repulsion (AVX2 and SSE2 lanes) equals the TypeScript groupRepuls
   assert.ok(addon !== null, 'the embed addon is built (scripts/setup.sh)');
   const layouts: Array<[string, Float64Array, number]> = [];
   for (const n of [1, 5, 37, 2000]) layouts.push([`clustered n=${n}`, clusteredLayout(n, 10 + n), n]);
+  // Nine blobs of spreads 0.1 to 8 on a ring of radius 30: (1 + a) + b and 1 + (a + b) round apart in about
+  // 0.2% of single-cell tails, which these layouts reach often enough to tell the two apart (the
+  // clustered ones alone did not, measured by that mutation).
+  for (const seed of [1, 2, 3]) {
+    const rng = new Random(seed);
+    const ring = new Float64Array(8000);
+    for (let i = 0; i < 4000; i++) {
+      const c = i % 9;
+      ring[2 * i] = 30 * Math.cos(c) + rng.normal() * (0.1 + c);
+      ring[2 * i + 1] = 30 * Math.sin(c) + rng.normal() * (0.5 + (c % 4));
+    }
+    layouts.push([`ring of blobs, seed ${seed}`, ring, 4000]);
+  }
   // Exact duplicates (leaves holding several points, skipped as self) and pairs 1e-9 apart.
   const dup = clusteredLayout(900, 8);
   for (let i = 1; i < 900; i += 3) {
@@ -111,7 +124,7 @@ test('compiled repulsion (AVX2 and SSE2 lanes) equals the TypeScript groupRepuls
   }
   layouts.push(['duplicates', dup, 900]);
   for (const [name, y, n] of layouts)
-    for (const theta of [0, 0.5, 1.2]) {
+    for (const theta of [0, 0.3, 0.5, 0.9, 1.2]) {
       const serial = serialRepulsion(y, n, theta, 64);
       const tree = new QuadTree();
       tree.build(y, n);
