@@ -53,6 +53,22 @@ export function sharedArray<T extends Uint8Array | Uint16Array | Int32Array | Fl
   return new ctor(new SharedArrayBuffer(Math.max(1, length) * ctor.BYTES_PER_ELEMENT)).subarray(0, length) as T;
 }
 
+/** A shared-memory copy of `src` as a `ctor` array. */
+export function sharedCopy<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Float32Array>(
+  ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  src: ArrayLike<number>,
+): T {
+  const out = sharedArray(ctor, src.length);
+  out.set(src);
+  return out;
+}
+
+/** `a` itself when it already lies in shared memory, else a shared copy. */
+export function toShared<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Float32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  return sharedCopy(a.constructor as unknown as { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, a);
+}
+
 export interface BinOptions {
   /** Maximum bins per feature, 2..256. Default 256. */
   maxBins?: number;

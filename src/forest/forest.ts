@@ -11,7 +11,7 @@
 // - Every tree's seed is derived from `seed` up front, and trees are reduced in index order, so a seed
 //   gives the same forest (bit for bit) with any number of threads.
 
-import { binMatrix, rowMajorCodes, sharedArray, toMatrix, type BinnedMatrix, type MatrixLike } from './binning.js';
+import { binMatrix, rowMajorCodes, sharedArray, toMatrix, toShared, type BinnedMatrix, type MatrixLike } from './binning.js';
 import { binMatrixParallel } from './parallel-binning.js';
 import { defaultThreads, sharedPool, type TreePool } from './pool.js';
 import { deriveSeed, Random } from '../core/random.js';
@@ -155,14 +155,6 @@ function resolveMtry(mf: ResolvedForestOptions['maxFeatures'], d: number): numbe
   return Math.max(1, Math.min(d, m));
 }
 
-function toShared<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(a: T): T {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const ctor = a.constructor as unknown as { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
-  const s = sharedArray(ctor, a.length);
-  s.set(a as any);
-  return s;
-}
-
 // One row-major copy per binned matrix, however many forests are fitted on it (PIMP fits hundreds).
 const rowMajorCopies = new WeakMap<Uint8Array, Uint8Array>();
 
@@ -224,10 +216,8 @@ export class RandomForest {
     opts: { sampleWeight?: ArrayLike<number> | null; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<this> {
     const bins = { maxBins: this.options.maxBins };
-    const binned =
-      this.pool === null && this.threads <= 0
-        ? binMatrix(toMatrix(X), bins)
-        : await binMatrixParallel(X, bins, this.pool ?? sharedPool(this.threads));
+    const pool = this.workerPool();
+    const binned = pool === null ? binMatrix(toMatrix(X), bins) : await binMatrixParallel(X, bins, pool);
     return this.fitBinned(binned, y, opts);
   }
 
@@ -337,13 +327,13 @@ export class RandomForest {
     const seeds = Array.from({ length: o.nTrees }, (_, t) => deriveSeed(o.seed, t));
     const results: TreeBuildResult[] = new Array(o.nTrees);
     let done = 0;
-    if (this.pool === null && this.threads <= 0) {
+    const pool = this.workerPool();
+    if (pool === null) {
       for (let t = 0; t < o.nTrees; t++) {
         results[t] = buildTree(data, params, seeds[t]);
         opts.onProgress?.(++done, o.nTrees);
       }
     } else {
-      const pool = this.pool ?? sharedPool(this.threads);
       // Runs of consecutive trees, about four per worker: on small data a message per tree cost more than
       // its tree (ISIC, 80 rows: half of rank's time was postMessage).
       const per = Math.max(1, Math.floor(o.nTrees / (4 * pool.size)));

@@ -15,6 +15,8 @@ export {
   selectRows,
   toMatrix,
   sharedArray,
+  sharedCopy,
+  toShared,
   type BinnedMatrix,
   type Matrix,
   type MatrixLike,

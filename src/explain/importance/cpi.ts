@@ -25,7 +25,7 @@
 // a replaced walk is needed only where that path reads map g. The replaced walks (cpi-walk.ts) are
 // spread over the forest's worker pool, a few maps per job; results do not depend on the split.
 
-import { sharedArray, type BinnedMatrix, type RandomForest } from '../../forest/index.js';
+import { sharedArray, sharedCopy, toShared, type BinnedMatrix, type RandomForest } from '../../forest/index.js';
 import { brierOf, groupPasses, metricOf, type CaseWalk, type GroupPasses } from './cpi-walk.js';
 
 /** Coefficients of the conditional sampler of one fit: every column regressed on the other maps' means. */
@@ -227,13 +227,13 @@ export function caseWalk(
   if (o.conditional && o.conditional.sampler.nGroups !== G)
     throw new Error(`the conditional sampler has ${o.conditional.sampler.nGroups} maps, not ${G}`);
   const T = forest.trees.length;
-  const rows = shared(Int32Array, o.rows);
+  const rows = sharedCopy(Int32Array, o.rows);
   const m = rows.length;
   const n = binned.rows;
   const groupOf = o.groupOf;
   const W = Math.max(1, Math.ceil(G / 32));
   const trees = packTrees(forest, K);
-  const { treeStart, feature, bin, left, value } = trees;
+  const { treeStart, feature, bin, left, right, value } = trees;
 
   // Which (tree, case) pairs count: all, or only out-of-bag ones.
   const include = sharedArray(Uint8Array, T * m).fill(1);
@@ -247,7 +247,7 @@ export function caseWalk(
   // Base leaves, the maps each path reads (W 32-bit words per path), summed leaf values. With at most 32
   // maps, also the first node of each path that reads each map: a replaced map changes nothing above it,
   // so the replaced walk starts there.
-  const codes = binned.codes.buffer instanceof SharedArrayBuffer ? binned.codes : shared(Uint8Array, binned.codes);
+  const codes = toShared(binned.codes);
   const baseLeaf = sharedArray(Int32Array, T * m);
   const pathMask = sharedArray(Int32Array, T * m * W);
   const firstNode = sharedArray(Int32Array, W === 1 ? T * m * G : 0);
@@ -265,7 +265,7 @@ export function caseWalk(
         const bit = 1 << (g & 31);
         if (W === 1 && (pathMask[mb] & bit) === 0) firstNode[mb * G + g] = node;
         pathMask[mb + (g >>> 5)] |= bit;
-        node = codes[f * n + r] <= bin[node] ? left[node] : trees.right[node];
+        node = codes[f * n + r] <= bin[node] ? left[node] : right[node];
       }
       baseLeaf[t * m + i] = node;
       for (let k = 0; k < K; k++) acc[i * K + k] += value[node * K + k];
@@ -288,7 +288,7 @@ export function caseWalk(
     d: binned.cols,
     K,
     rows,
-    groupOf: shared(Int32Array, groupOf),
+    groupOf: toShared(groupOf),
     nGroups: G,
     W,
     repeats: Math.max(1, Math.floor(o.repeats)),
@@ -308,8 +308,8 @@ export function caseWalk(
           coef: c.sampler.coef,
           mapCentre: c.sampler.mapCentre,
           colCentre: c.sampler.colCentre,
-          data: sharedData(c.data),
-          means: shared(Float64Array, c.means),
+          data: toShared(c.data),
+          means: toShared(c.means),
           ...packEdges(binned.edges),
         }
       : null,
@@ -386,19 +386,4 @@ function packEdges(edges: Float64Array[]): { edges: Float64Array; edgeStart: Int
   const flat = sharedArray(Float64Array, edgeStart[edges.length]);
   edges.forEach((e, c) => flat.set(e, edgeStart[c]));
   return { edges: flat, edgeStart };
-}
-
-function sharedData(x: Float32Array | Float64Array): Float32Array | Float64Array {
-  if (x.buffer instanceof SharedArrayBuffer) return x;
-  return x instanceof Float32Array ? shared(Float32Array, x) : shared(Float64Array, x);
-}
-
-/** A shared-memory copy of `src`. */
-function shared<T extends Uint8Array | Int32Array | Float64Array | Float32Array>(
-  ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
-  src: ArrayLike<number>,
-): T {
-  const out = sharedArray(ctor, src.length);
-  out.set(src);
-  return out;
 }

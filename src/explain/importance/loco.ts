@@ -24,6 +24,7 @@ import { leafCodes } from '../../forest/forest.js';
 import { planEvaluation, type PlannedFit } from './plan.js';
 import type { MarginalNullOptions } from './marginal-null.js';
 import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
+import { inLanes } from '../../util/lanes.js';
 
 export interface LocoOptions {
   groupOf: Int32Array;
@@ -155,12 +156,7 @@ export async function locoImportance(
   };
   // Two slots at once (each holds its own reduced copy of the codes): one's forest fits on the workers
   // while the other's held-out walk runs here. A slot's row still sums its fits in fit order.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(2, mine.length) }, async () => {
-      while (next < mine.length) await slotSums(next++);
-    }),
-  );
+  await inLanes(mine.length, 2, slotSums);
   const all = gatherRefits(own, G + B, n, o.share);
   return { sum: all.slice(0, G * n), nullSum: all.slice(G * n), count };
 }

@@ -34,6 +34,7 @@ import { caseImportance } from './cpi.js';
 import { planEvaluation, type PlanOptions } from './plan.js';
 import { mean, std, tUpperTail } from '../../core/stats.js';
 import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
+import { inLanes } from '../../util/lanes.js';
 
 /** How the labels of the null are permuted (see the header). */
 export type NullPermutation = 'cases' | 'groups' | 'within-group shifts';
@@ -184,12 +185,7 @@ export async function marginalNull(binned: BinnedMatrix, yIdx: Int32Array, K: nu
   };
   // Two permutations at once: one's forest fits and base walks (calling thread) overlap the other's
   // replaced walks (workers). Each permutation draws only from its own seeds, so the order does not matter.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(2, mine.length) }, async () => {
-      while (next < mine.length) await one(next++);
-    }),
-  );
+  await inLanes(mine.length, 2, one);
   return { means: gatherRefits(own, B, G, o.share), permutations: B };
 }
 

@@ -27,6 +27,7 @@ import { RandomForest, type BinnedMatrix, type ForestOptions } from '../../fores
 import { Random, deriveSeed } from '../../core/random.js';
 import type { NullStatistic } from './types.js';
 import { gatherRefits, mineOf, type RefitShare } from './refit-share.js';
+import { inLanes } from '../../util/lanes.js';
 
 /** Settings shared by every analysis that refits grouped forests (PIMP nulls, bootstrap stability). */
 export interface GroupedRefitOptions {
@@ -84,8 +85,6 @@ export async function pimpNull(binned: BinnedMatrix, labels: ArrayLike<number>, 
   const train = o.rows ? Array.from(new Set(Array.from(o.rows))).sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => i);
   const mine = mineOf(P, o.share);
   const own = new Float64Array(mine.length * G);
-  const concurrency = Math.max(1, Math.floor(o.concurrency ?? 2));
-  let next = 0;
   let done = 0;
   const one = async (k: number): Promise<void> => {
     const p = mine[k]!;
@@ -99,10 +98,7 @@ export async function pimpNull(binned: BinnedMatrix, labels: ArrayLike<number>, 
     own.set(groupStatistic(forest, statistic, o.groupOf, G), k * G);
     o.onProgress?.(++done, mine.length);
   };
-  const lanes = Array.from({ length: Math.min(concurrency, mine.length) }, async () => {
-    while (next < mine.length) await one(next++);
-  });
-  await Promise.all(lanes);
+  await inLanes(mine.length, Math.floor(o.concurrency ?? 2), one);
   return { statistic, permutations: P, nGroups: G, null: gatherRefits(own, P, G, o.share) };
 }
 
