@@ -1,7 +1,7 @@
 // ddp benchmark: latentlens's data-parallel training on 2 local ranks against PyTorch DDP (Debian's
 // python3-torch, gloo, torch.multiprocessing; bench/peers/ddp_peer.py) from the same initial weights on
 // the same images in the same DistributedSampler order: the train benchmark's ConvAE (BatchNorm: buffers
-// from rank 0), global batch 64, Adam 1e-3, 16 steps on the first 1024 PneumoniaMNIST training images.
+// from rank 0), global batch 64, Adam 1e-3, 16 steps (--steps) on the first 1024 PneumoniaMNIST training images.
 // Reports the largest weight difference (parameters and BatchNorm statistics) between the two, and
 // latentlens's images per second as one process of 2 threads and as 2 ranks of 1 thread (steps 3..16).
 import { spawn } from 'node:child_process';
@@ -41,7 +41,11 @@ function runChild(cmd: string, argv: string[], env: Record<string, string>): Pro
 
 export async function run(args: string[]): Promise<void> {
   const npz = resolve(arg(args, 'npz', fileURLToPath(new URL('../../../shared/data/pneumoniamnist/pneumoniamnist.npz', import.meta.url))));
-  const s: BenchSetup & { world: number } = { n: 1024, batch: 64, steps: 16, lr: 1e-3, world: RANKS };
+  // --steps: at least 3, since the speed is timed over the steps after the first two.
+  const steps = Number(arg(args, 'steps', '16'));
+  if (!Number.isInteger(steps) || steps < 3)
+    throw new Error(`bench ddp: --steps takes a whole number from 3, got ${arg(args, 'steps', '')}`);
+  const s: BenchSetup & { world: number } = { n: 1024, batch: 64, steps, lr: 1e-3, world: RANKS };
   const dir = mkdtempSync(join(tmpdir(), 'latentlens-bench-ddp-'));
   try {
     const data = await loadMedMNIST(npz);

@@ -6,12 +6,14 @@ const suites: Record<string, () => Promise<{ run(args: string[]): Promise<void> 
   'explain-fp': () => import('./explain-fp.js'),
   embed: () => import('./embed.js'),
   train: () => import('./train.js'),
-  train3d: () => import('./train3d.js'),
+  convae: async () => ({ run: (await import('./convae.js')).convae }),
+  train3d: async () => ({ run: (await import('./convae.js')).train3d }),
   disentangle: () => import('./disentangle.js'),
   contention: () => import('./contention.js'),
   calibration: () => import('./calibration.js'),
   generative: () => import('./generative.js'),
   ddp: () => import('./ddp.js'),
+  all: () => import('./all.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

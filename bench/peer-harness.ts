@@ -21,11 +21,14 @@ export function startPeer(script: string, args: string[]): PythonPeer {
   return new PythonPeer(fileURLToPath(new URL(`../../bench/peers/${script}`, import.meta.url)), args, { OPENBLAS_NUM_THREADS: '1' });
 }
 
-/** Writes to stderr what each side runs on: the peer's first line, then libtorch, threads, cores and `extra`. */
-export async function announceSides(peer: PythonPeer, threads: number, extra = ''): Promise<void> {
-  console.error(
-    `peer: ${await peer.next()}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores${extra}`,
-  );
+/**
+ * Writes to stderr what each side runs on: the peer's first line, then libtorch, threads, cores and
+ * `extra`. Returns that first line.
+ */
+export async function announceSides(peer: PythonPeer, threads: number, extra = ''): Promise<string> {
+  const ready = await peer.next();
+  console.error(`peer: ${ready}; latentlens: libtorch ${torchVersion()}, ${threads} threads, ${availableParallelism()} cores${extra}`);
+  return ready;
 }
 
 /**
