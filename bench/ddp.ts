@@ -120,6 +120,7 @@ export async function run(args: string[]): Promise<void> {
         max_abs_weight_diff_vs_pytorch_ddp: Number(maxDiff.toExponential(3)),
         img_s_1x2threads: Math.round(single.imgPerSec),
         img_s_2x1thread: Math.round(ll.imgPerSec),
+        pytorch_ddp_img_s_2x1thread: Math.round(py.imgPerSec),
       }),
     );
   } finally {
