@@ -85,7 +85,11 @@ export interface AllocatorStats {
   cachedBytes: number;
   inUseBytes: number;
   peakInUseBytes: number;
+  /** What the cache may hold now: the fixed limit, or max(floor, min(highWaterBytes, 2 x peakInUseBytes)). */
   limitBytes: number;
+  adaptiveLimit: boolean;
+  /** For each block size, the most blocks of it ever in use at once, times the size, summed. */
+  highWaterBytes: number;
   hits: number;
   misses: number;
 }
@@ -113,7 +117,7 @@ interface Addon {
   trackedStorage(): { buffers: number; bytes: number };
   allocatorStats(): AllocatorStats;
   emptyCache(): void;
-  setCacheLimit(bytes: number): void;
+  setCacheLimit(bytes: number, adaptive: boolean): void;
 }
 
 function load(): Addon {

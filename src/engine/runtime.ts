@@ -30,5 +30,11 @@ export function memoryStats(): MemoryStats {
 
 /** Returns cached free blocks of the CPU allocator to the system. */
 export const emptyCache = (): void => native.emptyCache();
-/** Most bytes of freed blocks the CPU allocator keeps for reuse (default 2 GiB). */
-export const setAllocatorCacheLimit = (bytes: number): void => native.setCacheLimit(bytes);
+/**
+ * Most bytes of freed blocks the CPU allocator keeps for reuse, and empties the cache. By default the
+ * limit adapts: max(2 GiB, the high-water set), where the high-water set is, for each block size, the
+ * most blocks of it ever in use at once (at most twice the peak bytes in use), so a repeated training
+ * step finds all its blocks again; `adaptive` true makes `bytes` that floor, otherwise `bytes` is a fixed limit.
+ */
+export const setAllocatorCacheLimit = (bytes: number, o: { adaptive?: boolean } = {}): void =>
+  native.setCacheLimit(bytes, o.adaptive ?? false);
