@@ -1,12 +1,14 @@
 // A caching CPU allocator for libtorch. glibc returns large blocks to the system with munmap and did not
 // reuse freed blocks here (DESIGN.md), so training paid page faults every step and RSS crept up. Blocks of
 // 4 KiB and more are rounded to one of eight sizes per power of two and kept on free lists for reuse.
-// Unless a fixed limit was set, the cache keeps up to max(its floor, the high-water set): for each size,
-// the most blocks of it ever in use at once; capped at twice the peak bytes in use. With a fixed 2 GiB, a
-// ConvAE step on 64 images of 256 x 256 (3.6 GB in use at its peak, 4.5 GB of high-water set) could not
-// keep its own blocks and faulted 2.4 GB of fresh pages per step, at two thirds of the speed.
+// Unless a fixed limit was set, the cache keeps up to max(its floor, the high-water set: for each size,
+// the most blocks of it ever in use at once), capped at twice the peak bytes in use and at a quarter of
+// the machine's memory. With a fixed 2 GiB, a ConvAE step on 64 images of 256 x 256 (3.6 GB in use at
+// its peak, 4.5 GB of high-water set) could not keep its own blocks and faulted 2.4 GB of fresh pages
+// per step, at two thirds of the speed.
 #include <c10/core/CPUAllocator.h>
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,6 +43,8 @@ struct Cache {
   std::unordered_map<size_t, SizeClass> sizes;
   size_t cachedBytes = 0;
   size_t highWaterBytes = 0;  // sum over sizes of size x highWater
+  // What the adaptive limit never passes: a quarter of the machine's memory.
+  size_t capBytes = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE)) / 4;
   size_t limitBytes = size_t(2) << 30;  // the floor, or the fixed limit
   bool adaptive = true;
   size_t inUseBytes = 0;
@@ -54,7 +58,7 @@ Cache& cache() {
 }
 
 size_t limitOf(const Cache& c) {
-  return c.adaptive ? std::max(c.limitBytes, std::min(c.highWaterBytes, 2 * c.peakInUseBytes)) : c.limitBytes;
+  return c.adaptive ? std::max(c.limitBytes, std::min({c.highWaterBytes, 2 * c.peakInUseBytes, c.capBytes})) : c.limitBytes;
 }
 
 void releaseBlock(void* data) {
