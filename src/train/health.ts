@@ -133,6 +133,27 @@ export function meanImageBaseline(
   return { mse, psnr: psnrFromMse(mse, dataRange) };
 }
 
+/**
+ * The smallest and largest training pixel and the share of pixels outside 0..1 (beyond 1e-3, so float
+ * rounding of a 0..1 normalisation does not count).
+ */
+export function pixelRange(data: CaseDataset, train: ArrayLike<number>): { min: number; max: number; outside: number } {
+  const per = caseSize(data);
+  let min = Infinity,
+    max = -Infinity,
+    outside = 0;
+  for (let r = 0; r < train.length; r++) {
+    const off = train[r]! * per;
+    for (let p = 0; p < per; p++) {
+      const v = data.images[off + p]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      if (v < -1e-3 || v > 1.001) outside++;
+    }
+  }
+  return { min, max, outside: outside / Math.max(1, train.length * per) };
+}
+
 /** The checks on `model` (left in the training mode it was in). */
 export function checkHealth(model: LatentModel, data: CaseDataset, o: HealthOptions): HealthRecord {
   const per = caseSize(data);
