@@ -85,7 +85,7 @@ export function rankWarnings(
       conditionalNullKind === 'label permutations'
         ? 'no map is significant in the conditional test, so whether a map carries information the others lack is not determined: the maps may carry overlapping information, or the cases may be too few for this test (' +
             'with its null at this size (LOCO on shuffled labels), a label planted in one map of an ISIC model (100 cases, 24 to 31 positive) was starred conditionally in 1 of 6 runs, marginally in 6 of 6).'
-        : `no map is significant in the conditional test: the maps the forest relies on carry overlapping information${s.useCpi ? ' (or the linear sampler cannot separate them)' : ' (each can be left out without loss)'}.`,
+        : noConditionalMap(conditionalTests, groups, nEval, s),
     );
   }
   for (const [which, tests] of [
@@ -134,4 +134,17 @@ export function rankWarnings(
     );
   }
   return warnings;
+}
+
+// A conditional test that stars no map has not shown that each map can be left out without loss: how
+// large a map's own share could still be is its interval's upper end, said with the explanation.
+function noConditionalMap(tests: ImportanceTest[], groups: GroupRank[], nEval: number, s: RankSettings): string {
+  let widest = 0;
+  for (let g = 1; g < tests.length; g++) if (tests[g]!.ciHigh > tests[widest]!.ciHigh) widest = g;
+  const bound = tests[widest]!.ciHigh;
+  return (
+    'no map is significant in the conditional test: leaving any one map out cost no Brier score the test could detect, so the maps ' +
+    `carry overlapping information${s.useCpi ? ' (or the linear sampler cannot separate them)' : ''} or a map's own share is below ` +
+    `what ${nEval} cases resolve (the upper ${Math.round(100 * s.confidence)}% bounds reach ${bound.toPrecision(2)}, for ${groups[widest]!.name}).`
+  );
 }
