@@ -237,7 +237,7 @@ export async function trainModel(
     if (range.outside > 0) {
       const message =
         `training pixels span ${range.min.toPrecision(4)} to ${range.max.toPrecision(4)} (${percent(range.outside)} outside 0..1); ` +
-        'the models reconstruct through a sigmoid, which reaches only 0..1, so these cannot be matched ' +
+        "latentlens's models take pixels in 0..1 (their reconstructions pass through a sigmoid), so these cannot be matched " +
         '(norm=percentile for scanner data, or scale the pixels to 0..1)';
       emit({ type: 'warning', step: 0, epoch: 0, kind: 'pixel-range', message, ...range });
       bar?.log(`warning: ${message}`);
