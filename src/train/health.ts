@@ -134,24 +134,29 @@ export function meanImageBaseline(
 }
 
 /**
- * The smallest and largest training pixel and the share of pixels outside 0..1 (beyond 1e-3, so float
- * rounding of a 0..1 normalisation does not count).
+ * The smallest and largest training pixel, the share of pixels outside 0..1 (beyond 1e-3, so float
+ * rounding of a 0..1 normalisation does not count), and the MSE that an output confined to 0..1 cannot
+ * go below on them (the mean squared distance of the pixels from 0..1).
  */
-export function pixelRange(data: CaseDataset, train: ArrayLike<number>): { min: number; max: number; outside: number } {
+export function pixelRange(data: CaseDataset, train: ArrayLike<number>): { min: number; max: number; outside: number; floorMse: number } {
   const per = caseSize(data);
   let min = Infinity,
     max = -Infinity,
-    outside = 0;
+    outside = 0,
+    sq = 0;
   for (let r = 0; r < train.length; r++) {
     const off = train[r]! * per;
     for (let p = 0; p < per; p++) {
       const v = data.images[off + p]!;
       if (v < min) min = v;
       if (v > max) max = v;
-      if (v < -1e-3 || v > 1.001) outside++;
+      const e = v < 0 ? -v : v > 1 ? v - 1 : 0;
+      if (e > 1e-3) outside++;
+      sq += e * e;
     }
   }
-  return { min, max, outside: outside / Math.max(1, train.length * per) };
+  const count = Math.max(1, train.length * per);
+  return { min, max, outside: outside / count, floorMse: sq / count };
 }
 
 /** The checks on `model` (left in the training mode it was in). */

@@ -31,7 +31,12 @@ test('raw intensities: the pixel range before the first step, then below the bas
     );
     const [range, below] = warnings;
     assert.ok(range!.kind === 'pixel-range' && range!.min >= 1000 && range!.max <= 3000 && range!.outside === 1);
-    assert.match(range!.message, /^training pixels span 1\d{3}(\.\d+)? to [23]\d{3}(\.\d+)? \(100% outside 0\.\.1\).*sigmoid/);
+    // Every pixel at least 999 above 1: the ceiling is below -59 dB.
+    assert.ok(range!.ceilingPsnr < -59 && range!.ceilingPsnr < range!.baselinePsnr, JSON.stringify(range));
+    assert.match(
+      range!.message,
+      /^training pixels span 1\d{3}(\.\d+)? to [23]\d{3}(\.\d+)? \(100% outside 0\.\.1\).*sigmoid.*cannot pass -\d+\.\d dB/,
+    );
     assert.ok(below!.kind === 'below-baseline' && below!.epoch === 0 && below!.psnr < below!.baselinePsnr);
     assert.match(
       below!.message,
@@ -65,6 +70,26 @@ test('a healthy run below the baseline after its first epoch but above it halfwa
     assert.ok(epochs[19]!.val!.psnr > base + 0.5, `halfway ${epochs[19]!.val!.psnr} dB against the baseline ${base} dB`);
     assert.deepEqual(
       events.filter((e) => e.type === 'warning'),
+      [],
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('pixels a little outside 0..1 (a tenth of the mean image error or less) are not warned about', async () => {
+  const clean = tinyPhantoms(120, 2);
+  // 2% of the pixels 0.05 above 1: an error of 5e-5, far below the mean image's.
+  const images = clean.images.map((v, i) => (i % 50 === 0 ? 1.05 : v));
+  const out = mkdtempSync(join(tmpdir(), 'latentlens-baseline-'));
+  try {
+    manualSeed(1);
+    const events: TrainEvent[] = [];
+    await trainModel(new TinyAE(), { ...clean, images }, { epochs: 1, batchSize: 16, lr: 1e-2, seed: 3, progress: false, out }, (e) =>
+      events.push(e),
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'warning' && e.kind === 'pixel-range'),
       [],
     );
   } finally {
