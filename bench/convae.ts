@@ -7,10 +7,10 @@
 //            loader's default size (128 x 128, 16 maps of 16 x 16);
 //   train3d  --shape 1,28,28,28 --batch 16: a 3D ConvAE (16 maps of 7^3).
 // Ratios are PyTorch seconds over latentlens seconds: above 1 means latentlens is faster.
-import { Adam, getNumThreads, manualSeed, noGrad, rand, scope } from '../src/engine/index.js';
+import { Adam, getNumThreads, manualSeed, rand } from '../src/engine/index.js';
 import { planBackbone } from '../src/models/backbone.js';
 import { ConvAE } from '../src/models/conv-ae.js';
-import { announceSides, numberArg, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
+import { announceSides, inferenceTimer, numberArg, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
 
 const MAPS = 16;
 
@@ -34,14 +34,7 @@ async function run(suite: string, args: string[], defaults: { shape: number[]; b
   const opt = new Adam(params, { lr: 1e-3 });
   const x = rand([batch, ...inputShape]);
   const train = reconstructionTrainer(model, opt, x, true);
-  const infer = (n: number) => {
-    model.eval();
-    const t0 = performance.now();
-    noGrad(() => {
-      for (let i = 0; i < n; i++) scope(() => model.forward(x).sum().item());
-    });
-    return (performance.now() - t0) / 1000;
-  };
+  const infer = inferenceTimer(model, x);
   const plan = { shape: inputShape, widths: planBackbone({ inputShape }).widths, maps: MAPS };
   const peer = startPeer('convae_peer.py', [String(threads), String(batch), JSON.stringify(plan)]);
   const nParams = params.reduce((a, p) => a + p.numel, 0);

@@ -1,9 +1,9 @@
 // Engine benchmark: the reference autoencoder trained on random 1 x 64 x 64 inputs, batch 32, MSE, Adam
 // 1e-3, in latentlens and in Python PyTorch, alternating rounds in one run with the same thread count.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Adam, autocastBf16, cpuHasNativeBf16, getNumThreads, manualSeed, noGrad, rand, scope } from '../src/engine/index.js';
+import { Adam, cpuHasNativeBf16, getNumThreads, manualSeed, rand } from '../src/engine/index.js';
 import { ReferenceAE } from '../src/models/reference-ae.js';
-import { announceSides, numberArg as arg, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
+import { announceSides, numberArg as arg, inferenceTimer, printResult, reconstructionTrainer, round, startPeer } from './peer-harness.js';
 
 const BATCH = 32;
 
@@ -22,15 +22,7 @@ export async function run(args: string[]): Promise<void> {
 
   const train = reconstructionTrainer(model, opt, x);
   const trainBf16 = reconstructionTrainer(model, opt, x, false, true);
-  const infer = (steps: number, lowPrecision = false) => {
-    model.eval();
-    const forward = () => model.forward(x).float().sum().item();
-    const t0 = performance.now();
-    noGrad(() => {
-      for (let i = 0; i < steps; i++) scope(() => (lowPrecision ? autocastBf16(forward) : forward()));
-    });
-    return (performance.now() - t0) / 1000;
-  };
+  const infer = inferenceTimer(model, x);
 
   const peer = startPeer('engine_peer.py', [String(threads)]);
   await announceSides(peer, threads);

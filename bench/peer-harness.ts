@@ -1,9 +1,9 @@
 // The harness of the suites that time latentlens against a Python PyTorch peer doing the same steps
-// (engine, train3d). Kept in one place so that both start their peer, name the two sides and time a
-// training step alike, and their ratios compare like with like.
+// (engine, convae, train3d). Kept in one place so that all start their peer, name the two sides and time
+// a training step and an inference pass alike, and their ratios compare like with like.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { F, autocastBf16, scope, torchVersion, type Optimizer, type Tensor } from '../src/engine/index.js';
+import { F, autocastBf16, noGrad, scope, torchVersion, type Optimizer, type Tensor } from '../src/engine/index.js';
 import type { Module } from '../src/nn/module.js';
 import { PythonPeer } from './python-peer.js';
 
@@ -57,6 +57,22 @@ export function reconstructionTrainer(
         if (readLastLoss && i === steps - 1) loss.item();
       });
     }
+    return (performance.now() - t0) / 1000;
+  };
+}
+
+/**
+ * A timer of inference: it runs `steps` forward passes of `x` in eval mode without gradients (under CPU
+ * bf16 autocast with `bf16`), reading each output's sum back as the peers do, and returns the seconds taken.
+ */
+export function inferenceTimer(model: Module, x: Tensor): (steps: number, bf16?: boolean) => number {
+  const forward = () => model.forward(x).float().sum().item();
+  return (steps, bf16 = false) => {
+    model.eval();
+    const t0 = performance.now();
+    noGrad(() => {
+      for (let i = 0; i < steps; i++) scope(() => (bf16 ? autocastBf16(forward) : forward()));
+    });
     return (performance.now() - t0) / 1000;
   };
 }

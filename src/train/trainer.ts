@@ -245,13 +245,16 @@ export async function trainModel(
     return { ...result(reason), finalized: wrote };
   }
 
+  // The mean-image baseline of the early warnings, computed at most once (a pass over the training cases).
+  let meanImage: { mse: number; psnr: number } | null = null;
+  const baseline = () => (meanImage ??= meanImageBaseline(data, trainIdx, splits.val.length > 0 ? splits.val : trainIdx, o.dataRange));
   emit({ type: 'start', step: state.step, resumed: resumedFrom > 0 || options.resume === true, totalSteps, epochs, stepsPerEpoch });
   if (state.step === 0) {
     // Pixels outside 0..1 matter when the error they alone force on a 0..1 output is a tenth of the mean
     // image's or more (raw intensities: far more); the phantoms' noise leaves 3% of pixels just outside
     // (up to 1.46), which caps PSNR at 37 dB against the mean image's 23: not warned about.
     const range = pixelRange(data, trainIdx);
-    const base = meanImageBaseline(data, trainIdx, splits.val.length > 0 ? splits.val : trainIdx, o.dataRange);
+    const base = baseline();
     if (range.floorMse > 0.1 * base.mse) {
       const ceilingPsnr = psnrFromMse(range.floorMse, o.dataRange);
       const message =
@@ -434,7 +437,7 @@ export async function trainModel(
     // below the mean image there in 5 of 6 real and phantom runs (it took them 26 to 176 steps).
     const half = Math.ceil(totalSteps / 2);
     if (val && state.step >= half && state.step - state.batchInEpoch < half) {
-      const base = meanImageBaseline(data, trainIdx, splits.val, o.dataRange);
+      const base = baseline();
       if (val.psnr < base.psnr) {
         const message =
           `epoch ${state.epoch + 1} (step ${state.step} of ${totalSteps}): validation PSNR ${val.psnr.toFixed(2)} dB is below the ` +
